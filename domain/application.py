@@ -1,0 +1,219 @@
+"""The Application: the one entry point for every command."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError
+
+from domain.errors import (
+    DuplicateEmail,
+    NotFound,
+    OrganisationNotResolved,
+    RegisterNotLoaded,
+    RuleBroken,
+)
+from domain.names import NameMatcher
+from domain.organisation import (
+    COUNCIL,
+    OTHER_KINDS,
+    Organisation,
+    OrganisationName,
+    council_id,
+)
+from domain.person import Person, PersonEmail
+from domain.register import CouncilRecord, council_matcher, load_register
+
+
+@dataclass(frozen=True)
+class OrganisationRef:
+    """How a command names an organisation: exactly one of code, id or name."""
+
+    code: str | None = None
+    id: UUID | None = None
+    name: str | None = None
+    kind: str | None = None  # needed only to create an organisation from a new name
+
+
+@dataclass(frozen=True)
+class Written:
+    """What a command stored: the aggregate it is about and the log position."""
+
+    aggregate: Any
+    position: int
+    organisation: Any = None
+
+
+@dataclass(frozen=True)
+class RegisterLoad:
+    added: int
+    amended: int
+    position: int | None
+
+
+def register_entry(record: CouncilRecord) -> dict[str, Any]:
+    return {
+        "official_name": record.official_name,
+        "short_name": record.short_name,
+        "alt_names": list(record.alt_names),
+        "gss_code": record.gss_code,
+        "type_code": record.type_code,
+        "type_name": record.type_name,
+        "nation": record.nation,
+        "region": record.region,
+        "start_date": record.start_date,
+        "end_date": record.end_date,
+        "replaced_by": record.replaced_by,
+        "current": record.current,
+    }
+
+
+class PipelineApplication(Application[UUID]):
+    name = "pipeline"  # pinned: table names and env prefixes derive from it
+
+    # ----------------------------------------------------------------- register
+    def load_register(self, records: Iterable[CouncilRecord] | None = None) -> RegisterLoad:
+        """Record every council of the register; loading it again adds nothing."""
+        new: list[Aggregate] = []
+        amended: list[Aggregate] = []
+        for record in records if records is not None else load_register():
+            entry = register_entry(record)
+            try:
+                council = self.repository.get(council_id(record.code))
+            except AggregateNotFoundError:
+                new.append(
+                    Organisation(
+                        kind=COUNCIL,
+                        name=record.official_name,
+                        code=record.code,
+                        register=entry,
+                    )
+                )
+                continue
+            if council.register_changes(entry):
+                council.amend_register_entry(entry)
+                amended.append(council)
+        recordings = self.save(*new, *amended) if new or amended else []
+        return RegisterLoad(len(new), len(amended), _position(recordings))
+
+    @cached_property
+    def councils(self) -> NameMatcher:
+        return council_matcher(load_register())
+
+    @cached_property
+    def council_codes(self) -> frozenset[str]:
+        return frozenset(record.code for record in load_register())
+
+    # ------------------------------------------------------------------- people
+    def sign_up(
+        self,
+        *,
+        name: str,
+        email: str,
+        job_title: str | None,
+        organisation: OrganisationRef,
+    ) -> Written:
+        """Sign a person up under an organisation, creating the organisation if new."""
+        for _attempt in range(3):
+            org, created = self._resolve(organisation, create=True)
+            person = Person(
+                name=name,
+                email=email.strip(),
+                job_title=job_title,
+                organisation_id=org.id,
+                organisation_kind=org.kind,
+            )
+            index = PersonEmail(email=email, person_id=person.id)
+            extra = [org, OrganisationName(name=org.name, organisation_id=org.id)] if created else []
+            try:
+                recordings = self.save(*extra, person, index)
+            except IntegrityError:
+                existing = self._email_owner(email)
+                if existing == person.id:  # our commit landed; only its ack was lost
+                    return Written(self.repository.get(person.id), self.recorder.max_notification_id(), org)
+                if existing is not None:
+                    raise DuplicateEmail("Someone has already signed up with that email.") from None
+                continue  # another sign-up created the same organisation: resolve again
+            return Written(person, _position(recordings), org)
+        raise RuleBroken("The organisation changed while signing up; please try again.")
+
+    def move_person(self, person_id: UUID, organisation: OrganisationRef) -> Written:
+        person = self.get_person(person_id)
+        org, _ = self._resolve(organisation, create=False)
+        person.move_to(org.id, org.kind)
+        return Written(person, _position(self.save(person)), org)
+
+    def get_person(self, person_id: UUID) -> Person:
+        return self._get(person_id, Person, "No person with that id.")
+
+    def get_organisation(self, organisation_id: UUID) -> Organisation:
+        return self._get(organisation_id, Organisation, "No organisation with that id.")
+
+    # ---------------------------------------------------------------- resolving
+    def _resolve(self, ref: OrganisationRef, *, create: bool) -> tuple[Organisation, bool]:
+        if ref.id is not None:
+            return self.get_organisation(ref.id), False
+        if ref.code is not None:
+            return self._council(ref.code.strip().upper()), False
+        return self._resolve_name((ref.name or "").strip(), ref.kind, create=create)
+
+    def _resolve_name(self, name: str, kind: str | None, *, create: bool) -> tuple[Organisation, bool]:
+        found = self.councils.resolve(name)
+        if found.status == "resolved":
+            return self._council(found.key), False
+        candidates = [
+            {"code": c.key, "name": c.name, "score": round(c.score, 3), "current": c.current}
+            for c in found.candidates
+        ]
+        if found.status == "ambiguous":
+            raise OrganisationNotResolved(
+                f"'{name}' matches more than one council: choose one by its code.", candidates
+            )
+        index_id = OrganisationName.create_id(name)
+        try:
+            index = self.repository.get(index_id)
+        except AggregateNotFoundError:
+            pass
+        else:
+            return self.get_organisation(index.organisation_id), False
+        if kind is None or kind == COUNCIL or not create:
+            hint = (
+                "It is not a council in the register."
+                if kind == COUNCIL
+                else f"To add it as a new organisation, also give organisation_kind (one of {', '.join(OTHER_KINDS)})."
+            )
+            raise OrganisationNotResolved(f"No organisation called '{name}'. {hint}", candidates)
+        return Organisation(kind=kind, name=name), True
+
+    def _council(self, code: str) -> Organisation:
+        try:
+            return self.repository.get(council_id(code))
+        except AggregateNotFoundError:
+            if code in self.council_codes:
+                raise RegisterNotLoaded("The council register has not been loaded: run `pipeline init`.") from None
+            raise OrganisationNotResolved(f"No council has the register code '{code}'.", []) from None
+
+    def _email_owner(self, email: str) -> UUID | None:
+        try:
+            return self.repository.get(PersonEmail.create_id(email)).person_id
+        except AggregateNotFoundError:
+            return None
+
+    def _get(self, aggregate_id: UUID, cls: type, message: str) -> Any:
+        try:
+            aggregate = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            raise NotFound(message) from None
+        if not isinstance(aggregate, cls):
+            raise NotFound(message)
+        return aggregate
+
+
+def _position(recordings: list[Any]) -> int | None:
+    return max((r.notification.id for r in recordings), default=None)

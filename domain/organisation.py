@@ -1,0 +1,104 @@
+"""Organisations: councils from the register, and other bodies created at sign-up."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID, uuid4, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.names import normalise
+
+NAMESPACE = UUID("5d0c3c52-5a4e-4c1e-9a7b-6f1f3c2d8e10")
+
+COUNCIL = "council"
+OTHER_KINDS = ("association", "central_government", "public_body", "supplier", "community")
+KINDS = (COUNCIL, *OTHER_KINDS)
+
+# The register fields a council carries, as written in its Registered event.
+REGISTER_FIELDS = (
+    "official_name",
+    "short_name",
+    "alt_names",
+    "gss_code",
+    "type_code",
+    "type_name",
+    "nation",
+    "region",
+    "start_date",
+    "end_date",
+    "replaced_by",
+    "current",
+)
+
+
+def council_id(code: str) -> UUID:
+    """The organisation id of a council, derived from its register code."""
+    return uuid5(NAMESPACE, f"council:{code.upper()}")
+
+
+def name_key(name: str) -> str:
+    """What two organisation names must share to count as the same name."""
+    key = normalise(name)
+    return key[4:] if key.startswith("the ") else key
+
+
+class Organisation(Aggregate):
+    """A council or another body that people belong to."""
+
+    @event("Registered")
+    def __init__(
+        self,
+        kind: str,
+        name: str,
+        code: str | None = None,
+        register: dict[str, Any] | None = None,
+        registered_by: UUID | None = None,
+    ) -> None:
+        self.kind = kind
+        self.name = name
+        self.code = code
+        self.register = dict(register or {})
+        self.registered_by = registered_by
+
+    @staticmethod
+    def create_id(code: str | None = None) -> UUID:
+        """Councils get an id derived from their register code; others a random one."""
+        return council_id(code) if code else uuid4()
+
+    def register_changes(self, register: dict[str, Any]) -> dict[str, Any]:
+        """The register fields whose values differ from ``register``."""
+        return {
+            key: value
+            for key, value in register.items()
+            if key in REGISTER_FIELDS and self.register.get(key) != value
+        }
+
+    def amend_register_entry(self, register: dict[str, Any]) -> None:
+        """Record a newer version of this council's register row, if it differs."""
+        changes = self.register_changes(register)
+        if changes:
+            self._amend_register_entry(changes=changes)
+
+    @event("RegisterEntryAmended")
+    def _amend_register_entry(self, changes: dict[str, Any]) -> None:
+        self.register.update(changes)
+        if "official_name" in changes:
+            self.name = changes["official_name"]
+
+
+class OrganisationName(Aggregate):
+    """Index aggregate: one per normalised name of a non-council organisation.
+
+    Saved in the same transaction as the organisation it names, so two sign-ups
+    that create "Acme Ltd" and "ACME LTD." at once cannot both succeed.
+    """
+
+    @event("Claimed")
+    def __init__(self, name: str, organisation_id: UUID) -> None:
+        self.name = name
+        self.organisation_id = organisation_id
+
+    @staticmethod
+    def create_id(name: str) -> UUID:
+        return uuid5(NAMESPACE, f"organisation-name:{name_key(name)}")

@@ -1,0 +1,62 @@
+"""What a projection is: a pure mapping from events to SQL statements."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from eventsourcing.utils import get_topic
+
+
+@dataclass(frozen=True)
+class Statement:
+    sql: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+Handler = Callable[[Any], Iterable[Statement]]
+
+
+def handles(*event_classes: type) -> Callable[[Handler], Handler]:
+    """Mark a projection method as the mapping for some event classes."""
+
+    def mark(method: Handler) -> Handler:
+        method.__handles__ = event_classes  # type: ignore[attr-defined]
+        return method
+
+    return mark
+
+
+class Projection:
+    """Subclasses set ``name`` (pinned: it keys the tracking row), ``tables`` and
+    ``ddl``, and map events to statements with ``@handles`` methods. A projection
+    reads nothing while building: each statement is computed from the event alone.
+    """
+
+    name: ClassVar[str]
+    tables: ClassVar[tuple[str, ...]]
+    ddl: ClassVar[tuple[str, ...]]
+    _handlers: ClassVar[dict[type, str]]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._handlers = {
+            event_class: attr
+            for attr, member in vars(cls).items()
+            for event_class in getattr(member, "__handles__", ())
+        }
+
+    @classmethod
+    def topics(cls) -> tuple[str, ...]:
+        return tuple(sorted(get_topic(event_class) for event_class in cls._handlers))
+
+    def statements(self, domain_event: Any) -> list[Statement]:
+        attr = self._handlers.get(type(domain_event))
+        return list(getattr(self, attr)(domain_event)) if attr else []
+
+
+def timestamp(value: datetime) -> str:
+    """Fixed-width UTC text, so times sort and compare the same in both dialects."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

@@ -1,0 +1,156 @@
+"""The read-model database: the one place where SQLite and PostgreSQL differ.
+
+Views write their SQL once, with ``:name`` placeholders and portable types
+(TEXT, BIGINT, INTEGER, BOOLEAN, ``INSERT ... ON CONFLICT``); this module turns
+that into each driver's dialect and hands out transactions.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import urlsplit
+
+_NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
+
+
+class Transaction(Protocol):
+    def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> int: ...
+
+    def query(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]: ...
+
+
+class ReadDatabase:
+    """Common interface; see ``SQLiteDatabase`` and ``PostgresDatabase``."""
+
+    dialect: str
+
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:  # pragma: no cover - abstract
+        raise NotImplementedError
+        yield
+
+    def query(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        with self.transaction() as tx:
+            return tx.query(sql, params)
+
+    def close(self) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class _SQLiteTx:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> int:
+        return self.conn.execute(sql, dict(params or {})).rowcount
+
+    def query(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        return [dict(row) for row in self.conn.execute(sql, dict(params or {})).fetchall()]
+
+
+class SQLiteDatabase(ReadDatabase):
+    """One connection per thread, WAL journal, ``BEGIN IMMEDIATE`` for every transaction."""
+
+    dialect = "sqlite"
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        if path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+
+    def _connection(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA busy_timeout=30000")
+            self._local.conn = conn
+            with self._lock:
+                self._all.append(conn)
+        return conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        conn = self._connection()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield _SQLiteTx(conn)
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def query(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        return _SQLiteTx(self._connection()).query(sql, params)
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._all:
+                conn.close()
+            self._all.clear()
+        self._local = threading.local()
+
+
+class _PostgresTx:
+    def __init__(self, conn: Any) -> None:
+        self.conn = conn
+
+    @staticmethod
+    def _sql(sql: str) -> str:
+        return _NAMED.sub(r"%(\1)s", sql.replace("%", "%%"))
+
+    def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> int:
+        return self.conn.execute(self._sql(sql), dict(params or {})).rowcount
+
+    def query(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        return list(self.conn.execute(self._sql(sql), dict(params or {})).fetchall())
+
+
+class PostgresDatabase(ReadDatabase):
+    """A psycopg 3 connection pool; each transaction is one pooled connection."""
+
+    dialect = "postgres"
+
+    def __init__(self, url: str, *, max_size: int = 10) -> None:
+        from psycopg.rows import dict_row
+        from psycopg_pool import ConnectionPool
+
+        self.pool = ConnectionPool(
+            url,
+            min_size=1,
+            max_size=max_size,
+            kwargs={"row_factory": dict_row},
+            open=True,
+            name="pipeline-read",
+        )
+
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        with self.pool.connection() as conn, conn.transaction():
+            yield _PostgresTx(conn)
+
+    def close(self) -> None:
+        self.pool.close()
+
+
+def sqlite_path(url: str) -> str:
+    """``sqlite:///var/x.db`` is relative to the working directory, ``sqlite:////abs`` absolute."""
+    return url.split("sqlite:///", 1)[1] if url.startswith("sqlite:///") else urlsplit(url).path
+
+
+def open_database(url: str, *, pool_size: int = 10) -> ReadDatabase:
+    if url.startswith("sqlite:"):
+        return SQLiteDatabase(sqlite_path(url))
+    if url.startswith(("postgresql:", "postgres:")):
+        return PostgresDatabase(url, max_size=pool_size)
+    raise ValueError(f"DATABASE_URL must start with sqlite:/// or postgresql://, not {url!r}")

@@ -1,0 +1,185 @@
+"""Organisations directory: every organisation with its register details and members."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from domain.organisation import Organisation
+from domain.person import Person
+from projections.base import Projection, Statement, handles, timestamp
+
+COLUMNS = {  # register field -> column
+    "official_name": "name",
+    "short_name": "short_name",
+    "alt_names": "alt_names",
+    "gss_code": "gss_code",
+    "type_code": "type_code",
+    "type_name": "type_name",
+    "nation": "nation",
+    "region": "region",
+    "start_date": "start_date",
+    "end_date": "end_date",
+    "replaced_by": "replaced_by",
+    "current": "current",
+}
+
+
+def _value(field: str, value: Any) -> Any:
+    return json.dumps(value or [], ensure_ascii=False) if field == "alt_names" else value
+
+
+def _member_delta(organisation_id: Any, delta: int) -> Statement:
+    return Statement(
+        "UPDATE organisations SET member_count = member_count + :delta WHERE id = :id",
+        {"id": str(organisation_id), "delta": delta},
+    )
+
+
+class OrganisationsProjection(Projection):
+    name = "organisations"
+    tables = ("organisations",)
+    ddl = (
+        """CREATE TABLE IF NOT EXISTS organisations (
+            id TEXT PRIMARY KEY,
+            code TEXT UNIQUE,
+            name TEXT NOT NULL,
+            short_name TEXT,
+            sort_name TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            type_code TEXT, type_name TEXT, nation TEXT, region TEXT, gss_code TEXT,
+            start_date TEXT, end_date TEXT, replaced_by TEXT,
+            current BOOLEAN NOT NULL,
+            alt_names TEXT NOT NULL,
+            member_count INTEGER NOT NULL DEFAULT 0,
+            first_signup_at TEXT,
+            latest_signup_at TEXT,
+            registered_at TEXT NOT NULL)""",
+        "CREATE INDEX IF NOT EXISTS organisations_by_sort_name ON organisations (sort_name, id)",
+    )
+
+    @handles(Organisation.Registered)
+    def registered(self, event: Any) -> Iterator[Statement]:
+        register = dict(event.register or {})
+        row = {column: _value(field, register.get(field)) for field, column in COLUMNS.items()}
+        row.update(
+            id=str(event.originator_id),
+            code=event.code,
+            name=event.name,
+            sort_name=(register.get("short_name") or event.name).casefold(),
+            kind=event.kind,
+            current=bool(register.get("current", True)),
+            registered_at=timestamp(event.timestamp),
+        )
+        columns = ", ".join(row)
+        values = ", ".join(f":{c}" for c in row)
+        yield Statement(f"INSERT INTO organisations ({columns}) VALUES ({values})", row)  # noqa: S608
+
+    @handles(Organisation.RegisterEntryAmended)
+    def amended(self, event: Any) -> Iterator[Statement]:
+        changes = {COLUMNS[f]: _value(f, v) for f, v in event.changes.items() if f in COLUMNS}
+        if "short_name" in event.changes:
+            changes["sort_name"] = (event.changes["short_name"] or "").casefold()
+        if changes:
+            assignments = ", ".join(f"{column} = :{column}" for column in changes)
+            yield Statement(
+                f"UPDATE organisations SET {assignments} WHERE id = :id",  # noqa: S608
+                {**changes, "id": str(event.originator_id)},
+            )
+
+    @handles(Person.SignedUp)
+    def signed_up(self, event: Any) -> Iterator[Statement]:
+        yield Statement(
+            """UPDATE organisations SET
+                 member_count = member_count + 1,
+                 first_signup_at = COALESCE(first_signup_at, :at),
+                 latest_signup_at = CASE WHEN latest_signup_at IS NULL OR latest_signup_at < :at
+                                         THEN :at ELSE latest_signup_at END
+               WHERE id = :id""",
+            {"id": str(event.organisation_id), "at": timestamp(event.timestamp)},
+        )
+
+    @handles(Person.MovedOrganisation)
+    def moved(self, event: Any) -> Iterator[Statement]:
+        yield _member_delta(event.from_organisation_id, -1)
+        yield _member_delta(event.organisation_id, +1)
+
+
+# ------------------------------------------------------------------ queries
+SELECT = "SELECT * FROM organisations"
+
+
+def _row(row: dict[str, Any]) -> dict[str, Any]:
+    row = dict(row)
+    row["alt_names"] = json.loads(row["alt_names"] or "[]")
+    row["current"] = bool(row["current"])
+    return row
+
+
+def _filters(kind: str | None, current: bool | None, has_members: bool | None) -> tuple[list[str], dict]:
+    where, params = [], {}
+    if kind is not None:
+        where.append("kind = :kind")
+        params["kind"] = kind
+    if current is not None:
+        where.append("current = :current")
+        params["current"] = current
+    if has_members is not None:
+        where.append("member_count > 0" if has_members else "member_count = 0")
+    return where, params
+
+
+def list_page(db: Any, *, kind=None, current=None, has_members=None, after=None, limit=50) -> list[dict]:
+    """Alphabetical by short name; ``after`` is the (sort_name, id) of the previous page's last row."""
+    where, params = _filters(kind, current, has_members)
+    if after is not None:
+        where.append("(sort_name > :after_name OR (sort_name = :after_name AND id > :after_id))")
+        params.update(after_name=after[0], after_id=after[1])
+    sql = SELECT + (" WHERE " + " AND ".join(where) if where else "")
+    sql += " ORDER BY sort_name, id LIMIT :limit"
+    return [_row(r) for r in db.query(sql, {**params, "limit": limit})]
+
+
+def filtered(db: Any, ids: list[str], *, kind=None, current=None, has_members=None) -> dict[str, dict]:
+    """The rows among ``ids`` that pass the filters, by id."""
+    if not ids:
+        return {}
+    where, params = _filters(kind, current, has_members)
+    marks = ", ".join(f":id{i}" for i in range(len(ids)))
+    where.append(f"id IN ({marks})")
+    params.update({f"id{i}": value for i, value in enumerate(ids)})
+    return {r["id"]: _row(r) for r in db.query(SELECT + " WHERE " + " AND ".join(where), params)}
+
+
+def get_by_id(db: Any, organisation_id: str) -> dict | None:
+    rows = db.query(SELECT + " WHERE id = :id", {"id": organisation_id})
+    return _row(rows[0]) if rows else None
+
+
+def get_by_code(db: Any, code: str) -> dict | None:
+    rows = db.query(SELECT + " WHERE code = :code", {"code": code.upper()})
+    return _row(rows[0]) if rows else None
+
+
+def all_names(db: Any) -> list[tuple[str, list[str], bool]]:
+    """(id, names, current) for every organisation: what the search matcher is built from."""
+    rows = db.query("SELECT id, name, short_name, alt_names, current FROM organisations ORDER BY id")
+    return [
+        (r["id"], [n for n in (r["name"], r["short_name"], *json.loads(r["alt_names"] or "[]")) if n],
+         bool(r["current"]))
+        for r in rows
+    ]
+
+
+def summaries(db: Any, ids: set[str]) -> dict[str, dict]:
+    """id -> {id, code, name, kind} for embedding in other resources."""
+    if not ids:
+        return {}
+    ordered = sorted(ids)
+    marks = ", ".join(f":id{i}" for i in range(len(ordered)))
+    rows = db.query(
+        f"SELECT id, code, name, kind, current FROM organisations WHERE id IN ({marks})",  # noqa: S608
+        {f"id{i}": value for i, value in enumerate(ordered)},
+    )
+    return {r["id"]: {**r, "current": bool(r["current"])} for r in rows}

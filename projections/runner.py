@@ -1,0 +1,159 @@
+"""Apply events to projections: a batch of view changes and the new position in one
+transaction, exactly once even when several workers race on the same projection."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from projections.base import Projection
+from projections.db import ReadDatabase
+
+log = logging.getLogger(__name__)
+
+POSITIONS_DDL = (
+    "CREATE TABLE IF NOT EXISTS projection_positions ("
+    " name TEXT PRIMARY KEY, position BIGINT NOT NULL, updated_at TEXT NOT NULL)"
+)
+ADVANCE = (
+    "UPDATE projection_positions SET position = :new, updated_at = :now"
+    " WHERE name = :name AND position = :old"
+)
+
+
+class NotInitialised(RuntimeError):
+    """The read-model tables are missing: ``pipeline init`` has not been run."""
+
+
+@dataclass(frozen=True)
+class Status:
+    name: str
+    position: int
+    head: int
+    updated_at: str | None
+
+    @property
+    def lag(self) -> int:
+        return max(self.head - self.position, 0)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+def create_tables(db: ReadDatabase, projections: list[Projection]) -> None:
+    with db.transaction() as tx:
+        tx.execute(POSITIONS_DDL)
+        for projection in projections:
+            for statement in projection.ddl:
+                tx.execute(statement)
+            tx.execute(
+                "INSERT INTO projection_positions (name, position, updated_at)"
+                " VALUES (:name, 0, :now) ON CONFLICT (name) DO NOTHING",
+                {"name": projection.name, "now": _now()},
+            )
+
+
+def position(db: ReadDatabase, name: str) -> int:
+    try:
+        rows = db.query("SELECT position FROM projection_positions WHERE name = :name", {"name": name})
+    except Exception as error:  # a missing table looks different in each driver
+        raise NotInitialised("Read models are not initialised: run `pipeline init`.") from error
+    if not rows:
+        raise NotInitialised(f"Projection {name!r} is not initialised: run `pipeline init`.")
+    return int(rows[0]["position"])
+
+
+def head(app: Any) -> int:
+    return int(app.recorder.max_notification_id() or 0)
+
+
+def status(app: Any, db: ReadDatabase, projections: list[Projection]) -> list[Status]:
+    top = head(app)
+    rows = {r["name"]: r for r in db.query("SELECT name, position, updated_at FROM projection_positions")}
+    return [
+        Status(p.name, int(rows[p.name]["position"]) if p.name in rows else 0, top,
+               rows[p.name]["updated_at"] if p.name in rows else None)
+        for p in projections
+    ]
+
+
+def apply_batch(app: Any, db: ReadDatabase, projection: Projection, batch_size: int = 500) -> int | None:
+    """Apply the next batch. Returns the new position, or None when there was
+    nothing to do or another worker advanced the projection first."""
+    old = position(db, projection.name)
+    top = head(app)
+    if old >= top:
+        return None
+    notifications = app.recorder.select_notifications(
+        start=old + 1, limit=batch_size, stop=top, topics=projection.topics()
+    )
+    new = notifications[-1].id if len(notifications) == batch_size else top
+    # Decode and map before opening the transaction: keep it short.
+    statements = [
+        statement
+        for notification in notifications
+        for statement in projection.statements(app.mapper.to_domain_event(notification))
+    ]
+    with db.transaction() as tx:
+        # Take the position row first: a racing worker waits here, then finds
+        # the position moved, changes nothing and rolls back.
+        if tx.execute(ADVANCE, {"new": new, "now": _now(), "name": projection.name, "old": old}) != 1:
+            log.info("projection %s: another worker applied position %s first", projection.name, old)
+            return None
+        for statement in statements:
+            tx.execute(statement.sql, statement.params)
+    return new
+
+
+def catch_up(
+    app: Any,
+    db: ReadDatabase,
+    projection: Projection,
+    *,
+    batch_size: int = 500,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Apply batches until the projection reaches the head it saw; returns events' span covered."""
+    start = position(db, projection.name)
+    current = start
+    while (new := apply_batch(app, db, projection, batch_size)) is not None:
+        if progress:
+            progress(new - current)
+        current = new
+    return current - start
+
+
+def rebuild(
+    app: Any,
+    db: ReadDatabase,
+    projection: Projection,
+    *,
+    batch_size: int = 1000,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Empty the projection and its position in one transaction, then replay the log."""
+    with db.transaction() as tx:
+        for table in projection.tables:
+            tx.execute(f"DELETE FROM {table}")  # noqa: S608 - table names are our constants
+        tx.execute(
+            "UPDATE projection_positions SET position = 0, updated_at = :now WHERE name = :name",
+            {"name": projection.name, "now": _now()},
+        )
+    return catch_up(app, db, projection, batch_size=batch_size, progress=progress)
+
+
+def wait_for(db: ReadDatabase, name: str, target: int, timeout: float) -> bool:
+    """True once the projection has reached ``target``; False after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    delay = 0.01
+    while position(db, name) < target:
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(delay)
+        delay = min(delay * 2, 0.1)
+    return True

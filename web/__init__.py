@@ -1,0 +1,1 @@
+"""The JSON API: app factory, one blueprint per resource, schemas, errors, CLI."""

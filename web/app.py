@@ -1,0 +1,47 @@
+"""The Flask app factory."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, request
+from werkzeug.exceptions import UnsupportedMediaType
+
+from web import operations, organisations, people
+from web.errors import ProblemApi, register_error_handlers
+from workers.runtime import Runtime, build_runtime
+from workers.settings import Settings
+
+BODY_METHODS = ("POST", "PUT", "PATCH")
+
+
+def create_app(config: dict[str, Any] | None = None, runtime: Runtime | None = None) -> Flask:
+    """Build the API. ``runtime`` lets tests pass one in; by default it comes from the environment."""
+    settings = runtime.settings if runtime else Settings.from_env()
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = Flask(__name__)
+    app.config.update(
+        API_TITLE="Pipeline API",
+        API_VERSION="v1",
+        OPENAPI_VERSION="3.0.3",
+        OPENAPI_URL_PREFIX="/api/v1",
+        OPENAPI_JSON_PATH="openapi.json",
+        MAX_CONTENT_LENGTH=settings.max_body_bytes,
+    )
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.config.update(config or {})
+    app.extensions["pipeline"] = runtime or build_runtime(settings)
+
+    @app.before_request
+    def require_json_body() -> None:
+        if request.method in BODY_METHODS and not request.is_json:
+            raise UnsupportedMediaType("Send the request body as JSON with Content-Type: application/json.")
+
+    api = ProblemApi(app)
+    api.register_blueprint(organisations.blp)
+    api.register_blueprint(people.blp)
+    api.register_blueprint(operations.blp)
+    app.register_blueprint(operations.probes)
+    register_error_handlers(app)
+    return app

@@ -1,0 +1,106 @@
+"""The ``pipeline`` command: init, serve, worker, projections status|rebuild."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+
+import click
+
+from projections import runner
+from projections.registry import PROJECTIONS, all_projections, get
+from workers.runtime import build_runtime, initialise
+from workers.settings import Settings
+
+
+@click.group(help="Pipeline: where council digital teams publish, find and back shared projects.")
+def main() -> None:
+    logging.basicConfig(level=Settings.from_env().log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+@main.command()
+def init() -> None:
+    """Create tables, load the council register and catch projections up. Safe to repeat."""
+    settings = Settings.from_env()
+    loaded = initialise(settings)
+    click.echo(f"Initialised {_where(settings)}: register {loaded.added} councils added, {loaded.amended} amended.")
+
+
+@main.command()
+@click.option("--host", default=None, help="Interface to bind (default: HOST or 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Port (default: PORT or 8000).")
+def serve(host: str | None, port: int | None) -> None:
+    """Serve the API: Flask's server in the embedded mode, gunicorn with REDIS_URL set."""
+    settings = Settings.from_env()
+    host, port = host or settings.host, port or settings.port
+    if settings.embedded:
+        from web.app import create_app
+
+        app = create_app()
+        rt = app.extensions["pipeline"]
+        rt.catch_up_all()  # apply anything written before a crash
+        click.echo(f"Pipeline API (embedded: {_where(settings)}) on http://{host}:{port}/api/v1/organisations")
+        app.run(host=host, port=port, threaded=True, use_reloader=False)
+        return
+    gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
+    args = [gunicorn, "--bind", f"{host}:{port}", "--workers", str(settings.web_concurrency),
+            "--access-logfile", "-", "--graceful-timeout", "20", "web.wsgi:app"]
+    os.execv(gunicorn, args)
+
+
+@main.command()
+@click.option("--burst", is_flag=True, help="Exit once the queue is empty (for scripts and tests).")
+def worker(burst: bool) -> None:
+    """Run an RQ worker that builds projections (needs REDIS_URL)."""
+    from workers.worker import run_worker
+
+    run_worker(burst=burst)
+
+
+@main.group()
+def projections() -> None:
+    """Inspect and rebuild read models."""
+
+
+@projections.command("status")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def projections_status(as_json: bool) -> None:
+    """Position, head of the log and lag of every projection."""
+    rt = build_runtime()
+    try:
+        statuses = runner.status(rt.app, rt.db, all_projections())
+    finally:
+        rt.close()
+    if as_json:
+        click.echo(json.dumps([{**s.__dict__, "lag": s.lag} for s in statuses]))
+        return
+    click.echo(f"{'projection':<20}{'position':>10}{'head':>10}{'lag':>8}")
+    for s in statuses:
+        click.echo(f"{s.name:<20}{s.position:>10}{s.head:>10}{s.lag:>8}")
+
+
+@projections.command("rebuild")
+@click.argument("name", required=False, type=click.Choice(sorted(PROJECTIONS)))
+@click.option("--all", "rebuild_all", is_flag=True, help="Rebuild every projection.")
+def projections_rebuild(name: str | None, rebuild_all: bool) -> None:
+    """Empty a projection and replay the whole event log into it."""
+    if bool(name) == rebuild_all:
+        raise click.UsageError("Give a projection NAME or --all (not both).")
+    targets = all_projections() if rebuild_all else [get(name or "")]
+    rt = build_runtime()
+    try:
+        total = runner.head(rt.app)
+        for projection in targets:
+            with click.progressbar(length=total, label=f"rebuilding {projection.name}") as bar:
+                runner.rebuild(rt.app, rt.db, projection, batch_size=max(rt.settings.batch_size, 1000),
+                               progress=bar.update)
+            click.echo(f"{projection.name}: rebuilt to position {runner.position(rt.db, projection.name)}")
+    finally:
+        rt.close()
+
+
+def _where(settings: Settings) -> str:
+    url = settings.database_url
+    return url.split("@")[-1] if "@" in url else url

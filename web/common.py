@@ -1,0 +1,75 @@
+"""Shared pieces of the API: the runtime, cursors, list envelopes, read-your-writes."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Any
+from urllib.parse import urlencode
+
+from flask import current_app, request
+from flask_smorest import abort
+from marshmallow import Schema, fields, validate
+
+from projections import runner
+from workers.runtime import Runtime
+
+MAX_LIMIT = 500
+
+
+def runtime() -> Runtime:
+    return current_app.extensions["pipeline"]
+
+
+class ReadArgs(Schema):
+    min_position = fields.Integer(
+        validate=validate.Range(min=0),
+        metadata={"description": "Answer only once the read model has applied this log position "
+                  "(the event_position of an earlier write); 503 if it does not within a few seconds."},
+    )
+
+
+class ListArgs(ReadArgs):
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_LIMIT))
+    cursor = fields.String(validate=validate.Length(max=500),
+                           metadata={"description": "Opaque: the `next` link of the previous page carries it."})
+
+
+def encode_cursor(values: list[Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None, length: int) -> list[Any] | None:
+    if not cursor:
+        return None
+    try:
+        values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        values = None
+    if not isinstance(values, list) or len(values) != length:
+        abort(400, message="The cursor is not one this API gave out; start again without it.",
+              errors={"cursor": ["Invalid cursor."]})
+    return values
+
+
+def next_link(cursor_values: list[Any] | None) -> str | None:
+    if cursor_values is None:
+        return None
+    args = {k: v for k, v in request.args.items() if k not in ("cursor", "min_position")}
+    args["cursor"] = encode_cursor(cursor_values)
+    return f"{request.path}?{urlencode(args)}"
+
+
+def wait_for_projection(name: str, min_position: int | None) -> None:
+    """Read-your-writes: block until projection ``name`` reached ``min_position``."""
+    if min_position is None:
+        return
+    rt = runtime()
+    top = runner.head(rt.app)
+    if min_position > top:
+        abort(422, message=f"min_position {min_position} is beyond the head of the event log ({top}).",
+              errors={"min_position": [f"Must be at most {top}."]})
+    if not runner.wait_for(rt.db, name, min_position, rt.settings.read_wait_seconds):
+        abort(503, message=f"The {name} read model has not reached position {min_position} yet; retry shortly.",
+              headers={"Retry-After": "1"})

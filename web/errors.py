@@ -1,0 +1,85 @@
+"""One error body for everything: RFC 9457 problem+json."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, json
+from flask_smorest import Api
+from marshmallow import Schema, fields
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from domain.errors import Conflict, DomainError, NotFound, RegisterNotLoaded, RuleBroken
+from projections.runner import NotInitialised
+
+log = logging.getLogger(__name__)
+
+PROBLEM = "application/problem+json"
+
+
+class ProblemSchema(Schema):
+    type = fields.String(metadata={"description": "A URI naming the kind of problem"})
+    title = fields.String()
+    status = fields.Integer()
+    detail = fields.String()
+    errors = fields.Dict(metadata={"description": "Field -> messages, on validation errors"})
+
+
+def problem(status: int, title: str, detail: str, headers: dict[str, str] | None = None, **extra: Any) -> Response:
+    body = {"type": "about:blank", "title": title, "status": status, "detail": detail, **extra}
+    response = Response(json.dumps(body), status=status, mimetype=PROBLEM)
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+def _flatten(messages: Any) -> dict[str, Any]:
+    """webargs nests messages by location ({"json": {"email": [...]}}); clients want fields."""
+    if isinstance(messages, dict) and set(messages) <= {"json", "query", "view_args", "form", "headers"}:
+        flat: dict[str, Any] = {}
+        for location_messages in messages.values():
+            flat.update(location_messages if isinstance(location_messages, dict) else {"_": location_messages})
+        return flat
+    return messages if isinstance(messages, dict) else {"_": messages}
+
+
+class ProblemApi(Api):
+    ERROR_SCHEMA = ProblemSchema
+
+    def handle_http_exception(self, error: HTTPException) -> Response:  # type: ignore[override]
+        data = getattr(error, "data", None) or {}
+        status = error.code or 500
+        if isinstance(error, InternalServerError):
+            original = getattr(error, "original_exception", None)
+            if original is not None:
+                log.error("unhandled error", exc_info=original)
+            return problem(500, "Internal Server Error", "Something went wrong on our side; it has been logged.")
+        extra: dict[str, Any] = {}
+        detail = data.get("message") or error.description or error.name
+        if "messages" in data or "errors" in data:
+            extra["errors"] = _flatten(data.get("errors") or data.get("messages"))
+            if status == 400 and "json" in (data.get("messages") or {}):
+                detail = "The request body is not valid JSON."
+            elif status == 422 and "message" not in data:
+                detail = "The request has invalid fields: see errors."
+        headers = dict(data.get("headers") or {})
+        if error.response is None:
+            headers.update({k: v for k, v in error.get_headers() if k.lower() in ("allow", "retry-after")})
+        return problem(status, error.name, str(detail), headers, **extra)
+
+
+def register_error_handlers(app: Flask) -> None:
+    def domain_error(error: DomainError) -> Response:
+        status = 404 if isinstance(error, NotFound) else 409 if isinstance(error, Conflict) else 422
+        if isinstance(error, RegisterNotLoaded):
+            status = 503
+        elif not isinstance(error, NotFound | Conflict | RuleBroken):
+            status = 422
+        return problem(status, error.title, error.detail, **error.extra)
+
+    def not_initialised(error: NotInitialised) -> Response:
+        return problem(503, "Service not initialised", str(error), {"Retry-After": "30"})
+
+    app.register_error_handler(DomainError, domain_error)
+    app.register_error_handler(NotInitialised, not_initialised)

@@ -1,0 +1,138 @@
+"""/api/v1/organisations: the directory of councils and other organisations."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+from uuid import UUID
+
+from flask.views import MethodView
+from flask_smorest import Blueprint, abort
+from marshmallow import Schema, fields, validate
+
+from domain.names import NameMatcher
+from domain.organisation import KINDS
+from projections import organisations as directory
+from projections import runner
+from web.common import ListArgs, ReadArgs, decode_cursor, next_link, runtime, wait_for_projection
+from web.errors import ProblemSchema
+
+blp = Blueprint("organisations", __name__, url_prefix="/api/v1/organisations",
+                description="Councils from the register and other organisations people sign up from.")
+PROJECTION = "organisations"
+
+
+class OrganisationSchema(Schema):
+    id = fields.UUID()
+    code = fields.String(allow_none=True, metadata={"description": "Register code (councils only)"})
+    name = fields.String()
+    short_name = fields.String(allow_none=True)
+    kind = fields.String(metadata={"enum": list(KINDS)})
+    type_code = fields.String(allow_none=True)
+    type_name = fields.String(allow_none=True)
+    nation = fields.String(allow_none=True)
+    region = fields.String(allow_none=True)
+    gss_code = fields.String(allow_none=True)
+    start_date = fields.String(allow_none=True)
+    end_date = fields.String(allow_none=True)
+    replaced_by = fields.String(allow_none=True)
+    current = fields.Boolean()
+    alt_names = fields.List(fields.String())
+    member_count = fields.Integer()
+    first_signup_at = fields.String(allow_none=True)
+    latest_signup_at = fields.String(allow_none=True)
+    registered_at = fields.String()
+    score = fields.Float(metadata={"description": "Match score in (0, 1], only when searching with q"})
+
+
+class OrganisationPageSchema(Schema):
+    items = fields.List(fields.Nested(OrganisationSchema))
+    next = fields.String(allow_none=True)
+
+
+class OrganisationListArgs(ListArgs):
+    q = fields.String(validate=validate.Length(min=1, max=200),
+                      metadata={"description": "Name as people type it; best match first"})
+    kind = fields.String(validate=validate.OneOf(KINDS))
+    current = fields.Boolean()
+    has_members = fields.Boolean()
+
+
+class _MatcherCache:
+    """The search matcher, rebuilt only when the directory has moved on."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._position = -1
+        self._matcher: NameMatcher | None = None
+
+    def get(self, db: Any) -> NameMatcher:
+        position = runner.position(db, PROJECTION)
+        with self._lock:
+            if self._matcher is None or position != self._position:
+                self._matcher = NameMatcher(directory.all_names(db))
+                self._position = position
+            return self._matcher
+
+
+_matchers = _MatcherCache()
+
+
+def _search(db: Any, args: dict[str, Any]) -> dict[str, Any]:
+    offset = (decode_cursor(args.get("cursor"), 1) or [0])[0]
+    if not isinstance(offset, int) or offset < 0:
+        abort(400, message="The cursor is not one this API gave out.", errors={"cursor": ["Invalid cursor."]})
+    candidates = _matchers.get(db).search(args["q"], limit=MAX_SEARCH)
+    rows = directory.filtered(
+        db, [c.key for c in candidates],
+        kind=args.get("kind"), current=args.get("current"), has_members=args.get("has_members"),
+    )
+    matches = [{**rows[c.key], "score": round(c.score, 3)} for c in candidates if c.key in rows]
+    page = matches[offset: offset + args["limit"]]
+    more = offset + args["limit"] < len(matches)
+    return {"items": page, "next": next_link([offset + args["limit"]]) if more else None}
+
+
+MAX_SEARCH = 500
+
+
+@blp.route("")
+class Organisations(MethodView):
+    @blp.arguments(OrganisationListArgs, location="query")
+    @blp.response(200, OrganisationPageSchema)
+    @blp.alt_response(400, schema=ProblemSchema, description="Invalid cursor")
+    @blp.alt_response(503, schema=ProblemSchema, description="min_position not reached yet")
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """Search and list organisations.
+
+        Without `q`: alphabetical. With `q`: best match first, each with a score."""
+        wait_for_projection(PROJECTION, args.get("min_position"))
+        db = runtime().db
+        if args.get("q"):
+            return _search(db, args)
+        after = decode_cursor(args.get("cursor"), 2)
+        rows = directory.list_page(
+            db, kind=args.get("kind"), current=args.get("current"), has_members=args.get("has_members"),
+            after=after, limit=args["limit"] + 1,
+        )
+        more = len(rows) > args["limit"]
+        rows = rows[: args["limit"]]
+        return {"items": rows, "next": next_link([rows[-1]["sort_name"], rows[-1]["id"]]) if more else None}
+
+
+@blp.route("/<code_or_id>")
+class OrganisationDetail(MethodView):
+    @blp.arguments(ReadArgs, location="query")
+    @blp.response(200, OrganisationSchema)
+    @blp.alt_response(404, schema=ProblemSchema, description="No such organisation")
+    def get(self, args: dict[str, Any], code_or_id: str) -> dict[str, Any]:
+        """One organisation, by register code (e.g. `KTT`) or by id."""
+        wait_for_projection(PROJECTION, args.get("min_position"))
+        db = runtime().db
+        try:
+            row = directory.get_by_id(db, str(UUID(code_or_id)))
+        except ValueError:
+            row = directory.get_by_code(db, code_or_id)
+        if row is None:
+            abort(404, message=f"No organisation with code or id {code_or_id!r}.")
+        return row

@@ -1,0 +1,186 @@
+"""/api/v1/people: sign-up and the people directory (never with email addresses)."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from flask import url_for
+from flask.views import MethodView
+from flask_smorest import Blueprint, abort
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
+
+from domain.application import OrganisationRef
+from domain.organisation import KINDS, council_id
+from projections import organisations as directory
+from projections import people as people_view
+from projections.base import timestamp
+from web.common import ListArgs, ReadArgs, decode_cursor, next_link, runtime, wait_for_projection
+from web.errors import ProblemSchema
+
+blp = Blueprint("people", __name__, url_prefix="/api/v1/people",
+                description="People who signed up, and sign-up itself.")
+PROJECTION = "people"
+AFFECTED = ("people", "organisations", "signups_timeline")
+
+
+class Text(fields.String):
+    """A string with surrounding whitespace removed; blank counts as missing."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs).strip()
+        if not text:
+            raise ValidationError("Must not be blank.")
+        return text
+
+
+class Email(fields.Email):
+    """An email address with surrounding whitespace removed before it is checked."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        return super()._deserialize(value.strip() if isinstance(value, str) else value, attr, data, **kwargs)
+
+
+class SignUpSchema(Schema):
+    name = Text(required=True, validate=validate.Length(max=200))
+    email = Email(required=True, validate=validate.Length(max=254))
+    job_title = Text(load_default=None, allow_none=True, validate=validate.Length(max=200))
+    organisation_code = Text(validate=validate.Length(max=20),
+                             metadata={"description": "A council's register code, e.g. KTT"})
+    organisation_id = fields.UUID(metadata={"description": "An existing organisation's id"})
+    organisation_name = Text(validate=validate.Length(max=200),
+                             metadata={"description": "The organisation's name as you would type it"})
+    organisation_kind = fields.String(validate=validate.OneOf(KINDS),
+                                      metadata={"description": "Needed to create a new organisation"})
+
+    @validates_schema
+    def one_organisation(self, data: dict[str, Any], **kwargs: Any) -> None:
+        given = [k for k in ("organisation_code", "organisation_id", "organisation_name") if data.get(k)]
+        if len(given) != 1:
+            raise ValidationError(
+                "Give exactly one of organisation_code, organisation_id or organisation_name.",
+                field_name="organisation",
+            )
+
+    @post_load
+    def reference(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        data["organisation"] = OrganisationRef(
+            code=data.pop("organisation_code", None),
+            id=data.pop("organisation_id", None),
+            name=data.pop("organisation_name", None),
+            kind=data.pop("organisation_kind", None),
+        )
+        return data
+
+
+class OrganisationSummarySchema(Schema):
+    id = fields.UUID()
+    code = fields.String(allow_none=True)
+    name = fields.String()
+    kind = fields.String()
+
+
+class MembershipSchema(Schema):
+    organisation = fields.Nested(OrganisationSummarySchema)
+    since = fields.String()
+    until = fields.String(allow_none=True)
+
+
+class PersonSchema(Schema):
+    id = fields.UUID()
+    name = fields.String()
+    job_title = fields.String(allow_none=True)
+    organisation = fields.Nested(OrganisationSummarySchema)
+    signed_up_at = fields.String()
+
+
+class PersonDetailSchema(PersonSchema):
+    memberships = fields.List(fields.Nested(MembershipSchema),
+                              metadata={"description": "Where the person was, and when"})
+
+
+class SignedUpSchema(PersonSchema):
+    event_position = fields.Integer(metadata={"description": "Pass as min_position to read this write back"})
+
+
+class PersonPageSchema(Schema):
+    items = fields.List(fields.Nested(PersonSchema))
+    next = fields.String(allow_none=True)
+
+
+class PeopleListArgs(ListArgs):
+    organisation = fields.String(validate=validate.Length(min=1, max=64),
+                                 metadata={"description": "Register code or organisation id"})
+
+
+def _organisation_id(code_or_id: str) -> str:
+    try:
+        return str(UUID(code_or_id))
+    except ValueError:
+        return str(council_id(code_or_id))
+
+
+def _with_organisations(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    ids = {r["organisation_id"] for r in rows}
+    for r in rows:
+        ids.update(m["organisation_id"] for m in r.get("memberships", ()))
+    orgs = directory.summaries(runtime().db, ids)
+    unknown = {"code": None, "name": "(unknown)", "kind": "unknown"}
+    for r in rows:
+        r["organisation"] = orgs.get(r["organisation_id"], {"id": r["organisation_id"], **unknown})
+        for m in r.get("memberships", ()):
+            m["organisation"] = orgs.get(m["organisation_id"], {"id": m["organisation_id"], **unknown})
+    return rows
+
+
+@blp.route("")
+class People(MethodView):
+    @blp.arguments(SignUpSchema)
+    @blp.response(201, SignedUpSchema)
+    @blp.alt_response(409, schema=ProblemSchema, description="Email already signed up")
+    @blp.alt_response(422, schema=ProblemSchema, description="Invalid fields, or organisation unknown or ambiguous")
+    def post(self, data: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]]:
+        """Sign up under an organisation (by register code, id, or name as typed)."""
+        rt = runtime()
+        written = rt.app.sign_up(**data)
+        rt.projections_changed(AFFECTED)
+        person, org = written.aggregate, written.organisation
+        body = {
+            "id": person.id,
+            "name": person.name,
+            "job_title": person.job_title,
+            "organisation": {"id": org.id, "code": org.code, "name": org.name, "kind": org.kind},
+            "signed_up_at": timestamp(person.created_on),
+            "event_position": written.position,
+        }
+        return body, 201, {"Location": url_for("people.PersonDetail", person_id=person.id)}
+
+    @blp.arguments(PeopleListArgs, location="query")
+    @blp.response(200, PersonPageSchema)
+    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+        """People, oldest sign-up first; optionally only those now in one organisation."""
+        wait_for_projection(PROJECTION, args.get("min_position"))
+        org = args.get("organisation")
+        rows = people_view.list_page(
+            runtime().db,
+            organisation_id=_organisation_id(org) if org else None,
+            after=decode_cursor(args.get("cursor"), 2),
+            limit=args["limit"] + 1,
+        )
+        more = len(rows) > args["limit"]
+        rows = _with_organisations(rows[: args["limit"]])
+        return {"items": rows, "next": next_link([rows[-1]["signed_up_at"], rows[-1]["id"]]) if more else None}
+
+
+@blp.route("/<uuid:person_id>")
+class PersonDetail(MethodView):
+    @blp.arguments(ReadArgs, location="query")
+    @blp.response(200, PersonDetailSchema)
+    @blp.alt_response(404, schema=ProblemSchema, description="No such person")
+    def get(self, args: dict[str, Any], person_id: UUID) -> dict[str, Any]:
+        """One person, with the organisations they have belonged to."""
+        wait_for_projection(PROJECTION, args.get("min_position"))
+        row = people_view.get(runtime().db, str(person_id))
+        if row is None:
+            abort(404, message=f"No person with id {person_id}.")
+        return _with_organisations([row])[0]

@@ -1,0 +1,40 @@
+"""RQ job functions: module-level, primitive arguments, enqueued by name."""
+
+from __future__ import annotations
+
+import logging
+
+from projections import runner
+from projections.registry import get
+from workers.runtime import Runtime, build_runtime
+
+log = logging.getLogger(__name__)
+
+_runtime: Runtime | None = None  # built lazily in the worker process, never before a fork
+
+
+def process_runtime() -> Runtime:
+    global _runtime
+    if _runtime is None:
+        _runtime = build_runtime()
+    return _runtime
+
+
+def close_process_runtime() -> None:
+    global _runtime
+    if _runtime is not None:
+        _runtime.close()
+        _runtime = None
+
+
+def catch_up_projection(name: str) -> int:
+    """Bring one projection up to the head of the log; returns the positions covered."""
+    runtime = process_runtime()
+    dispatcher = runtime.dispatcher
+    pending_key = getattr(dispatcher, "pending_key", None)
+    if pending_key is not None:
+        # Clear the marker before reading the head: later writes enqueue a new job.
+        dispatcher.redis.delete(pending_key(name))
+    covered = runner.catch_up(runtime.app, runtime.db, get(name), batch_size=runtime.settings.batch_size)
+    log.info("projection %s caught up %s positions", name, covered)
+    return covered

@@ -1,0 +1,85 @@
+"""Configuration, read only from the environment (documented in README.md)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit
+
+from projections.db import sqlite_path
+
+DEFAULT_DATABASE_URL = "sqlite:///var/pipeline.sqlite3"
+
+
+def _int(env: Mapping[str, str], key: str, default: int) -> int:
+    raw = env.get(key, "").strip()
+    try:
+        return int(raw) if raw else default
+    except ValueError:
+        raise SystemExit(f"{key} must be a whole number, not {raw!r}") from None
+
+
+def _float(env: Mapping[str, str], key: str, default: float) -> float:
+    raw = env.get(key, "").strip()
+    try:
+        return float(raw) if raw else default
+    except ValueError:
+        raise SystemExit(f"{key} must be a number, not {raw!r}") from None
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    redis_url: str | None = None
+    queue_name: str = "pipeline-projections"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    web_concurrency: int = 2
+    read_wait_seconds: float = 5.0
+    sweep_seconds: float = 30.0
+    batch_size: int = 500
+    max_body_bytes: int = 64 * 1024
+    db_pool_size: int = 10
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        return cls(
+            database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
+            redis_url=env.get("REDIS_URL") or None,
+            queue_name=env.get("PIPELINE_QUEUE") or cls.queue_name,
+            host=env.get("HOST") or cls.host,
+            port=_int(env, "PORT", cls.port),
+            web_concurrency=_int(env, "WEB_CONCURRENCY", cls.web_concurrency),
+            read_wait_seconds=_float(env, "PIPELINE_READ_WAIT_SECONDS", cls.read_wait_seconds),
+            sweep_seconds=_float(env, "PIPELINE_SWEEP_SECONDS", cls.sweep_seconds),
+            batch_size=_int(env, "PIPELINE_BATCH_SIZE", cls.batch_size),
+            max_body_bytes=_int(env, "PIPELINE_MAX_BODY_BYTES", cls.max_body_bytes),
+            db_pool_size=_int(env, "PIPELINE_DB_POOL_SIZE", cls.db_pool_size),
+            log_level=(env.get("LOG_LEVEL") or cls.log_level).upper(),
+        )
+
+    @property
+    def embedded(self) -> bool:
+        return self.redis_url is None
+
+    def event_store_env(self, *, create_tables: bool) -> dict[str, str]:
+        """The eventsourcing environment for this DATABASE_URL."""
+        env = {"CREATE_TABLE": "y" if create_tables else "n"}
+        url = self.database_url
+        if url.startswith("sqlite:"):
+            return {**env, "PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": sqlite_path(url)}
+        parts = urlsplit(url)
+        if parts.scheme not in ("postgresql", "postgres"):
+            raise SystemExit(f"DATABASE_URL must start with sqlite:/// or postgresql://, not {url!r}")
+        return {
+            **env,
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": unquote(parts.path.lstrip("/")) or "postgres",
+            "POSTGRES_HOST": parts.hostname or "127.0.0.1",
+            "POSTGRES_PORT": str(parts.port or 5432),
+            "POSTGRES_USER": unquote(parts.username or "postgres"),
+            "POSTGRES_PASSWORD": unquote(parts.password or ""),
+        }
