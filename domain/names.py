@@ -141,7 +141,7 @@ class NameMatcher:
             return Resolution("unknown", None, ())
         exact = self._by_norm.get(norm, set())
         if exact:
-            return self._decide(exact, EXACT, prefer_current=False)
+            return self._decide(exact, EXACT, prefer_current=True)
         same_core = self._by_core.get(core, set())
         if same_core:
             return self._decide(same_core, CORE, prefer_current=True)

@@ -131,12 +131,11 @@ def test_exact_name_resolves_with_full_score(matcher: NameMatcher) -> None:
     assert found == Resolution("resolved", "KHL", (Candidate("KHL", "Hull City Council", 1.0, True),))
 
 
-def test_exact_name_shared_by_two_keys_is_ambiguous_even_if_one_is_current(
+def test_exact_name_shared_with_an_abolished_body_resolves_to_the_current_one(
     matcher: NameMatcher,
 ) -> None:
     found = matcher.resolve("Exampleshire")
-    assert found.status == "ambiguous"
-    assert found.key is None
+    assert (found.status, found.key) == ("resolved", "NEWX")
     assert [c.key for c in found.candidates] == ["NEWX", "OLDX"]
 
 
