@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from projections.base import Projection
+from projections.base import Projection, Statement
 from projections.db import ReadDatabase
 
 log = logging.getLogger(__name__)
@@ -82,9 +82,19 @@ def status(app: Any, db: ReadDatabase, projections: list[Projection]) -> list[St
     ]
 
 
-def apply_batch(app: Any, db: ReadDatabase, projection: Projection, batch_size: int = 500) -> int | None:
-    """Apply the next batch. Returns the new position, or None when there was
-    nothing to do or another worker advanced the projection first."""
+@dataclass(frozen=True)
+class Batch:
+    """The next batch, decoded and mapped, ready to commit."""
+
+    projection: Projection
+    old: int
+    new: int
+    statements: list[Statement]
+    events: int
+
+
+def prepare_batch(app: Any, db: ReadDatabase, projection: Projection, batch_size: int = 500) -> Batch | None:
+    """Read and map the events after the projection's position; None if it is at the head."""
     old = position(db, projection.name)
     top = head(app)
     if old >= top:
@@ -93,21 +103,37 @@ def apply_batch(app: Any, db: ReadDatabase, projection: Projection, batch_size: 
         start=old + 1, limit=batch_size, stop=top, topics=projection.topics()
     )
     new = notifications[-1].id if len(notifications) == batch_size else top
-    # Decode and map before opening the transaction: keep it short.
+    # Decode and map before any transaction opens: keep transactions short.
     statements = [
         statement
         for notification in notifications
         for statement in projection.statements(app.mapper.to_domain_event(notification))
     ]
+    return Batch(projection, old, new, statements, len(notifications))
+
+
+def commit_batch(db: ReadDatabase, batch: Batch) -> bool:
+    """Apply the batch and move the position in one transaction. False (and nothing
+    changed) if another worker moved the position first."""
+    name = batch.projection.name
     with db.transaction() as tx:
         # Take the position row first: a racing worker waits here, then finds
         # the position moved, changes nothing and rolls back.
-        if tx.execute(ADVANCE, {"new": new, "now": _now(), "name": projection.name, "old": old}) != 1:
-            log.info("projection %s: another worker applied position %s first", projection.name, old)
-            return None
-        for statement in statements:
+        if tx.execute(ADVANCE, {"new": batch.new, "now": _now(), "name": name, "old": batch.old}) != 1:
+            log.info("projection %s: another worker applied position %s first", name, batch.old)
+            return False
+        for statement in batch.statements:
             tx.execute(statement.sql, statement.params)
-    return new
+    return True
+
+
+def apply_batch(app: Any, db: ReadDatabase, projection: Projection, batch_size: int = 500) -> int | None:
+    """Apply the next batch. Returns the new position, or None when there was
+    nothing to do or another worker advanced the projection first."""
+    batch = prepare_batch(app, db, projection, batch_size)
+    if batch is None or not commit_batch(db, batch):
+        return None
+    return batch.new
 
 
 def catch_up(

@@ -1,0 +1,92 @@
+"""Fixtures. Integration and end-to-end tests use the real PostgreSQL and Redis on
+this machine; a fresh database per test (copied from an initialised template) and
+a fresh queue name per test mean nothing needs resetting between tests."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests import support
+from workers.runtime import Runtime, build_runtime, initialise
+from workers.settings import Settings
+
+
+@pytest.fixture(scope="session")
+def postgres_available() -> None:
+    problem = support.postgres_problem()
+    if problem:
+        pytest.fail(problem, pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def redis_available() -> None:
+    problem = support.redis_problem()
+    if problem:
+        pytest.fail(problem, pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def pg_template(postgres_available: None) -> Iterator[str]:
+    """A database with tables created and the register loaded, to copy from."""
+    url = support.create_database()
+    initialise(Settings(database_url=url))
+    yield url.rpartition("/")[2]
+    support.drop_database(url)
+
+
+@pytest.fixture
+def pg_url(pg_template: str) -> Iterator[str]:
+    url = support.create_database(template=pg_template)
+    yield url
+    support.drop_database(url)
+
+
+@pytest.fixture
+def queue_name() -> str:
+    return f"test-{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture
+def pg_settings(pg_url: str, redis_available: None, queue_name: str) -> Settings:
+    return Settings(database_url=pg_url, redis_url=support.REDIS_URL, queue_name=queue_name,
+                    read_wait_seconds=2.0)
+
+
+@pytest.fixture
+def pg_runtime(pg_settings: Settings) -> Iterator[Runtime]:
+    runtime = build_runtime(pg_settings)
+    yield runtime
+    runtime.close()
+
+
+@pytest.fixture
+def sqlite_settings(tmp_path: Path) -> Settings:
+    settings = Settings(database_url=f"sqlite:///{tmp_path}/pipeline.sqlite3", read_wait_seconds=1.0)
+    initialise(settings)
+    return settings
+
+
+@pytest.fixture
+def sqlite_runtime(sqlite_settings: Settings) -> Iterator[Runtime]:
+    runtime = build_runtime(sqlite_settings)
+    yield runtime
+    runtime.close()
+
+
+@pytest.fixture(params=["sqlite", "pg"])
+def any_runtime(request: pytest.FixtureRequest) -> Runtime:
+    """The same test in both modes: embedded (SQLite, inline) and production (PostgreSQL + RQ)."""
+    return request.getfixturevalue(f"{request.param}_runtime")
+
+
+def worker_env(settings: Settings, **extra: str) -> dict[str, str]:
+    return support.pipeline_env(
+        DATABASE_URL=settings.database_url,
+        REDIS_URL=settings.redis_url or "",
+        PIPELINE_QUEUE=settings.queue_name,
+        **extra,
+    )
