@@ -35,6 +35,7 @@ def serve(host: str | None, port: int | None) -> None:
     """Serve the API: Flask's server in the embedded mode, gunicorn with REDIS_URL set."""
     settings = Settings.from_env()
     host, port = host or settings.host, port or settings.port
+    _require_initialised(settings)
     if settings.embedded:
         from web.app import create_app
 
@@ -97,6 +98,17 @@ def projections_rebuild(name: str | None, rebuild_all: bool) -> None:
                 runner.rebuild(rt.app, rt.db, projection, batch_size=max(rt.settings.batch_size, 1000),
                                progress=bar.update)
             click.echo(f"{projection.name}: rebuilt to position {runner.position(rt.db, projection.name)}")
+    finally:
+        rt.close()
+
+
+def _require_initialised(settings: Settings) -> None:
+    rt = build_runtime(settings)
+    try:
+        for projection in all_projections():
+            runner.position(rt.db, projection.name)
+    except runner.NotInitialised as error:
+        raise click.ClickException(f"{error} ({_where(settings)})") from None
     finally:
         rt.close()
 

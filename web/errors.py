@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from typing import Any
 
+import psycopg
+import psycopg_pool
+from eventsourcing.persistence import OperationalError as StoreOperationalError
 from flask import Flask, Response, json
 from flask_smorest import Api
 from marshmallow import Schema, fields
@@ -16,6 +20,9 @@ from projections.runner import NotInitialised
 log = logging.getLogger(__name__)
 
 PROBLEM = "application/problem+json"
+# Faults that pass: a lost connection, an exhausted pool, a locked SQLite file.
+TRANSIENT_ERRORS = (StoreOperationalError, psycopg.OperationalError, psycopg_pool.PoolTimeout,
+                    sqlite3.OperationalError)
 
 
 class ProblemSchema(Schema):
@@ -81,5 +88,12 @@ def register_error_handlers(app: Flask) -> None:
     def not_initialised(error: NotInitialised) -> Response:
         return problem(503, "Service not initialised", str(error), {"Retry-After": "30"})
 
+    def unavailable(error: Exception) -> Response:
+        log.warning("database unavailable: %s", type(error).__name__)
+        return problem(503, "Service Unavailable", "The database is busy or unreachable; retry shortly.",
+                       {"Retry-After": "2"})
+
     app.register_error_handler(DomainError, domain_error)
+    for transient in TRANSIENT_ERRORS:
+        app.register_error_handler(transient, unavailable)
     app.register_error_handler(NotInitialised, not_initialised)

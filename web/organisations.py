@@ -6,6 +6,7 @@ import threading
 from typing import Any
 from uuid import UUID
 
+from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from marshmallow import Schema, fields, validate
@@ -75,14 +76,16 @@ class _MatcherCache:
             return self._matcher
 
 
-_matchers = _MatcherCache()
+def _matcher(db: Any) -> NameMatcher:
+    cache = current_app.extensions.setdefault("pipeline_search", _MatcherCache())
+    return cache.get(db)
 
 
 def _search(db: Any, args: dict[str, Any]) -> dict[str, Any]:
     offset = (decode_cursor(args.get("cursor"), 1) or [0])[0]
     if not isinstance(offset, int) or offset < 0:
         abort(400, message="The cursor is not one this API gave out.", errors={"cursor": ["Invalid cursor."]})
-    candidates = _matchers.get(db).search(args["q"], limit=MAX_SEARCH)
+    candidates = _matcher(db).search(args["q"], limit=MAX_SEARCH)
     rows = directory.filtered(
         db, [c.key for c in candidates],
         kind=args.get("kind"), current=args.get("current"), has_members=args.get("has_members"),

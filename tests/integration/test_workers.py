@@ -87,7 +87,7 @@ def test_a_worker_killed_mid_batch_loses_and_duplicates_nothing(pg_runtime: Runt
         worker = support.Process(["worker"], env, tmp_path / f"worker-{attempt}.log")
         try:
             # Kill it (SIGKILL, no clean-up) as soon as it is visibly part-way through.
-            support.wait_until(lambda: runner.position(pg_runtime.db, "people") > before or not worker.alive(),
+            support.wait_until(lambda w=worker, b=before: runner.position(pg_runtime.db, "people") > b or not w.alive(),
                                timeout=60, interval=0.01, message="the worker to make progress")
             time.sleep(0.05)
             if 0 < runner.position(pg_runtime.db, "people") < head:
