@@ -1,0 +1,57 @@
+"""The `pipeline` command as operators run it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests import support
+from tests.conftest import worker_env
+from tests.factories import bulk_sign_ups, dump, mixed_history
+from workers.runtime import Runtime
+
+pytestmark = pytest.mark.integration
+
+
+def test_init_is_idempotent_on_postgres(pg_runtime: Runtime) -> None:
+    env = worker_env(pg_runtime.settings)
+    before = pg_runtime.app.recorder.max_notification_id()
+    out = support.run_cli("init", env=env)
+    assert "0 councils added, 0 amended" in out
+    assert pg_runtime.app.recorder.max_notification_id() == before == 470
+
+
+def test_status_reports_lag_and_rebuild_all_clears_it_with_the_same_result(pg_runtime: Runtime) -> None:
+    env = worker_env(pg_runtime.settings)
+    mixed_history(pg_runtime.app)
+    pg_runtime.catch_up_all()
+    incremental = dump(pg_runtime.db)
+    head = bulk_sign_ups(pg_runtime.app, 50)
+    statuses = json.loads(support.run_cli("projections", "status", "--json", env=env))
+    assert {s["name"]: s["lag"] for s in statuses} == {"organisations": 100, "people": 100, "signups_timeline": 100}
+    out = support.run_cli("projections", "rebuild", "--all", env=env)
+    assert f"people: rebuilt to position {head}" in out
+    statuses = json.loads(support.run_cli("projections", "status", "--json", env=env))
+    assert all(s["lag"] == 0 for s in statuses)
+    rebuilt = dump(pg_runtime.db)
+    assert len(rebuilt["people"]) == len(incremental["people"]) + 50
+    assert {row for row in incremental["people"]} <= set(rebuilt["people"])
+
+
+def test_rebuild_refuses_an_unknown_projection(pg_runtime: Runtime) -> None:
+    with pytest.raises(RuntimeError, match="Invalid value"):
+        support.run_cli("projections", "rebuild", "nonsense", env=worker_env(pg_runtime.settings))
+
+
+def test_serve_refuses_to_start_on_an_uninitialised_store(tmp_path: Path) -> None:
+    with pytest.raises(RuntimeError, match="pipeline init"):
+        support.run_cli("serve", env=support.pipeline_env(PORT=str(support.free_port())), cwd=tmp_path)
+
+
+def test_the_worker_needs_redis(tmp_path: Path) -> None:
+    env = support.pipeline_env()
+    support.run_cli("init", env=env, cwd=tmp_path)
+    with pytest.raises(RuntimeError, match="REDIS_URL"):
+        support.run_cli("worker", env=env, cwd=tmp_path)
