@@ -50,3 +50,9 @@ class RegisterNotLoaded(DomainError):
     """The council register has not been loaded: the operator must run ``pipeline init``."""
 
     title = "Register not loaded"
+
+
+class ValidationFailed(DomainError):
+    """A field's value is refused by a domain rule (answered as 422 with field errors)."""
+
+    title = "Invalid fields"

@@ -22,6 +22,8 @@ _NAMED = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 class Transaction(Protocol):
     def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> int: ...
 
+    def execute_many(self, sql: str, params: list[Mapping[str, Any]]) -> None: ...
+
     def query(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]: ...
 
 
@@ -49,6 +51,9 @@ class _SQLiteTx:
 
     def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> int:
         return self.conn.execute(sql, dict(params or {})).rowcount
+
+    def execute_many(self, sql: str, params: list[Mapping[str, Any]]) -> None:
+        self.conn.executemany(sql, [dict(p) for p in params])
 
     def query(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         return [dict(row) for row in self.conn.execute(sql, dict(params or {})).fetchall()]
@@ -111,6 +116,10 @@ class _PostgresTx:
 
     def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> int:
         return self.conn.execute(self._sql(sql), dict(params or {})).rowcount
+
+    def execute_many(self, sql: str, params: list[Mapping[str, Any]]) -> None:
+        with self.conn.cursor() as cursor:
+            cursor.executemany(self._sql(sql), [dict(p) for p in params])
 
     def query(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         return list(self.conn.execute(self._sql(sql), dict(params or {})).fetchall())

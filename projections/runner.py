@@ -120,11 +120,23 @@ def commit_batch(db: ReadDatabase, batch: Batch) -> bool:
         # Take the position row first: a racing worker waits here, then finds
         # the position moved, changes nothing and rolls back.
         if tx.execute(ADVANCE, {"new": batch.new, "now": _now(), "name": name, "old": batch.old}) != 1:
-            log.info("projection %s: another worker applied position %s first", name, batch.old)
+            log.debug("projection %s: another worker applied position %s first", name, batch.old)
             return False
-        for statement in batch.statements:
-            tx.execute(statement.sql, statement.params)
+        for sql, params in _runs(batch.statements):
+            tx.execute_many(sql, params)
     return True
+
+
+def _runs(statements: list[Statement]) -> list[tuple[str, list]]:
+    """Consecutive statements with the same SQL, grouped so the driver can send them
+    together (order is kept: later statements may depend on earlier ones)."""
+    runs: list[tuple[str, list]] = []
+    for statement in statements:
+        if runs and runs[-1][0] == statement.sql:
+            runs[-1][1].append(statement.params)
+        else:
+            runs.append((statement.sql, [statement.params]))
+    return runs
 
 
 def apply_batch(app: Any, db: ReadDatabase, projection: Projection, batch_size: int = 500) -> int | None:
@@ -144,11 +156,20 @@ def catch_up(
     batch_size: int = 500,
     progress: Callable[[int], None] | None = None,
 ) -> int:
-    """Apply batches until the projection reaches the head it saw; returns events' span covered."""
-    start = position(db, projection.name)
-    current = start
-    while (new := apply_batch(app, db, projection, batch_size)) is not None:
-        if progress:
+    """Apply batches until the projection reaches the head as it was when called.
+
+    Losing a batch to another worker is not the end: that worker moved the
+    position on, so read it again and carry on from there. Returns the span of
+    log positions covered while this call ran (by it or by racing workers)."""
+    start = current = position(db, projection.name)
+    target = head(app)
+    while current < target:
+        batch = prepare_batch(app, db, projection, batch_size)
+        if batch is None:
+            break
+        committed = commit_batch(db, batch)
+        new = batch.new if committed else position(db, projection.name)
+        if progress and new > current:
             progress(new - current)
         current = new
     return current - start

@@ -47,6 +47,7 @@ def serve(host: str | None, port: int | None) -> None:
         return
     gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
     args = [gunicorn, "--bind", f"{host}:{port}", "--workers", str(settings.web_concurrency),
+            "--worker-class", "gthread", "--threads", str(settings.web_threads),
             "--access-logfile", "-", "--graceful-timeout", "20", "web.wsgi:app"]
     os.execv(gunicorn, args)
 
@@ -71,7 +72,11 @@ def projections_status(as_json: bool) -> None:
     """Position, head of the log and lag of every projection."""
     rt = build_runtime()
     try:
+        for projection in all_projections():
+            runner.position(rt.db, projection.name)
         statuses = runner.status(rt.app, rt.db, all_projections())
+    except runner.NotInitialised as error:
+        raise click.ClickException(str(error)) from None
     finally:
         rt.close()
     if as_json:
@@ -92,12 +97,16 @@ def projections_rebuild(name: str | None, rebuild_all: bool) -> None:
     targets = all_projections() if rebuild_all else [get(name or "")]
     rt = build_runtime()
     try:
+        for projection in targets:
+            runner.position(rt.db, projection.name)
         total = runner.head(rt.app)
         for projection in targets:
             with click.progressbar(length=total, label=f"rebuilding {projection.name}") as bar:
                 runner.rebuild(rt.app, rt.db, projection, batch_size=max(rt.settings.batch_size, 1000),
                                progress=bar.update)
             click.echo(f"{projection.name}: rebuilt to position {runner.position(rt.db, projection.name)}")
+    except runner.NotInitialised as error:
+        raise click.ClickException(str(error)) from None
     finally:
         rt.close()
 

@@ -9,6 +9,7 @@ from typing import Any
 import psycopg
 import psycopg_pool
 from eventsourcing.persistence import OperationalError as StoreOperationalError
+from eventsourcing.persistence import ProgrammingError as StoreProgrammingError
 from flask import Flask, Response, json
 from flask_smorest import Api
 from marshmallow import Schema, fields
@@ -23,6 +24,12 @@ PROBLEM = "application/problem+json"
 # Faults that pass: a lost connection, an exhausted pool, a locked SQLite file.
 TRANSIENT_ERRORS = (StoreOperationalError, psycopg.OperationalError, psycopg_pool.PoolTimeout,
                     sqlite3.OperationalError)
+
+
+def _missing_table(error: Exception) -> bool:
+    text = str(error).lower()
+    return isinstance(error, psycopg.errors.UndefinedTable) or "no such table" in text or (
+        "stored_event" in text and "not found" in text)
 
 
 class ProblemSchema(Schema):
@@ -89,11 +96,21 @@ def register_error_handlers(app: Flask) -> None:
         return problem(503, "Service not initialised", str(error), {"Retry-After": "30"})
 
     def unavailable(error: Exception) -> Response:
+        if _missing_table(error):
+            return not_initialised(NotInitialised("The database has no Pipeline tables: run `pipeline init`."))
         log.warning("database unavailable: %s", type(error).__name__)
         return problem(503, "Service Unavailable", "The database is busy or unreachable; retry shortly.",
                        {"Retry-After": "2"})
 
+    def programming_error(error: Exception) -> Response:
+        if _missing_table(error):
+            return not_initialised(NotInitialised("The database has no Pipeline tables: run `pipeline init`."))
+        log.error("database programming error", exc_info=error)
+        return problem(500, "Internal Server Error", "Something went wrong on our side; it has been logged.")
+
     app.register_error_handler(DomainError, domain_error)
     for transient in TRANSIENT_ERRORS:
         app.register_error_handler(transient, unavailable)
+    for programming in (psycopg.ProgrammingError, StoreProgrammingError):
+        app.register_error_handler(programming, programming_error)
     app.register_error_handler(NotInitialised, not_initialised)

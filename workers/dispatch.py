@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any, Protocol
 
 from projections import runner
-from projections.registry import get
+from projections.registry import all_projections, get
 
 log = logging.getLogger(__name__)
 
@@ -28,11 +29,15 @@ class InlineDispatcher:
 
     def __init__(self, app: Any, db: Any, batch_size: int) -> None:
         self.app, self.db, self.batch_size = app, db, batch_size
+        # One catch-up per projection at a time in this process: a thread that waits
+        # here usually finds its events already applied by the one before it.
+        self.locks = {p.name: threading.Lock() for p in all_projections()}
 
     def request_catch_up(self, names: list[str]) -> None:
         for name in names:
             try:
-                runner.catch_up(self.app, self.db, get(name), batch_size=self.batch_size)
+                with self.locks[name]:
+                    runner.catch_up(self.app, self.db, get(name), batch_size=self.batch_size)
             except Exception:
                 log.exception("inline catch-up of projection %s failed; it will be retried", name)
 
@@ -68,7 +73,7 @@ class RQDispatcher:
                     self.queue.enqueue(
                         "workers.jobs.catch_up_projection",
                         name,
-                        retry=Retry(max=3, interval=[1, 5, 15]),
+                        retry=Retry(max=3),  # immediate: no scheduler process to fork; the sweep backs it up
                         result_ttl=60,
                         failure_ttl=7 * 24 * 3600,
                         description=f"catch up projection {name}",

@@ -36,6 +36,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     web_concurrency: int = 2
+    web_threads: int = 8
     read_wait_seconds: float = 5.0
     sweep_seconds: float = 30.0
     batch_size: int = 500
@@ -53,6 +54,7 @@ class Settings:
             host=env.get("HOST") or cls.host,
             port=_int(env, "PORT", cls.port),
             web_concurrency=_int(env, "WEB_CONCURRENCY", cls.web_concurrency),
+            web_threads=_int(env, "WEB_THREADS", cls.web_threads),
             read_wait_seconds=_float(env, "PIPELINE_READ_WAIT_SECONDS", cls.read_wait_seconds),
             sweep_seconds=_float(env, "PIPELINE_SWEEP_SECONDS", cls.sweep_seconds),
             batch_size=_int(env, "PIPELINE_BATCH_SIZE", cls.batch_size),
@@ -66,7 +68,13 @@ class Settings:
         return self.redis_url is None
 
     def event_store_env(self, *, create_tables: bool) -> dict[str, str]:
-        """The eventsourcing environment for this DATABASE_URL."""
+        """The eventsourcing environment for this DATABASE_URL, with each key also under
+        the application's prefix (eventsourcing reads PIPELINE_<KEY> before <KEY>), so
+        nothing left in the process environment can point the store elsewhere."""
+        plain = self._event_store_env(create_tables)
+        return {**plain, **{f"PIPELINE_{key}": value for key, value in plain.items()}}
+
+    def _event_store_env(self, create_tables: bool) -> dict[str, str]:
         env = {"CREATE_TABLE": "y" if create_tables else "n"}
         url = self.database_url
         if url.startswith("sqlite:"):

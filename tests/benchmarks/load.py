@@ -65,11 +65,13 @@ class Budget:
 
 
 def sign_up_body(run_id: str, client: int, n: int, codes: list[str]) -> bytes:
-    return json.dumps({
-        "name": f"Bench Person {client}-{n}",
-        "email": f"bench-{run_id}-{client}-{n}@example.org",
-        "organisation_code": codes[(client + n) % len(codes)],
-    }).encode()
+    return json.dumps(
+        {
+            "name": f"Bench Person {client}-{n}",
+            "email": f"bench-{run_id}-{client}-{n}@example.org",
+            "organisation_code": codes[(client + n) % len(codes)],
+        }
+    ).encode()
 
 
 def post_once(conn: http.client.HTTPConnection, body: bytes, tally: Tally, record: bool) -> None:
@@ -98,8 +100,17 @@ def post_once(conn: http.client.HTTPConnection, body: bytes, tally: Tally, recor
         tally.statuses[status] += 1
 
 
-def client_loop(host: str, port: int, client: int, args: argparse.Namespace, budget: Budget,
-                warmup_end: float, deadline: float, tally: Tally, warmup: Tally) -> None:
+def client_loop(
+    host: str,
+    port: int,
+    client: int,
+    args: argparse.Namespace,
+    budget: Budget,
+    warmup_end: float,
+    deadline: float,
+    tally: Tally,
+    warmup: Tally,
+) -> None:
     conn = http.client.HTTPConnection(host, port, timeout=args.timeout)
     n = 0
     try:
@@ -107,8 +118,12 @@ def client_loop(host: str, port: int, client: int, args: argparse.Namespace, bud
             in_warmup = time.perf_counter() < warmup_end
             if not in_warmup and not budget.take():
                 break
-            post_once(conn, sign_up_body(args.run_id, client, n, args.codes), warmup if in_warmup else tally,
-                      record=not in_warmup)
+            post_once(
+                conn,
+                sign_up_body(args.run_id, client, n, args.codes),
+                warmup if in_warmup else tally,
+                record=not in_warmup,
+            )
             n += 1
     finally:
         conn.close()
@@ -134,8 +149,10 @@ def summary(tally: Tally, warmup: Tally, elapsed: float) -> dict[str, object]:
         "elapsed": elapsed,
         "rps": requests / elapsed if elapsed else 0.0,
         "created_per_s": tally.created / elapsed if elapsed else 0.0,
-        "latency_ms": {name: percentile(latencies, q) * 1000
-                       for name, q in (("p50", 0.50), ("p95", 0.95), ("p99", 0.99), ("max", 1.0))},
+        "latency_ms": {
+            name: percentile(latencies, q) * 1000
+            for name, q in (("p50", 0.50), ("p95", 0.95), ("p99", 0.99), ("max", 1.0))
+        },
         "connections": tally.connections,
         "warmup_created": warmup.created,
         "warmup_problems": {**dict(warmup.errors), **{k: v for k, v in warmup.statuses.items() if k != "201"}},
@@ -153,9 +170,12 @@ def run(args: argparse.Namespace) -> dict[str, object]:
     warmup_end = start + args.warmup
     deadline = warmup_end + args.seconds
     threads = [
-        threading.Thread(target=client_loop, name=f"client-{i}", daemon=True,
-                         args=(parts.hostname, parts.port, i, args, budget, warmup_end, deadline,
-                               tallies[i], warmups[i]))
+        threading.Thread(
+            target=client_loop,
+            name=f"client-{i}",
+            daemon=True,
+            args=(parts.hostname, parts.port, i, args, budget, warmup_end, deadline, tallies[i], warmups[i]),
+        )
         for i in range(args.clients)
     ]
     for thread in threads:
@@ -178,8 +198,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--warmup", type=float, default=1.0, help="Unmeasured warm-up seconds first (default 1)")
     parser.add_argument("--max-requests", type=int, default=200_000, help="Stop after this many measured requests")
     parser.add_argument("--timeout", type=float, default=30.0, help="Per-request socket timeout in seconds")
-    parser.add_argument("--codes", type=lambda s: s.split(","), default=DEFAULT_CODES.split(","),
-                        help=f"Council register codes to spread sign-ups over (default {DEFAULT_CODES})")
+    parser.add_argument(
+        "--codes",
+        type=lambda s: s.split(","),
+        default=DEFAULT_CODES.split(","),
+        help=f"Council register codes to spread sign-ups over (default {DEFAULT_CODES})",
+    )
     parser.add_argument("--run-id", default=uuid.uuid4().hex[:10], help="Makes the emails unique to this run")
     args = parser.parse_args(argv)
     if args.clients < 1 or args.seconds <= 0 or args.max_requests < 1:

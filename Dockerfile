@@ -1,0 +1,34 @@
+# One image for every app service in docker-compose.yml:
+# `pipeline init`, `pipeline serve` (gunicorn when REDIS_URL is set) and `pipeline worker`.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+# Install the package (and its console script `pipeline`) into the system Python.
+# README.md is needed: pyproject.toml names it as the package's readme.
+WORKDIR /src
+COPY pyproject.toml README.md ./
+COPY domain ./domain
+COPY projections ./projections
+COPY web ./web
+COPY workers ./workers
+RUN pip install . && rm -rf build ./*.egg-info
+
+# Run as an unprivileged user. /app is the working directory: the embedded default
+# DATABASE_URL (sqlite:///var/pipeline.sqlite3) is relative to it. The home directory
+# is where gunicorn puts its control socket.
+RUN useradd --create-home --uid 10001 --shell /usr/sbin/nologin pipeline \
+    && mkdir -p /app/var \
+    && chown -R pipeline:pipeline /app
+WORKDIR /app
+USER pipeline
+
+# Listen on every interface inside the container (the code's default is 127.0.0.1).
+ENV HOST=0.0.0.0 \
+    PORT=8000
+EXPOSE 8000
+
+CMD ["pipeline", "serve"]
