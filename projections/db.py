@@ -11,7 +11,7 @@ import re
 import sqlite3
 import threading
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit
@@ -23,6 +23,8 @@ class Transaction(Protocol):
     def execute(self, sql: str, params: Mapping[str, Any] | None = None) -> int: ...
 
     def execute_many(self, sql: str, params: list[Mapping[str, Any]]) -> None: ...
+
+    def pipeline(self) -> AbstractContextManager[Any]: ...
 
     def query(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]: ...
 
@@ -54,6 +56,9 @@ class _SQLiteTx:
 
     def execute_many(self, sql: str, params: list[Mapping[str, Any]]) -> None:
         self.conn.executemany(sql, [dict(p) for p in params])
+
+    def pipeline(self) -> AbstractContextManager[Any]:
+        return nullcontext()  # in-process: there are no round trips to save
 
     def query(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         return [dict(row) for row in self.conn.execute(sql, dict(params or {})).fetchall()]
@@ -120,6 +125,10 @@ class _PostgresTx:
     def execute_many(self, sql: str, params: list[Mapping[str, Any]]) -> None:
         with self.conn.cursor() as cursor:
             cursor.executemany(self._sql(sql), [dict(p) for p in params])
+
+    def pipeline(self) -> AbstractContextManager[Any]:
+        """psycopg pipeline mode: send statements without waiting for each reply."""
+        return self.conn.pipeline()
 
     def query(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         return list(self.conn.execute(self._sql(sql), dict(params or {})).fetchall())

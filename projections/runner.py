@@ -122,8 +122,9 @@ def commit_batch(db: ReadDatabase, batch: Batch) -> bool:
         if tx.execute(ADVANCE, {"new": batch.new, "now": _now(), "name": name, "old": batch.old}) != 1:
             log.debug("projection %s: another worker applied position %s first", name, batch.old)
             return False
-        for sql, params in _runs(batch.statements):
-            tx.execute_many(sql, params)
+        with tx.pipeline():
+            for sql, params in _runs(batch.statements):
+                tx.execute_many(sql, params)
     return True
 
 
