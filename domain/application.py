@@ -1,4 +1,8 @@
-"""The Application: the one entry point for every command."""
+"""The Application: the one entry point for every command.
+
+Commands live in mixins by subject (``domain.accounts`` for people and their
+accounts); this module holds the register, organisation resolution and the
+plumbing they share."""
 
 from __future__ import annotations
 
@@ -10,24 +14,12 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError
 
-from domain.errors import (
-    DuplicateEmail,
-    NotFound,
-    OrganisationNotResolved,
-    RegisterNotLoaded,
-    RuleBroken,
-)
+from domain.accounts import AccountCommands
+from domain.errors import NotFound, OrganisationNotResolved, RegisterNotLoaded
 from domain.names import NameMatcher
-from domain.organisation import (
-    COUNCIL,
-    OTHER_KINDS,
-    Organisation,
-    OrganisationName,
-    council_id,
-)
-from domain.person import Person, PersonEmail
+from domain.organisation import COUNCIL, OTHER_KINDS, Organisation, OrganisationName, council_id
+from domain.personal import PasswordHasher, PersonalData
 from domain.register import CouncilRecord, council_matcher, load_register
 
 
@@ -46,7 +38,7 @@ class Written:
     """What a command stored: the aggregate it is about and the log position."""
 
     aggregate: Any
-    position: int
+    position: int | None
     organisation: Any = None
 
 
@@ -74,8 +66,35 @@ def register_entry(record: CouncilRecord) -> dict[str, Any]:
     }
 
 
-class PipelineApplication(Application[UUID]):
+def position_of(recordings: list[Any]) -> int | None:
+    return max((r.notification.id for r in recordings), default=None)
+
+
+class PipelineApplication(AccountCommands, Application[UUID]):
     name = "pipeline"  # pinned: table names and env prefixes derive from it
+
+    def __init__(
+        self,
+        env: dict[str, str] | None = None,
+        *,
+        personal: PersonalData | None = None,
+        passwords: PasswordHasher | None = None,
+    ) -> None:
+        super().__init__(env)
+        self._personal = personal
+        self._passwords = passwords
+
+    @property
+    def personal(self) -> PersonalData:
+        if self._personal is None:
+            raise RuntimeError("This application was built without a personal-data key store.")
+        return self._personal
+
+    @property
+    def passwords(self) -> PasswordHasher:
+        if self._passwords is None:
+            raise RuntimeError("This application was built without a password hasher.")
+        return self._passwords
 
     # ----------------------------------------------------------------- register
     def load_register(self, records: Iterable[CouncilRecord] | None = None) -> RegisterLoad:
@@ -87,20 +106,13 @@ class PipelineApplication(Application[UUID]):
             try:
                 council = self.repository.get(council_id(record.code))
             except AggregateNotFoundError:
-                new.append(
-                    Organisation(
-                        kind=COUNCIL,
-                        name=record.official_name,
-                        code=record.code,
-                        register=entry,
-                    )
-                )
+                new.append(Organisation(kind=COUNCIL, name=record.official_name, code=record.code, register=entry))
                 continue
             if council.register_changes(entry):
                 council.amend_register_entry(entry)
                 amended.append(council)
         recordings = self.save(*new, *amended) if new or amended else []
-        return RegisterLoad(len(new), len(amended), _position(recordings))
+        return RegisterLoad(len(new), len(amended), position_of(recordings))
 
     @cached_property
     def councils(self) -> NameMatcher:
@@ -110,53 +122,12 @@ class PipelineApplication(Application[UUID]):
     def council_codes(self) -> frozenset[str]:
         return frozenset(record.code for record in load_register())
 
-    # ------------------------------------------------------------------- people
-    def sign_up(
-        self,
-        *,
-        name: str,
-        email: str,
-        job_title: str | None,
-        organisation: OrganisationRef,
-    ) -> Written:
-        """Sign a person up under an organisation, creating the organisation if new."""
-        for _attempt in range(3):
-            org, created = self._resolve(organisation, create=True)
-            person = Person(
-                name=name,
-                email=email.strip(),
-                job_title=job_title,
-                organisation_id=org.id,
-                organisation_kind=org.kind,
-            )
-            index = PersonEmail(email=email, person_id=person.id)
-            extra = [org, OrganisationName(name=org.name, organisation_id=org.id)] if created else []
-            try:
-                recordings = self.save(*extra, person, index)
-            except IntegrityError:
-                existing = self._email_owner(email)
-                if existing == person.id:  # our commit landed; only its ack was lost
-                    return Written(self.repository.get(person.id), self.recorder.max_notification_id(), org)
-                if existing is not None:
-                    raise DuplicateEmail("Someone has already signed up with that email.") from None
-                continue  # another sign-up created the same organisation: resolve again
-            return Written(person, _position(recordings), org)
-        raise RuleBroken("The organisation changed while signing up; please try again.")
-
-    def move_person(self, person_id: UUID, organisation: OrganisationRef) -> Written:
-        person = self.get_person(person_id)
-        org, _ = self._resolve(organisation, create=False)
-        person.move_to(org.id, org.kind)
-        return Written(person, _position(self.save(person)), org)
-
-    def get_person(self, person_id: UUID) -> Person:
-        return self._get(person_id, Person, "No person with that id.")
-
+    # ------------------------------------------------------------ organisations
     def get_organisation(self, organisation_id: UUID) -> Organisation:
         return self._get(organisation_id, Organisation, "No organisation with that id.")
 
-    # ---------------------------------------------------------------- resolving
-    def _resolve(self, ref: OrganisationRef, *, create: bool) -> tuple[Organisation, bool]:
+    def resolve_organisation(self, ref: OrganisationRef, *, create: bool) -> tuple[Organisation, bool]:
+        """The organisation ``ref`` names, and whether it is new (unsaved)."""
         if ref.id is not None:
             return self.get_organisation(ref.id), False
         if ref.code is not None:
@@ -166,7 +137,7 @@ class PipelineApplication(Application[UUID]):
     def _resolve_name(self, name: str, kind: str | None, *, create: bool) -> tuple[Organisation, bool]:
         found = self.councils.resolve(name)
         if found.status == "resolved":
-            return self._council(found.key), False
+            return self._council(found.key or ""), False
         candidates = [
             {"code": c.key, "name": c.name, "score": round(c.score, 3), "current": c.current}
             for c in found.candidates
@@ -175,9 +146,8 @@ class PipelineApplication(Application[UUID]):
             raise OrganisationNotResolved(
                 f"'{name}' matches more than one council: choose one by its code.", candidates
             )
-        index_id = OrganisationName.create_id(name)
         try:
-            index = self.repository.get(index_id)
+            index = self.repository.get(OrganisationName.create_id(name))
         except AggregateNotFoundError:
             pass
         else:
@@ -186,7 +156,8 @@ class PipelineApplication(Application[UUID]):
             hint = (
                 "It is not a council in the register."
                 if kind == COUNCIL
-                else f"To add it as a new organisation, also give organisation_kind (one of {', '.join(OTHER_KINDS)})."
+                else "To add it as a new organisation, also give organisation_kind "
+                f"(one of {', '.join(OTHER_KINDS)})."
             )
             raise OrganisationNotResolved(f"No organisation called '{name}'. {hint}", candidates)
         return Organisation(kind=kind, name=name), True
@@ -199,12 +170,6 @@ class PipelineApplication(Application[UUID]):
                 raise RegisterNotLoaded("The council register has not been loaded: run `pipeline init`.") from None
             raise OrganisationNotResolved(f"No council has the register code '{code}'.", []) from None
 
-    def _email_owner(self, email: str) -> UUID | None:
-        try:
-            return self.repository.get(PersonEmail.create_id(email)).person_id
-        except AggregateNotFoundError:
-            return None
-
     def _get(self, aggregate_id: UUID, cls: type, message: str) -> Any:
         try:
             aggregate = self.repository.get(aggregate_id)
@@ -213,7 +178,3 @@ class PipelineApplication(Application[UUID]):
         if not isinstance(aggregate, cls):
             raise NotFound(message)
         return aggregate
-
-
-def _position(recordings: list[Any]) -> int | None:
-    return max((r.notification.id for r in recordings), default=None)

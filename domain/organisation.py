@@ -7,6 +7,7 @@ from uuid import UUID, uuid4, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
+from domain.errors import RuleBroken
 from domain.names import normalise
 
 NAMESPACE = UUID("5d0c3c52-5a4e-4c1e-9a7b-6f1f3c2d8e10")
@@ -60,6 +61,8 @@ class Organisation(Aggregate):
         self.code = code
         self.register = dict(register or {})
         self.registered_by = registered_by
+        self.admins: list[UUID] = []
+        self.details: dict[str, Any] = {}
 
     @staticmethod
     def create_id(code: str | None = None) -> UUID:
@@ -85,6 +88,44 @@ class Organisation(Aggregate):
         self.register.update(changes)
         if "official_name" in changes:
             self.name = changes["official_name"]
+
+
+    # ------------------------------------------------------------ admins
+    def is_admin(self, person_id: UUID) -> bool:
+        return person_id in self.admins
+
+    def appoint_admin(self, person_id: UUID, *, actor: UUID | None, reason: str) -> None:
+        if person_id in self.admins:
+            raise RuleBroken("That person is already an admin of this organisation.")
+        self._appoint_admin(person_id=person_id, actor=actor, reason=reason)
+
+    @event("AdminAppointed")
+    def _appoint_admin(self, person_id: UUID, actor: UUID | None, reason: str) -> None:
+        self.admins.append(person_id)
+
+    def drop_admin(self, person_id: UUID, *, actor: UUID | None, reason: str) -> None:
+        if person_id in self.admins:
+            self._drop_admin(person_id=person_id, actor=actor, reason=reason)
+
+    @event("AdminDropped")
+    def _drop_admin(self, person_id: UUID, actor: UUID | None, reason: str) -> None:
+        self.admins.remove(person_id)
+
+    # ----------------------------------------------------------- details
+    def change_details(self, changes: dict[str, Any], *, actor: UUID | None) -> None:
+        """Admins maintain ``website`` and ``description``; non-councils also their ``name``."""
+        if "name" in changes and self.kind == COUNCIL:
+            raise RuleBroken("A council's name comes from the register and cannot be changed here.")
+        current = {"name": self.name, **self.details}
+        changes = {k: v for k, v in changes.items() if current.get(k) != v}
+        if changes:
+            self._change_details(changes=changes, actor=actor)
+
+    @event("DetailsChanged")
+    def _change_details(self, changes: dict[str, Any], actor: UUID | None) -> None:
+        if "name" in changes:
+            self.name = changes["name"]
+        self.details.update({k: v for k, v in changes.items() if k != "name"})
 
 
 class OrganisationName(Aggregate):

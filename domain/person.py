@@ -1,7 +1,11 @@
-"""People: someone who signed up, belonging to one organisation at a time."""
+"""People: someone who signed up, belonging to one organisation at a time.
+
+Personal fields (``name``, ``email``, ``job_title``, ``password_hash``) hold values
+sealed with the person's own key (see ``domain.personal``), never plain text."""
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
@@ -16,29 +20,69 @@ def email_key(email: str) -> str:
 
 
 class Person(Aggregate):
-    """A person and the organisation they act for.
-
-    Events carry the organisation's id and kind as they were when the person
-    acted, so history keeps where they were when.
-    """
+    """A person and the organisation they act for. Events carry the organisation's
+    id and kind as they were when the person acted, and who acted (``actor``)."""
 
     @event("SignedUp")
     def __init__(
         self,
+        id: UUID,  # noqa: A002 - chosen first, so personal fields can be sealed with the person's key
         name: str,
         email: str,
         job_title: str | None,
         organisation_id: UUID,
         organisation_kind: str,
+        password_hash: str | None = None,
     ) -> None:
         self.name = name
         self.email = email
         self.job_title = job_title
-        self.organisation_id = organisation_id
-        self.organisation_kind = organisation_kind
+        self.organisation_id: UUID | None = organisation_id
+        self.organisation_kind: str | None = organisation_kind
+        self.password_hash = password_hash
+        self.email_verified = False
+        self.is_operator = False
+        self.erased = False
 
-    def move_to(self, organisation_id: UUID, organisation_kind: str) -> None:
+    def _require_active(self) -> None:
+        if self.erased:
+            raise RuleBroken("This person has been erased.")
+
+    @event("EmailVerified")
+    def verify_email(self) -> None:
+        self.email_verified = True
+
+    def change_password(self, password_hash: str, *, reason: str, actor: UUID | None) -> None:
+        self._require_active()
+        self._change_password(password_hash=password_hash, reason=reason, actor=actor)
+
+    @event("PasswordChanged")
+    def _change_password(self, password_hash: str, reason: str, actor: UUID | None) -> None:
+        self.password_hash = password_hash
+
+    def change_profile(self, changes: dict[str, Any], *, actor: UUID | None) -> None:
+        """``changes``: sealed ``name`` and/or ``job_title``."""
+        self._require_active()
+        if changes:
+            self._change_profile(changes=changes, actor=actor)
+
+    @event("ProfileChanged")
+    def _change_profile(self, changes: dict[str, Any], actor: UUID | None) -> None:
+        for field, value in changes.items():
+            setattr(self, field, value)
+
+    def change_email(self, email: str, *, actor: UUID | None) -> None:
+        self._require_active()
+        self._change_email(email=email, actor=actor)
+
+    @event("EmailChanged")
+    def _change_email(self, email: str, actor: UUID | None) -> None:
+        self.email = email
+        self.email_verified = False
+
+    def move_to(self, organisation_id: UUID, organisation_kind: str, *, actor: UUID | None = None) -> None:
         """Move to another organisation (people change councils)."""
+        self._require_active()
         if organisation_id == self.organisation_id:
             raise RuleBroken("The person already belongs to that organisation.")
         self._move(
@@ -46,27 +90,66 @@ class Person(Aggregate):
             from_organisation_kind=self.organisation_kind,
             organisation_id=organisation_id,
             organisation_kind=organisation_kind,
+            actor=actor,
         )
 
     @event("MovedOrganisation")
     def _move(
         self,
-        from_organisation_id: UUID,
-        from_organisation_kind: str,
+        from_organisation_id: UUID | None,
+        from_organisation_kind: str | None,
         organisation_id: UUID,
         organisation_kind: str,
+        actor: UUID | None = None,
     ) -> None:
         self.organisation_id = organisation_id
         self.organisation_kind = organisation_kind
 
+    def remove_from_organisation(self, *, actor: UUID | None) -> None:
+        """An organisation admin removed this person; they belong nowhere until they move."""
+        self._require_active()
+        if self.organisation_id is None:
+            raise RuleBroken("The person belongs to no organisation.")
+        self._remove(organisation_id=self.organisation_id, organisation_kind=self.organisation_kind, actor=actor)
+
+    @event("RemovedFromOrganisation")
+    def _remove(self, organisation_id: UUID, organisation_kind: str | None, actor: UUID | None) -> None:
+        self.organisation_id = None
+        self.organisation_kind = None
+
+    @event("OperatorGranted")
+    def grant_operator(self) -> None:
+        self.is_operator = True
+
+    @event("OperatorRevoked")
+    def revoke_operator(self) -> None:
+        self.is_operator = False
+
+    @event("Erased")
+    def erase(self, actor: UUID | None) -> None:
+        """Record that the person was erased: the event holds no personal data."""
+        self.erased = True
+        self.name = self.email = self.job_title = self.password_hash = None
+        self.is_operator = False
+
 
 class PersonEmail(Aggregate):
-    """Index aggregate: one per email address, saved with the person it belongs to."""
+    """Index aggregate: one per email address, saved with the person it belongs to.
+
+    Its id is derived from the address (``id_for``); the address itself is not stored."""
 
     @event("Claimed")
-    def __init__(self, email: str, person_id: UUID) -> None:
-        self.person_id = person_id
+    def __init__(self, id: UUID, person_id: UUID) -> None:  # noqa: A002 - eventsourcing's id parameter
+        self.person_id: UUID | None = person_id
 
     @staticmethod
-    def create_id(email: str) -> UUID:
+    def id_for(email: str) -> UUID:
         return uuid5(NAMESPACE, f"person-email:{email_key(email)}")
+
+    @event("Released")
+    def release(self) -> None:
+        self.person_id = None
+
+    @event("Reclaimed")
+    def reclaim(self, person_id: UUID) -> None:
+        self.person_id = person_id

@@ -16,7 +16,10 @@ class Statement:
     params: Mapping[str, Any] = field(default_factory=dict)
 
 
-Handler = Callable[[Any], Iterable[Statement]]
+Reveal = Callable[[Any, Any], "str | None"]
+"""Opens a person's sealed field: ``reveal(person_id, sealed)``; None once they are erased."""
+
+Handler = Callable[[Any, Any, Reveal], Iterable[Statement]]
 
 
 def handles(*event_classes: type) -> Callable[[Handler], Handler]:
@@ -32,10 +35,12 @@ def handles(*event_classes: type) -> Callable[[Handler], Handler]:
 class Projection:
     """Subclasses set ``name`` (pinned: it keys the tracking row), ``tables`` and
     ``ddl``, and map events to statements with ``@handles`` methods. A projection
-    reads nothing while building: each statement is computed from the event alone.
+    reads nothing while building: each statement is computed from the event alone
+    (personal fields opened with ``reveal``, which gives None for erased people).
     """
 
     name: ClassVar[str]
+    version: ClassVar[int] = 1  # bump when the tables change: `pipeline init` then rebuilds
     tables: ClassVar[tuple[str, ...]]
     ddl: ClassVar[tuple[str, ...]]
     _handlers: ClassVar[dict[type, str]]
@@ -52,9 +57,9 @@ class Projection:
     def topics(cls) -> tuple[str, ...]:
         return tuple(sorted(get_topic(event_class) for event_class in cls._handlers))
 
-    def statements(self, domain_event: Any) -> list[Statement]:
+    def statements(self, domain_event: Any, reveal: Reveal) -> list[Statement]:
         attr = self._handlers.get(type(domain_event))
-        return list(getattr(self, attr)(domain_event)) if attr else []
+        return list(getattr(self, attr)(domain_event, reveal)) if attr else []
 
 
 def timestamp(value: datetime) -> str:

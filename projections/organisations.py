@@ -8,7 +8,7 @@ from typing import Any
 
 from domain.organisation import Organisation
 from domain.person import Person
-from projections.base import Projection, Statement, handles, timestamp
+from projections.base import Projection, Reveal, Statement, handles, timestamp
 
 COLUMNS = {  # register field -> column
     "official_name": "name",
@@ -39,6 +39,7 @@ def _member_delta(organisation_id: Any, delta: int) -> Statement:
 
 class OrganisationsProjection(Projection):
     name = "organisations"
+    version = 2
     tables = ("organisations",)
     ddl = (
         """CREATE TABLE IF NOT EXISTS organisations (
@@ -52,6 +53,8 @@ class OrganisationsProjection(Projection):
             start_date TEXT, end_date TEXT, replaced_by TEXT,
             current BOOLEAN NOT NULL,
             alt_names TEXT NOT NULL,
+            website TEXT,
+            description TEXT,
             member_count INTEGER NOT NULL DEFAULT 0,
             first_signup_at TEXT,
             latest_signup_at TEXT,
@@ -60,7 +63,7 @@ class OrganisationsProjection(Projection):
     )
 
     @handles(Organisation.Registered)
-    def registered(self, event: Any) -> Iterator[Statement]:
+    def registered(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
         register = dict(event.register or {})
         row = {column: _value(field, register.get(field)) for field, column in COLUMNS.items()}
         row.update(
@@ -77,7 +80,7 @@ class OrganisationsProjection(Projection):
         yield Statement(f"INSERT INTO organisations ({columns}) VALUES ({values})", row)  # noqa: S608
 
     @handles(Organisation.RegisterEntryAmended)
-    def amended(self, event: Any) -> Iterator[Statement]:
+    def amended(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
         changes = {COLUMNS[f]: _value(f, v) for f, v in event.changes.items() if f in COLUMNS}
         if "short_name" in event.changes:
             changes["sort_name"] = (event.changes["short_name"] or "").casefold()
@@ -89,7 +92,7 @@ class OrganisationsProjection(Projection):
             )
 
     @handles(Person.SignedUp)
-    def signed_up(self, event: Any) -> Iterator[Statement]:
+    def signed_up(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
         yield Statement(
             """UPDATE organisations SET
                  member_count = member_count + 1,
@@ -101,9 +104,24 @@ class OrganisationsProjection(Projection):
         )
 
     @handles(Person.MovedOrganisation)
-    def moved(self, event: Any) -> Iterator[Statement]:
-        yield _member_delta(event.from_organisation_id, -1)
+    def moved(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+        if event.from_organisation_id is not None:
+            yield _member_delta(event.from_organisation_id, -1)
         yield _member_delta(event.organisation_id, +1)
+
+    @handles(Person.RemovedFromOrganisation)
+    def removed(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+        yield _member_delta(event.organisation_id, -1)
+
+    @handles(Organisation.DetailsChanged)
+    def details_changed(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+        changes = {k: v for k, v in event.changes.items() if k in ("name", "website", "description")}
+        if "name" in changes:
+            changes["sort_name"] = changes["name"].casefold()
+        if changes:
+            assignments = ", ".join(f"{column} = :{column}" for column in changes)
+            yield Statement(f"UPDATE organisations SET {assignments} WHERE id = :id",
+                            {**changes, "id": str(event.originator_id)})
 
 
 # ------------------------------------------------------------------ queries

@@ -7,19 +7,25 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from domain.organisation import Organisation
 from domain.person import Person
-from projections.base import Projection, Statement, handles, timestamp
+from domain.personal import FORMER_MEMBER
+from projections.base import Projection, Reveal, Statement, handles, timestamp
 
 
 class PeopleProjection(Projection):
     name = "people"
+    version = 2
     tables = ("people", "people_memberships")
     ddl = (
         """CREATE TABLE IF NOT EXISTS people (
             id TEXT PRIMARY KEY,
             name TEXT NOT NULL,
             job_title TEXT,
-            organisation_id TEXT NOT NULL,
+            organisation_id TEXT,
+            email_verified BOOLEAN NOT NULL DEFAULT FALSE,
+            is_admin BOOLEAN NOT NULL DEFAULT FALSE,
+            erased BOOLEAN NOT NULL DEFAULT FALSE,
             signed_up_at TEXT NOT NULL,
             updated_at TEXT NOT NULL)""",
         "CREATE INDEX IF NOT EXISTS people_by_organisation ON people (organisation_id, signed_up_at, id)",
@@ -33,35 +39,76 @@ class PeopleProjection(Projection):
     )
 
     @handles(Person.SignedUp)
-    def signed_up(self, event: Any) -> Iterator[Statement]:
+    def signed_up(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
         at = timestamp(event.timestamp)
         person, org = str(event.originator_id), str(event.organisation_id)
         yield Statement(
             "INSERT INTO people (id, name, job_title, organisation_id, signed_up_at, updated_at)"
             " VALUES (:id, :name, :job_title, :org, :at, :at)",
-            {"id": person, "name": event.name, "job_title": event.job_title, "org": org, "at": at},
+            {"id": person, "org": org, "at": at,
+             "name": reveal(event.originator_id, event.name) or FORMER_MEMBER,
+             "job_title": reveal(event.originator_id, event.job_title)},
         )
-        yield Statement(
-            "INSERT INTO people_memberships (person_id, organisation_id, since) VALUES (:id, :org, :at)",
-            {"id": person, "org": org, "at": at},
-        )
+        yield _join(person, org, at)
 
     @handles(Person.MovedOrganisation)
-    def moved(self, event: Any) -> Iterator[Statement]:
-        at = timestamp(event.timestamp)
-        person, org = str(event.originator_id), str(event.organisation_id)
-        yield Statement(
-            "UPDATE people SET organisation_id = :org, updated_at = :at WHERE id = :id",
-            {"id": person, "org": org, "at": at},
-        )
-        yield Statement(
-            "UPDATE people_memberships SET until = :at WHERE person_id = :id AND until IS NULL",
-            {"id": person, "at": at},
-        )
-        yield Statement(
-            "INSERT INTO people_memberships (person_id, organisation_id, since) VALUES (:id, :org, :at)",
-            {"id": person, "org": org, "at": at},
-        )
+    def moved(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+        at, person, org = timestamp(event.timestamp), str(event.originator_id), str(event.organisation_id)
+        yield _set(person, at, organisation_id=org)
+        yield _leave(person, at)
+        yield _join(person, org, at)
+
+    @handles(Person.RemovedFromOrganisation)
+    def removed(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+        at, person = timestamp(event.timestamp), str(event.originator_id)
+        yield _set(person, at, organisation_id=None, is_admin=False)
+        yield _leave(person, at)
+
+    @handles(Person.ProfileChanged)
+    def profile_changed(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+        changes = {}
+        if "name" in event.changes:
+            changes["name"] = reveal(event.originator_id, event.changes["name"]) or FORMER_MEMBER
+        if "job_title" in event.changes:
+            changes["job_title"] = reveal(event.originator_id, event.changes["job_title"])
+        if changes:
+            yield _set(str(event.originator_id), timestamp(event.timestamp), **changes)
+
+    @handles(Person.EmailVerified)
+    def verified(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+        yield _set(str(event.originator_id), timestamp(event.timestamp), email_verified=True)
+
+    @handles(Person.EmailChanged)
+    def email_changed(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+        yield _set(str(event.originator_id), timestamp(event.timestamp), email_verified=False)
+
+    @handles(Person.Erased)
+    def erased(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+        yield _set(str(event.originator_id), timestamp(event.timestamp),
+                   name=FORMER_MEMBER, job_title=None, erased=True, is_admin=False)
+
+    @handles(Organisation.AdminAppointed, Organisation.AdminDropped)
+    def admin(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+        appointed = isinstance(event, Organisation.AdminAppointed)
+        yield _set(str(event.person_id), timestamp(event.timestamp), is_admin=appointed)
+
+
+def _set(person_id: str, at: str, **columns: Any) -> Statement:
+    assignments = ", ".join(f"{column} = :{column}" for column in columns)
+    return Statement(f"UPDATE people SET {assignments}, updated_at = :at WHERE id = :id",
+                     {**columns, "id": person_id, "at": at})
+
+
+def _join(person_id: str, organisation_id: str, at: str) -> Statement:
+    return Statement(
+        "INSERT INTO people_memberships (person_id, organisation_id, since) VALUES (:id, :org, :at)",
+        {"id": person_id, "org": organisation_id, "at": at},
+    )
+
+
+def _leave(person_id: str, at: str) -> Statement:
+    return Statement("UPDATE people_memberships SET until = :at WHERE person_id = :id AND until IS NULL",
+                     {"id": person_id, "at": at})
 
 
 # ------------------------------------------------------------------ queries

@@ -12,12 +12,13 @@ from typing import Any
 
 from projections.base import Projection, Statement
 from projections.db import ReadDatabase
+from projections.keys import KeyStore, Revealer
 
 log = logging.getLogger(__name__)
 
 POSITIONS_DDL = (
     "CREATE TABLE IF NOT EXISTS projection_positions ("
-    " name TEXT PRIMARY KEY, position BIGINT NOT NULL, updated_at TEXT NOT NULL)"
+    " name TEXT PRIMARY KEY, position BIGINT NOT NULL, version INTEGER NOT NULL, updated_at TEXT NOT NULL)"
 )
 ADVANCE = (
     "UPDATE projection_positions SET position = :new, updated_at = :now"
@@ -45,17 +46,28 @@ def _now() -> str:
     return datetime.now(UTC).isoformat()
 
 
-def create_tables(db: ReadDatabase, projections: list[Projection]) -> None:
+def create_tables(db: ReadDatabase, projections: list[Projection], extra_ddl: tuple[str, ...] = ()) -> None:
+    """Create what is missing. A projection whose ``version`` changed since its tables
+    were made has them dropped and made anew at position 0, to be rebuilt."""
     with db.transaction() as tx:
         tx.execute(POSITIONS_DDL)
+        for statement in extra_ddl:
+            tx.execute(statement)
         for projection in projections:
+            params = {"name": projection.name, "version": projection.version, "now": _now()}
+            rows = tx.query("SELECT version FROM projection_positions WHERE name = :name", params)
+            if rows and rows[0]["version"] != projection.version:
+                log.warning("projection %s: tables changed (version %s -> %s); rebuilding it",
+                            projection.name, rows[0]["version"], projection.version)
+                for table in projection.tables:
+                    tx.execute(f"DROP TABLE IF EXISTS {table}")
+                tx.execute("UPDATE projection_positions SET position = 0, version = :version, updated_at = :now"
+                           " WHERE name = :name", params)
             for statement in projection.ddl:
                 tx.execute(statement)
-            tx.execute(
-                "INSERT INTO projection_positions (name, position, updated_at)"
-                " VALUES (:name, 0, :now) ON CONFLICT (name) DO NOTHING",
-                {"name": projection.name, "now": _now()},
-            )
+            if not rows:
+                tx.execute("INSERT INTO projection_positions (name, position, version, updated_at)"
+                           " VALUES (:name, 0, :version, :now)", params)
 
 
 def position(db: ReadDatabase, name: str) -> int:
@@ -104,11 +116,9 @@ def prepare_batch(app: Any, db: ReadDatabase, projection: Projection, batch_size
     )
     new = notifications[-1].id if len(notifications) == batch_size else top
     # Decode and map before any transaction opens: keep transactions short.
-    statements = [
-        statement
-        for notification in notifications
-        for statement in projection.statements(app.mapper.to_domain_event(notification))
-    ]
+    events = [app.mapper.to_domain_event(notification) for notification in notifications]
+    reveal = KeyStore(db).revealer(e.originator_id for e in events) if events else Revealer({})
+    statements = [statement for event in events for statement in projection.statements(event, reveal)]
     return Batch(projection, old, new, statements, len(notifications))
 
 

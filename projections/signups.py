@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from domain.person import Person
-from projections.base import Projection, Statement, handles, timestamp
+from projections.base import Projection, Reveal, Statement, handles, timestamp
 
 
 class SignupsTimelineProjection(Projection):
@@ -21,7 +21,7 @@ class SignupsTimelineProjection(Projection):
     )
 
     @handles(Person.SignedUp)
-    def signed_up(self, event: Any) -> Iterator[Statement]:
+    def signed_up(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
         yield Statement(
             "INSERT INTO signups_daily (day, organisation_kind, signups) VALUES (:day, :kind, 1)"
             " ON CONFLICT (day, organisation_kind) DO UPDATE SET signups = signups_daily.signups + 1",

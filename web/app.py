@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask, request
 from werkzeug.exceptions import UnsupportedMediaType
 
-from web import operations, organisations, people
+from web import accounts, auth, limits, operations, organisations, people
 from web.errors import ProblemApi, register_error_handlers
 from workers.runtime import Runtime, build_runtime
 from workers.settings import Settings
@@ -32,6 +32,8 @@ def create_app(config: dict[str, Any] | None = None, runtime: Runtime | None = N
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.config.update(config or {})
     app.extensions["pipeline"] = runtime or build_runtime(settings)
+    auth.init_app(app)  # before the body checks: an anonymous write is 401 whatever its body
+    limits.init_app(app, settings)
 
     @app.before_request
     def require_json_body() -> None:
@@ -41,6 +43,7 @@ def create_app(config: dict[str, Any] | None = None, runtime: Runtime | None = N
     api = ProblemApi(app)
     api.register_blueprint(organisations.blp)
     api.register_blueprint(people.blp)
+    api.register_blueprint(accounts.blp)
     api.register_blueprint(operations.blp)
     app.register_blueprint(operations.probes)
     register_error_handlers(app)

@@ -79,7 +79,8 @@ class ProblemApi(Api):
                 detail = "The request has invalid fields: see errors."
         headers = dict(data.get("headers") or {})
         if error.response is None:
-            headers.update({k: v for k, v in error.get_headers() if k.lower() in ("allow", "retry-after")})
+            kept = ("allow", "retry-after", "www-authenticate")
+            headers.update({k: v for k, v in error.get_headers() if k.lower() in kept})
         return problem(status, error.name, str(detail), headers, **extra)
 
 

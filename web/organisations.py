@@ -9,14 +9,16 @@ from uuid import UUID
 from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from domain.names import NameMatcher
-from domain.organisation import KINDS
+from domain.organisation import KINDS, council_id
 from projections import organisations as directory
 from projections import runner
+from web.auth import actor_id
 from web.common import ListArgs, ReadArgs, decode_cursor, next_link, runtime, wait_for_projection
 from web.errors import ProblemSchema
+from web.fields import Text
 
 blp = Blueprint("organisations", __name__, url_prefix="/api/v1/organisations",
                 description="Councils from the register and other organisations people sign up from.")
@@ -39,6 +41,8 @@ class OrganisationSchema(Schema):
     replaced_by = fields.String(allow_none=True)
     current = fields.Boolean()
     alt_names = fields.List(fields.String())
+    website = fields.String(allow_none=True)
+    description = fields.String(allow_none=True)
     member_count = fields.Integer()
     first_signup_at = fields.String(allow_none=True)
     latest_signup_at = fields.String(allow_none=True)
@@ -139,3 +143,66 @@ class OrganisationDetail(MethodView):
         if row is None:
             abort(404, message=f"No organisation with code or id {code_or_id!r}.")
         return row
+
+
+# ------------------------------------------------------------ admin actions
+class OrganisationChangeSchema(Schema):
+    name = Text(validate=validate.Length(max=200), metadata={"description": "Not for councils"})
+    website = fields.Url(allow_none=True, validate=validate.Length(max=500))
+    description = fields.String(allow_none=True, validate=validate.Length(max=2000))
+
+    @validates_schema
+    def something(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if not data:
+            raise ValidationError("Give at least one field to change.", field_name="_schema")
+
+
+class AdminAppointmentSchema(Schema):
+    person_id = fields.UUID(required=True)
+
+
+class WriteResultSchema(Schema):
+    event_position = fields.Integer(allow_none=True)
+
+
+def _org_id(code_or_id: str) -> UUID:
+    try:
+        return UUID(code_or_id)
+    except ValueError:
+        return council_id(code_or_id)
+
+
+@blp.route("/<code_or_id>", methods=["PATCH"], endpoint="OrganisationChange")
+@blp.arguments(OrganisationChangeSchema)
+@blp.response(200, WriteResultSchema)
+@blp.alt_response(403, schema=ProblemSchema, description="Not an admin of this organisation")
+def change_organisation(changes: dict[str, Any], code_or_id: str) -> dict[str, Any]:
+    """Change an organisation's details (its admins; a council's name comes from the register)."""
+    rt = runtime()
+    written = rt.app.update_organisation(_org_id(code_or_id), changes, actor=actor_id())
+    rt.projections_changed([PROJECTION])
+    return {"event_position": written.position}
+
+
+@blp.route("/<code_or_id>/admins", methods=["POST"])
+@blp.arguments(AdminAppointmentSchema)
+@blp.response(201, WriteResultSchema)
+@blp.alt_response(403, schema=ProblemSchema, description="Not an admin of this organisation")
+@blp.alt_response(422, schema=ProblemSchema, description="Not a verified member of the organisation")
+def appoint_admin(data: dict[str, Any], code_or_id: str) -> dict[str, Any]:
+    """Make a verified member of the organisation one of its admins."""
+    rt = runtime()
+    written = rt.app.appoint_admin(_org_id(code_or_id), data["person_id"], actor=actor_id())
+    rt.projections_changed(["people"])
+    return {"event_position": written.position}
+
+
+@blp.route("/<code_or_id>/members/<uuid:person_id>", methods=["DELETE"])
+@blp.response(200, WriteResultSchema)
+@blp.alt_response(403, schema=ProblemSchema, description="Not an admin of this organisation")
+def remove_member(code_or_id: str, person_id: UUID) -> dict[str, Any]:
+    """Remove a member from the organisation (they keep their account and history)."""
+    rt = runtime()
+    written = rt.app.remove_member(_org_id(code_or_id), person_id, actor=actor_id())
+    rt.projections_changed(["people", "organisations"])
+    return {"event_position": written.position}

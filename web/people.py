@@ -15,30 +15,16 @@ from domain.organisation import KINDS, council_id
 from projections import organisations as directory
 from projections import people as people_view
 from projections.base import timestamp
+from web.accounts import send_verification
 from web.common import ListArgs, ReadArgs, decode_cursor, next_link, runtime, wait_for_projection
 from web.errors import ProblemSchema
+from web.fields import Email, OrganisationSummarySchema, Text
+from web.limits import limiter
 
 blp = Blueprint("people", __name__, url_prefix="/api/v1/people",
                 description="People who signed up, and sign-up itself.")
 PROJECTION = "people"
 AFFECTED = ("people", "organisations", "signups_timeline")
-
-
-class Text(fields.String):
-    """A string with surrounding whitespace removed; blank counts as missing."""
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
-        text = super()._deserialize(value, attr, data, **kwargs).strip()
-        if not text:
-            raise ValidationError("Must not be blank.")
-        return text
-
-
-class Email(fields.Email):
-    """An email address with surrounding whitespace removed before it is checked."""
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
-        return super()._deserialize(value.strip() if isinstance(value, str) else value, attr, data, **kwargs)
 
 
 class SignUpSchema(Schema):
@@ -52,6 +38,8 @@ class SignUpSchema(Schema):
                              metadata={"description": "The organisation's name as you would type it"})
     organisation_kind = fields.String(validate=validate.OneOf(KINDS),
                                       metadata={"description": "Needed to create a new organisation"})
+    password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=1024),
+                             metadata={"description": "At least 12 characters, not a common password"})
 
     @validates_schema
     def one_organisation(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -73,13 +61,6 @@ class SignUpSchema(Schema):
         return data
 
 
-class OrganisationSummarySchema(Schema):
-    id = fields.UUID()
-    code = fields.String(allow_none=True)
-    name = fields.String()
-    kind = fields.String()
-
-
 class MembershipSchema(Schema):
     organisation = fields.Nested(OrganisationSummarySchema)
     since = fields.String()
@@ -88,9 +69,11 @@ class MembershipSchema(Schema):
 
 class PersonSchema(Schema):
     id = fields.UUID()
-    name = fields.String()
+    name = fields.String(metadata={"description": "'Former member' once the person is erased"})
     job_title = fields.String(allow_none=True)
-    organisation = fields.Nested(OrganisationSummarySchema)
+    organisation = fields.Nested(OrganisationSummarySchema, allow_none=True)
+    is_admin = fields.Boolean(metadata={"description": "An admin of their organisation"})
+    erased = fields.Boolean()
     signed_up_at = fields.String()
 
 
@@ -100,6 +83,7 @@ class PersonDetailSchema(PersonSchema):
 
 
 class SignedUpSchema(PersonSchema):
+    email_verified = fields.Boolean(metadata={"description": "False until the emailed link is followed"})
     event_position = fields.Integer(metadata={"description": "Pass as min_position to read this write back"})
 
 
@@ -127,7 +111,9 @@ def _with_organisations(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     orgs = directory.summaries(runtime().db, ids)
     unknown = {"code": None, "name": "(unknown)", "kind": "unknown"}
     for r in rows:
-        r["organisation"] = orgs.get(r["organisation_id"], {"id": r["organisation_id"], **unknown})
+        r["is_admin"], r["erased"] = bool(r.get("is_admin")), bool(r.get("erased"))
+        org_id = r["organisation_id"]
+        r["organisation"] = orgs.get(org_id, {"id": org_id, **unknown}) if org_id else None
         for m in r.get("memberships", ()):
             m["organisation"] = orgs.get(m["organisation_id"], {"id": m["organisation_id"], **unknown})
     return rows
@@ -135,9 +121,12 @@ def _with_organisations(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 @blp.route("")
 class People(MethodView):
+    decorators = [limiter.limit(lambda: runtime().settings.sign_up_ip_limit, methods=["POST"])]
+
     @blp.arguments(SignUpSchema)
     @blp.response(201, SignedUpSchema)
     @blp.alt_response(409, schema=ProblemSchema, description="Email already signed up")
+    @blp.alt_response(429, schema=ProblemSchema, description="Too many sign-ups from this address")
     @blp.alt_response(422, schema=ProblemSchema, description="Invalid fields, or organisation unknown or ambiguous")
     def post(self, data: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]]:
         """Sign up under an organisation (by register code, id, or name as typed)."""
@@ -145,10 +134,12 @@ class People(MethodView):
         written = rt.app.sign_up(**data)
         rt.projections_changed(AFFECTED)
         person, org = written.aggregate, written.organisation
+        send_verification(person.id, data["email"], data["name"])
         body = {
             "id": person.id,
-            "name": person.name,
-            "job_title": person.job_title,
+            "name": data["name"],
+            "job_title": data["job_title"],
+            "email_verified": False,
             "organisation": {"id": org.id, "code": org.code, "name": org.name, "kind": org.kind},
             "signed_up_at": timestamp(person.created_on),
             "event_position": written.position,

@@ -18,6 +18,8 @@ PENDING_TTL_SECONDS = 300  # a lost job stops coalescing after this; the sweep c
 class Dispatcher(Protocol):
     def request_catch_up(self, names: list[str]) -> None: ...
 
+    def request_email(self, message_id: str) -> None: ...
+
     def close(self) -> None: ...
 
 
@@ -27,8 +29,8 @@ class InlineDispatcher:
     The write is already committed when this runs, so a failure here is logged
     and left for the next catch-up; the read model reports its lag meanwhile."""
 
-    def __init__(self, app: Any, db: Any, batch_size: int) -> None:
-        self.app, self.db, self.batch_size = app, db, batch_size
+    def __init__(self, app: Any, db: Any, batch_size: int, outbox: Any) -> None:
+        self.app, self.db, self.batch_size, self.outbox = app, db, batch_size, outbox
         # One catch-up per projection at a time in this process: a thread that waits
         # here usually finds its events already applied by the one before it.
         self.locks = {p.name: threading.Lock() for p in all_projections()}
@@ -40,6 +42,12 @@ class InlineDispatcher:
                     runner.catch_up(self.app, self.db, get(name), batch_size=self.batch_size)
             except Exception:
                 log.exception("inline catch-up of projection %s failed; it will be retried", name)
+
+    def request_email(self, message_id: str) -> None:
+        try:
+            self.outbox.send(message_id)
+        except Exception:  # recorded in the outbox; `pipeline serve` retries unsent mail on start
+            log.warning("email %s not sent; it stays in the outbox", message_id)
 
     def close(self) -> None:
         pass
@@ -81,6 +89,15 @@ class RQDispatcher:
             except Exception:
                 # The event is committed; a worker's sweep will pick it up.
                 log.exception("could not enqueue catch-up of %s; the next sweep will", name)
+
+    def request_email(self, message_id: str) -> None:
+        from rq import Retry
+
+        try:
+            self.queue.enqueue("workers.jobs.send_email", message_id, retry=Retry(max=3),
+                               result_ttl=60, failure_ttl=7 * 24 * 3600, description="send an email")
+        except Exception:
+            log.exception("could not enqueue email %s; the worker's sweep will send it", message_id)
 
     def close(self) -> None:
         self.redis.close()

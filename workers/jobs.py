@@ -38,3 +38,8 @@ def catch_up_projection(name: str) -> int:
     covered = runner.catch_up(runtime.app, runtime.db, get(name), batch_size=runtime.settings.batch_size)
     log.info("projection %s caught up %s positions", name, covered)
     return covered
+
+
+def send_email(message_id: str) -> bool:
+    """Send one message from the outbox (its address is read there, never passed through Redis)."""
+    return process_runtime().outbox.send(message_id)

@@ -1,21 +1,44 @@
-"""The composition root: builds the application, the read database and the
-dispatcher that keeps projections up to date, all from ``Settings``."""
+"""The composition root: builds the application, the read database, the stores
+beside it and the dispatcher that keeps projections up to date, from ``Settings``."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
+from argon2 import PasswordHasher as Argon2
+from argon2.exceptions import InvalidHashError, VerificationError
+
 from domain.application import PipelineApplication, RegisterLoad
-from projections import runner
+from projections import keys, runner
 from projections.db import ReadDatabase, open_database, sqlite_path
+from projections.keys import KeyStore
 from projections.registry import all_projections
+from web import sessions
+from workers import mail
 from workers.dispatch import Dispatcher, InlineDispatcher, RQDispatcher
 from workers.settings import Settings
 
 log = logging.getLogger(__name__)
+
+
+class Argon2Hasher:
+    """argon2id with argon2-cffi's defaults (RFC 9106's low-memory profile)."""
+
+    def __init__(self) -> None:
+        self._argon2 = Argon2()
+
+    def hash(self, password: str) -> str:
+        return self._argon2.hash(password)
+
+    def verify(self, hashed: str, password: str) -> bool:
+        try:
+            return self._argon2.verify(hashed, password)
+        except (VerificationError, InvalidHashError):
+            return False
 
 
 @dataclass
@@ -24,16 +47,27 @@ class Runtime:
     app: PipelineApplication
     db: ReadDatabase
     dispatcher: Dispatcher = field(init=False)
+    sessions: sessions.SessionStore = field(init=False)
+    tokens: sessions.TokenStore = field(init=False)
+    outbox: mail.Outbox = field(init=False)
 
     def __post_init__(self) -> None:
-        if self.settings.embedded:
-            self.dispatcher = InlineDispatcher(self.app, self.db, self.settings.batch_size)
+        s = self.settings
+        sender = mail.SMTPSender(s.smtp_url) if s.smtp_url else mail.FileSender(Path(s.outbox_dir))
+        self.outbox = mail.Outbox(self.db, sender, s.mail_from)
+        self.sessions = sessions.SessionStore(self.db, timedelta(hours=s.session_hours))
+        self.tokens = sessions.TokenStore(self.db)
+        if s.embedded:
+            self.dispatcher = InlineDispatcher(self.app, self.db, s.batch_size, self.outbox)
         else:
-            self.dispatcher = RQDispatcher(self.settings.redis_url or "", self.settings.queue_name)
+            self.dispatcher = RQDispatcher(s.redis_url or "", s.queue_name)
 
     def projections_changed(self, names: Iterable[str]) -> None:
         """Tell whoever builds projections that new events may concern them."""
         self.dispatcher.request_catch_up(list(names))
+
+    def send_email(self, message_id: str) -> None:
+        self.dispatcher.request_email(message_id)
 
     def catch_up_all(self) -> None:
         for projection in all_projections():
@@ -49,8 +83,12 @@ def build_runtime(settings: Settings | None = None, *, create_tables: bool = Fal
     settings = settings or Settings.from_env()
     if settings.database_url.startswith("sqlite:"):
         Path(sqlite_path(settings.database_url)).parent.mkdir(parents=True, exist_ok=True)
-    app = PipelineApplication(env=settings.event_store_env(create_tables=create_tables))
     db = open_database(settings.database_url, pool_size=settings.db_pool_size)
+    app = PipelineApplication(
+        env=settings.event_store_env(create_tables=create_tables),
+        personal=KeyStore(db),
+        passwords=Argon2Hasher(),
+    )
     return Runtime(settings, app, db)
 
 
@@ -59,7 +97,7 @@ def initialise(settings: Settings | None = None) -> RegisterLoad:
     Idempotent: running it again adds nothing."""
     runtime = build_runtime(settings, create_tables=True)
     try:
-        runner.create_tables(runtime.db, all_projections())
+        runner.create_tables(runtime.db, all_projections(), keys.DDL + sessions.DDL + mail.DDL)
         loaded = runtime.app.load_register()
         runtime.catch_up_all()
     finally:

@@ -43,6 +43,15 @@ class Settings:
     max_body_bytes: int = 64 * 1024
     db_pool_size: int = 10
     log_level: str = "INFO"
+    smtp_url: str | None = None
+    outbox_dir: str = "var/outbox"
+    mail_from: str = "Pipeline <no-reply@pipeline.invalid>"
+    public_url: str = "http://127.0.0.1:8000"
+    session_hours: float = 24.0
+    rate_limits: bool = True
+    sign_in_ip_limit: str = "30/minute"
+    sign_in_failure_limit: str = "5/minute;20/hour"
+    sign_up_ip_limit: str = "20/minute;200/day"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -61,6 +70,15 @@ class Settings:
             max_body_bytes=_int(env, "PIPELINE_MAX_BODY_BYTES", cls.max_body_bytes),
             db_pool_size=_int(env, "PIPELINE_DB_POOL_SIZE", cls.db_pool_size),
             log_level=(env.get("LOG_LEVEL") or cls.log_level).upper(),
+            smtp_url=env.get("SMTP_URL") or None,
+            outbox_dir=env.get("PIPELINE_OUTBOX_DIR") or cls.outbox_dir,
+            mail_from=env.get("PIPELINE_MAIL_FROM") or cls.mail_from,
+            public_url=(env.get("PIPELINE_PUBLIC_URL") or cls.public_url).rstrip("/"),
+            session_hours=_float(env, "PIPELINE_SESSION_HOURS", cls.session_hours),
+            rate_limits=(env.get("PIPELINE_RATE_LIMITS") or "on").lower() not in ("off", "0", "no", "false"),
+            sign_in_ip_limit=env.get("PIPELINE_SIGN_IN_IP_LIMIT") or cls.sign_in_ip_limit,
+            sign_in_failure_limit=env.get("PIPELINE_SIGN_IN_FAILURE_LIMIT") or cls.sign_in_failure_limit,
+            sign_up_ip_limit=env.get("PIPELINE_SIGN_UP_IP_LIMIT") or cls.sign_up_ip_limit,
         )
 
     @property

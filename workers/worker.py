@@ -19,6 +19,11 @@ log = logging.getLogger(__name__)
 
 def sweep_once() -> None:
     runtime = process_runtime()
+    for message_id in runtime.outbox.unsent():
+        try:
+            runtime.outbox.send(message_id)
+        except Exception:  # recorded in the outbox row; tried again next sweep
+            log.warning("sweep: email %s still not sent", message_id)
     for status in runner.status(runtime.app, runtime.db, all_projections()):
         if status.lag:
             covered = runner.catch_up(

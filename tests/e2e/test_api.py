@@ -9,6 +9,7 @@ import pytest
 
 from tests import support
 from tests.e2e.conftest import Api
+from tests.factories import PASSWORD as PW
 
 pytestmark = pytest.mark.e2e
 
@@ -36,7 +37,7 @@ def test_one_organisation_by_register_code(api: Api) -> None:
 
 def test_signing_up_by_a_loosely_typed_name_and_reading_it_back(api: Api) -> None:
     status, headers, person = api.post("/api/v1/people", {
-        "name": "Sam Officer", "email": new_email(), "job_title": "Head of digital",
+        "name": "Sam Officer", "email": new_email(), "job_title": "Head of digital", "password": PW,
         "organisation_name": "wigan borough council",
     })
     assert status == 201, person
@@ -57,19 +58,19 @@ def test_signing_up_by_a_loosely_typed_name_and_reading_it_back(api: Api) -> Non
 
 def test_a_new_supplier_is_created_from_its_name_and_kind(api: Api) -> None:
     name = f"Supplier {uuid.uuid4().hex[:6]} Ltd"
-    status, _, person = api.post("/api/v1/people", {"name": "Sue", "email": new_email(),
+    status, _, person = api.post("/api/v1/people", {"password": PW, "name": "Sue", "email": new_email(),
                                                      "organisation_name": name, "organisation_kind": "supplier"})
     assert status == 201, person
     _, _, org = api.get(f"/api/v1/organisations/{person['organisation']['id']}?min_position={person['event_position']}")
     assert (org["name"], org["kind"], org["member_count"], org["code"]) == (name, "supplier", 1, None)
-    _, _, again = api.post("/api/v1/people", {"name": "Sid", "email": new_email(),
+    _, _, again = api.post("/api/v1/people", {"password": PW, "name": "Sid", "email": new_email(),
                                                "organisation_name": name.upper()})
     assert again["organisation"]["id"] == person["organisation"]["id"]
 
 
 def test_an_ambiguous_council_name_is_refused_with_candidates_and_stores_nothing(api: Api) -> None:
     head = api.head_of_log()
-    status, headers, problem = api.post("/api/v1/people", {"name": "Kim", "email": new_email(),
+    status, headers, problem = api.post("/api/v1/people", {"password": PW, "name": "Kim", "email": new_email(),
                                                             "organisation_name": "Kingston Council"})
     assert status == 422
     assert headers["Content-Type"] == "application/problem+json"
@@ -79,33 +80,34 @@ def test_an_ambiguous_council_name_is_refused_with_candidates_and_stores_nothing
 
 def test_a_duplicate_email_is_a_conflict_and_stores_nothing(api: Api) -> None:
     address = new_email()
-    assert api.post("/api/v1/people", {"name": "A", "email": address, "organisation_code": "KTT"})[0] == 201
+    body = {"password": PW, "name": "A", "email": address, "organisation_code": "KTT"}
+    assert api.post("/api/v1/people", body)[0] == 201
     head = api.head_of_log()
-    status, _, problem = api.post("/api/v1/people", {"name": "B", "email": address.upper(),
+    status, _, problem = api.post("/api/v1/people", {"password": PW, "name": "B", "email": address.upper(),
                                                       "organisation_code": "KHL"})
     assert (status, problem["status"]) == (409, 409)
     assert api.head_of_log() == head
 
 
-VALID = {"name": "Val", "email": "val@example.gov.uk", "organisation_code": "WGN"}
+VALID = {"password": PW, "name": "Val", "email": "val@example.gov.uk", "organisation_code": "WGN"}
 
 BAD_WRITES = [
-    ("malformed JSON", {"raw": b'{"name": "x",', "headers": {"Content-Type": "application/json"}}, 400),
+    ("malformed JSON", {"raw": b'{"password": PW, "name": "x",', "headers": {"Content-Type": "application/json"}}, 400),
     ("form-encoded body", {"raw": b"name=x", "headers": {"Content-Type": "application/x-www-form-urlencoded"}}, 415),
     ("no body at all", {"raw": b""}, 415),
     ("oversized body", {"body": {**VALID, "name": "x" * 70_000}}, 413),
     ("unknown field", {"body": {**VALID, "is_admin": True}}, 422),
-    ("missing fields", {"body": {"name": "x"}}, 422),
+    ("missing fields", {"body": {"password": PW, "name": "x"}}, 422),
     ("wrong types", {"body": {**VALID, "name": 123}}, 422),
     ("blank name", {"body": {**VALID, "name": "   "}}, 422),
     ("array body", {"body": [VALID]}, 422),
     ("two organisations", {"body": {**VALID, "organisation_name": "Wigan"}}, 422),
-    ("no organisation", {"body": {"name": "x", "email": "x@example.gov.uk"}}, 422),
+    ("no organisation", {"body": {"password": PW, "name": "x", "email": "x@example.gov.uk"}}, 422),
     ("bad email", {"body": {**VALID, "email": "not-an-email"}}, 422),
-    ("unknown kind", {"body": {"name": "x", "email": "k@example.gov.uk", "organisation_name": "New Org",
+    ("unknown kind", {"body": {"password": PW, "name": "x", "email": "k@example.gov.uk", "organisation_name": "New Org",
                                "organisation_kind": "pirate"}}, 422),
     ("unknown register code", {"body": {**VALID, "organisation_code": "ZZZ"}}, 422),
-    ("unknown organisation id", {"body": {"name": "x", "email": "i@example.gov.uk",
+    ("unknown organisation id", {"body": {"password": PW, "name": "x", "email": "i@example.gov.uk",
                                           "organisation_id": str(uuid.uuid4())}}, 404),
 ]
 

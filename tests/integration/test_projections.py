@@ -70,9 +70,9 @@ class FailingPeople(PeopleProjection):
 
     poison = "Person 13"
 
-    def statements(self, domain_event):  # type: ignore[no-untyped-def]
-        out = super().statements(domain_event)
-        if getattr(domain_event, "name", None) == self.poison:
+    def statements(self, domain_event, reveal):  # type: ignore[no-untyped-def]
+        out = super().statements(domain_event, reveal)
+        if reveal(domain_event.originator_id, getattr(domain_event, "name", None)) == self.poison:
             out.append(Statement("INSERT INTO no_such_table VALUES (1)"))
         return out
 

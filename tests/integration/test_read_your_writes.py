@@ -8,6 +8,7 @@ import pytest
 
 from tests import support
 from tests.conftest import worker_env
+from tests.factories import PASSWORD as PW
 from web.app import create_app
 from workers.runtime import Runtime
 
@@ -16,7 +17,7 @@ pytestmark = pytest.mark.integration
 
 def test_a_read_waits_for_the_worker_then_shows_the_write(pg_runtime: Runtime, tmp_path: Path) -> None:
     client = create_app(runtime=pg_runtime).test_client()
-    created = client.post("/api/v1/people", json={"name": "Ann", "email": "ann@example.gov.uk",
+    created = client.post("/api/v1/people", json={"password": PW, "name": "Ann", "email": "ann@example.gov.uk",
                                                    "organisation_name": "Wigan Borough Council"})
     assert created.status_code == 201
     position = created.json["event_position"]
@@ -52,7 +53,7 @@ def test_a_min_position_beyond_the_log_is_refused(sqlite_runtime: Runtime) -> No
 
 def test_in_the_embedded_mode_a_write_is_readable_at_once(sqlite_runtime: Runtime) -> None:
     client = create_app(runtime=sqlite_runtime).test_client()
-    created = client.post("/api/v1/people", json={"name": "Bo", "email": "bo@example.gov.uk",
+    created = client.post("/api/v1/people", json={"password": PW, "name": "Bo", "email": "bo@example.gov.uk",
                                                    "organisation_code": "KTT"}).json
     response = client.get(f"/api/v1/people/{created['id']}?min_position={created['event_position']}")
     assert response.status_code == 200

@@ -14,7 +14,7 @@ from projections import runner
 from projections.registry import all_projections
 from tests import support
 from tests.conftest import worker_env
-from tests.factories import bulk_sign_ups, dump, email
+from tests.factories import PASSWORD, bulk_sign_ups, dump, email
 from workers.runtime import Runtime
 
 pytestmark = pytest.mark.integration
@@ -31,7 +31,8 @@ def caught_up(runtime: Runtime) -> bool:
 def sign_up_through_the_app(runtime: Runtime, count: int) -> None:
     """As the web process does: the command, then a (coalesced) catch-up request."""
     for i in range(count):
-        runtime.app.sign_up(name=f"P{i}", email=email(), job_title=None, organisation=OrganisationRef(code="KTT"))
+        runtime.app.sign_up(name=f"P{i}", email=email(), job_title=None, organisation=OrganisationRef(code="KTT"),
+                               password=PASSWORD)
         runtime.projections_changed(["people", "organisations", "signups_timeline"])
 
 

@@ -10,23 +10,23 @@ from domain.application import OrganisationRef, PipelineApplication
 from domain.errors import DuplicateEmail, NotFound, OrganisationNotResolved, RuleBroken
 from domain.organisation import Organisation, council_id
 from domain.person import Person
+from tests.fakes import memory_application
 
 
 @pytest.fixture(scope="module")
 def loaded() -> PipelineApplication:
-    app = PipelineApplication(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
-    app.load_register()
-    return app
+    return memory_application()
 
 
 def sign_up(app: PipelineApplication, email: str | None = None, **ref: str) -> Person:
     written = app.sign_up(name="Ann Example", email=email or f"{uuid4().hex}@example.gov.uk",
-                          job_title="Delivery manager", organisation=OrganisationRef(**ref))
+                          job_title="Delivery manager", organisation=OrganisationRef(**ref),
+                          password="a long enough test passphrase")
     return written.aggregate
 
 
 def test_loading_the_register_twice_adds_nothing() -> None:
-    app = PipelineApplication(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    app = memory_application(load_register=False)
     first = app.load_register()
     second = app.load_register()
     assert (first.added, first.amended) == (470, 0)
@@ -122,6 +122,6 @@ def test_moving_to_the_same_organisation_is_refused(loaded: PipelineApplication)
 def test_signing_up_before_the_register_is_loaded_says_to_run_init() -> None:
     from domain.errors import RegisterNotLoaded
 
-    app = PipelineApplication(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
+    app = memory_application(load_register=False)
     with pytest.raises(RegisterNotLoaded, match="pipeline init"):
         sign_up(app, code="WGN")

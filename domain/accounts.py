@@ -1,0 +1,280 @@
+"""Commands about people and their accounts: sign-up, verification, passwords,
+profile, organisation membership and admins, operators, and erasure."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+from uuid import UUID, uuid4
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import IntegrityError
+
+from domain import passwords as policy
+from domain.errors import Conflict, DuplicateEmail, NotFound, RuleBroken
+from domain.organisation import OrganisationName
+from domain.person import Person, PersonEmail
+
+if TYPE_CHECKING:  # pragma: no cover
+    from domain.application import OrganisationRef, PipelineApplication, Written
+
+
+def _written(*args: Any) -> Written:
+    from domain.application import Written
+
+    return Written(*args)
+
+
+def _position(recordings: list[Any]) -> int | None:
+    return max((r.notification.id for r in recordings), default=None)
+
+
+class AccountCommands:
+    """Mixed into ``PipelineApplication``."""
+
+    # ------------------------------------------------------------------ sign-up
+    def sign_up(
+        self: PipelineApplication,
+        *,
+        name: str,
+        email: str,
+        job_title: str | None,
+        organisation: OrganisationRef,
+        password: str,
+    ) -> Written:
+        """Sign a person up under an organisation, creating the organisation if new."""
+        email = email.strip()
+        policy.check(password, email=email, name=name)
+        password_hash = self.passwords.hash(password)
+        for _attempt in range(3):
+            self._refuse_taken_email(email)
+            org, created = self.resolve_organisation(organisation, create=True)
+            person_id = uuid4()
+            self.personal.new_key(person_id)
+            seal = self.personal.seal
+            person = Person(
+                id=person_id,
+                name=seal(person_id, name),
+                email=seal(person_id, email),
+                job_title=seal(person_id, job_title),
+                organisation_id=org.id,
+                organisation_kind=org.kind,
+                password_hash=seal(person_id, password_hash),
+            )
+            index = self._claim_email(email, person_id)
+            extra = [org, OrganisationName(name=org.name, organisation_id=org.id)] if created else []
+            try:
+                recordings = self.save(*extra, person, index)
+            except IntegrityError:
+                owner = self.email_owner(email)
+                if owner == person_id:  # our commit landed; only its acknowledgement was lost
+                    return _written(self.get_person(person_id), self.recorder.max_notification_id(), org)
+                self.personal.forget(person_id)
+                if owner is not None:
+                    raise DuplicateEmail("Someone has already signed up with that email.") from None
+                continue  # another sign-up created the same organisation: resolve again
+            return _written(person, _position(recordings), org)
+        raise RuleBroken("The organisation changed while signing up; please try again.")
+
+    def _refuse_taken_email(self: PipelineApplication, email: str) -> None:
+        if self.email_owner(email) is not None:
+            raise DuplicateEmail("Someone has already signed up with that email.")
+
+    def _claim_email(self: PipelineApplication, email: str, person_id: UUID) -> PersonEmail:
+        try:
+            index = self.repository.get(PersonEmail.id_for(email))
+        except AggregateNotFoundError:
+            return PersonEmail(id=PersonEmail.id_for(email), person_id=person_id)
+        if index.person_id is not None:
+            raise DuplicateEmail("Someone has already signed up with that email.")
+        index.reclaim(person_id)  # released by an erasure or an email change
+        return index
+
+    def email_owner(self: PipelineApplication, email: str) -> UUID | None:
+        try:
+            return self.repository.get(PersonEmail.id_for(email)).person_id
+        except AggregateNotFoundError:
+            return None
+
+    # ------------------------------------------------------------------ reading
+    def get_person(self: PipelineApplication, person_id: UUID) -> Person:
+        person = self._get(person_id, Person, "No person with that id.")
+        return person
+
+    def active_person(self: PipelineApplication, person_id: UUID) -> Person:
+        person = self.get_person(person_id)
+        if person.erased:
+            raise NotFound("No person with that id.")
+        return person
+
+    def reveal(self: PipelineApplication, person: Person) -> dict[str, Any]:
+        """The person's own view of their account, personal fields opened."""
+        opened = self.personal.open
+        return {
+            "id": person.id,
+            "name": opened(person.id, person.name),
+            "email": opened(person.id, person.email),
+            "job_title": opened(person.id, person.job_title),
+            "organisation_id": person.organisation_id,
+            "email_verified": person.email_verified,
+            "is_operator": person.is_operator,
+        }
+
+    def authenticate(self: PipelineApplication, email: str, password: str) -> Person | None:
+        """The person whose email and password these are, or None (never says which was wrong)."""
+        owner = self.email_owner(email)
+        person = self.get_person(owner) if owner else None
+        hashed = self.personal.open(person.id, person.password_hash) if person and not person.erased else None
+        if not hashed:
+            self.passwords.hash(password)  # spend the same time either way
+            return None
+        return person if self.passwords.verify(hashed, password) else None
+
+    # ------------------------------------------------------- verification, passwords
+    def verify_email(self: PipelineApplication, person_id: UUID) -> Written:
+        """Mark the email verified; the first verified member of an organisation becomes its admin."""
+        for _attempt in range(3):
+            person = self.active_person(person_id)
+            if person.email_verified:
+                return _written(person, None, None)
+            person.verify_email()
+            changed: list[Any] = [person]
+            org = self.get_organisation(person.organisation_id) if person.organisation_id else None
+            if org is not None and not org.admins:
+                org.appoint_admin(person.id, actor=None, reason="first verified member")
+                changed.append(org)
+            try:
+                return _written(person, _position(self.save(*changed)), org)
+            except IntegrityError:
+                continue  # someone else became admin at the same moment: look again
+        raise RuleBroken("Could not verify the email; please try again.")
+
+    def check_new_password(self: PipelineApplication, person_id: UUID, new_password: str) -> None:
+        person = self.active_person(person_id)
+        policy.check(new_password, email=self.personal.open(person.id, person.email) or "",
+                     name=self.personal.open(person.id, person.name) or "")
+
+    def change_password(
+        self: PipelineApplication, person_id: UUID, new_password: str, *, reason: str, actor: UUID | None
+    ) -> Written:
+        self.check_new_password(person_id, new_password)
+        person = self.active_person(person_id)
+        person.change_password(self.personal.seal(person.id, self.passwords.hash(new_password)),
+                               reason=reason, actor=actor)
+        return _written(person, _position(self.save(person)), None)
+
+    # ------------------------------------------------------------------ profile
+    def update_profile(
+        self: PipelineApplication, person_id: UUID, changes: dict[str, Any], *, actor: UUID | None
+    ) -> Written:
+        """``changes`` may hold ``name``, ``job_title``, ``email`` and ``organisation`` (a ref)."""
+        person = self.active_person(person_id)
+        seal = lambda value: self.personal.seal(person.id, value)  # noqa: E731
+        profile = {field: seal(changes[field]) for field in ("name", "job_title") if field in changes}
+        person.change_profile(profile, actor=actor)
+        changed: list[Any] = [person]
+        if "email" in changes:
+            changed += self._change_email(person, changes["email"].strip(), actor=actor)
+        if "organisation" in changes:
+            changed += self._move(person, changes["organisation"], actor=actor)
+        return _written(person, _position(self.save(*changed)), None)
+
+    def _change_email(self: PipelineApplication, person: Person, email: str, *, actor: UUID | None) -> list[Any]:
+        old = self.personal.open(person.id, person.email) or ""
+        if old.casefold() == email.casefold():
+            return []
+        new_index = self._claim_email(email, person.id)
+        old_index = self.repository.get(PersonEmail.id_for(old))
+        old_index.release()
+        person.change_email(self.personal.seal(person.id, email), actor=actor)
+        return [new_index, old_index]
+
+    def _move(self: PipelineApplication, person: Person, ref: OrganisationRef, *, actor: UUID | None) -> list[Any]:
+        org, _ = self.resolve_organisation(ref, create=False)
+        changed: list[Any] = []
+        if person.organisation_id is not None:
+            old = self.get_organisation(person.organisation_id)
+            if old.is_admin(person.id) and old.id != org.id:
+                old.drop_admin(person.id, actor=actor, reason="moved organisation")
+                changed.append(old)
+        person.move_to(org.id, org.kind, actor=actor)
+        return changed
+
+    def move_person(self: PipelineApplication, person_id: UUID, ref: OrganisationRef,
+                    *, actor: UUID | None = None) -> Written:
+        person = self.active_person(person_id)
+        changed = self._move(person, ref, actor=actor)
+        org = self.get_organisation(person.organisation_id)  # type: ignore[arg-type]
+        return _written(person, _position(self.save(person, *changed)), org)
+
+    # ------------------------------------------------------- organisation admins
+    def appoint_admin(self: PipelineApplication, organisation_id: UUID, person_id: UUID, *, actor: UUID) -> Written:
+        org = self.get_organisation(organisation_id)
+        person = self.active_person(person_id)
+        if person.organisation_id != org.id or not person.email_verified:
+            raise RuleBroken("Only a verified member of the organisation can be made its admin.")
+        org.appoint_admin(person.id, actor=actor, reason="appointed")
+        return _written(org, _position(self.save(org)), org)
+
+    def remove_member(self: PipelineApplication, organisation_id: UUID, person_id: UUID, *, actor: UUID) -> Written:
+        org = self.get_organisation(organisation_id)
+        person = self.active_person(person_id)
+        if person.organisation_id != org.id:
+            raise NotFound("That person is not a member of this organisation.")
+        if person.id == actor:
+            raise RuleBroken("Admins cannot remove themselves; move to another organisation instead.")
+        person.remove_from_organisation(actor=actor)
+        org.drop_admin(person.id, actor=actor, reason="removed from organisation")
+        return _written(person, _position(self.save(person, org)), org)
+
+    def update_organisation(self: PipelineApplication, organisation_id: UUID, changes: dict[str, Any],
+                            *, actor: UUID) -> Written:
+        org = self.get_organisation(organisation_id)
+        org.change_details(changes, actor=actor)
+        changed: list[Any] = [org]
+        if "name" in changes:
+            try:
+                index = self.repository.get(OrganisationName.create_id(changes["name"]))
+            except AggregateNotFoundError:
+                changed.append(OrganisationName(name=changes["name"], organisation_id=org.id))
+            else:
+                if index.organisation_id != org.id:
+                    raise Conflict("Another organisation already has that name.")
+        try:
+            return _written(org, _position(self.save(*changed)), org)
+        except IntegrityError:
+            raise Conflict("Another organisation took that name at the same moment.") from None
+
+    # ------------------------------------------------------------------ operators
+    def set_operator(self: PipelineApplication, email: str, grant: bool) -> Written:
+        owner = self.email_owner(email)
+        if owner is None:
+            raise NotFound("Nobody has signed up with that email.")
+        person = self.active_person(owner)
+        if person.is_operator == grant:
+            return _written(person, None, None)
+        person.grant_operator() if grant else person.revoke_operator()
+        return _written(person, _position(self.save(person)), None)
+
+    # ------------------------------------------------------------------- erasure
+    def erase(self: PipelineApplication, person_id: UUID, *, actor: UUID | None) -> Written:
+        """Erase a person: record it (without their data), free their email, destroy their key."""
+        person = self.get_person(person_id)
+        if person.erased:
+            self.personal.forget(person.id)  # finish an erasure interrupted after its event
+            return _written(person, None, None)
+        email = self.personal.open(person.id, person.email)
+        changed: list[Any] = [person]
+        if email:
+            index = self.repository.get(PersonEmail.id_for(email))
+            if index.person_id == person.id:
+                index.release()
+                changed.append(index)
+        if person.organisation_id is not None:
+            org = self.get_organisation(person.organisation_id)
+            if org.is_admin(person.id):
+                org.drop_admin(person.id, actor=actor, reason="erased")
+                changed.append(org)
+        person.erase(actor=actor)
+        recordings = self.save(*changed)
+        self.personal.forget(person.id)
+        return _written(person, _position(recordings), None)

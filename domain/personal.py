@@ -1,0 +1,33 @@
+"""Ports the domain needs for personal data: sealing it per person, and passwords.
+
+Personal fields (name, email, job title, password hash) are written into events
+sealed with a key that belongs to that person alone and is kept outside the event
+log. Erasing a person destroys the key: the events stay, the facts stay, and the
+personal fields can never be read again (crypto-shredding)."""
+
+from __future__ import annotations
+
+from typing import Protocol
+from uuid import UUID
+
+FORMER_MEMBER = "Former member"
+
+
+class PersonalData(Protocol):
+    def new_key(self, person_id: UUID) -> None:
+        """Create the person's key (before any event sealed with it is saved)."""
+
+    def seal(self, person_id: UUID, value: str | None) -> str | None:
+        """Encrypt ``value`` with the person's key; None stays None."""
+
+    def open(self, person_id: UUID, sealed: str | None) -> str | None:
+        """Decrypt; None if the value was None or the person has been erased."""
+
+    def forget(self, person_id: UUID) -> None:
+        """Destroy the person's key for ever."""
+
+
+class PasswordHasher(Protocol):
+    def hash(self, password: str) -> str: ...
+
+    def verify(self, hashed: str, password: str) -> bool: ...

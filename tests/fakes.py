@@ -1,0 +1,54 @@
+"""Fakes for unit tests only: an in-memory key store and a fast password hasher."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from uuid import UUID, uuid4
+
+from domain.application import PipelineApplication
+
+
+class MemoryKeys:
+    """Keeps a per-person key in a dict; 'sealing' is reversible XOR with it (not secure: a fake)."""
+
+    def __init__(self) -> None:
+        self.keys: dict[UUID, bytes] = {}
+
+    def new_key(self, person_id: UUID) -> None:
+        self.keys[person_id] = uuid4().bytes * 4
+
+    def _xor(self, key: bytes, data: bytes) -> bytes:
+        stream = (key * (len(data) // len(key) + 1))[: len(data)]
+        return bytes(a ^ b for a, b in zip(data, stream, strict=True))
+
+    def seal(self, person_id: UUID, value: str | None) -> str | None:
+        if value is None:
+            return None
+        return "fake:" + base64.b64encode(self._xor(self.keys[person_id], value.encode())).decode()
+
+    def open(self, person_id: UUID, sealed: str | None) -> str | None:
+        key = self.keys.get(person_id)
+        if sealed is None or key is None:
+            return None
+        return self._xor(key, base64.b64decode(sealed[5:])).decode()
+
+    def forget(self, person_id: UUID) -> None:
+        self.keys.pop(person_id, None)
+
+
+class FastHasher:
+    def hash(self, password: str) -> str:
+        return hashlib.sha256(password.encode()).hexdigest()
+
+    def verify(self, hashed: str, password: str) -> bool:
+        return hmac.compare_digest(hashed, self.hash(password))
+
+
+def memory_application(load_register: bool = True) -> PipelineApplication:
+    app = PipelineApplication(env={"PERSISTENCE_MODULE": "eventsourcing.popo"},
+                              personal=MemoryKeys(), passwords=FastHasher())
+    if load_register:
+        app.load_register()
+    return app

@@ -1,0 +1,300 @@
+"""Accounts: sessions (sign in/out), /me (profile, password, erasure), email
+verification and password reset. Tokens are never logged or echoed back."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from flask import g
+from flask.views import MethodView
+from flask_smorest import Blueprint, abort
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
+
+from domain.application import OrganisationRef
+from domain.organisation import KINDS
+from domain.person import email_key
+from web import sessions
+from web.auth import actor_id, current_person
+from web.common import runtime
+from web.errors import ProblemSchema
+from web.fields import Email, OrganisationSummarySchema, Text
+from web.limits import FailedSignIns, limiter
+
+blp = Blueprint("accounts", __name__, url_prefix="/api/v1", description="Sign-in, your account, verification.")
+AFFECTED = ("people", "organisations", "signups_timeline")
+Password = lambda **kw: fields.String(validate=validate.Length(min=1, max=1024), load_only=True, **kw)  # noqa: E731
+
+
+def _sign_up_ip_limit() -> str:
+    return runtime().settings.sign_up_ip_limit
+
+
+def _sign_in_ip_limit() -> str:
+    return runtime().settings.sign_in_ip_limit
+
+
+def send_verification(person_id: UUID, email: str, name: str) -> None:
+    rt = runtime()
+    token = rt.tokens.issue(sessions.VERIFY_EMAIL, person_id)
+    body = (f"Hello {name},\n\nPlease confirm your email address for Pipeline by opening this link:\n\n"
+            f"{rt.settings.public_url}/verify-email?token={token}\n\n"
+            "It works once and expires in 48 hours. If you did not sign up, ignore this message.\n")
+    rt.send_email(rt.outbox.add(person_id=person_id, kind="verify-email", recipient=email,
+                                 subject="Confirm your email address for Pipeline", body=body))
+
+
+def send_reset(person_id: UUID, email: str) -> None:
+    rt = runtime()
+    token = rt.tokens.issue(sessions.RESET_PASSWORD, person_id)
+    body = ("Someone asked to reset the password of your Pipeline account. To choose a new one, open:\n\n"
+            f"{rt.settings.public_url}/reset-password?token={token}\n\n"
+            "It works once and expires in an hour. If it was not you, ignore this message.\n")
+    rt.send_email(rt.outbox.add(person_id=person_id, kind="reset-password", recipient=email,
+                                 subject="Reset your Pipeline password", body=body))
+
+
+# ------------------------------------------------------------------ schemas
+class SignInSchema(Schema):
+    email = Email(required=True, validate=validate.Length(max=254))
+    password = Password(required=True)
+
+
+class SessionSchema(Schema):
+    token = fields.String(metadata={"description": "Send as 'Authorization: Bearer <token>'"})
+    expires_at = fields.String()
+    person_id = fields.UUID()
+
+
+class MeSchema(Schema):
+    id = fields.UUID()
+    name = fields.String()
+    email = fields.String()
+    job_title = fields.String(allow_none=True)
+    organisation = fields.Nested(OrganisationSummarySchema, allow_none=True)
+    email_verified = fields.Boolean()
+    is_operator = fields.Boolean()
+    is_organisation_admin = fields.Boolean()
+    event_position = fields.Integer(allow_none=True, metadata={"description": "Set on writes"})
+
+
+class ProfileSchema(Schema):
+    name = Text(validate=validate.Length(max=200))
+    job_title = Text(allow_none=True, validate=validate.Length(max=200))
+    email = Email(validate=validate.Length(max=254))
+    organisation_code = Text(validate=validate.Length(max=20))
+    organisation_id = fields.UUID()
+    organisation_name = Text(validate=validate.Length(max=200))
+    organisation_kind = fields.String(validate=validate.OneOf(KINDS))
+
+    @validates_schema
+    def something_and_one_organisation(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if not data:
+            raise ValidationError("Give at least one field to change.", field_name="_schema")
+        given = [k for k in ("organisation_code", "organisation_id", "organisation_name") if data.get(k)]
+        if len(given) > 1:
+            raise ValidationError("Give at most one of organisation_code, organisation_id, organisation_name.",
+                                  field_name="organisation")
+
+    @post_load
+    def reference(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        code, org_id, name = (data.pop(k, None) for k in ("organisation_code", "organisation_id",
+                                                          "organisation_name"))
+        kind = data.pop("organisation_kind", None)
+        if code or org_id or name:
+            data["organisation"] = OrganisationRef(code=code, id=org_id, name=name, kind=kind)
+        return data
+
+
+class PasswordChangeSchema(Schema):
+    current_password = Password(required=True)
+    new_password = Password(required=True)
+
+
+class ErasureSchema(Schema):
+    password = Password(required=True, metadata={"description": "Your current password, to confirm"})
+
+
+class TokenSchema(Schema):
+    token = fields.String(required=True, validate=validate.Length(min=10, max=200), load_only=True)
+
+
+class ResetRequestSchema(Schema):
+    email = Email(required=True, validate=validate.Length(max=254))
+
+
+class ResetConfirmSchema(TokenSchema):
+    new_password = Password(required=True)
+
+
+class WrittenSchema(Schema):
+    event_position = fields.Integer(allow_none=True)
+
+
+def _me(event_position: int | None = None) -> dict[str, Any]:
+    rt = runtime()
+    person = rt.app.active_person(actor_id())
+    me = rt.app.reveal(person)
+    org = rt.app.get_organisation(person.organisation_id) if person.organisation_id else None
+    me["organisation"] = {"id": org.id, "code": org.code, "name": org.name, "kind": org.kind} if org else None
+    me["is_organisation_admin"] = bool(org and org.is_admin(person.id))
+    me["event_position"] = event_position
+    return me
+
+
+def _check_password(password: str) -> None:
+    rt = runtime()
+    email = rt.app.reveal(current_person())["email"] or ""
+    if rt.app.authenticate(email, password) is None:
+        abort(403, message="That is not your current password.", errors={"password": ["Incorrect."]})
+
+
+# ------------------------------------------------------------------ sessions
+@blp.route("/sessions")
+class Sessions(MethodView):
+    decorators = [limiter.limit(_sign_in_ip_limit, methods=["POST"])]
+
+    @blp.arguments(SignInSchema)
+    @blp.response(201, SessionSchema)
+    @blp.alt_response(401, schema=ProblemSchema, description="Email or password not recognised")
+    @blp.alt_response(429, schema=ProblemSchema, description="Too many attempts (Retry-After)")
+    def post(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Sign in with email and password; returns a bearer token."""
+        rt = runtime()
+        failures = FailedSignIns(rt.settings.sign_in_failure_limit, rt.settings.rate_limits)
+        account = email_key(data["email"])
+        failures.refuse_if_locked(account)
+        person = rt.app.authenticate(data["email"], data["password"])
+        if person is None:
+            failures.record_failure(account)
+            abort(401, message="Email or password not recognised.")
+        token, expires = rt.sessions.start(person.id)
+        return {"token": token, "expires_at": expires, "person_id": person.id}
+
+
+@blp.route("/sessions/current")
+class CurrentSession(MethodView):
+    @blp.response(204)
+    def delete(self) -> None:
+        """Sign out: revoke the token this request was made with."""
+        runtime().sessions.revoke(g.session.token_hash)
+
+
+# ------------------------------------------------------------------------ me
+@blp.route("/me")
+class Me(MethodView):
+    @blp.response(200, MeSchema)
+    def get(self) -> dict[str, Any]:
+        """Your own account, email included (only you see it)."""
+        return _me()
+
+    @blp.arguments(ProfileSchema)
+    @blp.response(200, MeSchema)
+    @blp.alt_response(409, schema=ProblemSchema, description="Email already used by someone else")
+    def patch(self, changes: dict[str, Any]) -> dict[str, Any]:
+        """Change your name, job title, email (verified again) or organisation (you move)."""
+        rt = runtime()
+        written = rt.app.update_profile(actor_id(), changes, actor=actor_id())
+        rt.projections_changed(AFFECTED)
+        if "email" in changes:
+            me = rt.app.reveal(written.aggregate)
+            send_verification(written.aggregate.id, me["email"], me["name"])
+        return _me(written.position)
+
+    @blp.arguments(ErasureSchema)
+    @blp.response(200, WrittenSchema)
+    def delete(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Erase your account: your name, email and job title become unreadable everywhere, for ever."""
+        _check_password(data["password"])
+        return {"event_position": erase_person(actor_id(), actor=actor_id())}
+
+
+def erase_person(person_id: UUID, *, actor: UUID | None) -> int | None:
+    rt = runtime()
+    written = rt.app.erase(person_id, actor=actor)
+    rt.sessions.forget_person(person_id)
+    rt.outbox.forget_person(person_id)
+    rt.projections_changed(AFFECTED)
+    return written.position
+
+
+@blp.route("/me/password")
+class MyPassword(MethodView):
+    @blp.arguments(PasswordChangeSchema)
+    @blp.response(200, WrittenSchema)
+    def put(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Change your password; every other session of yours is signed out."""
+        _check_password(data["current_password"])
+        rt = runtime()
+        written = rt.app.change_password(actor_id(), data["new_password"], reason="changed", actor=actor_id())
+        rt.sessions.revoke_all(actor_id(), keep=g.session.token_hash)
+        return {"event_position": written.position}
+
+
+@blp.route("/me/verification-email")
+class VerificationEmail(MethodView):
+    @blp.response(202, WrittenSchema)
+    def post(self) -> dict[str, Any]:
+        """Send the verification email again."""
+        me = runtime().app.reveal(current_person())
+        if me["email_verified"]:
+            abort(409, message="Your email address is already verified.")
+        send_verification(me["id"], me["email"], me["name"])
+        return {"event_position": None}
+
+
+@blp.route("/email-verifications")
+class EmailVerifications(MethodView):
+    decorators = [limiter.limit(_sign_in_ip_limit, methods=["POST"])]
+
+    @blp.arguments(TokenSchema)
+    @blp.response(200, WrittenSchema)
+    @blp.alt_response(422, schema=ProblemSchema, description="Token unknown, used or expired")
+    def post(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Verify an email address with the token from the verification email."""
+        rt = runtime()
+        person_id = rt.tokens.redeem(sessions.VERIFY_EMAIL, data["token"])
+        if person_id is None:
+            abort(422, message="That link is not valid: it may have been used or have expired.",
+                  errors={"token": ["Unknown, used or expired."]})
+        written = rt.app.verify_email(person_id)
+        rt.projections_changed(AFFECTED)
+        return {"event_position": written.position}
+
+
+@blp.route("/password-resets")
+class PasswordResets(MethodView):
+    decorators = [limiter.limit(_sign_in_ip_limit, methods=["POST"])]
+
+    @blp.arguments(ResetRequestSchema)
+    @blp.response(202, WrittenSchema)
+    def post(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Ask for a password-reset email. Always 202, so it never tells whether an account exists."""
+        rt = runtime()
+        owner = rt.app.email_owner(data["email"])
+        if owner is not None:
+            send_reset(owner, data["email"])
+        return {"event_position": None}
+
+
+@blp.route("/password-resets/confirm")
+class PasswordResetConfirm(MethodView):
+    decorators = [limiter.limit(_sign_in_ip_limit, methods=["POST"])]
+
+    @blp.arguments(ResetConfirmSchema)
+    @blp.response(200, WrittenSchema)
+    @blp.alt_response(422, schema=ProblemSchema, description="Token invalid, or password not acceptable")
+    def post(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Choose a new password with the token from the reset email; signs out every session."""
+        rt = runtime()
+        invalid = {"message": "That link is not valid: it may have been used or have expired.",
+                   "errors": {"token": ["Unknown, used or expired."]}}
+        person_id = rt.tokens.peek(sessions.RESET_PASSWORD, data["token"])
+        if person_id is None:
+            abort(422, **invalid)
+        rt.app.check_new_password(person_id, data["new_password"])  # before the token is used up
+        if rt.tokens.redeem(sessions.RESET_PASSWORD, data["token"]) != person_id:
+            abort(422, **invalid)
+        written = rt.app.change_password(person_id, data["new_password"], reason="reset", actor=person_id)
+        rt.sessions.revoke_all(person_id)
+        return {"event_position": written.position}

@@ -1,0 +1,137 @@
+"""Who may do what: one table of rules (endpoint x role), enforced before every view.
+
+Every write endpoint must appear in ``RULES``; one that does not is refused (fail
+closed) and ``tests/integration/test_access_rules.py`` walks the whole API to prove
+that every write endpoint enforces its rule."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from uuid import UUID
+
+from flask import Flask, g, request
+from werkzeug.exceptions import Forbidden, HTTPException, Unauthorized
+
+from domain.errors import NotFound
+from domain.organisation import council_id
+from web.common import runtime
+
+log = logging.getLogger(__name__)
+
+PUBLIC = "public"  # anyone, signed in or not
+SIGNED_IN = "signed_in"  # a valid session, verified or not
+VERIFIED = "verified"  # a signed-in person whose email is verified: a member
+ORG_ADMIN = "org_admin"  # an admin of the organisation in the URL (or an operator)
+OPERATOR = "operator"  # granted only by `pipeline operators grant`
+ROLES = (PUBLIC, SIGNED_IN, VERIFIED, ORG_ADMIN, OPERATOR)
+WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+
+RULES: dict[tuple[str, str], str] = {
+    ("POST", "/api/v1/people"): PUBLIC,
+    ("POST", "/api/v1/sessions"): PUBLIC,
+    ("DELETE", "/api/v1/sessions/current"): SIGNED_IN,
+    ("GET", "/api/v1/me"): SIGNED_IN,
+    ("PATCH", "/api/v1/me"): SIGNED_IN,
+    ("DELETE", "/api/v1/me"): SIGNED_IN,
+    ("PUT", "/api/v1/me/password"): SIGNED_IN,
+    ("POST", "/api/v1/me/verification-email"): SIGNED_IN,
+    ("POST", "/api/v1/email-verifications"): PUBLIC,
+    ("POST", "/api/v1/password-resets"): PUBLIC,
+    ("POST", "/api/v1/password-resets/confirm"): PUBLIC,
+    ("PATCH", "/api/v1/organisations/<code_or_id>"): ORG_ADMIN,
+    ("POST", "/api/v1/organisations/<code_or_id>/admins"): ORG_ADMIN,
+    ("DELETE", "/api/v1/organisations/<code_or_id>/members/<uuid:person_id>"): ORG_ADMIN,
+}
+
+
+class Unauthenticated(Unauthorized):
+    def get_headers(self, *args: Any, **kwargs: Any) -> list[tuple[str, str]]:
+        return [*super().get_headers(*args, **kwargs), ("WWW-Authenticate", 'Bearer realm="pipeline"')]
+
+
+def rule_for(method: str, rule: str) -> str | None:
+    return RULES.get((method, rule))
+
+
+def current_person() -> Any:
+    """The signed-in person (an aggregate), or None."""
+    return g.get("person")
+
+
+def actor_id() -> UUID:
+    person = current_person()
+    if person is None:  # only reachable if a view forgot its rule; the table prevents that
+        raise Unauthenticated("Sign in first.")
+    return person.id
+
+
+def _bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def _load_session() -> None:
+    token = _bearer_token()
+    if not token:
+        return
+    rt = runtime()
+    session = rt.sessions.find(token)
+    if session is None:
+        raise Unauthenticated("The token is not valid (it may have expired or been revoked); sign in again.")
+    try:
+        person = rt.app.active_person(session.person_id)
+    except NotFound:
+        raise Unauthenticated("The token's account no longer exists.") from None
+    g.session, g.person = session, person
+
+
+def _organisation_id(code_or_id: str) -> UUID:
+    try:
+        return UUID(code_or_id)
+    except ValueError:
+        return council_id(code_or_id)
+
+
+def _enforce(role: str) -> None:
+    person = current_person()
+    if role == PUBLIC:
+        return
+    if person is None:
+        raise Unauthenticated("Sign in first: send 'Authorization: Bearer <token>' from POST /api/v1/sessions.")
+    if role == SIGNED_IN or person.is_operator:
+        return
+    if not person.email_verified:
+        raise Forbidden("Verify your email address first: follow the link we sent you.")
+    if role == VERIFIED:
+        return
+    if role == ORG_ADMIN:
+        org_id = _organisation_id(str((request.view_args or {}).get("code_or_id", "")))
+        try:
+            org = runtime().app.get_organisation(org_id)
+        except NotFound:
+            raise Forbidden("Only an admin of this organisation may do this.") from None
+        if org.is_admin(person.id):
+            return
+        raise Forbidden("Only an admin of this organisation may do this.")
+    raise Forbidden("Only an operator may do this.")
+
+
+def init_app(app: Flask) -> None:
+    @app.before_request
+    def check_access() -> None:
+        if request.url_rule is None or request.method in ("OPTIONS", "HEAD"):
+            return
+        role = rule_for(request.method, request.url_rule.rule)
+        if role is None and request.method in WRITE_METHODS:
+            log.error("no access rule for %s %s: refused", request.method, request.url_rule.rule)
+            raise Forbidden("This endpoint has no access rule yet, so it is closed.")
+        try:
+            _load_session()
+        except HTTPException:
+            if role in (None, PUBLIC):
+                g.person = None  # a bad token on a public read is ignored, not an error
+                return
+            raise
+        _enforce(role or PUBLIC)

@@ -1,0 +1,136 @@
+"""Outgoing email: an outbox table, and senders for SMTP or .eml files.
+
+A message is stored first, then sent by an RQ job (production) or right after the
+request (embedded). A failed send leaves the message in the outbox with its error
+and attempt count, and is tried again; a sent message keeps only its metadata."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import ssl
+import uuid
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import make_msgid
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from projections.db import ReadDatabase
+
+log = logging.getLogger(__name__)
+
+DDL = (
+    """CREATE TABLE IF NOT EXISTS outbox (
+        id TEXT PRIMARY KEY,
+        person_id TEXT,
+        kind TEXT NOT NULL,
+        recipient TEXT,
+        subject TEXT,
+        body TEXT,
+        created_at TEXT NOT NULL,
+        sent_at TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT)""",
+    "CREATE INDEX IF NOT EXISTS outbox_unsent ON outbox (sent_at, created_at)",
+)
+MAX_ATTEMPTS = 10
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class Sender(Protocol):
+    def send(self, message: EmailMessage) -> None: ...
+
+
+class FileSender:
+    """Writes each message as an .eml file (the embedded default: read them with any mail client)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def send(self, message: EmailMessage) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        name = f"{datetime.now(UTC):%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:8]}.eml"
+        tmp = self.directory / f".{name}.tmp"
+        tmp.write_bytes(bytes(message))
+        tmp.rename(self.directory / name)  # readers never see half a message
+
+
+class SMTPSender:
+    """``smtp://user:pass@host:port`` (STARTTLS with ``?starttls=1``) or ``smtps://...``."""
+
+    def __init__(self, url: str, timeout: float = 20) -> None:
+        parts = urlsplit(url)
+        if parts.scheme not in ("smtp", "smtps"):
+            raise ValueError("SMTP_URL must start with smtp:// or smtps://")
+        self.tls = parts.scheme == "smtps"
+        self.starttls = parse_qs(parts.query).get("starttls", ["0"])[0] in ("1", "true", "yes")
+        self.host, self.port = parts.hostname or "localhost", parts.port or (465 if self.tls else 25)
+        self.user, self.password = unquote(parts.username or ""), unquote(parts.password or "")
+        self.timeout = timeout
+
+    def send(self, message: EmailMessage) -> None:
+        context = ssl.create_default_context()
+        cls = smtplib.SMTP_SSL if self.tls else smtplib.SMTP
+        kwargs: dict[str, Any] = {"context": context} if self.tls else {}
+        with cls(self.host, self.port, timeout=self.timeout, **kwargs) as smtp:
+            if self.starttls:
+                smtp.starttls(context=context)
+            if self.user:
+                smtp.login(self.user, self.password)
+            smtp.send_message(message)
+
+
+class Outbox:
+    def __init__(self, db: ReadDatabase, sender: Sender, from_address: str) -> None:
+        self.db, self.sender, self.from_address = db, sender, from_address
+
+    def add(self, *, person_id: uuid.UUID | None, kind: str, recipient: str, subject: str, body: str) -> str:
+        message_id = str(uuid.uuid4())
+        with self.db.transaction() as tx:
+            tx.execute(
+                "INSERT INTO outbox (id, person_id, kind, recipient, subject, body, created_at)"
+                " VALUES (:id, :person, :kind, :to, :subject, :body, :now)",
+                {"id": message_id, "person": str(person_id) if person_id else None, "kind": kind,
+                 "to": recipient, "subject": subject, "body": body, "now": _now()},
+            )
+        return message_id
+
+    def send(self, message_id: str) -> bool:
+        """Send one stored message; True if sent now or before. Failures are recorded, then raised."""
+        rows = self.db.query("SELECT * FROM outbox WHERE id = :id", {"id": message_id})
+        if not rows or rows[0]["sent_at"] is not None:
+            return bool(rows)
+        row = rows[0]
+        message = EmailMessage()
+        message["From"], message["To"], message["Subject"] = self.from_address, row["recipient"], row["subject"]
+        message["Message-ID"] = make_msgid(domain="pipeline.local")
+        message.set_content(row["body"], cte="8bit")  # links stay copyable in .eml files
+        try:
+            self.sender.send(message)
+        except Exception as error:
+            with self.db.transaction() as tx:
+                tx.execute("UPDATE outbox SET attempts = attempts + 1, last_error = :error WHERE id = :id",
+                           {"id": message_id, "error": f"{type(error).__name__}: {error}"[:500]})
+            log.warning("sending %s message %s failed: %s", row["kind"], message_id, type(error).__name__)
+            raise
+        with self.db.transaction() as tx:  # keep the fact, drop the address and the link
+            tx.execute("UPDATE outbox SET sent_at = :now, attempts = attempts + 1, recipient = NULL,"
+                       " body = NULL, last_error = NULL WHERE id = :id", {"id": message_id, "now": _now()})
+        log.info("sent %s message %s", row["kind"], message_id)
+        return True
+
+    def unsent(self, limit: int = 100) -> list[str]:
+        rows = self.db.query(
+            "SELECT id FROM outbox WHERE sent_at IS NULL AND attempts < :max ORDER BY created_at LIMIT :limit",
+            {"max": MAX_ATTEMPTS, "limit": limit},
+        )
+        return [r["id"] for r in rows]
+
+    def forget_person(self, person_id: uuid.UUID) -> None:
+        with self.db.transaction() as tx:
+            tx.execute("DELETE FROM outbox WHERE person_id = :person", {"person": str(person_id)})
