@@ -19,19 +19,11 @@ from web.auth import actor_id, current_person
 from web.common import runtime
 from web.errors import ProblemSchema
 from web.fields import Email, OrganisationSummarySchema, Text
-from web.limits import FailedSignIns, limiter
+from web.limits import FailedSignIns
 
 blp = Blueprint("accounts", __name__, url_prefix="/api/v1", description="Sign-in, your account, verification.")
 AFFECTED = ("people", "organisations", "signups_timeline")
 Password = lambda **kw: fields.String(validate=validate.Length(min=1, max=1024), load_only=True, **kw)  # noqa: E731
-
-
-def _sign_up_ip_limit() -> str:
-    return runtime().settings.sign_up_ip_limit
-
-
-def _sign_in_ip_limit() -> str:
-    return runtime().settings.sign_in_ip_limit
 
 
 def send_verification(person_id: UUID, email: str, name: str) -> None:
@@ -152,8 +144,6 @@ def _check_password(password: str) -> None:
 # ------------------------------------------------------------------ sessions
 @blp.route("/sessions")
 class Sessions(MethodView):
-    decorators = [limiter.limit(_sign_in_ip_limit, methods=["POST"])]
-
     @blp.arguments(SignInSchema)
     @blp.response(201, SessionSchema)
     @blp.alt_response(401, schema=ProblemSchema, description="Email or password not recognised")
@@ -245,8 +235,6 @@ class VerificationEmail(MethodView):
 
 @blp.route("/email-verifications")
 class EmailVerifications(MethodView):
-    decorators = [limiter.limit(_sign_in_ip_limit, methods=["POST"])]
-
     @blp.arguments(TokenSchema)
     @blp.response(200, WrittenSchema)
     @blp.alt_response(422, schema=ProblemSchema, description="Token unknown, used or expired")
@@ -264,8 +252,6 @@ class EmailVerifications(MethodView):
 
 @blp.route("/password-resets")
 class PasswordResets(MethodView):
-    decorators = [limiter.limit(_sign_in_ip_limit, methods=["POST"])]
-
     @blp.arguments(ResetRequestSchema)
     @blp.response(202, WrittenSchema)
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
@@ -279,8 +265,6 @@ class PasswordResets(MethodView):
 
 @blp.route("/password-resets/confirm")
 class PasswordResetConfirm(MethodView):
-    decorators = [limiter.limit(_sign_in_ip_limit, methods=["POST"])]
-
     @blp.arguments(ResetConfirmSchema)
     @blp.response(200, WrittenSchema)
     @blp.alt_response(422, schema=ProblemSchema, description="Token invalid, or password not acceptable")

@@ -33,7 +33,6 @@ def create_app(config: dict[str, Any] | None = None, runtime: Runtime | None = N
     app.config.update(config or {})
     app.extensions["pipeline"] = runtime or build_runtime(settings)
     auth.init_app(app)  # before the body checks: an anonymous write is 401 whatever its body
-    limits.init_app(app, settings)
 
     @app.before_request
     def require_json_body() -> None:
@@ -46,5 +45,6 @@ def create_app(config: dict[str, Any] | None = None, runtime: Runtime | None = N
     api.register_blueprint(accounts.blp)
     api.register_blueprint(operations.blp)
     app.register_blueprint(operations.probes)
+    limits.init_app(app, settings)
     register_error_handlers(app)
     return app

@@ -42,6 +42,8 @@ def serve(host: str | None, port: int | None) -> None:
         app = create_app()
         rt = app.extensions["pipeline"]
         rt.catch_up_all()  # apply anything written before a crash
+        for message_id in rt.outbox.unsent():  # and send mail that failed last time
+            rt.dispatcher.request_email(message_id)
         click.echo(f"Pipeline API (embedded: {_where(settings)}) on http://{host}:{port}/api/v1/organisations")
         app.run(host=host, port=port, threaded=True, use_reloader=False)
         return
@@ -109,6 +111,69 @@ def projections_rebuild(name: str | None, rebuild_all: bool) -> None:
         raise click.ClickException(str(error)) from None
     finally:
         rt.close()
+
+
+@main.group()
+def operators() -> None:
+    """Grant or revoke the operator role (only ever from here, never through the API)."""
+
+
+@operators.command("grant")
+@click.argument("email")
+def operators_grant(email: str) -> None:
+    """Make the person with EMAIL an operator."""
+    _set_operator(email, True)
+
+
+@operators.command("revoke")
+@click.argument("email")
+def operators_revoke(email: str) -> None:
+    """Take the operator role away from the person with EMAIL."""
+    _set_operator(email, False)
+
+
+def _set_operator(email: str, grant: bool) -> None:
+    from domain.errors import DomainError
+
+    rt = build_runtime()
+    try:
+        written = rt.app.set_operator(email, grant)
+        rt.projections_changed(["people"])
+    except DomainError as error:
+        raise click.ClickException(error.detail) from None
+    finally:
+        rt.close()
+    state = "is now" if grant else "is no longer"
+    unchanged = " (unchanged)" if written.position is None else ""
+    click.echo(f"Person {written.aggregate.id} {state} an operator{unchanged}.")
+
+
+@main.group()
+def people() -> None:
+    """Operator actions on people."""
+
+
+@people.command("erase")
+@click.argument("person_id", type=click.UUID)
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def people_erase(person_id, yes: bool) -> None:  # type: ignore[no-untyped-def]
+    """Erase a person (UK GDPR art. 17): their personal data becomes unreadable for ever."""
+    from domain.errors import DomainError
+
+    if not yes:
+        click.confirm(f"Erase person {person_id}? This cannot be undone", abort=True)
+    rt = build_runtime()
+    try:
+        written = rt.app.erase(person_id, actor=None)
+        rt.sessions.forget_person(person_id)
+        rt.outbox.forget_person(person_id)
+        rt.projections_changed(["people", "organisations", "signups_timeline"])
+    except DomainError as error:
+        raise click.ClickException(error.detail) from None
+    finally:
+        rt.close()
+    done = "was already erased" if written.position is None else f"erased at log position {written.position}"
+    click.echo(f"Person {person_id} {done}.")
 
 
 def _require_initialised(settings: Settings) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 
-from flask import Flask
+from flask import Flask, current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from limits import parse_many
@@ -14,18 +14,34 @@ from werkzeug.exceptions import TooManyRequests
 
 from workers.settings import Settings
 
-limiter = Limiter(key_func=get_remote_address, headers_enabled=True, strategy="fixed-window")
+# endpoint -> the setting holding its per-address limit (POST only)
+PER_ADDRESS = {
+    "people.People": "sign_up_ip_limit",
+    "accounts.Sessions": "sign_in_ip_limit",
+    "accounts.EmailVerifications": "sign_in_ip_limit",
+    "accounts.PasswordResets": "sign_in_ip_limit",
+    "accounts.PasswordResetConfirm": "sign_in_ip_limit",
+}
 
 
 def init_app(app: Flask, settings: Settings) -> None:
-    app.config.update(
-        RATELIMIT_ENABLED=settings.rate_limits,
-        RATELIMIT_STORAGE_URI=settings.redis_url or "memory://",
-        RATELIMIT_KEY_PREFIX=f"pipeline-limits:{settings.queue_name}",
-        RATELIMIT_HEADERS_ENABLED=True,
+    """One Limiter per app (its storage and key prefix come from this app's settings),
+    applied to the endpoints in ``PER_ADDRESS``. Call after registering the blueprints."""
+    prefix = f"pipeline-limits:{settings.queue_name}"
+    limiter = Limiter(
+        get_remote_address,
+        app=app,
+        storage_uri=settings.redis_url or "memory://",
+        key_prefix=prefix,
+        headers_enabled=True,
+        strategy="fixed-window",
+        enabled=settings.rate_limits,
     )
-    app.extensions["pipeline_settings"] = settings
-    limiter.init_app(app)
+    for endpoint, setting in PER_ADDRESS.items():
+        view = app.view_functions[endpoint]
+        app.view_functions[endpoint] = limiter.limit(getattr(settings, setting), methods=["POST"])(view)
+    app.extensions["pipeline_limiter"] = limiter
+    app.extensions["pipeline_limit_prefix"] = prefix
 
 
 class FailedSignIns:
@@ -34,16 +50,18 @@ class FailedSignIns:
     def __init__(self, spec: str, enabled: bool) -> None:
         self.limits = parse_many(spec)
         self.enabled = enabled
+        extension = current_app.extensions["pipeline_limiter"]
+        self.limiter, self.prefix = extension.limiter, current_app.extensions["pipeline_limit_prefix"]
 
     def _key(self, account: str) -> str:
-        return f"failed-sign-in:{account}"
+        return f"{self.prefix}:failed-sign-in:{account}"
 
     def refuse_if_locked(self, account: str) -> None:
         if not self.enabled:
             return
         for limit in self.limits:
-            if not limiter.limiter.test(limit, self._key(account)):
-                reset_at, _remaining = limiter.limiter.get_window_stats(limit, self._key(account))
+            if not self.limiter.test(limit, self._key(account)):
+                reset_at, _remaining = self.limiter.get_window_stats(limit, self._key(account))
                 wait = max(int(reset_at - time.time()) + 1, 1)
                 raise TooManyRequests(
                     f"Too many failed sign-ins for this account; try again in {wait} seconds.", retry_after=wait
@@ -52,4 +70,4 @@ class FailedSignIns:
     def record_failure(self, account: str) -> None:
         if self.enabled:
             for limit in self.limits:
-                limiter.limiter.hit(limit, self._key(account))
+                self.limiter.hit(limit, self._key(account))

@@ -19,7 +19,6 @@ from web.accounts import send_verification
 from web.common import ListArgs, ReadArgs, decode_cursor, next_link, runtime, wait_for_projection
 from web.errors import ProblemSchema
 from web.fields import Email, OrganisationSummarySchema, Text
-from web.limits import limiter
 
 blp = Blueprint("people", __name__, url_prefix="/api/v1/people",
                 description="People who signed up, and sign-up itself.")
@@ -121,8 +120,6 @@ def _with_organisations(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 @blp.route("")
 class People(MethodView):
-    decorators = [limiter.limit(lambda: runtime().settings.sign_up_ip_limit, methods=["POST"])]
-
     @blp.arguments(SignUpSchema)
     @blp.response(201, SignedUpSchema)
     @blp.alt_response(409, schema=ProblemSchema, description="Email already signed up")

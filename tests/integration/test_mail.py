@@ -1,0 +1,108 @@
+"""Email goes out through a real SMTP server, from the outbox; failures stay visible and are retried."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from tests import support
+from tests.conftest import worker_env
+from tests.factories import PASSWORD
+from web.app import create_app
+from workers.mail import Outbox, SMTPSender
+from workers.runtime import Runtime
+
+pytestmark = pytest.mark.integration
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[Any] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's name
+        self.messages.append(envelope)
+        return "250 OK"
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[tuple[Inbox, int]]:
+    inbox = Inbox()
+    port = support.free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield inbox, port
+    controller.stop()
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]  # nothing listens once this socket closes
+
+
+def test_a_message_is_sent_over_smtp_and_then_forgets_its_address(
+    sqlite_runtime: Runtime, smtp_server: tuple[Inbox, int]
+) -> None:
+    inbox, port = smtp_server
+    outbox = Outbox(sqlite_runtime.db, SMTPSender(f"smtp://127.0.0.1:{port}"), "Pipeline <no-reply@example.org>")
+    message_id = outbox.add(person_id=None, kind="test", recipient="ann@example.gov.uk",
+                            subject="Hello", body="A link: https://example.org/x?token=abc")
+    assert outbox.send(message_id) is True
+    assert [m.rcpt_tos for m in inbox.messages] == [["ann@example.gov.uk"]]
+    assert b"token=abc" in inbox.messages[0].content
+    row = sqlite_runtime.db.query("SELECT * FROM outbox WHERE id = :id", {"id": message_id})[0]
+    assert row["sent_at"] and row["recipient"] is None and row["body"] is None
+    assert outbox.send(message_id) is True and len(inbox.messages) == 1  # never sent twice
+
+
+def test_a_failed_send_is_recorded_and_retried_later(sqlite_runtime: Runtime, smtp_server: tuple[Inbox, int]) -> None:
+    down = Outbox(sqlite_runtime.db, SMTPSender(f"smtp://127.0.0.1:{closed_port()}"), "p@example.org")
+    message_id = down.add(person_id=None, kind="test", recipient="bo@example.gov.uk", subject="S", body="B")
+    with pytest.raises(OSError):
+        down.send(message_id)
+    row = sqlite_runtime.db.query("SELECT * FROM outbox WHERE id = :id", {"id": message_id})[0]
+    assert row["attempts"] == 1 and "ConnectionRefusedError" in row["last_error"] and row["sent_at"] is None
+    assert down.unsent() == [message_id]
+    inbox, port = smtp_server
+    up = Outbox(sqlite_runtime.db, SMTPSender(f"smtp://127.0.0.1:{port}"), "p@example.org")
+    assert up.send(message_id) is True
+    assert len(inbox.messages) == 1 and up.unsent() == []
+
+
+def test_a_sign_up_survives_a_mail_server_that_is_down(sqlite_settings: Any) -> None:
+    from dataclasses import replace
+
+    from workers.runtime import build_runtime
+
+    runtime = build_runtime(replace(sqlite_settings, smtp_url=f"smtp://127.0.0.1:{closed_port()}"))
+    try:
+        client = create_app(runtime=runtime).test_client()
+        response = client.post("/api/v1/people", json={"name": "Di", "email": "di@example.gov.uk",
+                                                       "organisation_code": "WGN", "password": PASSWORD})
+        assert response.status_code == 201
+        assert len(runtime.outbox.unsent()) == 1
+    finally:
+        runtime.close()
+
+
+def test_in_production_a_worker_sends_the_verification_email(pg_runtime: Runtime, tmp_path: Path) -> None:
+    client = create_app(runtime=pg_runtime).test_client()
+    outbox_dir = tmp_path / "outbox"
+    created = client.post("/api/v1/people", json={"name": "Ed", "email": "ed@example.gov.uk",
+                                                  "organisation_code": "WGN", "password": PASSWORD})
+    assert created.status_code == 201
+    assert len(pg_runtime.outbox.unsent()) == 1  # queued, not sent by the web request
+    worker = support.Process(["worker"], worker_env(pg_runtime.settings, PIPELINE_OUTBOX_DIR=str(outbox_dir)),
+                             tmp_path / "worker.log")
+    try:
+        files = support.wait_until(lambda: list(outbox_dir.glob("*.eml")), timeout=30, message="the email")
+    finally:
+        worker.stop()
+    text = files[0].read_text()
+    assert "To: ed@example.gov.uk" in text and "/verify-email?token=" in text
+    assert pg_runtime.outbox.unsent() == []
