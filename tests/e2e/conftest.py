@@ -17,12 +17,32 @@ from tests import support
 class Api:
     mode: str
     base: str
+    outbox: Path
+    logs: list[Path]
+
+    def request(self, method: str, path: str, body=None, **kwargs):  # type: ignore[no-untyped-def]
+        return support.request(method, self.base + path, body, **kwargs)
 
     def get(self, path: str, **kwargs):  # type: ignore[no-untyped-def]
         return support.request("GET", self.base + path, **kwargs)
 
     def post(self, path: str, body=None, **kwargs):  # type: ignore[no-untyped-def]
         return support.request("POST", self.base + path, body, **kwargs)
+
+    def token_sent_to(self, address: str, kind: str) -> str:
+        """The token in the newest email of ``kind`` ('verify-email', 'reset-password') sent to ``address``."""
+
+        def find() -> str | None:
+            for path in sorted(self.outbox.glob("*.eml"), reverse=True):
+                text = path.read_text()
+                if f"To: {address}" in text and f"/{kind}?token=" in text:
+                    return text.split(f"/{kind}?token=", 1)[1].split()[0]
+            return None
+
+        return support.wait_until(find, timeout=30, message=f"a {kind} email to {address}")
+
+    def log_text(self) -> str:
+        return "\n".join(path.read_text(errors="replace") for path in self.logs if path.exists())
 
     def head_of_log(self) -> int:
         status, _, body = self.get("/api/v1/projections")
@@ -33,22 +53,26 @@ class Api:
 @pytest.fixture(scope="module", params=["embedded", "production"])
 def api(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
     workdir = tmp_path_factory.mktemp(request.param)
+    outbox = workdir / "outbox"
+    limits = {"PIPELINE_SIGN_UP_IP_LIMIT": "1000/minute", "PIPELINE_SIGN_IN_IP_LIMIT": "1000/minute"}
+    logs = [workdir / "server.log", workdir / "worker.log"]
     if request.param == "embedded":
-        env = support.pipeline_env()  # the defaults: ./var/pipeline.sqlite3 in the working directory
+        env = support.pipeline_env(PIPELINE_OUTBOX_DIR=str(outbox), **limits)  # else the defaults: ./var/...
         support.run_cli("init", env=env, cwd=workdir)
         with support.server(env, workdir / "server.log", cwd=workdir) as base:
-            yield Api("embedded", base)
+            yield Api("embedded", base, outbox, logs)
         return
     request.getfixturevalue("redis_available")
     template = request.getfixturevalue("pg_template")
     url = support.create_database(template=template)
     env = support.pipeline_env(DATABASE_URL=url, REDIS_URL=support.REDIS_URL,
-                               PIPELINE_QUEUE=f"e2e-{uuid.uuid4().hex[:8]}", WEB_CONCURRENCY="2")
+                               PIPELINE_QUEUE=f"e2e-{uuid.uuid4().hex[:8]}", WEB_CONCURRENCY="2",
+                               PIPELINE_OUTBOX_DIR=str(outbox), **limits)
     support.run_cli("init", env=env)
     worker = support.Process(["worker"], env, Path(workdir) / "worker.log")
     try:
         with support.server(env, workdir / "server.log") as base:
-            yield Api("production", base)
+            yield Api("production", base, outbox, logs)
     finally:
         worker.stop()
         support.drop_database(url)

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from domain.application import OrganisationRef
 from tests import support
 from tests.conftest import worker_env
-from tests.factories import bulk_sign_ups, dump, mixed_history
+from tests.factories import PASSWORD, bulk_sign_ups, dump, mixed_history
 from workers.runtime import Runtime
 
 pytestmark = pytest.mark.integration
@@ -55,3 +56,27 @@ def test_the_worker_needs_redis(tmp_path: Path) -> None:
     support.run_cli("init", env=env, cwd=tmp_path)
     with pytest.raises(RuntimeError, match="REDIS_URL"):
         support.run_cli("worker", env=env, cwd=tmp_path)
+
+
+def test_operators_are_granted_and_revoked_from_the_command_line(pg_runtime: Runtime) -> None:
+    env = worker_env(pg_runtime.settings)
+    written = pg_runtime.app.sign_up(name="Op", email="op@example.gov.uk", job_title=None, password=PASSWORD,
+                                     organisation=OrganisationRef(code="WGN"))
+    assert "is now an operator" in support.run_cli("operators", "grant", "OP@example.gov.uk", env=env)
+    assert pg_runtime.app.get_person(written.aggregate.id).is_operator
+    assert "(unchanged)" in support.run_cli("operators", "grant", "op@example.gov.uk", env=env)
+    assert "is no longer an operator" in support.run_cli("operators", "revoke", "op@example.gov.uk", env=env)
+    assert not pg_runtime.app.get_person(written.aggregate.id).is_operator
+    with pytest.raises(RuntimeError, match="Nobody has signed up with that email"):
+        support.run_cli("operators", "grant", "ghost@example.gov.uk", env=env)
+
+
+def test_an_operator_erases_a_person_from_the_command_line(pg_runtime: Runtime) -> None:
+    env = worker_env(pg_runtime.settings)
+    person = pg_runtime.app.sign_up(name="Gone Soon", email="gone@example.gov.uk", job_title=None,
+                                    password=PASSWORD, organisation=OrganisationRef(code="WGN")).aggregate
+    out = support.run_cli("people", "erase", str(person.id), "--yes", env=env)
+    assert "erased at log position" in out
+    assert pg_runtime.app.get_person(person.id).erased
+    assert pg_runtime.app.email_owner("gone@example.gov.uk") is None
+    assert "was already erased" in support.run_cli("people", "erase", str(person.id), "--yes", env=env)
