@@ -64,12 +64,16 @@ class Budget:
             return True
 
 
+PASSWORD = "benchmark passphrase, long enough"
+
+
 def sign_up_body(run_id: str, client: int, n: int, codes: list[str]) -> bytes:
     return json.dumps(
         {
             "name": f"Bench Person {client}-{n}",
             "email": f"bench-{run_id}-{client}-{n}@example.org",
             "organisation_code": codes[(client + n) % len(codes)],
+            "password": PASSWORD,
         }
     ).encode()
 
