@@ -20,6 +20,8 @@ from domain.errors import NotFound, OrganisationNotResolved, RegisterNotLoaded
 from domain.names import NameMatcher
 from domain.organisation import COUNCIL, OTHER_KINDS, Organisation, OrganisationName, council_id
 from domain.personal import PasswordHasher, PersonalData
+from domain.project import Project
+from domain.projects import ProjectCommands
 from domain.register import CouncilRecord, council_matcher, load_register
 
 
@@ -70,8 +72,9 @@ def position_of(recordings: list[Any]) -> int | None:
     return max((r.notification.id for r in recordings), default=None)
 
 
-class PipelineApplication(AccountCommands, Application[UUID]):
+class PipelineApplication(AccountCommands, ProjectCommands, Application[UUID]):
     name = "pipeline"  # pinned: table names and env prefixes derive from it
+    snapshotting_intervals = {Project: 100}  # busy projects load from a recent snapshot
 
     def __init__(
         self,

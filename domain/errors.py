@@ -56,3 +56,9 @@ class ValidationFailed(DomainError):
     """A field's value is refused by a domain rule (answered as 422 with field errors)."""
 
     title = "Invalid fields"
+
+
+class NotAllowed(DomainError):
+    """The person may not do this to this thing (answered as 403)."""
+
+    title = "Forbidden"

@@ -1,0 +1,134 @@
+"""The signals around a project: follows, "we need this too", contribution requests
+and status updates. Each is its own small aggregate, so they never contend with
+the project or with each other."""
+
+from __future__ import annotations
+
+from uuid import UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.errors import Conflict, RuleBroken
+from domain.organisation import NAMESPACE
+
+
+class Follow(Aggregate):
+    """One per (project, person)."""
+
+    @event("Followed")
+    def __init__(self, id: UUID, project_id: UUID, person_id: UUID) -> None:  # noqa: A002
+        self.project_id, self.person_id, self.active = project_id, person_id, True
+
+    @staticmethod
+    def id_for(project_id: UUID, person_id: UUID) -> UUID:
+        return uuid5(NAMESPACE, f"follow:{project_id}:{person_id}")
+
+    def follow(self) -> bool:
+        if self.active:
+            return False
+        self._refollow()
+        return True
+
+    @event("Refollowed")
+    def _refollow(self) -> None:
+        self.active = True
+
+    def unfollow(self) -> bool:
+        if not self.active:
+            return False
+        self._unfollow()
+        return True
+
+    @event("Unfollowed")
+    def _unfollow(self) -> None:
+        self.active = False
+
+
+class Need(Aggregate):
+    """"We need this too": one per (project, organisation)."""
+
+    @event("Declared")
+    def __init__(self, id: UUID, project_id: UUID, organisation_id: UUID, person_id: UUID,  # noqa: A002
+                 comment: str | None) -> None:
+        self.project_id, self.organisation_id = project_id, organisation_id
+        self.comment, self.active = comment, True
+
+    @staticmethod
+    def id_for(project_id: UUID, organisation_id: UUID) -> UUID:
+        return uuid5(NAMESPACE, f"need:{project_id}:{organisation_id}")
+
+    def declare(self, person_id: UUID, comment: str | None) -> None:
+        if self.active and self.comment == comment:
+            return
+        self._redeclare(person_id=person_id, comment=comment)
+
+    @event("Redeclared")
+    def _redeclare(self, person_id: UUID, comment: str | None) -> None:
+        self.comment, self.active = comment, True
+
+    def withdraw(self, person_id: UUID) -> None:
+        if not self.active:
+            raise RuleBroken("Your organisation has not said it needs this.")
+        self._withdraw(person_id=person_id)
+
+    @event("Withdrawn")
+    def _withdraw(self, person_id: UUID) -> None:
+        self.active = False
+
+
+class ContributionRequest(Aggregate):
+    """Someone asks to join a project's team; the team decides."""
+
+    @event("Requested")
+    def __init__(self, project_id: UUID, person_id: UUID, organisation_id: UUID, message: str | None) -> None:
+        self.project_id, self.person_id, self.organisation_id = project_id, person_id, organisation_id
+        self.message = message
+        self.decision: str | None = None
+
+    def _require_pending(self) -> None:
+        if self.decision:
+            raise Conflict(f"The request has already been {self.decision}.")
+
+    def approve(self, *, actor: UUID) -> None:
+        self._require_pending()
+        self._approve(actor=actor)
+
+    @event("Approved")
+    def _approve(self, actor: UUID) -> None:
+        self.decision = "approved"
+
+    def decline(self, *, actor: UUID, reason: str | None) -> None:
+        self._require_pending()
+        self._decline(actor=actor, reason=reason)
+
+    @event("Declined")
+    def _decline(self, actor: UUID, reason: str | None) -> None:
+        self.decision = "declined"
+
+
+class StatusUpdate(Aggregate):
+    """A dated progress note from the team; corrections keep every revision."""
+
+    @event("Posted")
+    def __init__(self, project_id: UUID, author_id: UUID, body: str) -> None:
+        self.project_id, self.author_id, self.body = project_id, author_id, body
+        self.retracted = False
+
+    def correct(self, body: str, *, actor: UUID) -> None:
+        if self.retracted:
+            raise Conflict("The update has been retracted.")
+        if body != self.body:
+            self._correct(body=body, actor=actor)
+
+    @event("Corrected")
+    def _correct(self, body: str, actor: UUID) -> None:
+        self.body = body
+
+    def retract(self, *, actor: UUID) -> None:
+        if self.retracted:
+            raise Conflict("The update has already been retracted.")
+        self._retract(actor=actor)
+
+    @event("Retracted")
+    def _retract(self, actor: UUID) -> None:
+        self.retracted = True

@@ -1,0 +1,192 @@
+"""Projects: what councils publish, with the pledges, goal and team around them.
+
+Pledges live on the project they back, so deciding its goal reads them exactly as
+they are; concurrent pledges to one project are made safe by retrying a command
+that lost the version race (see ``domain.projects``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.errors import Conflict, RuleBroken
+
+PHASES = ("concept", "discovery", "alpha", "beta", "live", "decommissioned")
+BUDGET_BANDS = ("unknown", "0-50k", "50k-100k", "100k-250k", "250k-500k", "500k-1m")
+COLLABORATION_LEVELS = ("share_ideas", "open_to_conversation", "share_funding")
+CONTRIBUTION_KINDS = ("user_research", "testing", "hosting", "code_review", "content_design",
+                      "accessibility_audit", "other")
+EDITABLE = ("title", "summary", "description", "tags", "department", "key_contact_id", "phase_start",
+            "phase_end", "phase_dates_estimated", "budget_band", "collaboration_level", "next_assessment",
+            "links")
+GOAL_OPEN, GOAL_MET, GOAL_MISSED = "open", "met", "missed"
+
+
+def _number(value: Any) -> Decimal:
+    return Decimal(str(value or 0))
+
+
+class Project(Aggregate):
+    @event("Proposed")
+    def __init__(self, organisation_id: UUID, proposer_id: UUID, phase: str, details: dict[str, Any]) -> None:
+        self.organisation_id = organisation_id
+        self.proposer_id = proposer_id
+        self.phase = phase
+        self.details = dict(details)
+        self.team: list[UUID] = [proposer_id]
+        self.archived = False
+        self.goal: dict[str, Any] | None = None
+        self.outcome: str | None = None
+        self.pledges: dict[str, dict[str, Any]] = {}  # organisation id (str) -> live pledge
+
+    # ------------------------------------------------------------ editing
+    def _require_open(self) -> None:
+        if self.archived:
+            raise Conflict("The project is archived: restore it first.")
+
+    def edit(self, changes: dict[str, Any], *, actor: UUID, moderation: bool) -> bool:
+        """Record which fields changed, from what to what. False if nothing changed."""
+        self._require_open()
+        diff = {k: {"from": self.details.get(k), "to": v} for k, v in changes.items()
+                if k in EDITABLE and self.details.get(k) != v}
+        if diff:
+            self._edit(changes=diff, actor=actor, moderation=moderation)
+        return bool(diff)
+
+    @event("Edited")
+    def _edit(self, changes: dict[str, Any], actor: UUID, moderation: bool) -> None:
+        for field, change in changes.items():
+            self.details[field] = change["to"]
+
+    def change_phase(self, phase: str, *, actor: UUID, moderation: bool) -> None:
+        self._require_open()
+        if phase == self.phase:
+            raise RuleBroken(f"The project is already in {phase}.")
+        self._change_phase(from_phase=self.phase, phase=phase, actor=actor, moderation=moderation)
+
+    @event("PhaseChanged")
+    def _change_phase(self, from_phase: str, phase: str, actor: UUID, moderation: bool) -> None:
+        self.phase = phase
+
+    def archive(self, *, actor: UUID, moderation: bool) -> None:
+        if self.archived:
+            raise Conflict("The project is already archived.")
+        self._archive(actor=actor, moderation=moderation)
+
+    @event("Archived")
+    def _archive(self, actor: UUID, moderation: bool) -> None:
+        self.archived = True
+
+    def restore(self, *, actor: UUID, moderation: bool) -> None:
+        if not self.archived:
+            raise Conflict("The project is not archived.")
+        self._restore(actor=actor, moderation=moderation)
+
+    @event("Restored")
+    def _restore(self, actor: UUID, moderation: bool) -> None:
+        self.archived = False
+
+    # --------------------------------------------------------------- team
+    def add_to_team(self, person_id: UUID, organisation_id: UUID, *, actor: UUID) -> None:
+        if person_id in self.team:
+            raise Conflict("That person is already on the team.")
+        self._add_to_team(person_id=person_id, organisation_id=organisation_id, actor=actor)
+
+    @event("TeamMemberAdded")
+    def _add_to_team(self, person_id: UUID, organisation_id: UUID, actor: UUID) -> None:
+        self.team.append(person_id)
+
+    # --------------------------------------------------------------- goal
+    @property
+    def goal_state(self) -> str | None:
+        return self.outcome or (GOAL_OPEN if self.goal else None)
+
+    def deadline_passed(self, now: datetime) -> bool:
+        return bool(self.goal) and now >= datetime.fromisoformat(self.goal["deadline"])
+
+    def set_goal(self, goal: dict[str, Any], *, actor: UUID, now: datetime) -> None:
+        self._require_open()
+        if self.outcome:
+            raise Conflict(f"The goal has been decided ({self.outcome}); it cannot change.")
+        if datetime.fromisoformat(goal["deadline"]) <= now:
+            raise RuleBroken("The deadline must be in the future.")
+        self._set_goal(goal=goal, actor=actor)
+
+    @event("GoalSet")
+    def _set_goal(self, goal: dict[str, Any], actor: UUID) -> None:
+        self.goal = dict(goal)
+
+    def totals(self) -> dict[str, Any]:
+        live = self.pledges.values()
+        kinds: dict[str, int] = {}
+        for pledge in live:
+            for kind in pledge["contributions"]:
+                kinds[kind] = kinds.get(kind, 0) + 1
+        partners = {org for org in self.pledges if org != str(self.organisation_id)}
+        return {
+            "money": sum((_number(p["money"]) for p in live), Decimal(0)),
+            "days": sum((_number(p["days"]) for p in live), Decimal(0)),
+            "partners": len(partners),
+            "pledges": len(self.pledges),
+            "contributions": kinds,
+        }
+
+    def goal_met(self) -> bool:
+        assert self.goal is not None
+        t = self.totals()
+        return (t["partners"] >= int(self.goal["min_partners"] or 0)
+                and t["money"] >= _number(self.goal["money"]) and t["days"] >= _number(self.goal["days"]))
+
+    def decide(self, now: datetime) -> bool:
+        """Decide the goal once its deadline has passed; False if there is nothing to decide."""
+        if not self.goal or self.outcome or not self.deadline_passed(now):
+            return False
+        totals = self.totals()
+        self._decide(outcome=GOAL_MET if self.goal_met() else GOAL_MISSED, totals=totals,
+                     goal=dict(self.goal))
+        return True
+
+    @event("GoalDecided")
+    def _decide(self, outcome: str, totals: dict[str, Any], goal: dict[str, Any]) -> None:
+        self.outcome = outcome
+
+    # ------------------------------------------------------------ pledges
+    def _require_pledging_open(self, now: datetime) -> None:
+        if self.archived:
+            raise Conflict("The project is archived: it takes no pledges.")
+        if self.outcome:
+            raise Conflict(f"The goal has been decided ({self.outcome}): pledges are locked.")
+        if self.deadline_passed(now):
+            raise Conflict("The goal's deadline has passed: pledges can no longer be made or changed.")
+
+    def pledge(self, organisation_id: UUID, person_id: UUID, pledge: dict[str, Any], *, now: datetime) -> None:
+        self._require_pledging_open(now)
+        if not (_number(pledge["money"]) or _number(pledge["days"]) or pledge["contributions"]):
+            raise RuleBroken("A pledge needs money, staff time or at least one named contribution.")
+        key = str(organisation_id)
+        if self.pledges.get(key, {}) == {**pledge, "person_id": str(person_id)}:
+            return
+        made = self._amend_pledge if key in self.pledges else self._make_pledge
+        made(organisation_id=organisation_id, person_id=person_id, pledge=pledge)
+
+    @event("PledgeMade")
+    def _make_pledge(self, organisation_id: UUID, person_id: UUID, pledge: dict[str, Any]) -> None:
+        self.pledges[str(organisation_id)] = {**pledge, "person_id": str(person_id)}
+
+    @event("PledgeAmended")
+    def _amend_pledge(self, organisation_id: UUID, person_id: UUID, pledge: dict[str, Any]) -> None:
+        self.pledges[str(organisation_id)] = {**pledge, "person_id": str(person_id)}
+
+    def withdraw_pledge(self, organisation_id: UUID, person_id: UUID, *, now: datetime) -> None:
+        self._require_pledging_open(now)
+        if str(organisation_id) not in self.pledges:
+            raise RuleBroken("Your organisation has no pledge on this project.")
+        self._withdraw_pledge(organisation_id=organisation_id, person_id=person_id)
+
+    @event("PledgeWithdrawn")
+    def _withdraw_pledge(self, organisation_id: UUID, person_id: UUID) -> None:
+        self.pledges.pop(str(organisation_id), None)

@@ -1,0 +1,244 @@
+"""Commands about projects: proposing and editing, status updates, interest,
+contribution requests, pledges and goals."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import IntegrityError
+
+from domain.errors import Conflict, NotAllowed, NotFound, RuleBroken
+from domain.interest import ContributionRequest, Follow, Need, StatusUpdate
+from domain.project import Project
+
+if TYPE_CHECKING:  # pragma: no cover
+    from domain.application import PipelineApplication, Written
+    from domain.person import Person
+
+T = TypeVar("T")
+RETRIES = 40
+
+
+def _written(*args: Any) -> Written:
+    from domain.application import Written
+
+    return Written(*args)
+
+
+def _position(recordings: list[Any]) -> int | None:
+    return max((r.notification.id for r in recordings), default=None)
+
+
+class ProjectCommands:
+    """Mixed into ``PipelineApplication``."""
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    def retrying(self: PipelineApplication, command: Callable[[], T]) -> T:
+        """Run a command that loads, changes and saves; if another writer saved the same
+        aggregate first, load again and redo it. Nothing acknowledged is ever lost."""
+        for attempt in range(RETRIES):
+            try:
+                return command()
+            except IntegrityError:
+                time.sleep(random.uniform(0, 0.002 * (attempt + 1)))  # noqa: S311 - jitter, not security
+        raise Conflict("The project is very busy; please try again.")
+
+    # ---------------------------------------------------------------- access
+    def get_project(self: PipelineApplication, project_id: UUID) -> Project:
+        return self._get(project_id, Project, "No project with that id.")
+
+    def _member(self: PipelineApplication, person_id: UUID) -> Person:
+        person = self.active_person(person_id)
+        if person.organisation_id is None:
+            raise NotAllowed("You belong to no organisation: join one first (PATCH /api/v1/me).")
+        return person
+
+    def may_edit(self: PipelineApplication, project: Project, person: Person) -> bool:
+        return bool(person.is_operator or person.id in project.team
+                    or person.organisation_id == project.organisation_id)
+
+    def _editor(self: PipelineApplication, project: Project, person_id: UUID) -> tuple[Person, bool]:
+        """The person, and whether they act as a moderator (an operator from outside)."""
+        person = self.active_person(person_id)
+        if not self.may_edit(project, person):
+            raise NotAllowed("Only the owning organisation's members, the team, or an operator may do this.")
+        outside = person.id not in project.team and person.organisation_id != project.organisation_id
+        return person, outside and person.is_operator
+
+    def _team_member(self: PipelineApplication, project: Project, person_id: UUID) -> Person:
+        person = self.active_person(person_id)
+        admin = person.organisation_id == project.organisation_id and self.get_organisation(
+            project.organisation_id).is_admin(person.id)
+        if person.id in project.team or admin or person.is_operator:
+            return person
+        raise NotAllowed("Only the project's team (or the owning organisation's admins) may do this.")
+
+    def _key_contact_ok(self: PipelineApplication, organisation_id: UUID, details: dict[str, Any]) -> None:
+        contact = details.get("key_contact_id")
+        if contact is None:
+            return
+        try:
+            person = self.active_person(contact)
+        except NotFound:
+            raise RuleBroken("The key contact must be a person who has signed up.") from None
+        if person.organisation_id != organisation_id:
+            raise RuleBroken("The key contact must be a member of the owning organisation.")
+
+    # -------------------------------------------------------------- projects
+    def propose_project(self: PipelineApplication, actor: UUID, phase: str, details: dict[str, Any]) -> Written:
+        person = self._member(actor)
+        org_id = person.organisation_id
+        self._key_contact_ok(org_id, details)
+        project = Project(organisation_id=org_id, proposer_id=person.id, phase=phase, details=details)
+        return _written(project, _position(self.save(project)), None)
+
+    def edit_project(self: PipelineApplication, project_id: UUID, changes: dict[str, Any], actor: UUID) -> Written:
+        def command() -> Written:
+            project = self.get_project(project_id)
+            _, moderation = self._editor(project, actor)
+            self._key_contact_ok(project.organisation_id, changes)
+            project.edit(changes, actor=actor, moderation=moderation)
+            return _written(project, _position(self.save(project)), None)
+
+        return self.retrying(command)
+
+    def change_phase(self: PipelineApplication, project_id: UUID, phase: str, actor: UUID) -> Written:
+        def command() -> Written:
+            project = self.get_project(project_id)
+            _, moderation = self._editor(project, actor)
+            project.change_phase(phase, actor=actor, moderation=moderation)
+            return _written(project, _position(self.save(project)), None)
+
+        return self.retrying(command)
+
+    def archive_project(self: PipelineApplication, project_id: UUID, actor: UUID, *, restore: bool) -> Written:
+        def command() -> Written:
+            project = self.get_project(project_id)
+            _, moderation = self._editor(project, actor)
+            (project.restore if restore else project.archive)(actor=actor, moderation=moderation)
+            return _written(project, _position(self.save(project)), None)
+
+        return self.retrying(command)
+
+    # ------------------------------------------------------- status updates
+    def post_status_update(self: PipelineApplication, project_id: UUID, body: str, actor: UUID) -> Written:
+        project = self.get_project(project_id)
+        self._editor(project, actor)
+        update = StatusUpdate(project_id=project.id, author_id=actor, body=body)
+        return _written(update, _position(self.save(update)), None)
+
+    def revise_status_update(self: PipelineApplication, update_id: UUID, body: str | None, actor: UUID) -> Written:
+        update = self._get(update_id, StatusUpdate, "No status update with that id.")
+        self._editor(self.get_project(update.project_id), actor)
+        update.retract(actor=actor) if body is None else update.correct(body, actor=actor)
+        return _written(update, _position(self.save(update)), None)
+
+    # -------------------------------------------------------------- interest
+    def follow(self: PipelineApplication, project_id: UUID, actor: UUID, *, following: bool) -> Written:
+        project = self.get_project(project_id)
+        self.active_person(actor)
+        follow_id = Follow.id_for(project.id, actor)
+        try:
+            follow = self.repository.get(follow_id)
+        except AggregateNotFoundError:
+            if not following:
+                return _written(None, None, None)
+            follow = Follow(id=follow_id, project_id=project.id, person_id=actor)
+        else:
+            changed = follow.follow() if following else follow.unfollow()
+            if not changed:
+                return _written(follow, None, None)
+        return _written(follow, _position(self.save(follow)), None)
+
+    def declare_need(self: PipelineApplication, project_id: UUID, actor: UUID, comment: str | None,
+                     *, withdraw: bool = False) -> Written:
+        project = self.get_project(project_id)
+        person = self._member(actor)
+        need_id = Need.id_for(project.id, person.organisation_id)
+        try:
+            need = self.repository.get(need_id)
+        except AggregateNotFoundError:
+            if withdraw:
+                raise RuleBroken("Your organisation has not said it needs this.") from None
+            need = Need(id=need_id, project_id=project.id, organisation_id=person.organisation_id,
+                        person_id=actor, comment=comment)
+        else:
+            need.withdraw(actor) if withdraw else need.declare(actor, comment)
+        return _written(need, _position(self.save(need)), None)
+
+    # --------------------------------------------------------- contributing
+    def request_contribution(self: PipelineApplication, project_id: UUID, actor: UUID,
+                             message: str | None) -> Written:
+        project = self.get_project(project_id)
+        person = self._member(actor)
+        if person.id in project.team:
+            raise Conflict("You are already on the team.")
+        request = ContributionRequest(project_id=project.id, person_id=person.id,
+                                      organisation_id=person.organisation_id, message=message)
+        return _written(request, _position(self.save(request)), None)
+
+    def get_contribution_request(self: PipelineApplication, request_id: UUID) -> ContributionRequest:
+        return self._get(request_id, ContributionRequest, "No contribution request with that id.")
+
+    def decide_contribution(self: PipelineApplication, request_id: UUID, actor: UUID, *, approve: bool,
+                            reason: str | None = None) -> Written:
+        def command() -> Written:
+            request = self.get_contribution_request(request_id)
+            project = self.get_project(request.project_id)
+            self._team_member(project, actor)
+            if not approve:
+                request.decline(actor=actor, reason=reason)
+                return _written(request, _position(self.save(request)), None)
+            request.approve(actor=actor)
+            if request.person_id not in project.team:
+                project.add_to_team(request.person_id, request.organisation_id, actor=actor)
+            return _written(request, _position(self.save(request, project)), None)
+
+        return self.retrying(command)
+
+    # ------------------------------------------------------- pledges, goal
+    def pledge(self: PipelineApplication, project_id: UUID, actor: UUID, pledge: dict[str, Any] | None) -> Written:
+        """Make, amend (``pledge``) or withdraw (None) the actor's organisation's pledge."""
+        person = self._member(actor)
+
+        def command() -> Written:
+            project = self.get_project(project_id)
+            now = self.now()
+            if project.decide(now):  # the deadline passed: record the outcome, then refuse
+                self.save(project)
+            if pledge is None:
+                project.withdraw_pledge(person.organisation_id, person.id, now=now)
+            else:
+                project.pledge(person.organisation_id, person.id, pledge, now=now)
+            return _written(project, _position(self.save(project)), None)
+
+        return self.retrying(command)
+
+    def set_goal(self: PipelineApplication, project_id: UUID, goal: dict[str, Any], actor: UUID) -> Written:
+        def command() -> Written:
+            project = self.get_project(project_id)
+            self._team_member(project, actor)
+            project.set_goal(goal, actor=actor, now=self.now())
+            return _written(project, _position(self.save(project)), None)
+
+        return self.retrying(command)
+
+    def decide_goal(self: PipelineApplication, project_id: UUID) -> Written:
+        """Decide a goal whose deadline has passed; a no-op (position None) otherwise or if
+        already decided. Safe to run any number of times, from any number of places."""
+
+        def command() -> Written:
+            project = self.get_project(project_id)
+            if not project.decide(self.now()):
+                return _written(project, None, None)
+            return _written(project, _position(self.save(project)), None)
+
+        return self.retrying(command)
