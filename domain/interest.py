@@ -26,21 +26,21 @@ class Follow(Aggregate):
     def follow(self) -> bool:
         if self.active:
             return False
-        self._refollow()
+        self._refollow(project_id=self.project_id, person_id=self.person_id)
         return True
 
     @event("Refollowed")
-    def _refollow(self) -> None:
+    def _refollow(self, project_id: UUID, person_id: UUID) -> None:
         self.active = True
 
     def unfollow(self) -> bool:
         if not self.active:
             return False
-        self._unfollow()
+        self._unfollow(project_id=self.project_id, person_id=self.person_id)
         return True
 
     @event("Unfollowed")
-    def _unfollow(self) -> None:
+    def _unfollow(self, project_id: UUID, person_id: UUID) -> None:
         self.active = False
 
 
@@ -60,19 +60,20 @@ class Need(Aggregate):
     def declare(self, person_id: UUID, comment: str | None) -> None:
         if self.active and self.comment == comment:
             return
-        self._redeclare(person_id=person_id, comment=comment)
+        self._redeclare(project_id=self.project_id, organisation_id=self.organisation_id, person_id=person_id,
+                        comment=comment)
 
     @event("Redeclared")
-    def _redeclare(self, person_id: UUID, comment: str | None) -> None:
+    def _redeclare(self, project_id: UUID, organisation_id: UUID, person_id: UUID, comment: str | None) -> None:
         self.comment, self.active = comment, True
 
     def withdraw(self, person_id: UUID) -> None:
         if not self.active:
             raise RuleBroken("Your organisation has not said it needs this.")
-        self._withdraw(person_id=person_id)
+        self._withdraw(project_id=self.project_id, organisation_id=self.organisation_id, person_id=person_id)
 
     @event("Withdrawn")
-    def _withdraw(self, person_id: UUID) -> None:
+    def _withdraw(self, project_id: UUID, organisation_id: UUID, person_id: UUID) -> None:
         self.active = False
 
 

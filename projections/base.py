@@ -53,6 +53,14 @@ class Projection:
             for event_class in getattr(member, "__handles__", ())
         }
 
+    def ddl_for(self, dialect: str) -> tuple[str, ...]:
+        """The DDL for one database (the same for both unless a view needs otherwise)."""
+        return self.ddl
+
+    def tables_for(self, dialect: str) -> tuple[str, ...]:
+        """Every table to empty on a rebuild, in an order that keeps references valid."""
+        return self.tables
+
     @classmethod
     def topics(cls) -> tuple[str, ...]:
         return tuple(sorted(get_topic(event_class) for event_class in cls._handlers))

@@ -5,10 +5,14 @@ from __future__ import annotations
 from projections.base import Projection
 from projections.organisations import OrganisationsProjection
 from projections.people import PeopleProjection
+from projections.project_updates import ProjectUpdatesProjection
+from projections.projects import ProjectsProjection
 from projections.signups import SignupsTimelineProjection
 
 PROJECTIONS: dict[str, Projection] = {
-    p.name: p for p in (OrganisationsProjection(), PeopleProjection(), SignupsTimelineProjection())
+    p.name: p
+    for p in (OrganisationsProjection(), PeopleProjection(), SignupsTimelineProjection(), ProjectsProjection(),
+              ProjectUpdatesProjection())
 }
 
 

@@ -59,11 +59,11 @@ def create_tables(db: ReadDatabase, projections: list[Projection], extra_ddl: tu
             if rows and rows[0]["version"] != projection.version:
                 log.warning("projection %s: tables changed (version %s -> %s); rebuilding it",
                             projection.name, rows[0]["version"], projection.version)
-                for table in projection.tables:
+                for table in projection.tables_for(db.dialect):
                     tx.execute(f"DROP TABLE IF EXISTS {table}")
                 tx.execute("UPDATE projection_positions SET position = 0, version = :version, updated_at = :now"
                            " WHERE name = :name", params)
-            for statement in projection.ddl:
+            for statement in projection.ddl_for(db.dialect):
                 tx.execute(statement)
             if not rows:
                 tx.execute("INSERT INTO projection_positions (name, position, version, updated_at)"
@@ -196,7 +196,7 @@ def rebuild(
 ) -> int:
     """Empty the projection and its position in one transaction, then replay the log."""
     with db.transaction() as tx:
-        for table in projection.tables:
+        for table in projection.tables_for(db.dialect):
             tx.execute(f"DELETE FROM {table}")  # noqa: S608 - table names are our constants
         tx.execute(
             "UPDATE projection_positions SET position = 0, updated_at = :now WHERE name = :name",

@@ -22,7 +22,6 @@ from web.fields import Email, OrganisationSummarySchema, Text
 from web.limits import FailedSignIns
 
 blp = Blueprint("accounts", __name__, url_prefix="/api/v1", description="Sign-in, your account, verification.")
-AFFECTED = ("people", "organisations", "signups_timeline")
 Password = lambda **kw: fields.String(validate=validate.Length(min=1, max=1024), load_only=True, **kw)  # noqa: E731
 
 
@@ -185,7 +184,7 @@ class Me(MethodView):
         """Change your name, job title, email (verified again) or organisation (you move)."""
         rt = runtime()
         written = rt.app.update_profile(actor_id(), changes, actor=actor_id())
-        rt.projections_changed(AFFECTED)
+        rt.projections_changed()
         if "email" in changes:
             me = rt.app.reveal(written.aggregate)
             send_verification(written.aggregate.id, me["email"], me["name"])
@@ -204,7 +203,7 @@ def erase_person(person_id: UUID, *, actor: UUID | None) -> int | None:
     written = rt.app.erase(person_id, actor=actor)
     rt.sessions.forget_person(person_id)
     rt.outbox.forget_person(person_id)
-    rt.projections_changed(AFFECTED)
+    rt.projections_changed()
     return written.position
 
 
@@ -246,7 +245,7 @@ class EmailVerifications(MethodView):
             abort(422, message="That link is not valid: it may have been used or have expired.",
                   errors={"token": ["Unknown, used or expired."]})
         written = rt.app.verify_email(person_id)
-        rt.projections_changed(AFFECTED)
+        rt.projections_changed()
         return {"event_position": written.position}
 
 

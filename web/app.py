@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask, request
 from werkzeug.exceptions import UnsupportedMediaType
 
-from web import accounts, auth, limits, operations, organisations, people
+from web import accounts, auth, limits, operations, organisations, people, project_interest, projects
 from web.errors import ProblemApi, register_error_handlers
 from workers.runtime import Runtime, build_runtime
 from workers.settings import Settings
@@ -36,13 +36,16 @@ def create_app(config: dict[str, Any] | None = None, runtime: Runtime | None = N
 
     @app.before_request
     def require_json_body() -> None:
-        if request.method in BODY_METHODS and not request.is_json:
+        has_body = bool(request.content_length) or request.headers.get("Transfer-Encoding") == "chunked"
+        if request.method in BODY_METHODS and has_body and not request.is_json:
             raise UnsupportedMediaType("Send the request body as JSON with Content-Type: application/json.")
 
     api = ProblemApi(app)
     api.register_blueprint(organisations.blp)
     api.register_blueprint(people.blp)
     api.register_blueprint(accounts.blp)
+    api.register_blueprint(projects.blp)
+    api.register_blueprint(project_interest.blp)
     api.register_blueprint(operations.blp)
     app.register_blueprint(operations.probes)
     limits.init_app(app, settings)

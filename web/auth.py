@@ -42,6 +42,25 @@ RULES: dict[tuple[str, str], str] = {
     ("PATCH", "/api/v1/organisations/<code_or_id>"): ORG_ADMIN,
     ("POST", "/api/v1/organisations/<code_or_id>/admins"): ORG_ADMIN,
     ("DELETE", "/api/v1/organisations/<code_or_id>/members/<uuid:person_id>"): ORG_ADMIN,
+    # projects: members act; the domain then checks this project's own rules (team, owner)
+    ("POST", "/api/v1/projects"): VERIFIED,
+    ("PATCH", "/api/v1/projects/<uuid:project_id>"): VERIFIED,
+    ("POST", "/api/v1/projects/<uuid:project_id>/phase"): VERIFIED,
+    ("POST", "/api/v1/projects/<uuid:project_id>/archive"): VERIFIED,
+    ("POST", "/api/v1/projects/<uuid:project_id>/restore"): VERIFIED,
+    ("PUT", "/api/v1/projects/<uuid:project_id>/goal"): VERIFIED,
+    ("PUT", "/api/v1/projects/<uuid:project_id>/pledges/mine"): VERIFIED,
+    ("DELETE", "/api/v1/projects/<uuid:project_id>/pledges/mine"): VERIFIED,
+    ("POST", "/api/v1/projects/<uuid:project_id>/status-updates"): VERIFIED,
+    ("PATCH", "/api/v1/projects/<uuid:project_id>/status-updates/<uuid:update_id>"): VERIFIED,
+    ("DELETE", "/api/v1/projects/<uuid:project_id>/status-updates/<uuid:update_id>"): VERIFIED,
+    ("POST", "/api/v1/projects/<uuid:project_id>/follow"): VERIFIED,
+    ("DELETE", "/api/v1/projects/<uuid:project_id>/follow"): VERIFIED,
+    ("POST", "/api/v1/projects/<uuid:project_id>/needs"): VERIFIED,
+    ("DELETE", "/api/v1/projects/<uuid:project_id>/needs"): VERIFIED,
+    ("POST", "/api/v1/projects/<uuid:project_id>/contribution-requests"): VERIFIED,
+    ("POST", "/api/v1/projects/<uuid:project_id>/contribution-requests/<uuid:request_id>/approve"): VERIFIED,
+    ("POST", "/api/v1/projects/<uuid:project_id>/contribution-requests/<uuid:request_id>/decline"): VERIFIED,
 }
 
 

@@ -138,7 +138,7 @@ def _set_operator(email: str, grant: bool) -> None:
     rt = build_runtime()
     try:
         written = rt.app.set_operator(email, grant)
-        rt.projections_changed(["people"])
+        rt.projections_changed()
     except DomainError as error:
         raise click.ClickException(error.detail) from None
     finally:
@@ -167,7 +167,7 @@ def people_erase(person_id, yes: bool) -> None:  # type: ignore[no-untyped-def]
         written = rt.app.erase(person_id, actor=None)
         rt.sessions.forget_person(person_id)
         rt.outbox.forget_person(person_id)
-        rt.projections_changed(["people", "organisations", "signups_timeline"])
+        rt.projections_changed()
     except DomainError as error:
         raise click.ClickException(error.detail) from None
     finally:

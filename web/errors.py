@@ -15,7 +15,7 @@ from flask_smorest import Api
 from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from domain.errors import Conflict, DomainError, NotFound, RegisterNotLoaded, RuleBroken
+from domain.errors import Conflict, DomainError, NotAllowed, NotFound, RegisterNotLoaded, RuleBroken
 from projections.runner import NotInitialised
 
 log = logging.getLogger(__name__)
@@ -89,6 +89,8 @@ def register_error_handlers(app: Flask) -> None:
         status = 404 if isinstance(error, NotFound) else 409 if isinstance(error, Conflict) else 422
         if isinstance(error, RegisterNotLoaded):
             status = 503
+        elif isinstance(error, NotAllowed):
+            status = 403
         elif not isinstance(error, NotFound | Conflict | RuleBroken):
             status = 422
         return problem(status, error.title, error.detail, **error.extra)

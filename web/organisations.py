@@ -180,7 +180,7 @@ def change_organisation(changes: dict[str, Any], code_or_id: str) -> dict[str, A
     """Change an organisation's details (its admins; a council's name comes from the register)."""
     rt = runtime()
     written = rt.app.update_organisation(_org_id(code_or_id), changes, actor=actor_id())
-    rt.projections_changed([PROJECTION])
+    rt.projections_changed()
     return {"event_position": written.position}
 
 
@@ -193,7 +193,7 @@ def appoint_admin(data: dict[str, Any], code_or_id: str) -> dict[str, Any]:
     """Make a verified member of the organisation one of its admins."""
     rt = runtime()
     written = rt.app.appoint_admin(_org_id(code_or_id), data["person_id"], actor=actor_id())
-    rt.projections_changed(["people"])
+    rt.projections_changed()
     return {"event_position": written.position}
 
 
@@ -204,5 +204,5 @@ def remove_member(code_or_id: str, person_id: UUID) -> dict[str, Any]:
     """Remove a member from the organisation (they keep their account and history)."""
     rt = runtime()
     written = rt.app.remove_member(_org_id(code_or_id), person_id, actor=actor_id())
-    rt.projections_changed(["people", "organisations"])
+    rt.projections_changed()
     return {"event_position": written.position}

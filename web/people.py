@@ -23,7 +23,6 @@ from web.fields import Email, OrganisationSummarySchema, Text
 blp = Blueprint("people", __name__, url_prefix="/api/v1/people",
                 description="People who signed up, and sign-up itself.")
 PROJECTION = "people"
-AFFECTED = ("people", "organisations", "signups_timeline")
 
 
 class SignUpSchema(Schema):
@@ -129,7 +128,7 @@ class People(MethodView):
         """Sign up under an organisation (by register code, id, or name as typed)."""
         rt = runtime()
         written = rt.app.sign_up(**data)
-        rt.projections_changed(AFFECTED)
+        rt.projections_changed()
         person, org = written.aggregate, written.organisation
         send_verification(person.id, data["email"], data["name"])
         body = {

@@ -65,9 +65,9 @@ class Runtime:
         else:
             self.dispatcher = RQDispatcher(s.redis_url or "", s.queue_name)
 
-    def projections_changed(self, names: Iterable[str]) -> None:
-        """Tell whoever builds projections that new events may concern them."""
-        self.dispatcher.request_catch_up(list(names))
+    def projections_changed(self, names: Iterable[str] | None = None) -> None:
+        """Tell whoever builds projections (by default, all of them) that new events may concern them."""
+        self.dispatcher.request_catch_up(list(names) if names is not None else [p.name for p in all_projections()])
 
     def send_email(self, message_id: str) -> None:
         self.dispatcher.request_email(message_id)

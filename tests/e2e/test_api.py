@@ -94,7 +94,7 @@ VALID = {"password": PW, "name": "Val", "email": "val@example.gov.uk", "organisa
 BAD_WRITES = [
     ("malformed JSON", {"raw": b'{"password": PW, "name": "x",', "headers": {"Content-Type": "application/json"}}, 400),
     ("form-encoded body", {"raw": b"name=x", "headers": {"Content-Type": "application/x-www-form-urlencoded"}}, 415),
-    ("no body at all", {"raw": b""}, 415),
+    ("no body at all", {"raw": b""}, 422),
     ("oversized body", {"body": {**VALID, "name": "x" * 70_000}}, 413),
     ("unknown field", {"body": {**VALID, "is_admin": True}}, 422),
     ("missing fields", {"body": {"password": PW, "name": "x"}}, 422),

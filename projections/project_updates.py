@@ -1,0 +1,82 @@
+"""Status updates (newest first, with their revision count) and contribution requests
+(with their decision), per project."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from domain.interest import ContributionRequest, StatusUpdate
+from projections.base import Projection, Reveal, Statement, handles, timestamp
+
+
+class ProjectUpdatesProjection(Projection):
+    name = "project_updates"
+    tables = ("status_updates", "contribution_requests")
+    ddl = (
+        """CREATE TABLE IF NOT EXISTS status_updates (
+            id TEXT PRIMARY KEY, project_id TEXT NOT NULL, author_id TEXT NOT NULL, body TEXT NOT NULL,
+            posted_at TEXT NOT NULL, revised_at TEXT, revisions INTEGER NOT NULL DEFAULT 1,
+            retracted BOOLEAN NOT NULL DEFAULT FALSE)""",
+        "CREATE INDEX IF NOT EXISTS status_updates_by_project ON status_updates (project_id, posted_at)",
+        """CREATE TABLE IF NOT EXISTS contribution_requests (
+            id TEXT PRIMARY KEY, project_id TEXT NOT NULL, person_id TEXT NOT NULL, organisation_id TEXT NOT NULL,
+            message TEXT, requested_at TEXT NOT NULL, decision TEXT, decided_at TEXT, decided_by TEXT,
+            reason TEXT)""",
+        "CREATE INDEX IF NOT EXISTS contribution_requests_by_project ON contribution_requests (project_id)",
+    )
+
+    @handles(StatusUpdate.Posted)
+    def posted(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+        yield Statement(
+            "INSERT INTO status_updates (id, project_id, author_id, body, posted_at)"
+            " VALUES (:id, :project, :author, :body, :at)",
+            {"id": str(event.originator_id), "project": str(event.project_id), "author": str(event.author_id),
+             "body": event.body, "at": timestamp(event.timestamp)})
+
+    @handles(StatusUpdate.Corrected)
+    def corrected(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+        yield Statement("UPDATE status_updates SET body = :body, revised_at = :at, revisions = revisions + 1"
+                        " WHERE id = :id",
+                        {"id": str(event.originator_id), "body": event.body, "at": timestamp(event.timestamp)})
+
+    @handles(StatusUpdate.Retracted)
+    def retracted(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+        yield Statement("UPDATE status_updates SET retracted = TRUE, revised_at = :at WHERE id = :id",
+                        {"id": str(event.originator_id), "at": timestamp(event.timestamp)})
+
+    @handles(ContributionRequest.Requested)
+    def requested(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+        yield Statement(
+            "INSERT INTO contribution_requests (id, project_id, person_id, organisation_id, message, requested_at)"
+            " VALUES (:id, :project, :person, :org, :message, :at)",
+            {"id": str(event.originator_id), "project": str(event.project_id), "person": str(event.person_id),
+             "org": str(event.organisation_id), "message": event.message, "at": timestamp(event.timestamp)})
+
+    @handles(ContributionRequest.Approved, ContributionRequest.Declined)
+    def decided(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+        approved = isinstance(event, ContributionRequest.Approved)
+        yield Statement(
+            "UPDATE contribution_requests SET decision = :decision, decided_at = :at, decided_by = :by,"
+            " reason = :reason WHERE id = :id",
+            {"id": str(event.originator_id), "decision": "approved" if approved else "declined",
+             "at": timestamp(event.timestamp), "by": str(event.actor),
+             "reason": None if approved else event.reason})
+
+
+# ------------------------------------------------------------------ queries
+def status_updates(db: Any, project_id: str, *, limit: int = 50, include_retracted: bool = False) -> list[dict]:
+    sql = ("SELECT s.*, pe.name AS author_name FROM status_updates s LEFT JOIN people pe ON pe.id = s.author_id"
+           " WHERE s.project_id = :id" + ("" if include_retracted else " AND s.retracted = FALSE")
+           + " ORDER BY s.posted_at DESC, s.id LIMIT :limit")
+    rows = db.query(sql, {"id": project_id, "limit": limit})
+    for row in rows:
+        row["retracted"] = bool(row["retracted"])
+    return rows
+
+
+def contribution_requests(db: Any, project_id: str) -> list[dict]:
+    return db.query("SELECT c.*, pe.name AS person_name, o.name AS organisation_name FROM contribution_requests c"
+                    " LEFT JOIN people pe ON pe.id = c.person_id LEFT JOIN organisations o"
+                    " ON o.id = c.organisation_id WHERE c.project_id = :id ORDER BY c.requested_at",
+                    {"id": project_id})

@@ -1,0 +1,354 @@
+"""Projects directory: each project with its owner, phase, tags, team, follower and
+need counts, live pledges and their totals, and its goal."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+from markdown_it import MarkdownIt
+
+from domain.interest import Follow, Need
+from domain.project import GOAL_OPEN, Project
+from projections import textsearch
+from projections.base import Projection, Reveal, Statement, handles, timestamp
+
+_markdown = MarkdownIt("commonmark", {"html": False})  # raw HTML is escaped; unsafe link schemes refused
+
+
+def render_markdown(text: str | None) -> str:
+    return _markdown.render(text or "")
+
+
+def pence(value: Any) -> int:
+    return int((Decimal(str(value or 0)) * 100).to_integral_value())
+
+
+DETAIL_COLUMNS = ("title", "summary", "description", "department", "key_contact_id", "phase_start", "phase_end",
+                  "phase_dates_estimated", "budget_band", "collaboration_level", "next_assessment")
+
+
+def _detail_columns(details: dict[str, Any]) -> dict[str, Any]:
+    columns = {c: details.get(c) for c in DETAIL_COLUMNS if c in details}
+    if "key_contact_id" in columns and columns["key_contact_id"] is not None:
+        columns["key_contact_id"] = str(columns["key_contact_id"])
+    if "description" in details:
+        columns["description_html"] = render_markdown(details.get("description"))
+    if "tags" in details:
+        columns["tags"] = json.dumps(details.get("tags") or [])
+        columns["tags_text"] = " ".join(details.get("tags") or [])
+    if "links" in details:
+        columns["links"] = json.dumps(details.get("links") or {})
+    return columns
+
+
+def _update(project_id: Any, at: str, **columns: Any) -> Statement:
+    assignments = ", ".join(f"{c} = :{c}" for c in columns)
+    return Statement(f"UPDATE projects SET {assignments}, updated_at = :at WHERE id = :id",  # noqa: S608
+                     {**columns, "id": str(project_id), "at": at})
+
+
+def _tags(project_id: Any, tags: list[str]) -> Iterator[Statement]:
+    yield Statement("DELETE FROM project_tags WHERE project_id = :id", {"id": str(project_id)})
+    for tag in dict.fromkeys(tags):
+        yield Statement("INSERT INTO project_tags (project_id, tag) VALUES (:id, :tag)",
+                        {"id": str(project_id), "tag": tag})
+
+
+RECOUNT_PLEDGES = """UPDATE projects SET
+    pledged_pence = (SELECT COALESCE(SUM(money_pence), 0) FROM project_pledges WHERE project_id = :id),
+    pledged_days_hundredths = (SELECT COALESCE(SUM(days_hundredths), 0) FROM project_pledges WHERE project_id = :id),
+    pledge_count = (SELECT COUNT(*) FROM project_pledges WHERE project_id = :id),
+    partner_count = (SELECT COUNT(*) FROM project_pledges
+                     WHERE project_id = :id AND organisation_id <> projects.organisation_id),
+    updated_at = :at
+  WHERE id = :id"""
+
+
+class ProjectsProjection(Projection):
+    name = "projects"
+    tables = ("project_tags", "project_team", "project_pledges", "project_followers", "project_needs", "projects")
+    ddl = (
+        """CREATE TABLE IF NOT EXISTS projects (
+            id TEXT PRIMARY KEY, organisation_id TEXT NOT NULL, proposer_id TEXT NOT NULL,
+            title TEXT NOT NULL, summary TEXT, description TEXT, description_html TEXT,
+            tags TEXT NOT NULL DEFAULT '[]', tags_text TEXT NOT NULL DEFAULT '', department TEXT,
+            key_contact_id TEXT, phase TEXT NOT NULL, phase_start TEXT, phase_end TEXT,
+            phase_dates_estimated BOOLEAN, budget_band TEXT, collaboration_level TEXT, next_assessment TEXT,
+            links TEXT NOT NULL DEFAULT '{}', archived BOOLEAN NOT NULL DEFAULT FALSE,
+            team_size INTEGER NOT NULL DEFAULT 1, follower_count INTEGER NOT NULL DEFAULT 0,
+            need_count INTEGER NOT NULL DEFAULT 0,
+            pledged_pence BIGINT NOT NULL DEFAULT 0, pledged_days_hundredths BIGINT NOT NULL DEFAULT 0,
+            pledge_count INTEGER NOT NULL DEFAULT 0, partner_count INTEGER NOT NULL DEFAULT 0,
+            goal_state TEXT NOT NULL DEFAULT 'none', goal_min_partners INTEGER, goal_pence BIGINT,
+            goal_days_hundredths BIGINT, goal_deadline TEXT, goal_decided_at TEXT,
+            created_at TEXT NOT NULL, updated_at TEXT NOT NULL)""",
+        "CREATE INDEX IF NOT EXISTS projects_by_updated ON projects (updated_at, id)",
+        "CREATE INDEX IF NOT EXISTS projects_by_organisation ON projects (organisation_id)",
+        "CREATE TABLE IF NOT EXISTS project_tags (project_id TEXT NOT NULL, tag TEXT NOT NULL,"
+        " PRIMARY KEY (project_id, tag))",
+        "CREATE INDEX IF NOT EXISTS project_tags_by_tag ON project_tags (tag)",
+        "CREATE TABLE IF NOT EXISTS project_team (project_id TEXT NOT NULL, person_id TEXT NOT NULL,"
+        " organisation_id TEXT, joined_at TEXT NOT NULL, PRIMARY KEY (project_id, person_id))",
+        """CREATE TABLE IF NOT EXISTS project_pledges (
+            project_id TEXT NOT NULL, organisation_id TEXT NOT NULL, person_id TEXT NOT NULL,
+            money_pence BIGINT NOT NULL, days_hundredths BIGINT NOT NULL, contributions TEXT NOT NULL,
+            message TEXT, pledged_at TEXT NOT NULL, updated_at TEXT NOT NULL,
+            PRIMARY KEY (project_id, organisation_id))""",
+        "CREATE INDEX IF NOT EXISTS project_pledges_by_organisation ON project_pledges (organisation_id)",
+        "CREATE TABLE IF NOT EXISTS project_followers (project_id TEXT NOT NULL, person_id TEXT NOT NULL,"
+        " since TEXT NOT NULL, PRIMARY KEY (project_id, person_id))",
+        "CREATE TABLE IF NOT EXISTS project_needs (project_id TEXT NOT NULL, organisation_id TEXT NOT NULL,"
+        " comment TEXT, declared_at TEXT NOT NULL, PRIMARY KEY (project_id, organisation_id))",
+    )
+
+    def ddl_for(self, dialect: str) -> tuple[str, ...]:
+        return self.ddl + textsearch.ddl(dialect)
+
+    def tables_for(self, dialect: str) -> tuple[str, ...]:
+        return textsearch.extra_tables(dialect) + self.tables
+
+    # ---------------------------------------------------------------- project
+    @handles(Project.Proposed)
+    def proposed(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+        at = timestamp(event.timestamp)
+        row = {"id": str(event.originator_id), "organisation_id": str(event.organisation_id),
+               "proposer_id": str(event.proposer_id), "phase": event.phase, "created_at": at, "updated_at": at,
+               "title": event.details.get("title") or "", **_detail_columns(event.details)}
+        columns = ", ".join(row)
+        yield Statement(f"INSERT INTO projects ({columns}) VALUES ({', '.join(':' + c for c in row)})", row)  # noqa: S608
+        yield from _tags(event.originator_id, event.details.get("tags") or [])
+        yield Statement("INSERT INTO project_team (project_id, person_id, organisation_id, joined_at)"
+                        " VALUES (:id, :person, :org, :at)",
+                        {"id": str(event.originator_id), "person": str(event.proposer_id),
+                         "org": str(event.organisation_id), "at": at})
+
+    @handles(Project.Edited)
+    def edited(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+        new = {field: change["to"] for field, change in event.changes.items()}
+        yield _update(event.originator_id, timestamp(event.timestamp), **_detail_columns(new))
+        if "tags" in new:
+            yield from _tags(event.originator_id, new["tags"] or [])
+
+    @handles(Project.PhaseChanged)
+    def phase_changed(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+        yield _update(event.originator_id, timestamp(event.timestamp), phase=event.phase)
+
+    @handles(Project.Archived, Project.Restored)
+    def archived(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+        yield _update(event.originator_id, timestamp(event.timestamp),
+                      archived=isinstance(event, Project.Archived))
+
+    @handles(Project.TeamMemberAdded)
+    def team_member_added(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+        at = timestamp(event.timestamp)
+        yield Statement("INSERT INTO project_team (project_id, person_id, organisation_id, joined_at)"
+                        " VALUES (:id, :person, :org, :at)",
+                        {"id": str(event.originator_id), "person": str(event.person_id),
+                         "org": str(event.organisation_id), "at": at})
+        yield Statement("UPDATE projects SET team_size = team_size + 1, updated_at = :at WHERE id = :id",
+                        {"id": str(event.originator_id), "at": at})
+
+    # ------------------------------------------------------------ goal, pledges
+    @handles(Project.GoalSet)
+    def goal_set(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+        goal = event.goal
+        yield _update(event.originator_id, timestamp(event.timestamp), goal_state=GOAL_OPEN,
+                      goal_min_partners=int(goal.get("min_partners") or 0), goal_pence=pence(goal.get("money")),
+                      goal_days_hundredths=pence(goal.get("days")), goal_deadline=goal["deadline"])
+
+    @handles(Project.GoalDecided)
+    def goal_decided(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+        at = timestamp(event.timestamp)
+        yield _update(event.originator_id, at, goal_state=event.outcome, goal_decided_at=at)
+
+    @handles(Project.PledgeMade, Project.PledgeAmended)
+    def pledged(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+        at, pledge = timestamp(event.timestamp), event.pledge
+        yield Statement(
+            """INSERT INTO project_pledges (project_id, organisation_id, person_id, money_pence, days_hundredths,
+                   contributions, message, pledged_at, updated_at)
+               VALUES (:id, :org, :person, :money, :days, :contributions, :message, :at, :at)
+               ON CONFLICT (project_id, organisation_id) DO UPDATE SET person_id = :person, money_pence = :money,
+                   days_hundredths = :days, contributions = :contributions, message = :message, updated_at = :at""",
+            {"id": str(event.originator_id), "org": str(event.organisation_id), "person": str(event.person_id),
+             "money": pence(pledge.get("money")), "days": pence(pledge.get("days")),
+             "contributions": json.dumps(pledge.get("contributions") or []), "message": pledge.get("message"),
+             "at": at})
+        yield Statement(RECOUNT_PLEDGES, {"id": str(event.originator_id), "at": at})
+
+    @handles(Project.PledgeWithdrawn)
+    def withdrawn(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+        at = timestamp(event.timestamp)
+        yield Statement("DELETE FROM project_pledges WHERE project_id = :id AND organisation_id = :org",
+                        {"id": str(event.originator_id), "org": str(event.organisation_id)})
+        yield Statement(RECOUNT_PLEDGES, {"id": str(event.originator_id), "at": at})
+
+    # --------------------------------------------------------------- interest
+    @handles(Follow.Followed, Follow.Refollowed)
+    def followed(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+        at = timestamp(event.timestamp)
+        project, person = _follow_keys(event)
+        yield Statement("INSERT INTO project_followers (project_id, person_id, since) VALUES (:p, :person, :at)",
+                        {"p": project, "person": person, "at": at})
+        yield Statement("UPDATE projects SET follower_count = follower_count + 1 WHERE id = :p", {"p": project})
+
+    @handles(Follow.Unfollowed)
+    def unfollowed(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+        project, person = _follow_keys(event)
+        yield Statement("DELETE FROM project_followers WHERE project_id = :p AND person_id = :person",
+                        {"p": project, "person": person})
+        yield Statement("UPDATE projects SET follower_count = follower_count - 1 WHERE id = :p", {"p": project})
+
+    @handles(Need.Declared, Need.Redeclared)
+    def need_declared(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+        project, org = _need_keys(event)
+        params = {"p": project, "org": org, "comment": event.comment, "at": timestamp(event.timestamp)}
+        yield Statement("DELETE FROM project_needs WHERE project_id = :p AND organisation_id = :org", params)
+        yield Statement("INSERT INTO project_needs (project_id, organisation_id, comment, declared_at)"
+                        " VALUES (:p, :org, :comment, :at)", params)
+        yield Statement("UPDATE projects SET need_count = (SELECT COUNT(*) FROM project_needs WHERE project_id = :p)"
+                        " WHERE id = :p", params)
+
+    @handles(Need.Withdrawn)
+    def need_withdrawn(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+        project, org = _need_keys(event)
+        params = {"p": project, "org": org}
+        yield Statement("DELETE FROM project_needs WHERE project_id = :p AND organisation_id = :org", params)
+        yield Statement("UPDATE projects SET need_count = (SELECT COUNT(*) FROM project_needs WHERE project_id = :p)"
+                        " WHERE id = :p", params)
+
+
+def _follow_keys(event: Any) -> tuple[str, str]:
+    return str(event.project_id), str(event.person_id)
+
+
+def _need_keys(event: Any) -> tuple[str, str]:
+    return str(event.project_id), str(event.organisation_id)
+
+
+# ------------------------------------------------------------------ queries
+SORTS = {
+    "relevance": "rank DESC, p.updated_at DESC, p.id",
+    "updated": "p.updated_at DESC, p.id",
+    "created": "p.created_at DESC, p.id",
+    "title": "p.title, p.id",
+    "pledged": "p.pledged_pence DESC, p.updated_at DESC, p.id",
+    "deadline": "CASE WHEN p.goal_deadline IS NULL THEN 1 ELSE 0 END, p.goal_deadline, p.id",
+}
+SELECT = ("SELECT p.*, o.code AS organisation_code, o.name AS organisation_name, o.kind AS organisation_kind,"
+          " o.nation AS organisation_nation, o.region AS organisation_region")
+FILTERS = {  # argument -> condition
+    "phase": "p.phase = :phase",
+    "organisation_id": "p.organisation_id = :organisation_id",
+    "organisation_kind": "o.kind = :organisation_kind",
+    "nation": "o.nation = :nation",
+    "region": "o.region = :region",
+    "collaboration_level": "p.collaboration_level = :collaboration_level",
+    "budget_band": "p.budget_band = :budget_band",
+    "goal_state": "p.goal_state = :goal_state",
+    "updated_since": "p.updated_at >= :updated_since",
+    "updated_until": "p.updated_at <= :updated_until",
+    "tag": "EXISTS (SELECT 1 FROM project_tags t WHERE t.project_id = p.id AND t.tag = :tag)",
+}
+
+
+def search(db: Any, filters: dict[str, Any], *, sort: str, offset: int, limit: int,
+           include_archived: bool = False) -> list[dict[str, Any]]:
+    where, params = [], {"limit": limit, "offset": offset}
+    join, rank = "", "0"
+    if filters.get("q"):
+        join, condition, rank, extra = textsearch.match(db.dialect, filters["q"])
+        where.append(condition)
+        params.update(extra)
+    for name, condition in FILTERS.items():
+        if filters.get(name) is not None:
+            where.append(condition)
+            params[name] = filters[name]
+    if not include_archived:
+        where.append("p.archived = FALSE")
+    sql = (f"{SELECT}, {rank} AS rank FROM projects p JOIN organisations o ON o.id = p.organisation_id {join}"
+           + (" WHERE " + " AND ".join(where) if where else "")
+           + f" ORDER BY {SORTS[sort]} LIMIT :limit OFFSET :offset")
+    return [_row(r) for r in db.query(sql, params)]
+
+
+def get(db: Any, project_id: str) -> dict[str, Any] | None:
+    rows = db.query(f"{SELECT} FROM projects p JOIN organisations o ON o.id = p.organisation_id WHERE p.id = :id",
+                    {"id": project_id})
+    return _row(rows[0]) if rows else None
+
+
+def team(db: Any, project_id: str) -> list[dict[str, Any]]:
+    return db.query(
+        "SELECT t.person_id, t.organisation_id, t.joined_at, pe.name, o.name AS organisation_name,"
+        " o.code AS organisation_code FROM project_team t LEFT JOIN people pe ON pe.id = t.person_id"
+        " LEFT JOIN organisations o ON o.id = t.organisation_id WHERE t.project_id = :id ORDER BY t.joined_at",
+        {"id": project_id})
+
+
+def pledges(db: Any, *, project_id: str | None = None, organisation_id: str | None = None) -> list[dict[str, Any]]:
+    where = "pl.project_id = :id" if project_id else "pl.organisation_id = :id"
+    rows = db.query(
+        "SELECT pl.*, o.name AS organisation_name, o.code AS organisation_code, pe.name AS person_name,"
+        f" pr.title AS project_title FROM project_pledges pl JOIN organisations o ON o.id = pl.organisation_id"
+        f" LEFT JOIN people pe ON pe.id = pl.person_id JOIN projects pr ON pr.id = pl.project_id"
+        f" WHERE {where} ORDER BY pl.pledged_at, pl.organisation_id",  # noqa: S608
+        {"id": project_id or organisation_id})
+    for row in rows:
+        row["contributions"] = json.loads(row["contributions"] or "[]")
+        row["money"], row["days"] = from_hundredths(row["money_pence"]), from_hundredths(row["days_hundredths"])
+    return rows
+
+
+def followers(db: Any, project_id: str) -> list[dict[str, Any]]:
+    return db.query("SELECT f.person_id, f.since, pe.name FROM project_followers f"
+                    " LEFT JOIN people pe ON pe.id = f.person_id WHERE f.project_id = :id ORDER BY f.since",
+                    {"id": project_id})
+
+
+def needs(db: Any, project_id: str) -> list[dict[str, Any]]:
+    return db.query("SELECT n.organisation_id, n.comment, n.declared_at, o.name AS organisation_name,"
+                    " o.code AS organisation_code FROM project_needs n JOIN organisations o"
+                    " ON o.id = n.organisation_id WHERE n.project_id = :id ORDER BY n.declared_at",
+                    {"id": project_id})
+
+
+def due_goals(db: Any, now: str) -> list[str]:
+    """Projects whose goal is open with its deadline passed: to be decided."""
+    rows = db.query("SELECT id FROM projects WHERE goal_state = 'open' AND goal_deadline <= :now", {"now": now})
+    return [r["id"] for r in rows]
+
+
+def from_hundredths(value: Any) -> str:
+    return str((Decimal(int(value or 0)) / 100).quantize(Decimal("0.01")))
+
+
+def _row(row: dict[str, Any]) -> dict[str, Any]:
+    row = dict(row)
+    row["tags"] = json.loads(row.get("tags") or "[]")
+    row["links"] = json.loads(row.get("links") or "{}")
+    for flag in ("archived", "phase_dates_estimated"):
+        row[flag] = None if row.get(flag) is None else bool(row[flag])
+    row["pledged_money"] = from_hundredths(row["pledged_pence"])
+    row["pledged_days"] = from_hundredths(row["pledged_days_hundredths"])
+    row["goal"] = None if row["goal_state"] == "none" else {
+        "state": row["goal_state"], "min_partners": row["goal_min_partners"],
+        "money": from_hundredths(row["goal_pence"]), "days": from_hundredths(row["goal_days_hundredths"]),
+        "deadline": row["goal_deadline"], "decided_at": row["goal_decided_at"],
+        "progress": progress(row),
+    }
+    return row
+
+
+def progress(row: dict[str, Any]) -> dict[str, int]:
+    """Percent of each target reached (capped at 100), and overall: the least of them."""
+    parts = {}
+    for name, have, need in (("partners", row["partner_count"], row["goal_min_partners"]),
+                             ("money", row["pledged_pence"], row["goal_pence"]),
+                             ("days", row["pledged_days_hundredths"], row["goal_days_hundredths"])):
+        if need:
+            parts[name] = min(100, int(100 * (have or 0) / need))
+    return {**parts, "overall": min(parts.values(), default=100)}

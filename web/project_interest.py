@@ -1,0 +1,197 @@
+"""The signals around a project: status updates, follows, "we need this too",
+contribution requests, and who follows."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from flask.views import MethodView
+from flask_smorest import Blueprint, abort
+from marshmallow import Schema, fields
+
+from projections import project_updates as updates_view
+from projections import projects as view
+from web.auth import actor_id
+from web.common import ReadArgs, runtime, wait_for_projection
+from web.errors import ProblemSchema
+from web.project_schemas import (
+    CommentSchema,
+    DeclineSchema,
+    MessageSchema,
+    ProjectWrittenSchema,
+    StatusUpdateOutSchema,
+    TextBodySchema,
+)
+
+blp = Blueprint("project_interest", __name__, url_prefix="/api/v1/projects",
+                description="Status updates, following, needs and contribution requests.")
+PROJECTION = "project_updates"
+
+
+def _written(aggregate_id: Any, position: int | None, status: int = 200) -> tuple[dict[str, Any], int]:
+    runtime().projections_changed()
+    return {"id": aggregate_id, "event_position": position}, status
+
+
+def _exists(project_id: UUID) -> None:
+    runtime().app.get_project(project_id)  # 404 if there is no such project
+
+
+class FollowerSchema(Schema):
+    person_id = fields.UUID()
+    name = fields.String(allow_none=True, metadata={"description": "'Former member' if erased"})
+    since = fields.String()
+
+
+class NeedSchema(Schema):
+    organisation_id = fields.UUID()
+    organisation_name = fields.String()
+    organisation_code = fields.String(allow_none=True)
+    comment = fields.String(allow_none=True)
+    declared_at = fields.String()
+
+
+class ContributionRequestSchema(Schema):
+    id = fields.UUID()
+    project_id = fields.UUID()
+    person_id = fields.UUID()
+    person_name = fields.String(allow_none=True)
+    organisation_id = fields.UUID()
+    organisation_name = fields.String(allow_none=True)
+    message = fields.String(allow_none=True)
+    requested_at = fields.String()
+    decision = fields.String(allow_none=True, metadata={"enum": ["approved", "declined", None]})
+    decided_at = fields.String(allow_none=True)
+    reason = fields.String(allow_none=True)
+
+
+@blp.route("/<uuid:project_id>/status-updates")
+class StatusUpdates(MethodView):
+    @blp.arguments(ReadArgs, location="query")
+    @blp.response(200, StatusUpdateOutSchema(many=True))
+    def get(self, args: dict[str, Any], project_id: UUID) -> list[dict[str, Any]]:
+        """Status updates, newest first (retracted ones left out)."""
+        wait_for_projection(PROJECTION, args.get("min_position"))
+        return updates_view.status_updates(runtime().db, str(project_id), limit=500)
+
+    @blp.arguments(TextBodySchema)
+    @blp.response(201, ProjectWrittenSchema)
+    def post(self, data: dict[str, Any], project_id: UUID) -> tuple[dict[str, Any], int]:
+        """Post a dated progress note (the team and the owning organisation)."""
+        result = runtime().app.post_status_update(project_id, data["body"], actor_id())
+        return _written(result.aggregate.id, result.position, 201)
+
+
+@blp.route("/<uuid:project_id>/status-updates/<uuid:update_id>")
+class StatusUpdateDetail(MethodView):
+    @blp.arguments(TextBodySchema)
+    @blp.response(200, ProjectWrittenSchema)
+    def patch(self, data: dict[str, Any], project_id: UUID, update_id: UUID) -> tuple[dict[str, Any], int]:
+        """Correct an update; its earlier revisions stay in the history."""
+        return _written(update_id, _revise(project_id, update_id, data["body"]))
+
+    @blp.response(200, ProjectWrittenSchema)
+    def delete(self, project_id: UUID, update_id: UUID) -> tuple[dict[str, Any], int]:
+        """Retract an update (it stays in the history, marked retracted)."""
+        return _written(update_id, _revise(project_id, update_id, None))
+
+
+def _revise(project_id: UUID, update_id: UUID, body: str | None) -> int | None:
+    app = runtime().app
+    from domain.interest import StatusUpdate
+
+    update = app._get(update_id, StatusUpdate, "No status update with that id.")
+    if update.project_id != project_id:
+        abort(404, message="No status update with that id on this project.")
+    return app.revise_status_update(update_id, body, actor_id()).position
+
+
+@blp.route("/<uuid:project_id>/follow")
+class FollowProject(MethodView):
+    @blp.response(200, ProjectWrittenSchema)
+    def post(self, project_id: UUID) -> tuple[dict[str, Any], int]:
+        """Follow the project (idempotent)."""
+        return _written(project_id, runtime().app.follow(project_id, actor_id(), following=True).position)
+
+    @blp.response(200, ProjectWrittenSchema)
+    def delete(self, project_id: UUID) -> tuple[dict[str, Any], int]:
+        """Stop following (idempotent)."""
+        return _written(project_id, runtime().app.follow(project_id, actor_id(), following=False).position)
+
+
+@blp.route("/<uuid:project_id>/followers")
+class Followers(MethodView):
+    @blp.arguments(ReadArgs, location="query")
+    @blp.response(200, FollowerSchema(many=True))
+    def get(self, args: dict[str, Any], project_id: UUID) -> list[dict[str, Any]]:
+        """Who follows the project (names only)."""
+        wait_for_projection("projects", args.get("min_position"))
+        _exists(project_id)
+        return view.followers(runtime().db, str(project_id))
+
+
+@blp.route("/<uuid:project_id>/needs")
+class Needs(MethodView):
+    @blp.arguments(ReadArgs, location="query")
+    @blp.response(200, NeedSchema(many=True))
+    def get(self, args: dict[str, Any], project_id: UUID) -> list[dict[str, Any]]:
+        """Organisations that said "we need this too"."""
+        wait_for_projection("projects", args.get("min_position"))
+        _exists(project_id)
+        return view.needs(runtime().db, str(project_id))
+
+    @blp.arguments(CommentSchema)
+    @blp.response(200, ProjectWrittenSchema)
+    def post(self, data: dict[str, Any], project_id: UUID) -> tuple[dict[str, Any], int]:
+        """Say your organisation needs this too, with an optional comment."""
+        return _written(project_id, runtime().app.declare_need(project_id, actor_id(), data["comment"]).position)
+
+    @blp.response(200, ProjectWrittenSchema)
+    def delete(self, project_id: UUID) -> tuple[dict[str, Any], int]:
+        """Take your organisation's "we need this too" back."""
+        result = runtime().app.declare_need(project_id, actor_id(), None, withdraw=True)
+        return _written(project_id, result.position)
+
+
+@blp.route("/<uuid:project_id>/contribution-requests")
+class ContributionRequests(MethodView):
+    @blp.arguments(ReadArgs, location="query")
+    @blp.response(200, ContributionRequestSchema(many=True))
+    def get(self, args: dict[str, Any], project_id: UUID) -> list[dict[str, Any]]:
+        """Requests to join the team, with their decisions (requesters see theirs here)."""
+        wait_for_projection(PROJECTION, args.get("min_position"))
+        _exists(project_id)
+        return updates_view.contribution_requests(runtime().db, str(project_id))
+
+    @blp.arguments(MessageSchema)
+    @blp.response(201, ProjectWrittenSchema)
+    @blp.alt_response(409, schema=ProblemSchema, description="Already on the team")
+    def post(self, data: dict[str, Any], project_id: UUID) -> tuple[dict[str, Any], int]:
+        """Ask to contribute; the project's team decides."""
+        result = runtime().app.request_contribution(project_id, actor_id(), data["message"])
+        return _written(result.aggregate.id, result.position, 201)
+
+
+def _decide(project_id: UUID, request_id: UUID, approve: bool, reason: str | None) -> tuple[dict[str, Any], int]:
+    app = runtime().app
+    if app.get_contribution_request(request_id).project_id != project_id:
+        abort(404, message="No contribution request with that id on this project.")
+    result = app.decide_contribution(request_id, actor_id(), approve=approve, reason=reason)
+    return _written(request_id, result.position)
+
+
+@blp.route("/<uuid:project_id>/contribution-requests/<uuid:request_id>/approve", methods=["POST"])
+@blp.response(200, ProjectWrittenSchema)
+@blp.alt_response(409, schema=ProblemSchema, description="Already decided")
+def approve(project_id: UUID, request_id: UUID) -> tuple[dict[str, Any], int]:
+    """Approve: the requester joins the team (the team decides)."""
+    return _decide(project_id, request_id, True, None)
+
+
+@blp.route("/<uuid:project_id>/contribution-requests/<uuid:request_id>/decline", methods=["POST"])
+@blp.arguments(DeclineSchema)
+@blp.response(200, ProjectWrittenSchema)
+def decline(data: dict[str, Any], project_id: UUID, request_id: UUID) -> tuple[dict[str, Any], int]:
+    """Decline, with an optional reason the requester will see."""
+    return _decide(project_id, request_id, False, data["reason"])
