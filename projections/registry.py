@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from projections.activity import ActivityProjection
 from projections.base import Projection
 from projections.organisations import OrganisationsProjection
 from projections.people import PeopleProjection
@@ -12,7 +13,7 @@ from projections.signups import SignupsTimelineProjection
 PROJECTIONS: dict[str, Projection] = {
     p.name: p
     for p in (OrganisationsProjection(), PeopleProjection(), SignupsTimelineProjection(), ProjectsProjection(),
-              ProjectUpdatesProjection())
+              ProjectUpdatesProjection(), ActivityProjection())
 }
 
 

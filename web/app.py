@@ -8,7 +8,18 @@ from typing import Any
 from flask import Flask, request
 from werkzeug.exceptions import UnsupportedMediaType
 
-from web import accounts, auth, limits, operations, organisations, people, project_interest, projects
+from web import (
+    accounts,
+    activity,
+    auth,
+    insights,
+    limits,
+    operations,
+    organisations,
+    people,
+    project_interest,
+    projects,
+)
 from web.errors import ProblemApi, register_error_handlers
 from workers.runtime import Runtime, build_runtime
 from workers.settings import Settings
@@ -46,6 +57,8 @@ def create_app(config: dict[str, Any] | None = None, runtime: Runtime | None = N
     api.register_blueprint(accounts.blp)
     api.register_blueprint(projects.blp)
     api.register_blueprint(project_interest.blp)
+    api.register_blueprint(activity.blp)
+    api.register_blueprint(insights.blp)
     api.register_blueprint(operations.blp)
     app.register_blueprint(operations.probes)
     limits.init_app(app, settings)
