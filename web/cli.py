@@ -44,6 +44,7 @@ def serve(host: str | None, port: int | None) -> None:
         rt.catch_up_all()  # apply anything written before a crash
         for message_id in rt.outbox.unsent():  # and send mail that failed last time
             rt.dispatcher.request_email(message_id)
+        _start_ticker(rt)
         click.echo(f"Pipeline API (embedded: {_where(settings)}) on http://{host}:{port}/api/v1/organisations")
         app.run(host=host, port=port, threaded=True, use_reloader=False)
         return
@@ -174,6 +175,29 @@ def people_erase(person_id, yes: bool) -> None:  # type: ignore[no-untyped-def]
         rt.close()
     done = "was already erased" if written.position is None else f"erased at log position {written.position}"
     click.echo(f"Person {person_id} {done}.")
+
+
+def _start_ticker(rt) -> None:  # type: ignore[no-untyped-def]
+    """Embedded mode has no worker: a background thread decides goals whose deadline
+    passed, retries unsent mail and catches projections up, every PIPELINE_SWEEP_SECONDS."""
+    import threading
+
+    from workers.jobs import decide_due_goals
+
+    log = logging.getLogger("pipeline.ticker")
+
+    def tick() -> None:
+        while not stop.wait(max(rt.settings.sweep_seconds, 1.0)):
+            try:
+                decide_due_goals(rt)
+                for message_id in rt.outbox.unsent():
+                    rt.dispatcher.request_email(message_id)
+                rt.catch_up_all()
+            except Exception:
+                log.exception("embedded sweep failed; trying again later")
+
+    stop = threading.Event()
+    threading.Thread(target=tick, name="pipeline-ticker", daemon=True).start()
 
 
 def _require_initialised(settings: Settings) -> None:

@@ -191,7 +191,9 @@ def restore(project_id: UUID) -> tuple[dict[str, Any], int]:
 @blp.alt_response(409, schema=ProblemSchema, description="The goal has already been decided")
 def set_goal(goal: dict[str, Any], project_id: UUID) -> tuple[dict[str, Any], int]:
     """Set or change the goal (the team only): partners, money, person-days, and a deadline."""
-    return written(project_id, runtime().app.set_goal(project_id, goal, actor_id()).position)
+    result = runtime().app.set_goal(project_id, goal, actor_id())
+    runtime().schedule_goal_decision(str(project_id), datetime.fromisoformat(goal["deadline"]))
+    return written(project_id, result.position)
 
 
 @blp.route("/<uuid:project_id>/pledges")

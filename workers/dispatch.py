@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from datetime import datetime
 from typing import Any, Protocol
 
 from projections import runner
@@ -17,6 +18,8 @@ PENDING_TTL_SECONDS = 300  # a lost job stops coalescing after this; the sweep c
 
 class Dispatcher(Protocol):
     def request_catch_up(self, names: list[str]) -> None: ...
+
+    def schedule_goal_decision(self, project_id: str, deadline: datetime) -> None: ...
 
     def request_email(self, message_id: str) -> None: ...
 
@@ -42,6 +45,9 @@ class InlineDispatcher:
                     runner.catch_up(self.app, self.db, get(name), batch_size=self.batch_size)
             except Exception:
                 log.exception("inline catch-up of projection %s failed; it will be retried", name)
+
+    def schedule_goal_decision(self, project_id: str, deadline: datetime) -> None:
+        """Nothing to schedule in-process: the serve ticker and the next read or write decide it."""
 
     def request_email(self, message_id: str) -> None:
         try:
@@ -89,6 +95,16 @@ class RQDispatcher:
             except Exception:
                 # The event is committed; a worker's sweep will pick it up.
                 log.exception("could not enqueue catch-up of %s; the next sweep will", name)
+
+    def schedule_goal_decision(self, project_id: str, deadline: datetime) -> None:
+        """A job at the deadline (RQ's scheduler). Changing the goal schedules another; the
+        earlier one then finds nothing, or the same thing, to decide."""
+        try:
+            self.queue.enqueue_at(deadline, "workers.jobs.decide_goal", project_id,
+                                  result_ttl=3600, failure_ttl=7 * 24 * 3600,
+                                  description=f"decide the goal of project {project_id}")
+        except Exception:
+            log.exception("could not schedule the goal decision of %s; the sweep will decide it", project_id)
 
     def request_email(self, message_id: str) -> None:
         from rq import Retry

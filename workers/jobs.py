@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from uuid import UUID
 
 from projections import runner
 from projections.registry import get
@@ -43,3 +44,31 @@ def catch_up_projection(name: str) -> int:
 def send_email(message_id: str) -> bool:
     """Send one message from the outbox (its address is read there, never passed through Redis)."""
     return process_runtime().outbox.send(message_id)
+
+
+def decide_goal(project_id: str) -> int | None:
+    """Scheduled for a goal's deadline. Deciding is idempotent: a duplicate or late job,
+    or one racing a read that decided first, records nothing more."""
+    runtime = process_runtime()
+    return decide(runtime, UUID(project_id))
+
+
+def decide(runtime: Runtime, project_id: UUID) -> int | None:
+    written = runtime.app.decide_goal(project_id)
+    if written.position is not None:
+        log.info("goal of project %s decided: %s", project_id, written.aggregate.outcome)
+        runtime.projections_changed()
+    return written.position
+
+
+def decide_due_goals(runtime: Runtime) -> int:
+    """Decide every open goal whose deadline has passed (the sweeps' safety net)."""
+    from datetime import UTC, datetime
+
+    from projections.projects import due_goals
+
+    decided = 0
+    for project_id in due_goals(runtime.db, datetime.now(UTC).isoformat()):
+        if decide(runtime, UUID(project_id)) is not None:
+            decided += 1
+    return decided

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from argon2 import PasswordHasher as Argon2
@@ -68,6 +68,9 @@ class Runtime:
     def projections_changed(self, names: Iterable[str] | None = None) -> None:
         """Tell whoever builds projections (by default, all of them) that new events may concern them."""
         self.dispatcher.request_catch_up(list(names) if names is not None else [p.name for p in all_projections()])
+
+    def schedule_goal_decision(self, project_id: str, deadline: datetime) -> None:
+        self.dispatcher.schedule_goal_decision(project_id, deadline)
 
     def send_email(self, message_id: str) -> None:
         self.dispatcher.request_email(message_id)

@@ -12,13 +12,16 @@ import threading
 
 from projections import runner
 from projections.registry import all_projections, get
-from workers.jobs import close_process_runtime, process_runtime
+from workers.jobs import close_process_runtime, decide_due_goals, process_runtime
 
 log = logging.getLogger(__name__)
 
 
 def sweep_once() -> None:
     runtime = process_runtime()
+    decided = decide_due_goals(runtime)
+    if decided:
+        log.info("sweep: decided %s goal(s) past their deadline", decided)
     for message_id in runtime.outbox.unsent():
         try:
             runtime.outbox.send(message_id)
@@ -55,7 +58,9 @@ def run_worker(*, burst: bool = False) -> None:
     redis = runtime.dispatcher.redis  # type: ignore[attr-defined]
     worker = SimpleWorker([settings.queue_name], connection=redis, serializer=JSONSerializer)
     try:
-        worker.work(burst=burst, logging_level=settings.log_level)
+        # The scheduler (a small forked process that only talks to Redis) runs jobs
+        # enqueued for later: goal deadlines.
+        worker.work(burst=burst, logging_level=settings.log_level, with_scheduler=not burst)
     finally:
         stop.set()
         close_process_runtime()
