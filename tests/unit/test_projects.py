@@ -1,0 +1,187 @@
+"""Project rules on the in-memory store: proposing, editing, teams, pledges and goals."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from domain.application import OrganisationRef, PipelineApplication
+from domain.errors import Conflict, NotAllowed, RuleBroken
+from domain.organisation import council_id
+from tests.factories import PASSWORD
+from tests.fakes import memory_application
+
+PLEDGE = {"money": "500.00", "days": "5", "contributions": ["testing"], "message": None}
+
+
+@pytest.fixture
+def app() -> PipelineApplication:
+    return memory_application()
+
+
+def member(app: PipelineApplication, code: str, *, verified: bool = True) -> Any:
+    person = app.sign_up(name=f"P {code}", email=f"{uuid.uuid4().hex[:8]}@example.gov.uk", job_title=None,
+                         organisation=OrganisationRef(code=code), password=PASSWORD).aggregate
+    if verified:
+        app.verify_email(person.id)
+    return person
+
+
+def propose(app: PipelineApplication, person: Any, **details: Any) -> Any:
+    return app.propose_project(person.id, "discovery", {"title": "Bulky waste", "summary": "Book it", **details})
+
+
+def soon(app: PipelineApplication, seconds: float = 0.3) -> str:
+    return (app.now() + timedelta(seconds=seconds)).isoformat()
+
+
+def test_the_proposer_is_on_the_team_and_the_project_belongs_to_their_organisation(app: PipelineApplication) -> None:
+    ann = member(app, "WGN")
+    project = propose(app, ann).aggregate
+    assert (project.organisation_id, project.team) == (council_id("WGN"), [ann.id])
+
+
+def test_the_key_contact_must_belong_to_the_owning_organisation(app: PipelineApplication) -> None:
+    ann, bob = member(app, "WGN"), member(app, "KTT")
+    with pytest.raises(RuleBroken, match="key contact"):
+        propose(app, ann, key_contact_id=bob.id)
+    colleague = member(app, "WGN")
+    assert propose(app, ann, key_contact_id=colleague.id).aggregate.details["key_contact_id"] == colleague.id
+
+
+def test_an_edit_records_each_field_from_what_to_what_and_who(app: PipelineApplication) -> None:
+    ann = member(app, "WGN")
+    project = propose(app, ann).aggregate
+    app.edit_project(project.id, {"title": "Bulky waste booking", "summary": "Book it"}, ann.id)
+    edited = list(app.events.get(project.id))[-1]
+    assert edited.changes == {"title": {"from": "Bulky waste", "to": "Bulky waste booking"}}
+    assert (edited.actor, edited.moderation) == (ann.id, False)
+
+
+def test_outsiders_may_not_edit_but_operators_may_and_are_recorded_as_moderating(app: PipelineApplication) -> None:
+    ann, outsider = member(app, "WGN"), member(app, "KTT")
+    project = propose(app, ann).aggregate
+    with pytest.raises(NotAllowed):
+        app.edit_project(project.id, {"title": "Mine now"}, outsider.id)
+    app.set_operator(app.reveal(outsider)["email"], True)
+    app.change_phase(project.id, "alpha", outsider.id)
+    changed = list(app.events.get(project.id))[-1]
+    assert (changed.phase, changed.from_phase, changed.moderation) == ("alpha", "discovery", True)
+
+
+def test_a_second_pledge_from_the_same_organisation_amends_it(app: PipelineApplication) -> None:
+    ann, bob, bea = member(app, "WGN"), member(app, "KTT"), member(app, "KTT")
+    project = propose(app, ann).aggregate
+    app.pledge(project.id, bob.id, PLEDGE)
+    app.pledge(project.id, bea.id, {**PLEDGE, "money": "750.00"})
+    totals = app.get_project(project.id).totals()
+    assert (str(totals["money"]), totals["pledges"], totals["partners"]) == ("750.00", 1, 1)
+    names = [type(e).__name__ for e in app.events.get(project.id)]
+    assert names[-2:] == ["PledgeMade", "PledgeAmended"]
+
+
+def test_an_empty_pledge_is_refused(app: PipelineApplication) -> None:
+    ann, bob = member(app, "WGN"), member(app, "KTT")
+    project = propose(app, ann).aggregate
+    with pytest.raises(RuleBroken):
+        app.pledge(project.id, bob.id, {"money": "0", "days": "0", "contributions": [], "message": None})
+
+
+def test_only_the_team_sets_the_goal(app: PipelineApplication) -> None:
+    ann, bob = member(app, "WGN"), member(app, "KTT")
+    project = propose(app, ann).aggregate
+    goal = {"min_partners": 1, "money": "100", "days": "0", "deadline": soon(app, 60)}
+    with pytest.raises(NotAllowed):
+        app.set_goal(project.id, goal, bob.id)
+    app.set_goal(project.id, goal, ann.id)
+    assert app.get_project(project.id).goal_state == "open"
+
+
+def test_the_goal_is_met_all_or_nothing_once_the_deadline_passes(app: PipelineApplication) -> None:
+    ann, bob, dee = member(app, "WGN"), member(app, "KTT"), member(app, "LDS")
+    met, missed = propose(app, ann).aggregate, propose(app, ann).aggregate
+    for project in (met, missed):
+        app.set_goal(project.id, {"min_partners": 2, "money": "1000", "days": "0", "deadline": soon(app)}, ann.id)
+        app.pledge(project.id, bob.id, PLEDGE)
+    app.pledge(met.id, dee.id, PLEDGE)  # the second partner, and the second £500
+    assert app.decide_goal(met.id).position is None  # not before the deadline
+    time.sleep(0.35)
+    assert app.decide_goal(met.id).aggregate.outcome == "met"
+    assert app.decide_goal(missed.id).aggregate.outcome == "missed"
+    assert app.decide_goal(met.id).position is None  # never twice
+    decided = [e for e in app.events.get(met.id) if type(e).__name__ == "GoalDecided"]
+    assert len(decided) == 1 and decided[0].totals["partners"] == 2
+
+
+def test_a_pledge_after_the_deadline_is_refused_and_the_goal_decided(app: PipelineApplication) -> None:
+    ann, bob = member(app, "WGN"), member(app, "KTT")
+    project = propose(app, ann).aggregate
+    app.set_goal(project.id, {"min_partners": 1, "money": "0", "days": "0", "deadline": soon(app)}, ann.id)
+    time.sleep(0.35)
+    with pytest.raises(Conflict, match="decided"):
+        app.pledge(project.id, bob.id, PLEDGE)
+    assert app.get_project(project.id).outcome == "missed"
+    with pytest.raises(Conflict):
+        app.set_goal(project.id, {"min_partners": 1, "money": "0", "days": "0", "deadline": soon(app, 60)}, ann.id)
+
+
+def test_pledges_can_be_withdrawn_until_the_goal_is_decided(app: PipelineApplication) -> None:
+    ann, bob = member(app, "WGN"), member(app, "KTT")
+    project = propose(app, ann).aggregate
+    app.pledge(project.id, bob.id, PLEDGE)
+    app.pledge(project.id, bob.id, None)
+    assert app.get_project(project.id).totals()["pledges"] == 0
+    with pytest.raises(RuleBroken):
+        app.pledge(project.id, bob.id, None)
+
+
+def test_an_approved_contributor_joins_the_team_which_can_span_organisations(app: PipelineApplication) -> None:
+    ann, bob, dee = member(app, "WGN"), member(app, "KTT"), member(app, "LDS")
+    project = propose(app, ann).aggregate
+    asked = app.request_contribution(project.id, bob.id, "We can test").aggregate
+    with pytest.raises(NotAllowed):
+        app.decide_contribution(asked.id, dee.id, approve=True)  # not on the team
+    app.decide_contribution(asked.id, ann.id, approve=True)
+    assert app.get_project(project.id).team == [ann.id, bob.id]
+    with pytest.raises(Conflict):
+        app.decide_contribution(asked.id, ann.id, approve=False)
+    with pytest.raises(Conflict):
+        app.request_contribution(project.id, bob.id, None)
+    declined = app.request_contribution(project.id, dee.id, None).aggregate
+    app.decide_contribution(declined.id, bob.id, approve=False, reason="Not now")  # bob is on the team now
+    assert app.get_contribution_request(declined.id).decision == "declined"
+
+
+def test_status_updates_keep_their_revisions_and_can_be_retracted(app: PipelineApplication) -> None:
+    ann = member(app, "WGN")
+    project = propose(app, ann).aggregate
+    update = app.post_status_update(project.id, "Kick-off done", ann.id).aggregate
+    app.revise_status_update(update.id, "Kick-off done on Monday", ann.id)
+    app.revise_status_update(update.id, None, ann.id)
+    names = [type(e).__name__ for e in app.events.get(update.id)]
+    assert names == ["Posted", "Corrected", "Retracted"]
+
+
+def test_following_twice_records_once_and_needs_are_per_organisation(app: PipelineApplication) -> None:
+    ann, bob, bea = member(app, "WGN"), member(app, "KTT"), member(app, "KTT")
+    project = propose(app, ann).aggregate
+    assert app.follow(project.id, bob.id, following=True).position is not None
+    assert app.follow(project.id, bob.id, following=True).position is None
+    app.declare_need(project.id, bob.id, "Us too")
+    app.declare_need(project.id, bea.id, "Us too, from Kingston")  # the same organisation: one need
+    need = app.declare_need(project.id, bea.id, None, withdraw=True).aggregate
+    assert need.active is False
+
+
+def test_an_archived_project_takes_no_pledges_until_restored(app: PipelineApplication) -> None:
+    ann, bob = member(app, "WGN"), member(app, "KTT")
+    project = propose(app, ann).aggregate
+    app.archive_project(project.id, ann.id, restore=False)
+    with pytest.raises(Conflict):
+        app.pledge(project.id, bob.id, PLEDGE)
+    app.archive_project(project.id, ann.id, restore=True)
+    app.pledge(project.id, bob.id, PLEDGE)
