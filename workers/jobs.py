@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from projections import runner
@@ -50,7 +51,13 @@ def decide_goal(project_id: str) -> int | None:
     """Scheduled for a goal's deadline. Deciding is idempotent: a duplicate or late job,
     or one racing a read that decided first, records nothing more."""
     runtime = process_runtime()
-    return decide(runtime, UUID(project_id))
+    position = decide(runtime, UUID(project_id))
+    project = runtime.app.get_project(UUID(project_id))
+    if position is None and project.goal_state == "open" and not project.deadline_passed(runtime.app.now()):
+        # RQ's scheduler works in whole seconds and may run us a little early: come back.
+        deadline = datetime.fromisoformat(project.goal["deadline"])
+        runtime.schedule_goal_decision(project_id, deadline + timedelta(seconds=1))
+    return position
 
 
 def decide(runtime: Runtime, project_id: UUID) -> int | None:
