@@ -68,7 +68,7 @@ def dump(db: ReadDatabase) -> dict[str, list[tuple]]:
     for projection in all_projections():
         for table in projection.tables:
             rows = db.query(f"SELECT * FROM {table}")
-            out[table] = sorted(tuple(sorted((k, _plain(v)) for k, v in r.items())) for r in rows)
+            out[table] = sorted((tuple(sorted((k, _plain(v)) for k, v in r.items())) for r in rows), key=repr)
     return out
 
 

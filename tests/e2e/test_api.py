@@ -7,6 +7,7 @@ import uuid
 
 import pytest
 
+from projections.registry import PROJECTIONS
 from tests import support
 from tests.e2e.conftest import Api
 from tests.factories import PASSWORD as PW
@@ -175,7 +176,7 @@ def test_search_results_page_too(api: Api) -> None:
 def test_operators_see_projection_lag_and_readiness(api: Api) -> None:
     status, _, projections = api.get("/api/v1/projections")
     assert status == 200
-    assert {p["name"] for p in projections["items"]} == {"organisations", "people", "signups_timeline"}
+    assert {p["name"] for p in projections["items"]} == set(PROJECTIONS)
     assert all(p["lag"] == p["head"] - p["position"] >= 0 for p in projections["items"])
     assert api.get("/healthz")[0] == 200
     status, _, ready = api.get("/readyz")
