@@ -79,18 +79,29 @@ class PhaseSchema(Schema):
     phase = fields.String(required=True, validate=validate.OneOf(PHASES))
 
 
+def pence_only(value: Decimal) -> None:
+    if value != value.quantize(Decimal("0.01")):
+        raise ValidationError("At most two decimal places (whole pence, hundredths of a day).")
+
+
+def Amount(maximum: int, description: str) -> fields.Decimal:  # noqa: N802 - a field factory
+    """A non-negative exact decimal with at most two places, never a float."""
+    return fields.Decimal(load_default=Decimal(0), as_string=True, allow_nan=False,
+                          validate=[validate.Range(min=0, max=maximum), pence_only],
+                          metadata={"description": description})
+
+
 class PledgeSchema(Schema):
-    money = fields.Decimal(load_default=Decimal(0), places=2, as_string=True,
-                           validate=validate.Range(min=0, max=10_000_000), metadata={"description": "GBP"})
-    days = fields.Decimal(load_default=Decimal(0), places=2, as_string=True,
-                          validate=validate.Range(min=0, max=100_000), metadata={"description": "Person-days"})
+    money = Amount(10_000_000, "GBP, e.g. \"1500.00\"")
+    days = Amount(100_000, "Person-days, e.g. \"7.5\"")
     contributions = fields.List(fields.String(validate=validate.OneOf(CONTRIBUTION_KINDS)), load_default=list,
                                 validate=validate.Length(max=len(CONTRIBUTION_KINDS)))
     message = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
 
     @post_load
     def plain(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
-        return {"money": str(data["money"]), "days": str(data["days"]),
+        cents = Decimal("0.01")
+        return {"money": str(data["money"].quantize(cents)), "days": str(data["days"].quantize(cents)),
                 "contributions": sorted(set(data["contributions"])), "message": data["message"]}
 
 
@@ -114,8 +125,8 @@ class Deadline(fields.Field):
 class GoalSchema(Schema):
     min_partners = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1000),
                                   metadata={"description": "Partner organisations pledging (not the owner)"})
-    money = fields.Decimal(load_default=Decimal(0), places=2, as_string=True, validate=validate.Range(min=0))
-    days = fields.Decimal(load_default=Decimal(0), places=2, as_string=True, validate=validate.Range(min=0))
+    money = Amount(1_000_000_000, "GBP target")
+    days = Amount(10_000_000, "Person-days target")
     deadline = Deadline(required=True)
 
     @validates_schema
@@ -125,7 +136,8 @@ class GoalSchema(Schema):
 
     @post_load
     def plain(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
-        return {**data, "money": str(data["money"]), "days": str(data["days"])}
+        return {**data, "money": str(data["money"].quantize(Decimal("0.01"))),
+                "days": str(data["days"].quantize(Decimal("0.01")))}
 
 
 class TextBodySchema(Schema):
