@@ -38,6 +38,14 @@ def council_id(code: str) -> UUID:
     return uuid5(NAMESPACE, f"council:{code.upper()}")
 
 
+def organisation_id(code_or_id: str) -> UUID:
+    """An organisation's id from what URLs carry: its id, or a council's register code."""
+    try:
+        return UUID(code_or_id)
+    except ValueError:
+        return council_id(code_or_id)
+
+
 def name_key(name: str) -> str:
     """What two organisation names must share to count as the same name."""
     key = normalise(name)

@@ -6,16 +6,16 @@ import xml.etree.ElementTree as ET
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
-from uuid import UUID, uuid5
+from uuid import uuid5
 
 from flask import Response, request, url_for
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from domain.organisation import NAMESPACE, council_id
+from domain.organisation import NAMESPACE, organisation_id
 from projections import activity as view
 from projections.base import timestamp
-from web.common import ListArgs, ReadArgs, decode_cursor, next_link, runtime, wait_for_projection
+from web.common import ListArgs, ReadArgs, decode_cursor, next_link, page_of, runtime, wait_for_projection
 
 blp = Blueprint("activity", __name__, url_prefix="/api/v1", description="What happened, newest first.")
 PROJECTION = "activity"
@@ -54,16 +54,8 @@ class ActivitySchema(Schema):
     detail = fields.Dict(metadata={"description": "Small facts by type: changed fields, phases, amounts"})
 
 
-class ActivityPageSchema(Schema):
-    items = fields.List(fields.Nested(ActivitySchema))
-    next = fields.String(allow_none=True)
+ActivityPageSchema = page_of(ActivitySchema, "ActivityPageSchema")
 
-
-def organisation_id(code_or_id: str) -> str:
-    try:
-        return str(UUID(code_or_id))
-    except ValueError:
-        return str(council_id(code_or_id))
 
 
 def _filters(args: dict[str, Any]) -> dict[str, Any]:
@@ -72,7 +64,7 @@ def _filters(args: dict[str, Any]) -> dict[str, Any]:
     for name in JOINED:
         wait_for_projection(name, args.get("min_position"))
     org, project, person = args.get("organisation"), args.get("project"), args.get("person")
-    return {"organisation_id": organisation_id(org) if org else None,
+    return {"organisation_id": str(organisation_id(org)) if org else None,
             "project_id": str(project) if project else None,
             "person_id": str(person) if person else None,
             "type": args.get("type")}

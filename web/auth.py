@@ -14,7 +14,7 @@ from flask import Flask, g, request
 from werkzeug.exceptions import Forbidden, HTTPException, Unauthorized
 
 from domain.errors import NotFound
-from domain.organisation import council_id
+from domain.organisation import organisation_id
 from web.common import runtime
 
 log = logging.getLogger(__name__)
@@ -106,12 +106,6 @@ def _load_session() -> None:
     g.session, g.person = session, person
 
 
-def _organisation_id(code_or_id: str) -> UUID:
-    try:
-        return UUID(code_or_id)
-    except ValueError:
-        return council_id(code_or_id)
-
 
 def _enforce(role: str) -> None:
     person = current_person()
@@ -126,7 +120,7 @@ def _enforce(role: str) -> None:
     if role == VERIFIED:
         return
     if role == ORG_ADMIN:
-        org_id = _organisation_id(str((request.view_args or {}).get("code_or_id", "")))
+        org_id = organisation_id(str((request.view_args or {}).get("code_or_id", "")))
         try:
             org = runtime().app.get_organisation(org_id)
         except NotFound:

@@ -36,6 +36,13 @@ class ListArgs(ReadArgs):
                            metadata={"description": "Opaque: the `next` link of the previous page carries it."})
 
 
+def page_of(item: type[Schema], name: str) -> type[Schema]:
+    """The envelope every list answers with: ``{"items": [...], "next": path or null}``."""
+    fields_ = {"items": fields.List(fields.Nested(item)),
+               "next": fields.String(allow_none=True, metadata={"description": "The next page, or null"})}
+    return type(name, (Schema,), fields_)
+
+
 def encode_cursor(values: list[Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
 

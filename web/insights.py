@@ -14,7 +14,7 @@ from flask import Response, stream_with_context
 from flask_smorest import Blueprint, abort
 from marshmallow import Schema, fields, validate
 
-from domain.organisation import KINDS, council_id
+from domain.organisation import KINDS, organisation_id
 from domain.project import PHASES
 from projections import insights as view
 from projections import organisations as directory
@@ -24,7 +24,7 @@ from web.common import ListArgs, ReadArgs, decode_cursor, next_link, runtime, wa
 from web.errors import ProblemSchema
 from web.fields import OrganisationSummarySchema
 from web.project_schemas import PledgeOutSchema, ProjectSchema
-from web.projects import ProjectListArgs, ProjectPageSchema, organisation_id, shaped
+from web.projects import ProjectListArgs, ProjectPageSchema, shaped
 
 blp = Blueprint("insights", __name__, url_prefix="/api/v1", description="Figures and views across projects.")
 MAX_MONTHS = 36
@@ -187,7 +187,7 @@ def export(args: dict[str, Any]) -> Response:
     wait_for_projection("projects", args.get("min_position"))
     filters = {k: v for k, v in args.items() if k in projects_view.FILTERS or k == "q"}
     if args.get("organisation"):
-        filters["organisation_id"] = organisation_id(args["organisation"])
+        filters["organisation_id"] = str(organisation_id(args["organisation"]))
     for key in ("updated_since", "updated_until"):
         if key in filters:
             filters[key] = timestamp(filters[key])
@@ -213,10 +213,7 @@ def _organisation(code_or_id: str, args: dict[str, Any], projection: str) -> str
     """The organisation's id, once the read models are recent enough; 404 if unknown."""
     for name in ("organisations", projection):
         wait_for_projection(name, args.get("min_position"))
-    try:
-        org_id = str(UUID(code_or_id))
-    except ValueError:
-        org_id = str(council_id(code_or_id))
+    org_id = str(organisation_id(code_or_id))
     if directory.get_by_id(runtime().db, org_id) is None:
         abort(404, message=f"No organisation with code or id {code_or_id!r}.")
     return org_id

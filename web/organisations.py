@@ -12,11 +12,11 @@ from flask_smorest import Blueprint, abort
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from domain.names import NameMatcher
-from domain.organisation import KINDS, council_id
+from domain.organisation import KINDS, organisation_id
 from projections import organisations as directory
 from projections import runner
 from web.auth import actor_id
-from web.common import ListArgs, ReadArgs, decode_cursor, next_link, runtime, wait_for_projection
+from web.common import ListArgs, ReadArgs, decode_cursor, next_link, page_of, runtime, wait_for_projection
 from web.errors import ProblemSchema
 from web.fields import Text
 
@@ -50,9 +50,7 @@ class OrganisationSchema(Schema):
     score = fields.Float(metadata={"description": "Match score in (0, 1], only when searching with q"})
 
 
-class OrganisationPageSchema(Schema):
-    items = fields.List(fields.Nested(OrganisationSchema))
-    next = fields.String(allow_none=True)
+OrganisationPageSchema = page_of(OrganisationSchema, "OrganisationPageSchema")
 
 
 class OrganisationListArgs(ListArgs):
@@ -165,12 +163,6 @@ class WriteResultSchema(Schema):
     event_position = fields.Integer(allow_none=True)
 
 
-def _org_id(code_or_id: str) -> UUID:
-    try:
-        return UUID(code_or_id)
-    except ValueError:
-        return council_id(code_or_id)
-
 
 @blp.route("/<code_or_id>", methods=["PATCH"], endpoint="OrganisationChange")
 @blp.arguments(OrganisationChangeSchema)
@@ -179,7 +171,7 @@ def _org_id(code_or_id: str) -> UUID:
 def change_organisation(changes: dict[str, Any], code_or_id: str) -> dict[str, Any]:
     """Change an organisation's details (its admins; a council's name comes from the register)."""
     rt = runtime()
-    written = rt.app.update_organisation(_org_id(code_or_id), changes, actor=actor_id())
+    written = rt.app.update_organisation(organisation_id(code_or_id), changes, actor=actor_id())
     rt.projections_changed()
     return {"event_position": written.position}
 
@@ -192,7 +184,7 @@ def change_organisation(changes: dict[str, Any], code_or_id: str) -> dict[str, A
 def appoint_admin(data: dict[str, Any], code_or_id: str) -> dict[str, Any]:
     """Make a verified member of the organisation one of its admins."""
     rt = runtime()
-    written = rt.app.appoint_admin(_org_id(code_or_id), data["person_id"], actor=actor_id())
+    written = rt.app.appoint_admin(organisation_id(code_or_id), data["person_id"], actor=actor_id())
     rt.projections_changed()
     return {"event_position": written.position}
 
@@ -203,6 +195,6 @@ def appoint_admin(data: dict[str, Any], code_or_id: str) -> dict[str, Any]:
 def remove_member(code_or_id: str, person_id: UUID) -> dict[str, Any]:
     """Remove a member from the organisation (they keep their account and history)."""
     rt = runtime()
-    written = rt.app.remove_member(_org_id(code_or_id), person_id, actor=actor_id())
+    written = rt.app.remove_member(organisation_id(code_or_id), person_id, actor=actor_id())
     rt.projections_changed()
     return {"event_position": written.position}

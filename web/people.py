@@ -11,12 +11,12 @@ from flask_smorest import Blueprint, abort
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from domain.application import OrganisationRef
-from domain.organisation import KINDS, council_id
+from domain.organisation import KINDS, organisation_id
 from projections import organisations as directory
 from projections import people as people_view
 from projections.base import timestamp
 from web.accounts import send_verification
-from web.common import ListArgs, ReadArgs, decode_cursor, next_link, runtime, wait_for_projection
+from web.common import ListArgs, ReadArgs, decode_cursor, next_link, page_of, runtime, wait_for_projection
 from web.errors import ProblemSchema
 from web.fields import Email, OrganisationSummarySchema, Text
 
@@ -85,21 +85,13 @@ class SignedUpSchema(PersonSchema):
     event_position = fields.Integer(metadata={"description": "Pass as min_position to read this write back"})
 
 
-class PersonPageSchema(Schema):
-    items = fields.List(fields.Nested(PersonSchema))
-    next = fields.String(allow_none=True)
+PersonPageSchema = page_of(PersonSchema, "PersonPageSchema")
 
 
 class PeopleListArgs(ListArgs):
     organisation = fields.String(validate=validate.Length(min=1, max=64),
                                  metadata={"description": "Register code or organisation id"})
 
-
-def _organisation_id(code_or_id: str) -> str:
-    try:
-        return str(UUID(code_or_id))
-    except ValueError:
-        return str(council_id(code_or_id))
 
 
 def _with_organisations(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -150,7 +142,7 @@ class People(MethodView):
         org = args.get("organisation")
         rows = people_view.list_page(
             runtime().db,
-            organisation_id=_organisation_id(org) if org else None,
+            organisation_id=str(organisation_id(org)) if org else None,
             after=decode_cursor(args.get("cursor"), 2),
             limit=args["limit"] + 1,
         )

@@ -9,14 +9,14 @@ from uuid import UUID
 from flask import url_for
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
-from marshmallow import Schema, fields, validate
+from marshmallow import fields, validate
 
-from domain.organisation import KINDS, council_id
+from domain.organisation import KINDS, organisation_id
 from domain.project import BUDGET_BANDS, COLLABORATION_LEVELS, PHASES
 from projections import project_updates as updates_view
 from projections import projects as view
 from web.auth import actor_id
-from web.common import ListArgs, ReadArgs, decode_cursor, next_link, runtime, wait_for_projection
+from web.common import ListArgs, ReadArgs, decode_cursor, next_link, page_of, runtime, wait_for_projection
 from web.errors import ProblemSchema
 from web.project_schemas import (
     GoalSchema,
@@ -53,16 +53,8 @@ class ProjectListArgs(ListArgs):
     include_archived = fields.Boolean(load_default=False)
 
 
-class ProjectPageSchema(Schema):
-    items = fields.List(fields.Nested(ProjectSchema))
-    next = fields.String(allow_none=True)
+ProjectPageSchema = page_of(ProjectSchema, "ProjectPageSchema")
 
-
-def organisation_id(code_or_id: str) -> str:
-    try:
-        return str(UUID(code_or_id))
-    except ValueError:
-        return str(council_id(code_or_id))
 
 
 def _stamp(moment: datetime | None) -> str | None:
@@ -111,7 +103,7 @@ class Projects(MethodView):
             abort(422, message="Sorting by relevance needs q.", errors={"sort": ["Needs q."]})
         filters = {k: v for k, v in args.items() if k in view.FILTERS or k == "q"}
         if args.get("organisation"):
-            filters["organisation_id"] = organisation_id(args["organisation"])
+            filters["organisation_id"] = str(organisation_id(args["organisation"]))
         for key in ("updated_since", "updated_until"):
             if key in filters:
                 filters[key] = _stamp(filters[key])
