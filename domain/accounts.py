@@ -150,16 +150,20 @@ class AccountCommands:
 
     def check_new_password(self: PipelineApplication, person_id: UUID, new_password: str) -> None:
         person = self.active_person(person_id)
-        policy.check(new_password, email=self.personal.open(person.id, person.email) or "",
-                     name=self.personal.open(person.id, person.name) or "")
+        policy.check(
+            new_password,
+            email=self.personal.open(person.id, person.email) or "",
+            name=self.personal.open(person.id, person.name) or "",
+        )
 
     def change_password(
         self: PipelineApplication, person_id: UUID, new_password: str, *, reason: str, actor: UUID | None
     ) -> Written:
         self.check_new_password(person_id, new_password)
         person = self.active_person(person_id)
-        person.change_password(self.personal.seal(person.id, self.passwords.hash(new_password)),
-                               reason=reason, actor=actor)
+        person.change_password(
+            self.personal.seal(person.id, self.passwords.hash(new_password)), reason=reason, actor=actor
+        )
         return _written(person, _position(self.save(person)), None)
 
     # ------------------------------------------------------------------ profile
@@ -199,8 +203,9 @@ class AccountCommands:
         person.move_to(org.id, org.kind, actor=actor)
         return changed
 
-    def move_person(self: PipelineApplication, person_id: UUID, ref: OrganisationRef,
-                    *, actor: UUID | None = None) -> Written:
+    def move_person(
+        self: PipelineApplication, person_id: UUID, ref: OrganisationRef, *, actor: UUID | None = None
+    ) -> Written:
         person = self.active_person(person_id)
         changed = self._move(person, ref, actor=actor)
         org = self.get_organisation(person.organisation_id)  # type: ignore[arg-type]
@@ -226,8 +231,9 @@ class AccountCommands:
         org.drop_admin(person.id, actor=actor, reason="removed from organisation")
         return _written(person, _position(self.save(person, org)), org)
 
-    def update_organisation(self: PipelineApplication, organisation_id: UUID, changes: dict[str, Any],
-                            *, actor: UUID) -> Written:
+    def update_organisation(
+        self: PipelineApplication, organisation_id: UUID, changes: dict[str, Any], *, actor: UUID
+    ) -> Written:
         org = self.get_organisation(organisation_id)
         org.change_details(changes, actor=actor)
         changed: list[Any] = [org]

@@ -142,8 +142,7 @@ class PipelineApplication(AccountCommands, ProjectCommands, Application[UUID]):
         if found.status == "resolved":
             return self._council(found.key or ""), False
         candidates = [
-            {"code": c.key, "name": c.name, "score": round(c.score, 3), "current": c.current}
-            for c in found.candidates
+            {"code": c.key, "name": c.name, "score": round(c.score, 3), "current": c.current} for c in found.candidates
         ]
         if found.status == "ambiguous":
             raise OrganisationNotResolved(
@@ -159,8 +158,7 @@ class PipelineApplication(AccountCommands, ProjectCommands, Application[UUID]):
             hint = (
                 "It is not a council in the register."
                 if kind == COUNCIL
-                else "To add it as a new organisation, also give organisation_kind "
-                f"(one of {', '.join(OTHER_KINDS)})."
+                else f"To add it as a new organisation, also give organisation_kind (one of {', '.join(OTHER_KINDS)})."
             )
             raise OrganisationNotResolved(f"No organisation called '{name}'. {hint}", candidates)
         return Organisation(kind=kind, name=name), True

@@ -45,11 +45,17 @@ class Follow(Aggregate):
 
 
 class Need(Aggregate):
-    """"We need this too": one per (project, organisation)."""
+    """ "We need this too": one per (project, organisation)."""
 
     @event("Declared")
-    def __init__(self, id: UUID, project_id: UUID, organisation_id: UUID, person_id: UUID,  # noqa: A002
-                 comment: str | None) -> None:
+    def __init__(
+        self,
+        id: UUID,
+        project_id: UUID,
+        organisation_id: UUID,
+        person_id: UUID,  # noqa: A002
+        comment: str | None,
+    ) -> None:
         self.project_id, self.organisation_id = project_id, organisation_id
         self.comment, self.active = comment, True
 
@@ -60,8 +66,9 @@ class Need(Aggregate):
     def declare(self, person_id: UUID, comment: str | None) -> None:
         if self.active and self.comment == comment:
             return
-        self._redeclare(project_id=self.project_id, organisation_id=self.organisation_id, person_id=person_id,
-                        comment=comment)
+        self._redeclare(
+            project_id=self.project_id, organisation_id=self.organisation_id, person_id=person_id, comment=comment
+        )
 
     @event("Redeclared")
     def _redeclare(self, project_id: UUID, organisation_id: UUID, person_id: UUID, comment: str | None) -> None:

@@ -80,9 +80,7 @@ class Organisation(Aggregate):
     def register_changes(self, register: dict[str, Any]) -> dict[str, Any]:
         """The register fields whose values differ from ``register``."""
         return {
-            key: value
-            for key, value in register.items()
-            if key in REGISTER_FIELDS and self.register.get(key) != value
+            key: value for key, value in register.items() if key in REGISTER_FIELDS and self.register.get(key) != value
         }
 
     def amend_register_entry(self, register: dict[str, Any]) -> None:
@@ -96,7 +94,6 @@ class Organisation(Aggregate):
         self.register.update(changes)
         if "official_name" in changes:
             self.name = changes["official_name"]
-
 
     # ------------------------------------------------------------ admins
     def is_admin(self, person_id: UUID) -> bool:

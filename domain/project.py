@@ -18,11 +18,30 @@ from domain.errors import Conflict, RuleBroken
 PHASES = ("concept", "discovery", "alpha", "beta", "live", "decommissioned")
 BUDGET_BANDS = ("unknown", "0-50k", "50k-100k", "100k-250k", "250k-500k", "500k-1m")
 COLLABORATION_LEVELS = ("share_ideas", "open_to_conversation", "share_funding")
-CONTRIBUTION_KINDS = ("user_research", "testing", "hosting", "code_review", "content_design",
-                      "accessibility_audit", "other")
-EDITABLE = ("title", "summary", "description", "tags", "department", "key_contact_id", "phase_start",
-            "phase_end", "phase_dates_estimated", "budget_band", "collaboration_level", "next_assessment",
-            "links")
+CONTRIBUTION_KINDS = (
+    "user_research",
+    "testing",
+    "hosting",
+    "code_review",
+    "content_design",
+    "accessibility_audit",
+    "other",
+)
+EDITABLE = (
+    "title",
+    "summary",
+    "description",
+    "tags",
+    "department",
+    "key_contact_id",
+    "phase_start",
+    "phase_end",
+    "phase_dates_estimated",
+    "budget_band",
+    "collaboration_level",
+    "next_assessment",
+    "links",
+)
 GOAL_OPEN, GOAL_MET, GOAL_MISSED = "open", "met", "missed"
 
 
@@ -51,8 +70,11 @@ class Project(Aggregate):
     def edit(self, changes: dict[str, Any], *, actor: UUID, moderation: bool) -> bool:
         """Record which fields changed, from what to what. False if nothing changed."""
         self._require_open()
-        diff = {k: {"from": self.details.get(k), "to": v} for k, v in changes.items()
-                if k in EDITABLE and self.details.get(k) != v}
+        diff = {
+            k: {"from": self.details.get(k), "to": v}
+            for k, v in changes.items()
+            if k in EDITABLE and self.details.get(k) != v
+        }
         if diff:
             self._edit(changes=diff, actor=actor, moderation=moderation)
         return bool(diff)
@@ -138,16 +160,18 @@ class Project(Aggregate):
     def goal_met(self) -> bool:
         assert self.goal is not None
         t = self.totals()
-        return (t["partners"] >= int(self.goal["min_partners"] or 0)
-                and t["money"] >= _number(self.goal["money"]) and t["days"] >= _number(self.goal["days"]))
+        return (
+            t["partners"] >= int(self.goal["min_partners"] or 0)
+            and t["money"] >= _number(self.goal["money"])
+            and t["days"] >= _number(self.goal["days"])
+        )
 
     def decide(self, now: datetime) -> bool:
         """Decide the goal once its deadline has passed; False if there is nothing to decide."""
         if not self.goal or self.outcome or not self.deadline_passed(now):
             return False
         totals = self.totals()
-        self._decide(outcome=GOAL_MET if self.goal_met() else GOAL_MISSED, totals=totals,
-                     goal=dict(self.goal))
+        self._decide(outcome=GOAL_MET if self.goal_met() else GOAL_MISSED, totals=totals, goal=dict(self.goal))
         return True
 
     @event("GoalDecided")

@@ -62,8 +62,9 @@ class ProjectCommands:
         return person
 
     def may_edit(self: PipelineApplication, project: Project, person: Person) -> bool:
-        return bool(person.is_operator or person.id in project.team
-                    or person.organisation_id == project.organisation_id)
+        return bool(
+            person.is_operator or person.id in project.team or person.organisation_id == project.organisation_id
+        )
 
     def _editor(self: PipelineApplication, project: Project, person_id: UUID) -> tuple[Person, bool]:
         """The person, and whether they act as a moderator (an operator from outside)."""
@@ -76,7 +77,8 @@ class ProjectCommands:
     def _team_member(self: PipelineApplication, project: Project, person_id: UUID) -> Person:
         person = self.active_person(person_id)
         admin = person.organisation_id == project.organisation_id and self.get_organisation(
-            project.organisation_id).is_admin(person.id)
+            project.organisation_id
+        ).is_admin(person.id)
         if person.id in project.team or admin or person.is_operator:
             return person
         raise NotAllowed("Only the project's team (or the owning organisation's admins) may do this.")
@@ -158,8 +160,9 @@ class ProjectCommands:
                 return _written(follow, None, None)
         return _written(follow, _position(self.save(follow)), None)
 
-    def declare_need(self: PipelineApplication, project_id: UUID, actor: UUID, comment: str | None,
-                     *, withdraw: bool = False) -> Written:
+    def declare_need(
+        self: PipelineApplication, project_id: UUID, actor: UUID, comment: str | None, *, withdraw: bool = False
+    ) -> Written:
         project = self.get_project(project_id)
         person = self._member(actor)
         need_id = Need.id_for(project.id, person.organisation_id)
@@ -168,28 +171,34 @@ class ProjectCommands:
         except AggregateNotFoundError:
             if withdraw:
                 raise RuleBroken("Your organisation has not said it needs this.") from None
-            need = Need(id=need_id, project_id=project.id, organisation_id=person.organisation_id,
-                        person_id=actor, comment=comment)
+            need = Need(
+                id=need_id,
+                project_id=project.id,
+                organisation_id=person.organisation_id,
+                person_id=actor,
+                comment=comment,
+            )
         else:
             need.withdraw(actor) if withdraw else need.declare(actor, comment)
         return _written(need, _position(self.save(need)), None)
 
     # --------------------------------------------------------- contributing
-    def request_contribution(self: PipelineApplication, project_id: UUID, actor: UUID,
-                             message: str | None) -> Written:
+    def request_contribution(self: PipelineApplication, project_id: UUID, actor: UUID, message: str | None) -> Written:
         project = self.get_project(project_id)
         person = self._member(actor)
         if person.id in project.team:
             raise Conflict("You are already on the team.")
-        request = ContributionRequest(project_id=project.id, person_id=person.id,
-                                      organisation_id=person.organisation_id, message=message)
+        request = ContributionRequest(
+            project_id=project.id, person_id=person.id, organisation_id=person.organisation_id, message=message
+        )
         return _written(request, _position(self.save(request)), None)
 
     def get_contribution_request(self: PipelineApplication, request_id: UUID) -> ContributionRequest:
         return self._get(request_id, ContributionRequest, "No contribution request with that id.")
 
-    def decide_contribution(self: PipelineApplication, request_id: UUID, actor: UUID, *, approve: bool,
-                            reason: str | None = None) -> Written:
+    def decide_contribution(
+        self: PipelineApplication, request_id: UUID, actor: UUID, *, approve: bool, reason: str | None = None
+    ) -> Written:
         def command() -> Written:
             request = self.get_contribution_request(request_id)
             project = self.get_project(request.project_id)

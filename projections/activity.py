@@ -65,15 +65,32 @@ def _id(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def row(event: Any, type_: str, *, actor: Any = None, person: Any = None, org: Any = None, project: Any = None,
-        source: Any = None, **detail: Any) -> Statement:
+def row(
+    event: Any,
+    type_: str,
+    *,
+    actor: Any = None,
+    person: Any = None,
+    org: Any = None,
+    project: Any = None,
+    source: Any = None,
+    **detail: Any,
+) -> Statement:
     """One feed row; ``source`` is the aggregate whose first row supplies what is not given."""
-    return Statement(INSERT, {
-        "id": f"{event.originator_id}:{event.originator_version}", "at": timestamp(event.timestamp),
-        "type": type_, "actor": _id(actor), "person": _id(person), "org": _id(org), "project": _id(project),
-        "source": None if source is None else f"{source}:1",
-        "detail": json.dumps(detail, sort_keys=True, separators=(",", ":")),
-    })
+    return Statement(
+        INSERT,
+        {
+            "id": f"{event.originator_id}:{event.originator_version}",
+            "at": timestamp(event.timestamp),
+            "type": type_,
+            "actor": _id(actor),
+            "person": _id(person),
+            "org": _id(org),
+            "project": _id(project),
+            "source": None if source is None else f"{source}:1",
+            "detail": json.dumps(detail, sort_keys=True, separators=(",", ":")),
+        },
+    )
 
 
 def _amounts(values: dict[str, Any]) -> dict[str, Any]:
@@ -102,8 +119,14 @@ class ActivityProjection(Projection):
 
     @handles(Person.MovedOrganisation)
     def moved(self, e: Any, reveal: Reveal) -> Iterator[Statement]:
-        yield row(e, "person.moved", actor=e.actor, person=e.originator_id, org=e.organisation_id,
-                  from_organisation_id=_id(e.from_organisation_id))
+        yield row(
+            e,
+            "person.moved",
+            actor=e.actor,
+            person=e.originator_id,
+            org=e.organisation_id,
+            from_organisation_id=_id(e.from_organisation_id),
+        )
 
     @handles(Person.RemovedFromOrganisation)
     def removed(self, e: Any, reveal: Reveal) -> Iterator[Statement]:
@@ -129,40 +152,85 @@ class ActivityProjection(Projection):
     # ------------------------------------------------------------------- projects
     @handles(Project.Proposed)
     def proposed(self, e: Any, reveal: Reveal) -> Iterator[Statement]:
-        yield row(e, "project.proposed", actor=e.proposer_id, person=e.proposer_id, org=e.organisation_id,
-                  project=e.originator_id, phase=e.phase)
+        yield row(
+            e,
+            "project.proposed",
+            actor=e.proposer_id,
+            person=e.proposer_id,
+            org=e.organisation_id,
+            project=e.originator_id,
+            phase=e.phase,
+        )
 
     @handles(Project.Edited)
     def edited(self, e: Any, reveal: Reveal) -> Iterator[Statement]:
-        yield row(e, "project.edited", actor=e.actor, person=e.actor, project=e.originator_id,
-                  source=e.originator_id, fields=sorted(e.changes), moderation=bool(e.moderation))
+        yield row(
+            e,
+            "project.edited",
+            actor=e.actor,
+            person=e.actor,
+            project=e.originator_id,
+            source=e.originator_id,
+            fields=sorted(e.changes),
+            moderation=bool(e.moderation),
+        )
 
     @handles(Project.PhaseChanged)
     def phase_changed(self, e: Any, reveal: Reveal) -> Iterator[Statement]:
-        yield row(e, "project.phase_changed", actor=e.actor, person=e.actor, project=e.originator_id,
-                  source=e.originator_id, moderation=bool(e.moderation), **{"from": e.from_phase, "to": e.phase})
+        yield row(
+            e,
+            "project.phase_changed",
+            actor=e.actor,
+            person=e.actor,
+            project=e.originator_id,
+            source=e.originator_id,
+            moderation=bool(e.moderation),
+            **{"from": e.from_phase, "to": e.phase},
+        )
 
     @handles(Project.Archived, Project.Restored)
     def archived(self, e: Any, reveal: Reveal) -> Iterator[Statement]:
         kind = "project.archived" if isinstance(e, Project.Archived) else "project.restored"
-        yield row(e, kind, actor=e.actor, person=e.actor, project=e.originator_id, source=e.originator_id,
-                  moderation=bool(e.moderation))
+        yield row(
+            e,
+            kind,
+            actor=e.actor,
+            person=e.actor,
+            project=e.originator_id,
+            source=e.originator_id,
+            moderation=bool(e.moderation),
+        )
 
     @handles(Project.TeamMemberAdded)
     def team_joined(self, e: Any, reveal: Reveal) -> Iterator[Statement]:
-        yield row(e, "project.team_joined", actor=e.actor, person=e.person_id, org=e.organisation_id,
-                  project=e.originator_id)
+        yield row(
+            e, "project.team_joined", actor=e.actor, person=e.person_id, org=e.organisation_id, project=e.originator_id
+        )
 
     @handles(Project.GoalSet)
     def goal_set(self, e: Any, reveal: Reveal) -> Iterator[Statement]:
-        yield row(e, "project.goal_set", actor=e.actor, person=e.actor, project=e.originator_id,
-                  source=e.originator_id, min_partners=int(e.goal.get("min_partners") or 0),
-                  deadline=str(e.goal["deadline"]), **_amounts(e.goal))
+        yield row(
+            e,
+            "project.goal_set",
+            actor=e.actor,
+            person=e.actor,
+            project=e.originator_id,
+            source=e.originator_id,
+            min_partners=int(e.goal.get("min_partners") or 0),
+            deadline=str(e.goal["deadline"]),
+            **_amounts(e.goal),
+        )
 
     @handles(Project.GoalDecided)
     def goal_decided(self, e: Any, reveal: Reveal) -> Iterator[Statement]:
-        yield row(e, f"project.goal_{e.outcome}", project=e.originator_id, source=e.originator_id,
-                  partners=int(e.totals.get("partners") or 0), **_amounts(e.totals))
+        yield row(
+            e,
+            f"project.goal_{e.outcome}",
+            project=e.originator_id,
+            source=e.originator_id,
+            partners=int(e.totals.get("partners") or 0),
+            **_amounts(e.totals),
+        )
 
     @handles(Project.PledgeMade, Project.PledgeAmended, Project.PledgeWithdrawn)
     def pledged(self, e: Any, reveal: Reveal) -> Iterator[Statement]:
@@ -171,14 +239,16 @@ class ActivityProjection(Projection):
         else:
             kind = "pledge.made" if isinstance(e, Project.PledgeMade) else "pledge.amended"
             detail = {**_amounts(e.pledge), "contributions": list(e.pledge.get("contributions") or [])}
-        yield row(e, kind, actor=e.person_id, person=e.person_id, org=e.organisation_id,
-                  project=e.originator_id, **detail)
+        yield row(
+            e, kind, actor=e.person_id, person=e.person_id, org=e.organisation_id, project=e.originator_id, **detail
+        )
 
     # ------------------------------------------------------------------- interest
     @handles(Follow.Followed, Follow.Refollowed)
     def followed(self, e: Any, reveal: Reveal) -> Iterator[Statement]:
-        yield row(e, "project.followed", actor=e.person_id, person=e.person_id, project=e.project_id,
-                  source=e.project_id)
+        yield row(
+            e, "project.followed", actor=e.person_id, person=e.person_id, project=e.project_id, source=e.project_id
+        )
 
     @handles(Need.Declared, Need.Redeclared, Need.Withdrawn)
     def need(self, e: Any, reveal: Reveal) -> Iterator[Statement]:
@@ -187,19 +257,27 @@ class ActivityProjection(Projection):
 
     @handles(ContributionRequest.Requested)
     def requested(self, e: Any, reveal: Reveal) -> Iterator[Statement]:
-        yield row(e, "contribution.requested", actor=e.person_id, person=e.person_id, org=e.organisation_id,
-                  project=e.project_id)
+        yield row(
+            e,
+            "contribution.requested",
+            actor=e.person_id,
+            person=e.person_id,
+            org=e.organisation_id,
+            project=e.project_id,
+        )
 
     @handles(ContributionRequest.Approved, ContributionRequest.Declined)
     def decided(self, e: Any, reveal: Reveal) -> Iterator[Statement]:
         approved = isinstance(e, ContributionRequest.Approved)
-        yield row(e, "contribution.approved" if approved else "contribution.declined", actor=e.actor,
-                  source=e.originator_id)
+        yield row(
+            e, "contribution.approved" if approved else "contribution.declined", actor=e.actor, source=e.originator_id
+        )
 
     @handles(StatusUpdate.Posted)
     def posted(self, e: Any, reveal: Reveal) -> Iterator[Statement]:
-        yield row(e, "status_update.posted", actor=e.author_id, person=e.author_id, project=e.project_id,
-                  source=e.project_id)
+        yield row(
+            e, "status_update.posted", actor=e.author_id, person=e.author_id, project=e.project_id, source=e.project_id
+        )
 
     @handles(StatusUpdate.Corrected, StatusUpdate.Retracted)
     def revised(self, e: Any, reveal: Reveal) -> Iterator[Statement]:
@@ -214,16 +292,23 @@ SELECT = """SELECT a.*, pe.name AS person_name, ac.name AS actor_name, o.name AS
   LEFT JOIN organisations o ON o.id = a.organisation_id LEFT JOIN projects pr ON pr.id = a.project_id"""
 FILTERS = {  # argument -> condition
     "organisation_id": "(a.organisation_id = :organisation_id"
-                       " OR a.project_id IN (SELECT p.id FROM projects p WHERE p.organisation_id = :organisation_id))",
+    " OR a.project_id IN (SELECT p.id FROM projects p WHERE p.organisation_id = :organisation_id))",
     "project_id": "a.project_id = :project_id",
     "person_id": "(a.person_id = :person_id OR a.actor_id = :person_id)",
     "type": "a.type = :type",
 }
 
 
-def feed(db: Any, *, organisation_id: str | None = None, project_id: str | None = None,
-         person_id: str | None = None, type: str | None = None,
-         before: tuple[str, str] | list[str] | None = None, limit: int = 50) -> list[dict[str, Any]]:
+def feed(
+    db: Any,
+    *,
+    organisation_id: str | None = None,
+    project_id: str | None = None,
+    person_id: str | None = None,
+    type: str | None = None,
+    before: tuple[str, str] | list[str] | None = None,
+    limit: int = 50,
+) -> list[dict[str, Any]]:
     """Newest first. ``before`` is the (at, id) of the previous page's last row. An
     organisation's feed has what its people did and what happened to its projects."""
     given = {"organisation_id": organisation_id, "project_id": project_id, "person_id": person_id, "type": type}
@@ -238,9 +323,12 @@ def feed(db: Any, *, organisation_id: str | None = None, project_id: str | None 
 
 def _shaped(r: dict[str, Any]) -> dict[str, Any]:
     detail = json.loads(r["detail"] or "{}")
-    names = {"actor": r["actor_name"] or ("Pipeline" if r["actor_id"] is None else "Someone"),
-             "person": r["person_name"] or "Someone", "org": r["organisation_name"] or "an organisation",
-             "project": r["project_title"] or "a project"}
+    names = {
+        "actor": r["actor_name"] or ("Pipeline" if r["actor_id"] is None else "Someone"),
+        "person": r["person_name"] or "Someone",
+        "org": r["organisation_name"] or "an organisation",
+        "project": r["project_title"] or "a project",
+    }
     return {**r, "detail": detail, "summary": summary(r["type"], names, detail)}
 
 

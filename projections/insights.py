@@ -25,8 +25,10 @@ def _organisation(row: dict[str, Any]) -> dict[str, Any]:
 # ------------------------------------------------------------------- tags
 def tags(db: Any) -> list[dict[str, Any]]:
     """Every tag of a live (non-archived) project, most used first, ties by tag."""
-    rows = db.query("SELECT t.tag, COUNT(*) AS project_count FROM project_tags t"
-                    " JOIN projects p ON p.id = t.project_id WHERE p.archived = FALSE GROUP BY t.tag")
+    rows = db.query(
+        "SELECT t.tag, COUNT(*) AS project_count FROM project_tags t"
+        " JOIN projects p ON p.id = t.project_id WHERE p.archived = FALSE GROUP BY t.tag"
+    )
     rows = [{"tag": r["tag"], "project_count": int(r["project_count"])} for r in rows]
     return sorted(rows, key=lambda r: (-r["project_count"], r["tag"]))  # same order in both dialects
 
@@ -56,18 +58,23 @@ def calendar(db: Any, first: str, last: str) -> list[dict[str, Any]]:
         f"SELECT p.id, p.title, p.phase, p.phase_start, p.phase_end, p.phase_dates_estimated, {ORG}"  # noqa: S608
         " FROM projects p JOIN organisations o ON o.id = p.organisation_id WHERE p.archived = FALSE"
         " AND COALESCE(p.phase_start, p.phase_end) < :after AND COALESCE(p.phase_end, p.phase_start) >= :first"
-        " ORDER BY COALESCE(p.phase_start, p.phase_end), p.title, p.id", bounds)
+        " ORDER BY COALESCE(p.phase_start, p.phase_end), p.title, p.id",
+        bounds,
+    )
     deadlines = db.query(
         f"SELECT p.id, p.title, p.goal_deadline AS deadline, p.goal_state, {ORG}"  # noqa: S608
         " FROM projects p JOIN organisations o ON o.id = p.organisation_id WHERE p.archived = FALSE"
         " AND p.goal_state <> 'none' AND p.goal_deadline >= :first AND p.goal_deadline < :after"
-        " ORDER BY p.goal_deadline, p.id", bounds)
+        " ORDER BY p.goal_deadline, p.id",
+        bounds,
+    )
     calendar_months = {m: {"month": m, "projects": [], "deadlines": []} for m in span}
     for row in phases:
         start, end = (row["phase_start"] or row["phase_end"])[:7], (row["phase_end"] or row["phase_start"])[:7]
         entry = {k: row[k] for k in ("id", "title", "phase", "phase_start", "phase_end")}
-        entry["phase_dates_estimated"] = None if row["phase_dates_estimated"] is None else bool(
-            row["phase_dates_estimated"])
+        entry["phase_dates_estimated"] = (
+            None if row["phase_dates_estimated"] is None else bool(row["phase_dates_estimated"])
+        )
         entry["organisation"] = _organisation(row)
         for month in span:
             if start <= month <= end:
@@ -80,9 +87,40 @@ def calendar(db: Any, first: str, last: str) -> list[dict[str, Any]]:
 
 # ---------------------------------------------------------------- similar
 _WORD = re.compile(r"[^\W_]+")
-_STOP = frozenset({"the", "and", "for", "with", "from", "into", "our", "your", "that", "this", "are", "was", "were",
-                   "will", "can", "its", "not", "all", "new", "out", "how", "who", "what", "use", "using", "online",
-                   "service", "services", "council", "councils"})
+_STOP = frozenset(
+    {
+        "the",
+        "and",
+        "for",
+        "with",
+        "from",
+        "into",
+        "our",
+        "your",
+        "that",
+        "this",
+        "are",
+        "was",
+        "were",
+        "will",
+        "can",
+        "its",
+        "not",
+        "all",
+        "new",
+        "out",
+        "how",
+        "who",
+        "what",
+        "use",
+        "using",
+        "online",
+        "service",
+        "services",
+        "council",
+        "councils",
+    }
+)
 
 
 def words(text: str) -> set[str]:
@@ -98,8 +136,9 @@ def similar(db: Any, project_id: str, limit: int) -> list[dict[str, Any]] | None
         return None
     own_tags, own_words = set(target["tags"]), words(f"{target['title']} {target['summary'] or ''}")
     ranked = []
-    for row in db.query("SELECT id, title, summary, tags FROM projects WHERE archived = FALSE AND id <> :id",
-                        {"id": project_id}):
+    for row in db.query(
+        "SELECT id, title, summary, tags FROM projects WHERE archived = FALSE AND id <> :id", {"id": project_id}
+    ):
         shared = sorted(own_tags & set(json.loads(row["tags"] or "[]")))
         theirs = words(f"{row['title']} {row['summary'] or ''}")
         overlap = len(own_words & theirs) / len(own_words | theirs) if own_words and theirs else 0.0
@@ -109,19 +148,56 @@ def similar(db: Any, project_id: str, limit: int) -> list[dict[str, Any]] | None
     for _, _, other_id, shared, overlap in sorted(ranked)[:limit]:
         row = projects.get(db, other_id)
         if row is not None:
-            out.append({**row, "shared_tags": shared, "text_similarity": round(overlap, 4),
-                        "score": round(len(shared) + overlap / 2, 4)})
+            out.append(
+                {
+                    **row,
+                    "shared_tags": shared,
+                    "text_similarity": round(overlap, 4),
+                    "score": round(len(shared) + overlap / 2, 4),
+                }
+            )
     return out
 
 
 # ----------------------------------------------------------------- export
 EXPORT_COLUMNS = (
-    "id", "title", "summary", "description", "organisation_id", "organisation_code", "organisation_name",
-    "organisation_kind", "department", "phase", "phase_start", "phase_end", "phase_dates_estimated", "budget_band",
-    "collaboration_level", "next_assessment", "tags", "link_prototype", "link_repository", "link_blog",
-    "key_contact_id", "archived", "team_size", "follower_count", "need_count", "pledge_count", "partner_count",
-    "pledged_money", "pledged_days", "goal_state", "goal_min_partners", "goal_money", "goal_days", "goal_deadline",
-    "goal_decided_at", "created_at", "updated_at",
+    "id",
+    "title",
+    "summary",
+    "description",
+    "organisation_id",
+    "organisation_code",
+    "organisation_name",
+    "organisation_kind",
+    "department",
+    "phase",
+    "phase_start",
+    "phase_end",
+    "phase_dates_estimated",
+    "budget_band",
+    "collaboration_level",
+    "next_assessment",
+    "tags",
+    "link_prototype",
+    "link_repository",
+    "link_blog",
+    "key_contact_id",
+    "archived",
+    "team_size",
+    "follower_count",
+    "need_count",
+    "pledge_count",
+    "partner_count",
+    "pledged_money",
+    "pledged_days",
+    "goal_state",
+    "goal_min_partners",
+    "goal_money",
+    "goal_days",
+    "goal_deadline",
+    "goal_decided_at",
+    "created_at",
+    "updated_at",
 )
 
 
@@ -131,7 +207,9 @@ def _record(row: dict[str, Any]) -> dict[str, Any]:
     record = {c: row.get(c) for c in EXPORT_COLUMNS}
     record.update(
         tags="; ".join(json.loads(row["tags"] or "[]")),
-        link_prototype=links.get("prototype"), link_repository=links.get("repository"), link_blog=links.get("blog"),
+        link_prototype=links.get("prototype"),
+        link_repository=links.get("repository"),
+        link_blog=links.get("blog"),
         pledged_money=from_hundredths(row["pledged_pence"]),
         pledged_days=from_hundredths(row["pledged_days_hundredths"]),
         goal_money=from_hundredths(row["goal_pence"]) if has_goal else None,
@@ -142,8 +220,9 @@ def _record(row: dict[str, Any]) -> dict[str, Any]:
     return record
 
 
-def export_batches(db: Any, filters: dict[str, Any], *, include_archived: bool = False,
-                   size: int = 500) -> Iterator[list[dict[str, Any]]]:
+def export_batches(
+    db: Any, filters: dict[str, Any], *, include_archived: bool = False, size: int = 500
+) -> Iterator[list[dict[str, Any]]]:
     """Every project passing the ``projects.FILTERS`` (and ``q``), oldest first, in batches
     read by keyset so a long export never holds one query open."""
     where, params, join = [], {"limit": size}, ""
@@ -165,8 +244,10 @@ def export_batches(db: Any, filters: dict[str, Any], *, include_archived: bool =
         yield [_record(r) for r in rows]
         if len(rows) < size:
             return
-        rows = db.query(more + " ORDER BY p.created_at, p.id LIMIT :limit",
-                        {**params, "at": rows[-1]["created_at"], "id": rows[-1]["id"]})
+        rows = db.query(
+            more + " ORDER BY p.created_at, p.id LIMIT :limit",
+            {**params, "at": rows[-1]["created_at"], "id": rows[-1]["id"]},
+        )
 
 
 # ------------------------------------------------------------------ stats
@@ -179,30 +260,41 @@ def stats(db: Any, now: str) -> dict[str, Any]:
     for r in db.query("SELECT phase, COUNT(*) AS n FROM projects WHERE archived = FALSE GROUP BY phase"):
         phases[r["phase"]] = int(r["n"])
     goals = {"open": 0, "met": 0, "missed": 0}
-    for r in db.query("SELECT goal_state, COUNT(*) AS n FROM projects WHERE archived = FALSE"
-                      " AND goal_state <> 'none' GROUP BY goal_state"):
+    for r in db.query(
+        "SELECT goal_state, COUNT(*) AS n FROM projects WHERE archived = FALSE"
+        " AND goal_state <> 'none' GROUP BY goal_state"
+    ):
         goals[r["goal_state"]] = int(r["n"])
-    goals["awaiting_decision"] = int(db.query(
-        "SELECT COUNT(*) AS n FROM projects WHERE archived = FALSE AND goal_state = 'open' AND goal_deadline <= :now",
-        {"now": now})[0]["n"])
+    goals["awaiting_decision"] = int(
+        db.query(
+            "SELECT COUNT(*) AS n FROM projects WHERE archived = FALSE AND goal_state = 'open' AND goal_deadline <= :now",
+            {"now": now},
+        )[0]["n"]
+    )
     pledged = db.query(
         "SELECT COALESCE(SUM(pl.money_pence), 0) AS money, COALESCE(SUM(pl.days_hundredths), 0) AS days,"
         " COUNT(*) AS n, COUNT(DISTINCT pl.organisation_id) AS orgs FROM project_pledges pl"
-        " JOIN projects p ON p.id = pl.project_id WHERE p.archived = FALSE")[0]
+        " JOIN projects p ON p.id = pl.project_id WHERE p.archived = FALSE"
+    )[0]
     people = db.query("SELECT COUNT(*) AS n FROM people WHERE erased = FALSE")[0]["n"]
     return {
         "organisations": {"with_members": sum(kinds.values()), "by_kind": kinds},
         "people": int(people),
         "projects": {"total": sum(phases.values()), "by_phase": phases},
-        "pledges": {"money": from_hundredths(pledged["money"]), "days": from_hundredths(pledged["days"]),
-                    "count": int(pledged["n"]), "organisations": int(pledged["orgs"])},
+        "pledges": {
+            "money": from_hundredths(pledged["money"]),
+            "days": from_hundredths(pledged["days"]),
+            "count": int(pledged["n"]),
+            "organisations": int(pledged["orgs"]),
+        },
         "goals": goals,
     }
 
 
 # ---------------------------------------------------------- organisations
-def organisation_pledges(db: Any, organisation_id: str, *, offset: int, limit: int,
-                         include_archived: bool = False) -> list[dict[str, Any]]:
+def organisation_pledges(
+    db: Any, organisation_id: str, *, offset: int, limit: int, include_archived: bool = False
+) -> list[dict[str, Any]]:
     """Live pledges the organisation made to other organisations' projects, newest first."""
     rows = db.query(
         f"SELECT pl.*, pr.title AS project_title, pr.phase AS project_phase, pr.goal_state AS project_goal_state,"
@@ -211,7 +303,8 @@ def organisation_pledges(db: Any, organisation_id: str, *, offset: int, limit: i
         " LEFT JOIN people pe ON pe.id = pl.person_id WHERE pl.organisation_id = :org AND pr.organisation_id <> :org"
         + ("" if include_archived else " AND pr.archived = FALSE")
         + " ORDER BY pl.pledged_at DESC, pl.project_id LIMIT :limit OFFSET :offset",
-        {"org": organisation_id, "limit": limit, "offset": offset})
+        {"org": organisation_id, "limit": limit, "offset": offset},
+    )
     for row in rows:
         row["contributions"] = json.loads(row["contributions"] or "[]")
         row["money"], row["days"] = from_hundredths(row["money_pence"]), from_hundredths(row["days_hundredths"])
@@ -222,6 +315,8 @@ def organisation_pledges(db: Any, organisation_id: str, *, offset: int, limit: i
 
 def organisation_people(db: Any, organisation_id: str, *, offset: int, limit: int) -> list[dict[str, Any]]:
     """Current members (not erased): id and name only, oldest sign-up first."""
-    return db.query("SELECT id, name FROM people WHERE organisation_id = :org AND erased = FALSE"
-                    " ORDER BY signed_up_at, id LIMIT :limit OFFSET :offset",
-                    {"org": organisation_id, "limit": limit, "offset": offset})
+    return db.query(
+        "SELECT id, name FROM people WHERE organisation_id = :org AND erased = FALSE"
+        " ORDER BY signed_up_at, id LIMIT :limit OFFSET :offset",
+        {"org": organisation_id, "limit": limit, "offset": offset},
+    )

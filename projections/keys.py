@@ -35,7 +35,7 @@ def seal_with(secret: bytes, person_id: UUID, value: str) -> str:
 def _open(secret: bytes, person_id: UUID, sealed: str) -> str | None:
     if not sealed.startswith(PREFIX):
         return None
-    raw = base64.urlsafe_b64decode(sealed[len(PREFIX):])
+    raw = base64.urlsafe_b64decode(sealed[len(PREFIX) :])
     try:
         return AESGCM(secret).decrypt(raw[:12], raw[12:], person_id.bytes).decode()
     except InvalidTag:
@@ -52,8 +52,11 @@ class KeyStore:
         with self.db.transaction() as tx:
             tx.execute(
                 "INSERT INTO person_keys (person_id, secret, created_at) VALUES (:id, :secret, :at)",
-                {"id": str(person_id), "secret": base64.b64encode(AESGCM.generate_key(256)).decode(),
-                 "at": datetime.now(UTC).isoformat()},
+                {
+                    "id": str(person_id),
+                    "secret": base64.b64encode(AESGCM.generate_key(256)).decode(),
+                    "at": datetime.now(UTC).isoformat(),
+                },
             )
 
     def new_keys(self, person_ids: Iterable[UUID]) -> dict[UUID, bytes]:
@@ -72,8 +75,10 @@ class KeyStore:
         if not ids:
             return {}
         marks = ", ".join(f":p{i}" for i in range(len(ids)))
-        rows = self.db.query(f"SELECT person_id, secret FROM person_keys WHERE person_id IN ({marks})",
-                             {f"p{i}": v for i, v in enumerate(ids)})
+        rows = self.db.query(
+            f"SELECT person_id, secret FROM person_keys WHERE person_id IN ({marks})",
+            {f"p{i}": v for i, v in enumerate(ids)},
+        )
         return {UUID(r["person_id"]): base64.b64decode(r["secret"]) for r in rows}
 
     def seal(self, person_id: UUID, value: str | None) -> str | None:

@@ -120,8 +120,9 @@ class OrganisationsProjection(Projection):
             changes["sort_name"] = changes["name"].casefold()
         if changes:
             assignments = ", ".join(f"{column} = :{column}" for column in changes)
-            yield Statement(f"UPDATE organisations SET {assignments} WHERE id = :id",
-                            {**changes, "id": str(event.originator_id)})
+            yield Statement(
+                f"UPDATE organisations SET {assignments} WHERE id = :id", {**changes, "id": str(event.originator_id)}
+            )
 
 
 # ------------------------------------------------------------------ queries
@@ -184,8 +185,11 @@ def all_names(db: Any) -> list[tuple[str, list[str], bool]]:
     """(id, names, current) for every organisation: what the search matcher is built from."""
     rows = db.query("SELECT id, name, short_name, alt_names, current FROM organisations ORDER BY id")
     return [
-        (r["id"], [n for n in (r["name"], r["short_name"], *json.loads(r["alt_names"] or "[]")) if n],
-         bool(r["current"]))
+        (
+            r["id"],
+            [n for n in (r["name"], r["short_name"], *json.loads(r["alt_names"] or "[]")) if n],
+            bool(r["current"]),
+        )
         for r in rows
     ]
 

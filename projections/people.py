@@ -45,9 +45,13 @@ class PeopleProjection(Projection):
         yield Statement(
             "INSERT INTO people (id, name, job_title, organisation_id, signed_up_at, updated_at)"
             " VALUES (:id, :name, :job_title, :org, :at, :at)",
-            {"id": person, "org": org, "at": at,
-             "name": reveal(event.originator_id, event.name) or FORMER_MEMBER,
-             "job_title": reveal(event.originator_id, event.job_title)},
+            {
+                "id": person,
+                "org": org,
+                "at": at,
+                "name": reveal(event.originator_id, event.name) or FORMER_MEMBER,
+                "job_title": reveal(event.originator_id, event.job_title),
+            },
         )
         yield _join(person, org, at)
 
@@ -84,8 +88,14 @@ class PeopleProjection(Projection):
 
     @handles(Person.Erased)
     def erased(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
-        yield _set(str(event.originator_id), timestamp(event.timestamp),
-                   name=FORMER_MEMBER, job_title=None, erased=True, is_admin=False)
+        yield _set(
+            str(event.originator_id),
+            timestamp(event.timestamp),
+            name=FORMER_MEMBER,
+            job_title=None,
+            erased=True,
+            is_admin=False,
+        )
 
     @handles(Organisation.AdminAppointed, Organisation.AdminDropped)
     def admin(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
@@ -95,8 +105,9 @@ class PeopleProjection(Projection):
 
 def _set(person_id: str, at: str, **columns: Any) -> Statement:
     assignments = ", ".join(f"{column} = :{column}" for column in columns)
-    return Statement(f"UPDATE people SET {assignments}, updated_at = :at WHERE id = :id",
-                     {**columns, "id": person_id, "at": at})
+    return Statement(
+        f"UPDATE people SET {assignments}, updated_at = :at WHERE id = :id", {**columns, "id": person_id, "at": at}
+    )
 
 
 def _join(person_id: str, organisation_id: str, at: str) -> Statement:
@@ -107,8 +118,9 @@ def _join(person_id: str, organisation_id: str, at: str) -> Statement:
 
 
 def _leave(person_id: str, at: str) -> Statement:
-    return Statement("UPDATE people_memberships SET until = :at WHERE person_id = :id AND until IS NULL",
-                     {"id": person_id, "at": at})
+    return Statement(
+        "UPDATE people_memberships SET until = :at WHERE person_id = :id AND until IS NULL", {"id": person_id, "at": at}
+    )
 
 
 # ------------------------------------------------------------------ queries

@@ -31,27 +31,43 @@ class ProjectUpdatesProjection(Projection):
         yield Statement(
             "INSERT INTO status_updates (id, project_id, author_id, body, posted_at)"
             " VALUES (:id, :project, :author, :body, :at)",
-            {"id": str(event.originator_id), "project": str(event.project_id), "author": str(event.author_id),
-             "body": event.body, "at": timestamp(event.timestamp)})
+            {
+                "id": str(event.originator_id),
+                "project": str(event.project_id),
+                "author": str(event.author_id),
+                "body": event.body,
+                "at": timestamp(event.timestamp),
+            },
+        )
 
     @handles(StatusUpdate.Corrected)
     def corrected(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
-        yield Statement("UPDATE status_updates SET body = :body, revised_at = :at, revisions = revisions + 1"
-                        " WHERE id = :id",
-                        {"id": str(event.originator_id), "body": event.body, "at": timestamp(event.timestamp)})
+        yield Statement(
+            "UPDATE status_updates SET body = :body, revised_at = :at, revisions = revisions + 1 WHERE id = :id",
+            {"id": str(event.originator_id), "body": event.body, "at": timestamp(event.timestamp)},
+        )
 
     @handles(StatusUpdate.Retracted)
     def retracted(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
-        yield Statement("UPDATE status_updates SET retracted = TRUE, revised_at = :at WHERE id = :id",
-                        {"id": str(event.originator_id), "at": timestamp(event.timestamp)})
+        yield Statement(
+            "UPDATE status_updates SET retracted = TRUE, revised_at = :at WHERE id = :id",
+            {"id": str(event.originator_id), "at": timestamp(event.timestamp)},
+        )
 
     @handles(ContributionRequest.Requested)
     def requested(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
         yield Statement(
             "INSERT INTO contribution_requests (id, project_id, person_id, organisation_id, message, requested_at)"
             " VALUES (:id, :project, :person, :org, :message, :at)",
-            {"id": str(event.originator_id), "project": str(event.project_id), "person": str(event.person_id),
-             "org": str(event.organisation_id), "message": event.message, "at": timestamp(event.timestamp)})
+            {
+                "id": str(event.originator_id),
+                "project": str(event.project_id),
+                "person": str(event.person_id),
+                "org": str(event.organisation_id),
+                "message": event.message,
+                "at": timestamp(event.timestamp),
+            },
+        )
 
     @handles(ContributionRequest.Approved, ContributionRequest.Declined)
     def decided(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
@@ -59,16 +75,24 @@ class ProjectUpdatesProjection(Projection):
         yield Statement(
             "UPDATE contribution_requests SET decision = :decision, decided_at = :at, decided_by = :by,"
             " reason = :reason WHERE id = :id",
-            {"id": str(event.originator_id), "decision": "approved" if approved else "declined",
-             "at": timestamp(event.timestamp), "by": str(event.actor),
-             "reason": None if approved else event.reason})
+            {
+                "id": str(event.originator_id),
+                "decision": "approved" if approved else "declined",
+                "at": timestamp(event.timestamp),
+                "by": str(event.actor),
+                "reason": None if approved else event.reason,
+            },
+        )
 
 
 # ------------------------------------------------------------------ queries
 def status_updates(db: Any, project_id: str, *, limit: int = 50, include_retracted: bool = False) -> list[dict]:
-    sql = ("SELECT s.*, pe.name AS author_name FROM status_updates s LEFT JOIN people pe ON pe.id = s.author_id"
-           " WHERE s.project_id = :id" + ("" if include_retracted else " AND s.retracted = FALSE")
-           + " ORDER BY s.posted_at DESC, s.id LIMIT :limit")
+    sql = (
+        "SELECT s.*, pe.name AS author_name FROM status_updates s LEFT JOIN people pe ON pe.id = s.author_id"
+        " WHERE s.project_id = :id"
+        + ("" if include_retracted else " AND s.retracted = FALSE")
+        + " ORDER BY s.posted_at DESC, s.id LIMIT :limit"
+    )
     rows = db.query(sql, {"id": project_id, "limit": limit})
     for row in rows:
         row["retracted"] = bool(row["retracted"])
@@ -76,7 +100,9 @@ def status_updates(db: Any, project_id: str, *, limit: int = 50, include_retract
 
 
 def contribution_requests(db: Any, project_id: str) -> list[dict]:
-    return db.query("SELECT c.*, pe.name AS person_name, o.name AS organisation_name FROM contribution_requests c"
-                    " LEFT JOIN people pe ON pe.id = c.person_id LEFT JOIN organisations o"
-                    " ON o.id = c.organisation_id WHERE c.project_id = :id ORDER BY c.requested_at",
-                    {"id": project_id})
+    return db.query(
+        "SELECT c.*, pe.name AS person_name, o.name AS organisation_name FROM contribution_requests c"
+        " LEFT JOIN people pe ON pe.id = c.person_id LEFT JOIN organisations o"
+        " ON o.id = c.organisation_id WHERE c.project_id = :id ORDER BY c.requested_at",
+        {"id": project_id},
+    )

@@ -26,8 +26,19 @@ def pence(value: Any) -> int:
     return int((Decimal(str(value or 0)) * 100).to_integral_value())
 
 
-DETAIL_COLUMNS = ("title", "summary", "description", "department", "key_contact_id", "phase_start", "phase_end",
-                  "phase_dates_estimated", "budget_band", "collaboration_level", "next_assessment")
+DETAIL_COLUMNS = (
+    "title",
+    "summary",
+    "description",
+    "department",
+    "key_contact_id",
+    "phase_start",
+    "phase_end",
+    "phase_dates_estimated",
+    "budget_band",
+    "collaboration_level",
+    "next_assessment",
+)
 
 
 def _detail_columns(details: dict[str, Any]) -> dict[str, Any]:
@@ -46,15 +57,18 @@ def _detail_columns(details: dict[str, Any]) -> dict[str, Any]:
 
 def _update(project_id: Any, at: str, **columns: Any) -> Statement:
     assignments = ", ".join(f"{c} = :{c}" for c in columns)
-    return Statement(f"UPDATE projects SET {assignments}, updated_at = :at WHERE id = :id",  # noqa: S608
-                     {**columns, "id": str(project_id), "at": at})
+    return Statement(
+        f"UPDATE projects SET {assignments}, updated_at = :at WHERE id = :id",  # noqa: S608
+        {**columns, "id": str(project_id), "at": at},
+    )
 
 
 def _tags(project_id: Any, tags: list[str]) -> Iterator[Statement]:
     yield Statement("DELETE FROM project_tags WHERE project_id = :id", {"id": str(project_id)})
     for tag in dict.fromkeys(tags):
-        yield Statement("INSERT INTO project_tags (project_id, tag) VALUES (:id, :tag)",
-                        {"id": str(project_id), "tag": tag})
+        yield Statement(
+            "INSERT INTO project_tags (project_id, tag) VALUES (:id, :tag)", {"id": str(project_id), "tag": tag}
+        )
 
 
 RECOUNT_PLEDGES = """UPDATE projects SET
@@ -114,16 +128,29 @@ class ProjectsProjection(Projection):
     @handles(Project.Proposed)
     def proposed(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
         at = timestamp(event.timestamp)
-        row = {"id": str(event.originator_id), "organisation_id": str(event.organisation_id),
-               "proposer_id": str(event.proposer_id), "phase": event.phase, "created_at": at, "updated_at": at,
-               "title": event.details.get("title") or "", **_detail_columns(event.details)}
+        row = {
+            "id": str(event.originator_id),
+            "organisation_id": str(event.organisation_id),
+            "proposer_id": str(event.proposer_id),
+            "phase": event.phase,
+            "created_at": at,
+            "updated_at": at,
+            "title": event.details.get("title") or "",
+            **_detail_columns(event.details),
+        }
         columns = ", ".join(row)
         yield Statement(f"INSERT INTO projects ({columns}) VALUES ({', '.join(':' + c for c in row)})", row)  # noqa: S608
         yield from _tags(event.originator_id, event.details.get("tags") or [])
-        yield Statement("INSERT INTO project_team (project_id, person_id, organisation_id, joined_at)"
-                        " VALUES (:id, :person, :org, :at)",
-                        {"id": str(event.originator_id), "person": str(event.proposer_id),
-                         "org": str(event.organisation_id), "at": at})
+        yield Statement(
+            "INSERT INTO project_team (project_id, person_id, organisation_id, joined_at)"
+            " VALUES (:id, :person, :org, :at)",
+            {
+                "id": str(event.originator_id),
+                "person": str(event.proposer_id),
+                "org": str(event.organisation_id),
+                "at": at,
+            },
+        )
 
     @handles(Project.Edited)
     def edited(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
@@ -138,26 +165,39 @@ class ProjectsProjection(Projection):
 
     @handles(Project.Archived, Project.Restored)
     def archived(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
-        yield _update(event.originator_id, timestamp(event.timestamp),
-                      archived=isinstance(event, Project.Archived))
+        yield _update(event.originator_id, timestamp(event.timestamp), archived=isinstance(event, Project.Archived))
 
     @handles(Project.TeamMemberAdded)
     def team_member_added(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
         at = timestamp(event.timestamp)
-        yield Statement("INSERT INTO project_team (project_id, person_id, organisation_id, joined_at)"
-                        " VALUES (:id, :person, :org, :at)",
-                        {"id": str(event.originator_id), "person": str(event.person_id),
-                         "org": str(event.organisation_id), "at": at})
-        yield Statement("UPDATE projects SET team_size = team_size + 1, updated_at = :at WHERE id = :id",
-                        {"id": str(event.originator_id), "at": at})
+        yield Statement(
+            "INSERT INTO project_team (project_id, person_id, organisation_id, joined_at)"
+            " VALUES (:id, :person, :org, :at)",
+            {
+                "id": str(event.originator_id),
+                "person": str(event.person_id),
+                "org": str(event.organisation_id),
+                "at": at,
+            },
+        )
+        yield Statement(
+            "UPDATE projects SET team_size = team_size + 1, updated_at = :at WHERE id = :id",
+            {"id": str(event.originator_id), "at": at},
+        )
 
     # ------------------------------------------------------------ goal, pledges
     @handles(Project.GoalSet)
     def goal_set(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
         goal = event.goal
-        yield _update(event.originator_id, timestamp(event.timestamp), goal_state=GOAL_OPEN,
-                      goal_min_partners=int(goal.get("min_partners") or 0), goal_pence=pence(goal.get("money")),
-                      goal_days_hundredths=pence(goal.get("days")), goal_deadline=goal["deadline"])
+        yield _update(
+            event.originator_id,
+            timestamp(event.timestamp),
+            goal_state=GOAL_OPEN,
+            goal_min_partners=int(goal.get("min_partners") or 0),
+            goal_pence=pence(goal.get("money")),
+            goal_days_hundredths=pence(goal.get("days")),
+            goal_deadline=goal["deadline"],
+        )
 
     @handles(Project.GoalDecided)
     def goal_decided(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
@@ -173,17 +213,26 @@ class ProjectsProjection(Projection):
                VALUES (:id, :org, :person, :money, :days, :contributions, :message, :at, :at)
                ON CONFLICT (project_id, organisation_id) DO UPDATE SET person_id = :person, money_pence = :money,
                    days_hundredths = :days, contributions = :contributions, message = :message, updated_at = :at""",
-            {"id": str(event.originator_id), "org": str(event.organisation_id), "person": str(event.person_id),
-             "money": pence(pledge.get("money")), "days": pence(pledge.get("days")),
-             "contributions": json.dumps(pledge.get("contributions") or []), "message": pledge.get("message"),
-             "at": at})
+            {
+                "id": str(event.originator_id),
+                "org": str(event.organisation_id),
+                "person": str(event.person_id),
+                "money": pence(pledge.get("money")),
+                "days": pence(pledge.get("days")),
+                "contributions": json.dumps(pledge.get("contributions") or []),
+                "message": pledge.get("message"),
+                "at": at,
+            },
+        )
         yield Statement(RECOUNT_PLEDGES, {"id": str(event.originator_id), "at": at})
 
     @handles(Project.PledgeWithdrawn)
     def withdrawn(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
         at = timestamp(event.timestamp)
-        yield Statement("DELETE FROM project_pledges WHERE project_id = :id AND organisation_id = :org",
-                        {"id": str(event.originator_id), "org": str(event.organisation_id)})
+        yield Statement(
+            "DELETE FROM project_pledges WHERE project_id = :id AND organisation_id = :org",
+            {"id": str(event.originator_id), "org": str(event.organisation_id)},
+        )
         yield Statement(RECOUNT_PLEDGES, {"id": str(event.originator_id), "at": at})
 
     # --------------------------------------------------------------- interest
@@ -191,15 +240,19 @@ class ProjectsProjection(Projection):
     def followed(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
         at = timestamp(event.timestamp)
         project, person = _follow_keys(event)
-        yield Statement("INSERT INTO project_followers (project_id, person_id, since) VALUES (:p, :person, :at)",
-                        {"p": project, "person": person, "at": at})
+        yield Statement(
+            "INSERT INTO project_followers (project_id, person_id, since) VALUES (:p, :person, :at)",
+            {"p": project, "person": person, "at": at},
+        )
         yield Statement("UPDATE projects SET follower_count = follower_count + 1 WHERE id = :p", {"p": project})
 
     @handles(Follow.Unfollowed)
     def unfollowed(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
         project, person = _follow_keys(event)
-        yield Statement("DELETE FROM project_followers WHERE project_id = :p AND person_id = :person",
-                        {"p": project, "person": person})
+        yield Statement(
+            "DELETE FROM project_followers WHERE project_id = :p AND person_id = :person",
+            {"p": project, "person": person},
+        )
         yield Statement("UPDATE projects SET follower_count = follower_count - 1 WHERE id = :p", {"p": project})
 
     @handles(Need.Declared, Need.Redeclared)
@@ -207,18 +260,25 @@ class ProjectsProjection(Projection):
         project, org = _need_keys(event)
         params = {"p": project, "org": org, "comment": event.comment, "at": timestamp(event.timestamp)}
         yield Statement("DELETE FROM project_needs WHERE project_id = :p AND organisation_id = :org", params)
-        yield Statement("INSERT INTO project_needs (project_id, organisation_id, comment, declared_at)"
-                        " VALUES (:p, :org, :comment, :at)", params)
-        yield Statement("UPDATE projects SET need_count = (SELECT COUNT(*) FROM project_needs WHERE project_id = :p)"
-                        " WHERE id = :p", params)
+        yield Statement(
+            "INSERT INTO project_needs (project_id, organisation_id, comment, declared_at)"
+            " VALUES (:p, :org, :comment, :at)",
+            params,
+        )
+        yield Statement(
+            "UPDATE projects SET need_count = (SELECT COUNT(*) FROM project_needs WHERE project_id = :p) WHERE id = :p",
+            params,
+        )
 
     @handles(Need.Withdrawn)
     def need_withdrawn(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
         project, org = _need_keys(event)
         params = {"p": project, "org": org}
         yield Statement("DELETE FROM project_needs WHERE project_id = :p AND organisation_id = :org", params)
-        yield Statement("UPDATE projects SET need_count = (SELECT COUNT(*) FROM project_needs WHERE project_id = :p)"
-                        " WHERE id = :p", params)
+        yield Statement(
+            "UPDATE projects SET need_count = (SELECT COUNT(*) FROM project_needs WHERE project_id = :p) WHERE id = :p",
+            params,
+        )
 
 
 def _follow_keys(event: Any) -> tuple[str, str]:
@@ -238,8 +298,10 @@ SORTS = {
     "pledged": "p.pledged_pence DESC, p.updated_at DESC, p.id",
     "deadline": "CASE WHEN p.goal_deadline IS NULL THEN 1 ELSE 0 END, p.goal_deadline, p.id",
 }
-SELECT = ("SELECT p.*, o.code AS organisation_code, o.name AS organisation_name, o.kind AS organisation_kind,"
-          " o.nation AS organisation_nation, o.region AS organisation_region")
+SELECT = (
+    "SELECT p.*, o.code AS organisation_code, o.name AS organisation_name, o.kind AS organisation_kind,"
+    " o.nation AS organisation_nation, o.region AS organisation_region"
+)
 FILTERS = {  # argument -> condition
     "phase": "p.phase = :phase",
     "organisation_id": "p.organisation_id = :organisation_id",
@@ -255,8 +317,9 @@ FILTERS = {  # argument -> condition
 }
 
 
-def search(db: Any, filters: dict[str, Any], *, sort: str, offset: int, limit: int,
-           include_archived: bool = False) -> list[dict[str, Any]]:
+def search(
+    db: Any, filters: dict[str, Any], *, sort: str, offset: int, limit: int, include_archived: bool = False
+) -> list[dict[str, Any]]:
     where, params = [], {"limit": limit, "offset": offset}
     join, rank = "", "0"
     if filters.get("q"):
@@ -269,15 +332,19 @@ def search(db: Any, filters: dict[str, Any], *, sort: str, offset: int, limit: i
             params[name] = filters[name]
     if not include_archived:
         where.append("p.archived = FALSE")
-    sql = (f"{SELECT}, {rank} AS rank FROM projects p JOIN organisations o ON o.id = p.organisation_id {join}"
-           + (" WHERE " + " AND ".join(where) if where else "")
-           + f" ORDER BY {SORTS[sort]} LIMIT :limit OFFSET :offset")
+    sql = (
+        f"{SELECT}, {rank} AS rank FROM projects p JOIN organisations o ON o.id = p.organisation_id {join}"
+        + (" WHERE " + " AND ".join(where) if where else "")
+        + f" ORDER BY {SORTS[sort]} LIMIT :limit OFFSET :offset"
+    )
     return [_row(r) for r in db.query(sql, params)]
 
 
 def get(db: Any, project_id: str) -> dict[str, Any] | None:
-    rows = db.query(f"{SELECT} FROM projects p JOIN organisations o ON o.id = p.organisation_id WHERE p.id = :id",
-                    {"id": project_id})
+    rows = db.query(
+        f"{SELECT} FROM projects p JOIN organisations o ON o.id = p.organisation_id WHERE p.id = :id",
+        {"id": project_id},
+    )
     return _row(rows[0]) if rows else None
 
 
@@ -286,7 +353,8 @@ def team(db: Any, project_id: str) -> list[dict[str, Any]]:
         "SELECT t.person_id, t.organisation_id, t.joined_at, pe.name, o.name AS organisation_name,"
         " o.code AS organisation_code FROM project_team t LEFT JOIN people pe ON pe.id = t.person_id"
         " LEFT JOIN organisations o ON o.id = t.organisation_id WHERE t.project_id = :id ORDER BY t.joined_at",
-        {"id": project_id})
+        {"id": project_id},
+    )
 
 
 def pledges(db: Any, *, project_id: str | None = None, organisation_id: str | None = None) -> list[dict[str, Any]]:
@@ -296,7 +364,8 @@ def pledges(db: Any, *, project_id: str | None = None, organisation_id: str | No
         f" pr.title AS project_title FROM project_pledges pl JOIN organisations o ON o.id = pl.organisation_id"
         f" LEFT JOIN people pe ON pe.id = pl.person_id JOIN projects pr ON pr.id = pl.project_id"
         f" WHERE {where} ORDER BY pl.pledged_at, pl.organisation_id",  # noqa: S608
-        {"id": project_id or organisation_id})
+        {"id": project_id or organisation_id},
+    )
     for row in rows:
         row["contributions"] = json.loads(row["contributions"] or "[]")
         row["money"], row["days"] = from_hundredths(row["money_pence"]), from_hundredths(row["days_hundredths"])
@@ -304,16 +373,20 @@ def pledges(db: Any, *, project_id: str | None = None, organisation_id: str | No
 
 
 def followers(db: Any, project_id: str) -> list[dict[str, Any]]:
-    return db.query("SELECT f.person_id, f.since, pe.name FROM project_followers f"
-                    " LEFT JOIN people pe ON pe.id = f.person_id WHERE f.project_id = :id ORDER BY f.since",
-                    {"id": project_id})
+    return db.query(
+        "SELECT f.person_id, f.since, pe.name FROM project_followers f"
+        " LEFT JOIN people pe ON pe.id = f.person_id WHERE f.project_id = :id ORDER BY f.since",
+        {"id": project_id},
+    )
 
 
 def needs(db: Any, project_id: str) -> list[dict[str, Any]]:
-    return db.query("SELECT n.organisation_id, n.comment, n.declared_at, o.name AS organisation_name,"
-                    " o.code AS organisation_code FROM project_needs n JOIN organisations o"
-                    " ON o.id = n.organisation_id WHERE n.project_id = :id ORDER BY n.declared_at",
-                    {"id": project_id})
+    return db.query(
+        "SELECT n.organisation_id, n.comment, n.declared_at, o.name AS organisation_name,"
+        " o.code AS organisation_code FROM project_needs n JOIN organisations o"
+        " ON o.id = n.organisation_id WHERE n.project_id = :id ORDER BY n.declared_at",
+        {"id": project_id},
+    )
 
 
 def due_goals(db: Any, now: str) -> list[str]:
@@ -334,21 +407,30 @@ def _row(row: dict[str, Any]) -> dict[str, Any]:
         row[flag] = None if row.get(flag) is None else bool(row[flag])
     row["pledged_money"] = from_hundredths(row["pledged_pence"])
     row["pledged_days"] = from_hundredths(row["pledged_days_hundredths"])
-    row["goal"] = None if row["goal_state"] == "none" else {
-        "state": row["goal_state"], "min_partners": row["goal_min_partners"],
-        "money": from_hundredths(row["goal_pence"]), "days": from_hundredths(row["goal_days_hundredths"]),
-        "deadline": row["goal_deadline"], "decided_at": row["goal_decided_at"],
-        "progress": progress(row),
-    }
+    row["goal"] = (
+        None
+        if row["goal_state"] == "none"
+        else {
+            "state": row["goal_state"],
+            "min_partners": row["goal_min_partners"],
+            "money": from_hundredths(row["goal_pence"]),
+            "days": from_hundredths(row["goal_days_hundredths"]),
+            "deadline": row["goal_deadline"],
+            "decided_at": row["goal_decided_at"],
+            "progress": progress(row),
+        }
+    )
     return row
 
 
 def progress(row: dict[str, Any]) -> dict[str, int]:
     """Percent of each target reached (capped at 100), and overall: the least of them."""
     parts = {}
-    for name, have, need in (("partners", row["partner_count"], row["goal_min_partners"]),
-                             ("money", row["pledged_pence"], row["goal_pence"]),
-                             ("days", row["pledged_days_hundredths"], row["goal_days_hundredths"])):
+    for name, have, need in (
+        ("partners", row["partner_count"], row["goal_min_partners"]),
+        ("money", row["pledged_pence"], row["goal_pence"]),
+        ("days", row["pledged_days_hundredths"], row["goal_days_hundredths"]),
+    ):
         if need:
             parts[name] = min(100, int(100 * (have or 0) / need))
     return {**parts, "overall": min(parts.values(), default=100)}

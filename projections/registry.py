@@ -12,8 +12,14 @@ from projections.signups import SignupsTimelineProjection
 
 PROJECTIONS: dict[str, Projection] = {
     p.name: p
-    for p in (OrganisationsProjection(), PeopleProjection(), SignupsTimelineProjection(), ProjectsProjection(),
-              ProjectUpdatesProjection(), ActivityProjection())
+    for p in (
+        OrganisationsProjection(),
+        PeopleProjection(),
+        SignupsTimelineProjection(),
+        ProjectsProjection(),
+        ProjectUpdatesProjection(),
+        ActivityProjection(),
+    )
 }
 
 

@@ -20,10 +20,7 @@ POSITIONS_DDL = (
     "CREATE TABLE IF NOT EXISTS projection_positions ("
     " name TEXT PRIMARY KEY, position BIGINT NOT NULL, version INTEGER NOT NULL, updated_at TEXT NOT NULL)"
 )
-ADVANCE = (
-    "UPDATE projection_positions SET position = :new, updated_at = :now"
-    " WHERE name = :name AND position = :old"
-)
+ADVANCE = "UPDATE projection_positions SET position = :new, updated_at = :now WHERE name = :name AND position = :old"
 
 
 class NotInitialised(RuntimeError):
@@ -57,17 +54,27 @@ def create_tables(db: ReadDatabase, projections: list[Projection], extra_ddl: tu
             params = {"name": projection.name, "version": projection.version, "now": _now()}
             rows = tx.query("SELECT version FROM projection_positions WHERE name = :name", params)
             if rows and rows[0]["version"] != projection.version:
-                log.warning("projection %s: tables changed (version %s -> %s); rebuilding it",
-                            projection.name, rows[0]["version"], projection.version)
+                log.warning(
+                    "projection %s: tables changed (version %s -> %s); rebuilding it",
+                    projection.name,
+                    rows[0]["version"],
+                    projection.version,
+                )
                 for table in projection.tables_for(db.dialect):
                     tx.execute(f"DROP TABLE IF EXISTS {table}")
-                tx.execute("UPDATE projection_positions SET position = 0, version = :version, updated_at = :now"
-                           " WHERE name = :name", params)
+                tx.execute(
+                    "UPDATE projection_positions SET position = 0, version = :version, updated_at = :now"
+                    " WHERE name = :name",
+                    params,
+                )
             for statement in projection.ddl_for(db.dialect):
                 tx.execute(statement)
             if not rows:
-                tx.execute("INSERT INTO projection_positions (name, position, version, updated_at)"
-                           " VALUES (:name, 0, :version, :now)", params)
+                tx.execute(
+                    "INSERT INTO projection_positions (name, position, version, updated_at)"
+                    " VALUES (:name, 0, :version, :now)",
+                    params,
+                )
 
 
 def position(db: ReadDatabase, name: str) -> int:
@@ -88,8 +95,12 @@ def status(app: Any, db: ReadDatabase, projections: list[Projection]) -> list[St
     top = head(app)
     rows = {r["name"]: r for r in db.query("SELECT name, position, updated_at FROM projection_positions")}
     return [
-        Status(p.name, int(rows[p.name]["position"]) if p.name in rows else 0, top,
-               rows[p.name]["updated_at"] if p.name in rows else None)
+        Status(
+            p.name,
+            int(rows[p.name]["position"]) if p.name in rows else 0,
+            top,
+            rows[p.name]["updated_at"] if p.name in rows else None,
+        )
         for p in projections
     ]
 

@@ -52,8 +52,7 @@ def queue_name() -> str:
 
 @pytest.fixture
 def pg_settings(pg_url: str, redis_available: None, queue_name: str) -> Settings:
-    return Settings(database_url=pg_url, redis_url=support.REDIS_URL, queue_name=queue_name,
-                    read_wait_seconds=2.0)
+    return Settings(database_url=pg_url, redis_url=support.REDIS_URL, queue_name=queue_name, read_wait_seconds=2.0)
 
 
 @pytest.fixture

@@ -34,9 +34,14 @@ def bulk_sign_ups(app: PipelineApplication, count: int, *, per_save: int = 500, 
         aggregates: list[Any] = []
         for i, person_id in enumerate(ids, start):
             address, secret = email(), secrets[person_id]
-            person = Person(id=person_id, name=seal_with(secret, person_id, f"Person {i}"),
-                            email=seal_with(secret, person_id, address), job_title=None,
-                            organisation_id=council_id(rng.choice(COUNCILS)), organisation_kind="council")
+            person = Person(
+                id=person_id,
+                name=seal_with(secret, person_id, f"Person {i}"),
+                email=seal_with(secret, person_id, address),
+                job_title=None,
+                organisation_id=council_id(rng.choice(COUNCILS)),
+                organisation_kind="council",
+            )
             aggregates += [person, PersonEmail(id=PersonEmail.id_for(address), person_id=person_id)]
         app.save(*aggregates)
     return int(app.recorder.max_notification_id() or 0)
@@ -45,17 +50,20 @@ def bulk_sign_ups(app: PipelineApplication, count: int, *, per_save: int = 500, 
 def mixed_history(app: PipelineApplication) -> list[uuid.UUID]:
     """A small story touching every event type the projections handle."""
     people = []
-    for i, ref in enumerate([
-        OrganisationRef(code="WGN"),
-        OrganisationRef(name="Brighton & Hove Council"),
-        OrganisationRef(name="Telford Council"),
-        OrganisationRef(name="Local Government Association", kind="association"),
-        OrganisationRef(name="Acme Digital Ltd", kind="supplier"),
-        OrganisationRef(name="acme digital ltd.", kind="supplier"),
-        OrganisationRef(code="NTH"),
-    ]):
-        written = app.sign_up(name=f"Person {i}", email=email(), job_title="Developer", organisation=ref,
-                              password=PASSWORD)
+    for i, ref in enumerate(
+        [
+            OrganisationRef(code="WGN"),
+            OrganisationRef(name="Brighton & Hove Council"),
+            OrganisationRef(name="Telford Council"),
+            OrganisationRef(name="Local Government Association", kind="association"),
+            OrganisationRef(name="Acme Digital Ltd", kind="supplier"),
+            OrganisationRef(name="acme digital ltd.", kind="supplier"),
+            OrganisationRef(code="NTH"),
+        ]
+    ):
+        written = app.sign_up(
+            name=f"Person {i}", email=email(), job_title="Developer", organisation=ref, password=PASSWORD
+        )
         people.append(written.aggregate.id)
     app.move_person(people[-1], OrganisationRef(code="WNT"))
     app.move_person(people[0], OrganisationRef(name="Acme Digital Ltd"))

@@ -47,8 +47,9 @@ class FastHasher:
 
 
 def memory_application(load_register: bool = True) -> PipelineApplication:
-    app = PipelineApplication(env={"PERSISTENCE_MODULE": "eventsourcing.popo"},
-                              personal=MemoryKeys(), passwords=FastHasher())
+    app = PipelineApplication(
+        env={"PERSISTENCE_MODULE": "eventsourcing.popo"}, personal=MemoryKeys(), passwords=FastHasher()
+    )
     if load_register:
         app.load_register()
     return app

@@ -91,16 +91,27 @@ def pipeline_env(**overrides: str) -> dict[str, str]:
 
 def run_cli(*args: str, env: Mapping[str, str], cwd: Path | None = None, timeout: float = 120) -> str:
     result = subprocess.run(
-        [str(BIN / "pipeline"), *args], env=dict(env), cwd=cwd or ROOT,
-        capture_output=True, text=True, timeout=timeout,
+        [str(BIN / "pipeline"), *args],
+        env=dict(env),
+        cwd=cwd or ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
     if result.returncode != 0:
         raise RuntimeError(f"pipeline {' '.join(args)} failed ({result.returncode}):\n{result.stderr}")
     return result.stdout
 
 
-def request(method: str, url: str, body: Any = None, *, raw: bytes | None = None,
-            headers: Mapping[str, str] | None = None, timeout: float = 30) -> tuple[int, dict[str, str], Any]:
+def request(
+    method: str,
+    url: str,
+    body: Any = None,
+    *,
+    raw: bytes | None = None,
+    headers: Mapping[str, str] | None = None,
+    timeout: float = 30,
+) -> tuple[int, dict[str, str], Any]:
     """A tiny HTTP client: returns (status, headers, parsed JSON body or text)."""
     data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
     all_headers = {"Content-Type": "application/json"} if body is not None else {}
@@ -125,8 +136,12 @@ class Process:
         self.log_path = log_path
         self.log = open(log_path, "ab")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(
-            [str(BIN / "pipeline"), *args], env=dict(env), cwd=cwd or ROOT,
-            stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True,
+            [str(BIN / "pipeline"), *args],
+            env=dict(env),
+            cwd=cwd or ROOT,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
 
     def alive(self) -> bool:

@@ -28,21 +28,39 @@ Password = lambda **kw: fields.String(validate=validate.Length(min=1, max=1024),
 def send_verification(person_id: UUID, email: str, name: str) -> None:
     rt = runtime()
     token = rt.tokens.issue(sessions.VERIFY_EMAIL, person_id)
-    body = (f"Hello {name},\n\nPlease confirm your email address for Pipeline by opening this link:\n\n"
-            f"{rt.settings.public_url}/verify-email?token={token}\n\n"
-            "It works once and expires in 48 hours. If you did not sign up, ignore this message.\n")
-    rt.send_email(rt.outbox.add(person_id=person_id, kind="verify-email", recipient=email,
-                                 subject="Confirm your email address for Pipeline", body=body))
+    body = (
+        f"Hello {name},\n\nPlease confirm your email address for Pipeline by opening this link:\n\n"
+        f"{rt.settings.public_url}/verify-email?token={token}\n\n"
+        "It works once and expires in 48 hours. If you did not sign up, ignore this message.\n"
+    )
+    rt.send_email(
+        rt.outbox.add(
+            person_id=person_id,
+            kind="verify-email",
+            recipient=email,
+            subject="Confirm your email address for Pipeline",
+            body=body,
+        )
+    )
 
 
 def send_reset(person_id: UUID, email: str) -> None:
     rt = runtime()
     token = rt.tokens.issue(sessions.RESET_PASSWORD, person_id)
-    body = ("Someone asked to reset the password of your Pipeline account. To choose a new one, open:\n\n"
-            f"{rt.settings.public_url}/reset-password?token={token}\n\n"
-            "It works once and expires in an hour. If it was not you, ignore this message.\n")
-    rt.send_email(rt.outbox.add(person_id=person_id, kind="reset-password", recipient=email,
-                                 subject="Reset your Pipeline password", body=body))
+    body = (
+        "Someone asked to reset the password of your Pipeline account. To choose a new one, open:\n\n"
+        f"{rt.settings.public_url}/reset-password?token={token}\n\n"
+        "It works once and expires in an hour. If it was not you, ignore this message.\n"
+    )
+    rt.send_email(
+        rt.outbox.add(
+            person_id=person_id,
+            kind="reset-password",
+            recipient=email,
+            subject="Reset your Pipeline password",
+            body=body,
+        )
+    )
 
 
 # ------------------------------------------------------------------ schemas
@@ -84,13 +102,13 @@ class ProfileSchema(Schema):
             raise ValidationError("Give at least one field to change.", field_name="_schema")
         given = [k for k in ("organisation_code", "organisation_id", "organisation_name") if data.get(k)]
         if len(given) > 1:
-            raise ValidationError("Give at most one of organisation_code, organisation_id, organisation_name.",
-                                  field_name="organisation")
+            raise ValidationError(
+                "Give at most one of organisation_code, organisation_id, organisation_name.", field_name="organisation"
+            )
 
     @post_load
     def reference(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
-        code, org_id, name = (data.pop(k, None) for k in ("organisation_code", "organisation_id",
-                                                          "organisation_name"))
+        code, org_id, name = (data.pop(k, None) for k in ("organisation_code", "organisation_id", "organisation_name"))
         kind = data.pop("organisation_kind", None)
         if code or org_id or name:
             data["organisation"] = OrganisationRef(code=code, id=org_id, name=name, kind=kind)
@@ -242,8 +260,11 @@ class EmailVerifications(MethodView):
         rt = runtime()
         person_id = rt.tokens.redeem(sessions.VERIFY_EMAIL, data["token"])
         if person_id is None:
-            abort(422, message="That link is not valid: it may have been used or have expired.",
-                  errors={"token": ["Unknown, used or expired."]})
+            abort(
+                422,
+                message="That link is not valid: it may have been used or have expired.",
+                errors={"token": ["Unknown, used or expired."]},
+            )
         written = rt.app.verify_email(person_id)
         rt.projections_changed()
         return {"event_position": written.position}
@@ -270,8 +291,10 @@ class PasswordResetConfirm(MethodView):
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Choose a new password with the token from the reset email; signs out every session."""
         rt = runtime()
-        invalid = {"message": "That link is not valid: it may have been used or have expired.",
-                   "errors": {"token": ["Unknown, used or expired."]}}
+        invalid = {
+            "message": "That link is not valid: it may have been used or have expired.",
+            "errors": {"token": ["Unknown, used or expired."]},
+        }
         person_id = rt.tokens.peek(sessions.RESET_PASSWORD, data["token"])
         if person_id is None:
             abort(422, **invalid)

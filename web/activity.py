@@ -25,9 +25,12 @@ ATOM_SIZE = 50
 
 
 class FeedArgs(ReadArgs):
-    organisation = fields.String(validate=validate.Length(min=1, max=64),
-                                 metadata={"description": "Register code or organisation id: what its people did "
-                                           "and what happened to its projects"})
+    organisation = fields.String(
+        validate=validate.Length(min=1, max=64),
+        metadata={
+            "description": "Register code or organisation id: what its people did and what happened to its projects"
+        },
+    )
     project = fields.UUID(metadata={"description": "Only this project"})
     person = fields.UUID(metadata={"description": "Only what this person did or was the subject of"})
     type = fields.String(validate=validate.OneOf(view.TYPES), metadata={"description": "Only this kind of activity"})
@@ -57,17 +60,18 @@ class ActivitySchema(Schema):
 ActivityPageSchema = page_of(ActivitySchema, "ActivityPageSchema")
 
 
-
 def _filters(args: dict[str, Any]) -> dict[str, Any]:
     """Wait for the read models the feed is made from, then the feed's filters."""
     wait_for_projection(PROJECTION, args.get("min_position"))
     for name in JOINED:
         wait_for_projection(name, args.get("min_position"))
     org, project, person = args.get("organisation"), args.get("project"), args.get("person")
-    return {"organisation_id": str(organisation_id(org)) if org else None,
-            "project_id": str(project) if project else None,
-            "person_id": str(person) if person else None,
-            "type": args.get("type")}
+    return {
+        "organisation_id": str(organisation_id(org)) if org else None,
+        "project_id": str(project) if project else None,
+        "person_id": str(person) if person else None,
+        "type": args.get("type"),
+    }
 
 
 @blp.route("/activity")

@@ -106,7 +106,6 @@ def _load_session() -> None:
     g.session, g.person = session, person
 
 
-
 def _enforce(role: str) -> None:
     person = current_person()
     if role == PUBLIC:

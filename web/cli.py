@@ -49,9 +49,22 @@ def serve(host: str | None, port: int | None) -> None:
         app.run(host=host, port=port, threaded=True, use_reloader=False)
         return
     gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
-    args = [gunicorn, "--bind", f"{host}:{port}", "--workers", str(settings.web_concurrency),
-            "--worker-class", "gthread", "--threads", str(settings.web_threads),
-            "--access-logfile", "-", "--graceful-timeout", "20", "web.wsgi:app"]
+    args = [
+        gunicorn,
+        "--bind",
+        f"{host}:{port}",
+        "--workers",
+        str(settings.web_concurrency),
+        "--worker-class",
+        "gthread",
+        "--threads",
+        str(settings.web_threads),
+        "--access-logfile",
+        "-",
+        "--graceful-timeout",
+        "20",
+        "web.wsgi:app",
+    ]
     os.execv(gunicorn, args)
 
 
@@ -105,8 +118,9 @@ def projections_rebuild(name: str | None, rebuild_all: bool) -> None:
         total = runner.head(rt.app)
         for projection in targets:
             with click.progressbar(length=total, label=f"rebuilding {projection.name}") as bar:
-                runner.rebuild(rt.app, rt.db, projection, batch_size=max(rt.settings.batch_size, 1000),
-                               progress=bar.update)
+                runner.rebuild(
+                    rt.app, rt.db, projection, batch_size=max(rt.settings.batch_size, 1000), progress=bar.update
+                )
             click.echo(f"{projection.name}: rebuilt to position {runner.position(rt.db, projection.name)}")
     except runner.NotInitialised as error:
         raise click.ClickException(str(error)) from None

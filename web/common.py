@@ -25,21 +25,27 @@ def runtime() -> Runtime:
 class ReadArgs(Schema):
     min_position = fields.Integer(
         validate=validate.Range(min=0),
-        metadata={"description": "Answer only once the read model has applied this log position "
-                  "(the event_position of an earlier write); 503 if it does not within a few seconds."},
+        metadata={
+            "description": "Answer only once the read model has applied this log position "
+            "(the event_position of an earlier write); 503 if it does not within a few seconds."
+        },
     )
 
 
 class ListArgs(ReadArgs):
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=MAX_LIMIT))
-    cursor = fields.String(validate=validate.Length(max=500),
-                           metadata={"description": "Opaque: the `next` link of the previous page carries it."})
+    cursor = fields.String(
+        validate=validate.Length(max=500),
+        metadata={"description": "Opaque: the `next` link of the previous page carries it."},
+    )
 
 
 def page_of(item: type[Schema], name: str) -> type[Schema]:
     """The envelope every list answers with: ``{"items": [...], "next": path or null}``."""
-    fields_ = {"items": fields.List(fields.Nested(item)),
-               "next": fields.String(allow_none=True, metadata={"description": "The next page, or null"})}
+    fields_ = {
+        "items": fields.List(fields.Nested(item)),
+        "next": fields.String(allow_none=True, metadata={"description": "The next page, or null"}),
+    }
     return type(name, (Schema,), fields_)
 
 
@@ -55,8 +61,11 @@ def decode_cursor(cursor: str | None, length: int) -> list[Any] | None:
     except (binascii.Error, ValueError, UnicodeDecodeError):
         values = None
     if not isinstance(values, list) or len(values) != length:
-        abort(400, message="The cursor is not one this API gave out; start again without it.",
-              errors={"cursor": ["Invalid cursor."]})
+        abort(
+            400,
+            message="The cursor is not one this API gave out; start again without it.",
+            errors={"cursor": ["Invalid cursor."]},
+        )
     return values
 
 
@@ -75,8 +84,14 @@ def wait_for_projection(name: str, min_position: int | None) -> None:
     rt = runtime()
     top = runner.head(rt.app)
     if min_position > top:
-        abort(422, message=f"min_position {min_position} is beyond the head of the event log ({top}).",
-              errors={"min_position": [f"Must be at most {top}."]})
+        abort(
+            422,
+            message=f"min_position {min_position} is beyond the head of the event log ({top}).",
+            errors={"min_position": [f"Must be at most {top}."]},
+        )
     if not runner.wait_for(rt.db, name, min_position, rt.settings.read_wait_seconds):
-        abort(503, message=f"The {name} read model has not reached position {min_position} yet; retry shortly.",
-              headers={"Retry-After": "1"})
+        abort(
+            503,
+            message=f"The {name} read model has not reached position {min_position} yet; retry shortly.",
+            headers={"Retry-After": "1"},
+        )

@@ -22,14 +22,16 @@ log = logging.getLogger(__name__)
 
 PROBLEM = "application/problem+json"
 # Faults that pass: a lost connection, an exhausted pool, a locked SQLite file.
-TRANSIENT_ERRORS = (StoreOperationalError, psycopg.OperationalError, psycopg_pool.PoolTimeout,
-                    sqlite3.OperationalError)
+TRANSIENT_ERRORS = (StoreOperationalError, psycopg.OperationalError, psycopg_pool.PoolTimeout, sqlite3.OperationalError)
 
 
 def _missing_table(error: Exception) -> bool:
     text = str(error).lower()
-    return isinstance(error, psycopg.errors.UndefinedTable) or "no such table" in text or (
-        "stored_event" in text and "not found" in text)
+    return (
+        isinstance(error, psycopg.errors.UndefinedTable)
+        or "no such table" in text
+        or ("stored_event" in text and "not found" in text)
+    )
 
 
 class ProblemSchema(Schema):
@@ -102,8 +104,9 @@ def register_error_handlers(app: Flask) -> None:
         if _missing_table(error):
             return not_initialised(NotInitialised("The database has no Pipeline tables: run `pipeline init`."))
         log.warning("database unavailable: %s", type(error).__name__)
-        return problem(503, "Service Unavailable", "The database is busy or unreachable; retry shortly.",
-                       {"Retry-After": "2"})
+        return problem(
+            503, "Service Unavailable", "The database is busy or unreachable; retry shortly.", {"Retry-After": "2"}
+        )
 
     def programming_error(error: Exception) -> Response:
         if _missing_table(error):

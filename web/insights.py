@@ -33,8 +33,9 @@ UNSAFE_CELL_START = ("=", "+", "-", "@", "\t", "\r")  # what spreadsheets may ru
 
 
 def _counts(keys: Iterable[str]) -> fields.Dict:
-    return fields.Dict(keys=fields.String(), values=fields.Integer(),
-                       metadata={"description": "Every one of: " + ", ".join(keys)})
+    return fields.Dict(
+        keys=fields.String(), values=fields.Integer(), metadata={"description": "Every one of: " + ", ".join(keys)}
+    )
 
 
 def _list(name: str, item: type[Schema], *, order: str, paged: bool = True) -> type[Schema]:
@@ -47,29 +48,58 @@ def _list(name: str, item: type[Schema], *, order: str, paged: bool = True) -> t
 
 class CalendarArgs(ReadArgs):
     start = fields.String(data_key="from", validate=MONTH, metadata={"description": "YYYY-MM; default this month"})
-    end = fields.String(data_key="to", validate=MONTH,
-                        metadata={"description": f"YYYY-MM; default from + 11 months; at most {MAX_MONTHS} months"})
+    end = fields.String(
+        data_key="to",
+        validate=MONTH,
+        metadata={"description": f"YYYY-MM; default from + 11 months; at most {MAX_MONTHS} months"},
+    )
 
 
-TagSchema = Schema.from_dict({"tag": fields.String(), "project_count": fields.Integer(
-    metadata={"description": "Non-archived projects with this tag"})}, name="Tag")
-CalendarProjectSchema = Schema.from_dict({
-    "id": fields.UUID(), "title": fields.String(), "phase": fields.String(),
-    "phase_start": fields.String(allow_none=True), "phase_end": fields.String(allow_none=True),
-    "phase_dates_estimated": fields.Boolean(allow_none=True), "organisation": fields.Nested(OrganisationSummarySchema),
-}, name="CalendarProject")
-CalendarDeadlineSchema = Schema.from_dict({
-    "id": fields.UUID(metadata={"description": "The project"}), "title": fields.String(),
-    "deadline": fields.String(), "goal_state": fields.String(metadata={"enum": ["open", "met", "missed"]}),
-    "organisation": fields.Nested(OrganisationSummarySchema),
-}, name="CalendarDeadline")
-CalendarMonthSchema = Schema.from_dict({
-    "month": fields.String(metadata={"description": "YYYY-MM"}),
-    "projects": fields.List(fields.Nested(CalendarProjectSchema), metadata={"description": "Phase runs in it"}),
-    "deadlines": fields.List(fields.Nested(CalendarDeadlineSchema), metadata={"description": "Goal deadlines"}),
-}, name="CalendarMonth")
-CalendarSchema = Schema.from_dict({"start": fields.String(data_key="from"), "end": fields.String(data_key="to"),
-                                   "months": fields.List(fields.Nested(CalendarMonthSchema))}, name="Calendar")
+TagSchema = Schema.from_dict(
+    {
+        "tag": fields.String(),
+        "project_count": fields.Integer(metadata={"description": "Non-archived projects with this tag"}),
+    },
+    name="Tag",
+)
+CalendarProjectSchema = Schema.from_dict(
+    {
+        "id": fields.UUID(),
+        "title": fields.String(),
+        "phase": fields.String(),
+        "phase_start": fields.String(allow_none=True),
+        "phase_end": fields.String(allow_none=True),
+        "phase_dates_estimated": fields.Boolean(allow_none=True),
+        "organisation": fields.Nested(OrganisationSummarySchema),
+    },
+    name="CalendarProject",
+)
+CalendarDeadlineSchema = Schema.from_dict(
+    {
+        "id": fields.UUID(metadata={"description": "The project"}),
+        "title": fields.String(),
+        "deadline": fields.String(),
+        "goal_state": fields.String(metadata={"enum": ["open", "met", "missed"]}),
+        "organisation": fields.Nested(OrganisationSummarySchema),
+    },
+    name="CalendarDeadline",
+)
+CalendarMonthSchema = Schema.from_dict(
+    {
+        "month": fields.String(metadata={"description": "YYYY-MM"}),
+        "projects": fields.List(fields.Nested(CalendarProjectSchema), metadata={"description": "Phase runs in it"}),
+        "deadlines": fields.List(fields.Nested(CalendarDeadlineSchema), metadata={"description": "Goal deadlines"}),
+    },
+    name="CalendarMonth",
+)
+CalendarSchema = Schema.from_dict(
+    {
+        "start": fields.String(data_key="from"),
+        "end": fields.String(data_key="to"),
+        "months": fields.List(fields.Nested(CalendarMonthSchema)),
+    },
+    name="Calendar",
+)
 
 
 class SimilarArgs(ReadArgs):
@@ -88,21 +118,38 @@ class ExportArgs(ProjectListArgs):
 
 
 class StatsSchema(Schema):
-    organisations = fields.Nested(Schema.from_dict(
-        {"with_members": fields.Integer(), "by_kind": _counts(KINDS)}, name="OrganisationFigures"))
+    organisations = fields.Nested(
+        Schema.from_dict({"with_members": fields.Integer(), "by_kind": _counts(KINDS)}, name="OrganisationFigures")
+    )
     people = fields.Integer(metadata={"description": "Signed up and not erased"})
-    projects = fields.Nested(Schema.from_dict(
-        {"total": fields.Integer(metadata={"description": "Non-archived"}), "by_phase": _counts(PHASES)},
-        name="ProjectFigures"))
-    pledges = fields.Nested(Schema.from_dict(
-        {"money": fields.String(metadata={"description": "GBP, to non-archived projects"}),
-         "days": fields.String(metadata={"description": "Person-days"}), "count": fields.Integer(),
-         "organisations": fields.Integer(metadata={"description": "Distinct pledging organisations"})},
-        name="PledgeFigures"))
-    goals = fields.Nested(Schema.from_dict(
-        {"open": fields.Integer(), "met": fields.Integer(), "missed": fields.Integer(),
-         "awaiting_decision": fields.Integer(metadata={"description": "Open, with the deadline passed"})},
-        name="GoalFigures"))
+    projects = fields.Nested(
+        Schema.from_dict(
+            {"total": fields.Integer(metadata={"description": "Non-archived"}), "by_phase": _counts(PHASES)},
+            name="ProjectFigures",
+        )
+    )
+    pledges = fields.Nested(
+        Schema.from_dict(
+            {
+                "money": fields.String(metadata={"description": "GBP, to non-archived projects"}),
+                "days": fields.String(metadata={"description": "Person-days"}),
+                "count": fields.Integer(),
+                "organisations": fields.Integer(metadata={"description": "Distinct pledging organisations"}),
+            },
+            name="PledgeFigures",
+        )
+    )
+    goals = fields.Nested(
+        Schema.from_dict(
+            {
+                "open": fields.Integer(),
+                "met": fields.Integer(),
+                "missed": fields.Integer(),
+                "awaiting_decision": fields.Integer(metadata={"description": "Open, with the deadline passed"}),
+            },
+            name="GoalFigures",
+        )
+    )
 
 
 class OrganisationListArgs(ListArgs):
@@ -142,8 +189,11 @@ def calendar(args: dict[str, Any]) -> dict[str, Any]:
     start = args.get("start") or datetime.now(UTC).strftime("%Y-%m")
     end = args.get("end") or view.shift(start, 11)
     if not start <= end <= view.shift(start, MAX_MONTHS - 1):
-        abort(422, message=f"Give a range of 1 to {MAX_MONTHS} months, from before to.",
-              errors={"to": [f"Must be from {start} to {MAX_MONTHS} months later."]})
+        abort(
+            422,
+            message=f"Give a range of 1 to {MAX_MONTHS} months, from before to.",
+            errors={"to": [f"Must be from {start} to {MAX_MONTHS} months later."]},
+        )
     wait_for_projection("projects", args.get("min_position"))
     return {"start": start, "end": end, "months": view.calendar(runtime().db, start, end)}
 
@@ -180,8 +230,13 @@ def _csv(batches: Iterable[list[dict[str, Any]]]) -> Iterator[str]:
 
 @blp.route("/projects.csv")
 @blp.arguments(ExportArgs, location="query")
-@blp.response(200, {"type": "string"}, content_type="text/csv", description="One row per project, after a header",
-              headers={"Content-Disposition": {"description": "attachment; filename=…", "schema": {"type": "string"}}})
+@blp.response(
+    200,
+    {"type": "string"},
+    content_type="text/csv",
+    description="One row per project, after a header",
+    headers={"Content-Disposition": {"description": "attachment; filename=…", "schema": {"type": "string"}}},
+)
 def export(args: dict[str, Any]) -> Response:
     """Every public field of every project as CSV, with the filters of GET /projects."""
     wait_for_projection("projects", args.get("min_position"))
@@ -194,8 +249,11 @@ def export(args: dict[str, Any]) -> Response:
     batches = view.export_batches(runtime().db, filters, include_archived=args["include_archived"])
     first = next(batches)  # read before answering, so a database fault is a proper error response
     name = f"pipeline-projects-{datetime.now(UTC):%Y-%m-%d}.csv"
-    return Response(stream_with_context(_csv(chain([first], batches))), mimetype="text/csv",
-                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
+    return Response(
+        stream_with_context(_csv(chain([first], batches))),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 @blp.route("/stats")
@@ -237,8 +295,14 @@ def _page(rows: list[dict[str, Any]], offset: int, limit: int) -> dict[str, Any]
 def organisation_projects(args: dict[str, Any], code_or_id: str) -> dict[str, Any]:
     """The projects the organisation owns, newest first."""
     org_id, offset = _organisation(code_or_id, args, "projects"), _offset(args)
-    rows = projects_view.search(runtime().db, {"organisation_id": org_id}, sort="created", offset=offset,
-                                limit=args["limit"] + 1, include_archived=args["include_archived"])
+    rows = projects_view.search(
+        runtime().db,
+        {"organisation_id": org_id},
+        sort="created",
+        offset=offset,
+        limit=args["limit"] + 1,
+        include_archived=args["include_archived"],
+    )
     return _page([shaped(r) for r in rows], offset, args["limit"])
 
 
@@ -249,8 +313,9 @@ def organisation_projects(args: dict[str, Any], code_or_id: str) -> dict[str, An
 def organisation_pledges(args: dict[str, Any], code_or_id: str) -> dict[str, Any]:
     """The live pledges the organisation has made to other organisations' projects, newest first."""
     org_id, offset = _organisation(code_or_id, args, "projects"), _offset(args)
-    rows = view.organisation_pledges(runtime().db, org_id, offset=offset, limit=args["limit"] + 1,
-                                     include_archived=args["include_archived"])
+    rows = view.organisation_pledges(
+        runtime().db, org_id, offset=offset, limit=args["limit"] + 1, include_archived=args["include_archived"]
+    )
     return _page(rows, offset, args["limit"])
 
 

@@ -20,8 +20,7 @@ from web.errors import problem
 
 log = logging.getLogger(__name__)
 
-blp = Blueprint("operations", __name__, url_prefix="/api/v1",
-                description="Read-model status and evaluators' figures.")
+blp = Blueprint("operations", __name__, url_prefix="/api/v1", description="Read-model status and evaluators' figures.")
 probes = FlaskBlueprint("probes", __name__)
 
 
@@ -99,6 +98,10 @@ def readyz() -> Any:
         statuses = _statuses()
     except Exception as error:  # any database fault means "not ready"; say which
         log.warning("readiness check failed: %s", error)
-        return problem(503, "Not ready", f"Database not reachable or not initialised: {type(error).__name__}.",
-                       {"Retry-After": "5"})
+        return problem(
+            503,
+            "Not ready",
+            f"Database not reachable or not initialised: {type(error).__name__}.",
+            {"Retry-After": "5"},
+        )
     return jsonify(status="ready", max_lag=max((s["lag"] for s in statuses), default=0), projections=statuses)

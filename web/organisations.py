@@ -20,8 +20,12 @@ from web.common import ListArgs, ReadArgs, decode_cursor, next_link, page_of, ru
 from web.errors import ProblemSchema
 from web.fields import Text
 
-blp = Blueprint("organisations", __name__, url_prefix="/api/v1/organisations",
-                description="Councils from the register and other organisations people sign up from.")
+blp = Blueprint(
+    "organisations",
+    __name__,
+    url_prefix="/api/v1/organisations",
+    description="Councils from the register and other organisations people sign up from.",
+)
 PROJECTION = "organisations"
 
 
@@ -54,8 +58,9 @@ OrganisationPageSchema = page_of(OrganisationSchema, "OrganisationPageSchema")
 
 
 class OrganisationListArgs(ListArgs):
-    q = fields.String(validate=validate.Length(min=1, max=200),
-                      metadata={"description": "Name as people type it; best match first"})
+    q = fields.String(
+        validate=validate.Length(min=1, max=200), metadata={"description": "Name as people type it; best match first"}
+    )
     kind = fields.String(validate=validate.OneOf(KINDS))
     current = fields.Boolean()
     has_members = fields.Boolean()
@@ -89,11 +94,14 @@ def _search(db: Any, args: dict[str, Any]) -> dict[str, Any]:
         abort(400, message="The cursor is not one this API gave out.", errors={"cursor": ["Invalid cursor."]})
     candidates = _matcher(db).search(args["q"], limit=MAX_SEARCH)
     rows = directory.filtered(
-        db, [c.key for c in candidates],
-        kind=args.get("kind"), current=args.get("current"), has_members=args.get("has_members"),
+        db,
+        [c.key for c in candidates],
+        kind=args.get("kind"),
+        current=args.get("current"),
+        has_members=args.get("has_members"),
     )
     matches = [{**rows[c.key], "score": round(c.score, 3)} for c in candidates if c.key in rows]
-    page = matches[offset: offset + args["limit"]]
+    page = matches[offset : offset + args["limit"]]
     more = offset + args["limit"] < len(matches)
     return {"items": page, "next": next_link([offset + args["limit"]]) if more else None}
 
@@ -117,8 +125,12 @@ class Organisations(MethodView):
             return _search(db, args)
         after = decode_cursor(args.get("cursor"), 2)
         rows = directory.list_page(
-            db, kind=args.get("kind"), current=args.get("current"), has_members=args.get("has_members"),
-            after=after, limit=args["limit"] + 1,
+            db,
+            kind=args.get("kind"),
+            current=args.get("current"),
+            has_members=args.get("has_members"),
+            after=after,
+            limit=args["limit"] + 1,
         )
         more = len(rows) > args["limit"]
         rows = rows[: args["limit"]]
@@ -161,7 +173,6 @@ class AdminAppointmentSchema(Schema):
 
 class WriteResultSchema(Schema):
     event_position = fields.Integer(allow_none=True)
-
 
 
 @blp.route("/<code_or_id>", methods=["PATCH"], endpoint="OrganisationChange")

@@ -20,8 +20,9 @@ from web.common import ListArgs, ReadArgs, decode_cursor, next_link, page_of, ru
 from web.errors import ProblemSchema
 from web.fields import Email, OrganisationSummarySchema, Text
 
-blp = Blueprint("people", __name__, url_prefix="/api/v1/people",
-                description="People who signed up, and sign-up itself.")
+blp = Blueprint(
+    "people", __name__, url_prefix="/api/v1/people", description="People who signed up, and sign-up itself."
+)
 PROJECTION = "people"
 
 
@@ -29,15 +30,22 @@ class SignUpSchema(Schema):
     name = Text(required=True, validate=validate.Length(max=200))
     email = Email(required=True, validate=validate.Length(max=254))
     job_title = Text(load_default=None, allow_none=True, validate=validate.Length(max=200))
-    organisation_code = Text(validate=validate.Length(max=20),
-                             metadata={"description": "A council's register code, e.g. KTT"})
+    organisation_code = Text(
+        validate=validate.Length(max=20), metadata={"description": "A council's register code, e.g. KTT"}
+    )
     organisation_id = fields.UUID(metadata={"description": "An existing organisation's id"})
-    organisation_name = Text(validate=validate.Length(max=200),
-                             metadata={"description": "The organisation's name as you would type it"})
-    organisation_kind = fields.String(validate=validate.OneOf(KINDS),
-                                      metadata={"description": "Needed to create a new organisation"})
-    password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=1024),
-                             metadata={"description": "At least 12 characters, not a common password"})
+    organisation_name = Text(
+        validate=validate.Length(max=200), metadata={"description": "The organisation's name as you would type it"}
+    )
+    organisation_kind = fields.String(
+        validate=validate.OneOf(KINDS), metadata={"description": "Needed to create a new organisation"}
+    )
+    password = fields.String(
+        required=True,
+        load_only=True,
+        validate=validate.Length(min=1, max=1024),
+        metadata={"description": "At least 12 characters, not a common password"},
+    )
 
     @validates_schema
     def one_organisation(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -76,8 +84,9 @@ class PersonSchema(Schema):
 
 
 class PersonDetailSchema(PersonSchema):
-    memberships = fields.List(fields.Nested(MembershipSchema),
-                              metadata={"description": "Where the person was, and when"})
+    memberships = fields.List(
+        fields.Nested(MembershipSchema), metadata={"description": "Where the person was, and when"}
+    )
 
 
 class SignedUpSchema(PersonSchema):
@@ -89,9 +98,9 @@ PersonPageSchema = page_of(PersonSchema, "PersonPageSchema")
 
 
 class PeopleListArgs(ListArgs):
-    organisation = fields.String(validate=validate.Length(min=1, max=64),
-                                 metadata={"description": "Register code or organisation id"})
-
+    organisation = fields.String(
+        validate=validate.Length(min=1, max=64), metadata={"description": "Register code or organisation id"}
+    )
 
 
 def _with_organisations(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -24,8 +24,12 @@ from web.project_schemas import (
     TextBodySchema,
 )
 
-blp = Blueprint("project_interest", __name__, url_prefix="/api/v1/projects",
-                description="Status updates, following, needs and contribution requests.")
+blp = Blueprint(
+    "project_interest",
+    __name__,
+    url_prefix="/api/v1/projects",
+    description="Status updates, following, needs and contribution requests.",
+)
 PROJECTION = "project_updates"
 
 

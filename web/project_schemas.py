@@ -86,23 +86,34 @@ def pence_only(value: Decimal) -> None:
 
 def Amount(maximum: int, description: str) -> fields.Decimal:  # noqa: N802 - a field factory
     """A non-negative exact decimal with at most two places, never a float."""
-    return fields.Decimal(load_default=Decimal(0), as_string=True, allow_nan=False,
-                          validate=[validate.Range(min=0, max=maximum), pence_only],
-                          metadata={"description": description})
+    return fields.Decimal(
+        load_default=Decimal(0),
+        as_string=True,
+        allow_nan=False,
+        validate=[validate.Range(min=0, max=maximum), pence_only],
+        metadata={"description": description},
+    )
 
 
 class PledgeSchema(Schema):
-    money = Amount(10_000_000, "GBP, e.g. \"1500.00\"")
-    days = Amount(100_000, "Person-days, e.g. \"7.5\"")
-    contributions = fields.List(fields.String(validate=validate.OneOf(CONTRIBUTION_KINDS)), load_default=list,
-                                validate=validate.Length(max=len(CONTRIBUTION_KINDS)))
+    money = Amount(10_000_000, 'GBP, e.g. "1500.00"')
+    days = Amount(100_000, 'Person-days, e.g. "7.5"')
+    contributions = fields.List(
+        fields.String(validate=validate.OneOf(CONTRIBUTION_KINDS)),
+        load_default=list,
+        validate=validate.Length(max=len(CONTRIBUTION_KINDS)),
+    )
     message = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
 
     @post_load
     def plain(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
         cents = Decimal("0.01")
-        return {"money": str(data["money"].quantize(cents)), "days": str(data["days"].quantize(cents)),
-                "contributions": sorted(set(data["contributions"])), "message": data["message"]}
+        return {
+            "money": str(data["money"].quantize(cents)),
+            "days": str(data["days"].quantize(cents)),
+            "contributions": sorted(set(data["contributions"])),
+            "message": data["message"],
+        }
 
 
 class Deadline(fields.Field):
@@ -123,8 +134,11 @@ class Deadline(fields.Field):
 
 
 class GoalSchema(Schema):
-    min_partners = fields.Integer(load_default=0, validate=validate.Range(min=0, max=1000),
-                                  metadata={"description": "Partner organisations pledging (not the owner)"})
+    min_partners = fields.Integer(
+        load_default=0,
+        validate=validate.Range(min=0, max=1000),
+        metadata={"description": "Partner organisations pledging (not the owner)"},
+    )
     money = Amount(1_000_000_000, "GBP target")
     days = Amount(10_000_000, "Person-days target")
     deadline = Deadline(required=True)
@@ -136,8 +150,11 @@ class GoalSchema(Schema):
 
     @post_load
     def plain(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
-        return {**data, "money": str(data["money"].quantize(Decimal("0.01"))),
-                "days": str(data["days"].quantize(Decimal("0.01")))}
+        return {
+            **data,
+            "money": str(data["money"].quantize(Decimal("0.01"))),
+            "days": str(data["days"].quantize(Decimal("0.01"))),
+        }
 
 
 class TextBodySchema(Schema):
@@ -244,8 +261,9 @@ class ProjectDetailSchema(ProjectSchema):
     next_assessment = fields.String(allow_none=True)
     links = fields.Dict(keys=fields.String(), values=fields.String())
     team = fields.List(fields.Nested(PersonRefSchema))
-    contributions = fields.Dict(keys=fields.String(), values=fields.Integer(),
-                                metadata={"description": "Pledges per named contribution kind"})
+    contributions = fields.Dict(
+        keys=fields.String(), values=fields.Integer(), metadata={"description": "Pledges per named contribution kind"}
+    )
     status_updates = fields.List(fields.Nested(StatusUpdateOutSchema), metadata={"description": "Latest first"})
 
 

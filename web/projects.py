@@ -30,8 +30,12 @@ from web.project_schemas import (
     ProjectWrittenSchema,
 )
 
-blp = Blueprint("projects", __name__, url_prefix="/api/v1/projects",
-                description="Projects: propose, find, follow, pledge, and the goals and teams around them.")
+blp = Blueprint(
+    "projects",
+    __name__,
+    url_prefix="/api/v1/projects",
+    description="Projects: propose, find, follow, pledge, and the goals and teams around them.",
+)
 PROJECTION = "projects"
 
 
@@ -48,13 +52,13 @@ class ProjectListArgs(ListArgs):
     goal_state = fields.String(validate=validate.OneOf(("none", "open", "met", "missed")))
     updated_since = fields.AwareDateTime()
     updated_until = fields.AwareDateTime()
-    sort = fields.String(validate=validate.OneOf(tuple(view.SORTS)),
-                         metadata={"description": "Default: relevance with q, else updated"})
+    sort = fields.String(
+        validate=validate.OneOf(tuple(view.SORTS)), metadata={"description": "Default: relevance with q, else updated"}
+    )
     include_archived = fields.Boolean(load_default=False)
 
 
 ProjectPageSchema = page_of(ProjectSchema, "ProjectPageSchema")
-
 
 
 def _stamp(moment: datetime | None) -> str | None:
@@ -62,8 +66,12 @@ def _stamp(moment: datetime | None) -> str | None:
 
 
 def shaped(row: dict[str, Any]) -> dict[str, Any]:
-    row["organisation"] = {"id": row["organisation_id"], "code": row.get("organisation_code"),
-                           "name": row.get("organisation_name"), "kind": row.get("organisation_kind")}
+    row["organisation"] = {
+        "id": row["organisation_id"],
+        "code": row.get("organisation_code"),
+        "name": row.get("organisation_name"),
+        "kind": row.get("organisation_kind"),
+    }
     if "rank" in row:
         row["score"] = round(float(row["rank"]), 4) if row["rank"] else None
     return row
@@ -107,8 +115,14 @@ class Projects(MethodView):
         for key in ("updated_since", "updated_until"):
             if key in filters:
                 filters[key] = _stamp(filters[key])
-        rows = view.search(runtime().db, filters, sort=sort, offset=offset, limit=args["limit"] + 1,
-                           include_archived=args["include_archived"])
+        rows = view.search(
+            runtime().db,
+            filters,
+            sort=sort,
+            offset=offset,
+            limit=args["limit"] + 1,
+            include_archived=args["include_archived"],
+        )
         more = len(rows) > args["limit"]
         items = [shaped(r) for r in rows[: args["limit"]]]
         return {"items": items, "next": next_link([offset + args["limit"]]) if more else None}

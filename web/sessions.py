@@ -80,8 +80,10 @@ class SessionStore:
 
     def revoke(self, hashed: str) -> None:
         with self.db.transaction() as tx:
-            tx.execute("UPDATE sessions SET revoked_at = :now WHERE token_hash = :hash AND revoked_at IS NULL",
-                       {"hash": hashed, "now": _text(_now())})
+            tx.execute(
+                "UPDATE sessions SET revoked_at = :now WHERE token_hash = :hash AND revoked_at IS NULL",
+                {"hash": hashed, "now": _text(_now())},
+            )
 
     def revoke_all(self, person_id: UUID, *, keep: str | None = None) -> int:
         with self.db.transaction() as tx:
@@ -110,8 +112,13 @@ class TokenStore:
             tx.execute(
                 "INSERT INTO account_tokens (token_hash, purpose, person_id, created_at, expires_at)"
                 " VALUES (:hash, :purpose, :person, :now, :expires)",
-                {"hash": token_hash(token), "purpose": purpose, "person": str(person_id),
-                 "now": _text(now), "expires": _text(now + TOKEN_LIFETIMES[purpose])},
+                {
+                    "hash": token_hash(token),
+                    "purpose": purpose,
+                    "person": str(person_id),
+                    "now": _text(now),
+                    "expires": _text(now + TOKEN_LIFETIMES[purpose]),
+                },
             )
         return token
 

@@ -100,9 +100,14 @@ class RQDispatcher:
         """A job at the deadline (RQ's scheduler). Changing the goal schedules another; the
         earlier one then finds nothing, or the same thing, to decide."""
         try:
-            self.queue.enqueue_at(deadline, "workers.jobs.decide_goal", project_id,
-                                  result_ttl=3600, failure_ttl=7 * 24 * 3600,
-                                  description=f"decide the goal of project {project_id}")
+            self.queue.enqueue_at(
+                deadline,
+                "workers.jobs.decide_goal",
+                project_id,
+                result_ttl=3600,
+                failure_ttl=7 * 24 * 3600,
+                description=f"decide the goal of project {project_id}",
+            )
         except Exception:
             log.exception("could not schedule the goal decision of %s; the sweep will decide it", project_id)
 
@@ -110,8 +115,14 @@ class RQDispatcher:
         from rq import Retry
 
         try:
-            self.queue.enqueue("workers.jobs.send_email", message_id, retry=Retry(max=3),
-                               result_ttl=60, failure_ttl=7 * 24 * 3600, description="send an email")
+            self.queue.enqueue(
+                "workers.jobs.send_email",
+                message_id,
+                retry=Retry(max=3),
+                result_ttl=60,
+                failure_ttl=7 * 24 * 3600,
+                description="send an email",
+            )
         except Exception:
             log.exception("could not enqueue email %s; the worker's sweep will send it", message_id)
 

@@ -95,8 +95,15 @@ class Outbox:
             tx.execute(
                 "INSERT INTO outbox (id, person_id, kind, recipient, subject, body, created_at)"
                 " VALUES (:id, :person, :kind, :to, :subject, :body, :now)",
-                {"id": message_id, "person": str(person_id) if person_id else None, "kind": kind,
-                 "to": recipient, "subject": subject, "body": body, "now": _now()},
+                {
+                    "id": message_id,
+                    "person": str(person_id) if person_id else None,
+                    "kind": kind,
+                    "to": recipient,
+                    "subject": subject,
+                    "body": body,
+                    "now": _now(),
+                },
             )
         return message_id
 
@@ -114,13 +121,18 @@ class Outbox:
             self.sender.send(message)
         except Exception as error:
             with self.db.transaction() as tx:
-                tx.execute("UPDATE outbox SET attempts = attempts + 1, last_error = :error WHERE id = :id",
-                           {"id": message_id, "error": f"{type(error).__name__}: {error}"[:500]})
+                tx.execute(
+                    "UPDATE outbox SET attempts = attempts + 1, last_error = :error WHERE id = :id",
+                    {"id": message_id, "error": f"{type(error).__name__}: {error}"[:500]},
+                )
             log.warning("sending %s message %s failed: %s", row["kind"], message_id, type(error).__name__)
             raise
         with self.db.transaction() as tx:  # keep the fact, drop the address and the link
-            tx.execute("UPDATE outbox SET sent_at = :now, attempts = attempts + 1, recipient = NULL,"
-                       " body = NULL, last_error = NULL WHERE id = :id", {"id": message_id, "now": _now()})
+            tx.execute(
+                "UPDATE outbox SET sent_at = :now, attempts = attempts + 1, recipient = NULL,"
+                " body = NULL, last_error = NULL WHERE id = :id",
+                {"id": message_id, "now": _now()},
+            )
         log.info("sent %s message %s", row["kind"], message_id)
         return True
 

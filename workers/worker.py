@@ -29,9 +29,7 @@ def sweep_once() -> None:
             log.warning("sweep: email %s still not sent", message_id)
     for status in runner.status(runtime.app, runtime.db, all_projections()):
         if status.lag:
-            covered = runner.catch_up(
-                runtime.app, runtime.db, get(status.name), batch_size=runtime.settings.batch_size
-            )
+            covered = runner.catch_up(runtime.app, runtime.db, get(status.name), batch_size=runtime.settings.batch_size)
             log.info("sweep: projection %s caught up %s positions", status.name, covered)
 
 

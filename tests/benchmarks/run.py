@@ -413,8 +413,12 @@ class LagPoller:
 def production_run(cfg: Config, database_url: str) -> HttpRun:
     queue = f"bench-{uuid.uuid4().hex[:10]}"
     env = support.pipeline_env(
-        DATABASE_URL=database_url, REDIS_URL=support.REDIS_URL, PIPELINE_QUEUE=queue, WEB_CONCURRENCY="2",
-        PIPELINE_RATE_LIMITS="off", PIPELINE_OUTBOX_DIR=str(OUT_DIR / "outbox"),
+        DATABASE_URL=database_url,
+        REDIS_URL=support.REDIS_URL,
+        PIPELINE_QUEUE=queue,
+        WEB_CONCURRENCY="2",
+        PIPELINE_RATE_LIMITS="off",
+        PIPELINE_OUTBOX_DIR=str(OUT_DIR / "outbox"),
     )
     support.run_cli("init", env=env)
     worker_log = log_path("production-worker")
@@ -442,8 +446,9 @@ def forget_queue(queue: str) -> None:
 
 
 def embedded_run(cfg: Config, database_url: str) -> HttpRun:
-    env = support.pipeline_env(DATABASE_URL=database_url, PIPELINE_RATE_LIMITS="off",
-                               PIPELINE_OUTBOX_DIR=str(OUT_DIR / "outbox"))
+    env = support.pipeline_env(
+        DATABASE_URL=database_url, PIPELINE_RATE_LIMITS="off", PIPELINE_OUTBOX_DIR=str(OUT_DIR / "outbox")
+    )
     support.run_cli("init", env=env)
     return drive_server(
         env, log_path("embedded-server"), cfg.embedded_clients, cfg.embedded_seconds, cfg.warmup, database_url

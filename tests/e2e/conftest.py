@@ -65,9 +65,14 @@ def api(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
     request.getfixturevalue("redis_available")
     template = request.getfixturevalue("pg_template")
     url = support.create_database(template=template)
-    env = support.pipeline_env(DATABASE_URL=url, REDIS_URL=support.REDIS_URL,
-                               PIPELINE_QUEUE=f"e2e-{uuid.uuid4().hex[:8]}", WEB_CONCURRENCY="2",
-                               PIPELINE_OUTBOX_DIR=str(outbox), **limits)
+    env = support.pipeline_env(
+        DATABASE_URL=url,
+        REDIS_URL=support.REDIS_URL,
+        PIPELINE_QUEUE=f"e2e-{uuid.uuid4().hex[:8]}",
+        WEB_CONCURRENCY="2",
+        PIPELINE_OUTBOX_DIR=str(outbox),
+        **limits,
+    )
     support.run_cli("init", env=env)
     worker = support.Process(["worker"], env, Path(workdir) / "worker.log")
     try:

@@ -20,8 +20,16 @@ def bearer(token: str) -> dict[str, str]:
 def test_the_whole_life_of_an_account(api: Api) -> None:
     supplier = f"Flow Test {uuid.uuid4().hex[:6]} Ltd"
     address = f"flow.{uuid.uuid4().hex[:8]}@example.gov.uk"
-    status, _, person = api.post("/api/v1/people", {"name": "Flo Tester", "email": address, "password": PASSWORD,
-                                                    "organisation_name": supplier, "organisation_kind": "supplier"})
+    status, _, person = api.post(
+        "/api/v1/people",
+        {
+            "name": "Flo Tester",
+            "email": address,
+            "password": PASSWORD,
+            "organisation_name": supplier,
+            "organisation_kind": "supplier",
+        },
+    )
     assert status == 201 and person["email_verified"] is False
     org_path = f"/api/v1/organisations/{person['organisation']['id']}"
 
@@ -46,8 +54,12 @@ def test_the_whole_life_of_an_account(api: Api) -> None:
     # A second session, signed out by a password change made in the first.
     other = bearer(api.post("/api/v1/sessions", {"email": address, "password": PASSWORD})[2]["token"])
     new_password = PASSWORD + " changed"
-    assert api.request("PUT", "/api/v1/me/password", {"current_password": PASSWORD, "new_password": new_password},
-                       headers=me)[0] == 200
+    assert (
+        api.request(
+            "PUT", "/api/v1/me/password", {"current_password": PASSWORD, "new_password": new_password}, headers=me
+        )[0]
+        == 200
+    )
     assert api.get("/api/v1/me", headers=other)[0] == 401
     assert api.get("/api/v1/me", headers=me)[0] == 200
     assert api.post("/api/v1/sessions", {"email": address, "password": PASSWORD})[0] == 401
@@ -80,10 +92,8 @@ def test_the_whole_life_of_an_account(api: Api) -> None:
 
 def test_unverified_people_can_read_but_not_manage(api: Api) -> None:
     address = f"reader.{uuid.uuid4().hex[:8]}@example.gov.uk"
-    api.post("/api/v1/people", {"name": "Rea Der", "email": address, "password": PASSWORD,
-                                "organisation_code": "BNH"})
+    api.post("/api/v1/people", {"name": "Rea Der", "email": address, "password": PASSWORD, "organisation_code": "BNH"})
     me = bearer(api.post("/api/v1/sessions", {"email": address, "password": PASSWORD})[2]["token"])
     assert api.get("/api/v1/organisations/BNH", headers=me)[0] == 200
-    status, _, problem = api.request("PATCH", "/api/v1/organisations/BNH", {"website": "https://x.example"},
-                                     headers=me)
+    status, _, problem = api.request("PATCH", "/api/v1/organisations/BNH", {"website": "https://x.example"}, headers=me)
     assert status == 403 and "Verify your email" in problem["detail"]

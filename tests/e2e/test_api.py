@@ -37,10 +37,16 @@ def test_one_organisation_by_register_code(api: Api) -> None:
 
 
 def test_signing_up_by_a_loosely_typed_name_and_reading_it_back(api: Api) -> None:
-    status, headers, person = api.post("/api/v1/people", {
-        "name": "Sam Officer", "email": new_email(), "job_title": "Head of digital", "password": PW,
-        "organisation_name": "wigan borough council",
-    })
+    status, headers, person = api.post(
+        "/api/v1/people",
+        {
+            "name": "Sam Officer",
+            "email": new_email(),
+            "job_title": "Head of digital",
+            "password": PW,
+            "organisation_name": "wigan borough council",
+        },
+    )
     assert status == 201, person
     assert person["organisation"]["code"] == "WGN"
     assert headers["Location"].endswith(f"/api/v1/people/{person['id']}")
@@ -59,20 +65,30 @@ def test_signing_up_by_a_loosely_typed_name_and_reading_it_back(api: Api) -> Non
 
 def test_a_new_supplier_is_created_from_its_name_and_kind(api: Api) -> None:
     name = f"Supplier {uuid.uuid4().hex[:6]} Ltd"
-    status, _, person = api.post("/api/v1/people", {"password": PW, "name": "Sue", "email": new_email(),
-                                                     "organisation_name": name, "organisation_kind": "supplier"})
+    status, _, person = api.post(
+        "/api/v1/people",
+        {
+            "password": PW,
+            "name": "Sue",
+            "email": new_email(),
+            "organisation_name": name,
+            "organisation_kind": "supplier",
+        },
+    )
     assert status == 201, person
     _, _, org = api.get(f"/api/v1/organisations/{person['organisation']['id']}?min_position={person['event_position']}")
     assert (org["name"], org["kind"], org["member_count"], org["code"]) == (name, "supplier", 1, None)
-    _, _, again = api.post("/api/v1/people", {"password": PW, "name": "Sid", "email": new_email(),
-                                               "organisation_name": name.upper()})
+    _, _, again = api.post(
+        "/api/v1/people", {"password": PW, "name": "Sid", "email": new_email(), "organisation_name": name.upper()}
+    )
     assert again["organisation"]["id"] == person["organisation"]["id"]
 
 
 def test_an_ambiguous_council_name_is_refused_with_candidates_and_stores_nothing(api: Api) -> None:
     head = api.head_of_log()
-    status, headers, problem = api.post("/api/v1/people", {"password": PW, "name": "Kim", "email": new_email(),
-                                                            "organisation_name": "Kingston Council"})
+    status, headers, problem = api.post(
+        "/api/v1/people", {"password": PW, "name": "Kim", "email": new_email(), "organisation_name": "Kingston Council"}
+    )
     assert status == 422
     assert headers["Content-Type"] == "application/problem+json"
     assert {c["code"] for c in problem["candidates"]} == {"KTT", "KHL"}
@@ -84,8 +100,9 @@ def test_a_duplicate_email_is_a_conflict_and_stores_nothing(api: Api) -> None:
     body = {"password": PW, "name": "A", "email": address, "organisation_code": "KTT"}
     assert api.post("/api/v1/people", body)[0] == 201
     head = api.head_of_log()
-    status, _, problem = api.post("/api/v1/people", {"password": PW, "name": "B", "email": address.upper(),
-                                                      "organisation_code": "KHL"})
+    status, _, problem = api.post(
+        "/api/v1/people", {"password": PW, "name": "B", "email": address.upper(), "organisation_code": "KHL"}
+    )
     assert (status, problem["status"]) == (409, 409)
     assert api.head_of_log() == head
 
@@ -105,17 +122,32 @@ BAD_WRITES = [
     ("two organisations", {"body": {**VALID, "organisation_name": "Wigan"}}, 422),
     ("no organisation", {"body": {"password": PW, "name": "x", "email": "x@example.gov.uk"}}, 422),
     ("bad email", {"body": {**VALID, "email": "not-an-email"}}, 422),
-    ("unknown kind", {"body": {"password": PW, "name": "x", "email": "k@example.gov.uk", "organisation_name": "New Org",
-                               "organisation_kind": "pirate"}}, 422),
+    (
+        "unknown kind",
+        {
+            "body": {
+                "password": PW,
+                "name": "x",
+                "email": "k@example.gov.uk",
+                "organisation_name": "New Org",
+                "organisation_kind": "pirate",
+            }
+        },
+        422,
+    ),
     ("unknown register code", {"body": {**VALID, "organisation_code": "ZZZ"}}, 422),
-    ("unknown organisation id", {"body": {"password": PW, "name": "x", "email": "i@example.gov.uk",
-                                          "organisation_id": str(uuid.uuid4())}}, 404),
+    (
+        "unknown organisation id",
+        {"body": {"password": PW, "name": "x", "email": "i@example.gov.uk", "organisation_id": str(uuid.uuid4())}},
+        404,
+    ),
 ]
 
 
 @pytest.mark.parametrize(("case", "request_args", "expected"), BAD_WRITES, ids=[c[0] for c in BAD_WRITES])
-def test_a_bad_sign_up_gets_a_problem_and_stores_nothing(api: Api, case: str, request_args: dict,
-                                                         expected: int) -> None:
+def test_a_bad_sign_up_gets_a_problem_and_stores_nothing(
+    api: Api, case: str, request_args: dict, expected: int
+) -> None:
     head = api.head_of_log()
     status, headers, problem = api.post("/api/v1/people", **request_args)
     assert status == expected, problem
@@ -186,6 +218,12 @@ def test_operators_see_projection_lag_and_readiness(api: Api) -> None:
 def test_the_openapi_document_describes_every_endpoint(api: Api) -> None:
     status, _, spec = api.get("/api/v1/openapi.json")
     assert status == 200 and spec["openapi"].startswith("3.")
-    assert {"/api/v1/organisations", "/api/v1/organisations/{code_or_id}", "/api/v1/people",
-            "/api/v1/people/{person_id}", "/api/v1/projections", "/api/v1/sign-ups/daily"} <= set(spec["paths"])
+    assert {
+        "/api/v1/organisations",
+        "/api/v1/organisations/{code_or_id}",
+        "/api/v1/people",
+        "/api/v1/people/{person_id}",
+        "/api/v1/projections",
+        "/api/v1/sign-ups/daily",
+    } <= set(spec["paths"])
     assert "422" in spec["paths"]["/api/v1/people"]["post"]["responses"]

@@ -29,8 +29,9 @@ class Story:
 
 def signed_in_member(api: Api, code: str, name: str) -> tuple[dict, dict[str, str]]:
     address = f"insights.{uuid.uuid4().hex[:10]}@example.gov.uk"
-    status, _, person = api.post("/api/v1/people", {"name": name, "email": address, "password": PASSWORD,
-                                                    "organisation_code": code})
+    status, _, person = api.post(
+        "/api/v1/people", {"name": name, "email": address, "password": PASSWORD, "organisation_code": code}
+    )
     assert status == 201, person
     assert api.post("/api/v1/email-verifications", {"token": api.token_sent_to(address, "verify-email")})[0] == 200
     status, _, session = api.post("/api/v1/sessions", {"email": address, "password": PASSWORD})
@@ -50,17 +51,36 @@ def story(api: Api) -> Story:
     tag = f"tag-{uuid.uuid4().hex[:8]}"
     owner, kingston = signed_in_member(api, "KTT", "Kim Kingston")
     _, wigan = signed_in_member(api, "WGN", "Sam Wigan")
-    details = {"summary": "Book a bulky waste collection online.", "tags": [tag, "waste"],
-               "phase_start": f"{NEXT_YEAR}-01-01", "phase_end": f"{NEXT_YEAR}-03-31"}
-    project = written(api.post("/api/v1/projects", {"title": "=Bulky waste booking", "phase": "discovery",
-                                                    **details}, headers=kingston))["id"]
-    written(api.request("PUT", f"/api/v1/projects/{project}/goal", {
-        "min_partners": 1, "money": "1000.00", "days": "0", "deadline": f"{NEXT_YEAR}-02-15T12:00:00Z"},
-        headers=kingston))
-    written(api.request("PUT", f"/api/v1/projects/{project}/pledges/mine", {
-        "money": "500.00", "days": "5.50", "contributions": ["testing"]}, headers=wigan))
-    related = written(api.post("/api/v1/projects", {"title": "Bulky waste collections", **details, "tags": [tag]},
-                               headers=wigan))
+    details = {
+        "summary": "Book a bulky waste collection online.",
+        "tags": [tag, "waste"],
+        "phase_start": f"{NEXT_YEAR}-01-01",
+        "phase_end": f"{NEXT_YEAR}-03-31",
+    }
+    project = written(
+        api.post(
+            "/api/v1/projects", {"title": "=Bulky waste booking", "phase": "discovery", **details}, headers=kingston
+        )
+    )["id"]
+    written(
+        api.request(
+            "PUT",
+            f"/api/v1/projects/{project}/goal",
+            {"min_partners": 1, "money": "1000.00", "days": "0", "deadline": f"{NEXT_YEAR}-02-15T12:00:00Z"},
+            headers=kingston,
+        )
+    )
+    written(
+        api.request(
+            "PUT",
+            f"/api/v1/projects/{project}/pledges/mine",
+            {"money": "500.00", "days": "5.50", "contributions": ["testing"]},
+            headers=wigan,
+        )
+    )
+    related = written(
+        api.post("/api/v1/projects", {"title": "Bulky waste collections", **details, "tags": [tag]}, headers=wigan)
+    )
     return Story(tag, owner, project, related["id"], related["event_position"])
 
 
@@ -101,7 +121,11 @@ def test_the_csv_export_downloads_every_project_as_an_attachment(api: Api, story
     assert set(rows) == {story.project, story.related}
     row = rows[story.project]
     assert (row["title"], row["organisation_code"], row["pledged_money"], row["goal_state"]) == (
-        "'=Bulky waste booking", "KTT", "500.00", "open")
+        "'=Bulky waste booking",
+        "KTT",
+        "500.00",
+        "open",
+    )
 
 
 def test_stats_count_what_happened(api: Api, story: Story) -> None:
@@ -119,8 +143,9 @@ def test_an_organisation_shows_its_projects_pledges_and_members(api: Api, story:
     assert status == 200 and story.project in {p["id"] for p in owned["items"]}
     status, _, pledges = api.get(f"/api/v1/organisations/wgn/pledges?{at}")
     assert status == 200
-    assert [(p["money"], p["project_organisation"]["code"]) for p in pledges["items"]
-            if p["project_id"] == story.project] == [("500.00", "KTT")]
+    assert [
+        (p["money"], p["project_organisation"]["code"]) for p in pledges["items"] if p["project_id"] == story.project
+    ] == [("500.00", "KTT")]
     status, _, people = api.get(f"/api/v1/organisations/{story.owner['organisation']['id']}/people?{at}")
     assert status == 200
     assert {"id": story.owner["id"], "name": "Kim Kingston"} in people["items"]

@@ -19,8 +19,9 @@ pytestmark = pytest.mark.e2e
 def member(api: Api, code: str) -> dict[str, str]:
     """Sign up under a council, verify by the emailed link, sign in: a bearer header."""
     address = f"{code.lower()}.{uuid.uuid4().hex[:8]}@example.gov.uk"
-    status, _, person = api.post("/api/v1/people", {"name": f"Officer {code}", "email": address,
-                                                    "organisation_code": code, "password": PASSWORD})
+    status, _, person = api.post(
+        "/api/v1/people", {"name": f"Officer {code}", "email": address, "organisation_code": code, "password": PASSWORD}
+    )
     assert status == 201, person
     assert api.post("/api/v1/email-verifications", {"token": api.token_sent_to(address, "verify-email")})[0] == 200
     token = api.post("/api/v1/sessions", {"email": address, "password": PASSWORD})[2]["token"]
@@ -35,11 +36,23 @@ def ok(response: tuple[int, dict, Any], status: int = 200) -> Any:
 def test_propose_find_follow_pledge_goal_met_team_formed(api: Api) -> None:
     ann, bob, dee = member(api, "WGN"), member(api, "KTT"), member(api, "LDS")
     title = f"Bulky waste booking {uuid.uuid4().hex[:6]}"
-    proposed = ok(api.post("/api/v1/projects", {
-        "title": title, "summary": "Book a bulky waste collection online, once, for every council.",
-        "description": "## Why\nResidents phone us. <script>alert(1)</script>", "tags": ["Waste", "booking"],
-        "phase": "discovery", "budget_band": "50k-100k", "collaboration_level": "share_funding",
-        "links": {"repository": "https://example.org/bulky"}}, headers=ann), 201)
+    proposed = ok(
+        api.post(
+            "/api/v1/projects",
+            {
+                "title": title,
+                "summary": "Book a bulky waste collection online, once, for every council.",
+                "description": "## Why\nResidents phone us. <script>alert(1)</script>",
+                "tags": ["Waste", "booking"],
+                "phase": "discovery",
+                "budget_band": "50k-100k",
+                "collaboration_level": "share_funding",
+                "links": {"repository": "https://example.org/bulky"},
+            },
+            headers=ann,
+        ),
+        201,
+    )
     project = f"/api/v1/projects/{proposed['id']}"
 
     found = ok(api.get(f"/api/v1/projects?q=bulky%20waste&min_position={proposed['event_position']}"))
@@ -48,13 +61,24 @@ def test_propose_find_follow_pledge_goal_met_team_formed(api: Api) -> None:
     ok(api.post(f"{project}/needs", {"comment": "Leeds needs this too"}, headers=dee))
 
     deadline = (datetime.now(UTC) + timedelta(seconds=6)).isoformat()
-    ok(api.request("PUT", f"{project}/goal", {"min_partners": 2, "money": "1000.00", "days": "10",
-                                               "deadline": deadline}, headers=ann))
+    ok(
+        api.request(
+            "PUT",
+            f"{project}/goal",
+            {"min_partners": 2, "money": "1000.00", "days": "10", "deadline": deadline},
+            headers=ann,
+        )
+    )
     assert api.request("PUT", f"{project}/goal", {"min_partners": 1, "deadline": deadline}, headers=bob)[0] == 403
     ok(api.request("PUT", f"{project}/pledges/mine", {"money": "600.00", "days": "5"}, headers=bob))
-    ok(api.request("PUT", f"{project}/pledges/mine", {"money": "500.00", "days": "5",
-                                                       "contributions": ["user_research"],
-                                                       "message": "We will run the research"}, headers=dee))
+    ok(
+        api.request(
+            "PUT",
+            f"{project}/pledges/mine",
+            {"money": "500.00", "days": "5", "contributions": ["user_research"], "message": "We will run the research"},
+            headers=dee,
+        )
+    )
     asked = ok(api.post(f"{project}/contribution-requests", {"message": "We can build it"}, headers=bob), 201)
     ok(api.post(f"{project}/contribution-requests/{asked['id']}/approve", headers=ann))
     update = ok(api.post(f"{project}/status-updates", {"body": "Discovery kicked off"}, headers=bob), 201)
@@ -87,8 +111,9 @@ def support_wait(predicate: Any) -> Any:
 @pytest.fixture(scope="module")
 def owner_and_project(api: Api) -> tuple[dict[str, str], str]:
     owner = member(api, "BNH")
-    created = ok(api.post("/api/v1/projects", {"title": "Parking permits", "summary": "Apply online"},
-                          headers=owner), 201)
+    created = ok(
+        api.post("/api/v1/projects", {"title": "Parking permits", "summary": "Apply online"}, headers=owner), 201
+    )
     return owner, f"/api/v1/projects/{created['id']}"
 
 
@@ -135,6 +160,7 @@ def test_writes_need_a_verified_member(api: Api, owner_and_project: tuple[dict[s
     address = f"unverified.{uuid.uuid4().hex[:6]}@example.gov.uk"
     api.post("/api/v1/people", {"name": "Una", "email": address, "organisation_code": "KHL", "password": PASSWORD})
     token = api.post("/api/v1/sessions", {"email": address, "password": PASSWORD})[2]["token"]
-    status, _, problem = api.request("PUT", f"{project}/pledges/mine", {"money": "5"},
-                                     headers={"Authorization": f"Bearer {token}"})
+    status, _, problem = api.request(
+        "PUT", f"{project}/pledges/mine", {"money": "5"}, headers={"Authorization": f"Bearer {token}"}
+    )
     assert status == 403 and "Verify" in problem["detail"]

@@ -19,8 +19,9 @@ WRITES = ("POST", "PUT", "PATCH", "DELETE")
 
 
 def write_endpoints(app: Any) -> list[tuple[str, str]]:
-    return sorted((method, rule.rule) for rule in app.url_map.iter_rules()
-                  for method in rule.methods if method in WRITES)
+    return sorted(
+        (method, rule.rule) for rule in app.url_map.iter_rules() for method in rule.methods if method in WRITES
+    )
 
 
 def concrete(rule: str) -> str:
@@ -36,8 +37,12 @@ def client(sqlite_runtime: Runtime) -> Any:
 
 def sign_in(client: Any, *, verified: bool, code: str = "WGN") -> dict[str, str]:
     email = f"{uuid.uuid4().hex[:10]}@example.gov.uk"
-    assert client.post("/api/v1/people", json={"name": "Walker", "email": email, "organisation_code": code,
-                                               "password": PASSWORD}).status_code == 201
+    assert (
+        client.post(
+            "/api/v1/people", json={"name": "Walker", "email": email, "organisation_code": code, "password": PASSWORD}
+        ).status_code
+        == 201
+    )
     if verified:
         rt = client.application.extensions["pipeline"]
         rt.app.verify_email(rt.app.email_owner(email))
@@ -93,12 +98,18 @@ def test_unverified_and_non_admin_people_get_403_where_they_lack_the_role(client
 def test_an_admin_may_do_what_a_member_may_not(client: Any) -> None:
     admin = sign_in(client, verified=True, code="KTT")
     member = sign_in(client, verified=True, code="KTT")
-    assert client.patch("/api/v1/organisations/KTT", json={"website": "https://k.example"},
-                        headers=member).status_code == 403
-    assert client.patch("/api/v1/organisations/KTT", json={"website": "https://k.example"},
-                        headers=admin).status_code == 200
-    assert client.patch("/api/v1/organisations/WGN", json={"website": "https://w.example"},
-                        headers=admin).status_code == 403  # an admin of another organisation
+    assert (
+        client.patch("/api/v1/organisations/KTT", json={"website": "https://k.example"}, headers=member).status_code
+        == 403
+    )
+    assert (
+        client.patch("/api/v1/organisations/KTT", json={"website": "https://k.example"}, headers=admin).status_code
+        == 200
+    )
+    assert (
+        client.patch("/api/v1/organisations/WGN", json={"website": "https://w.example"}, headers=admin).status_code
+        == 403
+    )  # an admin of another organisation
 
 
 def test_operators_are_granted_only_from_the_command_line(client: Any) -> None:

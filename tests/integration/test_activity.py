@@ -32,8 +32,9 @@ class Story:
 
 
 def sign_up(runtime: Runtime, name: str, address: str, organisation: OrganisationRef) -> UUID:
-    person = runtime.app.sign_up(name=name, email=address, job_title="Developer", organisation=organisation,
-                                 password=PASSWORD).aggregate.id
+    person = runtime.app.sign_up(
+        name=name, email=address, job_title="Developer", organisation=organisation, password=PASSWORD
+    ).aggregate.id
     runtime.app.verify_email(person)
     return person
 
@@ -73,22 +74,36 @@ def test_the_feed_tells_what_happened_newest_first(any_runtime: Runtime) -> None
     s = story(any_runtime)
     rows = activity.feed(any_runtime.db)
     assert types(rows) == [
-        "status_update.corrected", "status_update.posted", "project.team_joined", "contribution.approved",
-        "contribution.requested", "pledge.made", "project.need_declared", "project.followed",
-        "project.phase_changed", "project.edited", "project.proposed", "organisation.admin_appointed",
-        "person.signed_up", "organisation.created", "organisation.admin_appointed", "person.signed_up",
+        "status_update.corrected",
+        "status_update.posted",
+        "project.team_joined",
+        "contribution.approved",
+        "contribution.requested",
+        "pledge.made",
+        "project.need_declared",
+        "project.followed",
+        "project.phase_changed",
+        "project.edited",
+        "project.proposed",
+        "organisation.admin_appointed",
+        "person.signed_up",
+        "organisation.created",
+        "organisation.admin_appointed",
+        "person.signed_up",
     ]
     assert [(r["at"], r["id"]) for r in rows] == sorted(((r["at"], r["id"]) for r in rows), reverse=True)
     by_type = {r["type"]: r for r in reversed(rows)}  # the newest of each type
     assert by_type["pledge.made"]["summary"] == (
-        f"Bob Builder (Acme Digital Ltd) pledged £500.00, 5 person-days and testing to {TITLE}")
+        f"Bob Builder (Acme Digital Ltd) pledged £500.00, 5 person-days and testing to {TITLE}"
+    )
     assert by_type["pledge.made"]["detail"] == {"money": "500.00", "days": "5", "contributions": ["testing"]}
     assert by_type["project.edited"]["summary"] == f"Ann Example edited the summary and tags of {TITLE}"
     assert by_type["project.phase_changed"]["summary"] == f"Ann Example moved {TITLE} from discovery to alpha"
     assert by_type["contribution.approved"]["summary"] == f"Ann Example approved Bob Builder's request to join {TITLE}"
     assert by_type["status_update.corrected"]["project_id"] == str(s.project)
     assert by_type["project.proposed"]["summary"] == (
-        f"Ann Example (Wigan Metropolitan Borough Council) proposed {TITLE}, in discovery")
+        f"Ann Example (Wigan Metropolitan Borough Council) proposed {TITLE}, in discovery"
+    )
     assert by_type["organisation.created"]["summary"] == "Acme Digital Ltd joined Pipeline"
     assert "Happy to help" not in json.dumps(rows) and "We need this too" not in json.dumps(rows)
 
@@ -104,9 +119,16 @@ def test_the_feed_filters_by_project_organisation_person_and_type(any_runtime: R
     assert "pledge.made" in types(wigan)  # Acme's pledge, to Wigan's project
     assert all(r["person_id"] != str(s.bob) for r in wigan if r["type"].startswith("person."))
     acme = activity.feed(db, organisation_id=str(s.acme))
-    assert types(acme) == ["project.team_joined", "contribution.approved", "contribution.requested", "pledge.made",
-                           "project.need_declared", "organisation.admin_appointed", "person.signed_up",
-                           "organisation.created"]
+    assert types(acme) == [
+        "project.team_joined",
+        "contribution.approved",
+        "contribution.requested",
+        "pledge.made",
+        "project.need_declared",
+        "organisation.admin_appointed",
+        "person.signed_up",
+        "organisation.created",
+    ]
     bob = activity.feed(db, person_id=str(s.bob))
     assert {r["type"] for r in bob} >= {"person.signed_up", "pledge.made", "contribution.approved"}
     assert all(str(s.bob) in (r["person_id"], r["actor_id"]) for r in bob)

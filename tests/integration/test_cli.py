@@ -61,8 +61,13 @@ def test_the_worker_needs_redis(tmp_path: Path) -> None:
 
 def test_operators_are_granted_and_revoked_from_the_command_line(pg_runtime: Runtime) -> None:
     env = worker_env(pg_runtime.settings)
-    written = pg_runtime.app.sign_up(name="Op", email="op@example.gov.uk", job_title=None, password=PASSWORD,
-                                     organisation=OrganisationRef(code="WGN"))
+    written = pg_runtime.app.sign_up(
+        name="Op",
+        email="op@example.gov.uk",
+        job_title=None,
+        password=PASSWORD,
+        organisation=OrganisationRef(code="WGN"),
+    )
     assert "is now an operator" in support.run_cli("operators", "grant", "OP@example.gov.uk", env=env)
     assert pg_runtime.app.get_person(written.aggregate.id).is_operator
     assert "(unchanged)" in support.run_cli("operators", "grant", "op@example.gov.uk", env=env)
@@ -74,8 +79,13 @@ def test_operators_are_granted_and_revoked_from_the_command_line(pg_runtime: Run
 
 def test_an_operator_erases_a_person_from_the_command_line(pg_runtime: Runtime) -> None:
     env = worker_env(pg_runtime.settings)
-    person = pg_runtime.app.sign_up(name="Gone Soon", email="gone@example.gov.uk", job_title=None,
-                                    password=PASSWORD, organisation=OrganisationRef(code="WGN")).aggregate
+    person = pg_runtime.app.sign_up(
+        name="Gone Soon",
+        email="gone@example.gov.uk",
+        job_title=None,
+        password=PASSWORD,
+        organisation=OrganisationRef(code="WGN"),
+    ).aggregate
     out = support.run_cli("people", "erase", str(person.id), "--yes", env=env)
     assert "erased at log position" in out
     assert pg_runtime.app.get_person(person.id).erased

@@ -53,8 +53,13 @@ def test_a_duplicate_email_under_concurrent_sign_ups_yields_exactly_one_person(p
     spellings = ["race@example.gov.uk", "RACE@example.gov.uk", " Race@Example.gov.uk", "race@EXAMPLE.GOV.UK"] * 2
 
     def sign_up(app: PipelineApplication, i: int) -> Any:
-        return app.sign_up(name=f"Racer {i}", email=spellings[i], job_title=None,
-                           organisation=OrganisationRef(code="WGN"), password=PASSWORD)
+        return app.sign_up(
+            name=f"Racer {i}",
+            email=spellings[i],
+            job_title=None,
+            organisation=OrganisationRef(code="WGN"),
+            password=PASSWORD,
+        )
 
     results = in_parallel(len(spellings), pg_settings, sign_up)
     winners = [r for r in results if not isinstance(r, Exception)]
@@ -72,8 +77,13 @@ def test_a_duplicate_email_under_concurrent_sign_ups_yields_exactly_one_person(p
 def test_a_new_organisation_named_by_concurrent_sign_ups_is_created_once(pg_settings: Settings) -> None:
     def sign_up(app: PipelineApplication, i: int) -> Any:
         name = ["Civic Coders Collective", "civic coders collective", "CIVIC CODERS COLLECTIVE."][i % 3]
-        return app.sign_up(name=f"Coder {i}", email=email(), job_title=None,
-                           organisation=OrganisationRef(name=name, kind="community"), password=PASSWORD)
+        return app.sign_up(
+            name=f"Coder {i}",
+            email=email(),
+            job_title=None,
+            organisation=OrganisationRef(name=name, kind="community"),
+            password=PASSWORD,
+        )
 
     results = in_parallel(6, pg_settings, sign_up)
     assert not [r for r in results if isinstance(r, Exception)], results

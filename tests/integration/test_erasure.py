@@ -41,8 +41,10 @@ def counts(runtime: Runtime) -> dict[str, object]:
     db = runtime.db
     return {
         "people": db.query("SELECT COUNT(*) AS n FROM people")[0]["n"],
-        "members": sorted((r["code"], r["member_count"]) for r in
-                          db.query("SELECT code, member_count FROM organisations WHERE member_count > 0")),
+        "members": sorted(
+            (r["code"], r["member_count"])
+            for r in db.query("SELECT code, member_count FROM organisations WHERE member_count > 0")
+        ),
         "daily": sorted((r["organisation_kind"], r["signups"]) for r in db.query("SELECT * FROM signups_daily")),
         "log_events": runner.head(runtime.app),
     }
@@ -53,12 +55,22 @@ def test_an_erased_person_leaves_no_trace_in_a_dump_and_rebuilds_still_work(any_
     tag = uuid.uuid4().hex[:8]
     name, email = f"Ermintrude Fothergill-{tag}", f"ermintrude.{tag}@example.gov.uk"
     new_name = f"Ermintrude Smythe-{tag}"
-    person = client.post("/api/v1/people", json={"name": name, "email": email, "job_title": "Head of Digital",
-                                                 "organisation_name": "Wigan Council", "password": PASSWORD}).json
+    person = client.post(
+        "/api/v1/people",
+        json={
+            "name": name,
+            "email": email,
+            "job_title": "Head of Digital",
+            "organisation_name": "Wigan Council",
+            "password": PASSWORD,
+        },
+    ).json
     for i in range(3):  # other people, who must be unaffected
         other = f"other{i}.{uuid.uuid4().hex[:6]}@example.gov.uk"
-        client.post("/api/v1/people", json={"name": f"Other {i}", "email": other, "organisation_code": "WGN",
-                                            "password": PASSWORD})
+        client.post(
+            "/api/v1/people",
+            json={"name": f"Other {i}", "email": other, "organisation_code": "WGN", "password": PASSWORD},
+        )
     token = client.post("/api/v1/sessions", json={"email": email, "password": PASSWORD}).json["token"]
     auth = {"Authorization": f"Bearer {token}"}
     assert client.patch("/api/v1/me", json={"name": new_name}, headers=auth).status_code == 200

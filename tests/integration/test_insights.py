@@ -22,15 +22,24 @@ NEXT_YEAR = datetime.now(UTC).year + 1
 
 
 def member(runtime: Runtime, code: str, name: str = "Officer") -> uuid.UUID:
-    person = runtime.app.sign_up(name=name, email=email(), job_title=None, organisation=OrganisationRef(code=code),
-                                 password=PASSWORD).aggregate.id
+    person = runtime.app.sign_up(
+        name=name, email=email(), job_title=None, organisation=OrganisationRef(code=code), password=PASSWORD
+    ).aggregate.id
     runtime.app.verify_email(person)
     return person
 
 
-def propose(runtime: Runtime, person: uuid.UUID, title: str, tags: list[str], *, summary: str = "A shared service.",
-            phase: str = "discovery", start: str | None = f"{NEXT_YEAR}-01-01",
-            end: str | None = f"{NEXT_YEAR}-03-31") -> uuid.UUID:
+def propose(
+    runtime: Runtime,
+    person: uuid.UUID,
+    title: str,
+    tags: list[str],
+    *,
+    summary: str = "A shared service.",
+    phase: str = "discovery",
+    start: str | None = f"{NEXT_YEAR}-01-01",
+    end: str | None = f"{NEXT_YEAR}-03-31",
+) -> uuid.UUID:
     details = {"title": title, "summary": summary, "tags": tags, "phase_start": start, "phase_end": end}
     return runtime.app.propose_project(person, phase, details).aggregate.id
 
@@ -62,8 +71,7 @@ def test_tags_count_live_projects_most_used_first_then_by_name(any_runtime: Runt
     gone = propose(any_runtime, kim, "Old bins", ["waste", "archive-only"])
     any_runtime.app.archive_project(gone, kim, restore=False)
     items = client(any_runtime).get("/api/v1/tags").json["items"]
-    assert [(t["tag"], t["project_count"]) for t in items] == [
-        ("roads", 2), ("waste", 2), ("bins", 1), ("permits", 1)]
+    assert [(t["tag"], t["project_count"]) for t in items] == [("roads", 2), ("waste", 2), ("bins", 1), ("permits", 1)]
 
 
 def test_the_calendar_places_running_phases_and_deadlines_in_their_months(any_runtime: Runtime) -> None:
@@ -77,8 +85,12 @@ def test_the_calendar_places_running_phases_and_deadlines_in_their_months(any_ru
     by_month = {m["month"]: m for m in body["months"]}
     assert list(by_month) == [f"{NEXT_YEAR}-0{n}" for n in (2, 3, 4, 5)]
     titles = {month: [p["title"] for p in m["projects"]] for month, m in by_month.items()}
-    assert titles == {f"{NEXT_YEAR}-02": ["Winter gritting"], f"{NEXT_YEAR}-03": ["Winter gritting"],
-                      f"{NEXT_YEAR}-04": ["One day"], f"{NEXT_YEAR}-05": []}
+    assert titles == {
+        f"{NEXT_YEAR}-02": ["Winter gritting"],
+        f"{NEXT_YEAR}-03": ["Winter gritting"],
+        f"{NEXT_YEAR}-04": ["One day"],
+        f"{NEXT_YEAR}-05": [],
+    }
     deadline = by_month[f"{NEXT_YEAR}-02"]["deadlines"]
     assert [(d["id"], d["goal_state"], d["organisation"]["code"]) for d in deadline] == [(str(winter), "open", "KTT")]
     assert all(not m["deadlines"] for month, m in by_month.items() if month != f"{NEXT_YEAR}-02")
@@ -90,8 +102,7 @@ def test_the_calendar_defaults_to_this_month_and_the_next_eleven(any_runtime: Ru
     assert body["from"] == datetime.now(UTC).strftime("%Y-%m") == body["months"][0]["month"]
 
 
-@pytest.mark.parametrize("query", ["from=2027-01&to=2030-01", "from=2027-05&to=2027-04", "from=2027-13",
-                                   "to=January"])
+@pytest.mark.parametrize("query", ["from=2027-01&to=2030-01", "from=2027-05&to=2027-04", "from=2027-13", "to=January"])
 def test_the_calendar_refuses_bad_or_over_long_ranges(sqlite_runtime: Runtime, query: str) -> None:
     assert_problem(client(sqlite_runtime).get(f"/api/v1/calendar?{query}"), 422)
 
@@ -128,7 +139,7 @@ def read_csv(response: Any) -> list[dict[str, str]]:
 
 def test_the_csv_export_has_every_project_with_exact_money_and_safe_cells(any_runtime: Runtime) -> None:
     kim, sam = member(any_runtime, "KTT"), member(any_runtime, "WGN")
-    bins = propose(any_runtime, kim, "=HYPERLINK(\"http://evil\")", ["waste", "bins"], summary="+1 for bins")
+    bins = propose(any_runtime, kim, '=HYPERLINK("http://evil")', ["waste", "bins"], summary="+1 for bins")
     goal(any_runtime, bins, kim, (datetime.now(UTC) + timedelta(days=30)).isoformat())
     pledge(any_runtime, bins, sam, money="1234.56", days="0.05")
     propose(any_runtime, sam, "Parking permits", ["roads"], phase="alpha", summary="@mention, -minus")
@@ -139,13 +150,24 @@ def test_the_csv_export_has_every_project_with_exact_money_and_safe_cells(any_ru
     rows = {r["id"]: r for r in read_csv(response)}
     assert len(rows) == 2
     row = rows[str(bins)]
-    assert row["title"] == "'=HYPERLINK(\"http://evil\")" and row["summary"] == "'+1 for bins"
+    assert row["title"] == '\'=HYPERLINK("http://evil")' and row["summary"] == "'+1 for bins"
     assert (row["tags"], row["organisation_code"], row["organisation_name"]) == (
-        "waste; bins", "KTT", "Royal Borough of Kingston upon Thames")
+        "waste; bins",
+        "KTT",
+        "Royal Borough of Kingston upon Thames",
+    )
     assert (row["pledged_money"], row["pledged_days"], row["pledge_count"], row["partner_count"]) == (
-        "1234.56", "0.05", "1", "1")
+        "1234.56",
+        "0.05",
+        "1",
+        "1",
+    )
     assert (row["goal_state"], row["goal_money"], row["goal_days"], row["goal_min_partners"]) == (
-        "open", "1000.00", "0.00", "1")
+        "open",
+        "1000.00",
+        "0.00",
+        "1",
+    )
     assert (row["phase"], row["phase_start"], row["archived"]) == ("discovery", f"{NEXT_YEAR}-01-01", "false")
     other = next(r for key, r in rows.items() if key != str(bins))
     assert (other["summary"], other["goal_state"], other["goal_money"]) == ("'@mention, -minus", "none", "")
@@ -186,8 +208,14 @@ def test_stats_count_members_people_live_projects_pledges_and_goals(any_runtime:
     assert stats["organisations"]["by_kind"]["council"] == 3 and stats["organisations"]["by_kind"]["supplier"] == 0
     assert stats["people"] == 3
     assert stats["projects"]["total"] == 2
-    assert stats["projects"]["by_phase"] == {"concept": 0, "discovery": 1, "alpha": 1, "beta": 0, "live": 0,
-                                             "decommissioned": 0}
+    assert stats["projects"]["by_phase"] == {
+        "concept": 0,
+        "discovery": 1,
+        "alpha": 1,
+        "beta": 0,
+        "live": 0,
+        "decommissioned": 0,
+    }
     assert stats["pledges"] == {"money": "500.25", "days": "5.50", "count": 2, "organisations": 2}
     assert stats["goals"] == {"open": 1, "met": 0, "missed": 0, "awaiting_decision": 0}
 
@@ -211,7 +239,8 @@ def test_an_organisation_shows_its_projects_its_pledges_to_others_and_its_member
     assert [p["id"] for p in http.get(paged["next"]).json["items"]] == [str(first)]
     pledges = http.get(f"/api/v1/organisations/{council_id('WGN')}/pledges").json["items"]
     assert [(p["project_id"], p["money"], p["project_organisation"]["code"]) for p in pledges] == [
-        (str(theirs), "10.00", "KTT")]
+        (str(theirs), "10.00", "KTT")
+    ]
     people = http.get("/api/v1/organisations/WGN/people")
     assert [p["name"] for p in people.json["items"]] == ["Sam Wigan", "Lee Wigan"]
     assert set(people.json["items"][0]) == {"id", "name"}
@@ -228,8 +257,14 @@ def test_an_unknown_organisation_is_a_404_problem(sqlite_runtime: Runtime, view:
 
 def test_the_openapi_document_describes_every_view(sqlite_runtime: Runtime) -> None:
     paths = client(sqlite_runtime).get("/api/v1/openapi.json").json["paths"]
-    for path in ("/api/v1/tags", "/api/v1/calendar", "/api/v1/projects/{project_id}/similar", "/api/v1/stats",
-                 "/api/v1/organisations/{code_or_id}/projects", "/api/v1/organisations/{code_or_id}/pledges",
-                 "/api/v1/organisations/{code_or_id}/people"):
+    for path in (
+        "/api/v1/tags",
+        "/api/v1/calendar",
+        "/api/v1/projects/{project_id}/similar",
+        "/api/v1/stats",
+        "/api/v1/organisations/{code_or_id}/projects",
+        "/api/v1/organisations/{code_or_id}/pledges",
+        "/api/v1/organisations/{code_or_id}/people",
+    ):
         assert "schema" in paths[path]["get"]["responses"]["200"]["content"]["application/json"], path
     assert "text/csv" in paths["/api/v1/projects.csv"]["get"]["responses"]["200"]["content"]

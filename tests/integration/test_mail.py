@@ -50,8 +50,13 @@ def test_a_message_is_sent_over_smtp_and_then_forgets_its_address(
 ) -> None:
     inbox, port = smtp_server
     outbox = Outbox(sqlite_runtime.db, SMTPSender(f"smtp://127.0.0.1:{port}"), "Pipeline <no-reply@example.org>")
-    message_id = outbox.add(person_id=None, kind="test", recipient="ann@example.gov.uk",
-                            subject="Hello", body="A link: https://example.org/x?token=abc")
+    message_id = outbox.add(
+        person_id=None,
+        kind="test",
+        recipient="ann@example.gov.uk",
+        subject="Hello",
+        body="A link: https://example.org/x?token=abc",
+    )
     assert outbox.send(message_id) is True
     assert [m.rcpt_tos for m in inbox.messages] == [["ann@example.gov.uk"]]
     assert b"token=abc" in inbox.messages[0].content
@@ -82,8 +87,10 @@ def test_a_sign_up_survives_a_mail_server_that_is_down(sqlite_settings: Any) -> 
     runtime = build_runtime(replace(sqlite_settings, smtp_url=f"smtp://127.0.0.1:{closed_port()}"))
     try:
         client = create_app(runtime=runtime).test_client()
-        response = client.post("/api/v1/people", json={"name": "Di", "email": "di@example.gov.uk",
-                                                       "organisation_code": "WGN", "password": PASSWORD})
+        response = client.post(
+            "/api/v1/people",
+            json={"name": "Di", "email": "di@example.gov.uk", "organisation_code": "WGN", "password": PASSWORD},
+        )
         assert response.status_code == 201
         assert len(runtime.outbox.unsent()) == 1
     finally:
@@ -93,12 +100,15 @@ def test_a_sign_up_survives_a_mail_server_that_is_down(sqlite_settings: Any) -> 
 def test_in_production_a_worker_sends_the_verification_email(pg_runtime: Runtime, tmp_path: Path) -> None:
     client = create_app(runtime=pg_runtime).test_client()
     outbox_dir = tmp_path / "outbox"
-    created = client.post("/api/v1/people", json={"name": "Ed", "email": "ed@example.gov.uk",
-                                                  "organisation_code": "WGN", "password": PASSWORD})
+    created = client.post(
+        "/api/v1/people",
+        json={"name": "Ed", "email": "ed@example.gov.uk", "organisation_code": "WGN", "password": PASSWORD},
+    )
     assert created.status_code == 201
     assert len(pg_runtime.outbox.unsent()) == 1  # queued, not sent by the web request
-    worker = support.Process(["worker"], worker_env(pg_runtime.settings, PIPELINE_OUTBOX_DIR=str(outbox_dir)),
-                             tmp_path / "worker.log")
+    worker = support.Process(
+        ["worker"], worker_env(pg_runtime.settings, PIPELINE_OUTBOX_DIR=str(outbox_dir)), tmp_path / "worker.log"
+    )
     try:
         files = support.wait_until(lambda: list(outbox_dir.glob("*.eml")), timeout=30, message="the email")
     finally:

@@ -27,16 +27,19 @@ COUNCILS = ["KTT", "KHL", "BNH", "CMD", "LDS", "MAN", "NTH", "WNT", "BIR", "BRI"
 
 
 def member(runtime: Runtime, code: str) -> Any:
-    person = runtime.app.sign_up(name=f"Pledger {code}", email=f"{uuid.uuid4().hex[:8]}@example.gov.uk",
-                                 job_title=None, organisation=OrganisationRef(code=code),
-                                 password=PASSWORD).aggregate
+    person = runtime.app.sign_up(
+        name=f"Pledger {code}",
+        email=f"{uuid.uuid4().hex[:8]}@example.gov.uk",
+        job_title=None,
+        organisation=OrganisationRef(code=code),
+        password=PASSWORD,
+    ).aggregate
     runtime.app.verify_email(person.id)
     return person
 
 
 def decided_events(runtime: Runtime, project_id: Any) -> list[Any]:
-    notes = runtime.app.recorder.select_notifications(start=1, limit=100_000,
-                                                      topics=[get_topic(Project.GoalDecided)])
+    notes = runtime.app.recorder.select_notifications(start=1, limit=100_000, topics=[get_topic(Project.GoalDecided)])
     events = [runtime.app.mapper.to_domain_event(n) for n in notes]
     return [e for e in events if e.originator_id == project_id]
 
@@ -51,8 +54,11 @@ def test_many_organisations_pledging_at_once_are_all_counted_once(pg_runtime: Ru
     def pledge(i: int) -> None:
         barrier.wait()
         try:
-            runtimes[i].app.pledge(project.id, pledgers[i].id, {"money": f"{100 + i}.50", "days": "1.25",
-                                                                 "contributions": ["testing"], "message": None})
+            runtimes[i].app.pledge(
+                project.id,
+                pledgers[i].id,
+                {"money": f"{100 + i}.50", "days": "1.25", "contributions": ["testing"], "message": None},
+            )
         except Exception as error:  # asserted below
             errors.append(error)
 
@@ -66,13 +72,19 @@ def test_many_organisations_pledging_at_once_are_all_counted_once(pg_runtime: Ru
     assert errors == []
     expected_money = sum(100 + i + 0.5 for i in range(len(pledgers)))
     totals = pg_runtime.app.get_project(project.id).totals()
-    assert (totals["pledges"], totals["partners"], float(totals["money"])) == (len(pledgers), len(pledgers),
-                                                                               expected_money)
+    assert (totals["pledges"], totals["partners"], float(totals["money"])) == (
+        len(pledgers),
+        len(pledgers),
+        expected_money,
+    )
     pg_runtime.projections_changed()
     worker = support.Process(["worker"], worker_env(pg_runtime.settings), tmp_path / "worker.log")
     try:
-        row = support.wait_until(lambda: (r := project_row(pg_runtime.db, str(project.id)))
-                                 and r["pledge_count"] == len(pledgers) and r, timeout=30, message="the view")
+        row = support.wait_until(
+            lambda: (r := project_row(pg_runtime.db, str(project.id))) and r["pledge_count"] == len(pledgers) and r,
+            timeout=30,
+            message="the view",
+        )
     finally:
         worker.stop()
     assert row["pledged_money"] == f"{expected_money:.2f}" and row["partner_count"] == len(pledgers)
@@ -86,8 +98,9 @@ def test_a_goal_is_decided_once_despite_duplicate_jobs_racing_deciders_and_a_res
     app = pg_runtime.app
     project = app.propose_project(owner.id, "beta", {"title": "Decided once", "summary": "s"}).aggregate
     deadline = datetime.now(UTC) + timedelta(seconds=3)
-    app.set_goal(project.id, {"min_partners": 1, "money": "100", "days": "0", "deadline": deadline.isoformat()},
-                 owner.id)
+    app.set_goal(
+        project.id, {"min_partners": 1, "money": "100", "days": "0", "deadline": deadline.isoformat()}, owner.id
+    )
     app.pledge(project.id, backer.id, {"money": "150.00", "days": "0", "contributions": [], "message": None})
     queue = Queue(pg_runtime.settings.queue_name, connection=Redis.from_url(support.REDIS_URL))
     for _ in range(3):  # duplicates, as a retried enqueue or a second web process would make
@@ -110,8 +123,11 @@ def test_a_goal_is_decided_once_despite_duplicate_jobs_racing_deciders_and_a_res
         for _ in range(2):
             queue.enqueue("workers.jobs.decide_goal", str(project.id))
         support.wait_until(lambda: queue.count == 0, timeout=30, message="the duplicate jobs to run")
-        support.wait_until(lambda: (r := project_row(pg_runtime.db, str(project.id))) and r["goal_state"] == "met",
-                           timeout=30, message="the view to show the outcome")
+        support.wait_until(
+            lambda: (r := project_row(pg_runtime.db, str(project.id))) and r["goal_state"] == "met",
+            timeout=30,
+            message="the view to show the outcome",
+        )
         third.stop()
     finally:
         first.stop()
@@ -128,14 +144,15 @@ def test_the_scheduled_job_decides_the_goal_at_its_deadline_without_any_read(
     app = pg_runtime.app
     project = app.propose_project(owner.id, "beta", {"title": "On time", "summary": "s"}).aggregate
     deadline = datetime.now(UTC) + timedelta(seconds=4)
-    app.set_goal(project.id, {"min_partners": 2, "money": "0", "days": "0", "deadline": deadline.isoformat()},
-                 owner.id)
+    app.set_goal(project.id, {"min_partners": 2, "money": "0", "days": "0", "deadline": deadline.isoformat()}, owner.id)
     pg_runtime.schedule_goal_decision(str(project.id), deadline)
-    worker = support.Process(["worker"], worker_env(pg_runtime.settings, PIPELINE_SWEEP_SECONDS="600"),
-                             tmp_path / "worker.log")
+    worker = support.Process(
+        ["worker"], worker_env(pg_runtime.settings, PIPELINE_SWEEP_SECONDS="600"), tmp_path / "worker.log"
+    )
     try:
-        support.wait_until(lambda: decided_events(pg_runtime, project.id), timeout=40, interval=0.2,
-                           message="the scheduled decision")
+        support.wait_until(
+            lambda: decided_events(pg_runtime, project.id), timeout=40, interval=0.2, message="the scheduled decision"
+        )
     finally:
         worker.stop()
     (event,) = decided_events(pg_runtime, project.id)

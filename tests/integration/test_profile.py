@@ -21,8 +21,9 @@ def client(sqlite_runtime: Runtime) -> Any:
 
 def join(client: Any, code: str, *, verified: bool) -> tuple[str, dict[str, str]]:
     email = f"{uuid.uuid4().hex[:10]}@example.gov.uk"
-    person = client.post("/api/v1/people", json={"name": "Pat", "email": email, "organisation_code": code,
-                                                 "password": PASSWORD}).json
+    person = client.post(
+        "/api/v1/people", json={"name": "Pat", "email": email, "organisation_code": code, "password": PASSWORD}
+    ).json
     if verified:
         rt = client.application.extensions["pipeline"]
         rt.app.verify_email(uuid.UUID(person["id"]))
@@ -37,14 +38,18 @@ def test_a_new_email_must_be_verified_again_and_gets_a_new_link(client: Any, sql
     assert changed.status_code == 200
     assert (changed.json["email"], changed.json["email_verified"]) == ("moved.on@example.gov.uk", False)
     assert sqlite_runtime.db.query("SELECT COUNT(*) AS n FROM outbox")[0]["n"] == sent_before + 1
-    assert client.patch("/api/v1/organisations/WGN", json={"website": "https://w.example"},
-                        headers=me).status_code == 403  # no longer verified
+    assert (
+        client.patch("/api/v1/organisations/WGN", json={"website": "https://w.example"}, headers=me).status_code == 403
+    )  # no longer verified
 
 
 def test_moving_council_shows_in_the_directory_with_its_history(client: Any) -> None:
     person_id, me = join(client, "NTH", verified=False)
-    moved = client.patch("/api/v1/me", json={"organisation_name": "West Northamptonshire Council",
-                                             "job_title": "Service designer"}, headers=me)
+    moved = client.patch(
+        "/api/v1/me",
+        json={"organisation_name": "West Northamptonshire Council", "job_title": "Service designer"},
+        headers=me,
+    )
     assert moved.status_code == 200 and moved.json["organisation"]["code"] == "WNT"
     person = client.get(f"/api/v1/people/{person_id}?min_position={moved.json['event_position']}").json
     assert [m["organisation"]["code"] for m in person["memberships"]] == ["NTH", "WNT"]

@@ -31,8 +31,10 @@ def test_views_show_members_where_they_are_now_and_where_they_were(any_runtime: 
     assert org_row(any_runtime, "NTH")["first_signup_at"] is not None
     acme = db.query("SELECT * FROM organisations WHERE kind = 'supplier'")
     assert [(r["name"], r["member_count"]) for r in acme] == [("Acme Digital Ltd", 3)]
-    history = db.query("SELECT organisation_id, until FROM people_memberships WHERE person_id = :p ORDER BY since",
-                       {"p": str(people[0])})
+    history = db.query(
+        "SELECT organisation_id, until FROM people_memberships WHERE person_id = :p ORDER BY since",
+        {"p": str(people[0])},
+    )
     assert [h["organisation_id"] for h in history] == [str(council_id("WGN")), acme[0]["id"]]
     assert history[0]["until"] is not None and history[1]["until"] is None
     daily = db.query("SELECT organisation_kind, signups FROM signups_daily ORDER BY organisation_kind")

@@ -18,16 +18,18 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture
 def client(pg_settings: Settings) -> Iterator[Any]:
-    settings = replace(pg_settings, sign_up_ip_limit="3/minute", sign_in_failure_limit="2/minute;4/hour",
-                       sign_in_ip_limit="50/minute")
+    settings = replace(
+        pg_settings, sign_up_ip_limit="3/minute", sign_in_failure_limit="2/minute;4/hour", sign_in_ip_limit="50/minute"
+    )
     runtime: Runtime = build_runtime(settings)
     yield create_app(runtime=runtime).test_client()
     runtime.close()
 
 
 def sign_up(client: Any, address: str) -> Any:
-    return client.post("/api/v1/people", json={"name": "Rae", "email": address, "organisation_code": "WGN",
-                                               "password": PASSWORD})
+    return client.post(
+        "/api/v1/people", json={"name": "Rae", "email": address, "organisation_code": "WGN", "password": PASSWORD}
+    )
 
 
 def test_too_many_sign_ups_from_one_address_get_429_and_store_nothing(client: Any) -> None:

@@ -17,8 +17,15 @@ pytestmark = pytest.mark.integration
 
 def test_a_read_waits_for_the_worker_then_shows_the_write(pg_runtime: Runtime, tmp_path: Path) -> None:
     client = create_app(runtime=pg_runtime).test_client()
-    created = client.post("/api/v1/people", json={"password": PW, "name": "Ann", "email": "ann@example.gov.uk",
-                                                   "organisation_name": "Wigan Borough Council"})
+    created = client.post(
+        "/api/v1/people",
+        json={
+            "password": PW,
+            "name": "Ann",
+            "email": "ann@example.gov.uk",
+            "organisation_name": "Wigan Borough Council",
+        },
+    )
     assert created.status_code == 201
     position = created.json["event_position"]
     person_url = f"/api/v1/people/{created.json['id']}"
@@ -32,8 +39,11 @@ def test_a_read_waits_for_the_worker_then_shows_the_write(pg_runtime: Runtime, t
 
     worker = support.Process(["worker"], worker_env(pg_runtime.settings), tmp_path / "worker.log")
     try:
-        support.wait_until(lambda: client.get(f"{person_url}?min_position={position}").status_code == 200,
-                           timeout=30, message="the worker to apply the sign-up")
+        support.wait_until(
+            lambda: client.get(f"{person_url}?min_position={position}").status_code == 200,
+            timeout=30,
+            message="the worker to apply the sign-up",
+        )
     finally:
         worker.stop()
     person = client.get(f"{person_url}?min_position={position}").json
@@ -53,8 +63,9 @@ def test_a_min_position_beyond_the_log_is_refused(sqlite_runtime: Runtime) -> No
 
 def test_in_the_embedded_mode_a_write_is_readable_at_once(sqlite_runtime: Runtime) -> None:
     client = create_app(runtime=sqlite_runtime).test_client()
-    created = client.post("/api/v1/people", json={"password": PW, "name": "Bo", "email": "bo@example.gov.uk",
-                                                   "organisation_code": "KTT"}).json
+    created = client.post(
+        "/api/v1/people", json={"password": PW, "name": "Bo", "email": "bo@example.gov.uk", "organisation_code": "KTT"}
+    ).json
     response = client.get(f"/api/v1/people/{created['id']}?min_position={created['event_position']}")
     assert response.status_code == 200
     assert response.json["name"] == "Bo"

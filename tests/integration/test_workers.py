@@ -31,8 +31,9 @@ def caught_up(runtime: Runtime) -> bool:
 def sign_up_through_the_app(runtime: Runtime, count: int) -> None:
     """As the web process does: the command, then a (coalesced) catch-up request."""
     for i in range(count):
-        runtime.app.sign_up(name=f"P{i}", email=email(), job_title=None, organisation=OrganisationRef(code="KTT"),
-                               password=PASSWORD)
+        runtime.app.sign_up(
+            name=f"P{i}", email=email(), job_title=None, organisation=OrganisationRef(code="KTT"), password=PASSWORD
+        )
         runtime.projections_changed()
 
 
@@ -50,11 +51,15 @@ def test_many_writes_leave_one_pending_job_per_projection_and_a_worker_applies_t
 
 
 def test_a_running_worker_catches_up_after_each_write(pg_runtime: Runtime, tmp_path: Path) -> None:
-    worker = support.Process(["worker"], worker_env(pg_runtime.settings, PIPELINE_SWEEP_SECONDS="600"),
-                             tmp_path / "worker.log")
+    worker = support.Process(
+        ["worker"], worker_env(pg_runtime.settings, PIPELINE_SWEEP_SECONDS="600"), tmp_path / "worker.log"
+    )
     try:
-        support.wait_until(lambda: "Listening on" in worker.output() or "listening" in worker.output().lower(),
-                           timeout=30, message="the worker to start")
+        support.wait_until(
+            lambda: "Listening on" in worker.output() or "listening" in worker.output().lower(),
+            timeout=30,
+            message="the worker to start",
+        )
         for round_ in range(3):
             sign_up_through_the_app(pg_runtime, 5)
             support.wait_until(lambda: caught_up(pg_runtime), timeout=30, message=f"catch-up round {round_}")
@@ -67,8 +72,9 @@ def test_lost_jobs_are_made_good_by_the_worker_start_and_its_periodic_sweep(
     pg_runtime: Runtime, tmp_path: Path
 ) -> None:
     bulk_sign_ups(pg_runtime.app, 40)  # written with no job enqueued at all, as if Redis lost them
-    worker = support.Process(["worker"], worker_env(pg_runtime.settings, PIPELINE_SWEEP_SECONDS="1"),
-                             tmp_path / "worker.log")
+    worker = support.Process(
+        ["worker"], worker_env(pg_runtime.settings, PIPELINE_SWEEP_SECONDS="1"), tmp_path / "worker.log"
+    )
     try:
         support.wait_until(lambda: caught_up(pg_runtime), timeout=30, message="the start-up sweep")
         bulk_sign_ups(pg_runtime.app, 25, seed=8)
@@ -88,8 +94,12 @@ def test_a_worker_killed_mid_batch_loses_and_duplicates_nothing(pg_runtime: Runt
         worker = support.Process(["worker"], env, tmp_path / f"worker-{attempt}.log")
         try:
             # Kill it (SIGKILL, no clean-up) as soon as it is visibly part-way through.
-            support.wait_until(lambda w=worker, b=before: runner.position(pg_runtime.db, "people") > b or not w.alive(),
-                               timeout=60, interval=0.01, message="the worker to make progress")
+            support.wait_until(
+                lambda w=worker, b=before: runner.position(pg_runtime.db, "people") > b or not w.alive(),
+                timeout=60,
+                interval=0.01,
+                message="the worker to make progress",
+            )
             time.sleep(0.05)
             if 0 < runner.position(pg_runtime.db, "people") < head:
                 kills_mid_run += 1

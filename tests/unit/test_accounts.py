@@ -21,10 +21,14 @@ def app() -> PipelineApplication:
     return memory_application()
 
 
-def sign_up(app: PipelineApplication, *, name: str = "Ann Example", email: str | None = None,
-            code: str = "WGN") -> Any:
-    return app.sign_up(name=name, email=email or f"{uuid.uuid4().hex[:10]}@example.gov.uk", job_title="Designer",
-                       organisation=OrganisationRef(code=code), password=PASSWORD).aggregate
+def sign_up(app: PipelineApplication, *, name: str = "Ann Example", email: str | None = None, code: str = "WGN") -> Any:
+    return app.sign_up(
+        name=name,
+        email=email or f"{uuid.uuid4().hex[:10]}@example.gov.uk",
+        job_title="Designer",
+        organisation=OrganisationRef(code=code),
+        password=PASSWORD,
+    ).aggregate
 
 
 def stored_text(app: PipelineApplication) -> str:
@@ -49,8 +53,13 @@ def test_the_right_password_authenticates_and_a_wrong_one_does_not(app: Pipeline
 def test_a_weak_password_is_refused_and_nothing_is_stored(app: PipelineApplication) -> None:
     before = app.recorder.max_notification_id()
     with pytest.raises(ValidationFailed):
-        app.sign_up(name="Weak", email="weak@example.gov.uk", job_title=None,
-                    organisation=OrganisationRef(code="WGN"), password="password1234")
+        app.sign_up(
+            name="Weak",
+            email="weak@example.gov.uk",
+            job_title=None,
+            organisation=OrganisationRef(code="WGN"),
+            password="password1234",
+        )
     assert app.recorder.max_notification_id() == before
 
 
@@ -92,8 +101,7 @@ def test_changing_email_frees_the_old_address_and_needs_verifying_again(app: Pip
 
 def test_every_command_event_records_who_acted(app: PipelineApplication) -> None:
     person = sign_up(app)
-    app.update_profile(person.id, {"name": "Ann Other", "organisation": OrganisationRef(code="KTT")},
-                       actor=person.id)
+    app.update_profile(person.id, {"name": "Ann Other", "organisation": OrganisationRef(code="KTT")}, actor=person.id)
     events = list(app.events.get(person.id))
     assert [type(e).__name__ for e in events] == ["SignedUp", "ProfileChanged", "MovedOrganisation"]
     assert [e.actor for e in events[1:]] == [person.id, person.id]
@@ -139,8 +147,13 @@ def test_operators_are_granted_and_revoked_by_email(app: PipelineApplication) ->
 
 
 def test_a_council_name_cannot_be_changed_but_a_supplier_name_can(app: PipelineApplication) -> None:
-    supplier = app.sign_up(name="S", email="s@example.gov.uk", job_title=None, password=PASSWORD,
-                           organisation=OrganisationRef(name="Old Name Ltd", kind="supplier")).organisation
+    supplier = app.sign_up(
+        name="S",
+        email="s@example.gov.uk",
+        job_title=None,
+        password=PASSWORD,
+        organisation=OrganisationRef(name="Old Name Ltd", kind="supplier"),
+    ).organisation
     app.update_organisation(supplier.id, {"name": "New Name Ltd", "website": "https://new.example"}, actor=None)
     assert app.get_organisation(supplier.id).name == "New Name Ltd"
     found, _ = app.resolve_organisation(OrganisationRef(name="new name ltd"), create=False)

@@ -24,8 +24,13 @@ def app() -> PipelineApplication:
 
 
 def member(app: PipelineApplication, code: str, *, verified: bool = True) -> Any:
-    person = app.sign_up(name=f"P {code}", email=f"{uuid.uuid4().hex[:8]}@example.gov.uk", job_title=None,
-                         organisation=OrganisationRef(code=code), password=PASSWORD).aggregate
+    person = app.sign_up(
+        name=f"P {code}",
+        email=f"{uuid.uuid4().hex[:8]}@example.gov.uk",
+        job_title=None,
+        organisation=OrganisationRef(code=code),
+        password=PASSWORD,
+    ).aggregate
     if verified:
         app.verify_email(person.id)
     return person

@@ -19,9 +19,13 @@ def loaded() -> PipelineApplication:
 
 
 def sign_up(app: PipelineApplication, email: str | None = None, **ref: str) -> Person:
-    written = app.sign_up(name="Ann Example", email=email or f"{uuid4().hex}@example.gov.uk",
-                          job_title="Delivery manager", organisation=OrganisationRef(**ref),
-                          password="a long enough test passphrase")
+    written = app.sign_up(
+        name="Ann Example",
+        email=email or f"{uuid4().hex}@example.gov.uk",
+        job_title="Delivery manager",
+        organisation=OrganisationRef(**ref),
+        password="a long enough test passphrase",
+    )
     return written.aggregate
 
 
