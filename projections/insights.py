@@ -267,7 +267,8 @@ def stats(db: Any, now: str) -> dict[str, Any]:
         goals[r["goal_state"]] = int(r["n"])
     goals["awaiting_decision"] = int(
         db.query(
-            "SELECT COUNT(*) AS n FROM projects WHERE archived = FALSE AND goal_state = 'open' AND goal_deadline <= :now",
+            "SELECT COUNT(*) AS n FROM projects"
+            " WHERE archived = FALSE AND goal_state = 'open' AND goal_deadline <= :now",
             {"now": now},
         )[0]["n"]
     )
