@@ -1,12 +1,32 @@
-"""Load generator for the sign-up endpoint: run as its own process by run.py.
+"""Load generator: run as its own process by run.py.
 
 N client threads, each with one http.client connection (kept alive when the
-server allows it), POST /api/v1/people with unique emails spread over a
-handful of council codes, until a deadline or a request budget runs out.
-Only loopback URLs are accepted. Prints one JSON object on stdout:
+server allows it), until a deadline or a request budget runs out. Only loopback
+URLs are accepted. Two scenarios:
 
-    {"requests", "created", "statuses", "errors", "elapsed", "rps",
-     "latency_ms": {"p50", "p95", "p99", "max"}, "connections", "warmup_created"}
+- ``sign-ups`` (the default): POST /api/v1/people with unique emails spread over a
+  handful of council codes; success is 201.
+- ``pledges``: PUT /api/v1/projects/{id}/pledges/mine with bearer tokens, from a plan
+  read as JSON on stdin (``--plan -``), never from argv or a file, since it holds tokens:
+
+      {"clients": [{"project": "<uuid>",
+                    "members": [{"token": "...", "organisation": "<uuid>"}, ...]}, ...]}
+
+  Client i pledges to its own ``project`` on behalf of its ``members`` in turn (one
+  member per organisation; no organisation belongs to two clients, so the last
+  accepted pledge of each is well defined). Every request changes the amount, so
+  every accepted request writes an event. Success is 200; ``--clients`` is the
+  number of clients in the plan.
+
+Prints one JSON object on stdout:
+
+    {"requests", "ok", "created", "success", "statuses", "errors", "samples", "elapsed",
+     "rps", "latency_ms": {"p50", "p95", "p99", "max"}, "connections", "warmup_requests",
+     "warmup_ok", "warmup_created", "warmup_problems", "pledges"}
+
+``pledges`` (pledge scenario only) maps "project/organisation" to {"accepted": the last
+pledge answered 200 (warm-up included) or null, "unknown": pledges sent after it whose
+outcome is unknown (no response, or 5xx)}.
 """
 
 from __future__ import annotations
@@ -20,12 +40,22 @@ import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
 
 DEFAULT_CODES = "WGN,MAN,LDS,BIR,KTT,BST"
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
 PATH = "/api/v1/people"
 HEADERS = {"Content-Type": "application/json", "Accept": "application/json", "Connection": "keep-alive"}
+CONTRIBUTION_KINDS = (  # domain.project.CONTRIBUTION_KINDS, without importing the application here
+    "user_research",
+    "testing",
+    "hosting",
+    "code_review",
+    "content_design",
+    "accessibility_audit",
+    "other",
+)
 
 
 @dataclass
@@ -35,8 +65,8 @@ class Tally:
     latencies: list[float] = field(default_factory=list)
     statuses: Counter[str] = field(default_factory=Counter)
     errors: Counter[str] = field(default_factory=Counter)
-    samples: dict[str, str] = field(default_factory=dict)  # first body seen per non-201 status
-    created: int = 0
+    samples: dict[str, str] = field(default_factory=dict)  # first body seen per unexpected status
+    ok: int = 0
     connections: int = 0
 
     def merge(self, other: Tally) -> None:
@@ -45,8 +75,12 @@ class Tally:
         self.errors.update(other.errors)
         for status, body in other.samples.items():
             self.samples.setdefault(status, body)
-        self.created += other.created
+        self.ok += other.ok
         self.connections += other.connections
+
+    @property
+    def requests(self) -> int:
+        return sum(self.statuses.values()) + sum(self.errors.values())
 
 
 class Budget:
@@ -67,6 +101,16 @@ class Budget:
 PASSWORD = "benchmark passphrase, long enough"
 
 
+@dataclass(frozen=True)
+class Request:
+    method: str
+    path: str
+    body: bytes
+    headers: dict[str, str]
+    key: str | None = None  # pledges: "project/organisation", whose pledge this request sets
+    value: dict[str, Any] | None = None  # pledges: the pledge as the server normalises it
+
+
 def sign_up_body(run_id: str, client: int, n: int, codes: list[str]) -> bytes:
     return json.dumps(
         {
@@ -78,30 +122,90 @@ def sign_up_body(run_id: str, client: int, n: int, codes: list[str]) -> bytes:
     ).encode()
 
 
-def post_once(conn: http.client.HTTPConnection, body: bytes, tally: Tally, record: bool) -> None:
-    """One POST; records its latency and outcome. Never retries: a POST is not idempotent."""
+def pledge_value(client: int, n: int) -> dict[str, Any]:
+    """The ``n``th pledge of a client, already in the server's normal form (two decimal
+    places, contributions sorted and unique). The money grows with ``n``, so it always
+    differs from the organisation's previous pledge: every accepted request writes an event."""
+    return {
+        "money": f"{(n + 1) * 10 + client}.00",
+        "days": f"{n % 40 + 1}.{(n * 25) % 100:02d}",
+        "contributions": sorted({CONTRIBUTION_KINDS[n % 7], CONTRIBUTION_KINDS[(n + client) % 7]}),
+        "message": None,
+    }
+
+
+class SignUps:
+    success = 201
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.run_id, self.codes = args.run_id, args.codes
+
+    def request(self, client: int, n: int) -> Request:
+        return Request("POST", PATH, sign_up_body(self.run_id, client, n, self.codes), HEADERS)
+
+
+class Pledges:
+    success = 200
+
+    def __init__(self, plan: dict[str, Any]) -> None:
+        self.clients = plan["clients"]
+
+    def request(self, client: int, n: int) -> Request:
+        spec = self.clients[client]
+        member = spec["members"][n % len(spec["members"])]
+        value = pledge_value(client, n)
+        return Request(
+            "PUT",
+            f"/api/v1/projects/{spec['project']}/pledges/mine",
+            json.dumps(value).encode(),
+            {**HEADERS, "Authorization": f"Bearer {member['token']}"},
+            key=f"{spec['project']}/{member['organisation']}",
+            value=value,
+        )
+
+
+class Ledger(dict[str, dict[str, Any]]):
+    """Per "project/organisation": the last pledge answered with success, and any sent
+    after it whose fate is unknown (no response, or 5xx). 4xx answers changed nothing."""
+
+    def record(self, request: Request, status: int | None, success: int) -> None:
+        if request.key is None:
+            return
+        entry = self.setdefault(request.key, {"accepted": None, "unknown": []})
+        if status == success:
+            entry["accepted"], entry["unknown"] = request.value, []
+        elif status is None or status >= 500:
+            entry["unknown"].append(request.value)
+
+
+def send_once(
+    conn: http.client.HTTPConnection, request: Request, tally: Tally, record: bool, success: int
+) -> int | None:
+    """One request; records its latency and outcome; returns the status (None: no response).
+    Never retries: a POST is not idempotent, and a retried PUT would blur the ledger."""
     if conn.sock is None:
         tally.connections += 1
     started = time.perf_counter()
     try:
-        conn.request("POST", PATH, body=body, headers=HEADERS)
+        conn.request(request.method, request.path, body=request.body, headers=request.headers)
         response = conn.getresponse()
         payload = response.read()
     except (OSError, http.client.HTTPException) as error:
         conn.close()  # the next request opens a fresh connection
         tally.errors[type(error).__name__] += 1
-        return
+        return None
     elapsed = time.perf_counter() - started
     if response.will_close:
         conn.close()
     status = str(response.status)
-    if response.status == 201:
-        tally.created += 1
+    if response.status == success:
+        tally.ok += 1
     elif status not in tally.samples:
         tally.samples[status] = payload[:300].decode(errors="replace")
     if record:
         tally.latencies.append(elapsed)
-        tally.statuses[status] += 1
+    tally.statuses[status] += 1
+    return response.status
 
 
 def client_loop(
@@ -109,11 +213,13 @@ def client_loop(
     port: int,
     client: int,
     args: argparse.Namespace,
+    workload: SignUps | Pledges,
     budget: Budget,
     warmup_end: float,
     deadline: float,
     tally: Tally,
     warmup: Tally,
+    ledger: Ledger,
 ) -> None:
     conn = http.client.HTTPConnection(host, port, timeout=args.timeout)
     n = 0
@@ -122,12 +228,9 @@ def client_loop(
             in_warmup = time.perf_counter() < warmup_end
             if not in_warmup and not budget.take():
                 break
-            post_once(
-                conn,
-                sign_up_body(args.run_id, client, n, args.codes),
-                warmup if in_warmup else tally,
-                record=not in_warmup,
-            )
+            request = workload.request(client, n)
+            status = send_once(conn, request, warmup if in_warmup else tally, not in_warmup, workload.success)
+            ledger.record(request, status, workload.success)
             n += 1
     finally:
         conn.close()
@@ -141,35 +244,44 @@ def percentile(sorted_values: list[float], fraction: float) -> float:
     return sorted_values[min(rank, len(sorted_values) - 1)]
 
 
-def summary(tally: Tally, warmup: Tally, elapsed: float) -> dict[str, object]:
+def summary(tally: Tally, warmup: Tally, elapsed: float, success: int, ledger: Ledger | None) -> dict[str, object]:
     latencies = sorted(tally.latencies)
-    requests = len(latencies) + sum(tally.errors.values())
-    return {
+    requests = tally.requests
+    result: dict[str, object] = {
         "requests": requests,
-        "created": tally.created,
+        "ok": tally.ok,
+        "created": tally.ok if success == 201 else 0,
+        "success": success,
         "statuses": dict(tally.statuses),
         "errors": dict(tally.errors),
         "samples": tally.samples,
         "elapsed": elapsed,
         "rps": requests / elapsed if elapsed else 0.0,
-        "created_per_s": tally.created / elapsed if elapsed else 0.0,
+        "created_per_s": tally.ok / elapsed if elapsed else 0.0,
         "latency_ms": {
             name: percentile(latencies, q) * 1000
             for name, q in (("p50", 0.50), ("p95", 0.95), ("p99", 0.99), ("max", 1.0))
         },
-        "connections": tally.connections,
-        "warmup_created": warmup.created,
-        "warmup_problems": {**dict(warmup.errors), **{k: v for k, v in warmup.statuses.items() if k != "201"}},
+        "connections": tally.connections + warmup.connections,
+        "warmup_requests": warmup.requests,
+        "warmup_ok": warmup.ok,
+        "warmup_created": warmup.ok if success == 201 else 0,
+        "warmup_problems": {**dict(warmup.errors), **{k: v for k, v in warmup.statuses.items() if k != str(success)}},
     }
+    if ledger is not None:
+        result["pledges"] = dict(ledger)
+    return result
 
 
 def run(args: argparse.Namespace) -> dict[str, object]:
     parts = urlsplit(args.url)
     if parts.scheme != "http" or parts.hostname not in LOOPBACK or not parts.port:
         raise SystemExit(f"load.py only talks to http://127.0.0.1:PORT (loopback), not {args.url!r}")
+    workload: SignUps | Pledges = Pledges(args.plan) if args.scenario == "pledges" else SignUps(args)
     budget = Budget(args.max_requests)
     tallies = [Tally() for _ in range(args.clients)]
     warmups = [Tally() for _ in range(args.clients)]
+    ledgers = [Ledger() for _ in range(args.clients)]
     start = time.perf_counter()
     warmup_end = start + args.warmup
     deadline = warmup_end + args.seconds
@@ -178,7 +290,19 @@ def run(args: argparse.Namespace) -> dict[str, object]:
             target=client_loop,
             name=f"client-{i}",
             daemon=True,
-            args=(parts.hostname, parts.port, i, args, budget, warmup_end, deadline, tallies[i], warmups[i]),
+            args=(
+                parts.hostname,
+                parts.port,
+                i,
+                args,
+                workload,
+                budget,
+                warmup_end,
+                deadline,
+                tallies[i],
+                warmups[i],
+                ledgers[i],
+            ),
         )
         for i in range(args.clients)
     ]
@@ -187,16 +311,19 @@ def run(args: argparse.Namespace) -> dict[str, object]:
     for thread in threads:
         thread.join(args.seconds + args.warmup + args.timeout + 5)
     elapsed = time.perf_counter() - max(warmup_end, start)
-    total, warm = Tally(), Tally()
-    for tally, warmup in zip(tallies, warmups, strict=True):
+    total, warm, ledger = Tally(), Tally(), Ledger()
+    for tally, warmup, client_ledger in zip(tallies, warmups, ledgers, strict=True):
         total.merge(tally)
         warm.merge(warmup)
-    return summary(total, warm, elapsed)
+        ledger.update(client_ledger)  # keys never overlap: no organisation belongs to two clients
+    return summary(total, warm, elapsed, workload.success, ledger if args.scenario == "pledges" else None)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--url", required=True, help="Base URL of the API, e.g. http://127.0.0.1:8000")
+    parser.add_argument("--scenario", choices=("sign-ups", "pledges"), default="sign-ups")
+    parser.add_argument("--plan", help="Pledges: '-' to read the plan (JSON, with tokens) from stdin")
     parser.add_argument("--clients", type=int, default=8, help="Concurrent client threads (default 8)")
     parser.add_argument("--seconds", type=float, default=15.0, help="Measured duration (default 15)")
     parser.add_argument("--warmup", type=float, default=1.0, help="Unmeasured warm-up seconds first (default 1)")
@@ -212,6 +339,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.clients < 1 or args.seconds <= 0 or args.max_requests < 1:
         parser.error("--clients, --seconds and --max-requests must be positive")
+    if args.scenario == "pledges":
+        if args.plan != "-":
+            parser.error("the pledges scenario reads its plan from stdin: give --plan -")
+        args.plan = json.load(sys.stdin)
+        if len(args.plan["clients"]) != args.clients or not all(c["members"] for c in args.plan["clients"]):
+            parser.error("--clients must equal the number of clients in the plan, each with members")
     return args
 
 

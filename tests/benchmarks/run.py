@@ -1,30 +1,21 @@
-"""`make bench`: sign-ups/s over HTTP and rebuild events/s, each beside a baseline
-measured in the same run on this machine. See README.md in this folder.
+"""`make bench`: sign-ups/s and pledges/s over HTTP, and rebuild events/s, each beside a
+baseline measured in the same run on this machine. See README.md in this folder.
 
     .venv/bin/python tests/benchmarks/run.py [--quick] [--seconds N] [--clients N]
 
-Exits 1 if any request got a 5xx or no response, or if a read model disagrees
-with what was written."""
+Exits 1 if any request got a 5xx or no response, if an acknowledged pledge was lost,
+or if a read model disagrees with what was written."""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import json
-import math
 import os
 import platform
-import resource
-import shutil
 import sqlite3
-import subprocess
 import sys
-import tempfile
-import threading
-import time
 import uuid
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -36,31 +27,58 @@ sys.path.insert(0, str(ROOT))  # run as a script: make the `tests` package impor
 from eventsourcing.utils import get_topic  # noqa: E402
 
 from domain.application import OrganisationRef, PipelineApplication  # noqa: E402
+from domain.interest import StatusUpdate  # noqa: E402
 from domain.person import Person, PersonEmail  # noqa: E402
+from domain.project import Project  # noqa: E402
 from projections import runner  # noqa: E402
 from projections.registry import all_projections  # noqa: E402
 from tests import support  # noqa: E402
-from tests.benchmarks.load import DEFAULT_CODES, PASSWORD, percentile  # noqa: E402
-from tests.factories import bulk_sign_ups  # noqa: E402
-from workers.runtime import Argon2Hasher, Runtime, build_runtime, initialise  # noqa: E402
-from workers.settings import Settings  # noqa: E402
+from tests.benchmarks import history, pledges  # noqa: E402
+from tests.benchmarks.common import (  # noqa: E402
+    LOG_DIR,
+    OUT_DIR,
+    Measured,
+    Report,
+    Timing,
+    add_drain_row,
+    add_load_rows,
+    check_load,
+    count_events,
+    events_matching,
+    forget_queue,
+    fresh_postgres,
+    fresh_sqlite,
+    load_notes,
+    log_path,
+    markdown_table,
+    max_lag,
+    measure_load,
+    per_s,
+    production_env,
+    ratio,
+    runtime_for,
+    say,
+    sql_scalar,
+    timed,
+    timed_loop,
+    warn_log_trouble,
+)
+from tests.benchmarks.load import DEFAULT_CODES, PASSWORD  # noqa: E402
+from workers.runtime import Argon2Hasher  # noqa: E402
 
-LOAD_SCRIPT = Path(__file__).with_name("load.py")
-OUT_DIR = ROOT / "var" / "bench"
-LOG_DIR = OUT_DIR / "logs"
 CODES = DEFAULT_CODES.split(",")
 AFFECTED = ("people", "organisations", "signups_timeline")  # what web/people.py asks to catch up
-DRAIN_TIMEOUT = 90.0  # above the worker's 30 s sweep, so a lost job shows up as slow, not as a hang
-STARTED = time.monotonic()
 
 
 # ---------------------------------------------------------------- configuration
 @dataclass(frozen=True)
 class Config:
     seconds: float  # production HTTP load, and the in-process sign-up baseline
-    clients: int
+    clients: int  # production sign-up clients, and pledge clients
     embedded_seconds: float
     embedded_clients: int
+    pledge_seconds: float  # each of the two pledge loads
+    pledge_baseline_seconds: float  # each of the two in-process app.pledge loops
     raw_seconds: float  # app.save() of one small aggregate per transaction
     min_events: int  # top the log up to this many events before timing rebuilds
     warmup: float
@@ -69,109 +87,33 @@ class Config:
 def parse_config(argv: list[str] | None = None) -> Config:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="A few seconds per phase: a smoke test")
-    parser.add_argument("--seconds", type=float, help="Production load seconds (default 15; embedded gets 2/3)")
-    parser.add_argument("--clients", type=int, help="Production clients (default 8; embedded gets half)")
+    parser.add_argument(
+        "--seconds", type=float, help="Production sign-up load seconds (default 15; embedded and pledges get 2/3)"
+    )
+    parser.add_argument("--clients", type=int, help="Production and pledge clients (default 8; embedded gets half)")
     args = parser.parse_args(argv)
     seconds = args.seconds or (3.0 if args.quick else 15.0)
     clients = args.clients or (4 if args.quick else 8)
     if seconds <= 0 or clients < 1:
         parser.error("--seconds and --clients must be positive")
+    if clients * pledges.MEMBERS_PER_CLIENT + 1 > len(pledges.current_council_codes()):
+        parser.error(f"--clients: each pledge client needs {pledges.MEMBERS_PER_CLIENT} councils of its own")
+    two_thirds = max(1.0, round(seconds * 2 / 3))
     return Config(
         seconds=seconds,
         clients=clients,
-        embedded_seconds=max(1.0, round(seconds * 2 / 3)),
+        embedded_seconds=two_thirds,
         embedded_clients=max(1, clients // 2),
+        pledge_seconds=two_thirds,
+        pledge_baseline_seconds=max(1.0, round(two_thirds / 2)),
         raw_seconds=1.0 if args.quick else 4.0,
         min_events=4_000 if args.quick else 20_000,
         warmup=0.5 if args.quick else 1.0,
     )
 
 
-# ---------------------------------------------------------------- reporting
-@dataclass(frozen=True)
-class Row:
-    figure: str
-    value: str
-    baseline: str
-    ratio: str
-
-
-@dataclass
-class Report:
-    rows: list[Row] = field(default_factory=list)
-    failures: list[str] = field(default_factory=list)  # make the run exit 1
-    warnings: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-    def add(self, figure: str, value: str, baseline: str, ratio: str = "") -> None:
-        self.rows.append(Row(figure, value, baseline, ratio))
-
-    def fail(self, message: str) -> None:
-        self.failures.append(message)
-        say(f"!!! FAILURE: {message}")
-
-    def warn(self, message: str) -> None:
-        self.warnings.append(message)
-        say(f"!!  warning: {message}")
-
-
-def say(message: str) -> None:
-    print(f"[{time.monotonic() - STARTED:6.1f}s] {message}", file=sys.stderr, flush=True)
-
-
-def ratio(value: float, baseline: float) -> str:
-    return f"{value / baseline:.2f}" if baseline else "n/a"
-
-
-def per_s(value: float) -> str:
-    return f"{value:,.0f}/s"
-
-
-def ms(seconds: float) -> str:
-    return f"{seconds * 1000:.1f} ms"
-
-
-def markdown_table(rows: list[Row]) -> str:
-    lines = ["| figure | value | baseline | ratio |", "|---|---:|---:|---:|"]
-    lines += [f"| {r.figure} | {r.value} | {r.baseline} | {r.ratio} |" for r in rows]
-    return "\n".join(lines)
-
-
-# ---------------------------------------------------------------- measuring in-process
-@dataclass(frozen=True)
-class Timing:
-    count: int
-    elapsed: float
-    latencies: list[float]  # sorted, seconds
-
-    @property
-    def rate(self) -> float:
-        return self.count / self.elapsed if self.elapsed else 0.0
-
-    def pct(self, fraction: float) -> float:
-        return percentile(self.latencies, fraction)
-
-
-def timed_loop(seconds: float, operation: Callable[[int], object]) -> Timing:
-    """Call ``operation(n)`` from this one thread until ``seconds`` have passed."""
-    latencies: list[float] = []
-    start = time.perf_counter()
-    deadline = start + seconds
-    n = 0
-    while (now := time.perf_counter()) < deadline:
-        operation(n)
-        latencies.append(time.perf_counter() - now)
-        n += 1
-    return Timing(n, time.perf_counter() - start, sorted(latencies))
-
-
-def timed(operation: Callable[[], Any]) -> tuple[Any, float]:
-    start = time.perf_counter()
-    result = operation()
-    return result, time.perf_counter() - start
-
-
-def sign_up_command(app: PipelineApplication, run_id: str) -> Callable[[int], object]:
+# ---------------------------------------------------------------- in-process commands
+def sign_up_command(app: PipelineApplication, run_id: str) -> Any:
     def sign_up(n: int) -> object:
         return app.sign_up(
             name=f"Baseline Person {n}",
@@ -184,7 +126,7 @@ def sign_up_command(app: PipelineApplication, run_id: str) -> Callable[[int], ob
     return sign_up
 
 
-def raw_save_command(app: PipelineApplication, run_id: str) -> Callable[[int], object]:
+def raw_save_command(app: PipelineApplication, run_id: str) -> Any:
     def save(n: int) -> object:
         address = f"raw-{run_id}-{n}@example.org"
         return app.save(PersonEmail(id=PersonEmail.id_for(address), person_id=uuid.uuid4()))
@@ -192,234 +134,33 @@ def raw_save_command(app: PipelineApplication, run_id: str) -> Callable[[int], o
     return save
 
 
-def max_lag(rt: Runtime) -> int:
-    return max(s.lag for s in runner.status(rt.app, rt.db, all_projections()))
-
-
-@contextlib.contextmanager
-def runtime_for(database_url: str) -> Iterator[Runtime]:
-    """An initialised store with the register loaded, and a runtime on it."""
-    initialise(Settings(database_url=database_url))
-    rt = build_runtime(Settings(database_url=database_url))
-    try:
-        yield rt
-    finally:
-        rt.close()
-
-
-# ---------------------------------------------------------------- databases and processes
-def sql_scalar(database_url: str, sql: str, params: tuple[Any, ...] = ()) -> Any:
-    if database_url.startswith("sqlite:"):
-        with contextlib.closing(sqlite3.connect(database_url.split("sqlite:///", 1)[1])) as conn:
-            return conn.execute(sql.replace("%s", "?"), params).fetchone()[0]
-    import psycopg
-
-    with psycopg.connect(database_url) as conn:
-        return conn.execute(sql, params).fetchone()[0]
-
-
-def count_events(database_url: str) -> int:
-    return int(sql_scalar(database_url, "SELECT count(*) FROM pipeline_events"))
-
-
-def fresh_postgres(stack: contextlib.ExitStack) -> str:
-    url = support.create_database()
-    stack.callback(support.drop_database, url)
-    return url
-
-
-def fresh_sqlite(stack: contextlib.ExitStack) -> str:
-    directory = tempfile.mkdtemp(prefix="pipeline-bench-")
-    stack.callback(shutil.rmtree, directory, True)
-    return f"sqlite:///{directory}/pipeline.sqlite3"  # an absolute path: sqlite:////tmp/...
-
-
-def log_path(name: str) -> Path:
-    path = LOG_DIR / f"{name}.log"
-    path.unlink(missing_ok=True)
-    return path
-
-
-def log_trouble(path: Path) -> list[str]:
-    """Lines in a process log that mean something went wrong."""
-    markers = ("Traceback", "ERROR", "CRITICAL", "WORKER TIMEOUT", "Exception")
-    return [line for line in path.read_text(errors="replace").splitlines() if any(m in line for m in markers)]
-
-
-# ---------------------------------------------------------------- CPU accounting from /proc
-CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def _proc_cpu(pid: str) -> tuple[str, float] | None:
-    """(command name, CPU seconds) of one process, or None if it is gone."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    comm = stat[stat.index("(") + 1 : stat.rindex(")")]
-    fields = stat[stat.rindex(")") + 2 :].split()
-    return comm, (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
-
-
-def _role(pid: str, comm: str, marker: bytes) -> str:
-    if comm.startswith("postgres"):
-        return "postgres"
-    if comm.startswith("redis"):
-        return "redis"
-    try:
-        if marker not in Path(f"/proc/{pid}/environ").read_bytes():
-            return "other"
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return "other"
-    args = cmdline.split(b"\0")
-    return "pipeline worker" if b"worker" in args[1:3] else "pipeline server"  # `pipeline worker` vs the rest
-
-
-def cpu_snapshot(database_url: str) -> dict[str, float]:
-    """CPU seconds so far of every process, by role; pipeline processes are told
-    apart from others by DATABASE_URL in their environment. ``busy`` is the machine total."""
-    marker = f"DATABASE_URL={database_url}\0".encode()
-    totals: dict[str, float] = {}
-    for pid in filter(str.isdigit, os.listdir("/proc")):
-        found = _proc_cpu(pid)
-        if found:
-            role = _role(pid, found[0], marker)
-            totals[role] = totals.get(role, 0.0) + found[1]
-    cpu = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    totals["busy"] = (sum(cpu) - cpu[3] - cpu[4]) / CLOCK_TICKS  # all but idle and iowait
-    return totals
-
-
-def cpu_delta(before: dict[str, float], after: dict[str, float]) -> dict[str, float]:
-    """Growth per role (processes that exited in between are not counted)."""
-    return {role: max(after[role] - before.get(role, 0.0), 0.0) for role in after}
-
-
-def cpu_note(label: str, cpu: dict[str, float], wall: float) -> str:
-    available = wall * len(os.sched_getaffinity(0))
-    parts = ", ".join(
-        f"{role} {seconds:.1f}"
-        for role, seconds in sorted(cpu.items(), key=lambda kv: -kv[1])
-        if role != "busy" and seconds >= 0.05
-    )
-    busy = cpu.get("busy", 0.0)
-    return (
-        f"{label}: CPU seconds over the {wall:.1f} s of warm-up and load: machine busy {busy:.1f} "
-        f"of {available:.1f} available; {parts}."
-    )
-
-
-# ---------------------------------------------------------------- HTTP phases
+# ---------------------------------------------------------------- sign-ups over HTTP
 @dataclass(frozen=True)
 class HttpRun:
-    load: dict[str, Any]
-    lag_at_end: int
-    drain_seconds: float | None  # None: never reached lag 0
+    measured: Measured
     people_rows: int
-    cpu: dict[str, float]  # CPU seconds used during the load (warm-up included), by role
-    cpu_wall: float  # the wall-clock seconds those were counted over
-    max_lag_during_load: int
+
+    @property
+    def load(self) -> dict[str, Any]:
+        return self.measured.load
 
     @property
     def total_created(self) -> int:
         return int(self.load["created"]) + int(self.load["warmup_created"])
 
 
-def run_load(base_url: str, clients: int, seconds: float, warmup: float) -> tuple[dict[str, Any], float]:
-    """Run load.py as its own process; returns its summary and the CPU seconds it used."""
-    args = [
-        sys.executable,
-        str(LOAD_SCRIPT),
-        "--url",
-        base_url,
-        "--clients",
-        str(clients),
-        "--seconds",
-        str(seconds),
-        "--warmup",
-        str(warmup),
-        "--run-id",
-        uuid.uuid4().hex[:10],
-    ]
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)  # load.py is the only child reaped in between
-    result = subprocess.run(args, capture_output=True, text=True, timeout=seconds + warmup + 120)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    if result.returncode != 0:
-        raise RuntimeError(f"load.py failed ({result.returncode}):\n{result.stderr}")
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return json.loads(result.stdout), cpu
-
-
-def projection_lag(base_url: str) -> int:
-    status, _, body = support.request("GET", base_url + "/api/v1/projections", timeout=10)
-    if status != 200:
-        raise RuntimeError(f"GET /api/v1/projections answered {status}: {body}")
-    return max(item["lag"] for item in body["items"])
-
-
-def wait_for_lag_zero(base_url: str, timeout: float = DRAIN_TIMEOUT) -> tuple[int, float | None]:
-    """Returns the lag seen first, and the seconds until every projection had lag 0."""
-    start = time.perf_counter()
-    first = lag = projection_lag(base_url)
-    while lag > 0:
-        if time.perf_counter() - start > timeout:
-            return first, None
-        time.sleep(0.05)
-        lag = projection_lag(base_url)
-    return first, time.perf_counter() - start
-
-
 def drive_server(
     env: dict[str, str], log: Path, clients: int, seconds: float, warmup: float, database_url: str
 ) -> HttpRun:
     with support.server(env, log) as base:
-        say(f"  load: {clients} clients for {seconds:g} s (+{warmup:g} s warm-up) against {base}")
-        cpu_before, started = cpu_snapshot(database_url), time.perf_counter()
-        with LagPoller(base) as poller:
-            load, load_cpu = run_load(base, clients, seconds, warmup)
-        cpu = cpu_delta(cpu_before, cpu_snapshot(database_url))
-        cpu["load generator"] = load_cpu
-        cpu_wall = time.perf_counter() - started
-        say(f"  load done: {load['requests']} requests, {load['created']} created; waiting for lag 0")
-        lag, drain = wait_for_lag_zero(base)
+        measured = measure_load(base, database_url, clients, seconds, warmup)
     people = int(sql_scalar(database_url, "SELECT count(*) FROM people"))
-    return HttpRun(load, lag, drain, people, cpu, cpu_wall, poller.max_lag)
-
-
-class LagPoller:
-    """Polls GET /api/v1/projections in the background; keeps the largest lag seen."""
-
-    def __init__(self, base_url: str, interval: float = 0.5) -> None:
-        self.base_url, self.interval = base_url, interval
-        self.max_lag = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="lag-poller", daemon=True)
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            with contextlib.suppress(Exception):  # a slow or failed poll only loses one sample
-                self.max_lag = max(self.max_lag, projection_lag(self.base_url))
-
-    def __enter__(self) -> LagPoller:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
+    return HttpRun(measured, people)
 
 
 def production_run(cfg: Config, database_url: str) -> HttpRun:
     queue = f"bench-{uuid.uuid4().hex[:10]}"
-    env = support.pipeline_env(
-        DATABASE_URL=database_url,
-        REDIS_URL=support.REDIS_URL,
-        PIPELINE_QUEUE=queue,
-        WEB_CONCURRENCY="2",
-        PIPELINE_RATE_LIMITS="off",
-        PIPELINE_OUTBOX_DIR=str(OUT_DIR / "outbox"),
-    )
+    env = production_env(database_url, queue)
     support.run_cli("init", env=env)
     worker_log = log_path("production-worker")
     worker = support.Process(["worker"], env, worker_log)
@@ -428,21 +169,6 @@ def production_run(cfg: Config, database_url: str) -> HttpRun:
     finally:
         worker.stop()
         forget_queue(queue)
-
-
-def forget_queue(queue: str) -> None:
-    """Remove what this run left in Redis under its own queue name."""
-    from redis import Redis
-    from rq import Queue
-
-    redis = Redis.from_url(support.REDIS_URL)
-    try:
-        Queue(queue, connection=redis).delete(delete_jobs=True)
-        for pattern in (f"rq:*:{queue}", f"pipeline:catch-up-pending:{queue}:*"):  # job registries, markers
-            for key in redis.scan_iter(pattern):
-                redis.delete(key)
-    finally:
-        redis.close()
 
 
 def embedded_run(cfg: Config, database_url: str) -> HttpRun:
@@ -456,57 +182,24 @@ def embedded_run(cfg: Config, database_url: str) -> HttpRun:
 
 
 def check_http_run(report: Report, label: str, run: HttpRun, log_files: list[Path]) -> None:
-    load = run.load
-    non_201 = {status: n for status, n in load["statuses"].items() if status != "201"}
-    server_errors = sum(n for status, n in non_201.items() if status.startswith("5"))
-    if server_errors:
-        report.fail(f"{label}: {server_errors} responses were 5xx ({non_201}); first bodies: {load['samples']}")
-    if load["errors"]:
-        report.fail(f"{label}: requests without any response: {load['errors']}")
-    if non_201.keys() - {s for s in non_201 if s.startswith("5")}:
-        report.warn(f"{label}: non-201 responses {non_201}; first bodies: {load['samples']}")
-    if load["warmup_problems"]:
-        report.warn(f"{label}: problems during warm-up (not in the figures): {load['warmup_problems']}")
-    if run.drain_seconds is None:
-        report.fail(f"{label}: projections did not reach lag 0 within {DRAIN_TIMEOUT:g} s after the load")
+    check_load(report, label, run.measured)
     if run.people_rows != run.total_created:
         report.fail(
             f"{label}: MISMATCH people projection has {run.people_rows} rows but the API answered 201 "
-            f"{run.total_created} times (incl. {load['warmup_created']} in warm-up)"
+            f"{run.total_created} times (incl. {run.load['warmup_created']} in warm-up)"
         )
-    for path in log_files:
-        trouble = log_trouble(path)
-        if trouble:
-            report.warn(f"{label}: {len(trouble)} error lines in {path.relative_to(ROOT)}, e.g. {trouble[0][:200]}")
+    warn_log_trouble(report, label, log_files)
 
 
 def add_http_rows(report: Report, label: str, run: HttpRun, base: Timing, base_name: str) -> None:
-    load, lat = run.load, run.load["latency_ms"]
-    report.add(
-        f"{label}: sign-ups over HTTP, requests/s",
-        per_s(load["rps"]),
-        f"{per_s(base.rate)} ({base_name})",
-        ratio(load["rps"], base.rate),
-    )
-    for name, q in (("p50", 0.50), ("p95", 0.95), ("p99", 0.99)):
-        report.add(
-            f"{label}: latency {name}", f"{lat[name]:.1f} ms", ms(base.pct(q)), ratio(lat[name] / 1000, base.pct(q))
-        )
-    non_201 = sum(n for status, n in load["statuses"].items() if status != "201")
-    errors = non_201 + sum(load["errors"].values())
-    report.add(f"{label}: non-201 responses + failed requests", f"{errors} of {load['requests']}", "0", "")
+    add_load_rows(report, label, "sign-ups", run.measured, base, base_name)
     report.add(
         f"{label}: people rows vs 201 answers (warm-up included)",
         f"{run.people_rows}",
         f"{run.total_created}",
         ratio(run.people_rows, run.total_created),
     )
-    report.notes.append(
-        f"{label}: the load generator opened {load['connections']} TCP connections for {load['requests']} "
-        f"requests (the server closed them after each response); max latency {lat['max']:.0f} ms; "
-        f"largest projection lag seen while loading (polled every 0.5 s): {run.max_lag_during_load} events."
-    )
-    report.notes.append(cpu_note(label, run.cpu, run.cpu_wall))
+    load_notes(report, label, run.measured)
 
 
 # ---------------------------------------------------------------- baselines in-process
@@ -549,14 +242,6 @@ def embedded_baseline(cfg: Config, database_url: str) -> Timing:
 
 
 # ---------------------------------------------------------------- rebuild
-def top_up(app: PipelineApplication, database_url: str, min_events: int, pairs_per_save: int = 1000) -> int:
-    """Add Person + PersonEmail pairs in a few large saves until the log holds ``min_events``."""
-    missing_pairs = math.ceil(max(min_events - count_events(database_url), 0) / 2)
-    if missing_pairs:
-        bulk_sign_ups(app, missing_pairs, per_save=pairs_per_save)  # sealed fields, keys made in bulk
-    return missing_pairs
-
-
 def read_whole_log(app: PipelineApplication, page: int = 500) -> int:
     """The baseline: page through the log and decode every event; returns how many."""
     count, start = 0, 1
@@ -576,21 +261,50 @@ def median_read_rate(app: PipelineApplication, passes: int = 3) -> float:
     return sorted(rates)[len(rates) // 2]
 
 
-def events_matching(database_url: str, topics: tuple[str, ...]) -> int:
-    return int(sql_scalar(database_url, "SELECT count(*) FROM pipeline_events WHERE topic = ANY(%s)", (list(topics),)))
-
-
-def check_rebuilt_views(report: Report, database_url: str) -> None:
+def check_rebuilt_views(report: Report, database_url: str, mix: history.Mix) -> None:
+    """Each rebuilt read model against the log, or against what the top-up wrote."""
     signed_up = events_matching(database_url, (get_topic(Person.SignedUp),))
-    checks = {
-        "people rows": "SELECT count(*) FROM people",
-        "organisations.member_count sum": "SELECT coalesce(sum(member_count), 0) FROM organisations",
-        "signups_daily sum": "SELECT coalesce(sum(signups), 0) FROM signups_daily",
+    proposed = events_matching(database_url, (get_topic(Project.Proposed),))
+    posted = events_matching(database_url, (get_topic(StatusUpdate.Posted),))
+    pledge_events = events_matching(
+        database_url, tuple(get_topic(e) for e in (Project.PledgeMade, Project.PledgeAmended, Project.PledgeWithdrawn))
+    )
+    checks = {  # name: (SQL, expected, what the expected number is)
+        "people rows": ("SELECT count(*) FROM people", signed_up, "SignedUp events"),
+        "organisations.member_count sum": (
+            "SELECT coalesce(sum(member_count), 0) FROM organisations",
+            signed_up,
+            "SignedUp events",
+        ),
+        "signups_daily sum": ("SELECT coalesce(sum(signups), 0) FROM signups_daily", signed_up, "SignedUp events"),
+        "projects rows": ("SELECT count(*) FROM projects", proposed, "Project.Proposed events"),
+        "projects.pledge_count sum": (
+            "SELECT coalesce(sum(pledge_count), 0) FROM projects",
+            mix.live_pledges,
+            "live pledges written",
+        ),
+        "projects.pledged_pence sum": (
+            "SELECT coalesce(sum(pledged_pence), 0) FROM projects",
+            mix.live_pledged_pence,
+            "pence pledged in live pledges written",
+        ),
+        "project_followers rows": ("SELECT count(*) FROM project_followers", mix.live_follows, "live follows written"),
+        "projects.follower_count sum": (
+            "SELECT coalesce(sum(follower_count), 0) FROM projects",
+            mix.live_follows,
+            "live follows written",
+        ),
+        "status_updates rows": ("SELECT count(*) FROM status_updates", posted, "StatusUpdate.Posted events"),
+        "activity pledge rows": (
+            "SELECT count(*) FROM activity WHERE starts_with(type, 'pledge.')",
+            pledge_events,
+            "pledge events",
+        ),
     }
-    for name, sql in checks.items():
+    for name, (sql, expected, what) in checks.items():
         found = int(sql_scalar(database_url, sql))
-        if found != signed_up:
-            report.fail(f"rebuild: MISMATCH {name} = {found}, but the log holds {signed_up} SignedUp events")
+        if found != expected:
+            report.fail(f"rebuild: MISMATCH {name} = {found}, but the log holds {expected} {what}")
 
 
 def cli_seconds(*args: str, env: dict[str, str]) -> float:
@@ -600,9 +314,10 @@ def cli_seconds(*args: str, env: dict[str, str]) -> float:
 
 def rebuild_phase(cfg: Config, report: Report, database_url: str) -> None:
     with runtime_for(database_url) as rt:
-        added = top_up(rt.app, database_url, cfg.min_events)
+        before = count_events(database_url)
+        mix = history.top_up(rt.app, lambda: count_events(database_url), cfg.min_events)
         events = count_events(database_url)
-        say(f"  log holds {events} events ({added} sign-ups added in-process); reading it as the baseline")
+        say(f"  log holds {events} events ({events - before} added in-process: {mix.describe()}); reading it")
         read_rate = median_read_rate(rt.app)
         in_process_total = 0.0
         for projection in all_projections():
@@ -616,7 +331,11 @@ def rebuild_phase(cfg: Config, report: Report, database_url: str) -> None:
                 ratio(events / seconds, read_rate),
             )
             say(f"  rebuilt {projection.name}: {seconds:.2f} s, positions covered {covered}")
-    check_rebuilt_views(report, database_url)
+    check_rebuilt_views(report, database_url, mix)
+    report.notes.append(
+        f"rebuild: the log was topped up in-process with {mix.describe()}: "
+        f"{events - before:,} events, {events:,} in all."
+    )
     add_cli_rebuild_row(report, database_url, events, in_process_total)
 
 
@@ -625,13 +344,14 @@ def add_cli_rebuild_row(report: Report, database_url: str, events: int, in_proce
     start_up = cli_seconds("projections", "status", env=env)
     rebuild = cli_seconds("projections", "rebuild", "--all", env=env)
     net = max(rebuild - start_up, 1e-9)
+    count = len(all_projections())
     report.add(
         f"`pipeline projections rebuild --all`, net of start-up ({start_up:.2f} s): seconds",
         f"{net:.2f} s",
-        f"{in_process_total:.2f} s (3 in-process rebuilds)",
+        f"{in_process_total:.2f} s ({count} in-process rebuilds)",
         ratio(net, in_process_total),
     )
-    report.notes.append(f"CLI rebuild --all: {events * 3 / net:,.0f} log events/s summed over 3 projections.")
+    report.notes.append(f"CLI rebuild --all: {events * count / net:,.0f} log events/s summed over {count} projections.")
 
 
 # ---------------------------------------------------------------- the run
@@ -665,7 +385,9 @@ def machine_facts(cfg: Config) -> list[tuple[str, str]]:
             "settings",
             f"production {cfg.clients} clients x {cfg.seconds:g} s, WEB_CONCURRENCY=2, 1 worker; "
             f"embedded {cfg.embedded_clients} clients x {cfg.embedded_seconds:g} s; "
-            f"raw save {cfg.raw_seconds:g} s; log topped up to {cfg.min_events:,} events",
+            f"pledges {cfg.clients} clients x {cfg.pledge_seconds:g} s per case "
+            f"(in-process {cfg.pledge_baseline_seconds:g} s); "
+            f"raw save {cfg.raw_seconds:g} s; log topped up to at least {cfg.min_events:,} events",
         ),
     ]
 
@@ -684,25 +406,7 @@ def production_rows(report: Report, run: HttpRun, base: Baselines) -> None:
         f"{per_s(base.password_hash.rate)} (hash, 1 thread)",
         ratio(base.sign_up.rate, base.password_hash.rate),
     )
-    add_drain_row(report, "production", run, base.catch_up_rate)
-
-
-def add_drain_row(report: Report, label: str, run: HttpRun, catch_up_rate: float | None) -> None:
-    """Time from the end of the load to lag 0, beside what an in-process catch-up of the
-    same lag would take (inline projections: nothing should be left to do)."""
-    drain = f"> {DRAIN_TIMEOUT:g} s" if run.drain_seconds is None else f"{run.drain_seconds:.2f} s"
-    if catch_up_rate is None:
-        estimate, baseline = 0.0, "0 s (applied inline before each 201)"
-    else:
-        estimate = run.lag_at_end / catch_up_rate if catch_up_rate else 0.0
-        baseline = f"{estimate:.2f} s (in-process catch-up at {per_s(catch_up_rate)})"
-    measurable = run.drain_seconds is not None and estimate >= 0.1  # below that, polling noise dominates
-    report.add(
-        f"{label}: time to projection lag 0 after the load (lag {run.lag_at_end} at its end)",
-        drain,
-        baseline,
-        ratio(run.drain_seconds or 0.0, estimate) if measurable else "n/a",
-    )
+    add_drain_row(report, "production", run.measured, base.catch_up_rate)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -734,7 +438,9 @@ def main(argv: list[str] | None = None) -> int:
             embedded_baseline(cfg, fresh_sqlite(stack)),
             "in-process sign_up + inline catch-up, SQLite, 1 thread",
         )
-        add_drain_row(report, "embedded", embedded, None)
+        add_drain_row(report, "embedded", embedded.measured, None)
+        say("pledges: pipeline init, serve (gunicorn x2) and worker on a fresh PostgreSQL database")
+        pledges.pledge_phase(cfg, report, fresh_postgres(stack))
         say("rebuild: on the production database")
         rebuild_phase(cfg, report, production_url)
         say("cleaning up: dropping databases")
