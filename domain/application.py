@@ -6,6 +6,7 @@ plumbing they share."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
@@ -86,6 +87,7 @@ class PipelineApplication(AccountCommands, ProjectCommands, Application[UUID]):
         super().__init__(env)
         self._personal = personal
         self._passwords = passwords
+        self.turns = [threading.Lock() for _ in range(64)]  # per-project turns, striped (see retrying)
 
     @property
     def personal(self) -> PersonalData:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
@@ -41,14 +42,18 @@ class ProjectCommands:
     def now(self) -> datetime:
         return datetime.now(UTC)
 
-    def retrying(self: PipelineApplication, command: Callable[[], T]) -> T:
+    def retrying(self: PipelineApplication, command: Callable[[], T], key: UUID | None = None) -> T:
         """Run a command that loads, changes and saves; if another writer saved the same
-        aggregate first, load again and redo it. Nothing acknowledged is ever lost."""
-        for attempt in range(RETRIES):
-            try:
-                return command()
-            except IntegrityError:
-                time.sleep(random.uniform(0, 0.002 * (attempt + 1)))  # noqa: S311 - jitter, not security
+        aggregate first, load again and redo it. Nothing acknowledged is ever lost.
+
+        Commands on the same ``key`` (a project) take turns within this process, so only
+        writers in other processes can make them retry."""
+        with self.turns[hash(key) % len(self.turns)] if key is not None else nullcontext():
+            for attempt in range(RETRIES):
+                try:
+                    return command()
+                except IntegrityError:
+                    time.sleep(random.uniform(0, 0.002 * (attempt + 1)))  # noqa: S311 - jitter, not security
         raise Conflict("The project is very busy; please try again.")
 
     # ---------------------------------------------------------------- access
@@ -110,7 +115,7 @@ class ProjectCommands:
             project.edit(changes, actor=actor, moderation=moderation)
             return _written(project, _position(self.save(project)), None)
 
-        return self.retrying(command)
+        return self.retrying(command, key=project_id)
 
     def change_phase(self: PipelineApplication, project_id: UUID, phase: str, actor: UUID) -> Written:
         def command() -> Written:
@@ -119,7 +124,7 @@ class ProjectCommands:
             project.change_phase(phase, actor=actor, moderation=moderation)
             return _written(project, _position(self.save(project)), None)
 
-        return self.retrying(command)
+        return self.retrying(command, key=project_id)
 
     def archive_project(self: PipelineApplication, project_id: UUID, actor: UUID, *, restore: bool) -> Written:
         def command() -> Written:
@@ -128,7 +133,7 @@ class ProjectCommands:
             (project.restore if restore else project.archive)(actor=actor, moderation=moderation)
             return _written(project, _position(self.save(project)), None)
 
-        return self.retrying(command)
+        return self.retrying(command, key=project_id)
 
     # ------------------------------------------------------- status updates
     def post_status_update(self: PipelineApplication, project_id: UUID, body: str, actor: UUID) -> Written:
@@ -229,7 +234,7 @@ class ProjectCommands:
                 project.pledge(person.organisation_id, person.id, pledge, now=now)
             return _written(project, _position(self.save(project)), None)
 
-        return self.retrying(command)
+        return self.retrying(command, key=project_id)
 
     def set_goal(self: PipelineApplication, project_id: UUID, goal: dict[str, Any], actor: UUID) -> Written:
         def command() -> Written:
@@ -238,7 +243,7 @@ class ProjectCommands:
             project.set_goal(goal, actor=actor, now=self.now())
             return _written(project, _position(self.save(project)), None)
 
-        return self.retrying(command)
+        return self.retrying(command, key=project_id)
 
     def decide_goal(self: PipelineApplication, project_id: UUID) -> Written:
         """Decide a goal whose deadline has passed; a no-op (position None) otherwise or if
@@ -250,4 +255,4 @@ class ProjectCommands:
                 return _written(project, None, None)
             return _written(project, _position(self.save(project)), None)
 
-        return self.retrying(command)
+        return self.retrying(command, key=project_id)
