@@ -15,6 +15,7 @@ from domain.organisation import KINDS, organisation_id
 from domain.project import BUDGET_BANDS, COLLABORATION_LEVELS, PHASES
 from projections import project_updates as updates_view
 from projections import projects as view
+from web import notify
 from web.auth import actor_id
 from web.common import ListArgs, ReadArgs, decode_cursor, next_link, page_of, runtime, wait_for_projection
 from web.errors import ProblemSchema
@@ -134,6 +135,7 @@ class Projects(MethodView):
         """Propose a project on behalf of your organisation; you are on its team from the start."""
         phase = data.pop("phase")
         result = runtime().app.propose_project(actor_id(), phase, data)
+        notify.project_proposed(result.aggregate.id, actor_id())
         body, status = written(result.aggregate.id, result.position, 201)
         return body, status, {"Location": url_for("projects.ProjectDetail", project_id=result.aggregate.id)}
 
@@ -166,6 +168,9 @@ class ProjectDetail(MethodView):
     def patch(self, changes: dict[str, Any], project_id: UUID) -> tuple[dict[str, Any], int]:
         """Edit fields; the event records each change from what to what, by whom."""
         result = runtime().app.edit_project(project_id, changes, actor_id())
+        if result.position is not None:  # something did change
+            detail = "Changed: " + ", ".join(sorted(changes)).replace("_", " ") + "."
+            notify.project_changed(project_id, actor_id(), what="edited", detail=detail)
         return written(project_id, result.position)
 
 
@@ -174,7 +179,14 @@ class ProjectDetail(MethodView):
 @blp.response(200, ProjectWrittenSchema)
 def change_phase(data: dict[str, Any], project_id: UUID) -> tuple[dict[str, Any], int]:
     """Move the project to another phase (Concept ... Decommissioned)."""
-    return written(project_id, runtime().app.change_phase(project_id, data["phase"], actor_id()).position)
+    result = runtime().app.change_phase(project_id, data["phase"], actor_id())
+    notify.project_changed(
+        project_id,
+        actor_id(),
+        what=f"now in {data['phase']}",
+        detail=f"The project moved to the {data['phase']} phase.",
+    )
+    return written(project_id, result.position)
 
 
 @blp.route("/<uuid:project_id>/archive", methods=["POST"])
