@@ -147,7 +147,9 @@ class ProjectDetail(MethodView):
     @blp.alt_response(404, schema=ProblemSchema, description="No such project")
     def get(self, args: dict[str, Any], project_id: UUID) -> dict[str, Any]:
         """Everything about one project: fields, team, pledge totals, goal and progress, latest updates."""
-        wait_for_projection(PROJECTION, settle_goal(project_id, args.get("min_position")))
+        target = settle_goal(project_id, args.get("min_position"))
+        for name in (PROJECTION, "project_updates", "people"):  # the read models this answer joins
+            wait_for_projection(name, target)
         db = runtime().db
         row = view.get(db, str(project_id))
         if row is None:
