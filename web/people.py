@@ -147,7 +147,8 @@ class People(MethodView):
     @blp.response(200, PersonPageSchema)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """People, oldest sign-up first; optionally only those now in one organisation."""
-        wait_for_projection(PROJECTION, args.get("min_position"))
+        for name in (PROJECTION, "organisations"):  # the answer joins organisations
+            wait_for_projection(name, args.get("min_position"))
         org = args.get("organisation")
         rows = people_view.list_page(
             runtime().db,
@@ -167,7 +168,8 @@ class PersonDetail(MethodView):
     @blp.alt_response(404, schema=ProblemSchema, description="No such person")
     def get(self, args: dict[str, Any], person_id: UUID) -> dict[str, Any]:
         """One person, with the organisations they have belonged to."""
-        wait_for_projection(PROJECTION, args.get("min_position"))
+        for name in (PROJECTION, "organisations"):  # the answer joins organisations
+            wait_for_projection(name, args.get("min_position"))
         row = people_view.get(runtime().db, str(person_id))
         if row is None:
             abort(404, message=f"No person with id {person_id}.")
