@@ -50,8 +50,9 @@ class FailedSignIns:
     def __init__(self, spec: str, enabled: bool) -> None:
         self.limits = parse_many(spec)
         self.enabled = enabled
-        extension = current_app.extensions["pipeline_limiter"]
-        self.limiter, self.prefix = extension.limiter, current_app.extensions["pipeline_limit_prefix"]
+        self.prefix = current_app.extensions["pipeline_limit_prefix"]
+        if enabled:  # a disabled Flask-Limiter has no storage to count in
+            self.limiter = current_app.extensions["pipeline_limiter"].limiter
 
     def _key(self, account: str) -> str:
         return f"{self.prefix}:failed-sign-in:{account}"

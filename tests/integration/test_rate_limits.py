@@ -53,3 +53,16 @@ def test_failed_sign_ins_lock_the_account_even_for_the_right_password(client: An
     assert int(locked.headers["Retry-After"]) >= 1
     assert "try again" in locked.json["detail"]
     assert client.post("/api/v1/sessions", json={"email": other, "password": PASSWORD}).status_code == 201
+
+
+def test_with_rate_limits_off_sign_in_still_works(sqlite_settings: Settings) -> None:
+    runtime = build_runtime(replace(sqlite_settings, rate_limits=False))
+    try:
+        client = create_app(runtime=runtime).test_client()
+        address = email()
+        assert sign_up(client, address).status_code == 201
+        wrong = {"email": address, "password": "not the password at all"}
+        assert [client.post("/api/v1/sessions", json=wrong).status_code for _ in range(8)] == [401] * 8
+        assert client.post("/api/v1/sessions", json={"email": address, "password": PASSWORD}).status_code == 201
+    finally:
+        runtime.close()
