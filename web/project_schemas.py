@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, time
 from decimal import Decimal
 from typing import Any
@@ -79,19 +80,26 @@ class PhaseSchema(Schema):
     phase = fields.String(required=True, validate=validate.OneOf(PHASES))
 
 
-def pence_only(value: Decimal) -> None:
-    if value != value.quantize(Decimal("0.01")):
-        raise ValidationError("At most two decimal places (whole pence, hundredths of a day).")
+def amount_within(maximum: int) -> Callable[[Decimal], None]:
+    """0 to ``maximum``, in whole pence (or hundredths of a day)."""
+
+    def check(value: Decimal) -> None:
+        if not Decimal(0) <= value <= maximum:
+            raise ValidationError(f"Must be between 0 and {maximum}.")
+        if value != value.quantize(Decimal("0.01")):
+            raise ValidationError("At most two decimal places (whole pence, hundredths of a day).")
+
+    return check
 
 
 def Amount(maximum: int, description: str) -> fields.Decimal:  # noqa: N802 - a field factory
-    """A non-negative exact decimal with at most two places, never a float."""
+    """A non-negative exact decimal with at most two places, sent as a string, never a float."""
     return fields.Decimal(
         load_default=Decimal(0),
         as_string=True,
         allow_nan=False,
-        validate=[validate.Range(min=0, max=maximum), pence_only],
-        metadata={"description": description},
+        validate=amount_within(maximum),
+        metadata={"description": f"{description}; 0 to {maximum}, at most two decimal places"},
     )
 
 

@@ -21,8 +21,10 @@ def client(sqlite_runtime: Runtime) -> Any:
 
 def member(client: Any, code: str) -> tuple[str, str, dict[str, str]]:
     email = f"{code.lower()}.{uuid.uuid4().hex[:8]}@example.gov.uk"
-    person = client.post("/api/v1/people", json={"name": f"Officer {code}", "email": email,
-                                                 "organisation_code": code, "password": PASSWORD}).json
+    person = client.post(
+        "/api/v1/people",
+        json={"name": f"Officer {code}", "email": email, "organisation_code": code, "password": PASSWORD},
+    ).json
     rt = client.application.extensions["pipeline"]
     rt.app.verify_email(uuid.UUID(person["id"]))
     token = client.post("/api/v1/sessions", json={"email": email, "password": PASSWORD}).json["token"]
@@ -42,12 +44,17 @@ def test_followers_pledgers_and_team_hear_of_updates_and_edits_but_not_the_autho
     follower_id, _, follower = member(client, "KTT")
     pledger_id, _, pledger = member(client, "LDS")
     bystander_id, _, _ = member(client, "BNH")
-    project = client.post("/api/v1/projects", json={"title": "Potholes", "summary": "Report them"},
-                          headers=owner).json["id"]
+    project = client.post("/api/v1/projects", json={"title": "Potholes", "summary": "Report them"}, headers=owner).json[
+        "id"
+    ]
     client.post(f"/api/v1/projects/{project}/follow", headers=follower)
     client.put(f"/api/v1/projects/{project}/pledges/mine", json={"money": "100.00"}, headers=pledger)
-    assert client.post(f"/api/v1/projects/{project}/status-updates", json={"body": "Alpha starts Monday"},
-                       headers=owner).status_code == 201
+    assert (
+        client.post(
+            f"/api/v1/projects/{project}/status-updates", json={"body": "Alpha starts Monday"}, headers=owner
+        ).status_code
+        == 201
+    )
     assert sorted(mail_to(sqlite_runtime, "project-news")) == sorted([follower_id, pledger_id])
     client.patch(f"/api/v1/projects/{project}", json={"summary": "Report potholes online"}, headers=owner)
     client.patch(f"/api/v1/projects/{project}", json={"summary": "Report potholes online"}, headers=owner)
@@ -59,8 +66,7 @@ def test_followers_pledgers_and_team_hear_of_updates_and_edits_but_not_the_autho
 def test_an_erased_follower_is_not_emailed(client: Any, sqlite_runtime: Runtime) -> None:
     _, _, owner = member(client, "WGN")
     follower_id, _, follower = member(client, "KTT")
-    project = client.post("/api/v1/projects", json={"title": "Parking", "summary": "Permits"},
-                          headers=owner).json["id"]
+    project = client.post("/api/v1/projects", json={"title": "Parking", "summary": "Permits"}, headers=owner).json["id"]
     client.post(f"/api/v1/projects/{project}/follow", headers=follower)
     assert client.delete("/api/v1/me", json={"password": PASSWORD}, headers=follower).status_code == 200
     client.post(f"/api/v1/projects/{project}/status-updates", json={"body": "News"}, headers=owner)
@@ -73,8 +79,8 @@ def test_key_contacts_of_projects_sharing_three_tags_hear_of_a_new_one(client: A
     _, _, newcomer = member(client, "LDS")
     tags = ["waste", "booking", "forms", "payments"]
     client.post("/api/v1/projects", json={"title": "Bulky waste", "summary": "s", "tags": tags}, headers=first)
-    client.post("/api/v1/projects", json={"title": "Garden waste", "summary": "s", "tags": tags[:2]},
-                headers=second)
-    client.post("/api/v1/projects", json={"title": "Bulky waste too", "summary": "s", "tags": tags[:3]},
-                headers=newcomer)
+    client.post("/api/v1/projects", json={"title": "Garden waste", "summary": "s", "tags": tags[:2]}, headers=second)
+    client.post(
+        "/api/v1/projects", json={"title": "Bulky waste too", "summary": "s", "tags": tags[:3]}, headers=newcomer
+    )
     assert mail_to(sqlite_runtime, "similar-project") == [first_id]  # two shared tags are not enough
