@@ -13,19 +13,10 @@ from domain import passwords as policy
 from domain.errors import Conflict, DuplicateEmail, NotFound, RuleBroken
 from domain.organisation import OrganisationName
 from domain.person import Person, PersonEmail
+from domain.results import Written, position_of
 
 if TYPE_CHECKING:  # pragma: no cover
-    from domain.application import OrganisationRef, PipelineApplication, Written
-
-
-def _written(*args: Any) -> Written:
-    from domain.application import Written
-
-    return Written(*args)
-
-
-def _position(recordings: list[Any]) -> int | None:
-    return max((r.notification.id for r in recordings), default=None)
+    from domain.application import OrganisationRef, PipelineApplication
 
 
 class AccountCommands:
@@ -67,12 +58,12 @@ class AccountCommands:
             except IntegrityError:
                 owner = self.email_owner(email)
                 if owner == person_id:  # our commit landed; only its acknowledgement was lost
-                    return _written(self.get_person(person_id), self.recorder.max_notification_id(), org)
+                    return Written(self.get_person(person_id), self.recorder.max_notification_id(), org)
                 self.personal.forget(person_id)
                 if owner is not None:
                     raise DuplicateEmail("Someone has already signed up with that email.") from None
                 continue  # another sign-up created the same organisation: resolve again
-            return _written(person, _position(recordings), org)
+            return Written(person, position_of(recordings), org)
         raise RuleBroken("The organisation changed while signing up; please try again.")
 
     def _refuse_taken_email(self: PipelineApplication, email: str) -> None:
@@ -135,7 +126,7 @@ class AccountCommands:
         for _attempt in range(3):
             person = self.active_person(person_id)
             if person.email_verified:
-                return _written(person, None, None)
+                return Written(person, None, None)
             person.verify_email()
             changed: list[Any] = [person]
             org = self.get_organisation(person.organisation_id) if person.organisation_id else None
@@ -143,7 +134,7 @@ class AccountCommands:
                 org.appoint_admin(person.id, actor=None, reason="first verified member")
                 changed.append(org)
             try:
-                return _written(person, _position(self.save(*changed)), org)
+                return Written(person, position_of(self.save(*changed)), org)
             except IntegrityError:
                 continue  # someone else became admin at the same moment: look again
         raise RuleBroken("Could not verify the email; please try again.")
@@ -164,7 +155,7 @@ class AccountCommands:
         person.change_password(
             self.personal.seal(person.id, self.passwords.hash(new_password)), reason=reason, actor=actor
         )
-        return _written(person, _position(self.save(person)), None)
+        return Written(person, position_of(self.save(person)), None)
 
     # ------------------------------------------------------------------ profile
     def update_profile(
@@ -180,7 +171,7 @@ class AccountCommands:
             changed += self._change_email(person, changes["email"].strip(), actor=actor)
         if "organisation" in changes:
             changed += self._move(person, changes["organisation"], actor=actor)
-        return _written(person, _position(self.save(*changed)), None)
+        return Written(person, position_of(self.save(*changed)), None)
 
     def _change_email(self: PipelineApplication, person: Person, email: str, *, actor: UUID | None) -> list[Any]:
         old = self.personal.open(person.id, person.email) or ""
@@ -209,7 +200,7 @@ class AccountCommands:
         person = self.active_person(person_id)
         changed = self._move(person, ref, actor=actor)
         org = self.get_organisation(person.organisation_id)  # type: ignore[arg-type]
-        return _written(person, _position(self.save(person, *changed)), org)
+        return Written(person, position_of(self.save(person, *changed)), org)
 
     # ------------------------------------------------------- organisation admins
     def appoint_admin(self: PipelineApplication, organisation_id: UUID, person_id: UUID, *, actor: UUID) -> Written:
@@ -218,7 +209,7 @@ class AccountCommands:
         if person.organisation_id != org.id or not person.email_verified:
             raise RuleBroken("Only a verified member of the organisation can be made its admin.")
         org.appoint_admin(person.id, actor=actor, reason="appointed")
-        return _written(org, _position(self.save(org)), org)
+        return Written(org, position_of(self.save(org)), org)
 
     def remove_member(self: PipelineApplication, organisation_id: UUID, person_id: UUID, *, actor: UUID) -> Written:
         org = self.get_organisation(organisation_id)
@@ -229,7 +220,7 @@ class AccountCommands:
             raise RuleBroken("Admins cannot remove themselves; move to another organisation instead.")
         person.remove_from_organisation(actor=actor)
         org.drop_admin(person.id, actor=actor, reason="removed from organisation")
-        return _written(person, _position(self.save(person, org)), org)
+        return Written(person, position_of(self.save(person, org)), org)
 
     def update_organisation(
         self: PipelineApplication, organisation_id: UUID, changes: dict[str, Any], *, actor: UUID
@@ -246,7 +237,7 @@ class AccountCommands:
                 if index.organisation_id != org.id:
                     raise Conflict("Another organisation already has that name.")
         try:
-            return _written(org, _position(self.save(*changed)), org)
+            return Written(org, position_of(self.save(*changed)), org)
         except IntegrityError:
             raise Conflict("Another organisation took that name at the same moment.") from None
 
@@ -257,9 +248,9 @@ class AccountCommands:
             raise NotFound("Nobody has signed up with that email.")
         person = self.active_person(owner)
         if person.is_operator == grant:
-            return _written(person, None, None)
+            return Written(person, None, None)
         person.grant_operator() if grant else person.revoke_operator()
-        return _written(person, _position(self.save(person)), None)
+        return Written(person, position_of(self.save(person)), None)
 
     # ------------------------------------------------------------------- erasure
     def erase(self: PipelineApplication, person_id: UUID, *, actor: UUID | None) -> Written:
@@ -267,7 +258,7 @@ class AccountCommands:
         person = self.get_person(person_id)
         if person.erased:
             self.personal.forget(person.id)  # finish an erasure interrupted after its event
-            return _written(person, None, None)
+            return Written(person, None, None)
         email = self.personal.open(person.id, person.email)
         changed: list[Any] = [person]
         if email:
@@ -283,4 +274,4 @@ class AccountCommands:
         person.erase(actor=actor)
         recordings = self.save(*changed)
         self.personal.forget(person.id)
-        return _written(person, _position(recordings), None)
+        return Written(person, position_of(recordings), None)

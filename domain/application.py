@@ -24,6 +24,7 @@ from domain.personal import PasswordHasher, PersonalData
 from domain.project import Project
 from domain.projects import ProjectCommands
 from domain.register import CouncilRecord, council_matcher, load_register
+from domain.results import position_of
 
 
 @dataclass(frozen=True)
@@ -34,15 +35,6 @@ class OrganisationRef:
     id: UUID | None = None
     name: str | None = None
     kind: str | None = None  # needed only to create an organisation from a new name
-
-
-@dataclass(frozen=True)
-class Written:
-    """What a command stored: the aggregate it is about and the log position."""
-
-    aggregate: Any
-    position: int | None
-    organisation: Any = None
 
 
 @dataclass(frozen=True)
@@ -67,10 +59,6 @@ def register_entry(record: CouncilRecord) -> dict[str, Any]:
         "replaced_by": record.replaced_by,
         "current": record.current,
     }
-
-
-def position_of(recordings: list[Any]) -> int | None:
-    return max((r.notification.id for r in recordings), default=None)
 
 
 class PipelineApplication(AccountCommands, ProjectCommands, Application[UUID]):

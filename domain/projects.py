@@ -17,23 +17,14 @@ from eventsourcing.persistence import IntegrityError
 from domain.errors import Conflict, NotAllowed, NotFound, RuleBroken
 from domain.interest import ContributionRequest, Follow, Need, StatusUpdate
 from domain.project import Project
+from domain.results import Written, position_of
 
 if TYPE_CHECKING:  # pragma: no cover
-    from domain.application import PipelineApplication, Written
+    from domain.application import PipelineApplication
     from domain.person import Person
 
 T = TypeVar("T")
 RETRIES = 40
-
-
-def _written(*args: Any) -> Written:
-    from domain.application import Written
-
-    return Written(*args)
-
-
-def _position(recordings: list[Any]) -> int | None:
-    return max((r.notification.id for r in recordings), default=None)
 
 
 class ProjectCommands:
@@ -105,7 +96,7 @@ class ProjectCommands:
         org_id = person.organisation_id
         self._key_contact_ok(org_id, details)
         project = Project(organisation_id=org_id, proposer_id=person.id, phase=phase, details=details)
-        return _written(project, _position(self.save(project)), None)
+        return Written(project, position_of(self.save(project)), None)
 
     def edit_project(self: PipelineApplication, project_id: UUID, changes: dict[str, Any], actor: UUID) -> Written:
         def command() -> Written:
@@ -113,7 +104,7 @@ class ProjectCommands:
             _, moderation = self._editor(project, actor)
             self._key_contact_ok(project.organisation_id, changes)
             project.edit(changes, actor=actor, moderation=moderation)
-            return _written(project, _position(self.save(project)), None)
+            return Written(project, position_of(self.save(project)), None)
 
         return self.retrying(command, key=project_id)
 
@@ -122,7 +113,7 @@ class ProjectCommands:
             project = self.get_project(project_id)
             _, moderation = self._editor(project, actor)
             project.change_phase(phase, actor=actor, moderation=moderation)
-            return _written(project, _position(self.save(project)), None)
+            return Written(project, position_of(self.save(project)), None)
 
         return self.retrying(command, key=project_id)
 
@@ -131,7 +122,7 @@ class ProjectCommands:
             project = self.get_project(project_id)
             _, moderation = self._editor(project, actor)
             (project.restore if restore else project.archive)(actor=actor, moderation=moderation)
-            return _written(project, _position(self.save(project)), None)
+            return Written(project, position_of(self.save(project)), None)
 
         return self.retrying(command, key=project_id)
 
@@ -140,13 +131,13 @@ class ProjectCommands:
         project = self.get_project(project_id)
         self._editor(project, actor)
         update = StatusUpdate(project_id=project.id, author_id=actor, body=body)
-        return _written(update, _position(self.save(update)), None)
+        return Written(update, position_of(self.save(update)), None)
 
     def revise_status_update(self: PipelineApplication, update_id: UUID, body: str | None, actor: UUID) -> Written:
         update = self._get(update_id, StatusUpdate, "No status update with that id.")
         self._editor(self.get_project(update.project_id), actor)
         update.retract(actor=actor) if body is None else update.correct(body, actor=actor)
-        return _written(update, _position(self.save(update)), None)
+        return Written(update, position_of(self.save(update)), None)
 
     # -------------------------------------------------------------- interest
     def follow(self: PipelineApplication, project_id: UUID, actor: UUID, *, following: bool) -> Written:
@@ -157,13 +148,13 @@ class ProjectCommands:
             follow = self.repository.get(follow_id)
         except AggregateNotFoundError:
             if not following:
-                return _written(None, None, None)
+                return Written(None, None, None)
             follow = Follow(id=follow_id, project_id=project.id, person_id=actor)
         else:
             changed = follow.follow() if following else follow.unfollow()
             if not changed:
-                return _written(follow, None, None)
-        return _written(follow, _position(self.save(follow)), None)
+                return Written(follow, None, None)
+        return Written(follow, position_of(self.save(follow)), None)
 
     def declare_need(
         self: PipelineApplication, project_id: UUID, actor: UUID, comment: str | None, *, withdraw: bool = False
@@ -185,7 +176,7 @@ class ProjectCommands:
             )
         else:
             need.withdraw(actor) if withdraw else need.declare(actor, comment)
-        return _written(need, _position(self.save(need)), None)
+        return Written(need, position_of(self.save(need)), None)
 
     # --------------------------------------------------------- contributing
     def request_contribution(self: PipelineApplication, project_id: UUID, actor: UUID, message: str | None) -> Written:
@@ -196,7 +187,7 @@ class ProjectCommands:
         request = ContributionRequest(
             project_id=project.id, person_id=person.id, organisation_id=person.organisation_id, message=message
         )
-        return _written(request, _position(self.save(request)), None)
+        return Written(request, position_of(self.save(request)), None)
 
     def get_contribution_request(self: PipelineApplication, request_id: UUID) -> ContributionRequest:
         return self._get(request_id, ContributionRequest, "No contribution request with that id.")
@@ -210,11 +201,11 @@ class ProjectCommands:
             self._team_member(project, actor)
             if not approve:
                 request.decline(actor=actor, reason=reason)
-                return _written(request, _position(self.save(request)), None)
+                return Written(request, position_of(self.save(request)), None)
             request.approve(actor=actor)
             if request.person_id not in project.team:
                 project.add_to_team(request.person_id, request.organisation_id, actor=actor)
-            return _written(request, _position(self.save(request, project)), None)
+            return Written(request, position_of(self.save(request, project)), None)
 
         return self.retrying(command)
 
@@ -232,7 +223,7 @@ class ProjectCommands:
                 project.withdraw_pledge(person.organisation_id, person.id, now=now)
             else:
                 project.pledge(person.organisation_id, person.id, pledge, now=now)
-            return _written(project, _position(self.save(project)), None)
+            return Written(project, position_of(self.save(project)), None)
 
         return self.retrying(command, key=project_id)
 
@@ -241,7 +232,7 @@ class ProjectCommands:
             project = self.get_project(project_id)
             self._team_member(project, actor)
             project.set_goal(goal, actor=actor, now=self.now())
-            return _written(project, _position(self.save(project)), None)
+            return Written(project, position_of(self.save(project)), None)
 
         return self.retrying(command, key=project_id)
 
@@ -252,7 +243,7 @@ class ProjectCommands:
         def command() -> Written:
             project = self.get_project(project_id)
             if not project.decide(self.now()):
-                return _written(project, None, None)
-            return _written(project, _position(self.save(project)), None)
+                return Written(project, None, None)
+            return Written(project, position_of(self.save(project)), None)
 
         return self.retrying(command, key=project_id)

@@ -12,7 +12,7 @@ from typing import Any
 
 from domain.organisation import KINDS
 from domain.project import PHASES
-from projections import projects, textsearch
+from projections import projects
 from projections.projects import from_hundredths
 
 ORG = "o.id AS org_id, o.code AS org_code, o.name AS org_name, o.kind AS org_kind"
@@ -225,17 +225,8 @@ def export_batches(
 ) -> Iterator[list[dict[str, Any]]]:
     """Every project passing the ``projects.FILTERS`` (and ``q``), oldest first, in batches
     read by keyset so a long export never holds one query open."""
-    where, params, join = [], {"limit": size}, ""
-    if filters.get("q"):
-        join, condition, _, extra = textsearch.match(db.dialect, filters["q"])
-        where.append(condition)
-        params.update(extra)
-    for name, condition in projects.FILTERS.items():
-        if filters.get(name) is not None:
-            where.append(condition)
-            params[name] = filters[name]
-    if not include_archived:
-        where.append("p.archived = FALSE")
+    join, where, params, _rank = projects.conditions(db, filters, include_archived)
+    params["limit"] = size
     sql = f"{projects.SELECT} FROM projects p JOIN organisations o ON o.id = p.organisation_id {join} WHERE "
     first = sql + " AND ".join([*where, "TRUE"]) + " ORDER BY p.created_at, p.id LIMIT :limit"
     more = sql + " AND ".join([*where, "(p.created_at > :at OR (p.created_at = :at AND p.id > :id))"])
@@ -307,8 +298,7 @@ def organisation_pledges(
         {"org": organisation_id, "limit": limit, "offset": offset},
     )
     for row in rows:
-        row["contributions"] = json.loads(row["contributions"] or "[]")
-        row["money"], row["days"] = from_hundredths(row["money_pence"]), from_hundredths(row["days_hundredths"])
+        projects.pledge_row(row)
         row["project_archived"] = bool(row["project_archived"])
         row["project_organisation"] = _organisation(row)
     return rows

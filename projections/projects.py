@@ -11,7 +11,7 @@ from typing import Any
 from markdown_it import MarkdownIt
 
 from domain.interest import Follow, Need
-from domain.project import GOAL_OPEN, Project
+from domain.project import EDITABLE, GOAL_OPEN, Project
 from projections import textsearch
 from projections.base import Projection, Reveal, Statement, handles, timestamp
 
@@ -26,19 +26,8 @@ def pence(value: Any) -> int:
     return int((Decimal(str(value or 0)) * 100).to_integral_value())
 
 
-DETAIL_COLUMNS = (
-    "title",
-    "summary",
-    "description",
-    "department",
-    "key_contact_id",
-    "phase_start",
-    "phase_end",
-    "phase_dates_estimated",
-    "budget_band",
-    "collaboration_level",
-    "next_assessment",
-)
+# Every editable field has a column of its own, but for the lists stored as JSON.
+DETAIL_COLUMNS = tuple(field for field in EDITABLE if field not in ("tags", "links"))
 
 
 def _detail_columns(details: dict[str, Any]) -> dict[str, Any]:
@@ -317,10 +306,10 @@ FILTERS = {  # argument -> condition
 }
 
 
-def search(
-    db: Any, filters: dict[str, Any], *, sort: str, offset: int, limit: int, include_archived: bool = False
-) -> list[dict[str, Any]]:
-    where, params = [], {"limit": limit, "offset": offset}
+def conditions(db: Any, filters: dict[str, Any], include_archived: bool) -> tuple[str, list[str], dict[str, Any], str]:
+    """(join, where, params, rank) selecting ``projects p`` by ``q`` and the ``FILTERS``."""
+    where: list[str] = []
+    params: dict[str, Any] = {}
     join, rank = "", "0"
     if filters.get("q"):
         join, condition, rank, extra = textsearch.match(db.dialect, filters["q"])
@@ -332,6 +321,14 @@ def search(
             params[name] = filters[name]
     if not include_archived:
         where.append("p.archived = FALSE")
+    return join, where, params, rank
+
+
+def search(
+    db: Any, filters: dict[str, Any], *, sort: str, offset: int, limit: int, include_archived: bool = False
+) -> list[dict[str, Any]]:
+    join, where, params, rank = conditions(db, filters, include_archived)
+    params.update(limit=limit, offset=offset)
     sql = (
         f"{SELECT}, {rank} AS rank FROM projects p JOIN organisations o ON o.id = p.organisation_id {join}"
         + (" WHERE " + " AND ".join(where) if where else "")
@@ -366,10 +363,14 @@ def pledges(db: Any, *, project_id: str | None = None, organisation_id: str | No
         f" WHERE {where} ORDER BY pl.pledged_at, pl.organisation_id",  # noqa: S608
         {"id": project_id or organisation_id},
     )
-    for row in rows:
-        row["contributions"] = json.loads(row["contributions"] or "[]")
-        row["money"], row["days"] = from_hundredths(row["money_pence"]), from_hundredths(row["days_hundredths"])
-    return rows
+    return [pledge_row(row) for row in rows]
+
+
+def pledge_row(row: dict[str, Any]) -> dict[str, Any]:
+    """A ``project_pledges`` row as the API shows it: exact decimal strings, contribution list."""
+    row["contributions"] = json.loads(row["contributions"] or "[]")
+    row["money"], row["days"] = from_hundredths(row["money_pence"]), from_hundredths(row["days_hundredths"])
+    return row
 
 
 def followers(db: Any, project_id: str) -> list[dict[str, Any]]:

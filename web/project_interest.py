@@ -24,6 +24,7 @@ from web.project_schemas import (
     StatusUpdateOutSchema,
     TextBodySchema,
 )
+from web.projects import written
 
 blp = Blueprint(
     "project_interest",
@@ -32,11 +33,6 @@ blp = Blueprint(
     description="Status updates, following, needs and contribution requests.",
 )
 PROJECTION = "project_updates"
-
-
-def _written(aggregate_id: Any, position: int | None, status: int = 200) -> tuple[dict[str, Any], int]:
-    runtime().projections_changed()
-    return {"id": aggregate_id, "event_position": position}, status
 
 
 def _exists(project_id: UUID) -> None:
@@ -86,7 +82,7 @@ class StatusUpdates(MethodView):
         """Post a dated progress note (the team and the owning organisation)."""
         result = runtime().app.post_status_update(project_id, data["body"], actor_id())
         notify.project_changed(project_id, actor_id(), what="a status update", detail=data["body"])
-        return _written(result.aggregate.id, result.position, 201)
+        return written(result.aggregate.id, result.position, 201)
 
 
 @blp.route("/<uuid:project_id>/status-updates/<uuid:update_id>")
@@ -95,12 +91,12 @@ class StatusUpdateDetail(MethodView):
     @blp.response(200, ProjectWrittenSchema)
     def patch(self, data: dict[str, Any], project_id: UUID, update_id: UUID) -> tuple[dict[str, Any], int]:
         """Correct an update; its earlier revisions stay in the history."""
-        return _written(update_id, _revise(project_id, update_id, data["body"]))
+        return written(update_id, _revise(project_id, update_id, data["body"]))
 
     @blp.response(200, ProjectWrittenSchema)
     def delete(self, project_id: UUID, update_id: UUID) -> tuple[dict[str, Any], int]:
         """Retract an update (it stays in the history, marked retracted)."""
-        return _written(update_id, _revise(project_id, update_id, None))
+        return written(update_id, _revise(project_id, update_id, None))
 
 
 def _revise(project_id: UUID, update_id: UUID, body: str | None) -> int | None:
@@ -118,12 +114,12 @@ class FollowProject(MethodView):
     @blp.response(200, ProjectWrittenSchema)
     def post(self, project_id: UUID) -> tuple[dict[str, Any], int]:
         """Follow the project (idempotent)."""
-        return _written(project_id, runtime().app.follow(project_id, actor_id(), following=True).position)
+        return written(project_id, runtime().app.follow(project_id, actor_id(), following=True).position)
 
     @blp.response(200, ProjectWrittenSchema)
     def delete(self, project_id: UUID) -> tuple[dict[str, Any], int]:
         """Stop following (idempotent)."""
-        return _written(project_id, runtime().app.follow(project_id, actor_id(), following=False).position)
+        return written(project_id, runtime().app.follow(project_id, actor_id(), following=False).position)
 
 
 @blp.route("/<uuid:project_id>/followers")
@@ -151,13 +147,13 @@ class Needs(MethodView):
     @blp.response(200, ProjectWrittenSchema)
     def post(self, data: dict[str, Any], project_id: UUID) -> tuple[dict[str, Any], int]:
         """Say your organisation needs this too, with an optional comment."""
-        return _written(project_id, runtime().app.declare_need(project_id, actor_id(), data["comment"]).position)
+        return written(project_id, runtime().app.declare_need(project_id, actor_id(), data["comment"]).position)
 
     @blp.response(200, ProjectWrittenSchema)
     def delete(self, project_id: UUID) -> tuple[dict[str, Any], int]:
         """Take your organisation's "we need this too" back."""
         result = runtime().app.declare_need(project_id, actor_id(), None, withdraw=True)
-        return _written(project_id, result.position)
+        return written(project_id, result.position)
 
 
 @blp.route("/<uuid:project_id>/contribution-requests")
@@ -176,7 +172,7 @@ class ContributionRequests(MethodView):
     def post(self, data: dict[str, Any], project_id: UUID) -> tuple[dict[str, Any], int]:
         """Ask to contribute; the project's team decides."""
         result = runtime().app.request_contribution(project_id, actor_id(), data["message"])
-        return _written(result.aggregate.id, result.position, 201)
+        return written(result.aggregate.id, result.position, 201)
 
 
 def _decide(project_id: UUID, request_id: UUID, approve: bool, reason: str | None) -> tuple[dict[str, Any], int]:
@@ -184,7 +180,7 @@ def _decide(project_id: UUID, request_id: UUID, approve: bool, reason: str | Non
     if app.get_contribution_request(request_id).project_id != project_id:
         abort(404, message="No contribution request with that id on this project.")
     result = app.decide_contribution(request_id, actor_id(), approve=approve, reason=reason)
-    return _written(request_id, result.position)
+    return written(request_id, result.position)
 
 
 @blp.route("/<uuid:project_id>/contribution-requests/<uuid:request_id>/approve", methods=["POST"])

@@ -29,6 +29,10 @@ DDL = (
     "CREATE INDEX IF NOT EXISTS account_tokens_by_person ON account_tokens (person_id)",
 )
 
+REDEEMABLE = (  # the person behind an unused, unexpired emailed link
+    "SELECT person_id FROM account_tokens WHERE token_hash = :hash AND purpose = :purpose"
+    " AND used_at IS NULL AND expires_at > :now"
+)
 VERIFY_EMAIL = "verify-email"
 RESET_PASSWORD = "reset-password"  # noqa: S105 - a purpose, not a secret
 TOKEN_LIFETIMES = {VERIFY_EMAIL: timedelta(days=2), RESET_PASSWORD: timedelta(hours=1)}
@@ -124,22 +128,14 @@ class TokenStore:
 
     def peek(self, purpose: str, token: str) -> UUID | None:
         """The token's person if it is valid now, without using it up."""
-        rows = self.db.query(
-            "SELECT person_id FROM account_tokens WHERE token_hash = :hash AND purpose = :purpose"
-            " AND used_at IS NULL AND expires_at > :now",
-            {"hash": token_hash(token), "purpose": purpose, "now": _text(_now())},
-        )
+        rows = self.db.query(REDEEMABLE, {"hash": token_hash(token), "purpose": purpose, "now": _text(_now())})
         return UUID(rows[0]["person_id"]) if rows else None
 
     def redeem(self, purpose: str, token: str) -> UUID | None:
         """The token's person, if it is valid; marks it used in the same statement, so it works once."""
         now = _text(_now())
         with self.db.transaction() as tx:
-            rows = tx.query(
-                "SELECT person_id FROM account_tokens WHERE token_hash = :hash AND purpose = :purpose"
-                " AND used_at IS NULL AND expires_at > :now",
-                {"hash": token_hash(token), "purpose": purpose, "now": now},
-            )
+            rows = tx.query(REDEEMABLE, {"hash": token_hash(token), "purpose": purpose, "now": now})
             if not rows:
                 return None
             used = tx.execute(
