@@ -11,7 +11,6 @@ from eventsourcing.persistence import IntegrityError
 
 from domain import passwords as policy
 from domain.errors import Conflict, DuplicateEmail, NotFound, RuleBroken
-from domain.organisation import OrganisationName
 from domain.person import Person, PersonEmail
 from domain.results import Written, position_of
 
@@ -52,7 +51,10 @@ class AccountCommands:
                 password_hash=seal(person_id, password_hash),
             )
             index = self._claim_email(email, person_id)
-            extra = [org, OrganisationName(name=org.name, organisation_id=org.id)] if created else []
+            extra = [org, *self.refuse_taken_name(org.name, org.id)] if created else []
+            if created:  # whoever creates an organisation is its first member and admin
+                person.admit(actor=None, reason="created the organisation")
+                org.appoint_admin(person.id, actor=None, reason="created the organisation")
             try:
                 recordings = self.save(*extra, person, index)
             except IntegrityError:
@@ -122,17 +124,15 @@ class AccountCommands:
 
     # ------------------------------------------------------- verification, passwords
     def verify_email(self: PipelineApplication, person_id: UUID) -> Written:
-        """Mark the email verified; the first verified member of an organisation becomes its admin."""
+        """Mark the email verified; on one of the organisation's domains, the person becomes
+        a member (and, if the organisation has no admin yet, its admin)."""
         for _attempt in range(3):
             person = self.active_person(person_id)
             if person.email_verified:
                 return Written(person, None, None)
             person.verify_email()
-            changed: list[Any] = [person]
+            changed: list[Any] = [person, *self.admit_by_domain(person)]
             org = self.get_organisation(person.organisation_id) if person.organisation_id else None
-            if org is not None and not org.admins:
-                org.appoint_admin(person.id, actor=None, reason="first verified member")
-                changed.append(org)
             try:
                 return Written(person, position_of(self.save(*changed)), org)
             except IntegrityError:
@@ -171,7 +171,10 @@ class AccountCommands:
             changed += self._change_email(person, changes["email"].strip(), actor=actor)
         if "organisation" in changes:
             changed += self._move(person, changes["organisation"], actor=actor)
-        return Written(person, position_of(self.save(*changed)), None)
+        try:
+            return Written(person, position_of(self.save(*changed)), None)
+        except IntegrityError:
+            raise Conflict("Your account or organisation changed at the same moment; please try again.") from None
 
     def _change_email(self: PipelineApplication, person: Person, email: str, *, actor: UUID | None) -> list[Any]:
         old = self.personal.open(person.id, person.email) or ""
@@ -192,7 +195,7 @@ class AccountCommands:
                 old.drop_admin(person.id, actor=actor, reason="moved organisation")
                 changed.append(old)
         person.move_to(org.id, org.kind, actor=actor)
-        return changed
+        return changed + self.admit_by_domain(person)
 
     def move_person(
         self: PipelineApplication, person_id: UUID, ref: OrganisationRef, *, actor: UUID | None = None
@@ -201,45 +204,6 @@ class AccountCommands:
         changed = self._move(person, ref, actor=actor)
         org = self.get_organisation(person.organisation_id)  # type: ignore[arg-type]
         return Written(person, position_of(self.save(person, *changed)), org)
-
-    # ------------------------------------------------------- organisation admins
-    def appoint_admin(self: PipelineApplication, organisation_id: UUID, person_id: UUID, *, actor: UUID) -> Written:
-        org = self.get_organisation(organisation_id)
-        person = self.active_person(person_id)
-        if person.organisation_id != org.id or not person.email_verified:
-            raise RuleBroken("Only a verified member of the organisation can be made its admin.")
-        org.appoint_admin(person.id, actor=actor, reason="appointed")
-        return Written(org, position_of(self.save(org)), org)
-
-    def remove_member(self: PipelineApplication, organisation_id: UUID, person_id: UUID, *, actor: UUID) -> Written:
-        org = self.get_organisation(organisation_id)
-        person = self.active_person(person_id)
-        if person.organisation_id != org.id:
-            raise NotFound("That person is not a member of this organisation.")
-        if person.id == actor:
-            raise RuleBroken("Admins cannot remove themselves; move to another organisation instead.")
-        person.remove_from_organisation(actor=actor)
-        org.drop_admin(person.id, actor=actor, reason="removed from organisation")
-        return Written(person, position_of(self.save(person, org)), org)
-
-    def update_organisation(
-        self: PipelineApplication, organisation_id: UUID, changes: dict[str, Any], *, actor: UUID
-    ) -> Written:
-        org = self.get_organisation(organisation_id)
-        org.change_details(changes, actor=actor)
-        changed: list[Any] = [org]
-        if "name" in changes:
-            try:
-                index = self.repository.get(OrganisationName.create_id(changes["name"]))
-            except AggregateNotFoundError:
-                changed.append(OrganisationName(name=changes["name"], organisation_id=org.id))
-            else:
-                if index.organisation_id != org.id:
-                    raise Conflict("Another organisation already has that name.")
-        try:
-            return Written(org, position_of(self.save(*changed)), org)
-        except IntegrityError:
-            raise Conflict("Another organisation took that name at the same moment.") from None
 
     # ------------------------------------------------------------------ operators
     def set_operator(self: PipelineApplication, email: str, grant: bool) -> Written:

@@ -17,9 +17,11 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 
 from domain.accounts import AccountCommands
+from domain.email_domains import SeedPlan, Unplaced, register_seed_plan
 from domain.errors import NotFound, OrganisationNotResolved, RegisterNotLoaded
+from domain.membership import MembershipCommands
 from domain.names import NameMatcher
-from domain.organisation import COUNCIL, OTHER_KINDS, Organisation, OrganisationName, council_id
+from domain.organisation import COUNCIL, OTHER_KINDS, Organisation, OrganisationName, council_id, name_key
 from domain.personal import PasswordHasher, PersonalData
 from domain.project import Project
 from domain.projects import ProjectCommands
@@ -42,6 +44,9 @@ class RegisterLoad:
     added: int
     amended: int
     position: int | None
+    domains_added: int = 0
+    domains_taken: tuple[str, ...] = ()
+    unplaced: tuple[Unplaced, ...] = ()
 
 
 def register_entry(record: CouncilRecord) -> dict[str, Any]:
@@ -61,7 +66,7 @@ def register_entry(record: CouncilRecord) -> dict[str, Any]:
     }
 
 
-class PipelineApplication(AccountCommands, ProjectCommands, Application[UUID]):
+class PipelineApplication(AccountCommands, MembershipCommands, ProjectCommands, Application[UUID]):
     name = "pipeline"  # pinned: table names and env prefixes derive from it
     snapshotting_intervals = {Project: 100}  # busy projects load from a recent snapshot
 
@@ -105,11 +110,29 @@ class PipelineApplication(AccountCommands, ProjectCommands, Application[UUID]):
                 council.amend_register_entry(entry)
                 amended.append(council)
         recordings = self.save(*new, *amended) if new or amended else []
-        return RegisterLoad(len(new), len(amended), position_of(recordings))
+        plan = self.domain_seed_plan()
+        domains_added, taken = self.seed_domains(plan.by_council)
+        position = self.recorder.max_notification_id() if domains_added else position_of(recordings)
+        return RegisterLoad(len(new), len(amended), position, domains_added, tuple(taken), tuple(plan.unplaced))
+
+    def domain_seed_plan(self) -> SeedPlan:
+        """Which councils the public-sector email domains list gives which domains, and
+        which of its owners could not be placed (for an operator to decide)."""
+        return register_seed_plan()
 
     @cached_property
     def councils(self) -> NameMatcher:
         return council_matcher(load_register())
+
+    @cached_property
+    def council_names(self) -> dict[str, str]:
+        """Every council's official and short name (normalised) -> its register code."""
+        names: dict[str, str] = {}
+        for record in load_register():
+            for name in (record.official_name, record.short_name):
+                if name:
+                    names.setdefault(name_key(name), record.code)
+        return names
 
     @cached_property
     def council_codes(self) -> frozenset[str]:

@@ -134,8 +134,9 @@ class NameMatcher:
         for core in cores:
             self._by_core.setdefault(core, set()).add(key)
 
-    def resolve(self, text: str) -> Resolution:
-        """Resolve a typed name to one key, several candidates, or suggestions."""
+    def resolve(self, text: str, *, suggest: bool = True) -> Resolution:
+        """Resolve a typed name to one key, several candidates, or suggestions (unless
+        ``suggest`` is False: they cost a fuzzy pass over every name)."""
         norm, core = normalise(text), core_name(text)
         if not norm:
             return Resolution("unknown", None, ())
@@ -148,7 +149,7 @@ class NameMatcher:
         prefixed = self._prefixed(core)
         if prefixed:
             return self._decide(prefixed, PREFIX, prefer_current=False)
-        return Resolution("unknown", None, tuple(self.search(text, SUGGESTIONS)))
+        return Resolution("unknown", None, tuple(self.search(text, SUGGESTIONS)) if suggest else ())
 
     def _decide(self, keys: set[str], score: float, *, prefer_current: bool) -> Resolution:
         found = tuple(sorted((self._candidate(k, score) for k in keys), key=_rank))

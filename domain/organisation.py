@@ -71,6 +71,7 @@ class Organisation(Aggregate):
         self.registered_by = registered_by
         self.admins: list[UUID] = []
         self.details: dict[str, Any] = {}
+        self.domains: list[str] = []
 
     @staticmethod
     def create_id(code: str | None = None) -> UUID:
@@ -116,6 +117,27 @@ class Organisation(Aggregate):
     def _drop_admin(self, person_id: UUID, actor: UUID | None, reason: str) -> None:
         self.admins.remove(person_id)
 
+    # ----------------------------------------------------------- email domains
+    def add_domain(self, domain: str, *, actor: UUID | None, source: str) -> bool:
+        """List an email domain as this organisation's; False if it already was."""
+        if domain in self.domains:
+            return False
+        self._add_domain(domain=domain, actor=actor, source=source)
+        return True
+
+    @event("DomainAdded")
+    def _add_domain(self, domain: str, actor: UUID | None, source: str) -> None:
+        self.domains.append(domain)
+
+    def remove_domain(self, domain: str, *, actor: UUID | None) -> None:
+        if domain not in self.domains:
+            raise RuleBroken(f"'{domain}' is not one of this organisation's email domains.")
+        self._remove_domain(domain=domain, actor=actor)
+
+    @event("DomainRemoved")
+    def _remove_domain(self, domain: str, actor: UUID | None) -> None:
+        self.domains.remove(domain)
+
     # ----------------------------------------------------------- details
     def change_details(self, changes: dict[str, Any], *, actor: UUID | None) -> None:
         """Admins maintain ``website`` and ``description``; non-councils also their ``name``."""
@@ -131,6 +153,28 @@ class Organisation(Aggregate):
         if "name" in changes:
             self.name = changes["name"]
         self.details.update({k: v for k, v in changes.items() if k != "name"})
+
+
+class EmailDomain(Aggregate):
+    """Index aggregate: one per email domain, naming the organisation that lists it, so
+    that a domain is evidence for one organisation only."""
+
+    @event("Claimed")
+    def __init__(self, domain: str, organisation_id: UUID) -> None:
+        self.domain = domain
+        self.organisation_id: UUID | None = organisation_id
+
+    @staticmethod
+    def create_id(domain: str) -> UUID:
+        return uuid5(NAMESPACE, f"email-domain:{domain}")
+
+    @event("Reclaimed")
+    def reclaim(self, organisation_id: UUID) -> None:
+        self.organisation_id = organisation_id
+
+    @event("Released")
+    def release(self) -> None:
+        self.organisation_id = None
 
 
 class OrganisationName(Aggregate):

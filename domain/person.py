@@ -13,6 +13,9 @@ from eventsourcing.domain import Aggregate, event
 from domain.errors import RuleBroken
 from domain.organisation import NAMESPACE
 
+MEMBER = "member"  # may act for the organisation: propose, edit, pledge, post, approve
+PENDING = "pending"  # claims the organisation; waits for an admin (or a matching verified email)
+
 
 def email_key(email: str) -> str:
     """Emails are unique case-insensitively and ignoring surrounding spaces."""
@@ -43,6 +46,13 @@ class Person(Aggregate):
         self.email_verified = False
         self.is_operator = False
         self.erased = False
+        self.membership: str | None = PENDING
+        self.excluded_from: list[UUID] = []  # organisations that removed or declined this person
+
+    @property
+    def is_member(self) -> bool:
+        """A member of their organisation, entitled to act for it."""
+        return self.organisation_id is not None and self.membership == MEMBER and not self.erased
 
     def _require_active(self) -> None:
         if self.erased:
@@ -81,7 +91,7 @@ class Person(Aggregate):
         self.email_verified = False
 
     def move_to(self, organisation_id: UUID, organisation_kind: str, *, actor: UUID | None = None) -> None:
-        """Move to another organisation (people change councils)."""
+        """Move to another organisation (people change councils): a pending member there."""
         self._require_active()
         if organisation_id == self.organisation_id:
             raise RuleBroken("The person already belongs to that organisation.")
@@ -104,6 +114,38 @@ class Person(Aggregate):
     ) -> None:
         self.organisation_id = organisation_id
         self.organisation_kind = organisation_kind
+        self.membership = PENDING
+
+    def admit(self, *, actor: UUID | None, reason: str) -> None:
+        """Make a pending member a member of their organisation."""
+        self._require_active()
+        if self.organisation_id is None:
+            raise RuleBroken("The person belongs to no organisation.")
+        if self.membership == MEMBER:
+            raise RuleBroken("The person is already a member of the organisation.")
+        self._admit(organisation_id=self.organisation_id, actor=actor, reason=reason)
+
+    @event("MembershipApproved")
+    def _admit(self, organisation_id: UUID, actor: UUID | None, reason: str) -> None:
+        self.membership = MEMBER
+        if organisation_id in self.excluded_from:
+            self.excluded_from.remove(organisation_id)
+
+    def decline(self, *, actor: UUID | None, reason: str | None) -> None:
+        """Refuse a pending member: they leave the organisation and stay out until approved."""
+        self._require_active()
+        if self.organisation_id is None or self.membership != PENDING:
+            raise RuleBroken("Only a pending member can be declined.")
+        self._decline(
+            organisation_id=self.organisation_id, organisation_kind=self.organisation_kind, actor=actor, reason=reason
+        )
+
+    @event("MembershipDeclined")
+    def _decline(
+        self, organisation_id: UUID, organisation_kind: str | None, actor: UUID | None, reason: str | None
+    ) -> None:
+        self.organisation_id = self.organisation_kind = self.membership = None
+        self.excluded_from.append(organisation_id)
 
     def remove_from_organisation(self, *, actor: UUID | None) -> None:
         """An organisation admin removed this person; they belong nowhere until they move."""
@@ -116,6 +158,9 @@ class Person(Aggregate):
     def _remove(self, organisation_id: UUID, organisation_kind: str | None, actor: UUID | None) -> None:
         self.organisation_id = None
         self.organisation_kind = None
+        self.membership = None
+        if organisation_id not in self.excluded_from:
+            self.excluded_from.append(organisation_id)
 
     @event("OperatorGranted")
     def grant_operator(self) -> None:

@@ -51,30 +51,33 @@ class ProjectCommands:
     def get_project(self: PipelineApplication, project_id: UUID) -> Project:
         return self._get(project_id, Project, "No project with that id.")
 
-    def _member(self: PipelineApplication, person_id: UUID) -> Person:
+    def _claimant(self: PipelineApplication, person_id: UUID) -> Person:
+        """Someone in an organisation, member or pending: enough to follow, to say "we need
+        this too" and to ask to contribute, which they do as themselves."""
         person = self.active_person(person_id)
         if person.organisation_id is None:
             raise NotAllowed("You belong to no organisation: join one first (PATCH /api/v1/me).")
         return person
 
     def may_edit(self: PipelineApplication, project: Project, person: Person) -> bool:
-        return bool(
-            person.is_operator or person.id in project.team or person.organisation_id == project.organisation_id
-        )
+        owner = person.is_member and person.organisation_id == project.organisation_id
+        return bool(person.is_operator or person.id in project.team or owner)
 
     def _editor(self: PipelineApplication, project: Project, person_id: UUID) -> tuple[Person, bool]:
         """The person, and whether they act as a moderator (an operator from outside)."""
         person = self.active_person(person_id)
         if not self.may_edit(project, person):
             raise NotAllowed("Only the owning organisation's members, the team, or an operator may do this.")
-        outside = person.id not in project.team and person.organisation_id != project.organisation_id
-        return person, outside and person.is_operator
+        owner = person.is_member and person.organisation_id == project.organisation_id
+        return person, person.id not in project.team and not owner and person.is_operator
 
     def _team_member(self: PipelineApplication, project: Project, person_id: UUID) -> Person:
         person = self.active_person(person_id)
-        admin = person.organisation_id == project.organisation_id and self.get_organisation(
-            project.organisation_id
-        ).is_admin(person.id)
+        admin = (
+            person.is_member
+            and person.organisation_id == project.organisation_id
+            and self.get_organisation(project.organisation_id).is_admin(person.id)
+        )
         if person.id in project.team or admin or person.is_operator:
             return person
         raise NotAllowed("Only the project's team (or the owning organisation's admins) may do this.")
@@ -87,12 +90,12 @@ class ProjectCommands:
             person = self.active_person(contact)
         except NotFound:
             raise RuleBroken("The key contact must be a person who has signed up.") from None
-        if person.organisation_id != organisation_id:
-            raise RuleBroken("The key contact must be a member of the owning organisation.")
+        if person.organisation_id != organisation_id or not person.is_member:
+            raise RuleBroken("The key contact must be a member (not pending) of the owning organisation.")
 
     # -------------------------------------------------------------- projects
     def propose_project(self: PipelineApplication, actor: UUID, phase: str, details: dict[str, Any]) -> Written:
-        person = self._member(actor)
+        person = self.acting_member(actor)
         org_id = person.organisation_id
         self._key_contact_ok(org_id, details)
         project = Project(organisation_id=org_id, proposer_id=person.id, phase=phase, details=details)
@@ -160,7 +163,7 @@ class ProjectCommands:
         self: PipelineApplication, project_id: UUID, actor: UUID, comment: str | None, *, withdraw: bool = False
     ) -> Written:
         project = self.get_project(project_id)
-        person = self._member(actor)
+        person = self._claimant(actor)
         need_id = Need.id_for(project.id, person.organisation_id)
         try:
             need = self.repository.get(need_id)
@@ -181,7 +184,7 @@ class ProjectCommands:
     # --------------------------------------------------------- contributing
     def request_contribution(self: PipelineApplication, project_id: UUID, actor: UUID, message: str | None) -> Written:
         project = self.get_project(project_id)
-        person = self._member(actor)
+        person = self._claimant(actor)
         if person.id in project.team:
             raise Conflict("You are already on the team.")
         request = ContributionRequest(
@@ -212,7 +215,7 @@ class ProjectCommands:
     # ------------------------------------------------------- pledges, goal
     def pledge(self: PipelineApplication, project_id: UUID, actor: UUID, pledge: dict[str, Any] | None) -> Written:
         """Make, amend (``pledge``) or withdraw (None) the actor's organisation's pledge."""
-        person = self._member(actor)
+        person = self.acting_member(actor)
 
         def command() -> Written:
             project = self.get_project(project_id)

@@ -39,8 +39,8 @@ def _member_delta(organisation_id: Any, delta: int) -> Statement:
 
 class OrganisationsProjection(Projection):
     name = "organisations"
-    version = 2
-    tables = ("organisations",)
+    version = 3
+    tables = ("organisation_domains", "organisations")
     ddl = (
         """CREATE TABLE IF NOT EXISTS organisations (
             id TEXT PRIMARY KEY,
@@ -60,6 +60,12 @@ class OrganisationsProjection(Projection):
             latest_signup_at TEXT,
             registered_at TEXT NOT NULL)""",
         "CREATE INDEX IF NOT EXISTS organisations_by_sort_name ON organisations (sort_name, id)",
+        """CREATE TABLE IF NOT EXISTS organisation_domains (
+            organisation_id TEXT NOT NULL,
+            domain TEXT NOT NULL,
+            source TEXT,
+            added_at TEXT NOT NULL,
+            PRIMARY KEY (organisation_id, domain))""",
     )
 
     @handles(Organisation.Registered)
@@ -124,6 +130,26 @@ class OrganisationsProjection(Projection):
                 f"UPDATE organisations SET {assignments} WHERE id = :id", {**changes, "id": str(event.originator_id)}
             )
 
+    @handles(Organisation.DomainAdded)
+    def domain_added(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+        yield Statement(
+            "INSERT INTO organisation_domains (organisation_id, domain, source, added_at)"
+            " VALUES (:id, :domain, :source, :at) ON CONFLICT (organisation_id, domain) DO NOTHING",
+            {
+                "id": str(event.originator_id),
+                "domain": event.domain,
+                "source": event.source,
+                "at": timestamp(event.timestamp),
+            },
+        )
+
+    @handles(Organisation.DomainRemoved)
+    def domain_removed(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+        yield Statement(
+            "DELETE FROM organisation_domains WHERE organisation_id = :id AND domain = :domain",
+            {"id": str(event.originator_id), "domain": event.domain},
+        )
+
 
 # ------------------------------------------------------------------ queries
 SELECT = "SELECT * FROM organisations"
@@ -173,12 +199,20 @@ def filtered(db: Any, ids: list[str], *, kind=None, current=None, has_members=No
 
 def get_by_id(db: Any, organisation_id: str) -> dict | None:
     rows = db.query(SELECT + " WHERE id = :id", {"id": organisation_id})
-    return _row(rows[0]) if rows else None
+    return _with_domains(db, _row(rows[0])) if rows else None
 
 
 def get_by_code(db: Any, code: str) -> dict | None:
     rows = db.query(SELECT + " WHERE code = :code", {"code": code.upper()})
-    return _row(rows[0]) if rows else None
+    return _with_domains(db, _row(rows[0])) if rows else None
+
+
+def _with_domains(db: Any, row: dict[str, Any]) -> dict[str, Any]:
+    found = db.query(
+        "SELECT domain FROM organisation_domains WHERE organisation_id = :id ORDER BY domain", {"id": row["id"]}
+    )
+    row["domains"] = [r["domain"] for r in found]
+    return row
 
 
 def all_names(db: Any) -> list[tuple[str, list[str], bool]]:

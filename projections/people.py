@@ -15,7 +15,7 @@ from projections.base import Projection, Reveal, Statement, handles, timestamp
 
 class PeopleProjection(Projection):
     name = "people"
-    version = 2
+    version = 3
     tables = ("people", "people_memberships")
     ddl = (
         """CREATE TABLE IF NOT EXISTS people (
@@ -23,6 +23,7 @@ class PeopleProjection(Projection):
             name TEXT NOT NULL,
             job_title TEXT,
             organisation_id TEXT,
+            membership TEXT,
             email_verified BOOLEAN NOT NULL DEFAULT FALSE,
             is_admin BOOLEAN NOT NULL DEFAULT FALSE,
             erased BOOLEAN NOT NULL DEFAULT FALSE,
@@ -43,8 +44,8 @@ class PeopleProjection(Projection):
         at = timestamp(event.timestamp)
         person, org = str(event.originator_id), str(event.organisation_id)
         yield Statement(
-            "INSERT INTO people (id, name, job_title, organisation_id, signed_up_at, updated_at)"
-            " VALUES (:id, :name, :job_title, :org, :at, :at)",
+            "INSERT INTO people (id, name, job_title, organisation_id, membership, signed_up_at, updated_at)"
+            " VALUES (:id, :name, :job_title, :org, 'pending', :at, :at)",
             {
                 "id": person,
                 "org": org,
@@ -58,15 +59,19 @@ class PeopleProjection(Projection):
     @handles(Person.MovedOrganisation)
     def moved(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
         at, person, org = timestamp(event.timestamp), str(event.originator_id), str(event.organisation_id)
-        yield _set(person, at, organisation_id=org)
+        yield _set(person, at, organisation_id=org, membership="pending")
         yield _leave(person, at)
         yield _join(person, org, at)
 
-    @handles(Person.RemovedFromOrganisation)
+    @handles(Person.RemovedFromOrganisation, Person.MembershipDeclined)
     def removed(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
         at, person = timestamp(event.timestamp), str(event.originator_id)
-        yield _set(person, at, organisation_id=None, is_admin=False)
+        yield _set(person, at, organisation_id=None, membership=None, is_admin=False)
         yield _leave(person, at)
+
+    @handles(Person.MembershipApproved)
+    def approved(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+        yield _set(str(event.originator_id), timestamp(event.timestamp), membership="member")
 
     @handles(Person.ProfileChanged)
     def profile_changed(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
@@ -136,12 +141,17 @@ def get(db: Any, person_id: str) -> dict | None:
     return person
 
 
-def list_page(db: Any, *, organisation_id: str | None = None, after=None, limit: int = 50) -> list[dict]:
+def list_page(
+    db: Any, *, organisation_id: str | None = None, membership: str | None = None, after=None, limit: int = 50
+) -> list[dict]:
     """Oldest sign-up first; ``after`` is the (signed_up_at, id) of the previous page's last row."""
     where, params = [], {"limit": limit}
     if organisation_id is not None:
         where.append("organisation_id = :org")
         params["org"] = organisation_id
+    if membership is not None:
+        where.append("membership = :membership")
+        params["membership"] = membership
     if after is not None:
         where.append("(signed_up_at > :after_at OR (signed_up_at = :after_at AND id > :after_id))")
         params.update(after_at=after[0], after_id=after[1])

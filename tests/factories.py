@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 from domain.application import OrganisationRef, PipelineApplication
+from domain.email_domains import register_seed_plan
 from domain.organisation import council_id
 from domain.person import Person, PersonEmail
 from projections.db import ReadDatabase
@@ -17,7 +18,13 @@ COUNCILS = ("WGN", "KTT", "KHL", "BNH", "CMD", "NTH", "LDS", "MAN")
 
 
 def email() -> str:
+    """An address on no organisation's domain: its owner joins a council as a pending member."""
     return f"{uuid.uuid4().hex[:16]}@example.gov.uk"
+
+
+def council_email(code: str) -> str:
+    """An address on the council's own (seeded) domain: verified, its owner is a member."""
+    return f"{uuid.uuid4().hex[:16]}@{register_seed_plan().by_council[code.upper()][0]}"
 
 
 PASSWORD = "a long enough test passphrase"

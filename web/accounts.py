@@ -83,6 +83,14 @@ class MeSchema(Schema):
     organisation = fields.Nested(OrganisationSummarySchema, allow_none=True)
     email_verified = fields.Boolean()
     is_operator = fields.Boolean()
+    membership = fields.String(
+        allow_none=True,
+        metadata={
+            "enum": ["member", "pending"],
+            "description": "member: may act for the organisation; pending: an admin must approve "
+            "(or verify an address on one of its domains)",
+        },
+    )
     is_organisation_admin = fields.Boolean()
     event_position = fields.Integer(allow_none=True, metadata={"description": "Set on writes"})
 
@@ -147,6 +155,7 @@ def _me(event_position: int | None = None) -> dict[str, Any]:
     org = rt.app.get_organisation(person.organisation_id) if person.organisation_id else None
     me["organisation"] = {"id": org.id, "code": org.code, "name": org.name, "kind": org.kind} if org else None
     me["is_organisation_admin"] = bool(org and org.is_admin(person.id))
+    me["membership"] = person.membership
     me["event_position"] = event_position
     return me
 

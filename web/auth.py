@@ -13,7 +13,8 @@ from uuid import UUID
 from flask import Flask, g, request
 from werkzeug.exceptions import Forbidden, HTTPException, Unauthorized
 
-from domain.errors import NotFound
+from domain.errors import NotAllowed, NotFound
+from domain.membership import ADMIN_ONLY
 from domain.organisation import organisation_id
 from web.common import runtime
 
@@ -42,6 +43,11 @@ RULES: dict[tuple[str, str], str] = {
     ("PATCH", "/api/v1/organisations/<code_or_id>"): ORG_ADMIN,
     ("POST", "/api/v1/organisations/<code_or_id>/admins"): ORG_ADMIN,
     ("DELETE", "/api/v1/organisations/<code_or_id>/members/<uuid:person_id>"): ORG_ADMIN,
+    ("GET", "/api/v1/organisations/<code_or_id>/pending-members"): ORG_ADMIN,
+    ("POST", "/api/v1/organisations/<code_or_id>/pending-members/<uuid:person_id>/approve"): ORG_ADMIN,
+    ("POST", "/api/v1/organisations/<code_or_id>/pending-members/<uuid:person_id>/decline"): ORG_ADMIN,
+    ("POST", "/api/v1/organisations/<code_or_id>/domains"): ORG_ADMIN,
+    ("DELETE", "/api/v1/organisations/<code_or_id>/domains/<domain>"): ORG_ADMIN,
     # projects: members act; the domain then checks this project's own rules (team, owner)
     ("POST", "/api/v1/projects"): VERIFIED,
     ("PATCH", "/api/v1/projects/<uuid:project_id>"): VERIFIED,
@@ -120,13 +126,12 @@ def _enforce(role: str) -> None:
         return
     if role == ORG_ADMIN:
         org_id = organisation_id(str((request.view_args or {}).get("code_or_id", "")))
+        app = runtime().app
         try:
-            org = runtime().app.get_organisation(org_id)
-        except NotFound:
-            raise Forbidden("Only an admin of this organisation may do this.") from None
-        if org.is_admin(person.id):
-            return
-        raise Forbidden("Only an admin of this organisation may do this.")
+            app.require_admin(app.get_organisation(org_id), person.id)  # the domain's rule, checked early
+        except (NotFound, NotAllowed):
+            raise Forbidden(ADMIN_ONLY) from None
+        return
     raise Forbidden("Only an operator may do this.")
 
 

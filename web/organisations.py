@@ -14,6 +14,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from domain.names import NameMatcher
 from domain.organisation import KINDS, organisation_id
 from projections import organisations as directory
+from projections import people as people_view
 from projections import runner
 from web.auth import actor_id
 from web.common import ListArgs, ReadArgs, decode_cursor, next_link, page_of, runtime, wait_for_projection
@@ -51,6 +52,10 @@ class OrganisationSchema(Schema):
     first_signup_at = fields.String(allow_none=True)
     latest_signup_at = fields.String(allow_none=True)
     registered_at = fields.String()
+    domains = fields.List(
+        fields.String(),
+        metadata={"description": "Email domains: a verified address on one makes its owner a member (detail only)"},
+    )
     score = fields.Float(metadata={"description": "Match score in (0, 1], only when searching with q"})
 
 
@@ -209,3 +214,103 @@ def remove_member(code_or_id: str, person_id: UUID) -> dict[str, Any]:
     written = rt.app.remove_member(organisation_id(code_or_id), person_id, actor=actor_id())
     rt.projections_changed()
     return {"event_position": written.position}
+
+
+# ------------------------------------------------------- pending members, domains
+class PendingMemberSchema(Schema):
+    id = fields.UUID()
+    name = fields.String()
+    job_title = fields.String(allow_none=True)
+    email_domain = fields.String(allow_none=True, metadata={"description": "Only the domain of their address"})
+    email_verified = fields.Boolean()
+    signed_up_at = fields.String()
+
+
+PendingMemberPageSchema = page_of(PendingMemberSchema, "PendingMemberPageSchema")
+
+
+class DeclineSchema(Schema):
+    reason = Text(load_default=None, allow_none=True, validate=validate.Length(max=500))
+
+
+class DomainSchema(Schema):
+    domain = Text(required=True, validate=validate.Length(max=253), metadata={"example": "wigan.gov.uk"})
+
+
+class DomainsSchema(Schema):
+    domains = fields.List(fields.String())
+    event_position = fields.Integer(allow_none=True)
+
+
+def _pending_row(row: dict[str, Any]) -> dict[str, Any]:
+    rt = runtime()
+    person = rt.app.get_person(UUID(row["id"]))
+    email = rt.app.personal.open(person.id, person.email) or ""
+    return {**row, "email_domain": email.rpartition("@")[2] or None, "email_verified": bool(row["email_verified"])}
+
+
+@blp.route("/<code_or_id>/pending-members", methods=["GET"])
+@blp.arguments(ListArgs, location="query")
+@blp.response(200, PendingMemberPageSchema)
+@blp.alt_response(403, schema=ProblemSchema, description="Not an admin of this organisation")
+def pending_members(args: dict[str, Any], code_or_id: str) -> dict[str, Any]:
+    """People waiting for an admin to approve their membership, oldest first."""
+    wait_for_projection("people", args.get("min_position"))
+    rows = people_view.list_page(
+        runtime().db,
+        organisation_id=str(organisation_id(code_or_id)),
+        membership="pending",
+        after=decode_cursor(args.get("cursor"), 2),
+        limit=args["limit"] + 1,
+    )
+    more = len(rows) > args["limit"]
+    rows = [_pending_row(r) for r in rows[: args["limit"]]]
+    return {"items": rows, "next": next_link([rows[-1]["signed_up_at"], rows[-1]["id"]]) if more else None}
+
+
+@blp.route("/<code_or_id>/pending-members/<uuid:person_id>/approve", methods=["POST"])
+@blp.response(200, WriteResultSchema)
+@blp.alt_response(403, schema=ProblemSchema, description="Not an admin of this organisation")
+@blp.alt_response(404, schema=ProblemSchema, description="That person has not asked to join")
+def approve_member(code_or_id: str, person_id: UUID) -> dict[str, Any]:
+    """Approve a pending member: they may then act for the organisation."""
+    rt = runtime()
+    written = rt.app.approve_member(organisation_id(code_or_id), person_id, actor=actor_id())
+    rt.projections_changed()
+    return {"event_position": written.position}
+
+
+@blp.route("/<code_or_id>/pending-members/<uuid:person_id>/decline", methods=["POST"])
+@blp.arguments(DeclineSchema)
+@blp.response(200, WriteResultSchema)
+@blp.alt_response(403, schema=ProblemSchema, description="Not an admin of this organisation")
+def decline_member(data: dict[str, Any], code_or_id: str, person_id: UUID) -> dict[str, Any]:
+    """Decline a pending member: they leave the organisation and stay out until an admin approves them."""
+    rt = runtime()
+    written = rt.app.decline_member(organisation_id(code_or_id), person_id, actor=actor_id(), reason=data["reason"])
+    rt.projections_changed()
+    return {"event_position": written.position}
+
+
+@blp.route("/<code_or_id>/domains", methods=["POST"])
+@blp.arguments(DomainSchema)
+@blp.response(201, DomainsSchema)
+@blp.alt_response(409, schema=ProblemSchema, description="Another organisation lists that domain")
+@blp.alt_response(422, schema=ProblemSchema, description="Not a domain, or one that many organisations share")
+def add_domain(data: dict[str, Any], code_or_id: str) -> dict[str, Any]:
+    """List an email domain as the organisation's: verified addresses on it join as members."""
+    rt = runtime()
+    written = rt.app.add_domain(organisation_id(code_or_id), data["domain"], actor=actor_id())
+    rt.projections_changed()
+    return {"domains": written.aggregate.domains, "event_position": written.position}
+
+
+@blp.route("/<code_or_id>/domains/<domain>", methods=["DELETE"])
+@blp.response(200, DomainsSchema)
+@blp.alt_response(403, schema=ProblemSchema, description="Not an admin of this organisation")
+def remove_domain(code_or_id: str, domain: str) -> dict[str, Any]:
+    """Stop listing an email domain (members who joined by it stay members)."""
+    rt = runtime()
+    written = rt.app.remove_domain(organisation_id(code_or_id), domain, actor=actor_id())
+    rt.projections_changed()
+    return {"domains": written.aggregate.domains, "event_position": written.position}

@@ -79,6 +79,10 @@ class PersonSchema(Schema):
     job_title = fields.String(allow_none=True)
     organisation = fields.Nested(OrganisationSummarySchema, allow_none=True)
     is_admin = fields.Boolean(metadata={"description": "An admin of their organisation"})
+    membership = fields.String(
+        allow_none=True,
+        metadata={"enum": ["member", "pending"], "description": "pending: waiting for an organisation admin"},
+    )
     erased = fields.Boolean()
     signed_up_at = fields.String()
 
@@ -137,6 +141,8 @@ class People(MethodView):
             "name": data["name"],
             "job_title": data["job_title"],
             "email_verified": False,
+            "membership": person.membership,
+            "is_admin": org.is_admin(person.id),
             "organisation": {"id": org.id, "code": org.code, "name": org.name, "kind": org.kind},
             "signed_up_at": timestamp(person.created_on),
             "event_position": written.position,

@@ -12,7 +12,7 @@ from domain.application import OrganisationRef, PipelineApplication
 from domain.errors import DuplicateEmail, NotFound, RuleBroken, ValidationFailed
 from domain.organisation import council_id
 from domain.person import Person
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, council_email
 from tests.fakes import memory_application
 
 
@@ -22,9 +22,10 @@ def app() -> PipelineApplication:
 
 
 def sign_up(app: PipelineApplication, *, name: str = "Ann Example", email: str | None = None, code: str = "WGN") -> Any:
+    """A person at a council, on the council's own domain unless ``email`` says otherwise."""
     return app.sign_up(
         name=name,
-        email=email or f"{uuid.uuid4().hex[:10]}@example.gov.uk",
+        email=email or council_email(code),
         job_title="Designer",
         organisation=OrganisationRef(code=code),
         password=PASSWORD,
@@ -70,7 +71,8 @@ def test_the_first_verified_member_becomes_admin_and_the_second_does_not(app: Pi
     council = app.get_organisation(council_id("KTT"))
     assert council.admins == [second.id]
     events = list(app.events.get(council.id))
-    assert events[-1].reason == "first verified member"
+    assert events[-1].reason == "first verified member on kingston.gov.uk"
+    assert app.get_person(first.id).is_member and app.get_person(second.id).is_member
 
 
 def test_only_a_verified_member_can_be_appointed_admin(app: PipelineApplication) -> None:

@@ -12,7 +12,7 @@ import pytest
 from domain.application import OrganisationRef, PipelineApplication
 from domain.errors import Conflict, NotAllowed, RuleBroken
 from domain.organisation import council_id
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, council_email
 from tests.fakes import memory_application
 
 PLEDGE = {"money": "500.00", "days": "5", "contributions": ["testing"], "message": None}
@@ -26,7 +26,7 @@ def app() -> PipelineApplication:
 def member(app: PipelineApplication, code: str, *, verified: bool = True) -> Any:
     person = app.sign_up(
         name=f"P {code}",
-        email=f"{uuid.uuid4().hex[:8]}@example.gov.uk",
+        email=council_email(code),
         job_title=None,
         organisation=OrganisationRef(code=code),
         password=PASSWORD,
