@@ -26,6 +26,11 @@ def init() -> None:
     settings = Settings.from_env()
     loaded = initialise(settings)
     click.echo(f"Initialised {_where(settings)}: register {loaded.added} councils added, {loaded.amended} amended.")
+    click.echo(
+        f"Email domains: {loaded.domains_added} added to councils; {len(loaded.unplaced)} owners not placed "
+        "(`pipeline domains unplaced` lists them)"
+        + (f"; held by another organisation: {', '.join(loaded.domains_taken)}" if loaded.domains_taken else "")
+    )
 
 
 @main.command()
@@ -161,6 +166,59 @@ def _set_operator(email: str, grant: bool) -> None:
     state = "is now" if grant else "is no longer"
     unchanged = " (unchanged)" if written.position is None else ""
     click.echo(f"Person {written.aggregate.id} {state} an operator{unchanged}.")
+
+
+@main.group()
+def domains() -> None:
+    """Organisations' email domains: a verified address on one makes its owner a member."""
+
+
+@domains.command("unplaced")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def domains_unplaced(as_json: bool) -> None:
+    """Owners of the public-sector domains list that were not matched to one current council."""
+    from domain.email_domains import register_seed_plan
+
+    unplaced = register_seed_plan().unplaced
+    if as_json:
+        click.echo(json.dumps([u.__dict__ for u in unplaced]))
+        return
+    for u in unplaced:
+        hint = f" (candidates: {'; '.join(u.candidates)})" if u.candidates else ""
+        click.echo(f"{u.owner}: {', '.join(u.domains)}: {u.reason}{hint}")
+    click.echo(f"{len(unplaced)} owners not placed; add a domain with `pipeline domains add CODE_OR_ID DOMAIN`.")
+
+
+@domains.command("add")
+@click.argument("organisation")
+@click.argument("domain")
+def domains_add(organisation: str, domain: str) -> None:
+    """List DOMAIN as ORGANISATION's (a council's register code or an organisation id)."""
+    _domain_command(organisation, domain, add=True)
+
+
+@domains.command("remove")
+@click.argument("organisation")
+@click.argument("domain")
+def domains_remove(organisation: str, domain: str) -> None:
+    """Stop listing DOMAIN as ORGANISATION's."""
+    _domain_command(organisation, domain, add=False)
+
+
+def _domain_command(organisation: str, domain: str, *, add: bool) -> None:
+    from domain.errors import DomainError
+    from domain.organisation import organisation_id
+
+    rt = build_runtime()
+    try:
+        command = rt.app.add_domain if add else rt.app.remove_domain
+        written = command(organisation_id(organisation), domain, actor=None)
+        rt.projections_changed()
+    except DomainError as error:
+        raise click.ClickException(error.detail) from None
+    finally:
+        rt.close()
+    click.echo(f"{written.aggregate.name}: {', '.join(written.aggregate.domains) or 'no domains'}.")
 
 
 @main.group()
