@@ -16,6 +16,7 @@ from domain.results import Written, position_of
 
 if TYPE_CHECKING:  # pragma: no cover
     from domain.application import OrganisationRef, PipelineApplication
+    from domain.organisation import Organisation
 
 
 class AccountCommands:
@@ -38,25 +39,18 @@ class AccountCommands:
         for _attempt in range(3):
             self._refuse_taken_email(email)
             org, created = self.resolve_organisation(organisation, create=True)
+            try:
+                extra = [org, *self.refuse_taken_name(org.name, org.id)] if created else []
+            except Conflict:
+                continue  # another sign-up created an organisation of that name a moment ago: resolve again
             person_id = uuid4()
             self.personal.new_key(person_id)
-            seal = self.personal.seal
-            person = Person(
-                id=person_id,
-                name=seal(person_id, name),
-                email=seal(person_id, email),
-                job_title=seal(person_id, job_title),
-                organisation_id=org.id,
-                organisation_kind=org.kind,
-                password_hash=seal(person_id, password_hash),
-            )
-            index = self._claim_email(email, person_id)
-            extra = [org, *self.refuse_taken_name(org.name, org.id)] if created else []
-            if created:  # whoever creates an organisation is its first member and admin
-                person.admit(actor=None, reason="created the organisation")
-                org.appoint_admin(person.id, actor=None, reason="created the organisation")
             try:
-                recordings = self.save(*extra, person, index)
+                person = self._new_person(person_id, name, email, job_title, org, password_hash)
+                if created:  # whoever creates an organisation is its first member and admin
+                    person.admit(actor=None, reason="created the organisation")
+                    org.appoint_admin(person.id, actor=None, reason="created the organisation")
+                recordings = self.save(*extra, person, self._claim_email(email, person_id))
             except IntegrityError:
                 owner = self.email_owner(email)
                 if owner == person_id:  # our commit landed; only its acknowledgement was lost
@@ -65,8 +59,31 @@ class AccountCommands:
                 if owner is not None:
                     raise DuplicateEmail("Someone has already signed up with that email.") from None
                 continue  # another sign-up created the same organisation: resolve again
+            except BaseException:
+                self.personal.forget(person_id)  # nothing was saved: leave no key behind
+                raise
             return Written(person, position_of(recordings), org)
         raise RuleBroken("The organisation changed while signing up; please try again.")
+
+    def _new_person(
+        self: PipelineApplication,
+        person_id: UUID,
+        name: str,
+        email: str,
+        job_title: str | None,
+        org: Organisation,
+        password_hash: str,
+    ) -> Person:
+        seal = self.personal.seal
+        return Person(
+            id=person_id,
+            name=seal(person_id, name),
+            email=seal(person_id, email),
+            job_title=seal(person_id, job_title),
+            organisation_id=org.id,
+            organisation_kind=org.kind,
+            password_hash=seal(person_id, password_hash),
+        )
 
     def _refuse_taken_email(self: PipelineApplication, email: str) -> None:
         if self.email_owner(email) is not None:

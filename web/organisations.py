@@ -229,7 +229,7 @@ class PendingMemberSchema(Schema):
 PendingMemberPageSchema = page_of(PendingMemberSchema, "PendingMemberPageSchema")
 
 
-class DeclineSchema(Schema):
+class MembershipDeclineSchema(Schema):
     reason = Text(load_default=None, allow_none=True, validate=validate.Length(max=500))
 
 
@@ -281,7 +281,7 @@ def approve_member(code_or_id: str, person_id: UUID) -> dict[str, Any]:
 
 
 @blp.route("/<code_or_id>/pending-members/<uuid:person_id>/decline", methods=["POST"])
-@blp.arguments(DeclineSchema)
+@blp.arguments(MembershipDeclineSchema)
 @blp.response(200, WriteResultSchema)
 @blp.alt_response(403, schema=ProblemSchema, description="Not an admin of this organisation")
 def decline_member(data: dict[str, Any], code_or_id: str, person_id: UUID) -> dict[str, Any]:

@@ -37,6 +37,7 @@ def test_a_sign_up_and_a_proposal_appear_in_the_feed_and_its_atom(api: Api) -> N
     status, _, page = api.get(f"/api/v1/activity?organisation={org}&min_position={person['event_position']}")
     assert status == 200, page
     assert [(i["type"], i["summary"]) for i in page["items"]] == [
+        ("organisation.admin_appointed", f"Fay Feed became an admin of {supplier}"),  # its creator
         ("person.signed_up", f"Fay Feed ({supplier}) signed up"),
         ("organisation.created", f"{supplier} joined Pipeline"),
     ]

@@ -9,7 +9,6 @@ hand (`schemathesis run` against a server) to look for new ones."""
 from __future__ import annotations
 
 import tempfile
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 
 from domain.application import OrganisationRef
+from tests.factories import council_email
 from web.app import create_app
 from workers.runtime import build_runtime, initialise
 from workers.settings import Settings
@@ -37,7 +37,7 @@ def signed_in_app(directory: Path) -> tuple[Any, str]:
     runtime = build_runtime(config)
     person = runtime.app.sign_up(
         name="Fuzz Tester",
-        email=f"{uuid.uuid4().hex[:8]}@example.gov.uk",
+        email=council_email("WGN"),
         job_title=None,
         organisation=OrganisationRef(code="WGN"),
         password="correct horse battery staple",

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 import pytest
 
 from tests.e2e.conftest import Api
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, council_email
 
 pytestmark = pytest.mark.e2e
 NEXT_YEAR = datetime.now(UTC).year + 1
@@ -28,7 +28,7 @@ class Story:
 
 
 def signed_in_member(api: Api, code: str, name: str) -> tuple[dict, dict[str, str]]:
-    address = f"insights.{uuid.uuid4().hex[:10]}@example.gov.uk"
+    address = council_email(code)
     status, _, person = api.post(
         "/api/v1/people", {"name": name, "email": address, "password": PASSWORD, "organisation_code": code}
     )

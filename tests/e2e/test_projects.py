@@ -11,14 +11,14 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import Api
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, council_email
 
 pytestmark = pytest.mark.e2e
 
 
 def member(api: Api, code: str) -> dict[str, str]:
     """Sign up under a council, verify by the emailed link, sign in: a bearer header."""
-    address = f"{code.lower()}.{uuid.uuid4().hex[:8]}@example.gov.uk"
+    address = council_email(code)
     status, _, person = api.post(
         "/api/v1/people", {"name": f"Officer {code}", "email": address, "organisation_code": code, "password": PASSWORD}
     )

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, council_email
 from web import auth
 from web.app import create_app
 from workers.runtime import Runtime
@@ -36,7 +36,7 @@ def client(sqlite_runtime: Runtime) -> Any:
 
 
 def sign_in(client: Any, *, verified: bool, code: str = "WGN") -> dict[str, str]:
-    email = f"{uuid.uuid4().hex[:10]}@example.gov.uk"
+    email = council_email(code)
     assert (
         client.post(
             "/api/v1/people", json={"name": "Walker", "email": email, "organisation_code": code, "password": PASSWORD}

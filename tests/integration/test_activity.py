@@ -13,7 +13,7 @@ from domain.application import OrganisationRef
 from domain.organisation import council_id
 from projections import activity, runner
 from projections.registry import get
-from tests.factories import PASSWORD, email
+from tests.factories import PASSWORD, council_email, email
 from workers.runtime import Runtime
 
 pytestmark = pytest.mark.integration
@@ -42,7 +42,7 @@ def sign_up(runtime: Runtime, name: str, address: str, organisation: Organisatio
 def story(runtime: Runtime) -> Story:
     """Two organisations around one project, touching most kinds of activity."""
     app, bob_email = runtime.app, email()
-    ann = sign_up(runtime, "Ann Example", email(), OrganisationRef(code="WGN"))
+    ann = sign_up(runtime, "Ann Example", council_email("WGN"), OrganisationRef(code="WGN"))
     bob = sign_up(runtime, "Bob Builder", bob_email, OrganisationRef(name="Acme Digital Ltd", kind="supplier"))
     project = app.propose_project(ann, "discovery", {"title": TITLE, "summary": "Book a collection"}).aggregate.id
     app.edit_project(project, {"summary": "Book a bulky waste collection", "tags": ["waste"]}, ann)

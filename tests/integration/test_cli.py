@@ -21,8 +21,8 @@ def test_init_is_idempotent_on_postgres(pg_runtime: Runtime) -> None:
     env = worker_env(pg_runtime.settings)
     before = pg_runtime.app.recorder.max_notification_id()
     out = support.run_cli("init", env=env)
-    assert "0 councils added, 0 amended" in out
-    assert pg_runtime.app.recorder.max_notification_id() == before == 470
+    assert "0 councils added, 0 amended" in out and "Email domains: 0 added" in out
+    assert pg_runtime.app.recorder.max_notification_id() == before == 470 + 2 * 609  # councils, domains, claims
 
 
 def test_status_reports_lag_and_rebuild_all_clears_it_with_the_same_result(pg_runtime: Runtime) -> None:

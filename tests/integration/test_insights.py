@@ -13,7 +13,7 @@ import pytest
 
 from domain.application import OrganisationRef
 from domain.organisation import council_id
-from tests.factories import PASSWORD, email
+from tests.factories import PASSWORD, council_email
 from web.app import create_app
 from workers.runtime import Runtime
 
@@ -23,7 +23,7 @@ NEXT_YEAR = datetime.now(UTC).year + 1
 
 def member(runtime: Runtime, code: str, name: str = "Officer") -> uuid.UUID:
     person = runtime.app.sign_up(
-        name=name, email=email(), job_title=None, organisation=OrganisationRef(code=code), password=PASSWORD
+        name=name, email=council_email(code), job_title=None, organisation=OrganisationRef(code=code), password=PASSWORD
     ).aggregate.id
     runtime.app.verify_email(person)
     return person

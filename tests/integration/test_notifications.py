@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, council_email
 from web.app import create_app
 from workers.runtime import Runtime
 
@@ -20,7 +20,7 @@ def client(sqlite_runtime: Runtime) -> Any:
 
 
 def member(client: Any, code: str) -> tuple[str, str, dict[str, str]]:
-    email = f"{code.lower()}.{uuid.uuid4().hex[:8]}@example.gov.uk"
+    email = council_email(code)
     person = client.post(
         "/api/v1/people",
         json={"name": f"Officer {code}", "email": email, "organisation_code": code, "password": PASSWORD},

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 import time
-import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -19,17 +18,17 @@ from domain.project import Project
 from projections.projects import get as project_row
 from tests import support
 from tests.conftest import worker_env
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, council_email
 from workers.runtime import Runtime, build_runtime
 
 pytestmark = pytest.mark.integration
-COUNCILS = ["KTT", "KHL", "BNH", "CMD", "LDS", "MAN", "NTH", "WNT", "BIR", "BRI", "CAR", "EDI"]
+COUNCILS = ["KTT", "KHL", "BNH", "CMD", "LDS", "MAN", "SHF", "BST", "BIR", "NET", "LIV", "YOR"]
 
 
 def member(runtime: Runtime, code: str) -> Any:
     person = runtime.app.sign_up(
         name=f"Pledger {code}",
-        email=f"{uuid.uuid4().hex[:8]}@example.gov.uk",
+        email=council_email(code),
         job_title=None,
         organisation=OrganisationRef(code=code),
         password=PASSWORD,

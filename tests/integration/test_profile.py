@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, council_email
 from web.app import create_app
 from workers.runtime import Runtime
 
@@ -20,7 +20,7 @@ def client(sqlite_runtime: Runtime) -> Any:
 
 
 def join(client: Any, code: str, *, verified: bool) -> tuple[str, dict[str, str]]:
-    email = f"{uuid.uuid4().hex[:10]}@example.gov.uk"
+    email = council_email(code) if code != "NTH" else f"{uuid.uuid4().hex[:10]}@example.gov.uk"
     person = client.post(
         "/api/v1/people", json={"name": "Pat", "email": email, "organisation_code": code, "password": PASSWORD}
     ).json

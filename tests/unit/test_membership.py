@@ -141,7 +141,11 @@ def test_no_organisation_may_take_a_councils_or_anothers_name(app: PipelineAppli
     )
     app.verify_email(founder.aggregate.id)
     supplier = founder.organisation.id
-    for name in ("Royal Borough of Kingston upon Thames", "royal borough of KINGSTON upon thames", "Kingston upon Thames"):
+    for name in (
+        "Royal Borough of Kingston upon Thames",
+        "royal borough of KINGSTON upon thames",
+        "Kingston upon Thames",
+    ):
         with pytest.raises(Conflict):
             app.update_organisation(supplier, {"name": name}, actor=founder.aggregate.id)
     other = app.sign_up(
