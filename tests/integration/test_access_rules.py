@@ -26,7 +26,7 @@ def write_endpoints(app: Any) -> list[tuple[str, str]]:
 
 def concrete(rule: str) -> str:
     """A URL for a rule: Wigan for organisations, a random id for people."""
-    url = rule.replace("<code_or_id>", "WGN")
+    url = rule.replace("<code_or_id>", "WGN").replace("<domain>", "wigan.gov.uk")
     return re.sub(r"<uuid:\w+>", str(uuid.uuid4()), url)
 
 
