@@ -35,8 +35,8 @@ def client(sqlite_runtime: Runtime) -> Any:
     return create_app(runtime=sqlite_runtime).test_client()
 
 
-def sign_in(client: Any, *, verified: bool, code: str = "WGN") -> dict[str, str]:
-    email = council_email(code)
+def sign_in(client: Any, *, verified: bool, code: str = "WGN", on_domain: bool = True) -> dict[str, str]:
+    email = council_email(code) if on_domain else f"{uuid.uuid4().hex[:10]}@example.gov.uk"
     assert (
         client.post(
             "/api/v1/people", json={"name": "Walker", "email": email, "organisation_code": code, "password": PASSWORD}
@@ -83,11 +83,12 @@ def test_unverified_and_non_admin_people_get_403_where_they_lack_the_role(client
     unverified = sign_in(client, verified=False)
     sign_in(client, verified=True)  # Wigan's first verified member: its admin
     verified_member = sign_in(client, verified=True)  # verified, but not an admin
+    pending = sign_in(client, verified=True, on_domain=False)  # verified first, but not on wigan.gov.uk
     for method, rule in write_endpoints(client.application):
         role = auth.RULES[(method, rule)]
         if role in (auth.PUBLIC, auth.SIGNED_IN):
             continue
-        lacking = (unverified,) if role == auth.VERIFIED else (unverified, verified_member)
+        lacking = (unverified,) if role == auth.VERIFIED else (unverified, verified_member, pending)
         for headers in lacking:
             before = head(client)
             response = client.open(concrete(rule), method=method, json={}, headers=headers)
