@@ -84,15 +84,22 @@ class MembershipCommands:
         return [org]
 
     # --------------------------------------------------- approving and declining
-    def approve_member(self: PipelineApplication, organisation_id: UUID, person_id: UUID, *, actor: UUID) -> Written:
+    def approve_member(
+        self: PipelineApplication, organisation_id: UUID, person_id: UUID, *, actor: UUID | None
+    ) -> Written:
         org = self.get_organisation(organisation_id)
         self.require_admin(org, actor)
         person = self._pending_of(org, person_id)
-        person.admit(actor=actor, reason="approved")
+        person.admit(actor=actor, reason="approved" if actor else "approved by an operator")
         return Written(person, position_of(self.save(person)), org)
 
     def decline_member(
-        self: PipelineApplication, organisation_id: UUID, person_id: UUID, *, actor: UUID, reason: str | None = None
+        self: PipelineApplication,
+        organisation_id: UUID,
+        person_id: UUID,
+        *,
+        actor: UUID | None,
+        reason: str | None = None,
     ) -> Written:
         org = self.get_organisation(organisation_id)
         self.require_admin(org, actor)
