@@ -6,6 +6,8 @@ import json
 import logging
 import os
 import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 
@@ -13,6 +15,11 @@ from projections import runner
 from projections.registry import PROJECTIONS, all_projections, get
 from workers.runtime import build_runtime, initialise
 from workers.settings import Settings
+
+if TYPE_CHECKING:  # pragma: no cover
+    from projections.keys import KeyStore
+
+T = TypeVar("T")
 
 
 @click.group(help="Pipeline: where council digital teams publish, find and back shared projects.")
@@ -259,7 +266,7 @@ def keys_retire() -> None:
         click.echo(f"Nothing is wrapped under {', '.join(old)}: remove them from PIPELINE_SECRET_KEY and restart.")
 
 
-def _with_keys(settings: Settings, action):  # type: ignore[no-untyped-def]
+def _with_keys(settings: Settings, action: Callable[[KeyStore], T]) -> T:
     rt = build_runtime(settings)
     try:
         return action(rt.keys)
