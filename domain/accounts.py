@@ -91,9 +91,9 @@ class AccountCommands:
 
     def _claim_email(self: PipelineApplication, email: str, person_id: UUID) -> PersonEmail:
         try:
-            index = self.repository.get(PersonEmail.id_for(email))
+            index = self.repository.get(self.personal.email_index_id(email))
         except AggregateNotFoundError:
-            return PersonEmail(id=PersonEmail.id_for(email), person_id=person_id)
+            return PersonEmail(id=self.personal.email_index_id(email), person_id=person_id)
         if index.person_id is not None:
             raise DuplicateEmail("Someone has already signed up with that email.")
         index.reclaim(person_id)  # released by an erasure or an email change
@@ -101,7 +101,7 @@ class AccountCommands:
 
     def email_owner(self: PipelineApplication, email: str) -> UUID | None:
         try:
-            return self.repository.get(PersonEmail.id_for(email)).person_id
+            return self.repository.get(self.personal.email_index_id(email)).person_id
         except AggregateNotFoundError:
             return None
 
@@ -198,7 +198,7 @@ class AccountCommands:
         if old.casefold() == email.casefold():
             return []
         new_index = self._claim_email(email, person.id)
-        old_index = self.repository.get(PersonEmail.id_for(old))
+        old_index = self.repository.get(self.personal.email_index_id(old))
         old_index.release()
         person.change_email(self.personal.seal(person.id, email), actor=actor)
         return [new_index, old_index]
@@ -243,7 +243,7 @@ class AccountCommands:
         email = self.personal.open(person.id, person.email)
         changed: list[Any] = [person]
         if email:
-            index = self.repository.get(PersonEmail.id_for(email))
+            index = self.repository.get(self.personal.email_index_id(email))
             if index.person_id == person.id:
                 index.release()
                 changed.append(index)

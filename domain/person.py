@@ -6,12 +6,11 @@ sealed with the person's own key (see ``domain.personal``), never plain text."""
 from __future__ import annotations
 
 from typing import Any
-from uuid import UUID, uuid5
+from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
 from domain.errors import RuleBroken
-from domain.organisation import NAMESPACE
 
 MEMBER = "member"  # may act for the organisation: propose, edit, pledge, post, approve
 PENDING = "pending"  # claims the organisation; waits for an admin (or a matching verified email)
@@ -181,15 +180,13 @@ class Person(Aggregate):
 class PersonEmail(Aggregate):
     """Index aggregate: one per email address, saved with the person it belongs to.
 
-    Its id is derived from the address (``id_for``); the address itself is not stored."""
+    Its id is a keyed hash of the address (``PersonalData.email_index_id``), so that
+    nobody holding only the stored events can tell whose address it is; the address
+    itself is not stored."""
 
     @event("Claimed")
     def __init__(self, id: UUID, person_id: UUID) -> None:  # noqa: A002 - eventsourcing's id parameter
         self.person_id: UUID | None = person_id
-
-    @staticmethod
-    def id_for(email: str) -> UUID:
-        return uuid5(NAMESPACE, f"person-email:{email_key(email)}")
 
     @event("Released")
     def release(self) -> None:

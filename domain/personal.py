@@ -26,6 +26,11 @@ class PersonalData(Protocol):
     def forget(self, person_id: UUID) -> None:
         """Destroy the person's key for ever."""
 
+    def email_index_id(self, email: str) -> UUID:
+        """The id of the ``PersonEmail`` index aggregate for ``email`` (case-insensitive,
+        ignoring surrounding spaces): a keyed hash, so a guessed address cannot be
+        matched to an id without the secret kept outside the database."""
+
 
 class PasswordHasher(Protocol):
     def hash(self, password: str) -> str: ...

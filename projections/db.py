@@ -84,6 +84,7 @@ class SQLiteDatabase(ReadDatabase):
             conn.row_factory = sqlite3.Row
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA busy_timeout=30000")
+            conn.execute("PRAGMA secure_delete=ON")  # zero deleted bytes: erasure must not leave them in the file
             self._local.conn = conn
             with self._lock:
                 self._all.append(conn)

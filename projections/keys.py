@@ -3,13 +3,21 @@
 Personal fields are sealed with AES-256-GCM under a key of the person's own;
 ``forget`` deletes the key, after which nothing sealed with it can be opened by
 anyone: not the API, not a projection rebuild, not an evaluator replaying the
-log (crypto-shredding)."""
+log (crypto-shredding). The keys are stored only wrapped under a key-encryption
+key held outside the database (``projections.kek``), so neither a live copy of
+the database nor a dead tuple, old WAL or backup opens anything on its own.
+
+The email index is a keyed hash (HMAC-SHA256) under an index key that is stored
+the same way: without the KEK, nobody can tell which id a guessed address has."""
 
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import os
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -17,13 +25,22 @@ from uuid import UUID
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from domain.person import email_key
 from projections.db import ReadDatabase
+from projections.kek import KeyRing
 
 PREFIX = "pd1:"
+EMAIL_INDEX = "email-index"
 DDL = (
     "CREATE TABLE IF NOT EXISTS person_keys ("
-    " person_id TEXT PRIMARY KEY, secret TEXT NOT NULL, created_at TEXT NOT NULL)",
+    " person_id TEXT PRIMARY KEY, kek_id TEXT NOT NULL, wrapped TEXT NOT NULL, created_at TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS secret_keys ("
+    " name TEXT PRIMARY KEY, kek_id TEXT NOT NULL, wrapped TEXT NOT NULL, created_at TEXT NOT NULL)",
 )
+
+
+class KeysNotInitialised(RuntimeError):
+    """The index key is missing: ``pipeline init`` has not been run on this database."""
 
 
 def seal_with(secret: bytes, person_id: UUID, value: str) -> str:
@@ -42,31 +59,54 @@ def _open(secret: bytes, person_id: UUID, sealed: str) -> str | None:
         return None
 
 
+def email_index_id(index_key: bytes, email: str) -> UUID:
+    """The index id of an address: case-insensitive, and unknowable without ``index_key``."""
+    digest = hmac.new(index_key, b"person-email:" + email_key(email).encode(), hashlib.sha256).digest()
+    return UUID(bytes=digest[:16], version=4)
+
+
+def _person_context(person_id: UUID) -> bytes:
+    return b"person-key:" + person_id.bytes
+
+
+def _secret_context(name: str) -> bytes:
+    return b"secret-key:" + name.encode()
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
+
+
+@dataclass(frozen=True)
+class Rotation:
+    rewrapped: int
+    kek_id: str
+    usage: dict[str, int]  # KEK id -> keys wrapped under it, after the rotation
+
+
 class KeyStore:
     """The ``PersonalData`` port, on the read-model database."""
 
-    def __init__(self, db: ReadDatabase) -> None:
-        self.db = db
+    def __init__(self, db: ReadDatabase, ring: KeyRing) -> None:
+        self.db, self.ring = db, ring
+        self._index_key: bytes | None = None
+
+    def _row(self, person_id: UUID, secret: bytes, at: str) -> dict[str, str]:
+        kek = self.ring.current
+        wrapped = kek.wrap(secret, _person_context(person_id))
+        return {"id": str(person_id), "kek": kek.id, "wrapped": wrapped, "at": at}
 
     def new_key(self, person_id: UUID) -> None:
-        with self.db.transaction() as tx:
-            tx.execute(
-                "INSERT INTO person_keys (person_id, secret, created_at) VALUES (:id, :secret, :at)",
-                {
-                    "id": str(person_id),
-                    "secret": base64.b64encode(AESGCM.generate_key(256)).decode(),
-                    "at": datetime.now(UTC).isoformat(),
-                },
-            )
+        self.new_keys([person_id])
 
     def new_keys(self, person_ids: Iterable[UUID]) -> dict[UUID, bytes]:
         """Many keys in one transaction (bulk imports); returns them for sealing."""
         made = {person_id: AESGCM.generate_key(256) for person_id in person_ids}
-        at = datetime.now(UTC).isoformat()
+        at = _now()
         with self.db.transaction() as tx:
             tx.execute_many(
-                "INSERT INTO person_keys (person_id, secret, created_at) VALUES (:id, :secret, :at)",
-                [{"id": str(p), "secret": base64.b64encode(k).decode(), "at": at} for p, k in made.items()],
+                "INSERT INTO person_keys (person_id, kek_id, wrapped, created_at) VALUES (:id, :kek, :wrapped, :at)",
+                [self._row(p, k, at) for p, k in made.items()],
             )
         return made
 
@@ -76,10 +116,14 @@ class KeyStore:
             return {}
         marks = ", ".join(f":p{i}" for i in range(len(ids)))
         rows = self.db.query(
-            f"SELECT person_id, secret FROM person_keys WHERE person_id IN ({marks})",
+            f"SELECT person_id, kek_id, wrapped FROM person_keys WHERE person_id IN ({marks})",
             {f"p{i}": v for i, v in enumerate(ids)},
         )
-        return {UUID(r["person_id"]): base64.b64decode(r["secret"]) for r in rows}
+        return {UUID(r["person_id"]): self._unwrap_person(r) for r in rows}
+
+    def _unwrap_person(self, row: dict[str, Any]) -> bytes:
+        person_id = UUID(row["person_id"])
+        return self.ring.get(row["kek_id"]).unwrap(row["wrapped"], _person_context(person_id))
 
     def seal(self, person_id: UUID, value: str | None) -> str | None:
         if value is None:
@@ -101,6 +145,78 @@ class KeyStore:
 
     def revealer(self, person_ids: Iterable[UUID]) -> Revealer:
         return Revealer(self.secrets(person_ids))
+
+    # ------------------------------------------------------------ email index
+    def email_index_id(self, email: str) -> UUID:
+        return email_index_id(self._email_index_key(), email)
+
+    def _email_index_key(self) -> bytes:
+        if self._index_key is None:  # it never changes (a rotation only rewraps it): read it once
+            rows = self.db.query("SELECT kek_id, wrapped FROM secret_keys WHERE name = :name", {"name": EMAIL_INDEX})
+            if not rows:
+                raise KeysNotInitialised("The email index key is missing: run `pipeline init`.")
+            kek = self.ring.get(rows[0]["kek_id"])
+            self._index_key = kek.unwrap(rows[0]["wrapped"], _secret_context(EMAIL_INDEX))
+        return self._index_key
+
+    def ensure_index_key(self) -> None:
+        """Make the email index key once (``pipeline init``); a second call keeps the first."""
+        kek = self.ring.current
+        with self.db.transaction() as tx:
+            tx.execute(
+                "INSERT INTO secret_keys (name, kek_id, wrapped, created_at) VALUES (:name, :kek, :wrapped, :at)"
+                " ON CONFLICT (name) DO NOTHING",
+                {
+                    "name": EMAIL_INDEX,
+                    "kek": kek.id,
+                    "wrapped": kek.wrap(AESGCM.generate_key(256), _secret_context(EMAIL_INDEX)),
+                    "at": _now(),
+                },
+            )
+        self._email_index_key()  # fail now, not at the first sign-up, if it cannot be opened
+
+    # --------------------------------------------------------------- rotation
+    def rotate(self, batch: int = 500) -> Rotation:
+        """Rewrap every live key not under the current KEK. Each row is changed only if it
+        is still as read, so an erasure or a second rotation running alongside is safe."""
+        kek, done = self.ring.current, 0
+        done += self._rewrap_secrets(kek)
+        while True:
+            rows = self.db.query(
+                "SELECT person_id, kek_id, wrapped FROM person_keys WHERE kek_id <> :kek LIMIT :n",
+                {"kek": kek.id, "n": batch},
+            )
+            if not rows:
+                return Rotation(done, kek.id, self.usage())
+            with self.db.transaction() as tx:
+                for row in rows:
+                    wrapped = kek.wrap(self._unwrap_person(row), _person_context(UUID(row["person_id"])))
+                    done += tx.execute(
+                        "UPDATE person_keys SET kek_id = :kek, wrapped = :wrapped"
+                        " WHERE person_id = :id AND wrapped = :old",
+                        {"kek": kek.id, "wrapped": wrapped, "id": row["person_id"], "old": row["wrapped"]},
+                    )
+
+    def _rewrap_secrets(self, kek: Any) -> int:
+        done = 0
+        rows = self.db.query("SELECT name, kek_id, wrapped FROM secret_keys WHERE kek_id <> :kek", {"kek": kek.id})
+        with self.db.transaction() as tx:
+            for row in rows:
+                context = _secret_context(row["name"])
+                wrapped = kek.wrap(self.ring.get(row["kek_id"]).unwrap(row["wrapped"], context), context)
+                done += tx.execute(
+                    "UPDATE secret_keys SET kek_id = :kek, wrapped = :wrapped WHERE name = :name AND wrapped = :old",
+                    {"kek": kek.id, "wrapped": wrapped, "name": row["name"], "old": row["wrapped"]},
+                )
+        return done
+
+    def usage(self) -> dict[str, int]:
+        """How many stored keys (index key included) each KEK wraps."""
+        rows = self.db.query(
+            "SELECT kek_id, COUNT(*) AS n FROM"
+            " (SELECT kek_id FROM person_keys UNION ALL SELECT kek_id FROM secret_keys) AS k GROUP BY kek_id"
+        )
+        return {r["kek_id"]: int(r["n"]) for r in rows}
 
 
 class Revealer:

@@ -12,7 +12,7 @@ from typing import Any
 
 from projections.base import Projection, Statement
 from projections.db import ReadDatabase
-from projections.keys import KeyStore, Revealer
+from projections.keys import Revealer
 
 log = logging.getLogger(__name__)
 
@@ -128,7 +128,7 @@ def prepare_batch(app: Any, db: ReadDatabase, projection: Projection, batch_size
     new = notifications[-1].id if len(notifications) == batch_size else top
     # Decode and map before any transaction opens: keep transactions short.
     events = [app.mapper.to_domain_event(notification) for notification in notifications]
-    reveal = KeyStore(db).revealer(e.originator_id for e in events) if events else Revealer({})
+    reveal = app.personal.revealer(e.originator_id for e in events) if events else Revealer({})
     statements = [statement for event in events for statement in projection.statements(event, reveal)]
     return Batch(projection, old, new, statements, len(notifications))
 

@@ -33,7 +33,7 @@ def redis_available() -> None:
 def pg_template(postgres_available: None) -> Iterator[str]:
     """A database with tables created and the register loaded, to copy from."""
     url = support.create_database()
-    initialise(Settings(database_url=url))
+    initialise(Settings(database_url=url, secret_key=support.SECRET_KEY))
     yield url.rpartition("/")[2]
     support.drop_database(url)
 
@@ -52,7 +52,13 @@ def queue_name() -> str:
 
 @pytest.fixture
 def pg_settings(pg_url: str, redis_available: None, queue_name: str) -> Settings:
-    return Settings(database_url=pg_url, redis_url=support.REDIS_URL, queue_name=queue_name, read_wait_seconds=2.0)
+    return Settings(
+        database_url=pg_url,
+        redis_url=support.REDIS_URL,
+        queue_name=queue_name,
+        read_wait_seconds=2.0,
+        secret_key=support.SECRET_KEY,
+    )
 
 
 @pytest.fixture

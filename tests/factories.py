@@ -49,7 +49,7 @@ def bulk_sign_ups(app: PipelineApplication, count: int, *, per_save: int = 500, 
                 organisation_id=council_id(rng.choice(COUNCILS)),
                 organisation_kind="council",
             )
-            aggregates += [person, PersonEmail(id=PersonEmail.id_for(address), person_id=person_id)]
+            aggregates += [person, PersonEmail(id=app.personal.email_index_id(address), person_id=person_id)]
         app.save(*aggregates)
     return int(app.recorder.max_notification_id() or 0)
 

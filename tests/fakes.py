@@ -8,6 +8,7 @@ import hmac
 from uuid import UUID, uuid4
 
 from domain.application import PipelineApplication
+from projections.keys import email_index_id
 
 
 class MemoryKeys:
@@ -15,6 +16,7 @@ class MemoryKeys:
 
     def __init__(self) -> None:
         self.keys: dict[UUID, bytes] = {}
+        self.index_key = uuid4().bytes * 2
 
     def new_key(self, person_id: UUID) -> None:
         self.keys[person_id] = uuid4().bytes * 4
@@ -36,6 +38,9 @@ class MemoryKeys:
 
     def forget(self, person_id: UUID) -> None:
         self.keys.pop(person_id, None)
+
+    def email_index_id(self, email: str) -> UUID:
+        return email_index_id(self.index_key, email)
 
 
 class FastHasher:

@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 POSTGRES_ADMIN_URL = os.environ.get("PIPELINE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("PIPELINE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+SECRET_KEY = "cGlwZWxpbmUgdGVzdCBrZXktZW5jcnlwdGlvbiBrZXk="  # tests' key-encryption key: not a secret
 
 HOW_TO_START = {
     "postgres": "start it with: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start "
@@ -83,8 +84,9 @@ def free_port() -> int:
 
 def pipeline_env(**overrides: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("POSTGRES_", "SQLITE_", "PERSISTENCE_"))}
-    for key in ("DATABASE_URL", "REDIS_URL", "PIPELINE_QUEUE"):
+    for key in ("DATABASE_URL", "REDIS_URL", "PIPELINE_QUEUE", "PIPELINE_SECRET_KEY_FILE"):
         env.pop(key, None)
+    env["PIPELINE_SECRET_KEY"] = SECRET_KEY  # production mode refuses to start without one
     env.update(overrides)
     return env
 

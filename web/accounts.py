@@ -226,12 +226,9 @@ class Me(MethodView):
 
 
 def erase_person(person_id: UUID, *, actor: UUID | None) -> int | None:
-    rt = runtime()
-    written = rt.app.erase(person_id, actor=actor)
-    rt.sessions.forget_person(person_id)
-    rt.outbox.forget_person(person_id)
-    rt.projections_changed()
-    return written.position
+    from workers import erasure  # the same steps as `pipeline people erase`
+
+    return erasure.erase_person(runtime(), person_id, actor=actor).position
 
 
 @blp.route("/me/password")

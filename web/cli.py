@@ -1,4 +1,4 @@
-"""The ``pipeline`` command: init, serve, worker, projections status|rebuild."""
+"""The ``pipeline`` command: init, serve, worker, projections status|rebuild, keys new|rotate|retire."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import json
 import logging
 import os
 import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 
@@ -13,6 +15,11 @@ from projections import runner
 from projections.registry import PROJECTIONS, all_projections, get
 from workers.runtime import build_runtime, initialise
 from workers.settings import Settings
+
+if TYPE_CHECKING:  # pragma: no cover
+    from projections.keys import KeyStore
+
+T = TypeVar("T")
 
 
 @click.group(help="Pipeline: where council digital teams publish, find and back shared projects.")
@@ -23,7 +30,12 @@ def main() -> None:
 @main.command()
 def init() -> None:
     """Create tables, load the council register and catch projections up. Safe to repeat."""
+    from workers.secret_key import ensure_key
+
     settings = Settings.from_env()
+    made = ensure_key(settings)
+    if made:
+        click.echo(f"Created the key-encryption key {made} (mode 0600): keep it out of database backups.")
     loaded = initialise(settings)
     click.echo(f"Initialised {_where(settings)}: register {loaded.added} councils added, {loaded.amended} amended.")
     click.echo(
@@ -232,21 +244,96 @@ def people() -> None:
 def people_erase(person_id, yes: bool) -> None:  # type: ignore[no-untyped-def]
     """Erase a person (UK GDPR art. 17): their personal data becomes unreadable for ever."""
     from domain.errors import DomainError
+    from workers.erasure import erase_person
 
     if not yes:
         click.confirm(f"Erase person {person_id}? This cannot be undone", abort=True)
     rt = build_runtime()
     try:
-        written = rt.app.erase(person_id, actor=None)
-        rt.sessions.forget_person(person_id)
-        rt.outbox.forget_person(person_id)
-        rt.projections_changed()
+        written = erase_person(rt, person_id, actor=None)
     except DomainError as error:
         raise click.ClickException(error.detail) from None
     finally:
         rt.close()
     done = "was already erased" if written.position is None else f"erased at log position {written.position}"
     click.echo(f"Person {person_id} {done}.")
+
+
+@main.group()
+def keys() -> None:
+    """Key-encryption keys (KEKs): make one, rotate to a new one, retire the old."""
+
+
+@keys.command("new")
+@click.argument("file", required=False, type=click.Path(dir_okay=False))
+def keys_new(file: str | None) -> None:
+    """Make a new KEK: into FILE (mode 0600, never overwritten) or printed."""
+    from pathlib import Path
+
+    from projections.kek import Kek
+    from workers.secret_key import write_key_file
+
+    kek = Kek.generate()
+    if file is None:
+        click.echo(kek.text())
+        return
+    write_key_file(Path(file), [kek], create=True)
+    click.echo(f"Wrote key-encryption key {kek.id} to {file}.")
+
+
+@keys.command("rotate")
+def keys_rotate() -> None:
+    """Rewrap every live key under a new KEK (the key file gets a new first key; with
+    PIPELINE_SECRET_KEY, put the new key first yourself). The old KEK stays until retired."""
+    from projections.kek import Kek
+    from workers import secret_key
+
+    settings = Settings.from_env()
+    ring, path = secret_key.load_ring(settings), secret_key.key_file(settings)
+    if path is not None and len(ring.ids) == 1:
+        secret_key.write_key_file(path, [Kek.generate(), *secret_key.read_key_file(path)])
+        ring = secret_key.load_ring(settings)
+    elif len(ring.ids) == 1:
+        raise click.ClickException(
+            "PIPELINE_SECRET_KEY holds one key: put a new one (`pipeline keys new`) in front of it, separated by"
+            " a space, restart every process with it, then run this again."
+        )
+    rotation = _with_keys(settings, lambda store: store.rotate())
+    click.echo(f"Rewrapped {rotation.rewrapped} keys under key-encryption key {rotation.kek_id}.")
+    click.echo(f"Keys per KEK: {_usage(rotation.usage)}.")
+    click.echo("Next: `pipeline keys retire` removes the old KEK; then destroy every copy of it.")
+
+
+@keys.command("retire")
+def keys_retire() -> None:
+    """Drop every KEK but the current one, once no stored key is wrapped under them."""
+    from workers import secret_key
+
+    settings = Settings.from_env()
+    ring, path = secret_key.load_ring(settings), secret_key.key_file(settings)
+    rotation = _with_keys(settings, lambda store: store.rotate())  # rewraps any key made under an old KEK meanwhile
+    old = ring.ids[1:]
+    if any(rotation.usage.get(kek_id) for kek_id in old):
+        raise click.ClickException(f"Keys are still wrapped under {_usage(rotation.usage)}: run this again.")
+    if not old:
+        click.echo(f"Only key-encryption key {rotation.kek_id} is configured: nothing to retire.")
+    elif path is not None:
+        secret_key.write_key_file(path, [ring.current])
+        click.echo(f"Removed KEK(s) {', '.join(old)} from {path}. Destroy every other copy of them (backups too).")
+    else:
+        click.echo(f"Nothing is wrapped under {', '.join(old)}: remove them from PIPELINE_SECRET_KEY and restart.")
+
+
+def _with_keys(settings: Settings, action: Callable[[KeyStore], T]) -> T:
+    rt = build_runtime(settings)
+    try:
+        return action(rt.keys)
+    finally:
+        rt.close()
+
+
+def _usage(usage: dict[str, int]) -> str:
+    return ", ".join(f"{kek_id}: {count}" for kek_id, count in sorted(usage.items())) or "none"
 
 
 def _start_ticker(rt) -> None:  # type: ignore[no-untyped-def]

@@ -10,9 +10,10 @@ import logging
 import smtplib
 import ssl
 import uuid
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from email.message import EmailMessage
-from email.utils import make_msgid
+from email.utils import make_msgid, parseaddr
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -47,17 +48,32 @@ class Sender(Protocol):
 
 
 class FileSender:
-    """Writes each message as an .eml file (the embedded default: read them with any mail client)."""
+    """Writes each message as an .eml file (the embedded default: read them with any mail client).
 
-    def __init__(self, directory: Path) -> None:
-        self.directory = directory
+    The file name carries ``tag(recipient)`` (the email index id: a keyed hash, not the
+    address), so an erasure can find and delete the files sent to the person's addresses."""
+
+    def __init__(self, directory: Path, tag: Callable[[str], str] | None = None) -> None:
+        self.directory, self._tag = directory, tag
 
     def send(self, message: EmailMessage) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
-        name = f"{datetime.now(UTC):%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:8]}.eml"
+        tag = self._tag(parseaddr(str(message["To"] or ""))[1]) if self._tag else "untagged"
+        name = f"{datetime.now(UTC):%Y%m%dT%H%M%S%f}-{tag}-{uuid.uuid4().hex[:8]}.eml"
         tmp = self.directory / f".{name}.tmp"
         tmp.write_bytes(bytes(message))
         tmp.rename(self.directory / name)  # readers never see half a message
+
+    def forget(self, addresses: Iterable[str]) -> int:
+        """Delete every file sent to these addresses; returns how many."""
+        if self._tag is None:
+            return 0
+        gone = 0
+        for tag in {self._tag(address) for address in addresses}:
+            for path in self.directory.glob(f"*-{tag}-*.eml"):
+                path.unlink(missing_ok=True)
+                gone += 1
+        return gone
 
 
 class SMTPSender:
@@ -143,6 +159,10 @@ class Outbox:
         )
         return [r["id"] for r in rows]
 
-    def forget_person(self, person_id: uuid.UUID) -> None:
+    def forget_person(self, person_id: uuid.UUID, addresses: Iterable[str] = ()) -> None:
+        """Drop the person's outbox rows and, with a FileSender, the .eml files sent to
+        ``addresses`` (every address they had: the rows keep no address once sent)."""
         with self.db.transaction() as tx:
             tx.execute("DELETE FROM outbox WHERE person_id = :person", {"person": str(person_id)})
+        if isinstance(self.sender, FileSender):
+            self.sender.forget(addresses)

@@ -18,7 +18,7 @@ from projections.db import ReadDatabase, open_database, sqlite_path
 from projections.keys import KeyStore
 from projections.registry import all_projections
 from web import sessions
-from workers import mail
+from workers import mail, secret_key
 from workers.dispatch import Dispatcher, InlineDispatcher, RQDispatcher
 from workers.settings import Settings
 
@@ -56,7 +56,7 @@ class Runtime:
 
     def __post_init__(self) -> None:
         s = self.settings
-        sender = mail.SMTPSender(s.smtp_url) if s.smtp_url else mail.FileSender(Path(s.outbox_dir))
+        sender = mail.SMTPSender(s.smtp_url) if s.smtp_url else mail.FileSender(Path(s.outbox_dir), self._mail_tag)
         self.outbox = mail.Outbox(self.db, sender, s.mail_from)
         self.sessions = sessions.SessionStore(self.db, timedelta(hours=s.session_hours))
         self.tokens = sessions.TokenStore(self.db)
@@ -64,6 +64,14 @@ class Runtime:
             self.dispatcher = InlineDispatcher(self.app, self.db, s.batch_size, self.outbox)
         else:
             self.dispatcher = RQDispatcher(s.redis_url or "", s.queue_name)
+
+    @property
+    def keys(self) -> KeyStore:
+        return self.app.personal  # type: ignore[return-value]  # build_runtime puts a KeyStore there
+
+    def _mail_tag(self, address: str) -> str:
+        """Names a person's .eml files by their email index id, so an erasure can find them."""
+        return self.keys.email_index_id(address).hex
 
     def projections_changed(self, names: Iterable[str] | None = None) -> None:
         """Tell whoever builds projections (by default, all of them) that new events may concern them."""
@@ -89,10 +97,11 @@ def build_runtime(settings: Settings | None = None, *, create_tables: bool = Fal
     settings = settings or Settings.from_env()
     if settings.database_url.startswith("sqlite:"):
         Path(sqlite_path(settings.database_url)).parent.mkdir(parents=True, exist_ok=True)
+    ring = secret_key.load_ring(settings)  # before anything opens: refuse to start without a KEK
     db = open_database(settings.database_url, pool_size=settings.db_pool_size)
     app = PipelineApplication(
         env=settings.event_store_env(create_tables=create_tables),
-        personal=KeyStore(db),
+        personal=KeyStore(db, ring),
         passwords=Argon2Hasher(),
     )
     return Runtime(settings, app, db)
@@ -100,12 +109,29 @@ def build_runtime(settings: Settings | None = None, *, create_tables: bool = Fal
 
 def initialise(settings: Settings | None = None) -> RegisterLoad:
     """Create every table, load the council register and bring projections up to date.
-    Idempotent: running it again adds nothing."""
+    Idempotent: running it again adds nothing. In the embedded mode it also makes
+    the key-encryption key file if there is none."""
+    settings = settings or Settings.from_env()
+    secret_key.ensure_key(settings)
     runtime = build_runtime(settings, create_tables=True)
     try:
         runner.create_tables(runtime.db, all_projections(), keys.DDL + sessions.DDL + mail.DDL)
+        _refuse_unwrapped_keys(runtime.db)
+        runtime.keys.ensure_index_key()
         loaded = runtime.app.load_register()
         runtime.catch_up_all()
     finally:
         runtime.close()
     return loaded
+
+
+def _refuse_unwrapped_keys(db: ReadDatabase) -> None:
+    """Databases made before keys were wrapped are not migrated (their email index ids
+    were public hashes too): say so instead of failing at the first sign-up."""
+    try:
+        db.query("SELECT kek_id FROM person_keys WHERE 1 = 0")
+    except Exception:  # the driver's own "no such column" error
+        raise SystemExit(
+            "This database was made before personal keys were wrapped under a key-encryption key and is not"
+            " migrated: start with a new database (see README, Personal data and erasure)."
+        ) from None

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
 from projections.db import sqlite_path
 
 DEFAULT_DATABASE_URL = "sqlite:///var/pipeline.sqlite3"
+SQLITE_EVENT_STORE = "projections.sqlite_events:SecureDeleteSQLiteFactory"  # eventsourcing.sqlite + secure_delete
 
 
 def _int(env: Mapping[str, str], key: str, default: int) -> int:
@@ -52,6 +53,8 @@ class Settings:
     sign_in_ip_limit: str = "30/minute"
     sign_in_failure_limit: str = "5/minute;20/hour"
     sign_up_ip_limit: str = "20/minute;200/day"
+    secret_key: str | None = field(default=None, repr=False)  # the KEK itself: never printed
+    secret_key_file: str | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -79,6 +82,8 @@ class Settings:
             sign_in_ip_limit=env.get("PIPELINE_SIGN_IN_IP_LIMIT") or cls.sign_in_ip_limit,
             sign_in_failure_limit=env.get("PIPELINE_SIGN_IN_FAILURE_LIMIT") or cls.sign_in_failure_limit,
             sign_up_ip_limit=env.get("PIPELINE_SIGN_UP_IP_LIMIT") or cls.sign_up_ip_limit,
+            secret_key=env.get("PIPELINE_SECRET_KEY") or None,
+            secret_key_file=env.get("PIPELINE_SECRET_KEY_FILE") or None,
         )
 
     @property
@@ -96,7 +101,7 @@ class Settings:
         env = {"CREATE_TABLE": "y" if create_tables else "n"}
         url = self.database_url
         if url.startswith("sqlite:"):
-            return {**env, "PERSISTENCE_MODULE": "eventsourcing.sqlite", "SQLITE_DBNAME": sqlite_path(url)}
+            return {**env, "PERSISTENCE_MODULE": SQLITE_EVENT_STORE, "SQLITE_DBNAME": sqlite_path(url)}
         parts = urlsplit(url)
         if parts.scheme not in ("postgresql", "postgres"):
             raise SystemExit(f"DATABASE_URL must start with sqlite:/// or postgresql://, not {url!r}")

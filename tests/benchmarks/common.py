@@ -127,8 +127,8 @@ def max_lag(rt: Runtime) -> int:
 def runtime_for(database_url: str, *, init: bool = True) -> Iterator[Runtime]:
     """A runtime on the store (initialised first, register loaded, unless ``init`` is False)."""
     if init:
-        initialise(Settings(database_url=database_url))
-    rt = build_runtime(Settings(database_url=database_url))
+        initialise(Settings(database_url=database_url, secret_key=support.SECRET_KEY))
+    rt = build_runtime(Settings(database_url=database_url, secret_key=support.SECRET_KEY))
     try:
         yield rt
     finally:

@@ -92,7 +92,7 @@ def people(app: PipelineApplication, count: int, councils: list[str], rng: rando
                 organisation_id=organisation,
                 organisation_kind="council",
             ),
-            PersonEmail(id=PersonEmail.id_for(address), person_id=person_id),
+            PersonEmail(id=app.personal.email_index_id(address), person_id=person_id),
         ]
         made.append(Someone(person_id, organisation))
     app.save(*aggregates)

@@ -129,7 +129,7 @@ def sign_up_command(app: PipelineApplication, run_id: str) -> Any:
 def raw_save_command(app: PipelineApplication, run_id: str) -> Any:
     def save(n: int) -> object:
         address = f"raw-{run_id}-{n}@example.org"
-        return app.save(PersonEmail(id=PersonEmail.id_for(address), person_id=uuid.uuid4()))
+        return app.save(PersonEmail(id=app.personal.email_index_id(address), person_id=uuid.uuid4()))
 
     return save
 

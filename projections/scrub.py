@@ -1,0 +1,53 @@
+"""Scrubbing at rest: after an erasure the old bytes of deleted and overwritten rows must
+leave the database files, not only the tables.
+
+SQLite: every connection runs with ``secure_delete`` (freed space is zeroed), but the
+WAL keeps the old page images until a checkpoint, so checkpoint with TRUNCATE (which
+also empties the WAL file). PostgreSQL: an UPDATE or DELETE leaves the old tuple on its
+page, and plain VACUUM only marks its space free: checked with pageinspect's
+``get_raw_page`` on PostgreSQL 15, the old bytes stay in the page's hole. VACUUM FULL
+writes each table (its indexes and TOAST too) anew and drops the old files."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Iterable
+
+from projections.db import ReadDatabase
+
+log = logging.getLogger(__name__)
+LOCK_WAIT = "5s"  # VACUUM FULL queues every reader of the table behind it: never wait long
+
+
+def scrub(db: ReadDatabase, tables: Iterable[str]) -> list[str]:
+    """Remove old row versions of ``tables`` from the files; returns what could not be
+    scrubbed now (busy), to be logged. VACUUM cannot run inside a transaction: this
+    uses a connection of its own."""
+    if db.dialect == "sqlite":
+        return [] if _checkpoint(db.path) else ["(WAL checkpoint)"]  # type: ignore[attr-defined]
+    return _vacuum_full(db.pool.conninfo, list(tables))  # type: ignore[attr-defined]
+
+
+def _checkpoint(path: str) -> bool:
+    conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+    try:
+        busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        return busy == 0
+    finally:
+        conn.close()
+
+
+def _vacuum_full(conninfo: str, tables: list[str]) -> list[str]:
+    import psycopg
+    from psycopg import sql
+
+    busy: list[str] = []
+    with psycopg.connect(conninfo, autocommit=True) as conn:
+        conn.execute(sql.SQL("SET lock_timeout = {}").format(sql.Literal(LOCK_WAIT)))
+        for table in tables:  # one at a time: a busy table does not hold up the others
+            try:
+                conn.execute(sql.SQL("VACUUM FULL {}").format(sql.Identifier(table)))
+            except psycopg.errors.LockNotAvailable:
+                busy.append(table)
+    return busy

@@ -1,0 +1,47 @@
+"""Erasing a person (UK GDPR art. 17): the one sequence used by ``DELETE /api/v1/me``
+and ``pipeline people erase``.
+
+The domain records ``Person.Erased``, frees the email address and destroys the person's
+key (crypto-shredding: the sealed fields in the log can never be opened again). Here
+the rest follows: sessions, tokens, outbox rows and ``.eml`` files go; the read models
+that held the person's opened fields are brought up to date at once (not left to a
+worker), and then the database files are scrubbed of the old row versions."""
+
+from __future__ import annotations
+
+import logging
+from uuid import UUID
+
+from domain.results import Written
+from projections import runner
+from projections.registry import get
+from projections.scrub import scrub
+from workers.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+PERSONAL_VIEWS = ("people",)  # the only views that store opened personal fields (name, job title)
+PERSONAL_TABLES = ("person_keys", "outbox")  # wrapped keys; addresses and names in unsent mail
+
+
+def erase_person(rt: Runtime, person_id: UUID, *, actor: UUID | None) -> Written:
+    """Erase and scrub; safe to repeat (a second call finishes an interrupted one)."""
+    addresses = _addresses(rt, person_id)  # while the key still opens them
+    rt.outbox.forget_person(person_id, addresses)  # nothing more is sent to them
+    written = rt.app.erase(person_id, actor=actor)
+    rt.sessions.forget_person(person_id)
+    rt.outbox.forget_person(person_id, addresses)  # and no mail sent meanwhile stays
+    views = [get(name) for name in PERSONAL_VIEWS]
+    for view in views:
+        runner.catch_up(rt.app, rt.db, view, batch_size=rt.settings.batch_size)
+    rt.projections_changed()
+    busy = scrub(rt.db, [table for view in views for table in view.tables] + list(PERSONAL_TABLES))
+    if busy:
+        log.warning("erasure of %s: could not scrub %s now (busy); run the erasure again", person_id, busy)
+    return written
+
+
+def _addresses(rt: Runtime, person_id: UUID) -> set[str]:
+    """Every address the person ever had (sign-up and each change), opened."""
+    opened = (rt.keys.open(person_id, getattr(e, "email", None)) for e in rt.app.events.get(person_id))
+    return {address for address in opened if address}
