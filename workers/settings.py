@@ -52,6 +52,11 @@ class Settings:
     sign_in_ip_limit: str = "30/minute"
     sign_in_failure_limit: str = "5/minute;20/hour"
     sign_up_ip_limit: str = "20/minute;200/day"
+    mail_recipient_limit: str = "3/hour;10/day"
+    mail_account_limit: str = "5/hour;20/day"
+    rate_limit_storage_url: str | None = None
+    rate_limit_timeout_seconds: float = 0.5
+    idempotency_hours: float = 24.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -79,6 +84,13 @@ class Settings:
             sign_in_ip_limit=env.get("PIPELINE_SIGN_IN_IP_LIMIT") or cls.sign_in_ip_limit,
             sign_in_failure_limit=env.get("PIPELINE_SIGN_IN_FAILURE_LIMIT") or cls.sign_in_failure_limit,
             sign_up_ip_limit=env.get("PIPELINE_SIGN_UP_IP_LIMIT") or cls.sign_up_ip_limit,
+            mail_recipient_limit=env.get("PIPELINE_MAIL_RECIPIENT_LIMIT") or cls.mail_recipient_limit,
+            mail_account_limit=env.get("PIPELINE_MAIL_ACCOUNT_LIMIT") or cls.mail_account_limit,
+            rate_limit_storage_url=env.get("PIPELINE_RATE_LIMIT_STORAGE_URL") or None,
+            rate_limit_timeout_seconds=_float(
+                env, "PIPELINE_RATE_LIMIT_TIMEOUT_SECONDS", cls.rate_limit_timeout_seconds
+            ),
+            idempotency_hours=max(_float(env, "PIPELINE_IDEMPOTENCY_HOURS", cls.idempotency_hours), 24.0),
         )
 
     @property
