@@ -12,6 +12,7 @@ from web import (
     accounts,
     activity,
     auth,
+    headers,
     insights,
     limits,
     operations,
@@ -63,4 +64,5 @@ def create_app(config: dict[str, Any] | None = None, runtime: Runtime | None = N
     app.register_blueprint(operations.probes)
     limits.init_app(app, settings)
     register_error_handlers(app)
+    headers.init_app(app)
     return app
