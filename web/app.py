@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 from flask import Flask, request
@@ -13,6 +14,7 @@ from web import (
     activity,
     auth,
     headers,
+    idempotency,
     insights,
     limits,
     operations,
@@ -51,6 +53,8 @@ def create_app(config: dict[str, Any] | None = None, runtime: Runtime | None = N
         has_body = bool(request.content_length) or request.headers.get("Transfer-Encoding") == "chunked"
         if request.method in BODY_METHODS and has_body and not request.is_json:
             raise UnsupportedMediaType("Send the request body as JSON with Content-Type: application/json.")
+
+    idempotency.init_app(app, timedelta(hours=settings.idempotency_hours))  # after the access and body checks
 
     api = ProblemApi(app)
     api.register_blueprint(organisations.blp)

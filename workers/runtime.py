@@ -17,7 +17,7 @@ from projections import keys, runner
 from projections.db import ReadDatabase, open_database, sqlite_path
 from projections.keys import KeyStore
 from projections.registry import all_projections
-from web import sessions
+from web import idempotency, sessions
 from workers import mail
 from workers.dispatch import Dispatcher, InlineDispatcher, RQDispatcher
 from workers.settings import Settings
@@ -103,7 +103,7 @@ def initialise(settings: Settings | None = None) -> RegisterLoad:
     Idempotent: running it again adds nothing."""
     runtime = build_runtime(settings, create_tables=True)
     try:
-        runner.create_tables(runtime.db, all_projections(), keys.DDL + sessions.DDL + mail.DDL)
+        runner.create_tables(runtime.db, all_projections(), keys.DDL + sessions.DDL + mail.DDL + idempotency.DDL)
         loaded = runtime.app.load_register()
         runtime.catch_up_all()
     finally:
