@@ -205,7 +205,7 @@ class Sessions(MethodView):
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Sign in with email and password; returns a bearer token."""
         rt = runtime()
-        failures = FailedSignIns(rt.settings.sign_in_failure_limit, rt.settings.rate_limits)
+        failures = FailedSignIns(rt.settings.sign_in_failure_limit)
         account = email_key(data["email"])
         failures.refuse_if_locked(account)
         person = rt.app.authenticate(data["email"], data["password"])

@@ -73,7 +73,12 @@ def account_key() -> str:
 
 def _sends_no_mail() -> bool:
     """PATCH /me mails only when the email changes."""
-    return request.method == "PATCH" and _json_email() is None
+    if request.method != "PATCH":
+        return False
+    new, person = _json_email(), current_person()
+    if new is None or person is None:
+        return True
+    return email_key(new) == email_key(current_app.extensions["pipeline"].app.reveal(person)["email"] or "")
 
 
 def _mail_sent(response: Any) -> bool:
@@ -163,7 +168,7 @@ class Counters:
 class FailedSignIns:
     """Counts failed sign-ins per account; refuses further tries once a limit is hit."""
 
-    def __init__(self, spec: str, enabled: bool) -> None:
+    def __init__(self, spec: str) -> None:
         self.spec = spec
         self.counters: Counters = current_app.extensions["pipeline_counters"]
 
