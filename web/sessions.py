@@ -32,6 +32,20 @@ DDL = (
     "CREATE INDEX IF NOT EXISTS account_tokens_by_person ON account_tokens (person_id)",
 )
 
+COLUMNS = {
+    "sqlite": "SELECT name FROM pragma_table_info('account_tokens')",
+    "postgres": "SELECT column_name AS name FROM information_schema.columns WHERE table_name = 'account_tokens'",
+}
+
+
+def add_token_binding(db: ReadDatabase) -> None:
+    """Databases made before tokens were bound to addresses lack ``binding``: add it. Links
+    mailed before then bind to nothing, so they no longer redeem (ask for a new one)."""
+    if "binding" not in {r["name"] for r in db.query(COLUMNS[db.dialect])}:
+        with db.transaction() as tx:
+            tx.execute("ALTER TABLE account_tokens ADD COLUMN binding TEXT NOT NULL DEFAULT ''")
+
+
 REDEEMABLE = (  # the person behind an unused, unexpired emailed link
     "SELECT person_id, binding FROM account_tokens WHERE token_hash = :hash AND purpose = :purpose"
     " AND used_at IS NULL AND expires_at > :now"

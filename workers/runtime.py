@@ -104,6 +104,7 @@ def initialise(settings: Settings | None = None) -> RegisterLoad:
     runtime = build_runtime(settings, create_tables=True)
     try:
         runner.create_tables(runtime.db, all_projections(), keys.DDL + sessions.DDL + mail.DDL + idempotency.DDL)
+        sessions.add_token_binding(runtime.db)
         loaded = runtime.app.load_register()
         runtime.catch_up_all()
     finally:
