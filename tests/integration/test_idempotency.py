@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import psycopg
@@ -115,3 +116,21 @@ def test_a_duplicate_while_the_first_is_in_flight_is_409(pg_runtime: Runtime) ->
     assert answers["first"].status_code == 201
     again = app.test_client().post("/api/v1/people", json=body, headers=same)
     assert (again.status_code, again.json) == (201, answers["first"].json)
+
+
+def test_a_key_is_kept_for_a_day_and_then_forgotten(any_runtime: Runtime) -> None:
+    client = create_app(runtime=any_runtime).test_client()
+    address, same = email(), key()
+    assert client.post("/api/v1/people", json=sign_up_body(address)).status_code == 201
+    sign_in = {"email": address, "password": PASSWORD}
+    first = client.post("/api/v1/sessions", json=sign_in, headers=same).json["token"]
+
+    def age(hours: float) -> None:
+        moment = (datetime.now(UTC) - timedelta(hours=hours)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        with any_runtime.db.transaction() as tx:
+            tx.execute("UPDATE idempotency_keys SET created_at = :at", {"at": moment})
+
+    age(23.9)
+    assert client.post("/api/v1/sessions", json=sign_in, headers=same).json["token"] == first
+    age(24.1)
+    assert client.post("/api/v1/sessions", json=sign_in, headers=same).json["token"] != first
