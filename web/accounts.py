@@ -238,9 +238,10 @@ class Me(MethodView):
     def patch(self, changes: dict[str, Any]) -> dict[str, Any]:
         """Change your name, job title, email (verified again) or organisation (you move)."""
         rt = runtime()
+        before = email_key(rt.app.reveal(current_person())["email"] or "")
         written = rt.app.update_profile(actor_id(), changes, actor=actor_id())
         rt.projections_changed()
-        if "email" in changes:
+        if "email" in changes and email_key(changes["email"]) != before:  # else no mail (nor mail budget)
             rt.tokens.void_all(written.aggregate.id)  # links mailed to the old address stop working
             send_verification(written.aggregate.id, rt.app.reveal(written.aggregate)["email"])
         return _me(written.position)
