@@ -66,6 +66,7 @@ def create_app(config: dict[str, Any] | None = None, runtime: Runtime | None = N
     api.register_blueprint(insights.blp)
     api.register_blueprint(operations.blp)
     app.register_blueprint(operations.probes)
+    idempotency.document(api.spec)
     limits.init_app(app, settings)
     register_error_handlers(app)
     headers.init_app(app)

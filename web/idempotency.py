@@ -150,6 +150,23 @@ class IdempotencyStore:
             tx.execute("DELETE FROM idempotency_keys WHERE key_hash = :key AND answer IS NULL", {"key": claim.key_hash})
 
 
+def document(spec: Any) -> None:
+    """Declare the header on every POST of the OpenAPI document (call after the blueprints)."""
+    spec.components.parameter(
+        "IdempotencyKey",
+        "header",
+        {
+            "name": HEADER,
+            "required": False,
+            "schema": {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH},
+            "description": "Printable ASCII; a retry with the same key and body gets the first answer again.",
+        },
+    )
+    for operations in spec.to_dict()["paths"].values():  # the live mapping, not a copy
+        if "post" in operations:
+            operations["post"].setdefault("parameters", []).append({"$ref": "#/components/parameters/IdempotencyKey"})
+
+
 def _bad_key(key: str) -> Response | None:
     if 1 <= len(key) <= MAX_KEY_LENGTH and key.isascii() and key.isprintable():
         return None

@@ -91,6 +91,13 @@ def test_a_key_belongs_to_whoever_sent_it(any_runtime: Runtime) -> None:
     assert "Idempotent-Replayed" not in other.headers and again.headers["Idempotent-Replayed"] == "true"
 
 
+def test_every_post_declares_the_header_in_the_openapi_document(sqlite_runtime: Runtime) -> None:
+    spec = create_app(runtime=sqlite_runtime).test_client().get("/api/v1/openapi.json").json
+    posts = [ops["post"] for ops in spec["paths"].values() if "post" in ops]
+    assert posts and all({"$ref": "#/components/parameters/IdempotencyKey"} in op["parameters"] for op in posts)
+    assert spec["components"]["parameters"]["IdempotencyKey"]["in"] == "header"
+
+
 def test_a_key_that_is_not_printable_ascii_is_400(any_runtime: Runtime) -> None:
     client = create_app(runtime=any_runtime).test_client()
     refused = client.post("/api/v1/people", json=sign_up_body(email()), headers={"Idempotency-Key": "x" * 256})
