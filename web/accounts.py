@@ -3,15 +3,18 @@ verification and password reset. Tokens are never logged or echoed back."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from typing import Any
 from uuid import UUID
 
-from flask import g
+from flask import Response, after_this_request, g
 from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from domain.application import OrganisationRef
+from domain.errors import NotFound
 from domain.organisation import KINDS
 from domain.person import email_key
 from web import sessions
@@ -20,18 +23,24 @@ from web.common import runtime
 from web.errors import ProblemSchema
 from web.fields import Email, OrganisationSummarySchema, Text
 from web.limits import FailedSignIns
+from workers.runtime import Runtime
+
+log = logging.getLogger(__name__)
 
 blp = Blueprint("accounts", __name__, url_prefix="/api/v1", description="Sign-in, your account, verification.")
 Password = lambda **kw: fields.String(validate=validate.Length(min=1, max=1024), load_only=True, **kw)  # noqa: E731
 
 
-def send_verification(person_id: UUID, email: str, name: str) -> None:
+def send_verification(person_id: UUID, email: str, name: str | None = None) -> None:
+    """Mail a link that verifies ``email`` only. ``name`` greets only at sign-up: mail to an
+    address someone else typed in (an email change, a resend) carries no text they chose."""
     rt = runtime()
-    token = rt.tokens.issue(sessions.VERIFY_EMAIL, person_id)
+    token = rt.tokens.issue(sessions.VERIFY_EMAIL, person_id, email)
+    greeting = f"Hello {name}," if name else "Hello,"
     body = (
-        f"Hello {name},\n\nPlease confirm your email address for Pipeline by opening this link:\n\n"
+        f"{greeting}\n\nPlease confirm your email address for Pipeline by opening this link:\n\n"
         f"{rt.settings.public_url}/verify-email?token={token}\n\n"
-        "It works once and expires in 48 hours. If you did not sign up, ignore this message.\n"
+        "It works once and expires in 48 hours. If you did not ask for this, ignore this message.\n"
     )
     rt.send_email(
         rt.outbox.add(
@@ -44,9 +53,12 @@ def send_verification(person_id: UUID, email: str, name: str) -> None:
     )
 
 
-def send_reset(person_id: UUID, email: str) -> None:
-    rt = runtime()
-    token = rt.tokens.issue(sessions.RESET_PASSWORD, person_id)
+def send_reset(rt: Runtime, email: str) -> None:
+    """Mail a reset link if ``email`` is someone's; nothing otherwise."""
+    person_id = rt.app.email_owner(email)
+    if person_id is None:
+        return
+    token = rt.tokens.issue(sessions.RESET_PASSWORD, person_id, email)
     body = (
         "Someone asked to reset the password of your Pipeline account. To choose a new one, open:\n\n"
         f"{rt.settings.public_url}/reset-password?token={token}\n\n"
@@ -61,6 +73,26 @@ def send_reset(person_id: UUID, email: str) -> None:
             body=body,
         )
     )
+
+
+def _send_reset_after_answering(rt: Runtime, email: str) -> None:
+    try:
+        send_reset(rt, email)
+    except Exception:  # the 202 is gone already; the failure must not vanish
+        log.exception("password reset mail not sent")
+
+
+def _redeem(purpose: str, token: str) -> UUID | None:
+    """The person whose valid ``token`` this is, if it was sent to their address of now."""
+    rt = runtime()
+    person_id = rt.tokens.peek(purpose, token)
+    if person_id is None:
+        return None
+    try:
+        address = rt.app.reveal(rt.app.active_person(person_id))["email"]
+    except NotFound:
+        return None
+    return rt.tokens.redeem(purpose, token, address or "")
 
 
 # ------------------------------------------------------------------ schemas
@@ -148,6 +180,11 @@ class WrittenSchema(Schema):
     event_position = fields.Integer(allow_none=True)
 
 
+def _after(response: Response, work: Callable[[], None]) -> Response:
+    response.call_on_close(work)
+    return response
+
+
 def _me(event_position: int | None = None) -> dict[str, Any]:
     rt = runtime()
     person = rt.app.active_person(actor_id())
@@ -177,7 +214,7 @@ class Sessions(MethodView):
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Sign in with email and password; returns a bearer token."""
         rt = runtime()
-        failures = FailedSignIns(rt.settings.sign_in_failure_limit, rt.settings.rate_limits)
+        failures = FailedSignIns(rt.settings.sign_in_failure_limit)
         account = email_key(data["email"])
         failures.refuse_if_locked(account)
         person = rt.app.authenticate(data["email"], data["password"])
@@ -210,11 +247,12 @@ class Me(MethodView):
     def patch(self, changes: dict[str, Any]) -> dict[str, Any]:
         """Change your name, job title, email (verified again) or organisation (you move)."""
         rt = runtime()
+        before = email_key(rt.app.reveal(current_person())["email"] or "")
         written = rt.app.update_profile(actor_id(), changes, actor=actor_id())
         rt.projections_changed()
-        if "email" in changes:
-            me = rt.app.reveal(written.aggregate)
-            send_verification(written.aggregate.id, me["email"], me["name"])
+        if "email" in changes and email_key(changes["email"]) != before:  # else no mail (nor mail budget)
+            rt.tokens.void_all(written.aggregate.id)  # links mailed to the old address stop working
+            send_verification(written.aggregate.id, rt.app.reveal(written.aggregate)["email"])
         return _me(written.position)
 
     @blp.arguments(ErasureSchema)
@@ -252,7 +290,7 @@ class VerificationEmail(MethodView):
         me = runtime().app.reveal(current_person())
         if me["email_verified"]:
             abort(409, message="Your email address is already verified.")
-        send_verification(me["id"], me["email"], me["name"])
+        send_verification(me["id"], me["email"])
         return {"event_position": None}
 
 
@@ -264,7 +302,7 @@ class EmailVerifications(MethodView):
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Verify an email address with the token from the verification email."""
         rt = runtime()
-        person_id = rt.tokens.redeem(sessions.VERIFY_EMAIL, data["token"])
+        person_id = _redeem(sessions.VERIFY_EMAIL, data["token"])
         if person_id is None:
             abort(
                 422,
@@ -282,10 +320,9 @@ class PasswordResets(MethodView):
     @blp.response(202, WrittenSchema)
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Ask for a password-reset email. Always 202, so it never tells whether an account exists."""
-        rt = runtime()
-        owner = rt.app.email_owner(data["email"])
-        if owner is not None:
-            send_reset(owner, data["email"])
+        rt, email = runtime(), data["email"]
+        # Looked up and mailed once the answer is sent: answering takes the same time either way.
+        after_this_request(lambda response: _after(response, lambda: _send_reset_after_answering(rt, email)))
         return {"event_position": None}
 
 
@@ -305,7 +342,7 @@ class PasswordResetConfirm(MethodView):
         if person_id is None:
             abort(422, **invalid)
         rt.app.check_new_password(person_id, data["new_password"])  # before the token is used up
-        if rt.tokens.redeem(sessions.RESET_PASSWORD, data["token"]) != person_id:
+        if _redeem(sessions.RESET_PASSWORD, data["token"]) != person_id:
             abort(422, **invalid)
         written = rt.app.change_password(person_id, data["new_password"], reason="reset", actor=person_id)
         rt.sessions.revoke_all(person_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from typing import Any
 
 from flask import Flask, request
@@ -12,6 +13,8 @@ from web import (
     accounts,
     activity,
     auth,
+    headers,
+    idempotency,
     insights,
     limits,
     operations,
@@ -51,6 +54,8 @@ def create_app(config: dict[str, Any] | None = None, runtime: Runtime | None = N
         if request.method in BODY_METHODS and has_body and not request.is_json:
             raise UnsupportedMediaType("Send the request body as JSON with Content-Type: application/json.")
 
+    idempotency.init_app(app, timedelta(hours=settings.idempotency_hours))  # after the access and body checks
+
     api = ProblemApi(app)
     api.register_blueprint(organisations.blp)
     api.register_blueprint(people.blp)
@@ -61,6 +66,8 @@ def create_app(config: dict[str, Any] | None = None, runtime: Runtime | None = N
     api.register_blueprint(insights.blp)
     api.register_blueprint(operations.blp)
     app.register_blueprint(operations.probes)
+    idempotency.document(api.spec)
     limits.init_app(app, settings)
     register_error_handlers(app)
+    headers.init_app(app)
     return app

@@ -55,6 +55,7 @@ def serve(host: str | None, port: int | None) -> None:
     _require_initialised(settings)
     if settings.embedded:
         from web.app import create_app
+        from web.headers import QuietRequestHandler
 
         app = create_app()
         rt = app.extensions["pipeline"]
@@ -63,7 +64,7 @@ def serve(host: str | None, port: int | None) -> None:
             rt.dispatcher.request_email(message_id)
         _start_ticker(rt)
         click.echo(f"Pipeline API (embedded: {_where(settings)}) on http://{host}:{port}/api/v1/organisations")
-        app.run(host=host, port=port, threaded=True, use_reloader=False)
+        app.run(host=host, port=port, threaded=True, use_reloader=False, request_handler=QuietRequestHandler)
         return
     gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
     args = [

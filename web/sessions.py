@@ -4,11 +4,13 @@ stored: a copy of the database does not let anyone sign in."""
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
+from domain.person import email_key
 from projections.db import ReadDatabase
 
 DDL = (
@@ -25,12 +27,27 @@ DDL = (
         person_id TEXT NOT NULL,
         created_at TEXT NOT NULL,
         expires_at TEXT NOT NULL,
-        used_at TEXT)""",
+        used_at TEXT,
+        binding TEXT NOT NULL)""",
     "CREATE INDEX IF NOT EXISTS account_tokens_by_person ON account_tokens (person_id)",
 )
 
+COLUMNS = {
+    "sqlite": "SELECT name FROM pragma_table_info('account_tokens')",
+    "postgres": "SELECT column_name AS name FROM information_schema.columns WHERE table_name = 'account_tokens'",
+}
+
+
+def add_token_binding(db: ReadDatabase) -> None:
+    """Databases made before tokens were bound to addresses lack ``binding``: add it. Links
+    mailed before then bind to nothing, so they no longer redeem (ask for a new one)."""
+    if "binding" not in {r["name"] for r in db.query(COLUMNS[db.dialect])}:
+        with db.transaction() as tx:
+            tx.execute("ALTER TABLE account_tokens ADD COLUMN binding TEXT NOT NULL DEFAULT ''")
+
+
 REDEEMABLE = (  # the person behind an unused, unexpired emailed link
-    "SELECT person_id FROM account_tokens WHERE token_hash = :hash AND purpose = :purpose"
+    "SELECT person_id, binding FROM account_tokens WHERE token_hash = :hash AND purpose = :purpose"
     " AND used_at IS NULL AND expires_at > :now"
 )
 VERIFY_EMAIL = "verify-email"
@@ -48,6 +65,12 @@ def _text(moment: datetime) -> str:
 
 def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def binding(token: str, address: str) -> str:
+    """Ties a token to the address it was mailed to. Keyed by the token itself, so the
+    stored value cannot be matched against guessed addresses without the emailed link."""
+    return hashlib.sha256(f"{token}\n{email_key(address)}".encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -104,24 +127,26 @@ class SessionStore:
 
 
 class TokenStore:
-    """Single-use, time-limited tokens sent by email (verification, password reset)."""
+    """Single-use, time-limited tokens sent by email (verification, password reset), each
+    bound to the address it was sent to: it works only while that is still the person's."""
 
     def __init__(self, db: ReadDatabase) -> None:
         self.db = db
 
-    def issue(self, purpose: str, person_id: UUID) -> str:
+    def issue(self, purpose: str, person_id: UUID, address: str) -> str:
         token = secrets.token_urlsafe(32)
         now = _now()
         with self.db.transaction() as tx:
             tx.execute(
-                "INSERT INTO account_tokens (token_hash, purpose, person_id, created_at, expires_at)"
-                " VALUES (:hash, :purpose, :person, :now, :expires)",
+                "INSERT INTO account_tokens (token_hash, purpose, person_id, created_at, expires_at, binding)"
+                " VALUES (:hash, :purpose, :person, :now, :expires, :binding)",
                 {
                     "hash": token_hash(token),
                     "purpose": purpose,
                     "person": str(person_id),
                     "now": _text(now),
                     "expires": _text(now + TOKEN_LIFETIMES[purpose]),
+                    "binding": binding(token, address),
                 },
             )
         return token
@@ -131,15 +156,24 @@ class TokenStore:
         rows = self.db.query(REDEEMABLE, {"hash": token_hash(token), "purpose": purpose, "now": _text(_now())})
         return UUID(rows[0]["person_id"]) if rows else None
 
-    def redeem(self, purpose: str, token: str) -> UUID | None:
-        """The token's person, if it is valid; marks it used in the same statement, so it works once."""
+    def redeem(self, purpose: str, token: str, address: str) -> UUID | None:
+        """The token's person, if it is valid and was sent to ``address`` (the person's address
+        now); marks it used in the same transaction, so it works once."""
         now = _text(_now())
         with self.db.transaction() as tx:
             rows = tx.query(REDEEMABLE, {"hash": token_hash(token), "purpose": purpose, "now": now})
-            if not rows:
+            if not rows or not hmac.compare_digest(rows[0]["binding"], binding(token, address)):
                 return None
             used = tx.execute(
                 "UPDATE account_tokens SET used_at = :now WHERE token_hash = :hash AND used_at IS NULL",
                 {"hash": token_hash(token), "now": now},
             )
         return UUID(rows[0]["person_id"]) if used == 1 else None
+
+    def void_all(self, person_id: UUID) -> int:
+        """Use up every outstanding link of the person (their address changed)."""
+        with self.db.transaction() as tx:
+            return tx.execute(
+                "UPDATE account_tokens SET used_at = :now WHERE person_id = :person AND used_at IS NULL",
+                {"person": str(person_id), "now": _text(_now())},
+            )

@@ -101,11 +101,18 @@ class SMTPSender:
             smtp.send_message(message)
 
 
+def one_line(text: str) -> str:
+    """``text`` with every run of whitespace and control characters made one space."""
+    return " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
+
+
 class Outbox:
     def __init__(self, db: ReadDatabase, sender: Sender, from_address: str) -> None:
         self.db, self.sender, self.from_address = db, sender, from_address
 
     def add(self, *, person_id: uuid.UUID | None, kind: str, recipient: str, subject: str, body: str) -> str:
+        """Store a message to send. The subject may be made from user text (a project title):
+        it is flattened to one line, so no header can be smuggled in with CR LF."""
         message_id = str(uuid.uuid4())
         with self.db.transaction() as tx:
             tx.execute(
@@ -116,7 +123,7 @@ class Outbox:
                     "person": str(person_id) if person_id else None,
                     "kind": kind,
                     "to": recipient,
-                    "subject": subject,
+                    "subject": one_line(subject),
                     "body": body,
                     "now": _now(),
                 },
@@ -129,12 +136,8 @@ class Outbox:
         if not rows or rows[0]["sent_at"] is not None:
             return bool(rows)
         row = rows[0]
-        message = EmailMessage()
-        message["From"], message["To"], message["Subject"] = self.from_address, row["recipient"], row["subject"]
-        message["Message-ID"] = make_msgid(domain="pipeline.local")
-        message.set_content(row["body"], cte="8bit")  # links stay copyable in .eml files
-        try:
-            self.sender.send(message)
+        try:  # building fails too (a bad header): count it, or the message is retried for ever
+            self.sender.send(self._build(row))
         except Exception as error:
             with self.db.transaction() as tx:
                 tx.execute(
@@ -151,6 +154,14 @@ class Outbox:
             )
         log.info("sent %s message %s", row["kind"], message_id)
         return True
+
+    def _build(self, row: dict[str, Any]) -> EmailMessage:
+        message = EmailMessage()
+        message["From"], message["To"] = self.from_address, row["recipient"]
+        message["Subject"] = one_line(row["subject"] or "")  # rows stored before add() flattened it
+        message["Message-ID"] = make_msgid(domain="pipeline.local")
+        message.set_content(row["body"], cte="8bit")  # links stay copyable in .eml files
+        return message
 
     def unsent(self, limit: int = 100) -> list[str]:
         rows = self.db.query(

@@ -17,7 +17,7 @@ from projections import keys, runner
 from projections.db import ReadDatabase, open_database, sqlite_path
 from projections.keys import KeyStore
 from projections.registry import all_projections
-from web import sessions
+from web import idempotency, sessions
 from workers import mail, secret_key
 from workers.dispatch import Dispatcher, InlineDispatcher, RQDispatcher
 from workers.settings import Settings
@@ -115,7 +115,8 @@ def initialise(settings: Settings | None = None) -> RegisterLoad:
     secret_key.ensure_key(settings)
     runtime = build_runtime(settings, create_tables=True)
     try:
-        runner.create_tables(runtime.db, all_projections(), keys.DDL + sessions.DDL + mail.DDL)
+        runner.create_tables(runtime.db, all_projections(), keys.DDL + sessions.DDL + mail.DDL + idempotency.DDL)
+        sessions.add_token_binding(runtime.db)
         _refuse_unwrapped_keys(runtime.db)
         runtime.keys.ensure_index_key()
         loaded = runtime.app.load_register()

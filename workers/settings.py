@@ -55,6 +55,11 @@ class Settings:
     sign_up_ip_limit: str = "20/minute;200/day"
     secret_key: str | None = field(default=None, repr=False)  # the KEK itself: never printed
     secret_key_file: str | None = None
+    mail_recipient_limit: str = "3/hour;10/day"
+    mail_account_limit: str = "5/hour;20/day"
+    rate_limit_storage_url: str | None = None
+    rate_limit_timeout_seconds: float = 0.5
+    idempotency_hours: float = 24.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -84,6 +89,13 @@ class Settings:
             sign_up_ip_limit=env.get("PIPELINE_SIGN_UP_IP_LIMIT") or cls.sign_up_ip_limit,
             secret_key=env.get("PIPELINE_SECRET_KEY") or None,
             secret_key_file=env.get("PIPELINE_SECRET_KEY_FILE") or None,
+            mail_recipient_limit=env.get("PIPELINE_MAIL_RECIPIENT_LIMIT") or cls.mail_recipient_limit,
+            mail_account_limit=env.get("PIPELINE_MAIL_ACCOUNT_LIMIT") or cls.mail_account_limit,
+            rate_limit_storage_url=env.get("PIPELINE_RATE_LIMIT_STORAGE_URL") or None,
+            rate_limit_timeout_seconds=_float(
+                env, "PIPELINE_RATE_LIMIT_TIMEOUT_SECONDS", cls.rate_limit_timeout_seconds
+            ),
+            idempotency_hours=max(_float(env, "PIPELINE_IDEMPOTENCY_HOURS", cls.idempotency_hours), 24.0),
         )
 
     @property

@@ -3,6 +3,8 @@ become admin, manage the organisation, change and reset the password, erase."""
 
 from __future__ import annotations
 
+import statistics
+import time
 import uuid
 
 import pytest
@@ -97,3 +99,69 @@ def test_unverified_people_can_read_but_not_manage(api: Api) -> None:
     assert api.get("/api/v1/organisations/BNH", headers=me)[0] == 200
     status, _, problem = api.request("PATCH", "/api/v1/organisations/BNH", {"website": "https://x.example"}, headers=me)
     assert status == 403 and "Verify your email" in problem["detail"]
+
+
+def _signed_up(api: Api, name: str = "Rae Link") -> tuple[str, dict[str, str]]:
+    address = f"link.{uuid.uuid4().hex[:8]}@example.gov.uk"
+    body = {"name": name, "email": address, "password": PASSWORD, "organisation_code": "WGN"}
+    assert api.post("/api/v1/people", body)[0] == 201
+    return address, bearer(api.post("/api/v1/sessions", {"email": address, "password": PASSWORD})[2]["token"])
+
+
+def test_an_old_verification_link_does_not_verify_a_new_address(api: Api) -> None:
+    mine, me = _signed_up(api, name="Click https://evil.example now")
+    kept = api.token_sent_to(mine, "verify-email")
+    victim = f"victim.{uuid.uuid4().hex[:8]}@example.gov.uk"
+    assert api.request("PATCH", "/api/v1/me", {"email": victim}, headers=me)[0] == 200
+    status, _, problem = api.post("/api/v1/email-verifications", {"token": kept})
+    assert status == 422 and problem["errors"]["token"]
+    account = api.get("/api/v1/me", headers=me)[2]
+    assert (account["email"], account["email_verified"]) == (victim, False)
+    api.token_sent_to(victim, "verify-email")  # the victim was mailed, without the name the sender chose
+    to_victim = [p.read_text() for p in api.outbox.glob("*.eml") if f"To: {victim}" in p.read_text()]
+    assert to_victim and not any("evil.example" in text for text in to_victim)
+
+
+def test_an_email_change_voids_outstanding_reset_links(api: Api) -> None:
+    address, me = _signed_up(api)
+    assert api.post("/api/v1/password-resets", {"email": address})[0] == 202
+    reset = api.token_sent_to(address, "reset-password")
+    new_address = f"moved.{uuid.uuid4().hex[:8]}@example.gov.uk"
+    assert api.request("PATCH", "/api/v1/me", {"email": new_address}, headers=me)[0] == 200
+    confirm = {"token": reset, "new_password": PASSWORD + " taken over"}
+    assert api.post("/api/v1/password-resets/confirm", confirm)[0] == 422
+    assert api.post("/api/v1/sessions", {"email": new_address, "password": PASSWORD})[0] == 201
+
+
+def test_every_answer_says_nosniff_no_store_and_no_server_version(api: Api) -> None:
+    _address, me = _signed_up(api)
+    answers = [
+        api.post("/api/v1/sessions", {"email": "nobody@example.gov.uk", "password": "x"}),
+        api.get("/api/v1/me", headers=me),
+        api.get("/api/v1/people"),
+        api.get("/api/v1/projects"),
+        api.get("/api/v1/nowhere"),
+        api.get("/healthz"),
+    ]
+    for status, headers, _ in answers:
+        assert headers.get("X-Content-Type-Options") == "nosniff", status
+        assert headers.get("Cache-Control") == "no-store", status
+        assert not any(ch.isdigit() for ch in headers.get("Server", "")), headers.get("Server")
+    assert api.get("/api/v1/openapi.json")[1].get("X-Content-Type-Options") == "nosniff"
+
+
+def _reset_seconds(api: Api, address: str) -> float:
+    started = time.perf_counter()
+    assert api.post("/api/v1/password-resets", {"email": address})[0] == 202
+    return time.perf_counter() - started
+
+
+def test_asking_for_a_reset_takes_as_long_for_an_unknown_address_as_for_a_known_one(api: Api) -> None:
+    known = [_signed_up(api)[0] for _ in range(3)]
+    # Pairs run back to back, so both halves of a pair see the same load on a shared
+    # machine; the median of the differences shrugs off the odd slow request.
+    differences = [
+        _reset_seconds(api, known[i % 3]) - _reset_seconds(api, f"nobody.{uuid.uuid4().hex[:8]}@example.gov.uk")
+        for i in range(20)
+    ]
+    assert statistics.median(differences) < 0.002, sorted(differences)

@@ -14,7 +14,7 @@ from tests import support
 from tests.conftest import worker_env
 from tests.factories import PASSWORD
 from web.app import create_app
-from workers.mail import Outbox, SMTPSender
+from workers.mail import MAX_ATTEMPTS, Outbox, SMTPSender
 from workers.runtime import Runtime
 
 pytestmark = pytest.mark.integration
@@ -111,8 +111,41 @@ def test_in_production_a_worker_sends_the_verification_email(pg_runtime: Runtime
     )
     try:
         files = support.wait_until(lambda: list(outbox_dir.glob("*.eml")), timeout=30, message="the email")
+        # the file lands just before the outbox row is marked sent: wait for that too
+        support.wait_until(lambda: pg_runtime.outbox.unsent() == [], timeout=30, message="the message marked sent")
     finally:
         worker.stop()
     text = files[0].read_text()
     assert "To: ed@example.gov.uk" in text and "/verify-email?token=" in text
     assert pg_runtime.outbox.unsent() == []
+
+
+def test_a_subject_with_cr_lf_is_sent_on_one_line_and_smuggles_no_header(
+    sqlite_runtime: Runtime, smtp_server: tuple[Inbox, int]
+) -> None:
+    inbox, port = smtp_server
+    outbox = Outbox(sqlite_runtime.db, SMTPSender(f"smtp://127.0.0.1:{port}"), "p@example.org")
+    title = "Bins\r\nBcc: eve@example.org\r\n\r\nclick here"
+    message_id = outbox.add(person_id=None, kind="test", recipient="fi@example.gov.uk", subject=title, body="B")
+    assert outbox.send(message_id) is True
+    assert [m.rcpt_tos for m in inbox.messages] == [["fi@example.gov.uk"]]
+    headers = inbox.messages[0].content.split(b"\r\n\r\n", 1)[0]
+    assert b"Subject: Bins Bcc: eve@example.org click here" in headers
+    assert b"\r\nBcc:" not in headers
+
+
+def test_a_message_that_cannot_be_built_counts_as_an_attempt_and_is_given_up(
+    sqlite_runtime: Runtime, smtp_server: tuple[Inbox, int]
+) -> None:
+    inbox, port = smtp_server
+    outbox = Outbox(sqlite_runtime.db, SMTPSender(f"smtp://127.0.0.1:{port}"), "p@example.org")
+    broken = outbox.add(
+        person_id=None, kind="test", recipient="gil@example.gov.uk\r\nBcc: eve@example.org", subject="S", body="B"
+    )
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        assert outbox.unsent() == [broken]
+        with pytest.raises(ValueError):
+            outbox.send(broken)
+        row = sqlite_runtime.db.query("SELECT attempts, last_error FROM outbox WHERE id = :id", {"id": broken})[0]
+        assert row["attempts"] == attempt and "ValueError" in row["last_error"]
+    assert outbox.unsent() == [] and inbox.messages == []

@@ -1,0 +1,102 @@
+"""Abuse limits, counted in the real Redis as in production: mail per recipient and per
+account, and one budget per client address for sign-in, verification and reset."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any
+
+import pytest
+
+from tests.factories import PASSWORD, email
+from web.app import create_app
+from workers.runtime import Runtime, build_runtime
+from workers.settings import Settings
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def runtime(pg_settings: Settings) -> Iterator[Runtime]:
+    rt = build_runtime(replace(pg_settings, sign_up_ip_limit="1000/minute", sign_in_ip_limit="1000/minute"))
+    yield rt
+    rt.close()
+
+
+@pytest.fixture
+def client(runtime: Runtime) -> Any:
+    return create_app(runtime=runtime).test_client()
+
+
+def sign_up(client: Any, address: str, name: str = "Rae") -> Any:
+    return client.post(
+        "/api/v1/people", json={"name": name, "email": address, "organisation_code": "WGN", "password": PASSWORD}
+    )
+
+
+def signed_in(client: Any, address: str) -> dict[str, str]:
+    assert sign_up(client, address).status_code == 201
+    token = client.post("/api/v1/sessions", json={"email": address, "password": PASSWORD}).json["token"]
+    return {"Authorization": f"Bearer {token}"}
+
+
+def mails(runtime: Runtime, person_id: str | None = None, kind: str | None = None) -> int:
+    rows = runtime.db.query("SELECT person_id, kind FROM outbox")
+    return sum(1 for r in rows if person_id in (None, r["person_id"]) and kind in (None, r["kind"]))
+
+
+def test_forty_resends_do_not_send_forty_emails(client: Any, runtime: Runtime) -> None:
+    address = email()
+    me = signed_in(client, address)
+    person_id = client.get("/api/v1/me", headers=me).json["id"]
+    answers = [client.post("/api/v1/me/verification-email", headers=me).status_code for _ in range(40)]
+    assert answers[:2] == [202, 202] and set(answers[2:]) == {429}
+    assert mails(runtime, person_id) == 3  # the sign-up's and two resends: the address's hourly budget
+
+
+def test_changing_email_again_and_again_mails_only_a_few_third_parties(client: Any, runtime: Runtime) -> None:
+    me = signed_in(client, email())
+    person_id = client.get("/api/v1/me", headers=me).json["id"]
+    answers = [client.patch("/api/v1/me", json={"email": email()}, headers=me).status_code for _ in range(8)]
+    assert answers == [200] * 5 + [429] * 3
+    assert mails(runtime, person_id) == 1 + 5
+    refused = client.patch("/api/v1/me", json={"email": email()}, headers=me)
+    assert refused.content_type == "application/problem+json" and int(refused.headers["Retry-After"]) > 0
+    assert client.patch("/api/v1/me", json={"job_title": "Still allowed"}, headers=me).status_code == 200
+    current = client.get("/api/v1/me", headers=me).json["email"]
+    assert client.patch("/api/v1/me", json={"email": current.upper()}, headers=me).status_code == 200
+    assert mails(runtime, person_id) == 1 + 5  # the same address again: no mail, no budget spent
+
+
+def test_password_resets_to_one_address_are_limited_whether_or_not_it_is_registered(
+    client: Any, runtime: Runtime
+) -> None:
+    registered, unknown = email(), email()
+    assert sign_up(client, registered).status_code == 201
+
+    def ask(address: str) -> int:  # buffered: the test client then closes the answer, as servers do
+        return client.post("/api/v1/password-resets", json={"email": address}, buffered=True).status_code
+
+    assert [ask(registered) for _ in range(5)] == [202, 202, 429, 429, 429]  # the sign-up mail spent one of three
+    assert [ask(unknown) for _ in range(5)] == [202, 202, 202, 429, 429]
+    assert mails(runtime, kind="reset-password") == 2
+
+
+def test_sign_in_verification_and_reset_share_one_budget_per_client_address(pg_settings: Settings) -> None:
+    rt = build_runtime(replace(pg_settings, sign_in_ip_limit="6/minute", sign_up_ip_limit="1000/minute"))
+    try:
+        client = create_app(runtime=rt).test_client()
+        address = email()
+        assert sign_up(client, address).status_code == 201
+        sign_in = {"email": address, "password": PASSWORD}
+        assert [client.post("/api/v1/sessions", json=sign_in).status_code for _ in range(3)] == [201] * 3
+        bad_token = {"token": "x" * 40}
+        assert [client.post("/api/v1/email-verifications", json=bad_token).status_code for _ in range(2)] == [422] * 2
+        confirm = {**bad_token, "new_password": PASSWORD}
+        assert client.post("/api/v1/password-resets/confirm", json=confirm).status_code == 422
+        refused = client.post("/api/v1/password-resets", json={"email": email()})
+        assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+        assert client.post("/api/v1/sessions", json=sign_in).status_code == 429
+    finally:
+        rt.close()
