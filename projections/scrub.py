@@ -46,8 +46,12 @@ def _vacuum_full(conninfo: str, tables: list[str]) -> list[str]:
     with psycopg.connect(conninfo, autocommit=True) as conn:
         conn.execute(sql.SQL("SET lock_timeout = {}").format(sql.Literal(LOCK_WAIT)))
         for table in tables:  # one at a time: a busy table does not hold up the others
-            try:
-                conn.execute(sql.SQL("VACUUM FULL {}").format(sql.Identifier(table)))
-            except psycopg.errors.LockNotAvailable:
+            for _attempt in range(3):  # a lock held by a passing reader or autovacuum is soon free
+                try:
+                    conn.execute(sql.SQL("VACUUM FULL {}").format(sql.Identifier(table)))
+                    break
+                except psycopg.errors.LockNotAvailable:
+                    continue
+            else:
                 busy.append(table)
     return busy
