@@ -13,6 +13,7 @@ from web import (
     activity,
     auth,
     insights,
+    json_body,
     limits,
     operations,
     organisations,
@@ -50,6 +51,8 @@ def create_app(config: dict[str, Any] | None = None, runtime: Runtime | None = N
         has_body = bool(request.content_length) or request.headers.get("Transfer-Encoding") == "chunked"
         if request.method in BODY_METHODS and has_body and not request.is_json:
             raise UnsupportedMediaType("Send the request body as JSON with Content-Type: application/json.")
+
+    json_body.init_app(app)  # after the media-type check: parse bodies once, with limits
 
     api = ProblemApi(app)
     api.register_blueprint(organisations.blp)

@@ -13,6 +13,7 @@ from flask_smorest import abort
 from marshmallow import Schema, fields, validate
 
 from projections import runner
+from web.validation import MAX_INTEGER, InputSchema
 from workers.runtime import Runtime
 
 MAX_LIMIT = 500
@@ -22,9 +23,9 @@ def runtime() -> Runtime:
     return current_app.extensions["pipeline"]
 
 
-class ReadArgs(Schema):
+class ReadArgs(InputSchema):
     min_position = fields.Integer(
-        validate=validate.Range(min=0),
+        validate=validate.Range(min=0, max=MAX_INTEGER),
         metadata={
             "description": "Answer only once the read model has applied this log position "
             "(the event_position of an earlier write); 503 if it does not within a few seconds."

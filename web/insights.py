@@ -28,7 +28,7 @@ from web.projects import ProjectListArgs, ProjectPageSchema, shaped
 
 blp = Blueprint("insights", __name__, url_prefix="/api/v1", description="Figures and views across projects.")
 MAX_MONTHS = 36
-MONTH = validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="Give a month as YYYY-MM.")
+MONTH = validate.Regexp(r"^(19|20|21)[0-9]{2}-(0[1-9]|1[0-2])$", error="Give a month as YYYY-MM, 1900 to 2199.")
 UNSAFE_CELL_START = ("=", "+", "-", "@", "\t", "\r")  # what spreadsheets may run as a formula
 
 

@@ -18,7 +18,8 @@ from projections import runner
 from web.auth import actor_id
 from web.common import ListArgs, ReadArgs, decode_cursor, next_link, page_of, runtime, wait_for_projection
 from web.errors import ProblemSchema
-from web.fields import Text
+from web.fields import Prose, Text
+from web.validation import InputSchema
 
 blp = Blueprint(
     "organisations",
@@ -156,10 +157,10 @@ class OrganisationDetail(MethodView):
 
 
 # ------------------------------------------------------------ admin actions
-class OrganisationChangeSchema(Schema):
+class OrganisationChangeSchema(InputSchema):
     name = Text(validate=validate.Length(max=200), metadata={"description": "Not for councils"})
     website = fields.Url(allow_none=True, validate=validate.Length(max=500))
-    description = fields.String(allow_none=True, validate=validate.Length(max=2000))
+    description = Prose(allow_none=True, validate=validate.Length(max=2000))
 
     @validates_schema
     def something(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -167,7 +168,7 @@ class OrganisationChangeSchema(Schema):
             raise ValidationError("Give at least one field to change.", field_name="_schema")
 
 
-class AdminAppointmentSchema(Schema):
+class AdminAppointmentSchema(InputSchema):
     person_id = fields.UUID(required=True)
 
 

@@ -19,6 +19,7 @@ from web.accounts import send_verification
 from web.common import ListArgs, ReadArgs, decode_cursor, next_link, page_of, runtime, wait_for_projection
 from web.errors import ProblemSchema
 from web.fields import Email, OrganisationSummarySchema, Text
+from web.validation import InputSchema
 
 blp = Blueprint(
     "people", __name__, url_prefix="/api/v1/people", description="People who signed up, and sign-up itself."
@@ -26,7 +27,7 @@ blp = Blueprint(
 PROJECTION = "people"
 
 
-class SignUpSchema(Schema):
+class SignUpSchema(InputSchema):
     name = Text(required=True, validate=validate.Length(max=200))
     email = Email(required=True, validate=validate.Length(max=254))
     job_title = Text(load_default=None, allow_none=True, validate=validate.Length(max=200))

@@ -19,6 +19,7 @@ from web import notify
 from web.auth import actor_id
 from web.common import ListArgs, ReadArgs, decode_cursor, next_link, page_of, runtime, wait_for_projection
 from web.errors import ProblemSchema
+from web.fields import Moment
 from web.project_schemas import (
     GoalSchema,
     PhaseSchema,
@@ -51,8 +52,8 @@ class ProjectListArgs(ListArgs):
     collaboration_level = fields.String(validate=validate.OneOf(COLLABORATION_LEVELS))
     budget_band = fields.String(validate=validate.OneOf(BUDGET_BANDS))
     goal_state = fields.String(validate=validate.OneOf(("none", "open", "met", "missed")))
-    updated_since = fields.AwareDateTime()
-    updated_until = fields.AwareDateTime()
+    updated_since = Moment()
+    updated_until = Moment()
     sort = fields.String(
         validate=validate.OneOf(tuple(view.SORTS)), metadata={"description": "Default: relevance with q, else updated"}
     )

@@ -1,0 +1,101 @@
+"""JSON request bodies are parsed once, with limits, before any handler sees them.
+
+The standard parser recurses once per nesting level (30,000 ``[`` raised RecursionError,
+a 500), turns a 5,000-digit number into a ValueError and a ``1e400`` into infinity, and
+accepts ``NaN``. Here: nesting deeper than :data:`MAX_DEPTH` and ``NaN``/``Infinity``
+are 400 (not the JSON we take); a number no column of ours can hold is 422, naming the
+field. Bodies that pass are then safe for webargs to parse again."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+from flask import Flask, request
+from flask.json.provider import DefaultJSONProvider
+from flask_smorest import abort
+
+from web.validation import MAX_INTEGER
+
+MAX_DEPTH = 32
+BODY_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+_LONGEST_NUMBER = 30  # characters: anything longer cannot fit a BIGINT or a money column
+
+
+class _OutOfRange:
+    """Stands in for a number too big to convert, so the field can be named."""
+
+
+OUT_OF_RANGE = _OutOfRange()
+
+
+def _integer(text: str) -> int | _OutOfRange:
+    return int(text) if len(text) <= _LONGEST_NUMBER else OUT_OF_RANGE
+
+
+def _real(text: str) -> float | _OutOfRange:
+    value = float(text) if len(text) <= _LONGEST_NUMBER else float("inf")
+    return value if abs(value) != float("inf") else OUT_OF_RANGE
+
+
+def _constant(name: str) -> None:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def _too_deep(value: Any, depth: int = 1) -> bool:
+    if depth > MAX_DEPTH:
+        return True
+    children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+    return any(_too_deep(child, depth + 1) for child in children if isinstance(child, dict | list))
+
+
+def loads(text: str | bytes) -> Any:
+    """Parse JSON, refusing (ValueError) nesting deeper than MAX_DEPTH and NaN/Infinity."""
+    try:
+        value = json.loads(text, parse_int=_integer, parse_float=_real, parse_constant=_constant)
+    except RecursionError:
+        value = None
+        too_deep = True
+    else:
+        too_deep = isinstance(value, dict | list) and _too_deep(value)
+    if too_deep:
+        raise ValueError(f"nested deeper than {MAX_DEPTH} levels")
+    return value
+
+
+class BoundedJSONProvider(DefaultJSONProvider):
+    """Flask's JSON with :func:`loads` for reading: ``request.get_json()`` has the limits."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        return loads(s)
+
+
+def number_problems(value: Any, path: str = "") -> Iterator[tuple[str, list[str]]]:
+    """(field path, messages) for every number in ``value`` that no column of ours holds."""
+    if value is OUT_OF_RANGE or (isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INTEGER):
+        yield path or "_body", ["Number out of range."]
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    for key, child in items:
+        yield from number_problems(child, f"{path}.{key}" if path else str(key))
+
+
+def check_body() -> None:
+    """Parse a JSON body through the bounded provider: 400 if malformed, 422 on huge numbers."""
+    has_body = bool(request.content_length) or request.headers.get("Transfer-Encoding") == "chunked"
+    if request.method not in BODY_METHODS or not has_body or not request.is_json:
+        return
+    try:
+        body = loads(request.get_data(cache=True))
+    except ValueError as error:  # Flask's own answer would not say why
+        abort(400, message=f"The request body is not valid JSON: {error}.", errors={"_body": [str(error)]})
+    problems = dict(number_problems(body))
+    if problems:
+        abort(422, message="A number in the body is out of range.", errors=problems)
+
+
+def init_app(app: Flask) -> None:
+    provider = BoundedJSONProvider(app)
+    provider.sort_keys = app.json.sort_keys  # type: ignore[attr-defined]
+    app.json = provider
+    app.before_request(check_body)
