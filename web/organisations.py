@@ -16,7 +16,17 @@ from domain.organisation import KINDS, organisation_id
 from projections import organisations as directory
 from projections import runner
 from web.auth import actor_id
-from web.common import ListArgs, ReadArgs, decode_cursor, next_link, page_of, runtime, wait_for_projection
+from web.common import (
+    NAME_ID_CURSOR,
+    ListArgs,
+    ReadArgs,
+    decode_cursor,
+    decode_offset,
+    next_link,
+    page_of,
+    runtime,
+    wait_for_projection,
+)
 from web.errors import ProblemSchema
 from web.fields import Prose, Text
 from web.validation import InputSchema
@@ -90,9 +100,7 @@ def _matcher(db: Any) -> NameMatcher:
 
 
 def _search(db: Any, args: dict[str, Any]) -> dict[str, Any]:
-    offset = (decode_cursor(args.get("cursor"), 1) or [0])[0]
-    if not isinstance(offset, int) or offset < 0:
-        abort(400, message="The cursor is not one this API gave out.", errors={"cursor": ["Invalid cursor."]})
+    offset = decode_offset(args.get("cursor"))
     candidates = _matcher(db).search(args["q"], limit=MAX_SEARCH)
     rows = directory.filtered(
         db,
@@ -124,7 +132,7 @@ class Organisations(MethodView):
         db = runtime().db
         if args.get("q"):
             return _search(db, args)
-        after = decode_cursor(args.get("cursor"), 2)
+        after = decode_cursor(args.get("cursor"), NAME_ID_CURSOR)
         rows = directory.list_page(
             db,
             kind=args.get("kind"),

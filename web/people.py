@@ -16,7 +16,16 @@ from projections import organisations as directory
 from projections import people as people_view
 from projections.base import timestamp
 from web.accounts import send_verification
-from web.common import ListArgs, ReadArgs, decode_cursor, next_link, page_of, runtime, wait_for_projection
+from web.common import (
+    TIME_ID_CURSOR,
+    ListArgs,
+    ReadArgs,
+    decode_cursor,
+    next_link,
+    page_of,
+    runtime,
+    wait_for_projection,
+)
 from web.errors import ProblemSchema
 from web.fields import Email, OrganisationSummarySchema, Text
 from web.validation import InputSchema
@@ -154,7 +163,7 @@ class People(MethodView):
         rows = people_view.list_page(
             runtime().db,
             organisation_id=str(organisation_id(org)) if org else None,
-            after=decode_cursor(args.get("cursor"), 2),
+            after=decode_cursor(args.get("cursor"), TIME_ID_CURSOR),
             limit=args["limit"] + 1,
         )
         more = len(rows) > args["limit"]

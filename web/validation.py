@@ -53,6 +53,12 @@ def clean_text(text: str, *, multiline: bool = False) -> str:
     return text
 
 
+def printable(text: str) -> str:
+    """``text`` safe to write out (XML, CSV, mail): what the door refuses becomes U+FFFD.
+    For text stored before the door was there; CR LF becomes LF."""
+    return _BAD_IN_PROSE.sub("\ufffd", text.replace("\r\n", "\n"))
+
+
 def _fields_by_key(schema: Schema) -> dict[str, fields.Field]:
     return {field.data_key or name: field for name, field in schema.load_fields.items()}
 
