@@ -10,7 +10,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields
 
 from domain.errors import ValidationFailed
-from domain.project import parse_amount
+from domain.project import AMOUNT, parse_amount
 
 EARLIEST_DAY, LATEST_DAY = date(1900, 1, 1), date(2199, 12, 31)
 EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
@@ -51,6 +51,10 @@ class Email(fields.Email):
 
 class AmountString(fields.Field):
     """Money or person-days: a string of at most 12 digits and 2 decimals, never a number."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        openapi = {"type": "string", "pattern": f"^{AMOUNT.pattern}$", "example": "1500.00"}
+        super().__init__(**{**kwargs, "metadata": {**openapi, **kwargs.get("metadata", {})}})
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Decimal:
         try:

@@ -3,8 +3,9 @@
 The standard parser recurses once per nesting level (30,000 ``[`` raised RecursionError,
 a 500), turns a 5,000-digit number into a ValueError and a ``1e400`` into infinity, and
 accepts ``NaN``. Here: nesting deeper than :data:`MAX_DEPTH` and ``NaN``/``Infinity``
-are 400 (not the JSON we take); a number no column of ours can hold is 422, naming the
-field. Bodies that pass are then safe for webargs to parse again."""
+are 400 (not the JSON we take); a number no column of ours can hold, or a string with a
+character no field takes (NUL, a lone surrogate...), is 422 naming the field, whether or
+not the endpoint reads a body. Bodies that pass are then safe for webargs to parse again."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from flask import Flask, request
 from flask.json.provider import DefaultJSONProvider
 from flask_smorest import abort
 
-from web.validation import MAX_INTEGER
+from web.validation import MAX_INTEGER, printable, text_problem
 
 MAX_DEPTH = 32
 BODY_METHODS = ("POST", "PUT", "PATCH", "DELETE")
@@ -71,17 +72,31 @@ class BoundedJSONProvider(DefaultJSONProvider):
         return loads(s)
 
 
-def number_problems(value: Any, path: str = "") -> Iterator[tuple[str, list[str]]]:
-    """(field path, messages) for every number in ``value`` that no column of ours holds."""
+def _problem(value: Any) -> str | None:
     if value is OUT_OF_RANGE or (isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INTEGER):
-        yield path or "_body", ["Number out of range."]
+        return "Number out of range."
+    return text_problem(value.replace("\r\n", "\n"), multiline=True) if isinstance(value, str) else None
+
+
+def body_problems(value: Any, path: str = "") -> Iterator[tuple[str, list[str]]]:
+    """(field path, messages) for every number no column of ours holds and every string
+    no field may hold, wherever they are: even a body the endpoint ignores. Fields of
+    one line are held to more by the schema (:mod:`web.validation`)."""
+    problem = _problem(value)
+    if problem:
+        yield path or "_body", [problem]
     items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
     for key, child in items:
-        yield from number_problems(child, f"{path}.{key}" if path else str(key))
+        key_problem = _problem(key)
+        key = printable(str(key))
+        child_path = f"{path}.{key}" if path else key
+        if key_problem:
+            yield child_path, [f"The name {key_problem[0].lower()}{key_problem[1:]}"]
+        yield from body_problems(child, child_path)
 
 
 def check_body() -> None:
-    """Parse a JSON body through the bounded provider: 400 if malformed, 422 on huge numbers."""
+    """Parse a JSON body with limits: 400 if malformed or too deep, 422 on what no field takes."""
     has_body = bool(request.content_length) or request.headers.get("Transfer-Encoding") == "chunked"
     if request.method not in BODY_METHODS or not has_body or not request.is_json:
         return
@@ -89,9 +104,9 @@ def check_body() -> None:
         body = loads(request.get_data(cache=True))
     except ValueError as error:  # Flask's own answer would not say why
         abort(400, message=f"The request body is not valid JSON: {error}.", errors={"_body": [str(error)]})
-    problems = dict(number_problems(body))
+    problems = dict(body_problems(body))
     if problems:
-        abort(422, message="A number in the body is out of range.", errors=problems)
+        abort(422, message="The body holds a number out of range or a character refused in text.", errors=problems)
 
 
 def init_app(app: Flask) -> None:
