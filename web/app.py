@@ -12,8 +12,8 @@ from web import (
     accounts,
     activity,
     auth,
+    door,
     insights,
-    json_body,
     limits,
     operations,
     organisations,
@@ -52,7 +52,7 @@ def create_app(config: dict[str, Any] | None = None, runtime: Runtime | None = N
         if request.method in BODY_METHODS and has_body and not request.is_json:
             raise UnsupportedMediaType("Send the request body as JSON with Content-Type: application/json.")
 
-    json_body.init_app(app)  # after the media-type check: parse bodies once, with limits
+    door.init_app(app)  # after the media-type check: parse bodies once, with limits; check paths
 
     api = ProblemApi(app)
     api.register_blueprint(organisations.blp)

@@ -130,6 +130,7 @@ RAW_BODIES = {
     "lone surrogate anywhere": '{"zzz": ["\\ud800"]}',
 }
 BODY_SHAPES = {"a list": [], "a string": "text", "a number": 5}
+PATH_SEGMENTS = {"NUL in the path": "W\x00GN", "control character in the path": "\x01", "DEL in the path": "KTT\x7f"}
 
 
 @pytest.fixture(params=["sqlite", "pg"])
@@ -213,11 +214,15 @@ def raw(body: Any) -> str:
     return json.dumps(body).replace(json.dumps(HUGE), "9" * 5000)
 
 
+def valid_body(method: str, rule: str, things: dict[str, Any]) -> dict[str, Any]:
+    return json.loads(json.dumps(VALID.get((method, rule), {})).replace('"<person>"', json.dumps(things["<person>"])))
+
+
 def hostile_requests(method: str, rule: str, schema: type | None, things: dict[str, Any]) -> Iterator[tuple[str, Any]]:
     yield from RAW_BODIES.items()
     if schema is None:
         return
-    valid = json.loads(json.dumps(VALID[(method, rule)]).replace('"<person>"', json.dumps(things["<person>"])))
+    valid = valid_body(method, rule, things)
     schema().load(valid)  # the unspoiled body passes the schema: each refusal below is the case's doing
     for name, shape in BODY_SHAPES.items():
         yield f"body is {name}", json.dumps(shape)
@@ -247,6 +252,23 @@ def test_every_write_endpoint_refuses_every_hostile_input_and_stores_nothing(run
             sent += 1
         assert census(runtime) == before, (method, rule)
     assert sent > 1000
+
+
+def test_every_write_endpoint_refuses_a_hostile_path_segment_and_stores_nothing(runtime: Runtime) -> None:
+    client = create_app(runtime=runtime).test_client()
+    things = targets(client)
+    before, sent = census(runtime), 0
+    for method, rule in write_endpoints(client.application):
+        if "<code_or_id>" not in rule:
+            continue
+        valid = valid_body(method, rule, things)
+        for case, segment in PATH_SEGMENTS.items():
+            url = concrete(rule, {**things, "<code_or_id>": segment})
+            response = client.open(url, method=method, json=valid, headers=things["headers"])
+            assert is_problem(response), (method, rule, case, response.status_code, response.get_data(as_text=True))
+            sent += 1
+    assert sent >= 3 * len(PATH_SEGMENTS)
+    assert census(runtime) == before
 
 
 BAD_CURSORS = [[[1]], [10**30], [-1], [True], [{"a": 1}, "x"], ["x\u0000", str(uuid.uuid4())], [1, 2, 3], "text"]

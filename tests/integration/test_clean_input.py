@@ -184,6 +184,14 @@ def test_query_strings_with_control_characters_are_422(sqlite_runtime: Runtime, 
     assert is_problem(response, 422) and list(response.json["errors"]) == [name]
 
 
+@pytest.mark.parametrize("segment", ["W%00GN", "%01", "KTT%7F"])
+def test_a_path_with_a_control_character_names_nothing(any_runtime: Runtime, segment: str) -> None:
+    client = client_for(any_runtime)
+    for url in (f"/api/v1/organisations/{segment}", f"/api/v1/organisations/{segment}/projects"):
+        response = client.get(url)
+        assert is_problem(response, 404) and "control character" in response.json["detail"], url
+
+
 def cursor(values: Any) -> str:
     return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
 

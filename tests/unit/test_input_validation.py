@@ -10,7 +10,7 @@ from marshmallow import ValidationError, fields
 
 from domain.errors import ValidationFailed
 from domain.project import parse_amount
-from web import json_body
+from web import door
 from web.fields import Prose, Text
 from web.validation import InputSchema, printable, text_problem
 
@@ -118,31 +118,31 @@ def test_anything_else_is_not_an_amount(value: Any) -> None:
 
 
 def test_json_nested_deeper_than_the_limit_is_refused_without_recursing() -> None:
-    json_body.loads("[" * (json_body.MAX_DEPTH - 1) + "]" * (json_body.MAX_DEPTH - 1))
-    for depth in (json_body.MAX_DEPTH + 1, 30_000):
+    door.loads("[" * (door.MAX_DEPTH - 1) + "]" * (door.MAX_DEPTH - 1))
+    for depth in (door.MAX_DEPTH + 1, 30_000):
         with pytest.raises(ValueError, match="nested deeper"):
-            json_body.loads("[" * depth + "]" * depth)
+            door.loads("[" * depth + "]" * depth)
     with pytest.raises(ValueError, match="nested deeper"):
-        json_body.loads('{"a":' * 40 + "1" + "}" * 40)
+        door.loads('{"a":' * 40 + "1" + "}" * 40)
 
 
 @pytest.mark.parametrize("text", ["NaN", "[Infinity]", '{"a": -Infinity}'])
 def test_nan_and_infinity_are_not_json(text: str) -> None:
     with pytest.raises(ValueError):
-        json_body.loads(text)
+        door.loads(text)
 
 
 @pytest.mark.parametrize("number", ["1" * 5000, "-" + "9" * 40, "1e400", "1" * 5000 + ".5", str(2**63)])
 def test_numbers_no_column_holds_are_named_by_their_field(number: str) -> None:
-    body = json_body.loads('{"pledge": {"money": ' + number + "}}")
-    assert dict(json_body.body_problems(body)) == {"pledge.money": ["Number out of range."]}
+    body = door.loads('{"pledge": {"money": ' + number + "}}")
+    assert dict(door.body_problems(body)) == {"pledge.money": ["Number out of range."]}
 
 
 def test_the_largest_bigint_is_in_range() -> None:
-    assert list(json_body.body_problems(json_body.loads(f"[{2**63 - 1}, {-(2**63 - 1)}, 1.5]"))) == []
+    assert list(door.body_problems(door.loads(f"[{2**63 - 1}, {-(2**63 - 1)}, 1.5]"))) == []
 
 
 def test_a_refused_character_anywhere_in_a_body_is_named() -> None:
-    body = json_body.loads('{"a": [{"b": "x\\u0000"}], "c\\ud800": 1, "ok": "line\\r\\nbreak"}')
-    problems = dict(json_body.body_problems(body))
+    body = door.loads('{"a": [{"b": "x\\u0000"}], "c\\ud800": 1, "ok": "line\\r\\nbreak"}')
+    problems = dict(door.body_problems(body))
     assert set(problems) == {"a.0.b", "c\ufffd"}

@@ -1,4 +1,5 @@
-"""JSON request bodies are parsed once, with limits, before any handler sees them.
+"""What is refused before any handler runs: JSON bodies beyond our limits, and paths
+holding characters no name or id has. Every JSON body is parsed once, with limits.
 
 The standard parser recurses once per nesting level (30,000 ``[`` raised RecursionError,
 a 500), turns a 5,000-digit number into a ValueError and a ``1e400`` into infinity, and
@@ -109,8 +110,18 @@ def check_body() -> None:
         abort(422, message="The body holds a number out of range or a character refused in text.", errors=problems)
 
 
+def check_path() -> None:
+    """A path segment with a control character or lone surrogate names nothing: 404 (a NUL
+    sent on to PostgreSQL was a 500)."""
+    for name, value in (request.view_args or {}).items():
+        problem = text_problem(value) if isinstance(value, str) else None
+        if problem:
+            abort(404, message=f"Nothing is at this address: {name} {problem[0].lower()}{problem[1:]}")
+
+
 def init_app(app: Flask) -> None:
     provider = BoundedJSONProvider(app)
     provider.sort_keys = app.json.sort_keys  # type: ignore[attr-defined]
     app.json = provider
+    app.before_request(check_path)
     app.before_request(check_body)
