@@ -272,6 +272,19 @@ def test_the_csv_export_carries_no_control_characters_whatever_is_stored(sqlite_
     assert not any(ord(c) < 0x20 and c not in "\r\n" for c in text), repr(text)
 
 
+def test_a_notification_about_a_title_stored_with_cr_lf_is_sent(sqlite_runtime: Runtime) -> None:
+    client = client_for(sqlite_runtime)
+    headers, _ = operator(client)
+    project_id = store_unclean_title(sqlite_runtime, client)
+    follower, _ = operator(client, "KTT")
+    assert client.post(f"/api/v1/projects/{project_id}/follow", headers=follower).status_code in (200, 201)
+    posted = client.post(f"/api/v1/projects/{project_id}/status-updates", json={"body": "News"}, headers=headers)
+    assert posted.status_code == 201
+    rows = sqlite_runtime.db.query("SELECT subject, sent_at, last_error FROM outbox WHERE kind = 'project-news'")
+    assert rows and all(r["last_error"] is None and r["sent_at"] for r in rows), rows
+    assert not any(c in rows[0]["subject"] for c in "\r\n\x01")
+
+
 # ------------------------------------------------- no schema can forget it
 def argument_schemas(app: Any) -> list[tuple[str, type]]:
     """Every schema any endpoint loads a request with (body or query string)."""
