@@ -54,15 +54,13 @@ def _too_deep(value: Any, depth: int = 1) -> bool:
 
 def loads(text: str | bytes) -> Any:
     """Parse JSON, refusing (ValueError) nesting deeper than MAX_DEPTH and NaN/Infinity."""
+    too_deep = f"nested deeper than {MAX_DEPTH} levels"
     try:
         value = json.loads(text, parse_int=_integer, parse_float=_real, parse_constant=_constant)
-    except RecursionError:
-        value = None
-        too_deep = True
-    else:
-        too_deep = isinstance(value, dict | list) and _too_deep(value)
-    if too_deep:
-        raise ValueError(f"nested deeper than {MAX_DEPTH} levels")
+    except RecursionError:  # the C parser gives up near 1,000 levels: deeper still than ours
+        raise ValueError(too_deep) from None
+    if isinstance(value, dict | list) and _too_deep(value):
+        raise ValueError(too_deep)
     return value
 
 

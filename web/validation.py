@@ -15,6 +15,8 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, pre_load
 
+from web.fields import Prose
+
 _NONCHARACTERS = "\ufdd0-\ufdef" + "".join(
     f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}" for plane in range(17)
 )
@@ -79,7 +81,8 @@ def _clean_mapping(data: Mapping[str, Any], by_key: dict[str, fields.Field], oth
     errors: dict[str, Any] = {}
     for key in data:
         try:
-            clean_text(key) if isinstance(key, str) else None
+            if isinstance(key, str):
+                clean_text(key)
             cleaned[key] = clean_value(data[key], by_key.get(key, other))
         except ValidationError as error:
             errors[key if isinstance(key, str) and not text_problem(key) else repr(key)] = error.messages
@@ -102,8 +105,6 @@ def _clean_list(items: list[Any], field: fields.Field | None) -> list[Any]:
 
 def clean_value(value: Any, field: fields.Field | None) -> Any:
     """``value`` with its text checked (and prose normalised) against ``field``, recursively."""
-    from web.fields import Prose  # the field classes build on this module
-
     if isinstance(value, str):
         return clean_text(value, multiline=isinstance(field, Prose))
     if isinstance(value, bool):
