@@ -265,7 +265,8 @@ def test_every_write_endpoint_refuses_a_hostile_path_segment_and_stores_nothing(
         for case, segment in PATH_SEGMENTS.items():
             url = concrete(rule, {**things, "<code_or_id>": segment})
             response = client.open(url, method=method, json=valid, headers=things["headers"])
-            assert is_problem(response), (method, rule, case, response.status_code, response.get_data(as_text=True))
+            refused_at_the_door = is_problem(response, 404) and "control character" in response.json["detail"]
+            assert refused_at_the_door, (method, rule, case, response.status_code, response.get_data(as_text=True))
             sent += 1
     assert sent >= 3 * len(PATH_SEGMENTS)
     assert census(runtime) == before
