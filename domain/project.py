@@ -6,6 +6,7 @@ that lost the version race (see ``domain.projects``)."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -13,7 +14,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.errors import Conflict, RuleBroken
+from domain.errors import Conflict, RuleBroken, ValidationFailed
 
 PHASES = ("concept", "discovery", "alpha", "beta", "live", "decommissioned")
 BUDGET_BANDS = ("unknown", "0-50k", "50k-100k", "100k-250k", "250k-500k", "500k-1m")
@@ -45,7 +46,21 @@ EDITABLE = (
 GOAL_OPEN, GOAL_MET, GOAL_MISSED = "open", "met", "missed"
 
 
+# ASCII digits only: Decimal() would also take "1e2", "1_000", " 5", "+5" and full-width digits.
+AMOUNT = re.compile(r"[0-9]{1,12}(\.[0-9]{1,2})?")
+
+
+def parse_amount(value: object) -> Decimal:
+    """Money (GBP) or person-days as sent: a string like "1500" or "7.50", never a number."""
+    if not isinstance(value, str) or not AMOUNT.fullmatch(value):
+        raise ValidationFailed(
+            'Give an amount as a string of up to 12 digits and at most two decimals, e.g. "1500.00".'
+        )
+    return Decimal(value)
+
+
 def _number(value: Any) -> Decimal:
+    """An amount as recorded in an event (already checked when it was recorded)."""
     return Decimal(str(value or 0))
 
 
@@ -132,6 +147,8 @@ class Project(Aggregate):
 
     def set_goal(self, goal: dict[str, Any], *, actor: UUID, now: datetime) -> None:
         self._require_open()
+        for amount in (goal["money"], goal["days"]):
+            parse_amount(amount)
         if self.outcome:
             raise Conflict(f"The goal has been decided ({self.outcome}); it cannot change.")
         if datetime.fromisoformat(goal["deadline"]) <= now:
@@ -189,6 +206,8 @@ class Project(Aggregate):
 
     def pledge(self, organisation_id: UUID, person_id: UUID, pledge: dict[str, Any], *, now: datetime) -> None:
         self._require_pledging_open(now)
+        for amount in (pledge["money"], pledge["days"]):
+            parse_amount(amount)
         if not (_number(pledge["money"]) or _number(pledge["days"]) or pledge["contributions"]):
             raise RuleBroken("A pledge needs money, staff time or at least one named contribution.")
         key = str(organisation_id)

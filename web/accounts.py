@@ -23,6 +23,7 @@ from web.common import runtime
 from web.errors import ProblemSchema
 from web.fields import Email, OrganisationSummarySchema, Text
 from web.limits import FailedSignIns
+from web.validation import InputSchema
 from workers.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -96,7 +97,7 @@ def _redeem(purpose: str, token: str) -> UUID | None:
 
 
 # ------------------------------------------------------------------ schemas
-class SignInSchema(Schema):
+class SignInSchema(InputSchema):
     email = Email(required=True, validate=validate.Length(max=254))
     password = Password(required=True)
 
@@ -127,7 +128,7 @@ class MeSchema(Schema):
     event_position = fields.Integer(allow_none=True, metadata={"description": "Set on writes"})
 
 
-class ProfileSchema(Schema):
+class ProfileSchema(InputSchema):
     name = Text(validate=validate.Length(max=200))
     job_title = Text(allow_none=True, validate=validate.Length(max=200))
     email = Email(validate=validate.Length(max=254))
@@ -155,20 +156,20 @@ class ProfileSchema(Schema):
         return data
 
 
-class PasswordChangeSchema(Schema):
+class PasswordChangeSchema(InputSchema):
     current_password = Password(required=True)
     new_password = Password(required=True)
 
 
-class ErasureSchema(Schema):
+class ErasureSchema(InputSchema):
     password = Password(required=True, metadata={"description": "Your current password, to confirm"})
 
 
-class TokenSchema(Schema):
+class TokenSchema(InputSchema):
     token = fields.String(required=True, validate=validate.Length(min=10, max=200), load_only=True)
 
 
-class ResetRequestSchema(Schema):
+class ResetRequestSchema(InputSchema):
     email = Email(required=True, validate=validate.Length(max=254))
 
 

@@ -15,7 +15,8 @@ from marshmallow import Schema, fields, validate
 from domain.organisation import NAMESPACE, organisation_id
 from projections import activity as view
 from projections.base import timestamp
-from web.common import ListArgs, ReadArgs, decode_cursor, next_link, page_of, runtime, wait_for_projection
+from web.common import EVENT_CURSOR, ListArgs, ReadArgs, decode_cursor, next_link, page_of, runtime, wait_for_projection
+from web.validation import printable
 
 blp = Blueprint("activity", __name__, url_prefix="/api/v1", description="What happened, newest first.")
 PROJECTION = "activity"
@@ -80,7 +81,9 @@ def _filters(args: dict[str, Any]) -> dict[str, Any]:
 def activity(args: dict[str, Any]) -> dict[str, Any]:
     """What happened, newest first: sign-ups, proposals, edits, pledges, follows, updates..."""
     filters = _filters(args)
-    rows = view.feed(runtime().db, **filters, before=decode_cursor(args.get("cursor"), 2), limit=args["limit"] + 1)
+    rows = view.feed(
+        runtime().db, **filters, before=decode_cursor(args.get("cursor"), EVENT_CURSOR), limit=args["limit"] + 1
+    )
     more = len(rows) > args["limit"]
     items = rows[: args["limit"]]
     return {"items": items, "next": next_link([items[-1]["at"], items[-1]["id"]]) if more else None}
@@ -100,8 +103,9 @@ def _urn(text: str) -> str:
 
 
 def _add(parent: ET.Element, tag: str, text: str | None = None, **attributes: str) -> ET.Element:
-    element = ET.SubElement(parent, tag, attributes)
-    element.text = text
+    """A child element; text that XML 1.0 cannot carry (old events may hold it) is replaced."""
+    element = ET.SubElement(parent, tag, {k: printable(v) for k, v in attributes.items()})
+    element.text = printable(text) if text else text
     return element
 
 

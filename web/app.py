@@ -13,6 +13,7 @@ from web import (
     accounts,
     activity,
     auth,
+    door,
     headers,
     idempotency,
     insights,
@@ -54,6 +55,7 @@ def create_app(config: dict[str, Any] | None = None, runtime: Runtime | None = N
         if request.method in BODY_METHODS and has_body and not request.is_json:
             raise UnsupportedMediaType("Send the request body as JSON with Content-Type: application/json.")
 
+    door.init_app(app)  # after the media-type check: parse bodies once, with limits; check paths
     idempotency.init_app(app, timedelta(hours=settings.idempotency_hours))  # after the access and body checks
 
     api = ProblemApi(app)

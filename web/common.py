@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -13,6 +15,7 @@ from flask_smorest import abort
 from marshmallow import Schema, fields, validate
 
 from projections import runner
+from web.validation import MAX_INTEGER, InputSchema, text_problem
 from workers.runtime import Runtime
 
 MAX_LIMIT = 500
@@ -22,9 +25,9 @@ def runtime() -> Runtime:
     return current_app.extensions["pipeline"]
 
 
-class ReadArgs(Schema):
+class ReadArgs(InputSchema):
     min_position = fields.Integer(
-        validate=validate.Range(min=0),
+        validate=validate.Range(min=0, max=MAX_INTEGER),
         metadata={
             "description": "Answer only once the read model has applied this log position "
             "(the event_position of an earlier write); 503 if it does not within a few seconds."
@@ -53,20 +56,59 @@ def encode_cursor(values: list[Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str | None, length: int) -> list[Any] | None:
+# What each kind of cursor holds, element by element: anything else is not one of ours
+# (a list in place of a number reached the database as sqlite3.ProgrammingError, a
+# 30-digit offset as OverflowError).
+Check = Callable[[Any], bool]
+_STAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}Z")
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_EVENT_ID = re.compile(_UUID.pattern + r":[0-9]{1,18}")
+MAX_OFFSET = 2**31 - 1
+
+
+def _offset(value: Any) -> bool:
+    return type(value) is int and 0 <= value <= MAX_OFFSET
+
+
+def _matches(pattern: re.Pattern[str]) -> Check:
+    return lambda value: isinstance(value, str) and pattern.fullmatch(value) is not None
+
+
+def _name(value: Any) -> bool:
+    return isinstance(value, str) and len(value) <= 500 and text_problem(value) is None
+
+
+OFFSET_CURSOR: tuple[Check, ...] = (_offset,)  # position in a ranked or filtered list
+TIME_ID_CURSOR: tuple[Check, ...] = (_matches(_STAMP), _matches(_UUID))  # (signed_up_at, id)
+NAME_ID_CURSOR: tuple[Check, ...] = (_name, _matches(_UUID))  # (sort_name, id)
+EVENT_CURSOR: tuple[Check, ...] = (_matches(_STAMP), _matches(_EVENT_ID))  # (at, "<aggregate id>:<version>")
+
+
+def decode_cursor(cursor: str | None, shape: tuple[Check, ...]) -> list[Any] | None:
+    """The values a ``next`` link carried, if they have ``shape``; 400 otherwise."""
     if not cursor:
         return None
     try:
         values = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
     except (binascii.Error, ValueError, UnicodeDecodeError):
         values = None
-    if not isinstance(values, list) or len(values) != length:
+    if not (
+        isinstance(values, list)
+        and len(values) == len(shape)
+        and all(check(value) for check, value in zip(shape, values, strict=True))
+    ):
         abort(
             400,
             message="The cursor is not one this API gave out; start again without it.",
             errors={"cursor": ["Invalid cursor."]},
         )
     return values
+
+
+def decode_offset(cursor: str | None) -> int:
+    """The offset an offset cursor carries (0 without one)."""
+    values = decode_cursor(cursor, OFFSET_CURSOR)
+    return values[0] if values else 0
 
 
 def next_link(cursor_values: list[Any] | None) -> str | None:

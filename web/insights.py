@@ -20,15 +20,16 @@ from projections import insights as view
 from projections import organisations as directory
 from projections import projects as projects_view
 from projections.base import timestamp
-from web.common import ListArgs, ReadArgs, decode_cursor, next_link, runtime, wait_for_projection
+from web.common import ListArgs, ReadArgs, decode_offset, next_link, runtime, wait_for_projection
 from web.errors import ProblemSchema
 from web.fields import OrganisationSummarySchema
 from web.project_schemas import PledgeOutSchema, ProjectSchema
 from web.projects import ProjectListArgs, ProjectPageSchema, shaped
+from web.validation import printable
 
 blp = Blueprint("insights", __name__, url_prefix="/api/v1", description="Figures and views across projects.")
 MAX_MONTHS = 36
-MONTH = validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="Give a month as YYYY-MM.")
+MONTH = validate.Regexp(r"^(19|20|21)[0-9]{2}-(0[1-9]|1[0-2])$", error="Give a month as YYYY-MM, 1900 to 2199.")
 UNSAFE_CELL_START = ("=", "+", "-", "@", "\t", "\r")  # what spreadsheets may run as a formula
 
 
@@ -213,6 +214,7 @@ def similar(args: dict[str, Any], project_id: UUID) -> dict[str, Any]:
 
 def _cell(value: Any) -> str:
     text = "" if value is None else ("true" if value else "false") if isinstance(value, bool) else str(value)
+    text = printable(text)  # rows stored before text was checked at the door may hold anything
     return "'" + text if text.startswith(UNSAFE_CELL_START) else text
 
 
@@ -278,10 +280,7 @@ def _organisation(code_or_id: str, args: dict[str, Any], projection: str) -> str
 
 
 def _offset(args: dict[str, Any]) -> int:
-    offset = (decode_cursor(args.get("cursor"), 1) or [0])[0]
-    if not isinstance(offset, int) or offset < 0:
-        abort(400, message="The cursor is not one this API gave out.", errors={"cursor": ["Invalid cursor."]})
-    return offset
+    return decode_offset(args.get("cursor"))
 
 
 def _page(rows: list[dict[str, Any]], offset: int, limit: int) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from domain.errors import NotFound
 from domain.project import Project
 from projections import projects as view
 from web.common import runtime
+from web.validation import printable
 
 log = logging.getLogger(__name__)
 SHARED_TAGS = 3
@@ -32,6 +33,8 @@ def related_people(project: Project) -> set[UUID]:
 def _send(recipients: Iterable[UUID], *, kind: str, subject: str, body: str, exclude: UUID | None) -> int:
     rt = runtime()
     sent = 0
+    # Titles stored before text was checked at the door may hold line breaks: one header line.
+    subject, body = " ".join(printable(subject).split()), printable(body)
     for person_id in set(recipients) - {exclude}:
         try:
             person = rt.app.get_person(person_id)

@@ -17,6 +17,7 @@ from projections import signups as signups_view
 from projections.registry import all_projections
 from web.common import ReadArgs, runtime, wait_for_projection
 from web.errors import problem
+from web.fields import Day
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +38,8 @@ class ProjectionListSchema(Schema):
 
 
 class DailySignupsArgs(ReadArgs):
-    since = fields.Date(data_key="from", metadata={"description": "First day, YYYY-MM-DD"})
-    until = fields.Date(data_key="to", metadata={"description": "Last day, YYYY-MM-DD"})
+    since = Day(data_key="from", metadata={"description": "First day, YYYY-MM-DD"})
+    until = Day(data_key="to", metadata={"description": "Last day, YYYY-MM-DD"})
     kind = fields.String(validate=validate.OneOf(KINDS))
 
 

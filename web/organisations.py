@@ -17,9 +17,21 @@ from projections import organisations as directory
 from projections import people as people_view
 from projections import runner
 from web.auth import actor_id
-from web.common import ListArgs, ReadArgs, decode_cursor, next_link, page_of, runtime, wait_for_projection
+from web.common import (
+    NAME_ID_CURSOR,
+    TIME_ID_CURSOR,
+    ListArgs,
+    ReadArgs,
+    decode_cursor,
+    decode_offset,
+    next_link,
+    page_of,
+    runtime,
+    wait_for_projection,
+)
 from web.errors import ProblemSchema
-from web.fields import Text
+from web.fields import Prose, Text
+from web.validation import InputSchema
 
 blp = Blueprint(
     "organisations",
@@ -94,9 +106,7 @@ def _matcher(db: Any) -> NameMatcher:
 
 
 def _search(db: Any, args: dict[str, Any]) -> dict[str, Any]:
-    offset = (decode_cursor(args.get("cursor"), 1) or [0])[0]
-    if not isinstance(offset, int) or offset < 0:
-        abort(400, message="The cursor is not one this API gave out.", errors={"cursor": ["Invalid cursor."]})
+    offset = decode_offset(args.get("cursor"))
     candidates = _matcher(db).search(args["q"], limit=MAX_SEARCH)
     rows = directory.filtered(
         db,
@@ -128,7 +138,7 @@ class Organisations(MethodView):
         db = runtime().db
         if args.get("q"):
             return _search(db, args)
-        after = decode_cursor(args.get("cursor"), 2)
+        after = decode_cursor(args.get("cursor"), NAME_ID_CURSOR)
         rows = directory.list_page(
             db,
             kind=args.get("kind"),
@@ -161,10 +171,10 @@ class OrganisationDetail(MethodView):
 
 
 # ------------------------------------------------------------ admin actions
-class OrganisationChangeSchema(Schema):
+class OrganisationChangeSchema(InputSchema):
     name = Text(validate=validate.Length(max=200), metadata={"description": "Not for councils"})
     website = fields.Url(allow_none=True, validate=validate.Length(max=500))
-    description = fields.String(allow_none=True, validate=validate.Length(max=2000))
+    description = Prose(allow_none=True, validate=validate.Length(max=2000))
 
     @validates_schema
     def something(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -172,7 +182,7 @@ class OrganisationChangeSchema(Schema):
             raise ValidationError("Give at least one field to change.", field_name="_schema")
 
 
-class AdminAppointmentSchema(Schema):
+class AdminAppointmentSchema(InputSchema):
     person_id = fields.UUID(required=True)
 
 
@@ -229,11 +239,11 @@ class PendingMemberSchema(Schema):
 PendingMemberPageSchema = page_of(PendingMemberSchema, "PendingMemberPageSchema")
 
 
-class MembershipDeclineSchema(Schema):
+class MembershipDeclineSchema(InputSchema):
     reason = Text(load_default=None, allow_none=True, validate=validate.Length(max=500))
 
 
-class DomainSchema(Schema):
+class DomainSchema(InputSchema):
     domain = Text(required=True, validate=validate.Length(max=253), metadata={"example": "wigan.gov.uk"})
 
 
@@ -260,7 +270,7 @@ def pending_members(args: dict[str, Any], code_or_id: str) -> dict[str, Any]:
         runtime().db,
         organisation_id=str(organisation_id(code_or_id)),
         membership="pending",
-        after=decode_cursor(args.get("cursor"), 2),
+        after=decode_cursor(args.get("cursor"), TIME_ID_CURSOR),
         limit=args["limit"] + 1,
     )
     more = len(rows) > args["limit"]

@@ -16,9 +16,19 @@ from projections import organisations as directory
 from projections import people as people_view
 from projections.base import timestamp
 from web.accounts import send_verification
-from web.common import ListArgs, ReadArgs, decode_cursor, next_link, page_of, runtime, wait_for_projection
+from web.common import (
+    TIME_ID_CURSOR,
+    ListArgs,
+    ReadArgs,
+    decode_cursor,
+    next_link,
+    page_of,
+    runtime,
+    wait_for_projection,
+)
 from web.errors import ProblemSchema
 from web.fields import Email, OrganisationSummarySchema, Text
+from web.validation import InputSchema
 
 blp = Blueprint(
     "people", __name__, url_prefix="/api/v1/people", description="People who signed up, and sign-up itself."
@@ -26,7 +36,7 @@ blp = Blueprint(
 PROJECTION = "people"
 
 
-class SignUpSchema(Schema):
+class SignUpSchema(InputSchema):
     name = Text(required=True, validate=validate.Length(max=200))
     email = Email(required=True, validate=validate.Length(max=254))
     job_title = Text(load_default=None, allow_none=True, validate=validate.Length(max=200))
@@ -159,7 +169,7 @@ class People(MethodView):
         rows = people_view.list_page(
             runtime().db,
             organisation_id=str(organisation_id(org)) if org else None,
-            after=decode_cursor(args.get("cursor"), 2),
+            after=decode_cursor(args.get("cursor"), TIME_ID_CURSOR),
             limit=args["limit"] + 1,
         )
         more = len(rows) > args["limit"]

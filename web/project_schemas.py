@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from domain.project import BUDGET_BANDS, COLLABORATION_LEVELS, CONTRIBUTION_KINDS, PHASES
-from web.fields import OrganisationSummarySchema, Text
+from web.fields import AmountString, Day, OrganisationSummarySchema, Prose, Text, within
+from web.validation import InputSchema
+
+MAX_DEADLINE_AHEAD = timedelta(days=10 * 366)  # a goal is for a project, not a century
 
 
 class Tag(Text):
@@ -23,25 +26,25 @@ class Tag(Text):
         return tag
 
 
-class LinksSchema(Schema):
+class LinksSchema(InputSchema):
     prototype = fields.Url(allow_none=True, validate=validate.Length(max=500))
     repository = fields.Url(allow_none=True, validate=validate.Length(max=500))
     blog = fields.Url(allow_none=True, validate=validate.Length(max=500))
 
 
-class ProjectFieldsSchema(Schema):
+class ProjectFieldsSchema(InputSchema):
     title = Text(validate=validate.Length(max=200))
     summary = Text(validate=validate.Length(max=1000), metadata={"description": "One paragraph"})
-    description = fields.String(validate=validate.Length(max=20000), metadata={"description": "Markdown"})
+    description = Prose(validate=validate.Length(max=20000), metadata={"description": "Markdown"})
     tags = fields.List(Tag(), validate=validate.Length(max=20))
     department = Text(allow_none=True, validate=validate.Length(max=200))
     key_contact_id = fields.UUID(allow_none=True, metadata={"description": "A member of the owning organisation"})
-    phase_start = fields.Date(allow_none=True)
-    phase_end = fields.Date(allow_none=True)
+    phase_start = Day(allow_none=True)
+    phase_end = Day(allow_none=True)
     phase_dates_estimated = fields.Boolean(allow_none=True)
     budget_band = fields.String(allow_none=True, validate=validate.OneOf(BUDGET_BANDS))
     collaboration_level = fields.String(allow_none=True, validate=validate.OneOf(COLLABORATION_LEVELS))
-    next_assessment = fields.Date(allow_none=True, metadata={"description": "Next service assessment"})
+    next_assessment = Day(allow_none=True, metadata={"description": "Next service assessment"})
     links = fields.Nested(LinksSchema)
 
     @validates_schema
@@ -76,7 +79,7 @@ class ProjectChangeSchema(ProjectFieldsSchema):
             raise ValidationError("Give at least one field to change.", field_name="_schema")
 
 
-class PhaseSchema(Schema):
+class PhaseSchema(InputSchema):
     phase = fields.String(required=True, validate=validate.OneOf(PHASES))
 
 
@@ -92,18 +95,16 @@ def amount_within(maximum: int) -> Callable[[Decimal], None]:
     return check
 
 
-def Amount(maximum: int, description: str) -> fields.Decimal:  # noqa: N802 - a field factory
-    """A non-negative exact decimal with at most two places, sent as a string, never a float."""
-    return fields.Decimal(
+def Amount(maximum: int, description: str) -> AmountString:  # noqa: N802 - a field factory
+    """A non-negative exact decimal with at most two places, sent as a string, never a number."""
+    return AmountString(
         load_default=Decimal(0),
-        as_string=True,
-        allow_nan=False,
         validate=amount_within(maximum),
         metadata={"description": f"{description}; 0 to {maximum}, at most two decimal places"},
     )
 
 
-class PledgeSchema(Schema):
+class PledgeSchema(InputSchema):
     money = Amount(10_000_000, 'GBP, e.g. "1500.00"')
     days = Amount(100_000, 'Person-days, e.g. "7.5"')
     contributions = fields.List(
@@ -111,7 +112,7 @@ class PledgeSchema(Schema):
         load_default=list,
         validate=validate.Length(max=len(CONTRIBUTION_KINDS)),
     )
-    message = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+    message = Prose(load_default=None, allow_none=True, validate=validate.Length(max=2000))
 
     @post_load
     def plain(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
@@ -138,10 +139,13 @@ class Deadline(fields.Field):
             moment = datetime.combine(moment.date(), time(23, 59, 59), tzinfo=UTC)
         if moment.tzinfo is None:
             raise ValidationError("Give the time zone, e.g. 2027-03-31T17:00:00+01:00 or ...Z.")
-        return moment.astimezone(UTC).isoformat()
+        moment = within(moment)
+        if moment > datetime.now(UTC) + MAX_DEADLINE_AHEAD:
+            raise ValidationError("Too far ahead: give a deadline within ten years.")
+        return moment.isoformat()
 
 
-class GoalSchema(Schema):
+class GoalSchema(InputSchema):
     min_partners = fields.Integer(
         load_default=0,
         validate=validate.Range(min=0, max=1000),
@@ -165,20 +169,20 @@ class GoalSchema(Schema):
         }
 
 
-class TextBodySchema(Schema):
-    body = Text(required=True, validate=validate.Length(max=10000))
+class TextBodySchema(InputSchema):
+    body = Prose(blank=False, required=True, validate=validate.Length(max=10000))
 
 
-class CommentSchema(Schema):
-    comment = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+class CommentSchema(InputSchema):
+    comment = Prose(load_default=None, allow_none=True, validate=validate.Length(max=2000))
 
 
-class MessageSchema(Schema):
-    message = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+class MessageSchema(InputSchema):
+    message = Prose(load_default=None, allow_none=True, validate=validate.Length(max=2000))
 
 
-class DeclineSchema(Schema):
-    reason = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
+class DeclineSchema(InputSchema):
+    reason = Prose(load_default=None, allow_none=True, validate=validate.Length(max=2000))
 
 
 # -------------------------------------------------------------------- output

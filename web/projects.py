@@ -17,8 +17,9 @@ from projections import project_updates as updates_view
 from projections import projects as view
 from web import notify
 from web.auth import actor_id
-from web.common import ListArgs, ReadArgs, decode_cursor, next_link, page_of, runtime, wait_for_projection
+from web.common import ListArgs, ReadArgs, decode_offset, next_link, page_of, runtime, wait_for_projection
 from web.errors import ProblemSchema
+from web.fields import Moment
 from web.project_schemas import (
     GoalSchema,
     PhaseSchema,
@@ -51,8 +52,8 @@ class ProjectListArgs(ListArgs):
     collaboration_level = fields.String(validate=validate.OneOf(COLLABORATION_LEVELS))
     budget_band = fields.String(validate=validate.OneOf(BUDGET_BANDS))
     goal_state = fields.String(validate=validate.OneOf(("none", "open", "met", "missed")))
-    updated_since = fields.AwareDateTime()
-    updated_until = fields.AwareDateTime()
+    updated_since = Moment()
+    updated_until = Moment()
     sort = fields.String(
         validate=validate.OneOf(tuple(view.SORTS)), metadata={"description": "Default: relevance with q, else updated"}
     )
@@ -104,9 +105,7 @@ class Projects(MethodView):
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Find projects: full-text search (ranked) and filters, sorted and paged."""
         wait_for_projection(PROJECTION, args.get("min_position"))
-        offset = (decode_cursor(args.get("cursor"), 1) or [0])[0]
-        if not isinstance(offset, int) or offset < 0:
-            abort(400, message="The cursor is not one this API gave out.", errors={"cursor": ["Invalid cursor."]})
+        offset = decode_offset(args.get("cursor"))
         sort = args.get("sort") or ("relevance" if args.get("q") else "updated")
         if sort == "relevance" and not args.get("q"):
             abort(422, message="Sorting by relevance needs q.", errors={"sort": ["Needs q."]})
