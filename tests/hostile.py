@@ -3,11 +3,10 @@ rules, and a census of every table to prove a refusal stored nothing."""
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from projections import runner
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, council_email
 from workers.runtime import Runtime
 
 PROBLEM = "application/problem+json"
@@ -16,7 +15,7 @@ PROBLEM = "application/problem+json"
 def operator(client: Any, code: str = "WGN") -> tuple[dict[str, str], str]:
     """A verified operator of council ``code`` (may do anything), as headers, and their id.
     An operator, so that the access rules let every body through to its checks."""
-    email = f"{uuid.uuid4().hex[:10]}@example.gov.uk"
+    email = council_email(code)  # a member of the council, on its domain
     body = {"name": "Olive Operator", "email": email, "organisation_code": code, "password": PASSWORD}
     signed_up = client.post("/api/v1/people", json=body)
     assert signed_up.status_code == 201, signed_up.json

@@ -14,7 +14,6 @@ an outage neither breaks sign-in nor lifts the limits."""
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import time
 from collections.abc import Callable
@@ -59,11 +58,13 @@ def _json_email() -> str | None:
 
 def recipient_key() -> str:
     """Whom this request would mail: the address in the body, else the signed-in person's
-    own. Hashed, so the counters' storage holds no address."""
+    own. As its keyed email index id, so the counters' storage holds no address, nor a hash
+    of one that a guess could be checked against."""
+    app = current_app.extensions["pipeline"].app
     address = _json_email()
     if address is None and current_person() is not None:
-        address = current_app.extensions["pipeline"].app.reveal(current_person())["email"]
-    return "to:" + hashlib.sha256(email_key(address or "").encode()).hexdigest()
+        address = app.reveal(current_person())["email"]
+    return f"to:{app.personal.email_index_id(address or '')}"
 
 
 def account_key() -> str:
