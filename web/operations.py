@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
 from flask import Blueprint as FlaskBlueprint
@@ -17,6 +19,7 @@ from projections import signups as signups_view
 from projections.registry import all_projections
 from web.common import ReadArgs, runtime, wait_for_projection
 from web.errors import problem
+from workers.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -26,10 +29,18 @@ probes = FlaskBlueprint("probes", __name__)
 
 class ProjectionStatusSchema(Schema):
     name = fields.String()
+    state = fields.String(
+        metadata={"description": "ok, behind (still applying new events) or failing (see error)"},
+        validate=validate.OneOf(["ok", "behind", "failing"]),
+    )
     position = fields.Integer(metadata={"description": "Last log position applied"})
     head = fields.Integer(metadata={"description": "Last position in the event log"})
     lag = fields.Integer(metadata={"description": "head - position, in events"})
     updated_at = fields.String(allow_none=True)
+    error = fields.String(allow_none=True, metadata={"description": "Why the next batch fails, when failing"})
+    failing_since = fields.String(allow_none=True, metadata={"description": "When it first failed, UTC"})
+    attempts = fields.Integer(metadata={"description": "Failed attempts in a row"})
+    retry_at = fields.String(allow_none=True, metadata={"description": "Next automatic attempt, UTC"})
 
 
 class ProjectionListSchema(Schema):
@@ -52,12 +63,9 @@ class DailySignupsListSchema(Schema):
     items = fields.List(fields.Nested(DailySignupsSchema))
 
 
-def _statuses() -> list[dict[str, Any]]:
-    rt = runtime()
-    return [
-        {"name": s.name, "position": s.position, "head": s.head, "lag": s.lag, "updated_at": s.updated_at}
-        for s in runner.status(rt.app, rt.db, all_projections())
-    ]
+def _statuses(rt: Runtime | None = None) -> list[dict[str, Any]]:
+    rt = rt or runtime()
+    return [s.as_dict() for s in runner.status(rt.app, rt.db, all_projections())]
 
 
 @blp.route("/projections")
@@ -91,17 +99,30 @@ def healthz() -> Any:
     return jsonify(status="ok")
 
 
+# Readiness answers within READY_WITHIN seconds whatever the database does: the check
+# runs on a small pool of its own threads and is abandoned (it ends by itself, bounded by
+# the database timeouts) when late. Two threads: probes never pile up more than that.
+READY_WITHIN = 1.5
+_checks = ThreadPoolExecutor(max_workers=2, thread_name_prefix="readyz")
+
+
 @probes.get("/readyz")
 def readyz() -> Any:
-    """The event store and read models are reachable; reports projection lag."""
+    """Ready when the event store and read models answer and no projection is failing."""
     try:
-        statuses = _statuses()
+        statuses = _checks.submit(_statuses, runtime()).result(timeout=READY_WITHIN)
+    except FutureTimeout:
+        log.warning("readiness check: the database did not answer within %s s", READY_WITHIN)
+        return _not_ready(f"The database did not answer within {READY_WITHIN} s.")
     except Exception as error:  # any database fault means "not ready"; say which
         log.warning("readiness check failed: %s", error)
-        return problem(
-            503,
-            "Not ready",
-            f"Database not reachable or not initialised: {type(error).__name__}.",
-            {"Retry-After": "5"},
-        )
+        return _not_ready(f"Database not reachable or not initialised: {type(error).__name__}.")
+    failing = [s for s in statuses if s["state"] == "failing"]
+    if failing:
+        names = ", ".join(f"{s['name']} ({s['error']})" for s in failing)
+        return _not_ready(f"Failing read models: {names}.", projections=statuses)
     return jsonify(status="ready", max_lag=max((s["lag"] for s in statuses), default=0), projections=statuses)
+
+
+def _not_ready(detail: str, **extra: Any) -> Any:
+    return problem(503, "Not ready", detail, {"Retry-After": "5"}, **extra)

@@ -52,6 +52,13 @@ class Settings:
     sign_in_ip_limit: str = "30/minute"
     sign_in_failure_limit: str = "5/minute;20/hour"
     sign_up_ip_limit: str = "20/minute;200/day"
+    redis_timeout_seconds: float = 1.5
+    db_connect_timeout_seconds: float = 2.0
+    db_pool_timeout_seconds: float = 2.0
+    db_statement_timeout_seconds: float = 15.0
+    db_lock_timeout_seconds: int = 5
+    db_retries: int = 2
+    projection_retry_max_seconds: float = 60.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -79,6 +86,19 @@ class Settings:
             sign_in_ip_limit=env.get("PIPELINE_SIGN_IN_IP_LIMIT") or cls.sign_in_ip_limit,
             sign_in_failure_limit=env.get("PIPELINE_SIGN_IN_FAILURE_LIMIT") or cls.sign_in_failure_limit,
             sign_up_ip_limit=env.get("PIPELINE_SIGN_UP_IP_LIMIT") or cls.sign_up_ip_limit,
+            redis_timeout_seconds=_float(env, "PIPELINE_REDIS_TIMEOUT_SECONDS", cls.redis_timeout_seconds),
+            db_connect_timeout_seconds=_float(
+                env, "PIPELINE_DB_CONNECT_TIMEOUT_SECONDS", cls.db_connect_timeout_seconds
+            ),
+            db_pool_timeout_seconds=_float(env, "PIPELINE_DB_POOL_TIMEOUT_SECONDS", cls.db_pool_timeout_seconds),
+            db_statement_timeout_seconds=_float(
+                env, "PIPELINE_DB_STATEMENT_TIMEOUT_SECONDS", cls.db_statement_timeout_seconds
+            ),
+            db_lock_timeout_seconds=_int(env, "PIPELINE_DB_LOCK_TIMEOUT_SECONDS", cls.db_lock_timeout_seconds),
+            db_retries=_int(env, "PIPELINE_DB_RETRIES", cls.db_retries),
+            projection_retry_max_seconds=_float(
+                env, "PIPELINE_PROJECTION_RETRY_MAX_SECONDS", cls.projection_retry_max_seconds
+            ),
         )
 
     @property

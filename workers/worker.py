@@ -11,7 +11,7 @@ import logging
 import threading
 
 from projections import runner
-from projections.registry import all_projections, get
+from projections.registry import all_projections
 from workers.jobs import close_process_runtime, decide_due_goals, process_runtime
 
 log = logging.getLogger(__name__)
@@ -28,20 +28,26 @@ def sweep_once() -> None:
         except Exception:  # recorded in the outbox row; tried again next sweep
             log.warning("sweep: email %s still not sent", message_id)
     for status in runner.status(runtime.app, runtime.db, all_projections()):
-        if status.lag:
-            covered = runner.catch_up(runtime.app, runtime.db, get(status.name), batch_size=runtime.settings.batch_size)
-            log.info("sweep: projection %s caught up %s positions", status.name, covered)
+        if status.lag:  # keep_up records and logs a failure, and skips one still backing off
+            covered = runtime.keep_up(status.name)
+            if covered:
+                log.info("sweep: projection %s caught up %s positions", status.name, covered)
+
+
+def _sweep_safely(interval: float) -> None:
+    try:
+        sweep_once()
+    except Exception:  # e.g. the database is down: the next sweep tries again
+        log.exception("sweep failed; trying again in %s s", interval)
 
 
 def _sweep_forever(stop: threading.Event, interval: float) -> None:
     while not stop.wait(interval):
-        try:
-            sweep_once()
-        except Exception:
-            log.exception("sweep failed; trying again in %s s", interval)
+        _sweep_safely(interval)
 
 
 def run_worker(*, burst: bool = False) -> None:
+    from redis import Redis
     from rq import SimpleWorker
     from rq.serializers import JSONSerializer
 
@@ -49,11 +55,13 @@ def run_worker(*, burst: bool = False) -> None:
     settings = runtime.settings
     if settings.embedded:
         raise SystemExit("pipeline worker needs REDIS_URL: in the embedded mode projections run inline.")
-    sweep_once()
+    _sweep_safely(settings.sweep_seconds)
     stop = threading.Event()
     sweeper = threading.Thread(target=_sweep_forever, args=(stop, settings.sweep_seconds), daemon=True)
     sweeper.start()
-    redis = runtime.dispatcher.redis  # type: ignore[attr-defined]
+    # Its own connection: RQ lengthens the socket timeout of the one it is given (its
+    # blocking dequeue waits minutes), and the dispatcher's must stay short.
+    redis = Redis.from_url(settings.redis_url or "", socket_connect_timeout=settings.redis_timeout_seconds)
     worker = SimpleWorker([settings.queue_name], connection=redis, serializer=JSONSerializer)
     try:
         # The scheduler (a small forked process that only talks to Redis) runs jobs
@@ -61,4 +69,5 @@ def run_worker(*, burst: bool = False) -> None:
         worker.work(burst=burst, logging_level=settings.log_level, with_scheduler=not burst)
     finally:
         stop.set()
+        redis.close()
         close_process_runtime()
