@@ -8,7 +8,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
 from flask import Blueprint as FlaskBlueprint
-from flask import jsonify
+from flask import current_app, jsonify, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
@@ -91,6 +91,28 @@ class DailySignups(MethodView):
             kind=args.get("kind"),
         )
         return {"items": rows}
+
+
+# Endpoints that never touch the database: they answer whatever its state.
+WITHOUT_DATABASE = frozenset({"probes.healthz", "api-docs.openapi_json", "static"})
+
+
+def refuse_until_initialised() -> None:
+    """Every endpoint answers 503 (not a 422, 401 or 500 from whatever it reaches first)
+    until ``pipeline init`` has made the tables. Checked once per process after it has."""
+    app = current_app
+    if app.extensions.get("pipeline_initialised") or request.endpoint in WITHOUT_DATABASE:
+        return
+    db = runtime().db
+    for projection in all_projections():  # NotInitialised or a database fault: both 503
+        runner.position(db, projection.name)
+    app.extensions["pipeline_initialised"] = True
+
+
+@probes.record_once
+def _check_before_everything(state: Any) -> None:
+    # First of all the app's request hooks: before access checks answer 401.
+    state.app.before_request_funcs.setdefault(None, []).insert(0, refuse_until_initialised)
 
 
 @probes.get("/healthz")
