@@ -7,8 +7,11 @@ lost Redis job never leaves a read model stale for good."""
 
 from __future__ import annotations
 
+import itertools
 import logging
+import signal
 import threading
+from typing import Any
 
 from projections import runner
 from projections.registry import all_projections
@@ -48,8 +51,6 @@ def _sweep_forever(stop: threading.Event, interval: float) -> None:
 
 def run_worker(*, burst: bool = False) -> None:
     from redis import Redis
-    from rq import SimpleWorker
-    from rq.serializers import JSONSerializer
 
     runtime = process_runtime()
     settings = runtime.settings
@@ -62,12 +63,38 @@ def run_worker(*, burst: bool = False) -> None:
     # Its own connection: RQ lengthens the socket timeout of the one it is given (its
     # blocking dequeue waits minutes), and the dispatcher's must stay short.
     redis = Redis.from_url(settings.redis_url or "", socket_connect_timeout=settings.redis_timeout_seconds)
-    worker = SimpleWorker([settings.queue_name], connection=redis, serializer=JSONSerializer)
     try:
-        # The scheduler (a small forked process that only talks to Redis) runs jobs
-        # enqueued for later: goal deadlines.
-        worker.work(burst=burst, logging_level=settings.log_level, with_scheduler=not burst)
+        _work_until_stopped(redis, settings, stop, burst)
     finally:
         stop.set()
         redis.close()
         close_process_runtime()
+
+
+def _work_until_stopped(redis: Any, settings: Any, stop: threading.Event, burst: bool) -> None:
+    """Run RQ's worker loop; start it again when it quits because Redis went away (RQ
+    quits on some Redis errors), until a signal asks us to stop. Sweeps go on meanwhile."""
+    from rq import SimpleWorker
+    from rq.serializers import JSONSerializer
+
+    class Worker(SimpleWorker):
+        def request_stop(self, signum: Any, frame: Any) -> None:
+            stop.set()
+            super().request_stop(signum, frame)
+
+    for restart in itertools.count():
+        try:
+            worker = Worker([settings.queue_name], connection=redis, serializer=JSONSerializer)
+            # The scheduler (a small forked process that only talks to Redis) runs jobs
+            # enqueued for later: goal deadlines.
+            worker.work(burst=burst, logging_level=settings.log_level, with_scheduler=not burst)
+        except Exception:  # Redis is away (RQ's constructor and tidy-up call it)
+            log.warning("the RQ worker loop failed", exc_info=True)
+        if burst or stop.is_set():
+            return
+        wait = min(2.0 * (restart + 1), 30.0)
+        log.warning("the RQ worker stopped (Redis unreachable?); starting it again in %s s, sweeps go on", wait)
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: stop.set())
+        if stop.wait(wait):
+            return
