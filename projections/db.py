@@ -142,6 +142,10 @@ class Timeouts:
     connect: float = 2.0  # to open a connection (libpq connect_timeout)
     pool: float = 2.0  # to be handed a pooled connection
     statement: float = 15.0  # for one statement, server side
+    # psycopg_pool retries a lost connection with doubling waits for 5 minutes by default,
+    # so a pool could sit out minutes after the database came back. Giving up soon lets
+    # the next request start a fresh attempt instead.
+    reconnect: float = 5.0
 
 
 class PostgresDatabase(ReadDatabase):
@@ -162,6 +166,7 @@ class PostgresDatabase(ReadDatabase):
             open=True,
             name="pipeline-read",
             timeout=timeouts.pool,
+            reconnect_timeout=timeouts.reconnect,
         )
 
     @contextmanager

@@ -94,27 +94,40 @@ class RQDispatcher:
             self._guarded("catch-up", self._enqueue_catch_up, sorted(set(names)))
 
     def _enqueue_catch_up(self, names: list[str]) -> None:
-        from rq.exceptions import DuplicateJobError
         from rq.job import Job, JobStatus
 
         job_id = self.job_id(names)
         for attempt_id in (job_id, f"{job_id}--after"):
-            try:
-                self.queue.enqueue(
-                    "workers.jobs.catch_up_projections",
-                    names,
-                    job_id=attempt_id,
-                    unique=True,
-                    result_ttl=0,  # gone when done: the id is free for the next write
-                    failure_ttl=24 * 3600,
-                    description=f"catch up projections {', '.join(names)}",
-                )
-                return
-            except DuplicateJobError:
-                status = Job.fetch(attempt_id, connection=self.redis, serializer=self.queue.serializer).get_status()
-                if status == JobStatus.QUEUED:
-                    return  # a waiting job will read the head after this write
+            status = self._enqueue_unique(names, attempt_id)
+            if status in (None, JobStatus.QUEUED):
+                return  # enqueued now, or a waiting job will read the head after this write
+            if status != JobStatus.STARTED:  # finished or failed, not yet expired: a stale id
+                Job(attempt_id, connection=self.redis).delete()
+                if self._enqueue_unique(names, attempt_id) in (None, JobStatus.QUEUED):
+                    return
         log.info("catch-up jobs for %s are both running; the sweep covers this write", names)
+
+    def _enqueue_unique(self, names: list[str], job_id: str) -> Any:
+        """None if enqueued; else the status of the job that holds ``job_id``."""
+        from rq.exceptions import DuplicateJobError, NoSuchJobError
+        from rq.job import Job, JobStatus
+
+        try:
+            self.queue.enqueue(
+                "workers.jobs.catch_up_projections",
+                names,
+                job_id=job_id,
+                unique=True,
+                result_ttl=0,  # gone when done: the id is free for the next write
+                failure_ttl=24 * 3600,
+                description=f"catch up projections {', '.join(names)}",
+            )
+            return None
+        except DuplicateJobError:
+            try:
+                return Job.fetch(job_id, connection=self.redis, serializer=self.queue.serializer).get_status()
+            except NoSuchJobError:
+                return JobStatus.FINISHED  # it ended meanwhile
 
     def _guarded(self, what: str, action: Any, *args: Any) -> None:
         """Run a Redis action unless Redis failed in the last few seconds; never raise."""

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from eventsourcing.persistence import InterfaceError, OperationalError
-from eventsourcing.postgres import PostgresApplicationRecorder, PostgresFactory
+from eventsourcing.postgres import PostgresAggregateRecorder, PostgresApplicationRecorder, PostgresFactory
 from eventsourcing.utils import retry
 
 from projections.db import Timeouts, connection_options
@@ -22,8 +22,8 @@ from workers.settings import Settings
 RETRY_WAIT_SECONDS = 0.2
 
 
-class BoundedRecorder(PostgresApplicationRecorder):
-    """The library's recorder, retrying transient faults ``attempts`` times instead of 10."""
+class _Bounded:
+    """Retry transient faults ``attempts`` times instead of the library's 10."""
 
     attempts = 2
 
@@ -31,6 +31,20 @@ class BoundedRecorder(PostgresApplicationRecorder):
         undecorated = method.__wrapped__  # type: ignore[attr-defined]
         again = retry((InterfaceError, OperationalError), max_attempts=self.attempts, wait=RETRY_WAIT_SECONDS)
         return again(undecorated)(self, *args, **kwargs)
+
+
+class BoundedSnapshotRecorder(_Bounded, PostgresAggregateRecorder):
+    """The snapshot store's recorder (read first by every ``repository.get``)."""
+
+    def insert_events(self, stored_events: Sequence[Any], **kwargs: Any) -> Any:
+        return self._bounded(PostgresAggregateRecorder.insert_events, stored_events, **kwargs)
+
+    def select_events(self, *args: Any, **kwargs: Any) -> Any:
+        return self._bounded(PostgresAggregateRecorder.select_events, *args, **kwargs)
+
+
+class BoundedRecorder(_Bounded, PostgresApplicationRecorder):
+    """The event store's recorder."""
 
     def insert_events(self, stored_events: Sequence[Any], **kwargs: Any) -> Any:
         return self._bounded(PostgresApplicationRecorder.insert_events, stored_events, **kwargs)
@@ -49,6 +63,7 @@ class Factory(PostgresFactory):
     """Found by eventsourcing in this module when PERSISTENCE_MODULE names it."""
 
     application_recorder_class = BoundedRecorder
+    aggregate_recorder_class = BoundedSnapshotRecorder
 
     def __init__(self, env: Any) -> None:
         super().__init__(env)
@@ -57,11 +72,18 @@ class Factory(PostgresFactory):
             statement=float(self.env.get("POSTGRES_STATEMENT_TIMEOUT") or Timeouts.statement),
         )
         # The pool opens lazily, on first use: connections made from here on get these.
-        self.datastore.pool.kwargs.update(connection_options(timeouts))  # type: ignore[union-attr]
+        pool = self.datastore.pool
+        pool.kwargs.update(connection_options(timeouts))  # type: ignore[union-attr]
+        pool.reconnect_timeout = timeouts.reconnect
         self.attempts = max(int(self.env.get("POSTGRES_RETRIES") or BoundedRecorder.attempts), 1)
 
     def application_recorder(self) -> Any:
         recorder = super().application_recorder()
+        recorder.attempts = self.attempts  # type: ignore[attr-defined]
+        return recorder
+
+    def aggregate_recorder(self, purpose: str = "events") -> Any:
+        recorder = super().aggregate_recorder(purpose)
         recorder.attempts = self.attempts  # type: ignore[attr-defined]
         return recorder
 
