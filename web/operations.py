@@ -99,9 +99,10 @@ WITHOUT_DATABASE = frozenset({"probes.healthz", "api-docs.openapi_json", "static
 
 def refuse_until_initialised() -> None:
     """Every endpoint answers 503 (not a 422, 401 or 500 from whatever it reaches first)
-    until ``pipeline init`` has made the tables. Checked once per process after it has."""
+    until ``pipeline init`` has made the tables. Checked once per process after it has.
+    /readyz checks for itself, within its own time bound."""
     app = current_app
-    if app.extensions.get("pipeline_initialised") or request.endpoint in WITHOUT_DATABASE:
+    if app.extensions.get("pipeline_initialised") or request.endpoint in (*WITHOUT_DATABASE, "probes.readyz"):
         return
     db = runtime().db
     for projection in all_projections():  # NotInitialised or a database fault: both 503
