@@ -291,20 +291,22 @@ def rebuild(
 
 def wait_for(db: ReadDatabase, name: str, target: int, timeout: float) -> bool:
     """True once the projection has reached ``target``; False after ``timeout`` seconds.
-    Raises ``ProjectionFailing`` at once if it is failing below ``target``: waiting won't help."""
+    Raises ``ProjectionFailing`` if it is failing below ``target``: waiting won't help."""
+    if position(db, name) >= target:
+        return True
+    _refuse_if_failing(db, name, target)
     deadline = time.monotonic() + timeout
     delay = 0.01
-    checked = False
     while position(db, name) < target:
-        failure = None if checked else failures.of(db, name)
-        if failure is not None and failure.position < target:
-            raise ProjectionFailing(failure, target)
-        checked = True
         if time.monotonic() >= deadline:
-            failure = failures.of(db, name)
-            if failure is not None:
-                raise ProjectionFailing(failure, target)
+            _refuse_if_failing(db, name, target)
             return False
         time.sleep(delay)
         delay = min(delay * 2, 0.1)
     return True
+
+
+def _refuse_if_failing(db: ReadDatabase, name: str, target: int) -> None:
+    failure = failures.of(db, name)
+    if failure is not None:
+        raise ProjectionFailing(failure, target)
