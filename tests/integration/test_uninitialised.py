@@ -64,6 +64,7 @@ def test_every_endpoint_answers_503_on_an_uninitialised_database(empty_app: Flas
     assert wrong == {}
 
 
+@pytest.mark.parametrize("empty_app", ["pg"], indirect=True)  # the 500 of issue 7 (SQLite said 503)
 def test_sign_in_without_a_token_on_an_uninitialised_database_says_run_init(empty_app: Flask) -> None:
     response = empty_app.test_client().post("/api/v1/sessions", json={"email": "a@b.gov.uk", "password": "x" * 20})
     assert response.status_code == 503
