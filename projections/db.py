@@ -179,10 +179,16 @@ class PostgresDatabase(ReadDatabase):
 
 
 def connection_options(timeouts: Timeouts) -> dict[str, Any]:
-    """libpq options bounding the connect and every statement (whole seconds and ms)."""
+    """libpq options bounding the connect and every statement (whole seconds and ms), and
+    TCP keepalives so a connection to a host that vanished (no reset ever comes) is dropped
+    in about 10 s instead of the kernel's two hours."""
     return {
         "connect_timeout": max(int(round(timeouts.connect)), 1),
         "options": f"-c statement_timeout={int(timeouts.statement * 1000)}",
+        "keepalives": 1,
+        "keepalives_idle": 4,
+        "keepalives_interval": 2,
+        "keepalives_count": 3,
     }
 
 
