@@ -79,7 +79,6 @@ class RQDispatcher:
         from rq.serializers import JSONSerializer
 
         self.redis = Redis.from_url(redis_url, socket_timeout=timeout, socket_connect_timeout=timeout)
-        self.redis_url, self.timeout = redis_url, timeout
         self.queue_name = queue_name
         self.queue = Queue(queue_name, connection=self.redis, serializer=JSONSerializer)
         self._paused_until = 0.0
