@@ -123,8 +123,8 @@ def healthz() -> Any:
 
 
 # Readiness answers within READY_WITHIN seconds whatever the database does: the check
-# runs on a small pool of its own threads and is abandoned (it ends by itself, bounded by
-# the database timeouts) when late. Two threads: probes never pile up more than that.
+# runs on a small pool of its own threads and is abandoned when late (it ends by itself,
+# bounded by the database timeouts). At most two checks hold a connection at once.
 READY_WITHIN = 1.5
 _checks = ThreadPoolExecutor(max_workers=2, thread_name_prefix="readyz")
 
