@@ -11,7 +11,8 @@ import re
 import sqlite3
 import threading
 from collections.abc import Iterator, Mapping
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import AbstractContextManager, closing, contextmanager, nullcontext
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit
@@ -135,22 +136,38 @@ class _PostgresTx:
         return list(self.conn.execute(self._sql(sql), dict(params or {})).fetchall())
 
 
+@dataclass(frozen=True)
+class Timeouts:
+    """Bounds on every wait for PostgreSQL, so an outage answers 503 in seconds, not minutes."""
+
+    connect: float = 2.0  # to open a connection (libpq connect_timeout)
+    pool: float = 2.0  # to be handed a pooled connection
+    statement: float = 15.0  # for one statement, server side
+    # psycopg_pool retries a lost connection with doubling waits for 5 minutes by default,
+    # so a pool could sit out minutes after the database came back. Giving up soon lets
+    # the next request start a fresh attempt instead.
+    reconnect: float = 5.0
+
+
 class PostgresDatabase(ReadDatabase):
     """A psycopg 3 connection pool; each transaction is one pooled connection."""
 
     dialect = "postgres"
 
-    def __init__(self, url: str, *, max_size: int = 10) -> None:
+    def __init__(self, url: str, *, max_size: int = 10, timeouts: Timeouts | None = None) -> None:
         from psycopg.rows import dict_row
         from psycopg_pool import ConnectionPool
 
+        timeouts = timeouts or Timeouts()
         self.pool = ConnectionPool(
             url,
             min_size=1,
             max_size=max_size,
-            kwargs={"row_factory": dict_row},
+            kwargs={"row_factory": dict_row, **connection_options(timeouts)},
             open=True,
             name="pipeline-read",
+            timeout=timeouts.pool,
+            reconnect_timeout=timeouts.reconnect,
         )
 
     @contextmanager
@@ -162,14 +179,73 @@ class PostgresDatabase(ReadDatabase):
         self.pool.close()
 
 
+def connection_options(timeouts: Timeouts) -> dict[str, Any]:
+    """libpq options bounding the connect and every statement (whole seconds and ms), and
+    TCP keepalives so a connection to a host that vanished (no reset ever comes) is dropped
+    in about 10 s instead of the kernel's two hours."""
+    return {
+        "connect_timeout": max(int(round(timeouts.connect)), 1),
+        "options": f"-c statement_timeout={int(timeouts.statement * 1000)}",
+        "keepalives": 1,
+        "keepalives_idle": 4,
+        "keepalives_interval": 2,
+        "keepalives_count": 3,
+    }
+
+
+def missing_table(error: BaseException) -> bool:
+    """The database answered, but without our tables: ``pipeline init`` has not been run."""
+    import psycopg
+
+    text = str(error).lower()
+    return (
+        isinstance(error, psycopg.errors.UndefinedTable)
+        or isinstance(error.__cause__, psycopg.errors.UndefinedTable)
+        or "no such table" in text
+        or ("stored_event" in text and "not found" in text)
+        or ("does not exist" in text and "relation" in text)
+    )
+
+
+class DatabaseUnreachable(RuntimeError):
+    """The database cannot be reached or refuses us; the message names it (never the password)."""
+
+
+def describe_url(url: str) -> str:
+    """host:port/dbname (or the SQLite file): enough to find it, without credentials."""
+    if url.startswith("sqlite:"):
+        return sqlite_path(url)
+    parts = urlsplit(url)
+    return f"{parts.hostname or 'localhost'}:{parts.port or 5432}/{parts.path.lstrip('/') or 'postgres'}"
+
+
+def probe(url: str, timeout: float) -> None:
+    """Connect once and run ``SELECT 1``; raise ``DatabaseUnreachable`` saying where and why."""
+    try:
+        if url.startswith("sqlite:"):
+            path = sqlite_path(url)
+            if path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            with closing(sqlite3.connect(path, timeout=timeout)) as conn:
+                conn.execute("SELECT 1")
+            return
+        import psycopg
+
+        with psycopg.connect(url, connect_timeout=max(int(round(timeout)), 1)) as conn:
+            conn.execute("SELECT 1")
+    except Exception as error:  # every driver and OS error: say which, not how
+        reason = " ".join(str(error).split()) or type(error).__name__
+        raise DatabaseUnreachable(f"Cannot reach the database {describe_url(url)}: {reason}") from None
+
+
 def sqlite_path(url: str) -> str:
     """``sqlite:///var/x.db`` is relative to the working directory, ``sqlite:////abs`` absolute."""
     return url.split("sqlite:///", 1)[1] if url.startswith("sqlite:///") else urlsplit(url).path
 
 
-def open_database(url: str, *, pool_size: int = 10) -> ReadDatabase:
+def open_database(url: str, *, pool_size: int = 10, timeouts: Timeouts | None = None) -> ReadDatabase:
     if url.startswith("sqlite:"):
         return SQLiteDatabase(sqlite_path(url))
     if url.startswith(("postgresql:", "postgres:")):
-        return PostgresDatabase(url, max_size=pool_size)
+        return PostgresDatabase(url, max_size=pool_size, timeouts=timeouts)
     raise ValueError(f"DATABASE_URL must start with sqlite:/// or postgresql://, not {url!r}")

@@ -10,8 +10,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from projections import failures
 from projections.base import Projection, Statement
-from projections.db import ReadDatabase
+from projections.db import ReadDatabase, missing_table
+from projections.failures import Failure
 from projections.keys import Revealer
 
 log = logging.getLogger(__name__)
@@ -23,8 +25,23 @@ POSITIONS_DDL = (
 ADVANCE = "UPDATE projection_positions SET position = :new, updated_at = :now WHERE name = :name AND position = :old"
 
 
+RETRY_MAX_SECONDS = 60.0  # the longest wait between automatic tries of a failing projection
+
+
 class NotInitialised(RuntimeError):
     """The read-model tables are missing: ``pipeline init`` has not been run."""
+
+
+class ProjectionFailing(RuntimeError):
+    """A read asked for a position that a failing projection cannot reach until it is repaired."""
+
+    def __init__(self, failure: Failure, target: int) -> None:
+        super().__init__(
+            f"The {failure.name} read model is failing at log position {failure.position} "
+            f"(since {failure.since}, {failure.attempts} attempts: {failure.error}); "
+            f"it cannot reach position {target} until that is repaired."
+        )
+        self.failure = failure
 
 
 @dataclass(frozen=True)
@@ -33,10 +50,30 @@ class Status:
     position: int
     head: int
     updated_at: str | None
+    failure: Failure | None = None
 
     @property
     def lag(self) -> int:
         return max(self.head - self.position, 0)
+
+    @property
+    def state(self) -> str:
+        return "failing" if self.failure else "behind" if self.lag else "ok"
+
+    def as_dict(self) -> dict[str, Any]:
+        failure = self.failure
+        return {
+            "name": self.name,
+            "state": self.state,
+            "position": self.position,
+            "head": self.head,
+            "lag": self.lag,
+            "updated_at": self.updated_at,
+            "error": failure.error if failure else None,
+            "failing_since": failure.since if failure else None,
+            "attempts": failure.attempts if failure else 0,
+            "retry_at": failure.retry_at if failure else None,
+        }
 
 
 def _now() -> str:
@@ -48,6 +85,7 @@ def create_tables(db: ReadDatabase, projections: list[Projection], extra_ddl: tu
     were made has them dropped and made anew at position 0, to be rebuilt."""
     with db.transaction() as tx:
         tx.execute(POSITIONS_DDL)
+        tx.execute(failures.DDL)
         for statement in extra_ddl:
             tx.execute(statement)
         for projection in projections:
@@ -80,8 +118,10 @@ def create_tables(db: ReadDatabase, projections: list[Projection], extra_ddl: tu
 def position(db: ReadDatabase, name: str) -> int:
     try:
         rows = db.query("SELECT position FROM projection_positions WHERE name = :name", {"name": name})
-    except Exception as error:  # a missing table looks different in each driver
-        raise NotInitialised("Read models are not initialised: run `pipeline init`.") from error
+    except Exception as error:  # a missing table looks different in each driver; other faults pass on
+        if missing_table(error):
+            raise NotInitialised("Read models are not initialised: run `pipeline init`.") from error
+        raise
     if not rows:
         raise NotInitialised(f"Projection {name!r} is not initialised: run `pipeline init`.")
     return int(rows[0]["position"])
@@ -94,12 +134,14 @@ def head(app: Any) -> int:
 def status(app: Any, db: ReadDatabase, projections: list[Projection]) -> list[Status]:
     top = head(app)
     rows = {r["name"]: r for r in db.query("SELECT name, position, updated_at FROM projection_positions")}
+    failing = failures.current(db)
     return [
         Status(
             p.name,
             int(rows[p.name]["position"]) if p.name in rows else 0,
             top,
             rows[p.name]["updated_at"] if p.name in rows else None,
+            failing.get(p.name),
         )
         for p in projections
     ]
@@ -129,8 +171,17 @@ def prepare_batch(app: Any, db: ReadDatabase, projection: Projection, batch_size
     # Decode and map before any transaction opens: keep transactions short.
     events = [app.mapper.to_domain_event(notification) for notification in notifications]
     reveal = app.personal.revealer(e.originator_id for e in events) if events else Revealer({})
-    statements = [statement for event in events for statement in projection.statements(event, reveal)]
+    statements = [_without_nul(statement) for event in events for statement in projection.statements(event, reveal)]
     return Batch(projection, old, new, statements, len(notifications))
+
+
+def _without_nul(statement: Statement) -> Statement:
+    """PostgreSQL text cannot hold NUL. The API refuses it, but older events may carry one:
+    a view drops it (in both databases, so they agree) rather than stop at that event."""
+    params = statement.params
+    if not any(isinstance(v, str) and "\x00" in v for v in params.values()):
+        return statement
+    return Statement(statement.sql, {k: v.replace("\x00", "") if isinstance(v, str) else v for k, v in params.items()})
 
 
 def commit_batch(db: ReadDatabase, batch: Batch) -> bool:
@@ -144,7 +195,7 @@ def commit_batch(db: ReadDatabase, batch: Batch) -> bool:
             log.debug("projection %s: another worker applied position %s first", name, batch.old)
             return False
         with tx.pipeline():
-            for sql, params in _runs(batch.statements):
+            for sql, params in _runs([*batch.statements, failures.cleared(name)]):
                 tx.execute_many(sql, params)
     return True
 
@@ -177,24 +228,46 @@ def catch_up(
     *,
     batch_size: int = 500,
     progress: Callable[[int], None] | None = None,
+    retry_max: float = RETRY_MAX_SECONDS,
 ) -> int:
     """Apply batches until the projection reaches the head as it was when called.
 
     Losing a batch to another worker is not the end: that worker moved the
     position on, so read it again and carry on from there. Returns the span of
-    log positions covered while this call ran (by it or by racing workers)."""
+    log positions covered while this call ran (by it or by racing workers).
+    A batch that fails is recorded (see ``projections.failures``) and the error raised."""
     start = current = position(db, projection.name)
     target = head(app)
     while current < target:
-        batch = prepare_batch(app, db, projection, batch_size)
-        if batch is None:
-            break
-        committed = commit_batch(db, batch)
+        try:
+            batch = prepare_batch(app, db, projection, batch_size)
+            if batch is None:
+                break
+            committed = commit_batch(db, batch)
+        except Exception as error:
+            failures.record(db, projection.name, current, error, retry_max)
+            raise
         new = batch.new if committed else position(db, projection.name)
         if progress and new > current:
             progress(new - current)
         current = new
     return current - start
+
+
+def keep_up(
+    app: Any, db: ReadDatabase, projection: Projection, *, batch_size: int = 500, retry_max: float = RETRY_MAX_SECONDS
+) -> int | None:
+    """The automatic catch-up (after writes, in jobs and sweeps): skipped while a recorded
+    failure waits out its backoff, so a poisoned view is not retried on every write;
+    a new failure is recorded and logged with its traceback, never raised, so the
+    caller moves on to the other projections. Returns the positions covered, or None."""
+    try:
+        if failures.waiting(failures.of(db, projection.name)):
+            return None
+        return catch_up(app, db, projection, batch_size=batch_size, retry_max=retry_max)
+    except Exception:
+        log.exception("projection %s failed to catch up; retrying later with backoff", projection.name)
+        return None
 
 
 def rebuild(
@@ -217,12 +290,23 @@ def rebuild(
 
 
 def wait_for(db: ReadDatabase, name: str, target: int, timeout: float) -> bool:
-    """True once the projection has reached ``target``; False after ``timeout`` seconds."""
+    """True once the projection has reached ``target``; False after ``timeout`` seconds.
+    Raises ``ProjectionFailing`` if it is failing below ``target``: waiting won't help."""
+    if position(db, name) >= target:
+        return True
+    _refuse_if_failing(db, name, target)
     deadline = time.monotonic() + timeout
     delay = 0.01
     while position(db, name) < target:
         if time.monotonic() >= deadline:
+            _refuse_if_failing(db, name, target)
             return False
         time.sleep(delay)
         delay = min(delay * 2, 0.1)
     return True
+
+
+def _refuse_if_failing(db: ReadDatabase, name: str, target: int) -> None:
+    failure = failures.of(db, name)
+    if failure is not None:
+        raise ProjectionFailing(failure, target)

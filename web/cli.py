@@ -33,6 +33,7 @@ def init() -> None:
     from workers.secret_key import ensure_key
 
     settings = Settings.from_env()
+    _require_reachable(settings)
     made = ensure_key(settings)
     if made:
         click.echo(f"Created the key-encryption key {made} (mode 0600): keep it out of database backups.")
@@ -52,6 +53,7 @@ def serve(host: str | None, port: int | None) -> None:
     """Serve the API: Flask's server in the embedded mode, gunicorn with REDIS_URL set."""
     settings = Settings.from_env()
     host, port = host or settings.host, port or settings.port
+    _require_reachable(settings)
     _require_initialised(settings)
     if settings.embedded:
         from web.app import create_app
@@ -92,6 +94,9 @@ def worker(burst: bool) -> None:
     """Run an RQ worker that builds projections (needs REDIS_URL)."""
     from workers.worker import run_worker
 
+    settings = Settings.from_env()
+    _require_reachable(settings)
+    _require_initialised(settings)
     run_worker(burst=burst)
 
 
@@ -103,7 +108,9 @@ def projections() -> None:
 @projections.command("status")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def projections_status(as_json: bool) -> None:
-    """Position, head of the log and lag of every projection."""
+    """State (ok, behind, failing), position, head of the log and lag of every projection;
+    for a failing one, its error, since when, and when it is tried again. Exits 1 if any fails."""
+    _require_reachable(Settings.from_env())
     rt = build_runtime()
     try:
         for projection in all_projections():
@@ -114,11 +121,24 @@ def projections_status(as_json: bool) -> None:
     finally:
         rt.close()
     if as_json:
-        click.echo(json.dumps([{**s.__dict__, "lag": s.lag} for s in statuses]))
-        return
-    click.echo(f"{'projection':<20}{'position':>10}{'head':>10}{'lag':>8}")
+        click.echo(json.dumps([s.as_dict() for s in statuses]))
+    else:
+        _print_statuses(statuses)
+    if any(s.failure for s in statuses):
+        sys.exit(1)
+
+
+def _print_statuses(statuses: list[runner.Status]) -> None:
+    click.echo(f"{'projection':<20}{'state':>9}{'position':>10}{'head':>10}{'lag':>8}")
     for s in statuses:
-        click.echo(f"{s.name:<20}{s.position:>10}{s.head:>10}{s.lag:>8}")
+        click.echo(f"{s.name:<20}{s.state:>9}{s.position:>10}{s.head:>10}{s.lag:>8}")
+    for s in statuses:
+        if s.failure:
+            f = s.failure
+            click.echo(
+                f"\n{s.name} is failing at position {f.position} since {f.since}"
+                f" ({f.attempts} attempts; next at {f.retry_at}):\n  {f.error}"
+            )
 
 
 @projections.command("rebuild")
@@ -358,6 +378,16 @@ def _start_ticker(rt) -> None:  # type: ignore[no-untyped-def]
 
     stop = threading.Event()
     threading.Thread(target=tick, name="pipeline-ticker", daemon=True).start()
+
+
+def _require_reachable(settings: Settings) -> None:
+    """Fail fast, naming the database and the reason, without a traceback."""
+    from projections.db import DatabaseUnreachable, probe
+
+    try:
+        probe(settings.database_url, settings.db_connect_timeout_seconds)
+    except DatabaseUnreachable as error:
+        raise click.ClickException(str(error)) from None
 
 
 def _require_initialised(settings: Settings) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 import psycopg
 import psycopg_pool
+from eventsourcing.persistence import InterfaceError as StoreInterfaceError
 from eventsourcing.persistence import OperationalError as StoreOperationalError
 from eventsourcing.persistence import ProgrammingError as StoreProgrammingError
 from flask import Flask, Response, json
@@ -16,22 +17,21 @@ from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from domain.errors import Conflict, DomainError, NotAllowed, NotFound, RegisterNotLoaded, RuleBroken
-from projections.runner import NotInitialised
+from projections.db import missing_table
+from projections.runner import NotInitialised, ProjectionFailing
 
 log = logging.getLogger(__name__)
 
 PROBLEM = "application/problem+json"
 # Faults that pass: a lost connection, an exhausted pool, a locked SQLite file.
-TRANSIENT_ERRORS = (StoreOperationalError, psycopg.OperationalError, psycopg_pool.PoolTimeout, sqlite3.OperationalError)
-
-
-def _missing_table(error: Exception) -> bool:
-    text = str(error).lower()
-    return (
-        isinstance(error, psycopg.errors.UndefinedTable)
-        or "no such table" in text
-        or ("stored_event" in text and "not found" in text)
-    )
+TRANSIENT_ERRORS = (
+    StoreOperationalError,
+    StoreInterfaceError,
+    psycopg.OperationalError,
+    psycopg.InterfaceError,
+    psycopg_pool.PoolTimeout,
+    sqlite3.OperationalError,
+)
 
 
 class ProblemSchema(Schema):
@@ -101,15 +101,18 @@ def register_error_handlers(app: Flask) -> None:
         return problem(503, "Service not initialised", str(error), {"Retry-After": "30"})
 
     def unavailable(error: Exception) -> Response:
-        if _missing_table(error):
+        if missing_table(error):
             return not_initialised(NotInitialised("The database has no Pipeline tables: run `pipeline init`."))
         log.warning("database unavailable: %s", type(error).__name__)
         return problem(
             503, "Service Unavailable", "The database is busy or unreachable; retry shortly.", {"Retry-After": "2"}
         )
 
+    def projection_failing(error: ProjectionFailing) -> Response:
+        return problem(503, "Read model failing", str(error), {"Retry-After": "30"}, projection=error.failure.name)
+
     def programming_error(error: Exception) -> Response:
-        if _missing_table(error):
+        if missing_table(error):
             return not_initialised(NotInitialised("The database has no Pipeline tables: run `pipeline init`."))
         log.error("database programming error", exc_info=error)
         return problem(500, "Internal Server Error", "Something went wrong on our side; it has been logged.")
@@ -120,3 +123,4 @@ def register_error_handlers(app: Flask) -> None:
     for programming in (psycopg.ProgrammingError, StoreProgrammingError):
         app.register_error_handler(programming, programming_error)
     app.register_error_handler(NotInitialised, not_initialised)
+    app.register_error_handler(ProjectionFailing, projection_failing)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
+import time
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -12,8 +14,7 @@ from projections.registry import all_projections, get
 
 log = logging.getLogger(__name__)
 
-PENDING_KEY = "pipeline:catch-up-pending:{queue}:{name}"
-PENDING_TTL_SECONDS = 300  # a lost job stops coalescing after this; the sweep covers the gap
+JOB_ID = "pipeline-catch-up--{queue}--{names}"
 
 
 class Dispatcher(Protocol):
@@ -29,22 +30,22 @@ class Dispatcher(Protocol):
 class InlineDispatcher:
     """Embedded mode: apply the new events right away, in the writing process.
 
-    The write is already committed when this runs, so a failure here is logged
-    and left for the next catch-up; the read model reports its lag meanwhile."""
+    The write is already committed when this runs, so a failure here is recorded and
+    logged (``runner.keep_up``) and left for the next catch-up, after its backoff."""
 
-    def __init__(self, app: Any, db: Any, batch_size: int, outbox: Any) -> None:
-        self.app, self.db, self.batch_size, self.outbox = app, db, batch_size, outbox
+    def __init__(self, app: Any, db: Any, settings: Any, outbox: Any) -> None:
+        self.app, self.db, self.settings, self.outbox = app, db, settings, outbox
         # One catch-up per projection at a time in this process: a thread that waits
         # here usually finds its events already applied by the one before it.
         self.locks = {p.name: threading.Lock() for p in all_projections()}
 
     def request_catch_up(self, names: list[str]) -> None:
+        s = self.settings
         for name in names:
-            try:
-                with self.locks[name]:
-                    runner.catch_up(self.app, self.db, get(name), batch_size=self.batch_size)
-            except Exception:
-                log.exception("inline catch-up of projection %s failed; it will be retried", name)
+            with self.locks[name]:
+                runner.keep_up(
+                    self.app, self.db, get(name), batch_size=s.batch_size, retry_max=s.projection_retry_max_seconds
+                )
 
     def schedule_goal_decision(self, project_id: str, deadline: datetime) -> None:
         """Nothing to schedule in-process: the serve ticker and the next read or write decide it."""
@@ -60,71 +61,113 @@ class InlineDispatcher:
 
 
 class RQDispatcher:
-    """Production: enqueue one catch-up job per projection, coalesced.
+    """Production: ONE coalesced job per write, catching up the projections named.
 
-    A marker key is set with NX before enqueueing and deleted by the job when it
-    starts, so at most one job per projection waits in the queue, and any event
-    committed after a job read the head of the log gets a job of its own."""
+    The job's id names the projections, and it is enqueued with RQ's ``unique``: while
+    such a job waits in the queue, later writes are covered by it and enqueue nothing.
+    A job already running may have read the head of the log before this write, so then
+    a second id ("...--after") takes the write. Redis faults never fail a write: the
+    event is committed, and the worker's sweep catches up whatever no job covered.
+    After a Redis fault, enqueues are skipped for ``PAUSE_AFTER_FAULT`` seconds so a
+    hanging Redis costs one timeout, not one per write."""
 
-    def __init__(self, redis_url: str, queue_name: str) -> None:
+    PAUSE_AFTER_FAULT = 5.0
+
+    def __init__(self, redis_url: str, queue_name: str, timeout: float = 1.5) -> None:
         from redis import Redis
         from rq import Queue
         from rq.serializers import JSONSerializer
 
-        self.redis = Redis.from_url(redis_url)
+        self.redis = Redis.from_url(redis_url, socket_timeout=timeout, socket_connect_timeout=timeout)
         self.queue_name = queue_name
         self.queue = Queue(queue_name, connection=self.redis, serializer=JSONSerializer)
+        self._paused_until = 0.0
 
-    def pending_key(self, name: str) -> str:
-        return PENDING_KEY.format(queue=self.queue_name, name=name)
+    def job_id(self, names: list[str]) -> str:
+        """Unique per queue and set of projections; RQ allows only [A-Za-z0-9_-] in an id."""
+        raw = JOB_ID.format(queue=self.queue_name, names="-".join(sorted(set(names))))
+        return re.sub(r"[^A-Za-z0-9_-]", "_", raw)
 
     def request_catch_up(self, names: list[str]) -> None:
-        from rq import Retry
+        if names:
+            self._guarded("catch-up", self._enqueue_catch_up, sorted(set(names)))
 
-        for name in names:
+    def _enqueue_catch_up(self, names: list[str]) -> None:
+        from rq.job import Job, JobStatus
+
+        job_id = self.job_id(names)
+        for attempt_id in (job_id, f"{job_id}--after"):
+            status = self._enqueue_unique(names, attempt_id)
+            if status in (None, JobStatus.QUEUED):
+                return  # enqueued now, or a waiting job will read the head after this write
+            if status != JobStatus.STARTED:  # finished or failed, not yet expired: a stale id
+                Job(attempt_id, connection=self.redis).delete()
+                if self._enqueue_unique(names, attempt_id) in (None, JobStatus.QUEUED):
+                    return
+        log.info("catch-up jobs for %s are both running; the sweep covers this write", names)
+
+    def _enqueue_unique(self, names: list[str], job_id: str) -> Any:
+        """None if enqueued; else the status of the job that holds ``job_id``."""
+        from rq.exceptions import DuplicateJobError, NoSuchJobError
+        from rq.job import Job, JobStatus
+
+        try:
+            self.queue.enqueue(
+                "workers.jobs.catch_up_projections",
+                names,
+                job_id=job_id,
+                unique=True,
+                result_ttl=0,  # gone when done: the id is free for the next write
+                failure_ttl=24 * 3600,
+                description=f"catch up projections {', '.join(names)}",
+            )
+            return None
+        except DuplicateJobError:
             try:
-                if self.redis.set(self.pending_key(name), "1", nx=True, ex=PENDING_TTL_SECONDS):
-                    self.queue.enqueue(
-                        "workers.jobs.catch_up_projection",
-                        name,
-                        retry=Retry(max=3),  # immediate: no scheduler process to fork; the sweep backs it up
-                        result_ttl=60,
-                        failure_ttl=7 * 24 * 3600,
-                        description=f"catch up projection {name}",
-                    )
-            except Exception:
-                # The event is committed; a worker's sweep will pick it up.
-                log.exception("could not enqueue catch-up of %s; the next sweep will", name)
+                return Job.fetch(job_id, connection=self.redis, serializer=self.queue.serializer).get_status()
+            except NoSuchJobError:
+                return JobStatus.FINISHED  # it ended meanwhile
+
+    def _guarded(self, what: str, action: Any, *args: Any) -> None:
+        """Run a Redis action unless Redis failed in the last few seconds; never raise."""
+        if time.monotonic() < self._paused_until:
+            log.debug("Redis failed recently: %s left to the worker's sweep", what)
+            return
+        try:
+            action(*args)
+        except Exception:
+            self._paused_until = time.monotonic() + self.PAUSE_AFTER_FAULT
+            log.exception("could not enqueue %s; the worker's sweep will do it", what)
 
     def schedule_goal_decision(self, project_id: str, deadline: datetime) -> None:
         """A job at the deadline (RQ's scheduler). Changing the goal schedules another; the
         earlier one then finds nothing, or the same thing, to decide."""
-        try:
-            self.queue.enqueue_at(
+        self._guarded(
+            f"the goal decision of {project_id}",
+            lambda: self.queue.enqueue_at(
                 deadline,
                 "workers.jobs.decide_goal",
                 project_id,
                 result_ttl=3600,
                 failure_ttl=7 * 24 * 3600,
                 description=f"decide the goal of project {project_id}",
-            )
-        except Exception:
-            log.exception("could not schedule the goal decision of %s; the sweep will decide it", project_id)
+            ),
+        )
 
     def request_email(self, message_id: str) -> None:
         from rq import Retry
 
-        try:
-            self.queue.enqueue(
+        self._guarded(
+            f"email {message_id}",
+            lambda: self.queue.enqueue(
                 "workers.jobs.send_email",
                 message_id,
                 retry=Retry(max=3),
                 result_ttl=60,
                 failure_ttl=7 * 24 * 3600,
                 description="send an email",
-            )
-        except Exception:
-            log.exception("could not enqueue email %s; the worker's sweep will send it", message_id)
+            ),
+        )
 
     def close(self) -> None:
         self.redis.close()

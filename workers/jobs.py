@@ -7,12 +7,12 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from projections import runner
-from projections.registry import get
 from workers.runtime import Runtime, build_runtime
 
 log = logging.getLogger(__name__)
 
 _runtime: Runtime | None = None  # built lazily in the worker process, never before a fork
+MAX_ROUNDS = 5
 
 
 def process_runtime() -> Runtime:
@@ -29,17 +29,26 @@ def close_process_runtime() -> None:
         _runtime = None
 
 
-def catch_up_projection(name: str) -> int:
-    """Bring one projection up to the head of the log; returns the positions covered."""
+def catch_up_projections(names: list[str]) -> dict[str, int]:
+    """Bring the named projections up to the head of the log. A write that lands while
+    this runs may find this job's id taken, so go round again until the head stands
+    still. A failing projection is recorded and skipped (see ``runner.keep_up``), never
+    raised: it must not block the others, nor this job's id. Returns positions covered."""
     runtime = process_runtime()
-    dispatcher = runtime.dispatcher
-    pending_key = getattr(dispatcher, "pending_key", None)
-    if pending_key is not None:
-        # Clear the marker before reading the head: later writes enqueue a new job.
-        dispatcher.redis.delete(pending_key(name))
-    covered = runner.catch_up(runtime.app, runtime.db, get(name), batch_size=runtime.settings.batch_size)
-    log.info("projection %s caught up %s positions", name, covered)
+    covered = dict.fromkeys(names, 0)
+    for _round in range(MAX_ROUNDS):
+        top = runner.head(runtime.app)
+        for name in names:
+            covered[name] += runtime.keep_up(name) or 0
+        if runner.head(runtime.app) == top:
+            break
+    log.info("caught up %s", covered)
     return covered
+
+
+def catch_up_projection(name: str) -> int:
+    """The job of earlier versions (one per projection): still run if one is queued."""
+    return catch_up_projections([name])[name]
 
 
 def send_email(message_id: str) -> bool:

@@ -13,13 +13,14 @@ from argon2 import PasswordHasher as Argon2
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from domain.application import PipelineApplication, RegisterLoad
-from projections import keys, runner
-from projections.db import ReadDatabase, open_database, sqlite_path
+from projections import failures, keys, runner
+from projections.db import ReadDatabase, Timeouts, open_database, sqlite_path
 from projections.keys import KeyStore
-from projections.registry import all_projections
+from projections.registry import all_projections, get
 from web import idempotency, sessions
 from workers import mail, secret_key
 from workers.dispatch import Dispatcher, InlineDispatcher, RQDispatcher
+from workers.pgstore import store_env
 from workers.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -61,9 +62,9 @@ class Runtime:
         self.sessions = sessions.SessionStore(self.db, timedelta(hours=s.session_hours))
         self.tokens = sessions.TokenStore(self.db)
         if s.embedded:
-            self.dispatcher = InlineDispatcher(self.app, self.db, s.batch_size, self.outbox)
+            self.dispatcher = InlineDispatcher(self.app, self.db, s, self.outbox)
         else:
-            self.dispatcher = RQDispatcher(s.redis_url or "", s.queue_name)
+            self.dispatcher = RQDispatcher(s.redis_url or "", s.queue_name, s.redis_timeout_seconds)
 
     @property
     def keys(self) -> KeyStore:
@@ -83,9 +84,18 @@ class Runtime:
     def send_email(self, message_id: str) -> None:
         self.dispatcher.request_email(message_id)
 
-    def catch_up_all(self) -> None:
+    def catch_up_all(self) -> list[str]:
+        """Catch every projection up (those not waiting out a failure); returns the names
+        that failed. One failing projection never holds the others back."""
         for projection in all_projections():
-            runner.catch_up(self.app, self.db, projection, batch_size=self.settings.batch_size)
+            self.keep_up(projection.name)
+        return sorted(failures.current(self.db))
+
+    def keep_up(self, name: str) -> int | None:
+        s = self.settings
+        return runner.keep_up(
+            self.app, self.db, get(name), batch_size=s.batch_size, retry_max=s.projection_retry_max_seconds
+        )
 
     def close(self) -> None:
         self.dispatcher.close()
@@ -98,9 +108,14 @@ def build_runtime(settings: Settings | None = None, *, create_tables: bool = Fal
     if settings.database_url.startswith("sqlite:"):
         Path(sqlite_path(settings.database_url)).parent.mkdir(parents=True, exist_ok=True)
     ring = secret_key.load_ring(settings)  # before anything opens: refuse to start without a KEK
-    db = open_database(settings.database_url, pool_size=settings.db_pool_size)
+    timeouts = Timeouts(
+        connect=settings.db_connect_timeout_seconds,
+        pool=settings.db_pool_timeout_seconds,
+        statement=settings.db_statement_timeout_seconds,
+    )
+    db = open_database(settings.database_url, pool_size=settings.db_pool_size, timeouts=timeouts)
     app = PipelineApplication(
-        env=settings.event_store_env(create_tables=create_tables),
+        env=store_env(settings, create_tables=create_tables),
         personal=KeyStore(db, ring),
         passwords=Argon2Hasher(),
     )
@@ -120,7 +135,8 @@ def initialise(settings: Settings | None = None) -> RegisterLoad:
         _refuse_unwrapped_keys(runtime.db)
         runtime.keys.ensure_index_key()
         loaded = runtime.app.load_register()
-        runtime.catch_up_all()
+        for name in runtime.catch_up_all():
+            log.error("projection %s is failing: see `pipeline projections status`", name)
     finally:
         runtime.close()
     return loaded

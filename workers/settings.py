@@ -60,6 +60,13 @@ class Settings:
     rate_limit_storage_url: str | None = None
     rate_limit_timeout_seconds: float = 0.5
     idempotency_hours: float = 24.0
+    redis_timeout_seconds: float = 1.5
+    db_connect_timeout_seconds: float = 2.0
+    db_pool_timeout_seconds: float = 2.0
+    db_statement_timeout_seconds: float = 15.0
+    db_lock_timeout_seconds: int = 5
+    db_retries: int = 2
+    projection_retry_max_seconds: float = 60.0
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -96,6 +103,19 @@ class Settings:
                 env, "PIPELINE_RATE_LIMIT_TIMEOUT_SECONDS", cls.rate_limit_timeout_seconds
             ),
             idempotency_hours=max(_float(env, "PIPELINE_IDEMPOTENCY_HOURS", cls.idempotency_hours), 24.0),
+            redis_timeout_seconds=_float(env, "PIPELINE_REDIS_TIMEOUT_SECONDS", cls.redis_timeout_seconds),
+            db_connect_timeout_seconds=_float(
+                env, "PIPELINE_DB_CONNECT_TIMEOUT_SECONDS", cls.db_connect_timeout_seconds
+            ),
+            db_pool_timeout_seconds=_float(env, "PIPELINE_DB_POOL_TIMEOUT_SECONDS", cls.db_pool_timeout_seconds),
+            db_statement_timeout_seconds=_float(
+                env, "PIPELINE_DB_STATEMENT_TIMEOUT_SECONDS", cls.db_statement_timeout_seconds
+            ),
+            db_lock_timeout_seconds=_int(env, "PIPELINE_DB_LOCK_TIMEOUT_SECONDS", cls.db_lock_timeout_seconds),
+            db_retries=_int(env, "PIPELINE_DB_RETRIES", cls.db_retries),
+            projection_retry_max_seconds=_float(
+                env, "PIPELINE_PROJECTION_RETRY_MAX_SECONDS", cls.projection_retry_max_seconds
+            ),
         )
 
     @property

@@ -7,11 +7,14 @@ lost Redis job never leaves a read model stale for good."""
 
 from __future__ import annotations
 
+import itertools
 import logging
+import signal
 import threading
+from typing import Any
 
 from projections import runner
-from projections.registry import all_projections, get
+from projections.registry import all_projections
 from workers.jobs import close_process_runtime, decide_due_goals, process_runtime
 
 log = logging.getLogger(__name__)
@@ -28,37 +31,70 @@ def sweep_once() -> None:
         except Exception:  # recorded in the outbox row; tried again next sweep
             log.warning("sweep: email %s still not sent", message_id)
     for status in runner.status(runtime.app, runtime.db, all_projections()):
-        if status.lag:
-            covered = runner.catch_up(runtime.app, runtime.db, get(status.name), batch_size=runtime.settings.batch_size)
-            log.info("sweep: projection %s caught up %s positions", status.name, covered)
+        if status.lag:  # keep_up records and logs a failure, and skips one still backing off
+            covered = runtime.keep_up(status.name)
+            if covered:
+                log.info("sweep: projection %s caught up %s positions", status.name, covered)
+
+
+def _sweep_safely(interval: float) -> None:
+    try:
+        sweep_once()
+    except Exception:  # e.g. the database is down: the next sweep tries again
+        log.exception("sweep failed; trying again in %s s", interval)
 
 
 def _sweep_forever(stop: threading.Event, interval: float) -> None:
     while not stop.wait(interval):
-        try:
-            sweep_once()
-        except Exception:
-            log.exception("sweep failed; trying again in %s s", interval)
+        _sweep_safely(interval)
 
 
 def run_worker(*, burst: bool = False) -> None:
-    from rq import SimpleWorker
-    from rq.serializers import JSONSerializer
+    from redis import Redis
 
     runtime = process_runtime()
     settings = runtime.settings
     if settings.embedded:
         raise SystemExit("pipeline worker needs REDIS_URL: in the embedded mode projections run inline.")
-    sweep_once()
+    _sweep_safely(settings.sweep_seconds)
     stop = threading.Event()
     sweeper = threading.Thread(target=_sweep_forever, args=(stop, settings.sweep_seconds), daemon=True)
     sweeper.start()
-    redis = runtime.dispatcher.redis  # type: ignore[attr-defined]
-    worker = SimpleWorker([settings.queue_name], connection=redis, serializer=JSONSerializer)
+    # Its own connection: RQ lengthens the socket timeout of the one it is given (its
+    # blocking dequeue waits minutes), and the dispatcher's must stay short.
+    redis = Redis.from_url(settings.redis_url or "", socket_connect_timeout=settings.redis_timeout_seconds)
     try:
-        # The scheduler (a small forked process that only talks to Redis) runs jobs
-        # enqueued for later: goal deadlines.
-        worker.work(burst=burst, logging_level=settings.log_level, with_scheduler=not burst)
+        _work_until_stopped(redis, settings, stop, burst)
     finally:
         stop.set()
+        redis.close()
         close_process_runtime()
+
+
+def _work_until_stopped(redis: Any, settings: Any, stop: threading.Event, burst: bool) -> None:
+    """Run RQ's worker loop; start it again when it quits because Redis went away (RQ
+    quits on some Redis errors), until a signal asks us to stop. Sweeps go on meanwhile."""
+    from rq import SimpleWorker
+    from rq.serializers import JSONSerializer
+
+    class Worker(SimpleWorker):
+        def request_stop(self, signum: Any, frame: Any) -> None:
+            stop.set()
+            super().request_stop(signum, frame)
+
+    for restart in itertools.count():
+        try:
+            worker = Worker([settings.queue_name], connection=redis, serializer=JSONSerializer)
+            # The scheduler (a small forked process that only talks to Redis) runs jobs
+            # enqueued for later: goal deadlines.
+            worker.work(burst=burst, logging_level=settings.log_level, with_scheduler=not burst)
+        except Exception:  # Redis is away (RQ's constructor and tidy-up call it)
+            log.warning("the RQ worker loop failed", exc_info=True)
+        if burst or stop.is_set():
+            return
+        wait = min(2.0 * (restart + 1), 30.0)
+        log.warning("the RQ worker stopped (Redis unreachable?); starting it again in %s s, sweeps go on", wait)
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: stop.set())
+        if stop.wait(wait):
+            return

@@ -1,0 +1,105 @@
+"""The PostgreSQL event store with every wait bounded.
+
+eventsourcing 9.5.6 retries each recorder call 10 times, 0.2 s apart, and waits up to
+POSTGRES_CONNECT_TIMEOUT (its *pool* wait, 30 s by default) on each try; its libpq
+connections have no connect or statement timeout. With the database gone, one call
+could block a request for minutes. This factory keeps the library's recorder and SQL,
+and only sets: libpq's connect_timeout and statement_timeout, and fewer retries.
+It is chosen with PERSISTENCE_MODULE=workers.pgstore:Factory (see ``store_env``)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from eventsourcing.persistence import InterfaceError, OperationalError
+from eventsourcing.postgres import PostgresAggregateRecorder, PostgresApplicationRecorder, PostgresFactory
+from eventsourcing.utils import retry
+
+from projections.db import Timeouts, connection_options
+from workers.settings import Settings
+
+RETRY_WAIT_SECONDS = 0.2
+
+
+class _Bounded:
+    """Retry transient faults ``attempts`` times instead of the library's 10."""
+
+    attempts = 2
+
+    def _bounded(self, method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        undecorated = method.__wrapped__  # type: ignore[attr-defined]
+        again = retry((InterfaceError, OperationalError), max_attempts=self.attempts, wait=RETRY_WAIT_SECONDS)
+        return again(undecorated)(self, *args, **kwargs)
+
+
+class BoundedSnapshotRecorder(_Bounded, PostgresAggregateRecorder):
+    """The snapshot store's recorder (read first by every ``repository.get``)."""
+
+    def insert_events(self, stored_events: Sequence[Any], **kwargs: Any) -> Any:
+        return self._bounded(PostgresAggregateRecorder.insert_events, stored_events, **kwargs)
+
+    def select_events(self, *args: Any, **kwargs: Any) -> Any:
+        return self._bounded(PostgresAggregateRecorder.select_events, *args, **kwargs)
+
+
+class BoundedRecorder(_Bounded, PostgresApplicationRecorder):
+    """The event store's recorder."""
+
+    def insert_events(self, stored_events: Sequence[Any], **kwargs: Any) -> Any:
+        return self._bounded(PostgresApplicationRecorder.insert_events, stored_events, **kwargs)
+
+    def select_events(self, *args: Any, **kwargs: Any) -> Any:
+        return self._bounded(PostgresApplicationRecorder.select_events, *args, **kwargs)
+
+    def select_notifications(self, *args: Any, **kwargs: Any) -> Any:
+        return self._bounded(PostgresApplicationRecorder.select_notifications, *args, **kwargs)
+
+    def max_notification_id(self) -> int | None:
+        return self._bounded(PostgresApplicationRecorder.max_notification_id)
+
+
+class Factory(PostgresFactory):
+    """Found by eventsourcing in this module when PERSISTENCE_MODULE names it."""
+
+    application_recorder_class = BoundedRecorder
+    aggregate_recorder_class = BoundedSnapshotRecorder
+
+    def __init__(self, env: Any) -> None:
+        super().__init__(env)
+        timeouts = Timeouts(
+            connect=float(self.env.get("POSTGRES_LIBPQ_CONNECT_TIMEOUT") or Timeouts.connect),
+            statement=float(self.env.get("POSTGRES_STATEMENT_TIMEOUT") or Timeouts.statement),
+        )
+        # The pool opens lazily, on first use: connections made from here on get these.
+        pool = self.datastore.pool
+        pool.kwargs.update(connection_options(timeouts))  # type: ignore[union-attr]
+        pool.reconnect_timeout = timeouts.reconnect
+        self.attempts = max(int(self.env.get("POSTGRES_RETRIES") or BoundedRecorder.attempts), 1)
+
+    def application_recorder(self) -> Any:
+        recorder = super().application_recorder()
+        recorder.attempts = self.attempts  # type: ignore[attr-defined]
+        return recorder
+
+    def aggregate_recorder(self, purpose: str = "events") -> Any:
+        recorder = super().aggregate_recorder(purpose)
+        recorder.attempts = self.attempts  # type: ignore[attr-defined]
+        return recorder
+
+
+def store_env(settings: Settings, *, create_tables: bool) -> dict[str, str]:
+    """``Settings.event_store_env`` with this module as the PostgreSQL store and our bounds
+    (each key also under the application's prefix, which eventsourcing reads first)."""
+    env = settings.event_store_env(create_tables=create_tables)
+    if env.get("PERSISTENCE_MODULE") != "eventsourcing.postgres":
+        return env
+    bounds = {
+        "PERSISTENCE_MODULE": f"{__name__}:Factory",
+        "POSTGRES_CONNECT_TIMEOUT": str(max(int(round(settings.db_pool_timeout_seconds)), 1)),
+        "POSTGRES_LIBPQ_CONNECT_TIMEOUT": str(settings.db_connect_timeout_seconds),
+        "POSTGRES_STATEMENT_TIMEOUT": str(settings.db_statement_timeout_seconds),
+        "POSTGRES_LOCK_TIMEOUT": str(settings.db_lock_timeout_seconds),
+        "POSTGRES_RETRIES": str(settings.db_retries),
+    }
+    return {**env, **bounds, **{f"PIPELINE_{key}": value for key, value in bounds.items()}}
