@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import threading
@@ -93,6 +94,7 @@ class RQDispatcher:
             self._guarded("catch-up", self._enqueue_catch_up, sorted(set(names)))
 
     def _enqueue_catch_up(self, names: list[str]) -> None:
+        from rq.exceptions import InvalidJobOperation, NoSuchJobError
         from rq.job import Job, JobStatus
 
         job_id = self.job_id(names)
@@ -101,7 +103,8 @@ class RQDispatcher:
             if status in (None, JobStatus.QUEUED):
                 return  # enqueued now, or a waiting job will read the head after this write
             if status != JobStatus.STARTED:  # finished or failed, not yet expired: a stale id
-                Job(attempt_id, connection=self.redis).delete()
+                with contextlib.suppress(NoSuchJobError, InvalidJobOperation):  # it may vanish meanwhile
+                    Job(attempt_id, connection=self.redis).delete()
                 if self._enqueue_unique(names, attempt_id) in (None, JobStatus.QUEUED):
                     return
         log.info("catch-up jobs for %s are both running; the sweep covers this write", names)
