@@ -21,7 +21,7 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
-from domain.email_domains import SEED_SOURCE, clean_domain, covered
+from domain.email_domains import SEED_SOURCE, clean_domain, covered, domain_of
 from domain.errors import Conflict, NotAllowed, NotFound, RuleBroken
 from domain.names import normalise
 from domain.organisation import COUNCIL, EmailDomain, Organisation, OrganisationName, council_id, name_key
@@ -142,6 +142,7 @@ class MembershipCommands:
         org = self.get_organisation(organisation_id)
         self.require_admin(org, actor)
         domain = clean_domain(domain)
+        self._require_control(domain, actor)
         claim = self._claim_domain(domain, org.id)
         if not org.add_domain(domain, actor=actor, source="added by an admin" if actor else "added by an operator"):
             return Written(org, None, org)
@@ -149,6 +150,22 @@ class MembershipCommands:
             return Written(org, position_of(self.save(org, *claim)), org)
         except IntegrityError:
             raise Conflict(f"Another organisation claimed '{domain}' at the same moment.") from None
+
+    def _require_control(self: PipelineApplication, domain: str, actor: UUID | None) -> None:
+        """An admin lists only their own verified address's domain, a parent of it or a subdomain
+        of it: evidence that they write from there. Operators (and the command line) list any
+        domain, after checking it themselves."""
+        if actor is None:
+            return
+        person = self.active_person(actor)
+        if person.is_operator:
+            return
+        host = domain_of(self.personal.open(person.id, person.email) or "")
+        related = host == domain or host.endswith("." + domain) or domain.endswith("." + host)
+        if not (person.email_verified and related):
+            raise NotAllowed(
+                f"You can list '{domain}' only from a verified address on it; ask an operator to add it otherwise."
+            )
 
     def remove_domain(self: PipelineApplication, organisation_id: UUID, domain: str, *, actor: UUID | None) -> Written:
         org = self.get_organisation(organisation_id)

@@ -72,6 +72,7 @@ class Project(Aggregate):
         self.phase = phase
         self.details = dict(details)
         self.team: list[UUID] = [proposer_id]
+        self.team_organisations: dict[str, UUID] = {str(proposer_id): organisation_id}  # as whom each joined
         self.archived = False
         self.goal: dict[str, Any] | None = None
         self.outcome: str | None = None
@@ -136,6 +137,14 @@ class Project(Aggregate):
     @event("TeamMemberAdded")
     def _add_to_team(self, person_id: UUID, organisation_id: UUID, actor: UUID) -> None:
         self.team.append(person_id)
+        known = getattr(self, "team_organisations", {})  # a snapshot from before it was kept lacks it
+        self.team_organisations = {**known, str(person_id): organisation_id}
+
+    def joined_team_from(self, person_id: UUID) -> UUID | None:
+        """The organisation the person was in when they joined the team (None if not on it)."""
+        if person_id not in self.team:
+            return None
+        return getattr(self, "team_organisations", {}).get(str(person_id), self.organisation_id)
 
     # --------------------------------------------------------------- goal
     @property

@@ -59,9 +59,18 @@ class ProjectCommands:
             raise NotAllowed("You belong to no organisation: join one first (PATCH /api/v1/me).")
         return person
 
+    @staticmethod
+    def on_team(project: Project, person: Person) -> bool:
+        """On the team, and still in the organisation they joined it from: someone removed
+        from it, or gone elsewhere, no longer acts on its projects through the team."""
+        joined = project.joined_team_from(person.id)
+        if joined is None or person.organisation_id != joined:
+            return False
+        return person.is_member or joined != project.organisation_id
+
     def may_edit(self: PipelineApplication, project: Project, person: Person) -> bool:
         owner = person.is_member and person.organisation_id == project.organisation_id
-        return bool(person.is_operator or person.id in project.team or owner)
+        return bool(person.is_operator or self.on_team(project, person) or owner)
 
     def _editor(self: PipelineApplication, project: Project, person_id: UUID) -> tuple[Person, bool]:
         """The person, and whether they act as a moderator (an operator from outside)."""
@@ -69,7 +78,7 @@ class ProjectCommands:
         if not self.may_edit(project, person):
             raise NotAllowed("Only the owning organisation's members, the team, or an operator may do this.")
         owner = person.is_member and person.organisation_id == project.organisation_id
-        return person, person.id not in project.team and not owner and person.is_operator
+        return person, not self.on_team(project, person) and not owner and person.is_operator
 
     def _team_member(self: PipelineApplication, project: Project, person_id: UUID) -> Person:
         person = self.active_person(person_id)
@@ -78,7 +87,7 @@ class ProjectCommands:
             and person.organisation_id == project.organisation_id
             and self.get_organisation(project.organisation_id).is_admin(person.id)
         )
-        if person.id in project.team or admin or person.is_operator:
+        if self.on_team(project, person) or admin or person.is_operator:
             return person
         raise NotAllowed("Only the project's team (or the owning organisation's admins) may do this.")
 

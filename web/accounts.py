@@ -55,10 +55,15 @@ def send_verification(person_id: UUID, email: str, name: str | None = None) -> N
 
 
 def send_reset(rt: Runtime, email: str) -> None:
-    """Mail a reset link if ``email`` is someone's; nothing otherwise."""
+    """Mail a reset link if ``email`` is someone's; nothing otherwise. The link goes to the
+    address the account holds, never to the one typed: two addresses that differ only in
+    ways the lookup ignores (case, "ß" and "ss") must not receive each other's links."""
     person_id = rt.app.email_owner(email)
     if person_id is None:
         return
+    email = rt.app.reveal(rt.app.get_person(person_id))["email"] or ""
+    if not email:
+        return  # erased meanwhile
     token = rt.tokens.issue(sessions.RESET_PASSWORD, person_id, email)
     body = (
         "Someone asked to reset the password of your Pipeline account. To choose a new one, open:\n\n"

@@ -8,6 +8,7 @@ from typing import Any
 
 import psycopg
 import psycopg_pool
+from eventsourcing.persistence import IntegrityError as StoreIntegrityError
 from eventsourcing.persistence import InterfaceError as StoreInterfaceError
 from eventsourcing.persistence import OperationalError as StoreOperationalError
 from eventsourcing.persistence import ProgrammingError as StoreProgrammingError
@@ -117,7 +118,19 @@ def register_error_handlers(app: Flask) -> None:
         log.error("database programming error", exc_info=error)
         return problem(500, "Internal Server Error", "Something went wrong on our side; it has been logged.")
 
+    def concurrent_change(error: Exception) -> Response:
+        """Another request saved the same record a moment before (eventsourcing's optimistic
+        concurrency): this one was not applied, and trying again will see the new state."""
+        log.info("refused a write that lost a race: %s", error)
+        return problem(
+            409,
+            "Conflict",
+            "Someone changed this at the same moment, so your request was not applied: look again and retry.",
+            {"Retry-After": "1"},
+        )
+
     app.register_error_handler(DomainError, domain_error)
+    app.register_error_handler(StoreIntegrityError, concurrent_change)
     for transient in TRANSIENT_ERRORS:
         app.register_error_handler(transient, unavailable)
     for programming in (psycopg.ProgrammingError, StoreProgrammingError):

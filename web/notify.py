@@ -41,7 +41,7 @@ def _send(recipients: Iterable[UUID], *, kind: str, subject: str, body: str, exc
         except NotFound:  # an id from a stale view: nobody to tell
             log.info("no person %s to notify", person_id)
             continue
-        if person.erased:
+        if person.erased or not person.email_verified:  # never mail an address nobody proved is theirs
             continue
         me = rt.app.reveal(person)
         if not me["email"]:

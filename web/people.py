@@ -118,7 +118,7 @@ class PeopleListArgs(ListArgs):
 
 
 def _with_organisations(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    ids = {r["organisation_id"] for r in rows}
+    ids = {r["organisation_id"] for r in rows if r["organisation_id"]}  # None: removed or declined
     for r in rows:
         ids.update(m["organisation_id"] for m in r.get("memberships", ()))
     orgs = directory.summaries(runtime().db, ids)

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.factories import PASSWORD, email
 from web.app import create_app
-from workers.runtime import Runtime, build_runtime
+from workers.runtime import Runtime, build_runtime, initialise
 from workers.settings import Settings
 
 pytestmark = pytest.mark.integration
@@ -100,3 +101,21 @@ def test_sign_in_verification_and_reset_share_one_budget_per_client_address(pg_s
         assert client.post("/api/v1/sessions", json=sign_in).status_code == 429
     finally:
         rt.close()
+
+
+def test_a_reset_link_goes_to_the_accounts_own_address_not_the_one_typed(tmp_path: Path) -> None:
+    """The letters "ß" and "ss" (and case) are one address to the lookup: the link must still go only to
+    the address the account holds (found by a hostile review)."""
+    settings = Settings(database_url=f"sqlite:///{tmp_path}/p.sqlite3", outbox_dir=str(tmp_path / "outbox"))
+    initialise(settings)
+    runtime = build_runtime(settings)
+    try:
+        client = create_app(runtime=runtime).test_client()
+        body = {"name": "Jo", "email": "jo@grossmann.example.org", "organisation_code": "WGN", "password": PASSWORD}
+        assert client.post("/api/v1/people", json=body).status_code == 201
+        asked = client.post("/api/v1/password-resets", json={"email": "JO@großmann.example.org"}, buffered=True)
+        assert asked.status_code == 202
+        sent = [p.read_text() for p in (tmp_path / "outbox").glob("*.eml") if "reset-password?token=" in p.read_text()]
+        assert len(sent) == 1 and "To: jo@grossmann.example.org" in sent[0]
+    finally:
+        runtime.close()

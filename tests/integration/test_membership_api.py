@@ -109,15 +109,19 @@ def test_admins_decline_and_manage_domains_and_others_may_not(client: Any) -> No
     )
     assert declined.status_code == 200
     assert client.get("/api/v1/me", headers=pending).json["organisation"] is None
-    added = client.post("/api/v1/organisations/MAN/domains", json={"domain": "Man.Example.org"}, headers=admin)
-    assert added.status_code == 201 and "man.example.org" in added.json["domains"]
-    taken = client.post("/api/v1/organisations/MAN/domains", json={"domain": "wigan.gov.uk"}, headers=admin)
-    assert taken.status_code == 409
+    elsewhere = client.post("/api/v1/organisations/MAN/domains", json={"domain": "man.example.org"}, headers=admin)
+    assert elsewhere.status_code == 403  # the admin does not write from there
+    added = client.post(
+        "/api/v1/organisations/MAN/domains", json={"domain": "Digital.Manchester.gov.uk"}, headers=admin
+    )
+    assert added.status_code == 201 and "digital.manchester.gov.uk" in added.json["domains"]
+    theirs = client.post("/api/v1/organisations/MAN/domains", json={"domain": "wigan.gov.uk"}, headers=admin)
+    assert theirs.status_code == 403  # neither theirs to prove nor free (an operator gets 409: unit-tested)
     shared = client.post("/api/v1/organisations/MAN/domains", json={"domain": "gmail.com"}, headers=admin)
     assert shared.status_code == 422
-    position = client.delete("/api/v1/organisations/MAN/domains/man.example.org", headers=admin).json["event_position"]
-    domains = settled(client).get(f"/api/v1/organisations/MAN?min_position={position}").json["domains"]
-    assert "manchester.gov.uk" in domains and "man.example.org" not in domains
+    removed = client.delete("/api/v1/organisations/MAN/domains/digital.manchester.gov.uk", headers=admin)
+    domains = settled(client).get(f"/api/v1/organisations/MAN?min_position={removed.json['event_position']}").json
+    assert "manchester.gov.uk" in domains["domains"] and "digital.manchester.gov.uk" not in domains["domains"]
 
 
 def test_a_supplier_cannot_take_a_councils_name(client: Any) -> None:
@@ -146,3 +150,37 @@ def test_a_supplier_cannot_take_a_councils_name(client: Any) -> None:
     )
     assert renamed.status_code == 409, renamed.json
     assert "council" in renamed.json["detail"]
+
+
+def test_a_removed_member_loses_the_team_powers_they_had_as_a_member(client: Any) -> None:
+    """The proposer is on the team: removal (or a move) must end that too (found by a hostile review)."""
+    _, admin = join(client, "KHL")
+    bob_id, bob = join(client, "KHL")
+    project = client.post("/api/v1/projects", json={"title": "Bob's", "summary": "S"}, headers=bob).json["id"]
+    assert client.delete(f"/api/v1/organisations/KHL/members/{bob_id}", headers=admin).status_code == 200
+    before = head(client)
+    assert client.patch(f"/api/v1/projects/{project}", json={"title": "Still mine"}, headers=bob).status_code == 403
+    assert client.post(f"/api/v1/projects/{project}/archive", headers=bob).status_code == 403
+    posted = client.post(f"/api/v1/projects/{project}/status-updates", json={"body": "Hi"}, headers=bob)
+    assert posted.status_code == 403
+    assert head(client) == before
+    listed = settled(client).get(f"/api/v1/people?min_position={before}")  # a person in no organisation
+    assert listed.status_code == 200, listed.json
+    shown = client.get(f"/api/v1/people/{bob_id}")
+    assert shown.status_code == 200 and shown.json["organisation"] is None
+
+
+def test_a_write_that_loses_a_race_is_a_409_not_a_500(client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from eventsourcing.persistence import IntegrityError
+
+    _, admin = join(client, "YOR")
+    pending_id, _ = join(client, "YOR", email())
+    rt = client.application.extensions["pipeline"]
+
+    def lost_race(*args: Any, **kwargs: Any) -> Any:
+        raise IntegrityError("duplicate key value violates unique constraint")
+
+    monkeypatch.setattr(rt.app, "approve_member", lost_race)
+    answer = client.post(f"/api/v1/organisations/YOR/pending-members/{pending_id}/approve", headers=admin)
+    assert answer.status_code == 409 and answer.content_type == "application/problem+json"
+    assert "same moment" in answer.json["detail"]

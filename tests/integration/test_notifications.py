@@ -84,3 +84,20 @@ def test_key_contacts_of_projects_sharing_three_tags_hear_of_a_new_one(client: A
         "/api/v1/projects", json={"title": "Bulky waste too", "summary": "s", "tags": tags[:3]}, headers=newcomer
     )
     assert mail_to(sqlite_runtime, "similar-project") == [first_id]  # two shared tags are not enough
+
+
+def test_nobody_is_mailed_at_an_address_they_have_not_verified(client: Any, sqlite_runtime: Runtime) -> None:
+    """A follower who changes their address to someone else's must not turn project news into
+    mail to that address (found by a hostile review)."""
+    _, _, owner = member(client, "WGN")
+    project = client.post("/api/v1/projects", json={"title": "Relay", "summary": "S"}, headers=owner).json["id"]
+    follower_id, _, follower = member(client, "KTT")
+    assert client.post(f"/api/v1/projects/{project}/follow", headers=follower).status_code in (200, 201)
+    update = {"body": "First news"}
+    assert client.post(f"/api/v1/projects/{project}/status-updates", json=update, headers=owner).status_code == 201
+    assert mail_to(sqlite_runtime, "project-news") == [follower_id]
+    moved = client.patch("/api/v1/me", json={"email": "victim@victim-corp.example"}, headers=follower)
+    assert moved.status_code == 200 and moved.json["email_verified"] is False
+    update = {"body": "Cheap pills"}
+    assert client.post(f"/api/v1/projects/{project}/status-updates", json=update, headers=owner).status_code == 201
+    assert mail_to(sqlite_runtime, "project-news") == [follower_id]  # nothing more

@@ -164,15 +164,19 @@ def test_no_organisation_may_take_a_councils_or_anothers_name(app: PipelineAppli
 def test_admins_manage_domains_one_organisation_per_domain(app: PipelineApplication) -> None:
     admin, member = person(app, "KTT"), person(app, "KTT")
     with pytest.raises(NotAllowed):
-        app.add_domain(council_id("KTT"), "rbk.example.org", actor=member.id)
-    app.add_domain(council_id("KTT"), " RBK.example.org. ", actor=admin.id)
-    assert "rbk.example.org" in app.get_organisation(council_id("KTT")).domains
+        app.add_domain(council_id("KTT"), "rbk.kingston.gov.uk", actor=member.id)
+    app.add_domain(council_id("KTT"), " RBK.Kingston.gov.uk. ", actor=admin.id)  # a subdomain of their own
+    assert "rbk.kingston.gov.uk" in app.get_organisation(council_id("KTT")).domains
+    with pytest.raises(NotAllowed):  # no proof that they write from there
+        app.add_domain(council_id("KTT"), "rbk.example.org", actor=admin.id)
     for shared in ("gmail.com", "gov.uk", "not a domain"):
         with pytest.raises(ValidationFailed):
             app.add_domain(council_id("KTT"), shared, actor=admin.id)
     wigan_admin = person(app, "WGN")
+    app.set_operator(app.personal.open(wigan_admin.id, wigan_admin.email) or "", True)
     with pytest.raises(Conflict):
         app.add_domain(council_id("WGN"), "kingston.gov.uk", actor=wigan_admin.id)
+    app.add_domain(council_id("KTT"), "rbk.example.org", actor=wigan_admin.id)  # an operator may
     app.remove_domain(council_id("KTT"), "rbk.example.org", actor=admin.id)
     app.add_domain(council_id("WGN"), "rbk.example.org", actor=wigan_admin.id)  # released: free to claim
     newcomer = person(app, "WGN", f"{uuid.uuid4().hex[:8]}@dept.rbk.example.org")  # a subdomain counts
