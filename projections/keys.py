@@ -150,6 +150,11 @@ class KeyStore:
     def email_index_id(self, email: str) -> UUID:
         return email_index_id(self._email_index_key(), email)
 
+    def server_secret(self, purpose: bytes) -> bytes:
+        """A secret for ``purpose``, derived from the email index key (wrapped under the KEK,
+        stable across rotations): never in the database in a usable form."""
+        return hmac.new(self._email_index_key(), b"server-secret:" + purpose, hashlib.sha256).digest()
+
     def _email_index_key(self) -> bytes:
         if self._index_key is None:  # it never changes (a rotation only rewraps it): read it once
             rows = self.db.query("SELECT kek_id, wrapped FROM secret_keys WHERE name = :name", {"name": EMAIL_INDEX})

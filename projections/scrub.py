@@ -12,12 +12,17 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import time
 from collections.abc import Iterable
 
 from projections.db import ReadDatabase
 
 log = logging.getLogger(__name__)
-LOCK_WAIT = "5s"  # VACUUM FULL queues every reader of the table behind it: never wait long
+LOCK_WAIT = "5s"
+OLDER_SNAPSHOTS = (  # other sessions whose snapshot may still see the rows being scrubbed
+    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+    " AND pid <> pg_backend_pid() AND backend_xmin IS NOT NULL"
+)  # VACUUM FULL queues every reader of the table behind it: never wait long
 
 
 def scrub(db: ReadDatabase, tables: Iterable[str]) -> list[str]:
@@ -29,11 +34,17 @@ def scrub(db: ReadDatabase, tables: Iterable[str]) -> list[str]:
     return _vacuum_full(db.pool.conninfo, list(tables))  # type: ignore[attr-defined]
 
 
-def _checkpoint(path: str) -> bool:
+def _checkpoint(path: str, attempts: int = 20) -> bool:
+    """TRUNCATE waits for readers that still need old frames; a reader mid-request soon
+    finishes, so try again for a few seconds before reporting the WAL unscrubbed."""
     conn = sqlite3.connect(path, timeout=30, isolation_level=None)
     try:
-        busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-        return busy == 0
+        for attempt in range(attempts):
+            busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+            if busy == 0:
+                return True
+            time.sleep(0.05 * (attempt + 1))
+        return False
     finally:
         conn.close()
 
@@ -45,6 +56,9 @@ def _vacuum_full(conninfo: str, tables: list[str]) -> list[str]:
     busy: list[str] = []
     with psycopg.connect(conninfo, autocommit=True) as conn:
         conn.execute(sql.SQL("SET lock_timeout = {}").format(sql.Literal(LOCK_WAIT)))
+        older = conn.execute(OLDER_SNAPSHOTS).fetchone()[0]
+        if older:  # VACUUM FULL must keep row versions such a transaction may still see
+            busy.append(f"(old row versions kept for {older} open transaction(s); erase again once they end)")
         for table in tables:  # one at a time: a busy table does not hold up the others
             for _attempt in range(3):  # a lock held by a passing reader or autovacuum is soon free
                 try:

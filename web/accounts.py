@@ -204,9 +204,14 @@ def _me(event_position: int | None = None) -> dict[str, Any]:
 
 
 def _check_password(password: str) -> None:
+    """The signed-in person's current password, counted with failed sign-ins: a stolen
+    session must not become a way to guess the password without limit."""
     rt = runtime()
     email = rt.app.reveal(current_person())["email"] or ""
+    failures, account = FailedSignIns(rt.settings.sign_in_failure_limit), email_key(email)
+    failures.refuse_if_locked(account)
     if rt.app.authenticate(email, password) is None:
+        failures.record_failure(account)
         abort(403, message="That is not your current password.", errors={"password": ["Incorrect."]})
 
 

@@ -60,11 +60,14 @@ class Claim:
     secret: bytes  # seals the answer; derived from the key, never stored
 
     @classmethod
-    def of(cls, owner: str, key: str, method: str, path: str, body: bytes) -> Claim:
+    def of(cls, owner: str, key: str, method: str, path: str, body: bytes, server_secret: bytes) -> Claim:
+        """``server_secret`` (kept wrapped under the KEK, never in the table) joins the client's
+        key, so a copy of the database alone cannot open a stored answer even for a guessable key."""
         material = f"{owner}\n{key}".encode()
-        secret = hashlib.sha256(b"pipeline-idempotency-seal\n" + material).digest()
+        secret = hmac.new(server_secret, b"pipeline-idempotency-seal\n" + material, hashlib.sha256).digest()
         fingerprint = hmac.new(secret, f"{method}\n{path}\n".encode() + body, hashlib.sha256).hexdigest()
-        return cls(hashlib.sha256(b"pipeline-idempotency-id\n" + material).hexdigest(), fingerprint, secret)
+        key_hash = hmac.new(server_secret, b"pipeline-idempotency-id\n" + material, hashlib.sha256).hexdigest()
+        return cls(key_hash, fingerprint, secret)
 
     def seal(self, response: Response) -> str:
         answer = {
@@ -198,7 +201,8 @@ def init_app(app: Flask, kept: timedelta) -> None:
         refused = _bad_key(key)
         if refused is not None:
             return refused
-        claim = Claim.of(_owner(), key, request.method, request.full_path, request.get_data())
+        server_secret = current_app.extensions["pipeline"].keys.server_secret(b"idempotency")
+        claim = Claim.of(_owner(), key, request.method, request.full_path, request.get_data(), server_secret)
         answer = store().claim(claim)
         if answer is None:
             g.idempotency_claim = claim

@@ -119,3 +119,15 @@ def test_a_reset_link_goes_to_the_accounts_own_address_not_the_one_typed(tmp_pat
         assert len(sent) == 1 and "To: jo@grossmann.example.org" in sent[0]
     finally:
         runtime.close()
+
+
+def test_wrong_current_passwords_behind_a_session_count_as_failed_sign_ins(client: Any) -> None:
+    """A stolen session must not let anyone guess the password without limit (found by a
+    hostile review): PUT /me/password and DELETE /me share the account's lockout."""
+    me = signed_in(client, email())
+    wrong = {"current_password": "not the password at all", "new_password": "a brand new passphrase"}
+    answers = [client.put("/api/v1/me/password", json=wrong, headers=me).status_code for _ in range(5)]
+    answers += [client.delete("/api/v1/me", json={"password": "still not it"}, headers=me).status_code]
+    assert answers == [403] * 5 + [429]
+    right = {"current_password": PASSWORD, "new_password": "a brand new passphrase"}
+    assert client.put("/api/v1/me/password", json=right, headers=me).status_code == 429  # locked for a while

@@ -4,6 +4,8 @@ flight is 409 (PostgreSQL, with the event table locked so the first request wait
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import threading
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -11,6 +13,8 @@ from typing import Any
 
 import psycopg
 import pytest
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from tests import support
 from tests.factories import PASSWORD, email
@@ -141,3 +145,23 @@ def test_a_key_is_kept_for_a_day_and_then_forgotten(any_runtime: Runtime) -> Non
     assert client.post("/api/v1/sessions", json=sign_in, headers=same).json["token"] == first
     age(24.1)
     assert client.post("/api/v1/sessions", json=sign_in, headers=same).json["token"] != first
+
+
+def test_a_database_copy_and_a_guessed_key_do_not_open_a_stored_answer(sqlite_runtime: Runtime) -> None:
+    """The seal needs a secret kept outside the table, not only the client's key and address
+    (a hostile review opened a bearer token stored under the key "7" that way)."""
+    client = create_app(runtime=sqlite_runtime).test_client()
+    address = email()
+    assert client.post("/api/v1/people", json=sign_up_body(address)).status_code == 201
+    first = client.post(
+        "/api/v1/sessions", json={"email": address, "password": PASSWORD}, headers={"Idempotency-Key": "7"}
+    )
+    assert first.status_code == 201
+    (row,) = sqlite_runtime.db.query("SELECT key_hash, answer FROM idempotency_keys")
+    material = b"client:127.0.0.1\n7"  # all an attacker with the table needs to guess
+    key_hash = hashlib.sha256(b"pipeline-idempotency-id\n" + material).hexdigest()
+    seal = hashlib.sha256(b"pipeline-idempotency-seal\n" + material).digest()
+    raw = base64.b64decode(row["answer"])
+    assert row["key_hash"] != key_hash
+    with pytest.raises(InvalidTag):
+        AESGCM(seal).decrypt(raw[:12], raw[12:], row["key_hash"].encode())
