@@ -30,6 +30,7 @@ def main() -> None:
 @main.command()
 def init() -> None:
     """Create tables, load the council register and catch projections up. Safe to repeat."""
+    from projections.kek import KekError
     from workers.secret_key import ensure_key
 
     settings = Settings.from_env()
@@ -37,7 +38,10 @@ def init() -> None:
     made = ensure_key(settings)
     if made:
         click.echo(f"Created the key-encryption key {made} (mode 0600): keep it out of database backups.")
-    loaded = initialise(settings)
+    try:
+        loaded = initialise(settings)
+    except KekError as error:
+        raise click.ClickException(f"{WRONG_KEK} ({_where(settings)}: {error})") from None
     click.echo(f"Initialised {_where(settings)}: register {loaded.added} councils added, {loaded.amended} amended.")
     click.echo(
         f"Email domains: {loaded.domains_added} added to councils; {len(loaded.unplaced)} owners not placed "
@@ -391,14 +395,26 @@ def _require_reachable(settings: Settings) -> None:
 
 
 def _require_initialised(settings: Settings) -> None:
+    from projections.kek import KekError
+
     rt = build_runtime(settings)
     try:
         for projection in all_projections():
             runner.position(rt.db, projection.name)
+        rt.keys.email_index_id("start-up@pipeline.invalid")  # the KEK opens this database's keys
     except runner.NotInitialised as error:
         raise click.ClickException(f"{error} ({_where(settings)})") from None
+    except KekError as error:
+        raise click.ClickException(f"{WRONG_KEK} ({_where(settings)}: {error})") from None
     finally:
         rt.close()
+
+
+WRONG_KEK = (
+    "The key-encryption key does not open this database's keys: give the key this database was "
+    "made with (PIPELINE_SECRET_KEY_FILE or PIPELINE_SECRET_KEY). Do not make a new one: nothing "
+    "sealed under the old key could ever be read again"
+)
 
 
 def _where(settings: Settings) -> str:

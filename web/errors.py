@@ -19,6 +19,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from domain.errors import Conflict, DomainError, NotAllowed, NotFound, RegisterNotLoaded, RuleBroken
 from projections.db import missing_table
+from projections.kek import KekError
 from projections.runner import NotInitialised, ProjectionFailing
 
 log = logging.getLogger(__name__)
@@ -129,7 +130,18 @@ def register_error_handlers(app: Flask) -> None:
             {"Retry-After": "1"},
         )
 
+    def wrong_key(error: Exception) -> Response:
+        log.error("the key-encryption key does not open the database's keys: %s", error)
+        return problem(
+            503,
+            "Service Unavailable",
+            "The service is misconfigured (its key-encryption key does not match this database); "
+            "an operator has been told.",
+            {"Retry-After": "60"},
+        )
+
     app.register_error_handler(DomainError, domain_error)
+    app.register_error_handler(KekError, wrong_key)
     app.register_error_handler(StoreIntegrityError, concurrent_change)
     for transient in TRANSIENT_ERRORS:
         app.register_error_handler(transient, unavailable)

@@ -16,6 +16,7 @@ from marshmallow import Schema, fields, validate
 from domain.organisation import KINDS
 from projections import runner
 from projections import signups as signups_view
+from projections.kek import KekError
 from projections.registry import all_projections
 from web.common import ReadArgs, runtime, wait_for_projection
 from web.errors import problem
@@ -67,6 +68,12 @@ class DailySignupsListSchema(Schema):
 def _statuses(rt: Runtime | None = None) -> list[dict[str, Any]]:
     rt = rt or runtime()
     return [s.as_dict() for s in runner.status(rt.app, rt.db, all_projections())]
+
+
+def _ready(rt: Runtime) -> list[dict[str, Any]]:
+    """The statuses, once the KEK has been shown to open the database's keys."""
+    rt.keys.email_index_id("readiness@pipeline.invalid")  # raises KekError for a wrong KEK
+    return _statuses(rt)
 
 
 @blp.route("/projections")
@@ -134,10 +141,13 @@ _checks = ThreadPoolExecutor(max_workers=2, thread_name_prefix="readyz")
 def readyz() -> Any:
     """Ready when the event store and read models answer and no projection is failing."""
     try:
-        statuses = _checks.submit(_statuses, runtime()).result(timeout=READY_WITHIN)
+        statuses = _checks.submit(_ready, runtime()).result(timeout=READY_WITHIN)
     except FutureTimeout:
         log.warning("readiness check: the database did not answer within %s s", READY_WITHIN)
         return _not_ready(f"The database did not answer within {READY_WITHIN} s.")
+    except KekError as error:
+        log.error("readiness check: %s", error)
+        return _not_ready(f"The key-encryption key does not open this database's keys: {error}")
     except Exception as error:  # any database fault means "not ready"; say which
         log.warning("readiness check failed: %s", error)
         return _not_ready(f"Database not reachable or not initialised: {type(error).__name__}.")
