@@ -187,6 +187,10 @@ class ProjectCommands:
                 comment=comment,
             )
         else:
+            if need.active and not person.is_member:  # a pending member adds; never overrules the members
+                raise NotAllowed(
+                    "Your membership is pending: you cannot change or withdraw what your organisation said."
+                )
             need.withdraw(actor) if withdraw else need.declare(actor, comment)
         return Written(need, position_of(self.save(need)), None)
 

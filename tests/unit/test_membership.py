@@ -70,6 +70,10 @@ def test_a_pending_member_may_follow_and_need_but_not_propose_or_pledge(app: Pip
     pending = person(app, "CMD", email())
     app.follow(project.id, pending.id, following=True)
     app.declare_need(project.id, pending.id, "We need this too")
+    camden = person(app, "CMD")
+    app.declare_need(project.id, camden.id, "Camden needs it for bulky waste")
+    with pytest.raises(NotAllowed):  # nor overrule what a member said for the organisation
+        app.declare_need(project.id, pending.id, None, withdraw=True)
     with pytest.raises(NotAllowed):
         app.propose_project(pending.id, "discovery", {"title": "Mine", "summary": "S"})
     with pytest.raises(NotAllowed):
