@@ -33,7 +33,10 @@ def normalise(text: str) -> str:
     if not isinstance(text, str):
         text = "" if text is None else str(text)
     decomposed = unicodedata.normalize("NFKD", text)
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    # Accents go, and so do invisible format characters (soft hyphen, zero-width space):
+    # "Kings\u00adton" must not pass for a name of its own.
+    kept = (ch for ch in decomposed if not unicodedata.combining(ch) and unicodedata.category(ch) != "Cf")
+    plain = "".join(kept).casefold()
     plain = plain.replace("&", " and ").replace("+", " and ")
     return " ".join("".join(ch if ch.isalnum() else " " for ch in plain).split())
 

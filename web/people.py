@@ -145,7 +145,7 @@ class People(MethodView):
         written = rt.app.sign_up(**data)
         rt.projections_changed()
         person, org = written.aggregate, written.organisation
-        send_verification(person.id, data["email"], data["name"])
+        send_verification(person.id, data["email"])  # no greeting by name: the address may not be theirs
         body = {
             "id": person.id,
             "name": data["name"],

@@ -131,3 +131,10 @@ def test_wrong_current_passwords_behind_a_session_count_as_failed_sign_ins(clien
     assert answers == [403] * 5 + [429]
     right = {"current_password": PASSWORD, "new_password": "a brand new passphrase"}
     assert client.put("/api/v1/me/password", json=right, headers=me).status_code == 429  # locked for a while
+
+
+def test_the_sign_up_mail_carries_no_text_the_signer_chose(client: Any, runtime: Runtime) -> None:
+    """Whoever signs up types the address: the mail to it must not greet with their chosen name."""
+    assert sign_up(client, email(), name="BUY CHEAP PILLS AT pills.example").status_code == 201
+    bodies = [r["body"] or "" for r in runtime.db.query("SELECT body FROM outbox WHERE kind = 'verify-email'")]
+    assert bodies and not any("PILLS" in body for body in bodies)

@@ -184,3 +184,10 @@ def test_a_write_that_loses_a_race_is_a_409_not_a_500(client: Any, monkeypatch: 
     answer = client.post(f"/api/v1/organisations/YOR/pending-members/{pending_id}/approve", headers=admin)
     assert answer.status_code == 409 and answer.content_type == "application/problem+json"
     assert "same moment" in answer.json["detail"]
+
+
+def test_head_is_checked_like_get(client: Any) -> None:
+    """HEAD runs the GET view: an admin-only list must not answer it anonymously (its length leaked)."""
+    assert client.head("/api/v1/organisations/WGN/pending-members").status_code == 401
+    _, member = join(client, "WGN", email())
+    assert client.head("/api/v1/organisations/WGN/pending-members", headers=member).status_code == 403

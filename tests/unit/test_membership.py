@@ -185,3 +185,17 @@ def test_admins_manage_domains_one_organisation_per_domain(app: PipelineApplicat
     app.add_domain(council_id("WGN"), "rbk.example.org", actor=wigan_admin.id)  # released: free to claim
     newcomer = person(app, "WGN", f"{uuid.uuid4().hex[:8]}@dept.rbk.example.org")  # a subdomain counts
     assert newcomer.membership == "member"
+
+
+def test_invisible_characters_do_not_make_a_councils_name_new(app: PipelineApplication) -> None:
+    founder = app.sign_up(
+        name="Founder",
+        email=email(),
+        job_title=None,
+        password=PASSWORD,
+        organisation=OrganisationRef(name="Gamma Ltd", kind="supplier"),
+    )
+    app.verify_email(founder.aggregate.id)
+    for disguised in ("Kings\u00adton upon Thames", "Kingston\u200b upon Thames"):  # soft hyphen, zero-width space
+        with pytest.raises(Conflict):
+            app.update_organisation(founder.organisation.id, {"name": disguised}, actor=founder.aggregate.id)
