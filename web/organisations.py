@@ -13,6 +13,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from domain.names import NameMatcher
 from domain.organisation import KINDS, organisation_id
+from domain.results import Written
 from projections import organisations as directory
 from projections import people as people_view
 from projections import runner
@@ -171,6 +172,12 @@ class OrganisationDetail(MethodView):
 
 
 # ------------------------------------------------------------ admin actions
+def _recorded(written: Written) -> dict[str, Any]:
+    """What an admin action answers, once whoever builds the views has been told."""
+    runtime().projections_changed()
+    return {"event_position": written.position}
+
+
 class OrganisationChangeSchema(InputSchema):
     name = Text(validate=validate.Length(max=200), metadata={"description": "Not for councils"})
     website = fields.Url(allow_none=True, validate=validate.Length(max=500))
@@ -196,10 +203,7 @@ class WriteResultSchema(Schema):
 @blp.alt_response(403, schema=ProblemSchema, description="Not an admin of this organisation")
 def change_organisation(changes: dict[str, Any], code_or_id: str) -> dict[str, Any]:
     """Change an organisation's details (its admins; a council's name comes from the register)."""
-    rt = runtime()
-    written = rt.app.update_organisation(organisation_id(code_or_id), changes, actor=actor_id())
-    rt.projections_changed()
-    return {"event_position": written.position}
+    return _recorded(runtime().app.update_organisation(organisation_id(code_or_id), changes, actor=actor_id()))
 
 
 @blp.route("/<code_or_id>/admins", methods=["POST"])
@@ -209,10 +213,7 @@ def change_organisation(changes: dict[str, Any], code_or_id: str) -> dict[str, A
 @blp.alt_response(422, schema=ProblemSchema, description="Not a verified member of the organisation")
 def appoint_admin(data: dict[str, Any], code_or_id: str) -> dict[str, Any]:
     """Make a verified member of the organisation one of its admins."""
-    rt = runtime()
-    written = rt.app.appoint_admin(organisation_id(code_or_id), data["person_id"], actor=actor_id())
-    rt.projections_changed()
-    return {"event_position": written.position}
+    return _recorded(runtime().app.appoint_admin(organisation_id(code_or_id), data["person_id"], actor=actor_id()))
 
 
 @blp.route("/<code_or_id>/members/<uuid:person_id>", methods=["DELETE"])
@@ -220,10 +221,7 @@ def appoint_admin(data: dict[str, Any], code_or_id: str) -> dict[str, Any]:
 @blp.alt_response(403, schema=ProblemSchema, description="Not an admin of this organisation")
 def remove_member(code_or_id: str, person_id: UUID) -> dict[str, Any]:
     """Remove a member from the organisation (they keep their account and history)."""
-    rt = runtime()
-    written = rt.app.remove_member(organisation_id(code_or_id), person_id, actor=actor_id())
-    rt.projections_changed()
-    return {"event_position": written.position}
+    return _recorded(runtime().app.remove_member(organisation_id(code_or_id), person_id, actor=actor_id()))
 
 
 # ------------------------------------------------------- pending members, domains
@@ -284,10 +282,7 @@ def pending_members(args: dict[str, Any], code_or_id: str) -> dict[str, Any]:
 @blp.alt_response(404, schema=ProblemSchema, description="That person has not asked to join")
 def approve_member(code_or_id: str, person_id: UUID) -> dict[str, Any]:
     """Approve a pending member: they may then act for the organisation."""
-    rt = runtime()
-    written = rt.app.approve_member(organisation_id(code_or_id), person_id, actor=actor_id())
-    rt.projections_changed()
-    return {"event_position": written.position}
+    return _recorded(runtime().app.approve_member(organisation_id(code_or_id), person_id, actor=actor_id()))
 
 
 @blp.route("/<code_or_id>/pending-members/<uuid:person_id>/decline", methods=["POST"])
@@ -296,10 +291,9 @@ def approve_member(code_or_id: str, person_id: UUID) -> dict[str, Any]:
 @blp.alt_response(403, schema=ProblemSchema, description="Not an admin of this organisation")
 def decline_member(data: dict[str, Any], code_or_id: str, person_id: UUID) -> dict[str, Any]:
     """Decline a pending member: they leave the organisation and stay out until an admin approves them."""
-    rt = runtime()
-    written = rt.app.decline_member(organisation_id(code_or_id), person_id, actor=actor_id(), reason=data["reason"])
-    rt.projections_changed()
-    return {"event_position": written.position}
+    return _recorded(
+        runtime().app.decline_member(organisation_id(code_or_id), person_id, actor=actor_id(), reason=data["reason"])
+    )
 
 
 @blp.route("/<code_or_id>/domains", methods=["POST"])
