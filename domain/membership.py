@@ -208,8 +208,8 @@ class MembershipCommands:
             changed: list[Any] = []
             before = added
             for domain in domains:
-                if domain in council.domains:
-                    continue
+                if domain in council.domains or domain in council.removed_domains:
+                    continue  # listed already, or taken off by an admin or operator: theirs to decide
                 try:
                     changed += self._claim_domain(domain, council.id)
                 except Conflict:

@@ -72,6 +72,7 @@ class Organisation(Aggregate):
         self.admins: list[UUID] = []
         self.details: dict[str, Any] = {}
         self.domains: list[str] = []
+        self.removed_domains: list[str] = []  # taken off by someone: a later seed must not put them back
 
     @staticmethod
     def create_id(code: str | None = None) -> UUID:
@@ -137,6 +138,7 @@ class Organisation(Aggregate):
     @event("DomainRemoved")
     def _remove_domain(self, domain: str, actor: UUID | None) -> None:
         self.domains.remove(domain)
+        self.removed_domains.append(domain)
 
     # ----------------------------------------------------------- details
     def change_details(self, changes: dict[str, Any], *, actor: UUID | None) -> None:

@@ -199,3 +199,11 @@ def test_invisible_characters_do_not_make_a_councils_name_new(app: PipelineAppli
     for disguised in ("Kings\u00adton upon Thames", "Kingston\u200b upon Thames"):  # soft hyphen, zero-width space
         with pytest.raises(Conflict):
             app.update_organisation(founder.organisation.id, {"name": disguised}, actor=founder.aggregate.id)
+
+
+def test_a_seed_never_puts_back_a_domain_someone_took_off(app: PipelineApplication) -> None:
+    admin = person(app, "LDS")
+    app.remove_domain(council_id("LDS"), "leeds.gov.uk", actor=admin.id)
+    again = app.load_register()
+    assert again.domains_added == 0
+    assert "leeds.gov.uk" not in app.get_organisation(council_id("LDS")).domains
