@@ -10,6 +10,9 @@ import time
 from datetime import datetime
 from typing import Any, Protocol
 
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
 from projections import runner
 from projections.registry import all_projections, get
 
@@ -111,7 +114,7 @@ class RQDispatcher:
 
     def _enqueue_unique(self, names: list[str], job_id: str) -> Any:
         """None if enqueued; else the status of the job that holds ``job_id``."""
-        from rq.exceptions import DuplicateJobError, NoSuchJobError
+        from rq.exceptions import DuplicateJobError, InvalidJobOperation, NoSuchJobError
         from rq.job import Job, JobStatus
 
         try:
@@ -128,8 +131,8 @@ class RQDispatcher:
         except DuplicateJobError:
             try:
                 return Job.fetch(job_id, connection=self.redis, serializer=self.queue.serializer).get_status()
-            except NoSuchJobError:
-                return JobStatus.FINISHED  # it ended meanwhile
+            except (NoSuchJobError, InvalidJobOperation):
+                return JobStatus.FINISHED  # it ended (and its hash went) between our two calls
 
     def _guarded(self, what: str, action: Any, *args: Any) -> None:
         """Run a Redis action unless Redis failed in the last few seconds; never raise."""
@@ -138,8 +141,10 @@ class RQDispatcher:
             return
         try:
             action(*args)
-        except Exception:
+        except (RedisConnectionError, RedisTimeoutError):
             self._paused_until = time.monotonic() + self.PAUSE_AFTER_FAULT
+            log.exception("could not enqueue %s; the worker's sweep will do it", what)
+        except Exception:  # not Redis being down: no reason to stop enqueueing for a while
             log.exception("could not enqueue %s; the worker's sweep will do it", what)
 
     def schedule_goal_decision(self, project_id: str, deadline: datetime) -> None:
