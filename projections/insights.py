@@ -305,9 +305,10 @@ def organisation_pledges(
 
 
 def organisation_people(db: Any, organisation_id: str, *, offset: int, limit: int) -> list[dict[str, Any]]:
-    """Current members (not erased): id and name only, oldest sign-up first."""
+    """Current members (accepted, not erased; pending people are not members yet): id and name
+    only, oldest sign-up first."""
     return db.query(
-        "SELECT id, name FROM people WHERE organisation_id = :org AND erased = FALSE"
+        "SELECT id, name FROM people WHERE organisation_id = :org AND membership = 'member' AND erased = FALSE"
         " ORDER BY signed_up_at, id LIMIT :limit OFFSET :offset",
         {"org": organisation_id, "limit": limit, "offset": offset},
     )

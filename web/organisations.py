@@ -61,7 +61,9 @@ class OrganisationSchema(Schema):
     alt_names = fields.List(fields.String())
     website = fields.String(allow_none=True)
     description = fields.String(allow_none=True)
-    member_count = fields.Integer()
+    member_count = fields.Integer(
+        metadata={"description": "People who belong to it now: members and pending members (see /people)"}
+    )
     first_signup_at = fields.String(allow_none=True)
     latest_signup_at = fields.String(allow_none=True)
     registered_at = fields.String()

@@ -191,3 +191,12 @@ def test_head_is_checked_like_get(client: Any) -> None:
     assert client.head("/api/v1/organisations/WGN/pending-members").status_code == 401
     _, member = join(client, "WGN", email())
     assert client.head("/api/v1/organisations/WGN/pending-members", headers=member).status_code == 403
+
+
+def test_an_organisations_people_are_its_members_not_those_still_pending(client: Any) -> None:
+    member_id, _ = join(client, "SHF")
+    pending_id, _ = join(client, "SHF", email())
+    listed = settled(client).get("/api/v1/organisations/SHF/people")
+    assert listed.status_code == 200
+    ids = [p["id"] for p in listed.json["items"]]
+    assert member_id in ids and pending_id not in ids
