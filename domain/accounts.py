@@ -90,10 +90,11 @@ class AccountCommands:
             raise DuplicateEmail("Someone has already signed up with that email.")
 
     def _claim_email(self: PipelineApplication, email: str, person_id: UUID) -> PersonEmail:
+        index_id = self.personal.email_index_id(email)
         try:
-            index = self.repository.get(self.personal.email_index_id(email))
+            index = self.repository.get(index_id)
         except AggregateNotFoundError:
-            return PersonEmail(id=self.personal.email_index_id(email), person_id=person_id)
+            return PersonEmail(id=index_id, person_id=person_id)
         if index.person_id is not None:
             raise DuplicateEmail("Someone has already signed up with that email.")
         index.reclaim(person_id)  # released by an erasure or an email change

@@ -17,7 +17,7 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 
 from domain.accounts import AccountCommands
-from domain.email_domains import SeedPlan, Unplaced, register_seed_plan
+from domain.email_domains import Unplaced, register_seed_plan
 from domain.errors import NotFound, OrganisationNotResolved, RegisterNotLoaded
 from domain.membership import MembershipCommands
 from domain.names import NameMatcher
@@ -110,15 +110,10 @@ class PipelineApplication(AccountCommands, MembershipCommands, ProjectCommands, 
                 council.amend_register_entry(entry)
                 amended.append(council)
         recordings = self.save(*new, *amended) if new or amended else []
-        plan = self.domain_seed_plan()
+        plan = register_seed_plan()
         domains_added, taken = self.seed_domains(plan.by_council)
         position = self.recorder.max_notification_id() if domains_added else position_of(recordings)
         return RegisterLoad(len(new), len(amended), position, domains_added, tuple(taken), tuple(plan.unplaced))
-
-    def domain_seed_plan(self) -> SeedPlan:
-        """Which councils the public-sector email domains list gives which domains, and
-        which of its owners could not be placed (for an operator to decide)."""
-        return register_seed_plan()
 
     @cached_property
     def councils(self) -> NameMatcher:

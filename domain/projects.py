@@ -60,6 +60,11 @@ class ProjectCommands:
         return person
 
     @staticmethod
+    def speaks_for_owner(project: Project, person: Person) -> bool:
+        """A member (not pending) of the organisation that owns the project."""
+        return person.is_member and person.organisation_id == project.organisation_id
+
+    @staticmethod
     def on_team(project: Project, person: Person) -> bool:
         """On the team, and still in the organisation they joined it from: someone removed
         from it, or gone elsewhere, no longer acts on its projects through the team."""
@@ -68,24 +73,24 @@ class ProjectCommands:
             return False
         return person.is_member or joined != project.organisation_id
 
+    def _inside(self: PipelineApplication, project: Project, person: Person) -> bool:
+        """On the team, or a member of the owning organisation: may edit without moderating."""
+        return self.on_team(project, person) or self.speaks_for_owner(project, person)
+
     def may_edit(self: PipelineApplication, project: Project, person: Person) -> bool:
-        owner = person.is_member and person.organisation_id == project.organisation_id
-        return bool(person.is_operator or self.on_team(project, person) or owner)
+        return person.is_operator or self._inside(project, person)
 
     def _editor(self: PipelineApplication, project: Project, person_id: UUID) -> tuple[Person, bool]:
         """The person, and whether they act as a moderator (an operator from outside)."""
         person = self.active_person(person_id)
         if not self.may_edit(project, person):
             raise NotAllowed("Only the owning organisation's members, the team, or an operator may do this.")
-        owner = person.is_member and person.organisation_id == project.organisation_id
-        return person, not self.on_team(project, person) and not owner and person.is_operator
+        return person, not self._inside(project, person)
 
     def _team_member(self: PipelineApplication, project: Project, person_id: UUID) -> Person:
         person = self.active_person(person_id)
-        admin = (
-            person.is_member
-            and person.organisation_id == project.organisation_id
-            and self.get_organisation(project.organisation_id).is_admin(person.id)
+        admin = self.speaks_for_owner(project, person) and self.get_organisation(project.organisation_id).is_admin(
+            person.id
         )
         if self.on_team(project, person) or admin or person.is_operator:
             return person
