@@ -51,8 +51,7 @@ def create_app(config: dict[str, Any] | None = None, runtime: Runtime | None = N
 
     @app.before_request
     def require_json_body() -> None:
-        has_body = bool(request.content_length) or request.headers.get("Transfer-Encoding") == "chunked"
-        if request.method in BODY_METHODS and has_body and not request.is_json:
+        if request.method in BODY_METHODS and door.has_body() and not request.is_json:
             raise UnsupportedMediaType("Send the request body as JSON with Content-Type: application/json.")
 
     door.init_app(app)  # after the media-type check: parse bodies once, with limits; check paths

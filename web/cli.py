@@ -418,5 +418,6 @@ WRONG_KEK = (
 
 
 def _where(settings: Settings) -> str:
-    url = settings.database_url
-    return url.split("@")[-1] if "@" in url else url
+    from projections.db import describe_url
+
+    return describe_url(settings.database_url)

@@ -94,10 +94,13 @@ def body_problems(value: Any, path: str = "") -> Iterator[tuple[str, list[str]]]
         yield from body_problems(child, child_path)
 
 
+def has_body() -> bool:
+    return bool(request.content_length) or request.headers.get("Transfer-Encoding") == "chunked"
+
+
 def check_body() -> None:
     """Parse a JSON body with limits: 400 if malformed or too deep, 422 on what no field takes."""
-    has_body = bool(request.content_length) or request.headers.get("Transfer-Encoding") == "chunked"
-    if request.method not in BODY_METHODS or not has_body or not request.is_json:
+    if request.method not in BODY_METHODS or not has_body() or not request.is_json:
         return
     try:
         body = loads(request.get_data(cache=True))

@@ -34,7 +34,7 @@ def _send(recipients: Iterable[UUID], *, kind: str, subject: str, body: str, exc
     rt = runtime()
     sent = 0
     # Titles stored before text was checked at the door may hold line breaks: one header line.
-    subject, body = " ".join(printable(subject).split()), printable(body)
+    subject, body = printable(subject), printable(body)  # the outbox puts the subject on one line
     for person_id in set(recipients) - {exclude}:
         try:
             person = rt.app.get_person(person_id)

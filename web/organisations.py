@@ -305,10 +305,8 @@ def decline_member(data: dict[str, Any], code_or_id: str, person_id: UUID) -> di
 @blp.alt_response(422, schema=ProblemSchema, description="Not a domain, or one that many organisations share")
 def add_domain(data: dict[str, Any], code_or_id: str) -> dict[str, Any]:
     """List an email domain as the organisation's: verified addresses on it join as members."""
-    rt = runtime()
-    written = rt.app.add_domain(organisation_id(code_or_id), data["domain"], actor=actor_id())
-    rt.projections_changed()
-    return {"domains": written.aggregate.domains, "event_position": written.position}
+    written = runtime().app.add_domain(organisation_id(code_or_id), data["domain"], actor=actor_id())
+    return {**_recorded(written), "domains": written.aggregate.domains}
 
 
 @blp.route("/<code_or_id>/domains/<domain>", methods=["DELETE"])
@@ -316,7 +314,5 @@ def add_domain(data: dict[str, Any], code_or_id: str) -> dict[str, Any]:
 @blp.alt_response(403, schema=ProblemSchema, description="Not an admin of this organisation")
 def remove_domain(code_or_id: str, domain: str) -> dict[str, Any]:
     """Stop listing an email domain (members who joined by it stay members)."""
-    rt = runtime()
-    written = rt.app.remove_domain(organisation_id(code_or_id), domain, actor=actor_id())
-    rt.projections_changed()
-    return {"domains": written.aggregate.domains, "event_position": written.position}
+    written = runtime().app.remove_domain(organisation_id(code_or_id), domain, actor=actor_id())
+    return {**_recorded(written), "domains": written.aggregate.domains}
