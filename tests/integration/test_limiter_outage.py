@@ -7,7 +7,7 @@ from __future__ import annotations
 import signal
 import subprocess
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -79,22 +79,20 @@ def _within_bound(work: Any) -> Any:
     return result[0]
 
 
-def test_with_redis_refusing_connections_accounts_still_work_and_stay_limited(
-    client: Any, own_redis: tuple[subprocess.Popen[bytes], str]
-) -> None:
-    known = email()
-    assert _sign_up(client, known) == 201
-    proc, _url = own_redis
+def _refuse(proc: subprocess.Popen[bytes]) -> None:
     proc.kill()
     proc.wait(10)
-    assert _within_bound(lambda: _answers_during_outage(client, known)) == [201, 201, 202, 401, 401, 429]
 
 
-def test_with_redis_hanging_accounts_answer_within_a_bound(
-    client: Any, own_redis: tuple[subprocess.Popen[bytes], str]
+def _hang(proc: subprocess.Popen[bytes]) -> None:
+    proc.send_signal(signal.SIGSTOP)
+
+
+@pytest.mark.parametrize("outage", [_refuse, _hang], ids=["refusing", "hanging"])
+def test_with_redis_refusing_or_hanging_accounts_answer_within_a_bound_and_stay_limited(
+    client: Any, own_redis: tuple[subprocess.Popen[bytes], str], outage: Callable[[subprocess.Popen[bytes]], None]
 ) -> None:
     known = email()
     assert _sign_up(client, known) == 201
-    proc, _url = own_redis
-    proc.send_signal(signal.SIGSTOP)
+    outage(own_redis[0])
     assert _within_bound(lambda: _answers_during_outage(client, known)) == [201, 201, 202, 401, 401, 429]

@@ -34,6 +34,20 @@ def person(app: PipelineApplication, code: str, address: str | None = None, *, v
     return app.get_person(signed.id)
 
 
+def founder(app: PipelineApplication, supplier: str, *, verified: bool = True) -> Any:
+    """Whoever signs up creating a new supplier: the written sign-up (person and organisation)."""
+    written = app.sign_up(
+        name="Founder",
+        email=email(),
+        job_title=None,
+        password=PASSWORD,
+        organisation=OrganisationRef(name=supplier, kind="supplier"),
+    )
+    if verified:
+        app.verify_email(written.aggregate.id)
+    return written
+
+
 def project_of(app: PipelineApplication, owner: Any) -> Any:
     return app.propose_project(owner.id, "discovery", {"title": "Bulky waste", "summary": "Book it"}).aggregate
 
@@ -124,42 +138,22 @@ def test_without_a_domain_member_nobody_becomes_admin_until_an_operator_appoints
 
 
 def test_the_creator_of_a_new_organisation_is_its_member_and_admin(app: PipelineApplication) -> None:
-    written = app.sign_up(
-        name="Founder",
-        email=email(),
-        job_title=None,
-        password=PASSWORD,
-        organisation=OrganisationRef(name="Civic Widgets Ltd", kind="supplier"),
-    )
+    written = founder(app, "Civic Widgets Ltd", verified=False)
     assert written.organisation.admins == [written.aggregate.id]
     assert written.aggregate.membership == "member"
 
 
 def test_no_organisation_may_take_a_councils_or_anothers_name(app: PipelineApplication) -> None:
-    founder = app.sign_up(
-        name="Founder",
-        email=email(),
-        job_title=None,
-        password=PASSWORD,
-        organisation=OrganisationRef(name="Acme Ltd", kind="supplier"),
-    )
-    app.verify_email(founder.aggregate.id)
-    supplier = founder.organisation.id
+    acme = founder(app, "Acme Ltd")
+    supplier = acme.organisation.id
     for name in (
         "Royal Borough of Kingston upon Thames",
         "royal borough of KINGSTON upon thames",
         "Kingston upon Thames",
     ):
         with pytest.raises(Conflict):
-            app.update_organisation(supplier, {"name": name}, actor=founder.aggregate.id)
-    other = app.sign_up(
-        name="Other",
-        email=email(),
-        job_title=None,
-        password=PASSWORD,
-        organisation=OrganisationRef(name="Beta Ltd", kind="supplier"),
-    )
-    app.verify_email(other.aggregate.id)
+            app.update_organisation(supplier, {"name": name}, actor=acme.aggregate.id)
+    other = founder(app, "Beta Ltd")
     with pytest.raises(Conflict):
         app.update_organisation(other.organisation.id, {"name": "ACME LTD."}, actor=other.aggregate.id)
     assert app.get_organisation(supplier).name == "Acme Ltd"
@@ -188,17 +182,10 @@ def test_admins_manage_domains_one_organisation_per_domain(app: PipelineApplicat
 
 
 def test_invisible_characters_do_not_make_a_councils_name_new(app: PipelineApplication) -> None:
-    founder = app.sign_up(
-        name="Founder",
-        email=email(),
-        job_title=None,
-        password=PASSWORD,
-        organisation=OrganisationRef(name="Gamma Ltd", kind="supplier"),
-    )
-    app.verify_email(founder.aggregate.id)
+    gamma = founder(app, "Gamma Ltd")
     for disguised in ("Kings\u00adton upon Thames", "Kingston\u200b upon Thames"):  # soft hyphen, zero-width space
         with pytest.raises(Conflict):
-            app.update_organisation(founder.organisation.id, {"name": disguised}, actor=founder.aggregate.id)
+            app.update_organisation(gamma.organisation.id, {"name": disguised}, actor=gamma.aggregate.id)
 
 
 def test_a_seed_never_puts_back_a_domain_someone_took_off(app: PipelineApplication) -> None:
