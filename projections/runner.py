@@ -14,7 +14,6 @@ from projections import failures
 from projections.base import Projection, Statement
 from projections.db import ReadDatabase, missing_table
 from projections.failures import Failure
-from projections.keys import Revealer
 
 log = logging.getLogger(__name__)
 
@@ -170,9 +169,13 @@ def prepare_batch(app: Any, db: ReadDatabase, projection: Projection, batch_size
     new = notifications[-1].id if len(notifications) == batch_size else top
     # Decode and map before any transaction opens: keep transactions short.
     events = [app.mapper.to_domain_event(notification) for notification in notifications]
-    reveal = app.personal.revealer(e.originator_id for e in events) if events else Revealer({})
+    reveal = app.personal.revealer(e.originator_id for e in events) if events else _nobody
     statements = [_without_nul(statement) for event in events for statement in projection.statements(event, reveal)]
     return Batch(projection, old, new, statements, len(notifications))
+
+
+def _nobody(person_id: Any, sealed: Any) -> None:
+    return None
 
 
 def _without_nul(statement: Statement) -> Statement:

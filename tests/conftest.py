@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests import support
-from workers.runtime import Runtime, build_runtime, initialise
+from workers.bootstrap import Runtime, build_runtime, initialise
 from workers.settings import Settings
 
 

@@ -11,8 +11,8 @@ from domain.email_domains import register_seed_plan
 from domain.organisation import council_id
 from domain.person import Person, PersonEmail
 from projections.db import ReadDatabase
-from projections.keys import seal_with
 from projections.registry import all_projections
+from workers.adapters.keys import seal_with
 
 COUNCILS = ("WGN", "KTT", "KHL", "BNH", "CMD", "NTH", "LDS", "MAN")
 

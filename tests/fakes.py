@@ -8,7 +8,7 @@ import hmac
 from uuid import UUID, uuid4
 
 from domain.application import PipelineApplication
-from projections.keys import email_index_id
+from workers.adapters.keys import email_index_id
 
 
 class MemoryKeys:

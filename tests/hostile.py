@@ -7,7 +7,7 @@ from typing import Any
 
 from projections import runner
 from tests.factories import PASSWORD, council_email
-from workers.runtime import Runtime
+from workers.bootstrap import Runtime
 
 PROBLEM = "application/problem+json"
 

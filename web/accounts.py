@@ -17,14 +17,14 @@ from domain.application import OrganisationRef
 from domain.errors import NotFound
 from domain.organisation import KINDS
 from domain.person import email_key
-from web import sessions
 from web.auth import actor_id, current_person
 from web.common import runtime
 from web.errors import ProblemSchema
 from web.fields import Email, OrganisationSummarySchema, Text
 from web.limits import FailedSignIns
 from web.validation import InputSchema
-from workers.runtime import Runtime
+from workers.adapters import sessions
+from workers.bootstrap import Runtime
 
 log = logging.getLogger(__name__)
 

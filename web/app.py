@@ -25,7 +25,7 @@ from web import (
     projects,
 )
 from web.errors import ProblemApi, register_error_handlers
-from workers.runtime import Runtime, build_runtime
+from workers.bootstrap import Runtime, build_runtime
 from workers.settings import Settings
 
 BODY_METHODS = ("POST", "PUT", "PATCH")

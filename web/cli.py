@@ -13,11 +13,11 @@ import click
 
 from projections import runner
 from projections.registry import PROJECTIONS, all_projections, get
-from workers.runtime import build_runtime, initialise
+from workers.bootstrap import build_runtime, initialise
 from workers.settings import Settings
 
 if TYPE_CHECKING:  # pragma: no cover
-    from projections.keys import KeyStore
+    from workers.adapters.keys import KeyStore
 
 T = TypeVar("T")
 
@@ -30,8 +30,8 @@ def main() -> None:
 @main.command()
 def init() -> None:
     """Create tables, load the council register and catch projections up. Safe to repeat."""
-    from projections.kek import KekError
-    from workers.secret_key import ensure_key
+    from workers.adapters.kek import KekError
+    from workers.adapters.secret_key import ensure_key
 
     settings = Settings.from_env()
     _require_reachable(settings)
@@ -295,8 +295,8 @@ def keys_new(file: str | None) -> None:
     """Make a new KEK: into FILE (mode 0600, never overwritten) or printed."""
     from pathlib import Path
 
-    from projections.kek import Kek
-    from workers.secret_key import write_key_file
+    from workers.adapters.kek import Kek
+    from workers.adapters.secret_key import write_key_file
 
     kek = Kek.generate()
     if file is None:
@@ -310,8 +310,8 @@ def keys_new(file: str | None) -> None:
 def keys_rotate() -> None:
     """Rewrap every live key under a new KEK (the key file gets a new first key; with
     PIPELINE_SECRET_KEY, put the new key first yourself). The old KEK stays until retired."""
-    from projections.kek import Kek
-    from workers import secret_key
+    from workers.adapters import secret_key
+    from workers.adapters.kek import Kek
 
     settings = Settings.from_env()
     ring, path = secret_key.load_ring(settings), secret_key.key_file(settings)
@@ -332,7 +332,7 @@ def keys_rotate() -> None:
 @keys.command("retire")
 def keys_retire() -> None:
     """Drop every KEK but the current one, once no stored key is wrapped under them."""
-    from workers import secret_key
+    from workers.adapters import secret_key
 
     settings = Settings.from_env()
     ring, path = secret_key.load_ring(settings), secret_key.key_file(settings)
@@ -395,7 +395,7 @@ def _require_reachable(settings: Settings) -> None:
 
 
 def _require_initialised(settings: Settings) -> None:
-    from projections.kek import KekError
+    from workers.adapters.kek import KekError
 
     rt = build_runtime(settings)
     try:

@@ -16,7 +16,7 @@ from marshmallow import Schema, fields, validate
 
 from projections import runner
 from web.validation import MAX_INTEGER, InputSchema, text_problem
-from workers.runtime import Runtime
+from workers.bootstrap import Runtime
 
 MAX_LIMIT = 500
 

@@ -19,8 +19,8 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from domain.errors import Conflict, DomainError, NotAllowed, NotFound, RegisterNotLoaded, RuleBroken
 from projections.db import missing_table
-from projections.kek import KekError
 from projections.runner import NotInitialised, ProjectionFailing
+from workers.adapters.kek import KekError
 
 log = logging.getLogger(__name__)
 

@@ -30,15 +30,8 @@ from flask import Flask, Response, current_app, g, request
 
 from projections.db import ReadDatabase
 from web.errors import problem
+from workers.adapters.idempotency import DDL  # noqa: F401 - re-exported: the table the store below uses
 
-DDL = (
-    """CREATE TABLE IF NOT EXISTS idempotency_keys (
-        key_hash TEXT PRIMARY KEY,
-        request_hash TEXT NOT NULL,
-        created_at TEXT NOT NULL,
-        answer TEXT)""",
-    "CREATE INDEX IF NOT EXISTS idempotency_keys_by_age ON idempotency_keys (created_at)",
-)
 HEADER = "Idempotency-Key"
 KEPT_HEADERS = ("Content-Type", "Location")
 ABANDONED_AFTER = timedelta(minutes=2)  # a claim this old with no answer: its process died
@@ -187,8 +180,7 @@ def _owner() -> str:
 
 
 def init_app(app: Flask, kept: timedelta) -> None:
-    """Register after the access check (a key belongs to the person it finds). No import of
-    the runtime here: workers.runtime imports this module for its DDL."""
+    """Register after the access check (a key belongs to the person it finds)."""
 
     def store() -> IdempotencyStore:
         return IdempotencyStore(current_app.extensions["pipeline"].db, kept)

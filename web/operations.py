@@ -16,12 +16,12 @@ from marshmallow import Schema, fields, validate
 from domain.organisation import KINDS
 from projections import runner
 from projections import signups as signups_view
-from projections.kek import KekError
 from projections.registry import all_projections
 from web.common import ReadArgs, runtime, wait_for_projection
 from web.errors import problem
 from web.fields import Day
-from workers.runtime import Runtime
+from workers.adapters.kek import KekError
+from workers.bootstrap import Runtime
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from domain.results import Written
 from projections import runner
 from projections.registry import get
 from projections.scrub import scrub
-from workers.runtime import Runtime
+from workers.bootstrap import Runtime
 
 log = logging.getLogger(__name__)
 

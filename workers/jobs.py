@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from projections import runner
-from workers.runtime import Runtime, build_runtime
+from workers.bootstrap import Runtime, build_runtime
 
 log = logging.getLogger(__name__)
 

@@ -24,7 +24,7 @@ from projections import runner
 from projections.registry import all_projections
 from tests import support
 from tests.benchmarks.load import percentile
-from workers.runtime import Runtime, build_runtime, initialise
+from workers.bootstrap import Runtime, build_runtime, initialise
 from workers.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -24,7 +24,7 @@ from domain.organisation import council_id
 from domain.person import Person, PersonEmail
 from domain.project import BUDGET_BANDS, COLLABORATION_LEVELS, CONTRIBUTION_KINDS, PHASES, Project
 from domain.register import load_register
-from projections.keys import seal_with
+from workers.adapters.keys import seal_with
 
 PEOPLE_PER_PROJECT = 15  # the 2014 alpha: 58 projects from a few hundred people; we hope for more
 PEOPLE_PER_ROUND = 300  # one save of 600 events, then the 20 projects they start

@@ -64,7 +64,7 @@ from tests.benchmarks.common import (  # noqa: E402
     warn_log_trouble,
 )
 from tests.benchmarks.load import DEFAULT_CODES, PASSWORD  # noqa: E402
-from workers.runtime import Argon2Hasher  # noqa: E402
+from workers.adapters.passwords import Argon2Hasher  # noqa: E402
 
 CODES = DEFAULT_CODES.split(",")
 AFFECTED = ("people", "organisations", "signups_timeline")  # what web/people.py asks to catch up

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, settings
 from domain.application import OrganisationRef
 from tests.factories import council_email
 from web.app import create_app
-from workers.runtime import build_runtime, initialise
+from workers.bootstrap import build_runtime, initialise
 from workers.settings import Settings
 
 pytestmark = pytest.mark.e2e

@@ -16,7 +16,7 @@ import pytest
 from domain.application import OrganisationRef
 from tests import support
 from tests.factories import PASSWORD
-from workers.runtime import Runtime, build_runtime
+from workers.bootstrap import Runtime, build_runtime
 from workers.settings import Settings
 
 

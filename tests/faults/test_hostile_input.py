@@ -23,7 +23,7 @@ from tests.factories import PASSWORD
 from tests.hostile import census, is_problem, operator
 from web.app import create_app
 from web.fields import Prose
-from workers.runtime import Runtime, build_runtime, initialise
+from workers.bootstrap import Runtime, build_runtime, initialise
 from workers.settings import Settings
 
 pytestmark = [pytest.mark.faults, pytest.mark.integration]

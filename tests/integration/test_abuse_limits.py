@@ -12,7 +12,7 @@ import pytest
 
 from tests.factories import PASSWORD, email
 from web.app import create_app
-from workers.runtime import Runtime, build_runtime, initialise
+from workers.bootstrap import Runtime, build_runtime, initialise
 from workers.settings import Settings
 
 pytestmark = pytest.mark.integration

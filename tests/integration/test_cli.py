@@ -12,7 +12,7 @@ from projections.registry import PROJECTIONS
 from tests import support
 from tests.conftest import worker_env
 from tests.factories import PASSWORD, bulk_sign_ups, dump, mixed_history
-from workers.runtime import Runtime
+from workers.bootstrap import Runtime
 
 pytestmark = pytest.mark.integration
 

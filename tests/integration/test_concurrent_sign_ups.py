@@ -14,7 +14,7 @@ from domain.errors import DuplicateEmail
 from domain.organisation import Organisation
 from domain.person import Person
 from tests.factories import PASSWORD, email
-from workers.runtime import build_runtime
+from workers.bootstrap import build_runtime
 from workers.settings import Settings
 
 pytestmark = pytest.mark.integration

@@ -16,7 +16,7 @@ import pytest
 from projections.db import sqlite_path
 from tests.factories import PASSWORD
 from web.app import create_app
-from workers.runtime import Runtime, build_runtime
+from workers.bootstrap import Runtime, build_runtime
 from workers.settings import Settings
 
 pytestmark = pytest.mark.integration

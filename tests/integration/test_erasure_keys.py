@@ -11,12 +11,12 @@ from uuid import UUID
 import pytest
 
 from projections.db import ReadDatabase
-from projections.kek import Kek, KeyRing, UnknownKek, parse_ring
-from projections.keys import KeyStore
 from tests import support
 from tests.factories import PASSWORD
 from web.app import create_app
-from workers.runtime import Runtime, build_runtime
+from workers.adapters.kek import Kek, KeyRing, UnknownKek, parse_ring
+from workers.adapters.keys import KeyStore
+from workers.bootstrap import Runtime, build_runtime
 from workers.settings import Settings
 
 pytestmark = pytest.mark.integration

@@ -16,7 +16,7 @@ from projections.registry import all_projections
 from tests import support
 from tests.factories import PASSWORD, council_email, dump
 from web.app import create_app
-from workers.runtime import Runtime
+from workers.bootstrap import Runtime
 
 pytestmark = pytest.mark.integration
 POISON = "poisoned title"

@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from tests import support
 from tests.factories import PASSWORD, email
 from web.app import create_app
-from workers.runtime import Runtime
+from workers.bootstrap import Runtime
 
 pytestmark = pytest.mark.integration
 

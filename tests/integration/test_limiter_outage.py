@@ -17,7 +17,7 @@ from redis import Redis
 from tests import support
 from tests.factories import PASSWORD, email
 from web.app import create_app
-from workers.runtime import build_runtime
+from workers.bootstrap import build_runtime
 from workers.settings import Settings
 
 pytestmark = [pytest.mark.integration, pytest.mark.faults]

@@ -14,8 +14,8 @@ from tests import support
 from tests.conftest import worker_env
 from tests.factories import PASSWORD
 from web.app import create_app
-from workers.mail import MAX_ATTEMPTS, Outbox, SMTPSender
-from workers.runtime import Runtime
+from workers.adapters.mail import MAX_ATTEMPTS, Outbox, SMTPSender
+from workers.bootstrap import Runtime
 
 pytestmark = pytest.mark.integration
 
@@ -82,7 +82,7 @@ def test_a_failed_send_is_recorded_and_retried_later(sqlite_runtime: Runtime, sm
 def test_a_sign_up_survives_a_mail_server_that_is_down(sqlite_settings: Any) -> None:
     from dataclasses import replace
 
-    from workers.runtime import build_runtime
+    from workers.bootstrap import build_runtime
 
     runtime = build_runtime(replace(sqlite_settings, smtp_url=f"smtp://127.0.0.1:{closed_port()}"))
     try:

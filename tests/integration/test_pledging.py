@@ -20,7 +20,7 @@ from projections.projects import get as project_row
 from tests import support
 from tests.conftest import worker_env
 from tests.factories import PASSWORD, council_email
-from workers.runtime import Runtime, build_runtime
+from workers.bootstrap import Runtime, build_runtime
 
 pytestmark = pytest.mark.integration
 COUNCILS = ["KTT", "KHL", "BNH", "CMD", "LDS", "MAN", "SHF", "BST", "BIR", "NET", "LIV", "YOR"]

@@ -10,7 +10,7 @@ import pytest
 
 from tests.factories import PASSWORD, email
 from web.app import create_app
-from workers.runtime import Runtime, build_runtime
+from workers.bootstrap import Runtime, build_runtime
 from workers.settings import Settings
 
 pytestmark = pytest.mark.integration

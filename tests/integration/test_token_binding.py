@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from workers.runtime import Runtime, build_runtime, initialise
+from workers.bootstrap import Runtime, build_runtime, initialise
 from workers.settings import Settings
 
 pytestmark = pytest.mark.integration

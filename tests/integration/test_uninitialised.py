@@ -13,7 +13,7 @@ from werkzeug.routing import IntegerConverter, UUIDConverter
 from tests import support
 from web.app import create_app
 from web.operations import WITHOUT_DATABASE
-from workers.runtime import build_runtime
+from workers.bootstrap import build_runtime
 from workers.settings import Settings
 
 pytestmark = pytest.mark.integration

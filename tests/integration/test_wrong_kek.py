@@ -13,7 +13,7 @@ import pytest
 
 from tests import support
 from web.app import create_app
-from workers.runtime import build_runtime, initialise
+from workers.bootstrap import build_runtime, initialise
 from workers.settings import Settings
 
 pytestmark = pytest.mark.integration

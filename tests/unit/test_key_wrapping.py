@@ -7,8 +7,8 @@ import uuid
 import pytest
 
 from domain.organisation import NAMESPACE
-from projections.kek import Kek, KekError, KeyRing, UnknownKek, parse_ring
-from projections.keys import email_index_id
+from workers.adapters.kek import Kek, KekError, KeyRing, UnknownKek, parse_ring
+from workers.adapters.keys import email_index_id
 from workers.settings import Settings
 
 ADDRESS = "asha.patel@kingston.gov.uk"

@@ -1,5 +1,5 @@
 """Key-encryption keys (KEKs): what every per-person key is wrapped under, held outside
-the database (a file or an environment variable, see ``workers.secret_key``).
+the database (a file or an environment variable, see ``workers.adapters.secret_key``).
 
 A copy of the database alone opens nothing: each stored key is AES-256-GCM ciphertext
 under a KEK, tagged with the KEK's id so that during a rotation keys wrapped under

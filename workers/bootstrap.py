@@ -9,40 +9,18 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from argon2 import PasswordHasher as Argon2
-from argon2.exceptions import InvalidHashError, VerificationError
-
 from domain.application import PipelineApplication, RegisterLoad
-from projections import failures, keys, runner
+from projections import failures, runner
 from projections.db import ReadDatabase, Timeouts, open_database, sqlite_path
-from projections.keys import KeyStore
 from projections.registry import all_projections, get
-from web import idempotency, sessions
-from workers import mail, secret_key
+from workers.adapters import idempotency, keys, mail, secret_key, sessions
+from workers.adapters.keys import KeyStore
+from workers.adapters.passwords import Argon2Hasher
+from workers.adapters.pgstore import store_env
 from workers.dispatch import Dispatcher, InlineDispatcher, RQDispatcher
-from workers.pgstore import store_env
 from workers.settings import Settings
 
 log = logging.getLogger(__name__)
-
-
-class Argon2Hasher:
-    """argon2id at OWASP's recommended minimum (19 MiB, 2 passes, 1 lane): about 20 ms a
-    hash on one core here, against about 100 ms for argon2-cffi's default (64 MiB, 3
-    passes, 4 lanes), which capped sign-ups at about 10 a second on a 2-core machine.
-    Hashes made with other parameters still verify."""
-
-    def __init__(self) -> None:
-        self._argon2 = Argon2(time_cost=2, memory_cost=19 * 1024, parallelism=1)
-
-    def hash(self, password: str) -> str:
-        return self._argon2.hash(password)
-
-    def verify(self, hashed: str, password: str) -> bool:
-        try:
-            return self._argon2.verify(hashed, password)
-        except (VerificationError, InvalidHashError):
-            return False
 
 
 @dataclass

@@ -4,7 +4,7 @@ Personal fields are sealed with AES-256-GCM under a key of the person's own;
 ``forget`` deletes the key, after which nothing sealed with it can be opened by
 anyone: not the API, not a projection rebuild, not an evaluator replaying the
 log (crypto-shredding). The keys are stored only wrapped under a key-encryption
-key held outside the database (``projections.kek``), so neither a live copy of
+key held outside the database (``workers.adapters.kek``), so neither a live copy of
 the database nor a dead tuple, old WAL or backup opens anything on its own.
 
 The email index is a keyed hash (HMAC-SHA256) under an index key that is stored
@@ -27,7 +27,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from domain.person import email_key
 from projections.db import ReadDatabase
-from projections.kek import KeyRing
+from workers.adapters.kek import KeyRing
 
 PREFIX = "pd1:"
 EMAIL_INDEX = "email-index"

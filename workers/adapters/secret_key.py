@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from projections.db import sqlite_path
-from projections.kek import Kek, KekError, KeyRing, parse_ring
+from workers.adapters.kek import Kek, KekError, KeyRing, parse_ring
 from workers.settings import Settings
 
 log = logging.getLogger(__name__)

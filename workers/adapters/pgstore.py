@@ -5,7 +5,7 @@ POSTGRES_CONNECT_TIMEOUT (its *pool* wait, 30 s by default) on each try; its lib
 connections have no connect or statement timeout. With the database gone, one call
 could block a request for minutes. This factory keeps the library's recorder and SQL,
 and only sets: libpq's connect_timeout and statement_timeout, and fewer retries.
-It is chosen with PERSISTENCE_MODULE=workers.pgstore:Factory (see ``store_env``)."""
+It is chosen with PERSISTENCE_MODULE=workers.adapters.pgstore:Factory (see ``store_env``)."""
 
 from __future__ import annotations
 
