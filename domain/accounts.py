@@ -157,6 +157,24 @@ class AccountCommands:
                 continue  # someone else became admin at the same moment: look again
         raise RuleBroken("Could not verify the email; please try again.")
 
+    def request_verification(self: PipelineApplication, person_id: UUID) -> Written:
+        """Send the verification email again (409 once verified)."""
+        person = self.active_person(person_id)
+        person.request_verification()
+        return Written(person, position_of(self.save(person)), None)
+
+    def request_password_reset(self: PipelineApplication, email: str) -> Written | None:
+        """Record a reset request for the account with ``email``; None (and nothing recorded)
+        if there is none: the caller answers the same either way."""
+        owner = self.email_owner(email)
+        if owner is None:
+            return None
+        person = self.get_person(owner)
+        if person.erased:
+            return None
+        person.request_password_reset()
+        return Written(person, position_of(self.save(person)), None)
+
     def check_new_password(self: PipelineApplication, person_id: UUID, new_password: str) -> None:
         person = self.active_person(person_id)
         policy.check(

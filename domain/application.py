@@ -6,8 +6,9 @@ plumbing they share."""
 
 from __future__ import annotations
 
+import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -15,6 +16,7 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import Recording
 
 from domain.accounts import AccountCommands
 from domain.email_domains import Unplaced, register_seed_plan
@@ -27,6 +29,9 @@ from domain.project import Project
 from domain.projects import ProjectCommands
 from domain.register import CouncilRecord, council_matcher, load_register
 from domain.results import position_of
+
+log = logging.getLogger(__name__)
+LogMoved = Callable[[list[Recording[UUID]]], None]
 
 
 @dataclass(frozen=True)
@@ -76,11 +81,24 @@ class PipelineApplication(AccountCommands, MembershipCommands, ProjectCommands, 
         *,
         personal: PersonalData | None = None,
         passwords: PasswordHasher | None = None,
+        log_moved: LogMoved | None = None,
     ) -> None:
         super().__init__(env)
         self._personal = personal
         self._passwords = passwords
+        self.log_moved = log_moved  # set by the composition root: who follows the log hears of each save
         self.turns = [threading.Lock() for _ in range(64)]  # per-project turns, striped (see retrying)
+
+    def _notify(self, recordings: list[Recording[UUID]]) -> None:
+        """Called by ``save()`` once the events are committed: every command, whoever calls
+        it, tells the log's followers (views, the notifier, the goal decider) that it moved.
+        A follower that cannot be told now still catches up later (sweeps), so a failure
+        here is logged and never fails the write that is already committed."""
+        if recordings and self.log_moved is not None:
+            try:
+                self.log_moved(recordings)
+            except Exception:
+                log.exception("could not tell the log's followers about %s new events", len(recordings))
 
     @property
     def personal(self) -> PersonalData:

@@ -10,7 +10,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.errors import RuleBroken
+from domain.errors import Conflict, RuleBroken
 
 MEMBER = "member"  # may act for the organisation: propose, edit, pledge, post, approve
 PENDING = "pending"  # claims the organisation; waits for an admin (or a matching verified email)
@@ -60,6 +60,26 @@ class Person(Aggregate):
     @event("EmailVerified")
     def verify_email(self) -> None:
         self.email_verified = True
+
+    def request_verification(self) -> None:
+        """Ask for the verification email again (the notifier sends it to the address of now)."""
+        self._require_active()
+        if self.email_verified:
+            raise Conflict("The email address is already verified.")
+        self._request_verification()
+
+    @event("VerificationRequested")
+    def _request_verification(self) -> None:
+        pass
+
+    def request_password_reset(self) -> None:
+        """Someone asked to reset this account's password (the notifier mails the account's address)."""
+        self._require_active()
+        self._request_password_reset()
+
+    @event("PasswordResetRequested")
+    def _request_password_reset(self) -> None:
+        pass
 
     def change_password(self, password_hash: str, *, reason: str, actor: UUID | None) -> None:
         self._require_active()

@@ -41,6 +41,9 @@ class Projection:
 
     name: ClassVar[str]
     version: ClassVar[int] = 1  # bump when the tables change: `pipeline init` then rebuilds
+    # A process that acts on the world (sends mail) starts at the head of the log and a rebuild
+    # moves it back to the head: it never acts on events from before it was started.
+    starts_at_head: ClassVar[bool] = False
     tables: ClassVar[tuple[str, ...]]
     ddl: ClassVar[tuple[str, ...]]
     _handlers: ClassVar[dict[type, str]]
@@ -68,6 +71,11 @@ class Projection:
     def statements(self, domain_event: Any, reveal: Reveal) -> list[Statement]:
         attr = self._handlers.get(type(domain_event))
         return list(getattr(self, attr)(domain_event, reveal)) if attr else []
+
+    def batch(self, events: list[Any], reveal: Reveal, context: Any) -> list[Statement]:
+        """The statements for a batch of events. A view maps each event alone; a process
+        (the notifier) overrides this to consult ``context``, what its runner gave it."""
+        return [statement for event in events for statement in self.statements(event, reveal)]
 
 
 def timestamp(value: datetime) -> str:

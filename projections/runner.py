@@ -79,16 +79,20 @@ def _now() -> str:
     return datetime.now(UTC).isoformat()
 
 
-def create_tables(db: ReadDatabase, projections: list[Projection], extra_ddl: tuple[str, ...] = ()) -> None:
+def create_tables(
+    db: ReadDatabase, projections: list[Projection], extra_ddl: tuple[str, ...] = (), *, head: int = 0
+) -> None:
     """Create what is missing. A projection whose ``version`` changed since its tables
-    were made has them dropped and made anew at position 0, to be rebuilt."""
+    were made has them dropped and made anew at position 0, to be rebuilt. A process
+    (``starts_at_head``) starts, and starts again, at ``head``: the log's head now."""
     with db.transaction() as tx:
         tx.execute(POSITIONS_DDL)
         tx.execute(failures.DDL)
         for statement in extra_ddl:
             tx.execute(statement)
         for projection in projections:
-            params = {"name": projection.name, "version": projection.version, "now": _now()}
+            start = head if projection.starts_at_head else 0
+            params = {"name": projection.name, "version": projection.version, "now": _now(), "start": start}
             rows = tx.query("SELECT version FROM projection_positions WHERE name = :name", params)
             if rows and rows[0]["version"] != projection.version:
                 log.warning(
@@ -100,7 +104,7 @@ def create_tables(db: ReadDatabase, projections: list[Projection], extra_ddl: tu
                 for table in projection.tables_for(db.dialect):
                     tx.execute(f"DROP TABLE IF EXISTS {table}")
                 tx.execute(
-                    "UPDATE projection_positions SET position = 0, version = :version, updated_at = :now"
+                    "UPDATE projection_positions SET position = :start, version = :version, updated_at = :now"
                     " WHERE name = :name",
                     params,
                 )
@@ -109,7 +113,7 @@ def create_tables(db: ReadDatabase, projections: list[Projection], extra_ddl: tu
             if not rows:
                 tx.execute(
                     "INSERT INTO projection_positions (name, position, version, updated_at)"
-                    " VALUES (:name, 0, :version, :now)",
+                    " VALUES (:name, :start, :version, :now)",
                     params,
                 )
 
@@ -130,20 +134,34 @@ def head(app: Any) -> int:
     return int(app.recorder.max_notification_id() or 0)
 
 
+def pending(app: Any, projection: Projection, after: int, until: int) -> bool:
+    """Whether the log holds an event this projection follows in (``after``, ``until``]. Writes
+    ask only the followers their events feed to catch up, so a view's position may trail the
+    head while nothing it follows has happened since: it is then as current as a rebuild."""
+    if after >= until:
+        return False
+    return bool(app.recorder.select_notifications(start=after + 1, limit=1, stop=until, topics=projection.topics()))
+
+
 def status(app: Any, db: ReadDatabase, projections: list[Projection]) -> list[Status]:
+    """Each one's position and the head; a projection with nothing it follows after its
+    position is reported at the head (lag 0), however far its own position trails."""
     top = head(app)
     rows = {r["name"]: r for r in db.query("SELECT name, position, updated_at FROM projection_positions")}
     failing = failures.current(db)
-    return [
-        Status(
-            p.name,
-            int(rows[p.name]["position"]) if p.name in rows else 0,
-            top,
-            rows[p.name]["updated_at"] if p.name in rows else None,
-            failing.get(p.name),
+    statuses = []
+    for p in projections:
+        at = int(rows[p.name]["position"]) if p.name in rows else 0
+        statuses.append(
+            Status(
+                p.name,
+                at if pending(app, p, at, top) else max(at, top),
+                top,
+                rows[p.name]["updated_at"] if p.name in rows else None,
+                failing.get(p.name),
+            )
         )
-        for p in projections
-    ]
+    return statuses
 
 
 @dataclass(frozen=True)
@@ -157,7 +175,9 @@ class Batch:
     events: int
 
 
-def prepare_batch(app: Any, db: ReadDatabase, projection: Projection, batch_size: int = 500) -> Batch | None:
+def prepare_batch(
+    app: Any, db: ReadDatabase, projection: Projection, batch_size: int = 500, context: Any = None
+) -> Batch | None:
     """Read and map the events after the projection's position; None if it is at the head."""
     old = position(db, projection.name)
     top = head(app)
@@ -170,7 +190,7 @@ def prepare_batch(app: Any, db: ReadDatabase, projection: Projection, batch_size
     # Decode and map before any transaction opens: keep transactions short.
     events = [app.mapper.to_domain_event(notification) for notification in notifications]
     reveal = app.personal.revealer(e.originator_id for e in events) if events else _nobody
-    statements = [_without_nul(statement) for event in events for statement in projection.statements(event, reveal)]
+    statements = [_without_nul(statement) for statement in projection.batch(events, reveal, context)]
     return Batch(projection, old, new, statements, len(notifications))
 
 
@@ -215,15 +235,6 @@ def _runs(statements: list[Statement]) -> list[tuple[str, list]]:
     return runs
 
 
-def apply_batch(app: Any, db: ReadDatabase, projection: Projection, batch_size: int = 500) -> int | None:
-    """Apply the next batch. Returns the new position, or None when there was
-    nothing to do or another worker advanced the projection first."""
-    batch = prepare_batch(app, db, projection, batch_size)
-    if batch is None or not commit_batch(db, batch):
-        return None
-    return batch.new
-
-
 def catch_up(
     app: Any,
     db: ReadDatabase,
@@ -232,6 +243,7 @@ def catch_up(
     batch_size: int = 500,
     progress: Callable[[int], None] | None = None,
     retry_max: float = RETRY_MAX_SECONDS,
+    context: Any = None,
 ) -> int:
     """Apply batches until the projection reaches the head as it was when called.
 
@@ -243,7 +255,7 @@ def catch_up(
     target = head(app)
     while current < target:
         try:
-            batch = prepare_batch(app, db, projection, batch_size)
+            batch = prepare_batch(app, db, projection, batch_size, context)
             if batch is None:
                 break
             committed = commit_batch(db, batch)
@@ -258,7 +270,13 @@ def catch_up(
 
 
 def keep_up(
-    app: Any, db: ReadDatabase, projection: Projection, *, batch_size: int = 500, retry_max: float = RETRY_MAX_SECONDS
+    app: Any,
+    db: ReadDatabase,
+    projection: Projection,
+    *,
+    batch_size: int = 500,
+    retry_max: float = RETRY_MAX_SECONDS,
+    context: Any = None,
 ) -> int | None:
     """The automatic catch-up (after writes, in jobs and sweeps): skipped while a recorded
     failure waits out its backoff, so a poisoned view is not retried on every write;
@@ -267,7 +285,7 @@ def keep_up(
     try:
         if failures.waiting(failures.of(db, projection.name)):
             return None
-        return catch_up(app, db, projection, batch_size=batch_size, retry_max=retry_max)
+        return catch_up(app, db, projection, batch_size=batch_size, retry_max=retry_max, context=context)
     except Exception:
         log.exception("projection %s failed to catch up; retrying later with backoff", projection.name)
         return None
@@ -281,26 +299,40 @@ def rebuild(
     batch_size: int = 1000,
     progress: Callable[[int], None] | None = None,
 ) -> int:
-    """Empty the projection and its position in one transaction, then replay the log."""
+    """Empty the projection and its position in one transaction, then replay the log. A
+    process (``starts_at_head``) is moved to the head instead: it never acts on the past twice."""
+    start = head(app) if projection.starts_at_head else 0
     with db.transaction() as tx:
         for table in projection.tables_for(db.dialect):
-            tx.execute(f"DELETE FROM {table}")  # noqa: S608 - table names are our constants
+            tx.execute(f"DELETE FROM {table}")
         tx.execute(
-            "UPDATE projection_positions SET position = 0, updated_at = :now WHERE name = :name",
-            {"name": projection.name, "now": _now()},
+            "UPDATE projection_positions SET position = :start, updated_at = :now WHERE name = :name",
+            {"name": projection.name, "now": _now(), "start": start},
         )
+    if projection.starts_at_head:
+        if progress:
+            progress(start)
+        return start
     return catch_up(app, db, projection, batch_size=batch_size, progress=progress)
 
 
-def wait_for(db: ReadDatabase, name: str, target: int, timeout: float) -> bool:
+def reached(app: Any, db: ReadDatabase, projection: Projection, target: int) -> bool:
+    """Whether the projection shows the log as of ``target``: it applied ``target``, or
+    nothing it follows happened between its position and ``target``."""
+    at = position(db, projection.name)
+    return at >= target or not pending(app, projection, at, target)
+
+
+def wait_for(app: Any, db: ReadDatabase, projection: Projection, target: int, timeout: float) -> bool:
     """True once the projection has reached ``target``; False after ``timeout`` seconds.
     Raises ``ProjectionFailing`` if it is failing below ``target``: waiting won't help."""
-    if position(db, name) >= target:
+    name = projection.name
+    if reached(app, db, projection, target):
         return True
     _refuse_if_failing(db, name, target)
     deadline = time.monotonic() + timeout
     delay = 0.01
-    while position(db, name) < target:
+    while not reached(app, db, projection, target):
         if time.monotonic() >= deadline:
             _refuse_if_failing(db, name, target)
             return False

@@ -32,60 +32,11 @@ blp = Blueprint("accounts", __name__, url_prefix="/api/v1", description="Sign-in
 Password = lambda **kw: fields.String(validate=validate.Length(min=1, max=1024), load_only=True, **kw)  # noqa: E731
 
 
-def send_verification(person_id: UUID, email: str, name: str | None = None) -> None:
-    """Mail a link that verifies ``email`` only. ``name`` greets only at sign-up: mail to an
-    address someone else typed in (an email change, a resend) carries no text they chose."""
-    rt = runtime()
-    token = rt.tokens.issue(sessions.VERIFY_EMAIL, person_id, email)
-    greeting = f"Hello {name}," if name else "Hello,"
-    body = (
-        f"{greeting}\n\nPlease confirm your email address for Pipeline by opening this link:\n\n"
-        f"{rt.settings.public_url}/verify-email?token={token}\n\n"
-        "It works once and expires in 48 hours. If you did not ask for this, ignore this message.\n"
-    )
-    rt.send_email(
-        rt.outbox.add(
-            person_id=person_id,
-            kind="verify-email",
-            recipient=email,
-            subject="Confirm your email address for Pipeline",
-            body=body,
-        )
-    )
-
-
-def send_reset(rt: Runtime, email: str) -> None:
-    """Mail a reset link if ``email`` is someone's; nothing otherwise. The link goes to the
-    address the account holds, never to the one typed: two addresses that differ only in
-    ways the lookup ignores (case, "ß" and "ss") must not receive each other's links."""
-    person_id = rt.app.email_owner(email)
-    if person_id is None:
-        return
-    email = rt.app.reveal(rt.app.get_person(person_id))["email"] or ""
-    if not email:
-        return  # erased meanwhile
-    token = rt.tokens.issue(sessions.RESET_PASSWORD, person_id, email)
-    body = (
-        "Someone asked to reset the password of your Pipeline account. To choose a new one, open:\n\n"
-        f"{rt.settings.public_url}/reset-password?token={token}\n\n"
-        "It works once and expires in an hour. If it was not you, ignore this message.\n"
-    )
-    rt.send_email(
-        rt.outbox.add(
-            person_id=person_id,
-            kind="reset-password",
-            recipient=email,
-            subject="Reset your Pipeline password",
-            body=body,
-        )
-    )
-
-
-def _send_reset_after_answering(rt: Runtime, email: str) -> None:
+def _request_reset_after_answering(rt: Runtime, email: str) -> None:
     try:
-        send_reset(rt, email)
+        rt.app.request_password_reset(email)
     except Exception:  # the 202 is gone already; the failure must not vanish
-        log.exception("password reset mail not sent")
+        log.exception("password reset not recorded")
 
 
 def _redeem(purpose: str, token: str) -> UUID | None:
@@ -260,10 +211,8 @@ class Me(MethodView):
         rt = runtime()
         before = email_key(rt.app.reveal(current_person())["email"] or "")
         written = rt.app.update_profile(actor_id(), changes, actor=actor_id())
-        rt.projections_changed()
-        if "email" in changes and email_key(changes["email"]) != before:  # else no mail (nor mail budget)
+        if "email" in changes and email_key(changes["email"]) != before:  # the notifier mails the new one
             rt.tokens.void_all(written.aggregate.id)  # links mailed to the old address stop working
-            send_verification(written.aggregate.id, rt.app.reveal(written.aggregate)["email"])
         return _me(written.position)
 
     @blp.arguments(ErasureSchema)
@@ -297,12 +246,8 @@ class MyPassword(MethodView):
 class VerificationEmail(MethodView):
     @blp.response(202, WrittenSchema)
     def post(self) -> dict[str, Any]:
-        """Send the verification email again."""
-        me = runtime().app.reveal(current_person())
-        if me["email_verified"]:
-            abort(409, message="Your email address is already verified.")
-        send_verification(me["id"], me["email"])
-        return {"event_position": None}
+        """Send the verification email again (409 once verified)."""
+        return {"event_position": runtime().app.request_verification(actor_id()).position}
 
 
 @blp.route("/email-verifications")
@@ -321,7 +266,6 @@ class EmailVerifications(MethodView):
                 errors={"token": ["Unknown, used or expired."]},
             )
         written = rt.app.verify_email(person_id)
-        rt.projections_changed()
         return {"event_position": written.position}
 
 
@@ -333,7 +277,7 @@ class PasswordResets(MethodView):
         """Ask for a password-reset email. Always 202, so it never tells whether an account exists."""
         rt, email = runtime(), data["email"]
         # Looked up and mailed once the answer is sent: answering takes the same time either way.
-        after_this_request(lambda response: _after(response, lambda: _send_reset_after_answering(rt, email)))
+        after_this_request(lambda response: _after(response, lambda: _request_reset_after_answering(rt, email)))
         return {"event_position": None}
 
 

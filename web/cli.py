@@ -12,12 +12,13 @@ from typing import TYPE_CHECKING, TypeVar
 import click
 
 from projections import runner
-from projections.registry import PROJECTIONS, all_projections, get
+from workers import follow
 from workers.bootstrap import build_runtime, initialise
 from workers.settings import Settings
 
 if TYPE_CHECKING:  # pragma: no cover
     from workers.adapters.keys import KeyStore
+    from workers.bootstrap import Runtime
 
 T = TypeVar("T")
 
@@ -65,9 +66,7 @@ def serve(host: str | None, port: int | None) -> None:
 
         app = create_app()
         rt = app.extensions["pipeline"]
-        rt.catch_up_all()  # apply anything written before a crash
-        for message_id in rt.outbox.unsent():  # and send mail that failed last time
-            rt.dispatcher.request_email(message_id)
+        follow.sweep(rt)  # apply anything written before a crash; send mail left over; decide goals due
         _start_ticker(rt)
         click.echo(f"Pipeline API (embedded: {_where(settings)}) on http://{host}:{port}/api/v1/organisations")
         app.run(host=host, port=port, threaded=True, use_reloader=False, request_handler=QuietRequestHandler)
@@ -117,9 +116,9 @@ def projections_status(as_json: bool) -> None:
     _require_reachable(Settings.from_env())
     rt = build_runtime()
     try:
-        for projection in all_projections():
+        for projection in follow.all_followers():
             runner.position(rt.db, projection.name)
-        statuses = runner.status(rt.app, rt.db, all_projections())
+        statuses = runner.status(rt.app, rt.db, follow.all_followers())
     except runner.NotInitialised as error:
         raise click.ClickException(str(error)) from None
     finally:
@@ -146,13 +145,14 @@ def _print_statuses(statuses: list[runner.Status]) -> None:
 
 
 @projections.command("rebuild")
-@click.argument("name", required=False, type=click.Choice(sorted(PROJECTIONS)))
+@click.argument("name", required=False, type=click.Choice(sorted(follow.names())))
 @click.option("--all", "rebuild_all", is_flag=True, help="Rebuild every projection.")
 def projections_rebuild(name: str | None, rebuild_all: bool) -> None:
-    """Empty a projection and replay the whole event log into it."""
+    """Empty a projection and replay the whole event log into it. A process that acts on the
+    world (the notifier) is moved to the head instead: it never acts on the past again."""
     if bool(name) == rebuild_all:
         raise click.UsageError("Give a projection NAME or --all (not both).")
-    targets = all_projections() if rebuild_all else [get(name or "")]
+    targets = follow.all_followers() if rebuild_all else [follow.follower(name or "")]
     rt = build_runtime()
     try:
         for projection in targets:
@@ -195,7 +195,6 @@ def _set_operator(email: str, grant: bool) -> None:
     rt = build_runtime()
     try:
         written = rt.app.set_operator(email, grant)
-        rt.projections_changed()
     except DomainError as error:
         raise click.ClickException(error.detail) from None
     finally:
@@ -250,7 +249,6 @@ def _domain_command(organisation: str, domain: str, *, add: bool) -> None:
     try:
         command = rt.app.add_domain if add else rt.app.remove_domain
         written = command(organisation_id(organisation), domain, actor=None)
-        rt.projections_changed()
     except DomainError as error:
         raise click.ClickException(error.detail) from None
     finally:
@@ -361,22 +359,17 @@ def _usage(usage: dict[str, int]) -> str:
     return ", ".join(f"{kek_id}: {count}" for kek_id, count in sorted(usage.items())) or "none"
 
 
-def _start_ticker(rt) -> None:  # type: ignore[no-untyped-def]
-    """Embedded mode has no worker: a background thread decides goals whose deadline
-    passed, retries unsent mail and catches projections up, every PIPELINE_SWEEP_SECONDS."""
+def _start_ticker(rt: Runtime) -> None:
+    """Embedded mode has no worker: a background thread sweeps (``workers.follow.sweep``:
+    goals past their deadline, unsent mail, lagging followers) every PIPELINE_SWEEP_SECONDS."""
     import threading
-
-    from workers.jobs import decide_due_goals
 
     log = logging.getLogger("pipeline.ticker")
 
     def tick() -> None:
         while not stop.wait(max(rt.settings.sweep_seconds, 1.0)):
             try:
-                decide_due_goals(rt)
-                for message_id in rt.outbox.unsent():
-                    rt.dispatcher.request_email(message_id)
-                rt.catch_up_all()
+                follow.sweep(rt)
             except Exception:
                 log.exception("embedded sweep failed; trying again later")
 
@@ -399,7 +392,7 @@ def _require_initialised(settings: Settings) -> None:
 
     rt = build_runtime(settings)
     try:
-        for projection in all_projections():
+        for projection in follow.all_followers():
             runner.position(rt.db, projection.name)
         rt.keys.email_index_id("start-up@pipeline.invalid")  # the KEK opens this database's keys
     except runner.NotInitialised as error:

@@ -15,6 +15,7 @@ from flask_smorest import abort
 from marshmallow import Schema, fields, validate
 
 from projections import runner
+from projections.registry import get
 from web.validation import MAX_INTEGER, InputSchema, text_problem
 from workers.bootstrap import Runtime
 
@@ -131,7 +132,7 @@ def wait_for_projection(name: str, min_position: int | None) -> None:
             message=f"min_position {min_position} is beyond the head of the event log ({top}).",
             errors={"min_position": [f"Must be at most {top}."]},
         )
-    if not runner.wait_for(rt.db, name, min_position, rt.settings.read_wait_seconds):
+    if not runner.wait_for(rt.app, rt.db, get(name), min_position, rt.settings.read_wait_seconds):
         abort(
             503,
             message=f"The {name} read model has not reached position {min_position} yet; retry shortly.",

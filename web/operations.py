@@ -16,12 +16,12 @@ from marshmallow import Schema, fields, validate
 from domain.organisation import KINDS
 from projections import runner
 from projections import signups as signups_view
-from projections.registry import all_projections
 from web.common import ReadArgs, runtime, wait_for_projection
 from web.errors import problem
 from web.fields import Day
 from workers.adapters.kek import KekError
 from workers.bootstrap import Runtime
+from workers.follow import all_followers
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +67,7 @@ class DailySignupsListSchema(Schema):
 
 def _statuses(rt: Runtime | None = None) -> list[dict[str, Any]]:
     rt = rt or runtime()
-    return [s.as_dict() for s in runner.status(rt.app, rt.db, all_projections())]
+    return [s.as_dict() for s in runner.status(rt.app, rt.db, all_followers())]
 
 
 def _ready(rt: Runtime) -> list[dict[str, Any]]:
@@ -113,7 +113,7 @@ def refuse_until_initialised() -> None:
     if app.extensions.get("pipeline_initialised") or request.endpoint in (*WITHOUT_DATABASE, "probes.readyz"):
         return
     db = runtime().db
-    for projection in all_projections():  # NotInitialised or a database fault: both 503
+    for projection in all_followers():  # NotInitialised or a database fault: both 503
         runner.position(db, projection.name)
     app.extensions["pipeline_initialised"] = True
 

@@ -175,8 +175,7 @@ class OrganisationDetail(MethodView):
 
 # ------------------------------------------------------------ admin actions
 def _recorded(written: Written) -> dict[str, Any]:
-    """What an admin action answers, once whoever builds the views has been told."""
-    runtime().projections_changed()
+    """What an admin action answers."""
     return {"event_position": written.position}
 
 

@@ -15,7 +15,6 @@ from domain.organisation import KINDS, organisation_id
 from projections import organisations as directory
 from projections import people as people_view
 from projections.base import timestamp
-from web.accounts import send_verification
 from web.common import (
     TIME_ID_CURSOR,
     ListArgs,
@@ -142,10 +141,8 @@ class People(MethodView):
     def post(self, data: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]]:
         """Sign up under an organisation (by register code, id, or name as typed)."""
         rt = runtime()
-        written = rt.app.sign_up(**data)
-        rt.projections_changed()
+        written = rt.app.sign_up(**data)  # the notifier mails the verification link
         person, org = written.aggregate, written.organisation
-        send_verification(person.id, data["email"])  # no greeting by name: the address may not be theirs
         body = {
             "id": person.id,
             "name": data["name"],

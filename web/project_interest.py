@@ -12,7 +12,6 @@ from marshmallow import Schema, fields
 
 from projections import project_updates as updates_view
 from projections import projects as view
-from web import notify
 from web.auth import actor_id
 from web.common import ReadArgs, runtime, wait_for_projection
 from web.errors import ProblemSchema
@@ -81,7 +80,6 @@ class StatusUpdates(MethodView):
     def post(self, data: dict[str, Any], project_id: UUID) -> tuple[dict[str, Any], int]:
         """Post a dated progress note (the team and the owning organisation)."""
         result = runtime().app.post_status_update(project_id, data["body"], actor_id())
-        notify.project_changed(project_id, actor_id(), what="a status update", detail=data["body"])
         return written(result.aggregate.id, result.position, 201)
 
 

@@ -15,7 +15,6 @@ from domain.organisation import KINDS, organisation_id
 from domain.project import BUDGET_BANDS, COLLABORATION_LEVELS, PHASES
 from projections import project_updates as updates_view
 from projections import projects as view
-from web import notify
 from web.auth import actor_id
 from web.common import ListArgs, ReadArgs, decode_offset, next_link, page_of, runtime, wait_for_projection
 from web.errors import ProblemSchema
@@ -80,22 +79,7 @@ def shaped(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def written(project_id: Any, position: int | None, status: int = 200) -> tuple[dict[str, Any], int]:
-    runtime().projections_changed()
     return {"id": project_id, "event_position": position}, status
-
-
-def settle_goal(project_id: UUID, min_position: int | None) -> int | None:
-    """Decide a goal whose deadline has passed, before anyone reads the project; returns
-    the position to read at least up to."""
-    rt = runtime()
-    row = view.get(rt.db, str(project_id))
-    deadline_passed = row and row["goal_state"] == "open" and row["goal_deadline"] <= datetime.now(UTC).isoformat()
-    if deadline_passed:
-        decided = rt.app.decide_goal(project_id)
-        rt.projections_changed()
-        if decided.position:
-            return max(decided.position, min_position or 0)
-    return min_position
 
 
 @blp.route("")
@@ -134,7 +118,6 @@ class Projects(MethodView):
         """Propose a project on behalf of your organisation; you are on its team from the start."""
         phase = data.pop("phase")
         result = runtime().app.propose_project(actor_id(), phase, data)
-        notify.project_proposed(result.aggregate.id, actor_id())
         body, status = written(result.aggregate.id, result.position, 201)
         return body, status, {"Location": url_for("projects.ProjectDetail", project_id=result.aggregate.id)}
 
@@ -146,9 +129,8 @@ class ProjectDetail(MethodView):
     @blp.alt_response(404, schema=ProblemSchema, description="No such project")
     def get(self, args: dict[str, Any], project_id: UUID) -> dict[str, Any]:
         """Everything about one project: fields, team, pledge totals, goal and progress, latest updates."""
-        target = settle_goal(project_id, args.get("min_position"))
         for name in (PROJECTION, "project_updates", "people"):  # the read models this answer joins
-            wait_for_projection(name, target)
+            wait_for_projection(name, args.get("min_position"))
         db = runtime().db
         row = view.get(db, str(project_id))
         if row is None:
@@ -169,9 +151,6 @@ class ProjectDetail(MethodView):
     def patch(self, changes: dict[str, Any], project_id: UUID) -> tuple[dict[str, Any], int]:
         """Edit fields; the event records each change from what to what, by whom."""
         result = runtime().app.edit_project(project_id, changes, actor_id())
-        if result.position is not None:  # something did change
-            detail = "Changed: " + ", ".join(sorted(changes)).replace("_", " ") + "."
-            notify.project_changed(project_id, actor_id(), what="edited", detail=detail)
         return written(project_id, result.position)
 
 
@@ -181,12 +160,6 @@ class ProjectDetail(MethodView):
 def change_phase(data: dict[str, Any], project_id: UUID) -> tuple[dict[str, Any], int]:
     """Move the project to another phase (Concept ... Decommissioned)."""
     result = runtime().app.change_phase(project_id, data["phase"], actor_id())
-    notify.project_changed(
-        project_id,
-        actor_id(),
-        what=f"now in {data['phase']}",
-        detail=f"The project moved to the {data['phase']} phase.",
-    )
     return written(project_id, result.position)
 
 
@@ -210,8 +183,7 @@ def restore(project_id: UUID) -> tuple[dict[str, Any], int]:
 @blp.alt_response(409, schema=ProblemSchema, description="The goal has already been decided")
 def set_goal(goal: dict[str, Any], project_id: UUID) -> tuple[dict[str, Any], int]:
     """Set or change the goal (the team only): partners, money, person-days, and a deadline."""
-    result = runtime().app.set_goal(project_id, goal, actor_id())
-    runtime().schedule_goal_decision(str(project_id), datetime.fromisoformat(goal["deadline"]))
+    result = runtime().app.set_goal(project_id, goal, actor_id())  # the goal decider takes it from here
     return written(project_id, result.position)
 
 
@@ -221,7 +193,7 @@ class Pledges(MethodView):
     @blp.response(200, PledgeOutSchema(many=True))
     def get(self, args: dict[str, Any], project_id: UUID) -> list[dict[str, Any]]:
         """The live pledges, one per organisation."""
-        wait_for_projection(PROJECTION, settle_goal(project_id, args.get("min_position")))
+        wait_for_projection(PROJECTION, args.get("min_position"))
         return view.pledges(runtime().db, project_id=str(project_id))
 
 

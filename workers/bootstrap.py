@@ -6,13 +6,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
+from uuid import UUID
+
+from eventsourcing.persistence import Recording
 
 from domain.application import PipelineApplication, RegisterLoad
-from projections import failures, runner
+from projections import runner
 from projections.db import ReadDatabase, Timeouts, open_database, sqlite_path
-from projections.registry import all_projections, get
+from workers import follow
 from workers.adapters import idempotency, keys, mail, secret_key, sessions
 from workers.adapters.keys import KeyStore
 from workers.adapters.passwords import Argon2Hasher
@@ -40,9 +43,10 @@ class Runtime:
         self.sessions = sessions.SessionStore(self.db, timedelta(hours=s.session_hours))
         self.tokens = sessions.TokenStore(self.db)
         if s.embedded:
-            self.dispatcher = InlineDispatcher(self.app, self.db, s, self.outbox)
+            self.dispatcher = InlineDispatcher(self.catch_up, self.outbox.send)
         else:
             self.dispatcher = RQDispatcher(s.redis_url or "", s.queue_name, s.redis_timeout_seconds)
+        self.app.log_moved = self.projections_changed  # the one place a save is heard of
 
     @property
     def keys(self) -> KeyStore:
@@ -52,28 +56,19 @@ class Runtime:
         """Names a person's .eml files by their email index id, so an erasure can find them."""
         return self.keys.email_index_id(address).hex
 
-    def projections_changed(self, names: Iterable[str] | None = None) -> None:
-        """Tell whoever builds projections (by default, all of them) that new events may concern them."""
-        self.dispatcher.request_catch_up(list(names) if names is not None else [p.name for p in all_projections()])
+    def projections_changed(self, recordings: list[Recording[UUID]]) -> None:
+        """After every save: ask for the followers the new events feed (by their topics) to
+        catch up: inline when embedded, one RQ job otherwise."""
+        self.dispatcher.request_catch_up(follow.affected({r.notification.topic for r in recordings}))
 
-    def schedule_goal_decision(self, project_id: str, deadline: datetime) -> None:
-        self.dispatcher.schedule_goal_decision(project_id, deadline)
-
-    def send_email(self, message_id: str) -> None:
-        self.dispatcher.request_email(message_id)
+    def catch_up(self, names: Iterable[str] | None = None) -> list[str]:
+        """Catch the named followers (default: all) up, those not waiting out a failure, and
+        act on what they produced; returns the names failing. One failing follower never
+        holds the others back."""
+        return follow.keep_current(self, names)
 
     def catch_up_all(self) -> list[str]:
-        """Catch every projection up (those not waiting out a failure); returns the names
-        that failed. One failing projection never holds the others back."""
-        for projection in all_projections():
-            self.keep_up(projection.name)
-        return sorted(failures.current(self.db))
-
-    def keep_up(self, name: str) -> int | None:
-        s = self.settings
-        return runner.keep_up(
-            self.app, self.db, get(name), batch_size=s.batch_size, retry_max=s.projection_retry_max_seconds
-        )
+        return self.catch_up()
 
     def close(self) -> None:
         self.dispatcher.close()
@@ -107,14 +102,17 @@ def initialise(settings: Settings | None = None) -> RegisterLoad:
     settings = settings or Settings.from_env()
     secret_key.ensure_key(settings)
     runtime = build_runtime(settings, create_tables=True)
+    runtime.app.log_moved = None  # caught up once, below, rather than after every save
     try:
-        runner.create_tables(runtime.db, all_projections(), keys.DDL + sessions.DDL + mail.DDL + idempotency.DDL)
+        extra_ddl = keys.DDL + sessions.DDL + mail.DDL + idempotency.DDL
+        runner.create_tables(runtime.db, follow.all_followers(), extra_ddl, head=runner.head(runtime.app))
         sessions.add_token_binding(runtime.db)
+        mail.add_dedupe(runtime.db)
         _refuse_unwrapped_keys(runtime.db)
         runtime.keys.ensure_index_key()
         loaded = runtime.app.load_register()
         for name in runtime.catch_up_all():
-            log.error("projection %s is failing: see `pipeline projections status`", name)
+            log.error("follower %s is failing: see `pipeline projections status`", name)
     finally:
         runtime.close()
     return loaded

@@ -7,14 +7,12 @@ import logging
 import re
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Protocol
 
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
-
-from projections import runner
-from projections.registry import all_projections, get
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +22,7 @@ JOB_ID = "pipeline-catch-up--{queue}--{names}"
 class Dispatcher(Protocol):
     def request_catch_up(self, names: list[str]) -> None: ...
 
-    def schedule_goal_decision(self, project_id: str, deadline: datetime) -> None: ...
+    def schedule_goal_decision(self, project_id: str, deadline: datetime) -> bool: ...
 
     def request_email(self, message_id: str) -> None: ...
 
@@ -32,33 +30,33 @@ class Dispatcher(Protocol):
 
 
 class InlineDispatcher:
-    """Embedded mode: apply the new events right away, in the writing process.
+    """Embedded mode: catch the followers up right away, in the writing process.
 
     The write is already committed when this runs, so a failure here is recorded and
     logged (``runner.keep_up``) and left for the next catch-up, after its backoff."""
 
-    def __init__(self, app: Any, db: Any, settings: Any, outbox: Any) -> None:
-        self.app, self.db, self.settings, self.outbox = app, db, settings, outbox
-        # One catch-up per projection at a time in this process: a thread that waits
-        # here usually finds its events already applied by the one before it.
-        self.locks = {p.name: threading.Lock() for p in all_projections()}
+    def __init__(self, catch_up: Callable[[list[str]], object], send: Callable[[str], object]) -> None:
+        self._catch_up, self._send = catch_up, send
+        # One catch-up at a time in this process: a thread that waits here usually finds
+        # its events already applied by the one before it. Likewise one sender, so two
+        # threads never send the same new message.
+        self._following, self._sending = threading.Lock(), threading.Lock()
 
     def request_catch_up(self, names: list[str]) -> None:
-        s = self.settings
-        for name in names:
-            with self.locks[name]:
-                runner.keep_up(
-                    self.app, self.db, get(name), batch_size=s.batch_size, retry_max=s.projection_retry_max_seconds
-                )
+        if names:
+            with self._following:
+                self._catch_up(names)
 
-    def schedule_goal_decision(self, project_id: str, deadline: datetime) -> None:
-        """Nothing to schedule in-process: the serve ticker and the next read or write decide it."""
+    def schedule_goal_decision(self, project_id: str, deadline: datetime) -> bool:
+        """Nothing to schedule in-process: the embedded ticker decides goals past their deadline."""
+        return True
 
     def request_email(self, message_id: str) -> None:
         try:
-            self.outbox.send(message_id)
-        except Exception:  # recorded in the outbox; `pipeline serve` retries unsent mail on start
-            log.warning("email %s not sent; it stays in the outbox", message_id)
+            with self._sending:
+                self._send(message_id)
+        except Exception:  # recorded in the outbox; the ticker retries unsent mail
+            log.warning("email %s not sent; it stays in the outbox", message_id, exc_info=True)
 
     def close(self) -> None:
         pass
@@ -134,23 +132,26 @@ class RQDispatcher:
             except (NoSuchJobError, InvalidJobOperation):
                 return JobStatus.FINISHED  # it ended (and its hash went) between our two calls
 
-    def _guarded(self, what: str, action: Any, *args: Any) -> None:
-        """Run a Redis action unless Redis failed in the last few seconds; never raise."""
+    def _guarded(self, what: str, action: Any, *args: Any) -> bool:
+        """Run a Redis action unless Redis failed in the last few seconds; never raise.
+        True if it ran."""
         if time.monotonic() < self._paused_until:
             log.debug("Redis failed recently: %s left to the worker's sweep", what)
-            return
+            return False
         try:
             action(*args)
+            return True
         except (RedisConnectionError, RedisTimeoutError):
             self._paused_until = time.monotonic() + self.PAUSE_AFTER_FAULT
             log.exception("could not enqueue %s; the worker's sweep will do it", what)
         except Exception:  # not Redis being down: no reason to stop enqueueing for a while
             log.exception("could not enqueue %s; the worker's sweep will do it", what)
+        return False
 
-    def schedule_goal_decision(self, project_id: str, deadline: datetime) -> None:
+    def schedule_goal_decision(self, project_id: str, deadline: datetime) -> bool:
         """A job at the deadline (RQ's scheduler). Changing the goal schedules another; the
         earlier one then finds nothing, or the same thing, to decide."""
-        self._guarded(
+        return self._guarded(
             f"the goal decision of {project_id}",
             lambda: self.queue.enqueue_at(
                 deadline,
@@ -163,19 +164,38 @@ class RQDispatcher:
         )
 
     def request_email(self, message_id: str) -> None:
-        from rq import Retry
+        """One job per message, its id made from the message's: asking again while it waits
+        or runs enqueues nothing more; once it has ended (a failure kept for inspection),
+        asking again (the sweep's retry) replaces it."""
+        self._guarded(f"email {message_id}", self._enqueue_email, message_id)
 
-        self._guarded(
-            f"email {message_id}",
-            lambda: self.queue.enqueue(
-                "workers.jobs.send_email",
-                message_id,
-                retry=Retry(max=3),
-                result_ttl=60,
-                failure_ttl=7 * 24 * 3600,
-                description="send an email",
-            ),
-        )
+    def _enqueue_email(self, message_id: str) -> None:
+        from rq import Retry
+        from rq.exceptions import DuplicateJobError, InvalidJobOperation, NoSuchJobError
+        from rq.job import Job, JobStatus
+
+        job_id = re.sub(r"[^A-Za-z0-9_-]", "_", f"pipeline-mail--{self.queue_name}--{message_id}")
+        for _attempt in range(2):
+            try:
+                self.queue.enqueue(
+                    "workers.jobs.send_email",
+                    message_id,
+                    job_id=job_id,
+                    unique=True,
+                    retry=Retry(max=3),
+                    result_ttl=0,
+                    failure_ttl=24 * 3600,
+                    description="send an email",
+                )
+                return
+            except DuplicateJobError:
+                try:
+                    job = Job.fetch(job_id, connection=self.redis, serializer=self.queue.serializer)
+                    if job.get_status() not in (JobStatus.FINISHED, JobStatus.FAILED, JobStatus.CANCELED):
+                        return  # waiting or running: it sends the message
+                    job.delete()
+                except (NoSuchJobError, InvalidJobOperation):
+                    pass  # it ended (and its hash went) meanwhile: enqueue again
 
     def close(self) -> None:
         self.redis.close()

@@ -34,7 +34,6 @@ def erase_person(rt: Runtime, person_id: UUID, *, actor: UUID | None) -> Written
     views = [get(name) for name in PERSONAL_VIEWS]
     for view in views:
         runner.catch_up(rt.app, rt.db, view, batch_size=rt.settings.batch_size)
-    rt.projections_changed()
     busy = scrub(rt.db, [table for view in views for table in view.tables] + list(PERSONAL_TABLES))
     if busy:
         log.warning("erasure of %s: could not scrub %s now (busy); run the erasure again", person_id, busy)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
 from uuid import UUID
 
 from projections import runner
+from workers import follow, goals
 from workers.bootstrap import Runtime, build_runtime
 
 log = logging.getLogger(__name__)
@@ -30,25 +30,26 @@ def close_process_runtime() -> None:
 
 
 def catch_up_projections(names: list[str]) -> dict[str, int]:
-    """Bring the named projections up to the head of the log. A write that lands while
-    this runs may find this job's id taken, so go round again until the head stands
-    still. A failing projection is recorded and skipped (see ``runner.keep_up``), never
-    raised: it must not block the others, nor this job's id. Returns positions covered."""
+    """Bring the named followers up to the head of the log. A write that lands while this
+    runs may find this job's id taken, so go round again until the head stands still. A
+    failing follower is recorded and skipped (see ``runner.keep_up``), never raised: it must
+    not block the others, nor this job's id. Returns the positions each one moved."""
     runtime = process_runtime()
-    covered = dict.fromkeys(names, 0)
+    known = [name for name in names if name in follow.names()]  # a job from an older version may name others
+    before = {name: runner.position(runtime.db, name) for name in known}
     for _round in range(MAX_ROUNDS):
         top = runner.head(runtime.app)
-        for name in names:
-            covered[name] += runtime.keep_up(name) or 0
+        runtime.catch_up(known)
         if runner.head(runtime.app) == top:
             break
-    log.info("caught up %s", covered)
-    return covered
+    moved = {name: runner.position(runtime.db, name) - before[name] for name in known}
+    log.info("caught up %s", moved)
+    return moved
 
 
 def catch_up_projection(name: str) -> int:
     """The job of earlier versions (one per projection): still run if one is queued."""
-    return catch_up_projections([name])[name]
+    return catch_up_projections([name]).get(name, 0)
 
 
 def send_email(message_id: str) -> bool:
@@ -57,34 +58,6 @@ def send_email(message_id: str) -> bool:
 
 
 def decide_goal(project_id: str) -> int | None:
-    """Scheduled for a goal's deadline. Deciding is idempotent: a duplicate or late job,
-    or one racing a read that decided first, records nothing more."""
-    runtime = process_runtime()
-    position = decide(runtime, UUID(project_id))
-    project = runtime.app.get_project(UUID(project_id))
-    if position is None and project.goal_state == "open" and not project.deadline_passed(runtime.app.now()):
-        # RQ's scheduler works in whole seconds and may run us a little early: come back.
-        deadline = datetime.fromisoformat(project.goal["deadline"])
-        runtime.schedule_goal_decision(project_id, deadline + timedelta(seconds=1))
-    return position
-
-
-def decide(runtime: Runtime, project_id: UUID) -> int | None:
-    written = runtime.app.decide_goal(project_id)
-    if written.position is not None:
-        log.info("goal of project %s decided: %s", project_id, written.aggregate.outcome)
-        runtime.projections_changed()
-    return written.position
-
-
-def decide_due_goals(runtime: Runtime) -> int:
-    """Decide every open goal whose deadline has passed (the sweeps' safety net)."""
-    from datetime import UTC, datetime
-
-    from projections.projects import due_goals
-
-    decided = 0
-    for project_id in due_goals(runtime.db, datetime.now(UTC).isoformat()):
-        if decide(runtime, UUID(project_id)) is not None:
-            decided += 1
-    return decided
+    """Scheduled for a goal's deadline. Deciding is idempotent: a duplicate or late job, or
+    one racing a sweep that decided first, records nothing more."""
+    return goals.decide(process_runtime(), UUID(project_id))

@@ -2,8 +2,9 @@
 
 The worker does not fork per job (``SimpleWorker``): database pools are built
 once in this process and never cross a fork. On start, and then every
-``PIPELINE_SWEEP_SECONDS``, it catches up every lagging projection itself, so a
-lost Redis job never leaves a read model stale for good."""
+``PIPELINE_SWEEP_SECONDS``, it sweeps (``workers.follow.sweep``: goals past their
+deadline, unsent mail, every lagging follower), so a lost Redis job never leaves a
+read model stale, a goal undecided or a message unsent for good."""
 
 from __future__ import annotations
 
@@ -13,28 +14,14 @@ import signal
 import threading
 from typing import Any
 
-from projections import runner
-from projections.registry import all_projections
-from workers.jobs import close_process_runtime, decide_due_goals, process_runtime
+from workers import follow
+from workers.jobs import close_process_runtime, process_runtime
 
 log = logging.getLogger(__name__)
 
 
 def sweep_once() -> None:
-    runtime = process_runtime()
-    decided = decide_due_goals(runtime)
-    if decided:
-        log.info("sweep: decided %s goal(s) past their deadline", decided)
-    for message_id in runtime.outbox.unsent():
-        try:
-            runtime.outbox.send(message_id)
-        except Exception:  # recorded in the outbox row; tried again next sweep
-            log.warning("sweep: email %s still not sent", message_id)
-    for status in runner.status(runtime.app, runtime.db, all_projections()):
-        if status.lag:  # keep_up records and logs a failure, and skips one still backing off
-            covered = runtime.keep_up(status.name)
-            if covered:
-                log.info("sweep: projection %s caught up %s positions", status.name, covered)
+    follow.sweep(process_runtime())
 
 
 def _sweep_safely(interval: float) -> None:

@@ -42,7 +42,13 @@ def signed_in(client: Any, address: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
+def notified(runtime: Runtime) -> None:
+    """What the worker does after writes in production: the notifier writes the mail."""
+    runtime.catch_up()
+
+
 def mails(runtime: Runtime, person_id: str | None = None, kind: str | None = None) -> int:
+    notified(runtime)
     rows = runtime.db.query("SELECT person_id, kind FROM outbox")
     return sum(1 for r in rows if person_id in (None, r["person_id"]) and kind in (None, r["kind"]))
 
@@ -59,7 +65,14 @@ def test_forty_resends_do_not_send_forty_emails(client: Any, runtime: Runtime) -
 def test_changing_email_again_and_again_mails_only_a_few_third_parties(client: Any, runtime: Runtime) -> None:
     me = signed_in(client, email())
     person_id = client.get("/api/v1/me", headers=me).json["id"]
-    answers = [client.patch("/api/v1/me", json={"email": email()}, headers=me).status_code for _ in range(8)]
+    notified(runtime)
+
+    def change_email() -> int:
+        answer = client.patch("/api/v1/me", json={"email": email()}, headers=me).status_code
+        notified(runtime)  # a worker keeping up: a change it sees after the next one is not mailed
+        return answer
+
+    answers = [change_email() for _ in range(8)]
     assert answers == [200] * 5 + [429] * 3
     assert mails(runtime, person_id) == 1 + 5
     refused = client.patch("/api/v1/me", json={"email": email()}, headers=me)
@@ -136,5 +149,6 @@ def test_wrong_current_passwords_behind_a_session_count_as_failed_sign_ins(clien
 def test_the_sign_up_mail_carries_no_text_the_signer_chose(client: Any, runtime: Runtime) -> None:
     """Whoever signs up types the address: the mail to it must not greet with their chosen name."""
     assert sign_up(client, email(), name="BUY CHEAP PILLS AT pills.example").status_code == 201
+    notified(runtime)
     bodies = [r["body"] or "" for r in runtime.db.query("SELECT body FROM outbox WHERE kind = 'verify-email'")]
     assert bodies and not any("PILLS" in body for body in bodies)

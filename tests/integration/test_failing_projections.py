@@ -56,7 +56,6 @@ def member(runtime: Runtime) -> Any:
 
 def written_then_caught_up(runtime: Runtime) -> None:
     """What follows a write: inline in the embedded mode; a job or sweep in production."""
-    runtime.projections_changed()
     if not runtime.settings.embedded:
         runtime.catch_up_all()
 

@@ -80,7 +80,6 @@ def test_many_organisations_pledging_at_once_are_all_counted_once(pg_runtime: Ru
         len(pledgers),
         expected_money,
     )
-    pg_runtime.projections_changed()
     worker = support.Process(["worker"], worker_env(pg_runtime.settings), tmp_path / "worker.log")
     try:
         row = support.wait_until(
@@ -148,7 +147,7 @@ def test_the_scheduled_job_decides_the_goal_at_its_deadline_without_any_read(
     project = app.propose_project(owner.id, "beta", {"title": "On time", "summary": "s"}).aggregate
     deadline = datetime.now(UTC) + timedelta(seconds=4)
     app.set_goal(project.id, {"min_partners": 2, "money": "0", "days": "0", "deadline": deadline.isoformat()}, owner.id)
-    pg_runtime.schedule_goal_decision(str(project.id), deadline)
+    # nobody schedules it by hand: the goal decider follows GoalSet and schedules the job
     worker = support.Process(
         ["worker"], worker_env(pg_runtime.settings, PIPELINE_SWEEP_SECONDS="600"), tmp_path / "worker.log"
     )

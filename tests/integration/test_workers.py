@@ -29,12 +29,11 @@ def caught_up(runtime: Runtime) -> bool:
 
 
 def sign_up_through_the_app(runtime: Runtime, count: int) -> None:
-    """As the web process does: the command, then a (coalesced) catch-up request."""
+    """As the web process does: the command, whose save asks for a (coalesced) catch-up."""
     for i in range(count):
         runtime.app.sign_up(
             name=f"P{i}", email=email(), job_title=None, organisation=OrganisationRef(code="KTT"), password=PASSWORD
         )
-        runtime.projections_changed()
 
 
 def test_many_writes_leave_one_pending_job_and_a_worker_applies_them(pg_runtime: Runtime, tmp_path: Path) -> None:

@@ -33,9 +33,31 @@ DDL = (
         created_at TEXT NOT NULL,
         sent_at TEXT,
         attempts INTEGER NOT NULL DEFAULT 0,
-        last_error TEXT)""",
+        last_error TEXT,
+        dedupe TEXT)""",
     "CREATE INDEX IF NOT EXISTS outbox_unsent ON outbox (sent_at, created_at)",
 )
+# After ``add_dedupe``: one message per (event, recipient, kind), however often the log is replayed.
+DEDUPE_DDL = "CREATE UNIQUE INDEX IF NOT EXISTS outbox_dedupe ON outbox (dedupe)"
+COLUMNS = {
+    "sqlite": "SELECT name FROM pragma_table_info('outbox')",
+    "postgres": "SELECT column_name AS name FROM information_schema.columns WHERE table_name = 'outbox'",
+}
+INSERT = (
+    "INSERT INTO outbox (id, person_id, kind, recipient, subject, body, created_at, dedupe)"
+    " VALUES (:id, :person, :kind, :to, :subject, :body, :now, :dedupe) ON CONFLICT DO NOTHING"
+)
+
+
+def add_dedupe(db: ReadDatabase) -> None:
+    """Outboxes made before the notifier followed the log lack ``dedupe``: add it (old rows keep NULL)."""
+    if "dedupe" not in {r["name"] for r in db.query(COLUMNS[db.dialect])}:
+        with db.transaction() as tx:
+            tx.execute("ALTER TABLE outbox ADD COLUMN dedupe TEXT")
+    with db.transaction() as tx:
+        tx.execute(DEDUPE_DDL)
+
+
 MAX_ATTEMPTS = 10
 
 
@@ -106,28 +128,41 @@ def one_line(text: str) -> str:
     return " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
 
 
+def new_message(
+    message_id: str,
+    person_id: uuid.UUID | None,
+    kind: str,
+    recipient: str,
+    subject: str,
+    body: str,
+    *,
+    dedupe: str | None,
+) -> tuple[str, dict[str, Any]]:
+    """The INSERT of one message. The subject may be made from user text (a project title):
+    it is flattened to one line, so no header can be smuggled in with CR LF. A ``dedupe`` key
+    already in the outbox makes it insert nothing."""
+    return INSERT, {
+        "id": message_id,
+        "person": str(person_id) if person_id else None,
+        "kind": kind,
+        "to": recipient,
+        "subject": one_line(subject),
+        "body": body,
+        "now": _now(),
+        "dedupe": dedupe,
+    }
+
+
 class Outbox:
     def __init__(self, db: ReadDatabase, sender: Sender, from_address: str) -> None:
         self.db, self.sender, self.from_address = db, sender, from_address
 
     def add(self, *, person_id: uuid.UUID | None, kind: str, recipient: str, subject: str, body: str) -> str:
-        """Store a message to send. The subject may be made from user text (a project title):
-        it is flattened to one line, so no header can be smuggled in with CR LF."""
+        """Store a message to send now (outside any log follower); returns its id."""
         message_id = str(uuid.uuid4())
+        sql, params = new_message(message_id, person_id, kind, recipient, subject, body, dedupe=None)
         with self.db.transaction() as tx:
-            tx.execute(
-                "INSERT INTO outbox (id, person_id, kind, recipient, subject, body, created_at)"
-                " VALUES (:id, :person, :kind, :to, :subject, :body, :now)",
-                {
-                    "id": message_id,
-                    "person": str(person_id) if person_id else None,
-                    "kind": kind,
-                    "to": recipient,
-                    "subject": one_line(subject),
-                    "body": body,
-                    "now": _now(),
-                },
-            )
+            tx.execute(sql, params)
         return message_id
 
     def send(self, message_id: str) -> bool:
@@ -163,10 +198,12 @@ class Outbox:
         message.set_content(row["body"], cte="8bit")  # links stay copyable in .eml files
         return message
 
-    def unsent(self, limit: int = 100) -> list[str]:
+    def unsent(self, limit: int = 100, *, untried: bool = False) -> list[str]:
+        """Messages still to send, oldest first; ``untried``: only those never tried (new ones),
+        so a failing mail server is retried by the sweeps, not on every write."""
         rows = self.db.query(
             "SELECT id FROM outbox WHERE sent_at IS NULL AND attempts < :max ORDER BY created_at LIMIT :limit",
-            {"max": MAX_ATTEMPTS, "limit": limit},
+            {"max": 1 if untried else MAX_ATTEMPTS, "limit": limit},
         )
         return [r["id"] for r in rows]
 

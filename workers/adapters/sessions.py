@@ -8,6 +8,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from uuid import UUID
 
 from domain.person import email_key
@@ -44,6 +45,26 @@ def add_token_binding(db: ReadDatabase) -> None:
     if "binding" not in {r["name"] for r in db.query(COLUMNS[db.dialect])}:
         with db.transaction() as tx:
             tx.execute("ALTER TABLE account_tokens ADD COLUMN binding TEXT NOT NULL DEFAULT ''")
+
+
+def new_token(purpose: str, person_id: UUID, address: str) -> tuple[str, tuple[str, dict[str, Any]]]:
+    """A new single-use token bound to ``address``, and the INSERT that stores its hash (so a
+    log follower can store it in the same transaction as the message that carries it)."""
+    token = secrets.token_urlsafe(32)
+    now = _now()
+    params = {
+        "hash": token_hash(token),
+        "purpose": purpose,
+        "person": str(person_id),
+        "now": _text(now),
+        "expires": _text(now + TOKEN_LIFETIMES[purpose]),
+        "binding": binding(token, address),
+    }
+    sql = (
+        "INSERT INTO account_tokens (token_hash, purpose, person_id, created_at, expires_at, binding)"
+        " VALUES (:hash, :purpose, :person, :now, :expires, :binding)"
+    )
+    return token, (sql, params)
 
 
 REDEEMABLE = (  # the person behind an unused, unexpired emailed link
@@ -134,21 +155,9 @@ class TokenStore:
         self.db = db
 
     def issue(self, purpose: str, person_id: UUID, address: str) -> str:
-        token = secrets.token_urlsafe(32)
-        now = _now()
+        token, (sql, params) = new_token(purpose, person_id, address)
         with self.db.transaction() as tx:
-            tx.execute(
-                "INSERT INTO account_tokens (token_hash, purpose, person_id, created_at, expires_at, binding)"
-                " VALUES (:hash, :purpose, :person, :now, :expires, :binding)",
-                {
-                    "hash": token_hash(token),
-                    "purpose": purpose,
-                    "person": str(person_id),
-                    "now": _text(now),
-                    "expires": _text(now + TOKEN_LIFETIMES[purpose]),
-                    "binding": binding(token, address),
-                },
-            )
+            tx.execute(sql, params)
         return token
 
     def peek(self, purpose: str, token: str) -> UUID | None:

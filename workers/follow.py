@@ -1,0 +1,96 @@
+"""Everything that follows the log, and the one loop that keeps it current.
+
+Followers are the read models (``projections.registry``) and the processes: the goal
+decider and the notifier. Each has its own tracking position. After a save, the
+application tells the composition root which events it wrote; ``affected`` names the
+followers those events' topics feed, and the dispatcher asks for exactly those to catch
+up (inline when embedded, one RQ job otherwise). ``keep_current`` is that catch-up, used
+by the inline dispatcher, the RQ job and the sweeps alike; ``sweep`` adds what only time
+brings: deadlines that passed and mail that failed before."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from functools import cache
+from typing import TYPE_CHECKING
+
+from projections import failures, runner
+from projections.base import Projection
+from projections.registry import all_projections
+from workers import goals
+from workers.notifier import Notifier
+
+if TYPE_CHECKING:  # pragma: no cover
+    from workers.bootstrap import Runtime
+
+log = logging.getLogger(__name__)
+
+PROCESSES: tuple[Projection, ...] = (goals.GoalDeadlines(), Notifier())
+
+
+def all_followers() -> list[Projection]:
+    """Views first: a process may read them (the notifier reads followers of a project)."""
+    return [*all_projections(), *PROCESSES]
+
+
+def follower(name: str) -> Projection:
+    for candidate in all_followers():
+        if candidate.name == name:
+            return candidate
+    raise KeyError(f"No projection or process called {name!r}; known: {', '.join(names())}")
+
+
+def names() -> list[str]:
+    return [f.name for f in all_followers()]
+
+
+@cache
+def _by_topic() -> dict[str, tuple[str, ...]]:
+    feeds: dict[str, list[str]] = {}
+    for candidate in all_followers():
+        for topic in candidate.topics():
+            feeds.setdefault(topic, []).append(candidate.name)
+    return {topic: tuple(fed) for topic, fed in feeds.items()}
+
+
+def affected(topics: Iterable[str]) -> list[str]:
+    """The followers fed by events of these topics, in ``all_followers`` order."""
+    fed = {name for topic in topics for name in _by_topic().get(topic, ())}
+    return [name for name in names() if name in fed]
+
+
+def keep_current(rt: Runtime, wanted: Iterable[str] | None = None) -> list[str]:
+    """Catch the named followers (default: all) up to the head, then act on what they
+    produced: schedule jobs for new goal deadlines, send new mail. A failing follower is
+    recorded and skipped (see ``runner.keep_up``), never raised. Returns the failing names."""
+    chosen = set(wanted) if wanted is not None else set(names())
+    for candidate in all_followers():
+        if candidate.name in chosen:
+            runner.keep_up(
+                rt.app,
+                rt.db,
+                candidate,
+                batch_size=rt.settings.batch_size,
+                retry_max=rt.settings.projection_retry_max_seconds,
+                context=rt,
+            )
+    if goals.GoalDeadlines.name in chosen:
+        goals.schedule_new(rt)
+    if Notifier.name in chosen:
+        for message_id in rt.outbox.unsent(untried=True):
+            rt.dispatcher.request_email(message_id)
+    return sorted(failures.current(rt.db))
+
+
+def sweep(rt: Runtime) -> None:
+    """What the worker's sweep and the embedded ticker do every ``PIPELINE_SWEEP_SECONDS``:
+    decide goals past their deadline, retry unsent mail, catch every lagging follower up."""
+    decided = goals.decide_due(rt)
+    if decided:
+        log.info("sweep: decided %s goal(s) past their deadline", decided)
+    for message_id in rt.outbox.unsent():
+        rt.dispatcher.request_email(message_id)
+    lagging = [s.name for s in runner.status(rt.app, rt.db, all_followers()) if s.lag]
+    if lagging:
+        keep_current(rt, lagging)
