@@ -1,0 +1,152 @@
+"""Side effects follow the log: the notifier and the goal decider are followers with their
+own positions; a rebuild, a replay or a follower started late sends nothing twice; a read
+never writes an event; a write asks only the followers its events feed."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from domain.application import OrganisationRef
+from projections import runner
+from tests.factories import PASSWORD, council_email
+from web.app import create_app
+from workers import follow
+from workers.bootstrap import Runtime
+from workers.notifier import Notifier
+
+pytestmark = pytest.mark.integration
+
+
+def outbox(rt: Runtime) -> list[tuple[str, str]]:
+    return sorted((r["kind"], r["person_id"]) for r in rt.db.query("SELECT kind, person_id FROM outbox"))
+
+
+def member(rt: Runtime, code: str, *, verified: bool = True) -> uuid.UUID:
+    person = rt.app.sign_up(
+        name=f"Officer {code}",
+        email=council_email(code),
+        job_title=None,
+        organisation=OrganisationRef(code=code),
+        password=PASSWORD,
+    ).aggregate
+    if verified:
+        rt.app.verify_email(person.id)
+    return person.id
+
+
+def a_story(rt: Runtime) -> uuid.UUID:
+    """Sign-ups (verification mail), a project with a phase change, an edit and a status
+    update heard by a follower, a reset request: every kind of mail the notifier writes."""
+    ann, bob = member(rt, "WGN"), member(rt, "LDS")
+    member(rt, "KTT", verified=False)
+    project = rt.app.propose_project(ann, "alpha", {"title": "Bins", "summary": "s"}).aggregate.id
+    rt.app.follow(project, bob, following=True)
+    rt.app.change_phase(project, "beta", ann)
+    rt.app.edit_project(project, {"summary": "Better bins"}, ann)
+    rt.app.post_status_update(project, "Shipped", ann)
+    return project
+
+
+def test_rebuilding_the_notifier_and_replaying_the_log_sends_no_email_twice(any_runtime: Runtime) -> None:
+    rt = any_runtime
+    a_story(rt)
+    rt.catch_up()  # in production the worker's job; inline already when embedded
+    sent = outbox(rt)
+    kinds = {kind for kind, _ in sent}
+    assert kinds == {"verify-email", "project-news"} and len(sent) >= 4
+
+    runner.rebuild(rt.app, rt.db, Notifier())  # a process is moved to the head, not replayed
+    assert runner.position(rt.db, "notifier") == runner.head(rt.app)
+    rt.catch_up()
+    assert outbox(rt) == sent
+
+    with rt.db.transaction() as tx:  # even moved back to the start by hand, it sends nothing twice
+        tx.execute("UPDATE projection_positions SET position = 0 WHERE name = 'notifier'")
+    rt.catch_up()
+    assert runner.position(rt.db, "notifier") == runner.head(rt.app)
+    assert outbox(rt) == sent
+
+
+def test_a_notifier_started_on_an_old_history_sends_nothing_for_the_past(any_runtime: Runtime) -> None:
+    rt = any_runtime
+    rt.app.log_moved = None  # as if these events were written before the notifier existed
+    a_story(rt)
+    with rt.db.transaction() as tx:
+        tx.execute("DELETE FROM projection_positions WHERE name = 'notifier'")
+        tx.execute("DELETE FROM outbox")
+    runner.create_tables(rt.db, [Notifier()], head=runner.head(rt.app))  # what `pipeline init` does
+    rt.catch_up()
+    assert outbox(rt) == []
+    rt.app.log_moved = rt.projections_changed
+    carol = member(rt, "MAN", verified=False)  # after its start: mailed
+    rt.catch_up()
+    assert outbox(rt) == [("verify-email", str(carol))]
+
+
+def test_a_read_never_writes_an_event_and_the_sweep_decides_a_goal_past_its_deadline(
+    sqlite_runtime: Runtime,
+) -> None:
+    rt = sqlite_runtime
+    client = create_app(runtime=rt).test_client()
+    owner = member(rt, "WGN")
+    project = rt.app.propose_project(owner, "alpha", {"title": "Soon", "summary": "s"}).aggregate.id
+    deadline = datetime.now(UTC) + timedelta(seconds=1)
+    rt.app.set_goal(project, {"min_partners": 1, "money": "0", "days": "0", "deadline": deadline.isoformat()}, owner)
+    time.sleep(max((deadline - datetime.now(UTC)).total_seconds(), 0) + 0.2)
+
+    head = runner.head(rt.app)
+    reads = [
+        f"/api/v1/projects/{project}",
+        f"/api/v1/projects/{project}/pledges",
+        "/api/v1/projects?goal_state=open",
+        "/api/v1/organisations/WGN",
+        "/api/v1/projections",
+        "/readyz",
+    ]
+    for path in reads:
+        assert client.get(path).status_code == 200, path
+        assert client.head(path).status_code == 200, path
+    assert runner.head(rt.app) == head  # not one event written by reading
+    assert client.get(f"/api/v1/projects/{project}").json["goal"]["state"] == "open"
+
+    follow.sweep(rt)  # the embedded ticker's (and the worker's) safety net
+    assert runner.head(rt.app) == head + 1
+    decided = client.get(f"/api/v1/projects/{project}?min_position={head + 1}").json
+    assert decided["goal"]["state"] == "missed"  # no partner pledged
+    follow.sweep(rt)
+    assert runner.head(rt.app) == head + 1  # decided once
+
+
+def test_a_write_asks_only_the_followers_its_events_feed(sqlite_runtime: Runtime) -> None:
+    rt = sqlite_runtime
+    asked: list[list[str]] = []
+
+    class Recording:
+        def request_catch_up(self, names: list[str]) -> None:
+            asked.append(names)
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(real, name)
+
+    real, rt.dispatcher = rt.dispatcher, Recording()  # type: ignore[assignment]
+    try:
+        owner = member(rt, "WGN", verified=False)
+        (sign_up,) = asked
+        assert {"people", "signups_timeline", "notifier"} <= set(sign_up)
+        assert "goal_deadlines" not in sign_up and "projects" not in sign_up
+        asked.clear()
+        rt.app.verify_email(owner)
+        project = rt.app.propose_project(owner, "alpha", {"title": "T", "summary": "s"}).aggregate.id
+        asked.clear()
+        goal = {"min_partners": 1, "money": "0", "days": "0", "deadline": "2099-01-01T00:00:00+00:00"}
+        rt.app.set_goal(project, goal, owner)
+        (goal_set,) = asked
+        assert "goal_deadlines" in goal_set and "projects" in goal_set and "people" not in goal_set
+    finally:
+        rt.dispatcher = real
+    assert set(follow.affected(["no.such:Topic"])) == set()
