@@ -404,12 +404,6 @@ def sharing_tags(db: Any, project_id: str, tags: list[str], at_least: int) -> li
     return [r["project_id"] for r in rows]
 
 
-def due_goals(db: Any, now: str) -> list[str]:
-    """Projects whose goal is open with its deadline passed: to be decided."""
-    rows = db.query("SELECT id FROM projects WHERE goal_state = 'open' AND goal_deadline <= :now", {"now": now})
-    return [r["id"] for r in rows]
-
-
 def from_hundredths(value: Any) -> str:
     return str((Decimal(int(value or 0)) / 100).quantize(Decimal("0.01")))
 

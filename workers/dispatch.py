@@ -40,7 +40,7 @@ class InlineDispatcher:
         # One catch-up at a time in this process: a thread that waits here usually finds
         # its events already applied by the one before it. Likewise one sender, so two
         # threads never send the same new message.
-        self._following, self._sending = threading.Lock(), threading.Lock()
+        self._following, self._sending = threading.RLock(), threading.Lock()
 
     def request_catch_up(self, names: list[str]) -> None:
         if names:
