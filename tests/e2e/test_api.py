@@ -7,10 +7,10 @@ import uuid
 
 import pytest
 
-from projections.registry import PROJECTIONS
 from tests import support
 from tests.e2e.conftest import Api
 from tests.factories import PASSWORD as PW
+from workers.follow import names
 
 pytestmark = pytest.mark.e2e
 
@@ -208,7 +208,7 @@ def test_search_results_page_too(api: Api) -> None:
 def test_operators_see_projection_lag_and_readiness(api: Api) -> None:
     status, _, projections = api.get("/api/v1/projections")
     assert status == 200
-    assert {p["name"] for p in projections["items"]} == set(PROJECTIONS)
+    assert {p["name"] for p in projections["items"]} == set(names())  # views and processes
     assert all(p["lag"] == p["head"] - p["position"] >= 0 for p in projections["items"])
     assert api.get("/healthz")[0] == 200
     status, _, ready = api.get("/readyz")
