@@ -284,7 +284,7 @@ def rebuild(
     """Empty the projection and its position in one transaction, then replay the log."""
     with db.transaction() as tx:
         for table in projection.tables_for(db.dialect):
-            tx.execute(f"DELETE FROM {table}")  # noqa: S608 - table names are our constants
+            tx.execute(f"DELETE FROM {table}")  # table names are our constants
         tx.execute(
             "UPDATE projection_positions SET position = 0, updated_at = :now WHERE name = :name",
             {"name": projection.name, "now": _now()},
