@@ -16,7 +16,7 @@ class Follow(Aggregate):
     """One per (project, person)."""
 
     @event("Followed")
-    def __init__(self, id: UUID, project_id: UUID, person_id: UUID) -> None:  # noqa: A002
+    def __init__(self, id: UUID, project_id: UUID, person_id: UUID) -> None:
         self.project_id, self.person_id, self.active = project_id, person_id, True
 
     @staticmethod
@@ -53,7 +53,7 @@ class Need(Aggregate):
         id: UUID,
         project_id: UUID,
         organisation_id: UUID,
-        person_id: UUID,  # noqa: A002
+        person_id: UUID,
         comment: str | None,
     ) -> None:
         self.project_id, self.organisation_id = project_id, organisation_id

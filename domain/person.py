@@ -28,7 +28,7 @@ class Person(Aggregate):
     @event("SignedUp")
     def __init__(
         self,
-        id: UUID,  # noqa: A002 - chosen first, so personal fields can be sealed with the person's key
+        id: UUID,  # chosen first, so personal fields can be sealed with the person's key
         name: str,
         email: str,
         job_title: str | None,
@@ -205,7 +205,7 @@ class PersonEmail(Aggregate):
     itself is not stored."""
 
     @event("Claimed")
-    def __init__(self, id: UUID, person_id: UUID) -> None:  # noqa: A002 - eventsourcing's id parameter
+    def __init__(self, id: UUID, person_id: UUID) -> None:
         self.person_id: UUID | None = person_id
 
     @event("Released")

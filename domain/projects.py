@@ -44,7 +44,7 @@ class ProjectCommands:
                 try:
                     return command()
                 except IntegrityError:
-                    time.sleep(random.uniform(0, 0.002 * (attempt + 1)))  # noqa: S311 - jitter, not security
+                    time.sleep(random.uniform(0, 0.002 * (attempt + 1)))  # jitter, not security
         raise Conflict("The project is very busy; please try again.")
 
     # ---------------------------------------------------------------- access

@@ -5,6 +5,7 @@ next batch that commits (in that batch's own transaction)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -26,6 +27,14 @@ UPSERT = (
 )
 FIRST_RETRY_SECONDS = 1.0
 MAX_ERROR_CHARS = 1000
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+# What failures and their backoff are timed by; a test replaces it to move time, not wait.
+clock: Callable[[], datetime] = utc_now
 
 
 @dataclass(frozen=True)
@@ -57,7 +66,7 @@ def describe(error: BaseException) -> str:
 
 def record(db: ReadDatabase, name: str, position: int, error: BaseException, most: float) -> None:
     """Note that ``name`` failed at ``position``; the next automatic try waits longer each time."""
-    now = datetime.now(UTC)
+    now = clock()
     try:
         with db.transaction() as tx:
             rows = tx.query("SELECT attempts FROM projection_failures WHERE name = :name", {"name": name})
@@ -86,4 +95,4 @@ def of(db: ReadDatabase, name: str) -> Failure | None:
 
 def waiting(failure: Failure | None) -> bool:
     """True while a failed projection is still waiting out its backoff."""
-    return failure is not None and failure.retry_at > _stamp(datetime.now(UTC))
+    return failure is not None and failure.retry_at > _stamp(clock())

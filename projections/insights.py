@@ -55,14 +55,14 @@ def calendar(db: Any, first: str, last: str) -> list[dict[str, Any]]:
     span = months(first, last)
     bounds = {"first": f"{first}-01", "after": f"{shift(last, 1)}-01"}
     phases = db.query(
-        f"SELECT p.id, p.title, p.phase, p.phase_start, p.phase_end, p.phase_dates_estimated, {ORG}"  # noqa: S608
+        f"SELECT p.id, p.title, p.phase, p.phase_start, p.phase_end, p.phase_dates_estimated, {ORG}"
         " FROM projects p JOIN organisations o ON o.id = p.organisation_id WHERE p.archived = FALSE"
         " AND COALESCE(p.phase_start, p.phase_end) < :after AND COALESCE(p.phase_end, p.phase_start) >= :first"
         " ORDER BY COALESCE(p.phase_start, p.phase_end), p.title, p.id",
         bounds,
     )
     deadlines = db.query(
-        f"SELECT p.id, p.title, p.goal_deadline AS deadline, p.goal_state, {ORG}"  # noqa: S608
+        f"SELECT p.id, p.title, p.goal_deadline AS deadline, p.goal_state, {ORG}"
         " FROM projects p JOIN organisations o ON o.id = p.organisation_id WHERE p.archived = FALSE"
         " AND p.goal_state <> 'none' AND p.goal_deadline >= :first AND p.goal_deadline < :after"
         " ORDER BY p.goal_deadline, p.id",

@@ -83,7 +83,7 @@ class OrganisationsProjection(Projection):
         )
         columns = ", ".join(row)
         values = ", ".join(f":{c}" for c in row)
-        yield Statement(f"INSERT INTO organisations ({columns}) VALUES ({values})", row)  # noqa: S608
+        yield Statement(f"INSERT INTO organisations ({columns}) VALUES ({values})", row)
 
     @handles(Organisation.RegisterEntryAmended)
     def amended(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
@@ -93,7 +93,7 @@ class OrganisationsProjection(Projection):
         if changes:
             assignments = ", ".join(f"{column} = :{column}" for column in changes)
             yield Statement(
-                f"UPDATE organisations SET {assignments} WHERE id = :id",  # noqa: S608
+                f"UPDATE organisations SET {assignments} WHERE id = :id",
                 {**changes, "id": str(event.originator_id)},
             )
 
@@ -235,7 +235,7 @@ def summaries(db: Any, ids: set[str]) -> dict[str, dict]:
     ordered = sorted(ids)
     marks = ", ".join(f":id{i}" for i in range(len(ordered)))
     rows = db.query(
-        f"SELECT id, code, name, kind, current FROM organisations WHERE id IN ({marks})",  # noqa: S608
+        f"SELECT id, code, name, kind, current FROM organisations WHERE id IN ({marks})",
         {f"id{i}": value for i, value in enumerate(ordered)},
     )
     return {r["id"]: {**r, "current": bool(r["current"])} for r in rows}

@@ -47,7 +47,7 @@ def _detail_columns(details: dict[str, Any]) -> dict[str, Any]:
 def _update(project_id: Any, at: str, **columns: Any) -> Statement:
     assignments = ", ".join(f"{c} = :{c}" for c in columns)
     return Statement(
-        f"UPDATE projects SET {assignments}, updated_at = :at WHERE id = :id",  # noqa: S608
+        f"UPDATE projects SET {assignments}, updated_at = :at WHERE id = :id",
         {**columns, "id": str(project_id), "at": at},
     )
 
@@ -128,7 +128,7 @@ class ProjectsProjection(Projection):
             **_detail_columns(event.details),
         }
         columns = ", ".join(row)
-        yield Statement(f"INSERT INTO projects ({columns}) VALUES ({', '.join(':' + c for c in row)})", row)  # noqa: S608
+        yield Statement(f"INSERT INTO projects ({columns}) VALUES ({', '.join(':' + c for c in row)})", row)
         yield from _tags(event.originator_id, event.details.get("tags") or [])
         yield Statement(
             "INSERT INTO project_team (project_id, person_id, organisation_id, joined_at)"
@@ -360,7 +360,7 @@ def pledges(db: Any, *, project_id: str | None = None, organisation_id: str | No
         "SELECT pl.*, o.name AS organisation_name, o.code AS organisation_code, pe.name AS person_name,"
         f" pr.title AS project_title FROM project_pledges pl JOIN organisations o ON o.id = pl.organisation_id"
         f" LEFT JOIN people pe ON pe.id = pl.person_id JOIN projects pr ON pr.id = pl.project_id"
-        f" WHERE {where} ORDER BY pl.pledged_at, pl.organisation_id",  # noqa: S608
+        f" WHERE {where} ORDER BY pl.pledged_at, pl.organisation_id",
         {"id": project_id or organisation_id},
     )
     return [pledge_row(row) for row in rows]
@@ -396,7 +396,7 @@ def sharing_tags(db: Any, project_id: str, tags: list[str], at_least: int) -> li
         return []
     marks = ", ".join(f":t{i}" for i in range(len(tags)))
     rows = db.query(
-        f"SELECT t.project_id FROM project_tags t JOIN projects p ON p.id = t.project_id"  # noqa: S608
+        f"SELECT t.project_id FROM project_tags t JOIN projects p ON p.id = t.project_id"
         f" WHERE t.tag IN ({marks}) AND t.project_id <> :id AND p.archived = FALSE"
         f" GROUP BY t.project_id HAVING COUNT(*) >= :n ORDER BY t.project_id",
         {"id": project_id, "n": at_least, **{f"t{i}": tag for i, tag in enumerate(tags)}},

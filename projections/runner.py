@@ -304,7 +304,7 @@ def rebuild(
     start = head(app) if projection.starts_at_head else 0
     with db.transaction() as tx:
         for table in projection.tables_for(db.dialect):
-            tx.execute(f"DELETE FROM {table}")
+            tx.execute(f"DELETE FROM {table}")  # table names are our constants
         tx.execute(
             "UPDATE projection_positions SET position = :start, updated_at = :now WHERE name = :name",
             {"name": projection.name, "now": _now(), "start": start},

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
 from domain.application import PipelineApplication
@@ -58,3 +59,16 @@ def memory_application(load_register: bool = True) -> PipelineApplication:
     if load_register:
         app.load_register()
     return app
+
+
+class Clock:
+    """A clock a test moves instead of sleeping: call it for the time, ``advance`` it."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self.now = start or datetime.now(UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)

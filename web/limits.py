@@ -136,18 +136,21 @@ def _decorate(app: Flask, endpoint: str, decorator: Callable[[Any], Any]) -> Non
 class Counters:
     """Counts per key in the limiter's storage; while that storage fails, in memory."""
 
-    def __init__(self, limiter: Limiter, prefix: str, enabled: bool) -> None:
+    def __init__(
+        self, limiter: Limiter, prefix: str, enabled: bool, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.limiter, self.prefix, self.enabled = limiter, prefix, enabled
         self.memory: RateLimiter = FixedWindowRateLimiter(MemoryStorage())
+        self.clock = clock  # when to try the storage again; tests move it instead of waiting
         self.dead_until = 0.0
 
     def _call(self, name: str, limit: RateLimitItem, key: str) -> Any:
-        if time.monotonic() >= self.dead_until:
+        if self.clock() >= self.dead_until:
             try:
                 return getattr(self.limiter.limiter, name)(limit, key)
             except Exception as error:  # any storage fault (refused, timed out, reset): count in memory
-                log.warning("rate limit storage failed (%s); counting in memory", type(error).__name__)
-                self.dead_until = time.monotonic() + DEAD_STORAGE_SECONDS
+                log.warning("rate limit storage failed (%s); counting in memory", type(error).__name__, exc_info=True)
+                self.dead_until = self.clock() + DEAD_STORAGE_SECONDS
         return getattr(self.memory, name)(limit, key)
 
     def wait_seconds(self, spec: str, key: str) -> int:

@@ -149,7 +149,7 @@ def readyz() -> Any:
         log.error("readiness check: %s", error)
         return _not_ready(f"The key-encryption key does not open this database's keys: {error}")
     except Exception as error:  # any database fault means "not ready"; say which
-        log.warning("readiness check failed: %s", error)
+        log.warning("readiness check failed: %s", error, exc_info=True)
         return _not_ready(f"Database not reachable or not initialised: {type(error).__name__}.")
     failing = [s for s in statuses if s["state"] == "failing"]
     if failing:

@@ -95,7 +95,7 @@ def amount_within(maximum: int) -> Callable[[Decimal], None]:
     return check
 
 
-def Amount(maximum: int, description: str) -> AmountString:  # noqa: N802 - a field factory
+def Amount(maximum: int, description: str) -> AmountString:  # a field factory, named like a field
     """A non-negative exact decimal with at most two places, sent as a string, never a number."""
     return AmountString(
         load_default=Decimal(0),

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from domain.names import Candidate, NameMatcher, Resolution, core_name, normalise
@@ -228,18 +226,12 @@ def test_entries_without_names_are_rejected() -> None:
         NameMatcher([("A", [], True)])
 
 
-def test_search_is_fast_over_two_thousand_entries() -> None:
+def test_among_two_thousand_similar_names_a_misspelt_search_finds_the_one_meant_first() -> None:
     words = ["north", "south", "upper", "lower", "great", "little", "east", "west"]
     places = ["ford", "ham", "ton", "by", "wick", "borough", "field", "minster"]
     entries = [
         (f"K{i}", [f"{words[i % 8]} {chr(97 + i % 26)}{places[i // 8 % 8]}{i} Council"], True) for i in range(2000)
     ]
-    matcher = NameMatcher(entries)
-    best = min(_timed(matcher.search, "nroth kford 17") for _ in range(3))
-    assert best < 0.2  # seconds; typically a few tens of milliseconds
-
-
-def _timed(func, *args) -> float:  # type: ignore[no-untyped-def]
-    start = time.perf_counter()
-    func(*args)
-    return time.perf_counter() - start
+    found = NameMatcher(entries).search("nroth kford 192")
+    assert found[0].key == "K192"
+    assert found[0].score > found[1].score

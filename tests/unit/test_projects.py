@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 from typing import Any
 
@@ -12,7 +11,7 @@ from domain.application import OrganisationRef, PipelineApplication
 from domain.errors import Conflict, NotAllowed, RuleBroken
 from domain.organisation import council_id
 from tests.factories import PASSWORD, council_email
-from tests.fakes import memory_application
+from tests.fakes import Clock, memory_application
 
 PLEDGE = {"money": "500.00", "days": "5", "contributions": ["testing"], "message": None}
 
@@ -20,6 +19,14 @@ PLEDGE = {"money": "500.00", "days": "5", "contributions": ["testing"], "message
 @pytest.fixture
 def app() -> PipelineApplication:
     return memory_application()
+
+
+@pytest.fixture
+def clock(app: PipelineApplication, monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """The application's clock, moved by the test: a deadline passes without waiting for it."""
+    clock = Clock(app.now())
+    monkeypatch.setattr(app, "now", clock)
+    return clock
 
 
 def member(app: PipelineApplication, code: str, *, verified: bool = True) -> Any:
@@ -105,7 +112,7 @@ def test_only_the_team_sets_the_goal(app: PipelineApplication) -> None:
     assert app.get_project(project.id).goal_state == "open"
 
 
-def test_the_goal_is_met_all_or_nothing_once_the_deadline_passes(app: PipelineApplication) -> None:
+def test_the_goal_is_met_all_or_nothing_once_the_deadline_passes(app: PipelineApplication, clock: Clock) -> None:
     ann, bob, dee = member(app, "WGN"), member(app, "KTT"), member(app, "LDS")
     met, missed = propose(app, ann).aggregate, propose(app, ann).aggregate
     for project in (met, missed):
@@ -113,7 +120,7 @@ def test_the_goal_is_met_all_or_nothing_once_the_deadline_passes(app: PipelineAp
         app.pledge(project.id, bob.id, PLEDGE)
     app.pledge(met.id, dee.id, PLEDGE)  # the second partner, and the second £500
     assert app.decide_goal(met.id).position is None  # not before the deadline
-    time.sleep(0.35)
+    clock.advance(0.35)
     assert app.decide_goal(met.id).aggregate.outcome == "met"
     assert app.decide_goal(missed.id).aggregate.outcome == "missed"
     assert app.decide_goal(met.id).position is None  # never twice
@@ -121,11 +128,11 @@ def test_the_goal_is_met_all_or_nothing_once_the_deadline_passes(app: PipelineAp
     assert len(decided) == 1 and decided[0].totals["partners"] == 2
 
 
-def test_a_pledge_after_the_deadline_is_refused_and_the_goal_decided(app: PipelineApplication) -> None:
+def test_a_pledge_after_the_deadline_is_refused_and_the_goal_decided(app: PipelineApplication, clock: Clock) -> None:
     ann, bob = member(app, "WGN"), member(app, "KTT")
     project = propose(app, ann).aggregate
     app.set_goal(project.id, {"min_partners": 1, "money": "0", "days": "0", "deadline": soon(app)}, ann.id)
-    time.sleep(0.35)
+    clock.advance(0.35)
     with pytest.raises(Conflict, match="decided"):
         app.pledge(project.id, bob.id, PLEDGE)
     assert app.get_project(project.id).outcome == "missed"

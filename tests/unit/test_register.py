@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from domain.names import NameMatcher
@@ -250,11 +248,7 @@ def test_search_ties_put_current_councils_first(councils: NameMatcher) -> None:
     assert [(c.key, c.current) for c in found[:2]] == [("SMT", True), ("SOM", False)]
 
 
-def test_search_over_the_register_is_fast(councils: NameMatcher) -> None:
-    def timed(text: str) -> float:
-        start = time.perf_counter()
-        councils.search(text)
-        return time.perf_counter() - start
-
-    best = min(timed("north amptonshire council") for _ in range(3))
-    assert best < 0.1  # seconds; typically well under 20 ms
+def test_search_for_a_name_split_in_two_still_finds_the_county_and_its_successors(councils: NameMatcher) -> None:
+    found = [c.key for c in councils.search("north amptonshire council")]
+    assert found[0] == "NTH"
+    assert {"NNT", "WNT"} <= set(found)
