@@ -68,7 +68,7 @@ def calendar(db: Any, first: str, last: str) -> list[dict[str, Any]]:
         " ORDER BY p.goal_deadline, p.id",
         bounds,
     )
-    calendar_months = {m: {"month": m, "projects": [], "deadlines": []} for m in span}
+    calendar_months: dict[str, dict[str, Any]] = {m: {"month": m, "projects": [], "deadlines": []} for m in span}
     for row in phases:
         start, end = (row["phase_start"] or row["phase_end"])[:7], (row["phase_end"] or row["phase_start"])[:7]
         entry = {k: row[k] for k in ("id", "title", "phase", "phase_start", "phase_end")}

@@ -163,7 +163,8 @@ def _row(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _filters(kind: str | None, current: bool | None, has_members: bool | None) -> tuple[list[str], dict]:
-    where, params = [], {}
+    where: list[str] = []
+    params: dict[str, Any] = {}
     if kind is not None:
         where.append("kind = :kind")
         params["kind"] = kind

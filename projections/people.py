@@ -75,7 +75,7 @@ class PeopleProjection(Projection):
 
     @handles(Person.ProfileChanged)
     def profile_changed(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
-        changes = {}
+        changes: dict[str, str | None] = {}
         if "name" in event.changes:
             changes["name"] = reveal(event.originator_id, event.changes["name"]) or FORMER_MEMBER
         if "job_title" in event.changes:
@@ -145,7 +145,8 @@ def list_page(
     db: Any, *, organisation_id: str | None = None, membership: str | None = None, after=None, limit: int = 50
 ) -> list[dict]:
     """Oldest sign-up first; ``after`` is the (signed_up_at, id) of the previous page's last row."""
-    where, params = [], {"limit": limit}
+    where: list[str] = []
+    params: dict[str, Any] = {"limit": limit}
     if organisation_id is not None:
         where.append("organisation_id = :org")
         params["org"] = organisation_id
