@@ -13,6 +13,7 @@ from typing import Any
 from projections import failures
 from projections.base import Projection, Statement
 from projections.db import ReadDatabase, missing_table
+from projections.eventlog import EventLog
 from projections.failures import Failure
 
 log = logging.getLogger(__name__)
@@ -126,11 +127,11 @@ def position(db: ReadDatabase, name: str) -> int:
     return int(rows[0]["position"])
 
 
-def head(app: Any) -> int:
+def head(app: EventLog) -> int:
     return int(app.recorder.max_notification_id() or 0)
 
 
-def status(app: Any, db: ReadDatabase, projections: list[Projection]) -> list[Status]:
+def status(app: EventLog, db: ReadDatabase, projections: list[Projection]) -> list[Status]:
     top = head(app)
     rows = {r["name"]: r for r in db.query("SELECT name, position, updated_at FROM projection_positions")}
     failing = failures.current(db)
@@ -157,7 +158,7 @@ class Batch:
     events: int
 
 
-def prepare_batch(app: Any, db: ReadDatabase, projection: Projection, batch_size: int = 500) -> Batch | None:
+def prepare_batch(app: EventLog, db: ReadDatabase, projection: Projection, batch_size: int = 500) -> Batch | None:
     """Read and map the events after the projection's position; None if it is at the head."""
     old = position(db, projection.name)
     top = head(app)
@@ -215,7 +216,7 @@ def _runs(statements: list[Statement]) -> list[tuple[str, list]]:
     return runs
 
 
-def apply_batch(app: Any, db: ReadDatabase, projection: Projection, batch_size: int = 500) -> int | None:
+def apply_batch(app: EventLog, db: ReadDatabase, projection: Projection, batch_size: int = 500) -> int | None:
     """Apply the next batch. Returns the new position, or None when there was
     nothing to do or another worker advanced the projection first."""
     batch = prepare_batch(app, db, projection, batch_size)
@@ -225,7 +226,7 @@ def apply_batch(app: Any, db: ReadDatabase, projection: Projection, batch_size: 
 
 
 def catch_up(
-    app: Any,
+    app: EventLog,
     db: ReadDatabase,
     projection: Projection,
     *,
@@ -258,7 +259,12 @@ def catch_up(
 
 
 def keep_up(
-    app: Any, db: ReadDatabase, projection: Projection, *, batch_size: int = 500, retry_max: float = RETRY_MAX_SECONDS
+    app: EventLog,
+    db: ReadDatabase,
+    projection: Projection,
+    *,
+    batch_size: int = 500,
+    retry_max: float = RETRY_MAX_SECONDS,
 ) -> int | None:
     """The automatic catch-up (after writes, in jobs and sweeps): skipped while a recorded
     failure waits out its backoff, so a poisoned view is not retried on every write;
@@ -274,7 +280,7 @@ def keep_up(
 
 
 def rebuild(
-    app: Any,
+    app: EventLog,
     db: ReadDatabase,
     projection: Projection,
     *,
