@@ -14,7 +14,7 @@ from projections import project_updates as updates_view
 from projections import projects as view
 from web import notify
 from web.auth import actor_id
-from web.common import ReadArgs, runtime, wait_for_projection
+from web.common import ReadArgs, answers_from, runtime
 from web.errors import ProblemSchema
 from web.project_schemas import (
     CommentSchema,
@@ -32,7 +32,6 @@ blp = Blueprint(
     url_prefix="/api/v1/projects",
     description="Status updates, following, needs and contribution requests.",
 )
-PROJECTION = "project_updates"
 
 
 def _exists(project_id: UUID) -> None:
@@ -71,9 +70,9 @@ class ContributionRequestSchema(Schema):
 class StatusUpdates(MethodView):
     @blp.arguments(ReadArgs, location="query")
     @blp.response(200, StatusUpdateOutSchema(many=True))
+    @answers_from(updates_view.status_updates)
     def get(self, args: dict[str, Any], project_id: UUID) -> list[dict[str, Any]]:
         """Status updates, newest first (retracted ones left out)."""
-        wait_for_projection(PROJECTION, args.get("min_position"))
         return updates_view.status_updates(runtime().db, str(project_id), limit=500)
 
     @blp.arguments(TextBodySchema)
@@ -126,9 +125,9 @@ class FollowProject(MethodView):
 class Followers(MethodView):
     @blp.arguments(ReadArgs, location="query")
     @blp.response(200, FollowerSchema(many=True))
+    @answers_from(view.followers)
     def get(self, args: dict[str, Any], project_id: UUID) -> list[dict[str, Any]]:
         """Who follows the project (names only)."""
-        wait_for_projection("projects", args.get("min_position"))
         _exists(project_id)
         return view.followers(runtime().db, str(project_id))
 
@@ -137,9 +136,9 @@ class Followers(MethodView):
 class Needs(MethodView):
     @blp.arguments(ReadArgs, location="query")
     @blp.response(200, NeedSchema(many=True))
+    @answers_from(view.needs)
     def get(self, args: dict[str, Any], project_id: UUID) -> list[dict[str, Any]]:
         """Organisations that said "we need this too"."""
-        wait_for_projection("projects", args.get("min_position"))
         _exists(project_id)
         return view.needs(runtime().db, str(project_id))
 
@@ -160,9 +159,9 @@ class Needs(MethodView):
 class ContributionRequests(MethodView):
     @blp.arguments(ReadArgs, location="query")
     @blp.response(200, ContributionRequestSchema(many=True))
+    @answers_from(updates_view.contribution_requests)
     def get(self, args: dict[str, Any], project_id: UUID) -> list[dict[str, Any]]:
         """Requests to join the team, with their decisions (requesters see theirs here)."""
-        wait_for_projection(PROJECTION, args.get("min_position"))
         _exists(project_id)
         return updates_view.contribution_requests(runtime().db, str(project_id))
 

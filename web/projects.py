@@ -15,9 +15,10 @@ from domain.organisation import KINDS, organisation_id
 from domain.project import BUDGET_BANDS, COLLABORATION_LEVELS, PHASES
 from projections import project_updates as updates_view
 from projections import projects as view
+from projections.base import views_read_by
 from web import notify
 from web.auth import actor_id
-from web.common import ListArgs, ReadArgs, decode_offset, next_link, page_of, runtime, wait_for_projection
+from web.common import ListArgs, ReadArgs, answers_from, decode_offset, next_link, page_of, runtime, wait_for_views
 from web.errors import ProblemSchema
 from web.fields import Moment
 from web.project_schemas import (
@@ -38,7 +39,6 @@ blp = Blueprint(
     url_prefix="/api/v1/projects",
     description="Projects: propose, find, follow, pledge, and the goals and teams around them.",
 )
-PROJECTION = "projects"
 
 
 class ProjectListArgs(ListArgs):
@@ -102,9 +102,9 @@ def settle_goal(project_id: UUID, min_position: int | None) -> int | None:
 class Projects(MethodView):
     @blp.arguments(ProjectListArgs, location="query")
     @blp.response(200, ProjectPageSchema)
+    @answers_from(view.search)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Find projects: full-text search (ranked) and filters, sorted and paged."""
-        wait_for_projection(PROJECTION, args.get("min_position"))
         offset = decode_offset(args.get("cursor"))
         sort = args.get("sort") or ("relevance" if args.get("q") else "updated")
         if sort == "relevance" and not args.get("q"):
@@ -144,11 +144,11 @@ class ProjectDetail(MethodView):
     @blp.arguments(ReadArgs, location="query")
     @blp.response(200, ProjectDetailSchema)
     @blp.alt_response(404, schema=ProblemSchema, description="No such project")
+    @answers_from(view.get, view.team, view.pledges, updates_view.status_updates)
     def get(self, args: dict[str, Any], project_id: UUID) -> dict[str, Any]:
         """Everything about one project: fields, team, pledge totals, goal and progress, latest updates."""
         target = settle_goal(project_id, args.get("min_position"))
-        for name in (PROJECTION, "project_updates", "people"):  # the read models this answer joins
-            wait_for_projection(name, target)
+        wait_for_views(views_read_by(ProjectDetail.get), target)
         db = runtime().db
         row = view.get(db, str(project_id))
         if row is None:
@@ -219,9 +219,10 @@ def set_goal(goal: dict[str, Any], project_id: UUID) -> tuple[dict[str, Any], in
 class Pledges(MethodView):
     @blp.arguments(ReadArgs, location="query")
     @blp.response(200, PledgeOutSchema(many=True))
+    @answers_from(view.pledges)
     def get(self, args: dict[str, Any], project_id: UUID) -> list[dict[str, Any]]:
         """The live pledges, one per organisation."""
-        wait_for_projection(PROJECTION, settle_goal(project_id, args.get("min_position")))
+        wait_for_views(views_read_by(Pledges.get), settle_goal(project_id, args.get("min_position")))
         return view.pledges(runtime().db, project_id=str(project_id))
 
 
