@@ -17,6 +17,7 @@ from domain.results import Written
 from projections import organisations as directory
 from projections import people as people_view
 from projections import runner
+from projections.db import ReadDatabase
 from web.auth import actor_id
 from web.common import (
     NAME_ID_CURSOR,
@@ -94,7 +95,7 @@ class _MatcherCache:
         self._position = -1
         self._matcher: NameMatcher | None = None
 
-    def get(self, db: Any) -> NameMatcher:
+    def get(self, db: ReadDatabase) -> NameMatcher:
         position = runner.position(db, PROJECTION)
         with self._lock:
             if self._matcher is None or position != self._position:
@@ -103,12 +104,12 @@ class _MatcherCache:
             return self._matcher
 
 
-def _matcher(db: Any) -> NameMatcher:
+def _matcher(db: ReadDatabase) -> NameMatcher:
     cache = current_app.extensions.setdefault("pipeline_search", _MatcherCache())
     return cache.get(db)
 
 
-def _search(db: Any, args: dict[str, Any]) -> dict[str, Any]:
+def _search(db: ReadDatabase, args: dict[str, Any]) -> dict[str, Any]:
     offset = decode_offset(args.get("cursor"))
     candidates = _matcher(db).search(args["q"], limit=MAX_SEARCH)
     rows = directory.filtered(
