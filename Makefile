@@ -21,9 +21,10 @@ run: init  ## install, initialise and serve the API on the embedded default
 test: $(STAMP)  ## every test: unit, integration (PostgreSQL + Redis), end to end
 	$(BIN)/pytest
 
-lint: $(STAMP)
+lint: $(STAMP)  ## ruff, ruff format --check and the type checker (mypy)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy
 
 bench: $(STAMP)  ## sign-ups/s over HTTP and rebuild events/s, beside their baselines
 	$(BIN)/python tests/benchmarks/run.py

@@ -92,7 +92,7 @@ class AccountCommands:
     def _claim_email(self: PipelineApplication, email: str, person_id: UUID) -> PersonEmail:
         index_id = self.personal.email_index_id(email)
         try:
-            index = self.repository.get(index_id)
+            index: PersonEmail = self.repository.get(index_id)
         except AggregateNotFoundError:
             return PersonEmail(id=index_id, person_id=person_id)
         if index.person_id is not None:
@@ -200,7 +200,7 @@ class AccountCommands:
         """``changes`` may hold ``name``, ``job_title``, ``email`` and ``organisation`` (a ref)."""
         person = self.active_person(person_id)
         seal = lambda value: self.personal.seal(person.id, value)  # noqa: E731
-        profile = {field: seal(changes[field]) for field in ("name", "job_title") if field in changes}
+        profile: dict[str, Any] = {field: seal(changes[field]) for field in ("name", "job_title") if field in changes}
         person.change_profile(profile, actor=actor)
         changed: list[Any] = [person]
         if "email" in changes:
@@ -217,7 +217,7 @@ class AccountCommands:
         if old.casefold() == email.casefold():
             return []
         new_index = self._claim_email(email, person.id)
-        old_index = self.repository.get(self.personal.email_index_id(old))
+        old_index: PersonEmail = self.repository.get(self.personal.email_index_id(old))
         old_index.release()
         person.change_email(self.personal.seal(person.id, email), actor=actor)
         return [new_index, old_index]
@@ -262,7 +262,7 @@ class AccountCommands:
         email = self.personal.open(person.id, person.email)
         changed: list[Any] = [person]
         if email:
-            index = self.repository.get(self.personal.email_index_id(email))
+            index: PersonEmail = self.repository.get(self.personal.email_index_id(email))
             if index.person_id == person.id:
                 index.release()
                 changed.append(index)

@@ -11,7 +11,7 @@ import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -32,6 +32,7 @@ from domain.results import position_of
 
 log = logging.getLogger(__name__)
 LogMoved = Callable[[list[Recording[UUID]]], None]
+TAggregate = TypeVar("TAggregate", bound=Aggregate)
 
 
 @dataclass(frozen=True)
@@ -120,7 +121,7 @@ class PipelineApplication(AccountCommands, MembershipCommands, ProjectCommands, 
         for record in records if records is not None else load_register():
             entry = register_entry(record)
             try:
-                council = self.repository.get(council_id(record.code))
+                council: Organisation = self.repository.get(council_id(record.code))
             except AggregateNotFoundError:
                 new.append(Organisation(kind=COUNCIL, name=record.official_name, code=record.code, register=entry))
                 continue
@@ -175,7 +176,7 @@ class PipelineApplication(AccountCommands, MembershipCommands, ProjectCommands, 
                 f"'{name}' matches more than one council: choose one by its code.", candidates
             )
         try:
-            index = self.repository.get(OrganisationName.create_id(name))
+            index: OrganisationName = self.repository.get(OrganisationName.create_id(name))
         except AggregateNotFoundError:
             pass
         else:
@@ -197,9 +198,9 @@ class PipelineApplication(AccountCommands, MembershipCommands, ProjectCommands, 
                 raise RegisterNotLoaded("The council register has not been loaded: run `pipeline init`.") from None
             raise OrganisationNotResolved(f"No council has the register code '{code}'.", []) from None
 
-    def _get(self, aggregate_id: UUID, cls: type, message: str) -> Any:
+    def _get(self, aggregate_id: UUID, cls: type[TAggregate], message: str) -> TAggregate:
         try:
-            aggregate = self.repository.get(aggregate_id)
+            aggregate: Aggregate = self.repository.get(aggregate_id)
         except AggregateNotFoundError:
             raise NotFound(message) from None
         if not isinstance(aggregate, cls):

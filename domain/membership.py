@@ -174,7 +174,7 @@ class MembershipCommands:
         org.remove_domain(domain, actor=actor)
         changed: list[Any] = [org]
         try:
-            claim = self.repository.get(EmailDomain.create_id(domain))
+            claim: EmailDomain = self.repository.get(EmailDomain.create_id(domain))
         except AggregateNotFoundError:
             pass
         else:
@@ -185,7 +185,7 @@ class MembershipCommands:
 
     def _claim_domain(self: PipelineApplication, domain: str, organisation_id: UUID) -> list[Any]:
         try:
-            claim = self.repository.get(EmailDomain.create_id(domain))
+            claim: EmailDomain = self.repository.get(EmailDomain.create_id(domain))
         except AggregateNotFoundError:
             return [EmailDomain(domain=domain, organisation_id=organisation_id)]
         if claim.organisation_id == organisation_id:
@@ -222,7 +222,7 @@ class MembershipCommands:
         return added, taken
 
     # ----------------------------------------------------------------- details
-    def refuse_taken_name(self: PipelineApplication, name: str, organisation_id: UUID | None) -> list[Any]:
+    def refuse_taken_name(self: PipelineApplication, name: str, organisation_id: UUID) -> list[Any]:
         """No organisation may take the exact name (normalised) of another, council or not.
         Returns the name's index aggregate to save with the change (empty if already ours)."""
         key = name_key(name)
@@ -230,7 +230,7 @@ class MembershipCommands:
         if council is not None and council_id(council) != organisation_id:
             raise Conflict(f"'{name}' is the name of a council in the register ({council}).")
         try:
-            index = self.repository.get(OrganisationName.create_id(name))
+            index: OrganisationName = self.repository.get(OrganisationName.create_id(name))
         except AggregateNotFoundError:
             return [OrganisationName(name=name, organisation_id=organisation_id)]
         if index.organisation_id != organisation_id:

@@ -10,7 +10,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from domain.errors import Conflict, RuleBroken
+from domain.errors import Conflict, NotAllowed, RuleBroken
 
 MEMBER = "member"  # may act for the organisation: propose, edit, pledge, post, approve
 PENDING = "pending"  # claims the organisation; waits for an admin (or a matching verified email)
@@ -36,8 +36,8 @@ class Person(Aggregate):
         organisation_kind: str,
         password_hash: str | None = None,
     ) -> None:
-        self.name = name
-        self.email = email
+        self.name: str | None = name  # sealed, like every personal field; None once erased
+        self.email: str | None = email
         self.job_title = job_title
         self.organisation_id: UUID | None = organisation_id
         self.organisation_kind: str | None = organisation_kind
@@ -52,6 +52,13 @@ class Person(Aggregate):
     def is_member(self) -> bool:
         """A member of their organisation, entitled to act for it."""
         return self.organisation_id is not None and self.membership == MEMBER and not self.erased
+
+    @property
+    def belongs_to(self) -> UUID:
+        """The organisation they belong to, for a command that needs one (NotAllowed if none)."""
+        if self.organisation_id is None:
+            raise NotAllowed("You belong to no organisation: join one first (PATCH /api/v1/me).")
+        return self.organisation_id
 
     def _require_active(self) -> None:
         if self.erased:

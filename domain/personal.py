@@ -7,7 +7,8 @@ personal fields can never be read again (crypto-shredding)."""
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Callable, Iterable
+from typing import Protocol, overload
 from uuid import UUID
 
 FORMER_MEMBER = "Former member"
@@ -17,11 +18,21 @@ class PersonalData(Protocol):
     def new_key(self, person_id: UUID) -> None:
         """Create the person's key (before any event sealed with it is saved)."""
 
+    @overload
+    def seal(self, person_id: UUID, value: str) -> str: ...
+    @overload
+    def seal(self, person_id: UUID, value: None) -> None: ...
+    @overload
+    def seal(self, person_id: UUID, value: str | None) -> str | None: ...
     def seal(self, person_id: UUID, value: str | None) -> str | None:
         """Encrypt ``value`` with the person's key; None stays None."""
 
     def open(self, person_id: UUID, sealed: str | None) -> str | None:
         """Decrypt; None if the value was None or the person has been erased."""
+
+    def revealer(self, person_ids: Iterable[UUID]) -> Callable[[UUID, str | None], str | None]:
+        """``open`` for many people at once (a batch of events for a view), their keys
+        fetched up front: ``reveal(person_id, sealed)``."""
 
     def forget(self, person_id: UUID) -> None:
         """Destroy the person's key for ever."""

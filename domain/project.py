@@ -152,7 +152,7 @@ class Project(Aggregate):
         return self.outcome or (GOAL_OPEN if self.goal else None)
 
     def deadline_passed(self, now: datetime) -> bool:
-        return bool(self.goal) and now >= datetime.fromisoformat(self.goal["deadline"])
+        return now >= datetime.fromisoformat(self.goal["deadline"]) if self.goal else False
 
     def set_goal(self, goal: dict[str, Any], *, actor: UUID, now: datetime) -> None:
         self._require_open()

@@ -110,7 +110,7 @@ class ProjectCommands:
     # -------------------------------------------------------------- projects
     def propose_project(self: PipelineApplication, actor: UUID, phase: str, details: dict[str, Any]) -> Written:
         person = self.acting_member(actor)
-        org_id = person.organisation_id
+        org_id = person.belongs_to
         self._key_contact_ok(org_id, details)
         project = Project(organisation_id=org_id, proposer_id=person.id, phase=phase, details=details)
         return Written(project, position_of(self.save(project)), None)
@@ -162,7 +162,7 @@ class ProjectCommands:
         self.active_person(actor)
         follow_id = Follow.id_for(project.id, actor)
         try:
-            follow = self.repository.get(follow_id)
+            follow: Follow = self.repository.get(follow_id)
         except AggregateNotFoundError:
             if not following:
                 return Written(None, None, None)
@@ -178,16 +178,16 @@ class ProjectCommands:
     ) -> Written:
         project = self.get_project(project_id)
         person = self._claimant(actor)
-        need_id = Need.id_for(project.id, person.organisation_id)
+        need_id = Need.id_for(project.id, person.belongs_to)
         try:
-            need = self.repository.get(need_id)
+            need: Need = self.repository.get(need_id)
         except AggregateNotFoundError:
             if withdraw:
                 raise RuleBroken("Your organisation has not said it needs this.") from None
             need = Need(
                 id=need_id,
                 project_id=project.id,
-                organisation_id=person.organisation_id,
+                organisation_id=person.belongs_to,
                 person_id=actor,
                 comment=comment,
             )
@@ -206,7 +206,7 @@ class ProjectCommands:
         if person.id in project.team:
             raise Conflict("You are already on the team.")
         request = ContributionRequest(
-            project_id=project.id, person_id=person.id, organisation_id=person.organisation_id, message=message
+            project_id=project.id, person_id=person.id, organisation_id=person.belongs_to, message=message
         )
         return Written(request, position_of(self.save(request)), None)
 
@@ -241,9 +241,9 @@ class ProjectCommands:
             if project.decide(now):  # the deadline passed: record the outcome, then refuse
                 self.save(project)
             if pledge is None:
-                project.withdraw_pledge(person.organisation_id, person.id, now=now)
+                project.withdraw_pledge(person.belongs_to, person.id, now=now)
             else:
-                project.pledge(person.organisation_id, person.id, pledge, now=now)
+                project.pledge(person.belongs_to, person.id, pledge, now=now)
             return Written(project, position_of(self.save(project)), None)
 
         return self.retrying(command, key=project_id)

@@ -18,7 +18,8 @@ from domain.interest import ContributionRequest, Follow, Need, StatusUpdate
 from domain.organisation import Organisation
 from domain.person import Person
 from domain.project import Project
-from projections.base import Projection, Reveal, Statement, handles, timestamp
+from projections.base import Projection, Reveal, Statement, handles, reads, timestamp
+from projections.db import Reader
 
 INSERT = """INSERT INTO activity (id, at, type, actor_id, person_id, organisation_id, project_id, detail)
 VALUES (:id, :at, :type, :actor,
@@ -299,8 +300,9 @@ FILTERS = {  # argument -> condition
 }
 
 
+@reads("activity", "people", "organisations", "projects")
 def feed(
-    db: Any,
+    db: Reader,
     *,
     organisation_id: str | None = None,
     project_id: str | None = None,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from eventsourcing.utils import get_topic
 
@@ -76,6 +76,36 @@ class Projection:
         """The statements for a batch of events. A view maps each event alone; a process
         (the notifier) overrides this to consult ``context``, what its runner gave it."""
         return [statement for event in events for statement in self.statements(event, reveal)]
+
+
+Query = TypeVar("Query", bound=Callable[..., Any])
+READS = "__reads__"  # where @reads leaves its declaration on a function
+
+
+def reads(*views: str) -> Callable[[Query], Query]:
+    """Declare the views (projections, by name) whose tables a query reads, the joined
+    ones included. A request that must see a write waits for exactly these: see
+    ``web.common.answers_from``."""
+    if not views:
+        raise ValueError("A query reads at least one view.")
+
+    def declare(query: Query) -> Query:
+        setattr(query, READS, frozenset(views))
+        return query
+
+    return declare
+
+
+def views_read_by(*functions: Callable[..., Any]) -> frozenset[str]:
+    """Every view the functions declared they read (with ``@reads``, or by wrapping
+    functions that did); a function that declared nothing is a mistake."""
+    views: set[str] = set()
+    for function in functions:
+        declared = getattr(function, READS, None)
+        if not declared:
+            raise TypeError(f"{function.__qualname__} does not declare the views it reads (use @reads).")
+        views |= declared
+    return frozenset(views)
 
 
 def timestamp(value: datetime) -> str:

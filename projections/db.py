@@ -30,22 +30,23 @@ class Transaction(Protocol):
     def query(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]: ...
 
 
-class ReadDatabase:
-    """Common interface; see ``SQLiteDatabase`` and ``PostgresDatabase``."""
+class Reader(Protocol):
+    """What a query needs of the read database: one statement at a time, in its dialect."""
 
-    dialect: str
+    @property
+    def dialect(self) -> str: ...
 
-    @contextmanager
-    def transaction(self) -> Iterator[Transaction]:  # pragma: no cover - abstract
-        raise NotImplementedError
-        yield
+    def query(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]: ...
 
-    def query(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
-        with self.transaction() as tx:
-            return tx.query(sql, params)
 
-    def close(self) -> None:  # pragma: no cover - abstract
-        raise NotImplementedError
+class ReadDatabase(Reader, Protocol):
+    """The read database: ``SQLiteDatabase`` or ``PostgresDatabase``."""
+
+    def transaction(self) -> AbstractContextManager[Transaction]:
+        """Everything done with the transaction commits together, or nothing does."""
+        ...
+
+    def close(self) -> None: ...
 
 
 class _SQLiteTx:
@@ -65,7 +66,7 @@ class _SQLiteTx:
         return [dict(row) for row in self.conn.execute(sql, dict(params or {})).fetchall()]
 
 
-class SQLiteDatabase(ReadDatabase):
+class SQLiteDatabase:
     """One connection per thread, WAL journal, ``BEGIN IMMEDIATE`` for every transaction."""
 
     dialect = "sqlite"
@@ -149,7 +150,7 @@ class Timeouts:
     reconnect: float = 5.0
 
 
-class PostgresDatabase(ReadDatabase):
+class PostgresDatabase:
     """A psycopg 3 connection pool; each transaction is one pooled connection."""
 
     dialect = "postgres"
@@ -174,6 +175,10 @@ class PostgresDatabase(ReadDatabase):
     def transaction(self) -> Iterator[Transaction]:
         with self.pool.connection() as conn, conn.transaction():
             yield _PostgresTx(conn)
+
+    def query(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        with self.transaction() as tx:
+            return tx.query(sql, params)
 
     def close(self) -> None:
         self.pool.close()

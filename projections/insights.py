@@ -13,6 +13,8 @@ from typing import Any
 from domain.organisation import KINDS
 from domain.project import PHASES
 from projections import projects
+from projections.base import reads
+from projections.db import Reader
 from projections.projects import from_hundredths
 
 ORG = "o.id AS org_id, o.code AS org_code, o.name AS org_name, o.kind AS org_kind"
@@ -23,7 +25,8 @@ def _organisation(row: dict[str, Any]) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------- tags
-def tags(db: Any) -> list[dict[str, Any]]:
+@reads("projects")
+def tags(db: Reader) -> list[dict[str, Any]]:
     """Every tag of a live (non-archived) project, most used first, ties by tag."""
     rows = db.query(
         "SELECT t.tag, COUNT(*) AS project_count FROM project_tags t"
@@ -49,7 +52,8 @@ def months(first: str, last: str) -> list[str]:
     return [shift(first, i) for i in range(_index(last) - _index(first) + 1)]
 
 
-def calendar(db: Any, first: str, last: str) -> list[dict[str, Any]]:
+@reads("projects", "organisations")
+def calendar(db: Reader, first: str, last: str) -> list[dict[str, Any]]:
     """Per month: live projects whose phase (phase_start..phase_end; one date alone counts
     as that day) overlaps it, and goal deadlines falling in it."""
     span = months(first, last)
@@ -68,7 +72,7 @@ def calendar(db: Any, first: str, last: str) -> list[dict[str, Any]]:
         " ORDER BY p.goal_deadline, p.id",
         bounds,
     )
-    calendar_months = {m: {"month": m, "projects": [], "deadlines": []} for m in span}
+    calendar_months: dict[str, dict[str, Any]] = {m: {"month": m, "projects": [], "deadlines": []} for m in span}
     for row in phases:
         start, end = (row["phase_start"] or row["phase_end"])[:7], (row["phase_end"] or row["phase_start"])[:7]
         entry = {k: row[k] for k in ("id", "title", "phase", "phase_start", "phase_end")}
@@ -127,7 +131,8 @@ def words(text: str) -> set[str]:
     return {w for w in _WORD.findall(text.casefold()) if len(w) > 2 and w not in _STOP}
 
 
-def similar(db: Any, project_id: str, limit: int) -> list[dict[str, Any]] | None:
+@reads("projects", "organisations")
+def similar(db: Reader, project_id: str, limit: int) -> list[dict[str, Any]] | None:
     """Other live projects, ranked by tags shared (first) then word overlap (Jaccard) of
     title and summary; None when there is no such project. ``score`` is the count of shared
     tags plus half the overlap, so one shared tag always outweighs any wording."""
@@ -146,11 +151,11 @@ def similar(db: Any, project_id: str, limit: int) -> list[dict[str, Any]] | None
             ranked.append((-len(shared), -overlap, row["id"], shared, overlap))
     out = []
     for _, _, other_id, shared, overlap in sorted(ranked)[:limit]:
-        row = projects.get(db, other_id)
-        if row is not None:
+        other = projects.get(db, other_id)
+        if other is not None:
             out.append(
                 {
-                    **row,
+                    **other,
                     "shared_tags": shared,
                     "text_similarity": round(overlap, 4),
                     "score": round(len(shared) + overlap / 2, 4),
@@ -220,8 +225,9 @@ def _record(row: dict[str, Any]) -> dict[str, Any]:
     return record
 
 
+@reads("projects", "organisations")
 def export_batches(
-    db: Any, filters: dict[str, Any], *, include_archived: bool = False, size: int = 500
+    db: Reader, filters: dict[str, Any], *, include_archived: bool = False, size: int = 500
 ) -> Iterator[list[dict[str, Any]]]:
     """Every project passing the ``projects.FILTERS`` (and ``q``), oldest first, in batches
     read by keyset so a long export never holds one query open."""
@@ -242,7 +248,8 @@ def export_batches(
 
 
 # ------------------------------------------------------------------ stats
-def stats(db: Any, now: str) -> dict[str, Any]:
+@reads("organisations", "projects", "people")
+def stats(db: Reader, now: str) -> dict[str, Any]:
     """Home-page figures; projects, pledges and goals count live (non-archived) projects only."""
     kinds = {k: 0 for k in KINDS}
     for r in db.query("SELECT kind, COUNT(*) AS n FROM organisations WHERE member_count > 0 GROUP BY kind"):
@@ -284,8 +291,9 @@ def stats(db: Any, now: str) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------- organisations
+@reads("projects", "organisations", "people")
 def organisation_pledges(
-    db: Any, organisation_id: str, *, offset: int, limit: int, include_archived: bool = False
+    db: Reader, organisation_id: str, *, offset: int, limit: int, include_archived: bool = False
 ) -> list[dict[str, Any]]:
     """Live pledges the organisation made to other organisations' projects, newest first."""
     rows = db.query(
@@ -304,7 +312,8 @@ def organisation_pledges(
     return rows
 
 
-def organisation_people(db: Any, organisation_id: str, *, offset: int, limit: int) -> list[dict[str, Any]]:
+@reads("people")
+def organisation_people(db: Reader, organisation_id: str, *, offset: int, limit: int) -> list[dict[str, Any]]:
     """Current members (accepted, not erased; pending people are not members yet): id and name
     only, oldest sign-up first."""
     return db.query(

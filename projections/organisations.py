@@ -8,7 +8,8 @@ from typing import Any
 
 from domain.organisation import Organisation
 from domain.person import Person
-from projections.base import Projection, Reveal, Statement, handles, timestamp
+from projections.base import Projection, Reveal, Statement, handles, reads, timestamp
+from projections.db import Reader
 
 COLUMNS = {  # register field -> column
     "official_name": "name",
@@ -163,7 +164,8 @@ def _row(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def _filters(kind: str | None, current: bool | None, has_members: bool | None) -> tuple[list[str], dict]:
-    where, params = [], {}
+    where: list[str] = []
+    params: dict[str, Any] = {}
     if kind is not None:
         where.append("kind = :kind")
         params["kind"] = kind
@@ -175,7 +177,8 @@ def _filters(kind: str | None, current: bool | None, has_members: bool | None) -
     return where, params
 
 
-def list_page(db: Any, *, kind=None, current=None, has_members=None, after=None, limit=50) -> list[dict]:
+@reads("organisations")
+def list_page(db: Reader, *, kind=None, current=None, has_members=None, after=None, limit=50) -> list[dict]:
     """Alphabetical by short name; ``after`` is the (sort_name, id) of the previous page's last row."""
     where, params = _filters(kind, current, has_members)
     if after is not None:
@@ -186,7 +189,8 @@ def list_page(db: Any, *, kind=None, current=None, has_members=None, after=None,
     return [_row(r) for r in db.query(sql, {**params, "limit": limit})]
 
 
-def filtered(db: Any, ids: list[str], *, kind=None, current=None, has_members=None) -> dict[str, dict]:
+@reads("organisations")
+def filtered(db: Reader, ids: list[str], *, kind=None, current=None, has_members=None) -> dict[str, dict]:
     """The rows among ``ids`` that pass the filters, by id."""
     if not ids:
         return {}
@@ -197,17 +201,19 @@ def filtered(db: Any, ids: list[str], *, kind=None, current=None, has_members=No
     return {r["id"]: _row(r) for r in db.query(SELECT + " WHERE " + " AND ".join(where), params)}
 
 
-def get_by_id(db: Any, organisation_id: str) -> dict | None:
+@reads("organisations")
+def get_by_id(db: Reader, organisation_id: str) -> dict | None:
     rows = db.query(SELECT + " WHERE id = :id", {"id": organisation_id})
     return _with_domains(db, _row(rows[0])) if rows else None
 
 
-def get_by_code(db: Any, code: str) -> dict | None:
+@reads("organisations")
+def get_by_code(db: Reader, code: str) -> dict | None:
     rows = db.query(SELECT + " WHERE code = :code", {"code": code.upper()})
     return _with_domains(db, _row(rows[0])) if rows else None
 
 
-def _with_domains(db: Any, row: dict[str, Any]) -> dict[str, Any]:
+def _with_domains(db: Reader, row: dict[str, Any]) -> dict[str, Any]:
     found = db.query(
         "SELECT domain FROM organisation_domains WHERE organisation_id = :id ORDER BY domain", {"id": row["id"]}
     )
@@ -215,7 +221,8 @@ def _with_domains(db: Any, row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def all_names(db: Any) -> list[tuple[str, list[str], bool]]:
+@reads("organisations")
+def all_names(db: Reader) -> list[tuple[str, list[str], bool]]:
     """(id, names, current) for every organisation: what the search matcher is built from."""
     rows = db.query("SELECT id, name, short_name, alt_names, current FROM organisations ORDER BY id")
     return [
@@ -228,7 +235,8 @@ def all_names(db: Any) -> list[tuple[str, list[str], bool]]:
     ]
 
 
-def summaries(db: Any, ids: set[str]) -> dict[str, dict]:
+@reads("organisations")
+def summaries(db: Reader, ids: set[str]) -> dict[str, dict]:
     """id -> {id, code, name, kind} for embedding in other resources."""
     if not ids:
         return {}

@@ -10,7 +10,8 @@ from typing import Any
 from domain.organisation import Organisation
 from domain.person import Person
 from domain.personal import FORMER_MEMBER
-from projections.base import Projection, Reveal, Statement, handles, timestamp
+from projections.base import Projection, Reveal, Statement, handles, reads, timestamp
+from projections.db import Reader
 
 
 class PeopleProjection(Projection):
@@ -75,7 +76,7 @@ class PeopleProjection(Projection):
 
     @handles(Person.ProfileChanged)
     def profile_changed(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
-        changes = {}
+        changes: dict[str, str | None] = {}
         if "name" in event.changes:
             changes["name"] = reveal(event.originator_id, event.changes["name"]) or FORMER_MEMBER
         if "job_title" in event.changes:
@@ -129,7 +130,8 @@ def _leave(person_id: str, at: str) -> Statement:
 
 
 # ------------------------------------------------------------------ queries
-def get(db: Any, person_id: str) -> dict | None:
+@reads("people")
+def get(db: Reader, person_id: str) -> dict | None:
     rows = db.query("SELECT * FROM people WHERE id = :id", {"id": person_id})
     if not rows:
         return None
@@ -141,11 +143,13 @@ def get(db: Any, person_id: str) -> dict | None:
     return person
 
 
+@reads("people")
 def list_page(
-    db: Any, *, organisation_id: str | None = None, membership: str | None = None, after=None, limit: int = 50
+    db: Reader, *, organisation_id: str | None = None, membership: str | None = None, after=None, limit: int = 50
 ) -> list[dict]:
     """Oldest sign-up first; ``after`` is the (signed_up_at, id) of the previous page's last row."""
-    where, params = [], {"limit": limit}
+    where: list[str] = []
+    params: dict[str, Any] = {"limit": limit}
     if organisation_id is not None:
         where.append("organisation_id = :org")
         params["org"] = organisation_id

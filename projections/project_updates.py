@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from domain.interest import ContributionRequest, StatusUpdate
-from projections.base import Projection, Reveal, Statement, handles, timestamp
+from projections.base import Projection, Reveal, Statement, handles, reads, timestamp
+from projections.db import Reader
 
 
 class ProjectUpdatesProjection(Projection):
@@ -86,7 +87,8 @@ class ProjectUpdatesProjection(Projection):
 
 
 # ------------------------------------------------------------------ queries
-def status_updates(db: Any, project_id: str, *, limit: int = 50, include_retracted: bool = False) -> list[dict]:
+@reads("project_updates", "people")
+def status_updates(db: Reader, project_id: str, *, limit: int = 50, include_retracted: bool = False) -> list[dict]:
     sql = (
         "SELECT s.*, pe.name AS author_name FROM status_updates s LEFT JOIN people pe ON pe.id = s.author_id"
         " WHERE s.project_id = :id"
@@ -99,7 +101,8 @@ def status_updates(db: Any, project_id: str, *, limit: int = 50, include_retract
     return rows
 
 
-def contribution_requests(db: Any, project_id: str) -> list[dict]:
+@reads("project_updates", "people", "organisations")
+def contribution_requests(db: Reader, project_id: str) -> list[dict]:
     return db.query(
         "SELECT c.*, pe.name AS person_name, o.name AS organisation_name FROM contribution_requests c"
         " LEFT JOIN people pe ON pe.id = c.person_id LEFT JOIN organisations o"

@@ -13,7 +13,8 @@ from markdown_it import MarkdownIt
 from domain.interest import Follow, Need
 from domain.project import EDITABLE, GOAL_OPEN, Project
 from projections import textsearch
-from projections.base import Projection, Reveal, Statement, handles, timestamp
+from projections.base import Projection, Reveal, Statement, handles, reads, timestamp
+from projections.db import Reader
 
 _markdown = MarkdownIt("commonmark", {"html": False})  # raw HTML is escaped; unsafe link schemes refused
 
@@ -306,7 +307,9 @@ FILTERS = {  # argument -> condition
 }
 
 
-def conditions(db: Any, filters: dict[str, Any], include_archived: bool) -> tuple[str, list[str], dict[str, Any], str]:
+def conditions(
+    db: Reader, filters: dict[str, Any], include_archived: bool
+) -> tuple[str, list[str], dict[str, Any], str]:
     """(join, where, params, rank) selecting ``projects p`` by ``q`` and the ``FILTERS``."""
     where: list[str] = []
     params: dict[str, Any] = {}
@@ -324,8 +327,9 @@ def conditions(db: Any, filters: dict[str, Any], include_archived: bool) -> tupl
     return join, where, params, rank
 
 
+@reads("projects", "organisations")
 def search(
-    db: Any, filters: dict[str, Any], *, sort: str, offset: int, limit: int, include_archived: bool = False
+    db: Reader, filters: dict[str, Any], *, sort: str, offset: int, limit: int, include_archived: bool = False
 ) -> list[dict[str, Any]]:
     join, where, params, rank = conditions(db, filters, include_archived)
     params.update(limit=limit, offset=offset)
@@ -337,7 +341,8 @@ def search(
     return [_row(r) for r in db.query(sql, params)]
 
 
-def get(db: Any, project_id: str) -> dict[str, Any] | None:
+@reads("projects", "organisations")
+def get(db: Reader, project_id: str) -> dict[str, Any] | None:
     rows = db.query(
         f"{SELECT} FROM projects p JOIN organisations o ON o.id = p.organisation_id WHERE p.id = :id",
         {"id": project_id},
@@ -345,7 +350,8 @@ def get(db: Any, project_id: str) -> dict[str, Any] | None:
     return _row(rows[0]) if rows else None
 
 
-def team(db: Any, project_id: str) -> list[dict[str, Any]]:
+@reads("projects", "people", "organisations")
+def team(db: Reader, project_id: str) -> list[dict[str, Any]]:
     return db.query(
         "SELECT t.person_id, t.organisation_id, t.joined_at, pe.name, o.name AS organisation_name,"
         " o.code AS organisation_code FROM project_team t LEFT JOIN people pe ON pe.id = t.person_id"
@@ -354,7 +360,8 @@ def team(db: Any, project_id: str) -> list[dict[str, Any]]:
     )
 
 
-def pledges(db: Any, *, project_id: str | None = None, organisation_id: str | None = None) -> list[dict[str, Any]]:
+@reads("projects", "organisations", "people")
+def pledges(db: Reader, *, project_id: str | None = None, organisation_id: str | None = None) -> list[dict[str, Any]]:
     where = "pl.project_id = :id" if project_id else "pl.organisation_id = :id"
     rows = db.query(
         "SELECT pl.*, o.name AS organisation_name, o.code AS organisation_code, pe.name AS person_name,"
@@ -373,7 +380,8 @@ def pledge_row(row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def followers(db: Any, project_id: str) -> list[dict[str, Any]]:
+@reads("projects", "people")
+def followers(db: Reader, project_id: str) -> list[dict[str, Any]]:
     return db.query(
         "SELECT f.person_id, f.since, pe.name FROM project_followers f"
         " LEFT JOIN people pe ON pe.id = f.person_id WHERE f.project_id = :id ORDER BY f.since",
@@ -381,7 +389,8 @@ def followers(db: Any, project_id: str) -> list[dict[str, Any]]:
     )
 
 
-def needs(db: Any, project_id: str) -> list[dict[str, Any]]:
+@reads("projects", "organisations")
+def needs(db: Reader, project_id: str) -> list[dict[str, Any]]:
     return db.query(
         "SELECT n.organisation_id, n.comment, n.declared_at, o.name AS organisation_name,"
         " o.code AS organisation_code FROM project_needs n JOIN organisations o"
@@ -390,7 +399,8 @@ def needs(db: Any, project_id: str) -> list[dict[str, Any]]:
     )
 
 
-def sharing_tags(db: Any, project_id: str, tags: list[str], at_least: int) -> list[str]:
+@reads("projects")
+def sharing_tags(db: Reader, project_id: str, tags: list[str], at_least: int) -> list[str]:
     """Other live projects with at least ``at_least`` of ``tags``."""
     if not tags:
         return []

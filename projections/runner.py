@@ -13,6 +13,7 @@ from typing import Any
 from projections import failures
 from projections.base import Projection, Statement
 from projections.db import ReadDatabase, missing_table
+from projections.eventlog import EventLog
 from projections.failures import Failure
 
 log = logging.getLogger(__name__)
@@ -130,11 +131,11 @@ def position(db: ReadDatabase, name: str) -> int:
     return int(rows[0]["position"])
 
 
-def head(app: Any) -> int:
+def head(app: EventLog) -> int:
     return int(app.recorder.max_notification_id() or 0)
 
 
-def pending(app: Any, projection: Projection, after: int, until: int) -> bool:
+def pending(app: EventLog, projection: Projection, after: int, until: int) -> bool:
     """Whether the log holds an event this projection follows in (``after``, ``until``]. Writes
     ask only the followers their events feed to catch up, so a view's position may trail the
     head while nothing it follows has happened since: it is then as current as a rebuild."""
@@ -143,7 +144,7 @@ def pending(app: Any, projection: Projection, after: int, until: int) -> bool:
     return bool(app.recorder.select_notifications(start=after + 1, limit=1, stop=until, topics=projection.topics()))
 
 
-def status(app: Any, db: ReadDatabase, projections: list[Projection]) -> list[Status]:
+def status(app: EventLog, db: ReadDatabase, projections: list[Projection]) -> list[Status]:
     """Each one's position and the head; a projection with nothing it follows after its
     position is reported at the head (lag 0), however far its own position trails."""
     top = head(app)
@@ -176,7 +177,7 @@ class Batch:
 
 
 def prepare_batch(
-    app: Any, db: ReadDatabase, projection: Projection, batch_size: int = 500, context: Any = None
+    app: EventLog, db: ReadDatabase, projection: Projection, batch_size: int = 500, context: Any = None
 ) -> Batch | None:
     """Read and map the events after the projection's position; None if it is at the head."""
     old = position(db, projection.name)
@@ -236,7 +237,7 @@ def _runs(statements: list[Statement]) -> list[tuple[str, list]]:
 
 
 def catch_up(
-    app: Any,
+    app: EventLog,
     db: ReadDatabase,
     projection: Projection,
     *,
@@ -270,7 +271,7 @@ def catch_up(
 
 
 def keep_up(
-    app: Any,
+    app: EventLog,
     db: ReadDatabase,
     projection: Projection,
     *,
@@ -292,7 +293,7 @@ def keep_up(
 
 
 def rebuild(
-    app: Any,
+    app: EventLog,
     db: ReadDatabase,
     projection: Projection,
     *,
@@ -316,14 +317,14 @@ def rebuild(
     return catch_up(app, db, projection, batch_size=batch_size, progress=progress)
 
 
-def reached(app: Any, db: ReadDatabase, projection: Projection, target: int) -> bool:
+def reached(app: EventLog, db: ReadDatabase, projection: Projection, target: int) -> bool:
     """Whether the projection shows the log as of ``target``: it applied ``target``, or
     nothing it follows happened between its position and ``target``."""
     at = position(db, projection.name)
     return at >= target or not pending(app, projection, at, target)
 
 
-def wait_for(app: Any, db: ReadDatabase, projection: Projection, target: int, timeout: float) -> bool:
+def wait_for(app: EventLog, db: ReadDatabase, projection: Projection, target: int, timeout: float) -> bool:
     """True once the projection has reached ``target``; False after ``timeout`` seconds.
     Raises ``ProjectionFailing`` if it is failing below ``target``: waiting won't help."""
     name = projection.name

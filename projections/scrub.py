@@ -56,7 +56,8 @@ def _vacuum_full(conninfo: str, tables: list[str]) -> list[str]:
     busy: list[str] = []
     with psycopg.connect(conninfo, autocommit=True) as conn:
         conn.execute(sql.SQL("SET lock_timeout = {}").format(sql.Literal(LOCK_WAIT)))
-        older = conn.execute(OLDER_SNAPSHOTS).fetchone()[0]
+        row = conn.execute(OLDER_SNAPSHOTS).fetchone()
+        older = row[0] if row else 0  # count(*) always answers one row
         if older:  # VACUUM FULL must keep row versions such a transaction may still see
             busy.append(f"(old row versions kept for {older} open transaction(s); erase again once they end)")
         for table in tables:  # one at a time: a busy table does not hold up the others

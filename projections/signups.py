@@ -6,7 +6,8 @@ from collections.abc import Iterator
 from typing import Any
 
 from domain.person import Person
-from projections.base import Projection, Reveal, Statement, handles, timestamp
+from projections.base import Projection, Reveal, Statement, handles, reads, timestamp
+from projections.db import Reader
 
 
 class SignupsTimelineProjection(Projection):
@@ -30,7 +31,8 @@ class SignupsTimelineProjection(Projection):
 
 
 # ------------------------------------------------------------------ queries
-def daily(db: Any, *, since: str | None = None, until: str | None = None, kind: str | None = None) -> list[dict]:
+@reads("signups_timeline")
+def daily(db: Reader, *, since: str | None = None, until: str | None = None, kind: str | None = None) -> list[dict]:
     where, params = [], {}
     if since:
         where.append("day >= :since")

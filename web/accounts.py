@@ -289,7 +289,7 @@ class PasswordResetConfirm(MethodView):
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
         """Choose a new password with the token from the reset email; signs out every session."""
         rt = runtime()
-        invalid = {
+        invalid: dict[str, Any] = {
             "message": "That link is not valid: it may have been used or have expired.",
             "errors": {"token": ["Unknown, used or expired."]},
         }

@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, TypeVar
+from uuid import UUID
 
 import click
 
@@ -264,7 +265,7 @@ def people() -> None:
 @people.command("erase")
 @click.argument("person_id", type=click.UUID)
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
-def people_erase(person_id, yes: bool) -> None:  # type: ignore[no-untyped-def]
+def people_erase(person_id: UUID, yes: bool) -> None:
     """Erase a person (UK GDPR art. 17): their personal data becomes unreadable for ever."""
     from domain.errors import DomainError
     from workers.erasure import erase_person

@@ -1,13 +1,16 @@
-"""Shared pieces of the API: the runtime, cursors, list envelopes, read-your-writes."""
+"""Shared pieces of the API: the runtime, cursors, list envelopes, read-your-writes
+(``answers_from``)."""
 
 from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 import re
-from collections.abc import Callable
-from typing import Any
+import time
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, ParamSpec, TypeVar
 from urllib.parse import urlencode
 
 from flask import current_app, request
@@ -15,11 +18,14 @@ from flask_smorest import abort
 from marshmallow import Schema, fields, validate
 
 from projections import runner
-from projections.registry import get
+from projections.base import READS, views_read_by
+from projections.registry import PROJECTIONS
 from web.validation import MAX_INTEGER, InputSchema, text_problem
 from workers.bootstrap import Runtime
 
 MAX_LIMIT = 500
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def runtime() -> Runtime:
@@ -120,8 +126,34 @@ def next_link(cursor_values: list[Any] | None) -> str | None:
     return f"{request.path}?{urlencode(args)}"
 
 
-def wait_for_projection(name: str, min_position: int | None) -> None:
-    """Read-your-writes: block until projection ``name`` reached ``min_position``."""
+def answers_from(*queries: Callable[..., Any]) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """Declare the queries a GET handler answers from (read-your-writes). With
+    ``min_position``, the handler runs once every view those queries read has applied
+    that position; see ``wait_for_views``. Put it beneath ``@blp.arguments(ReadArgs...)``:
+    it takes ``min_position`` from the arguments that passes (the last positional one)."""
+    views = views_read_by(*queries)
+    unknown = views - PROJECTIONS.keys()
+    if unknown:
+        raise ValueError(f"No projection called {', '.join(sorted(unknown))}; known: {', '.join(PROJECTIONS)}")
+
+    def decorate(handler: Callable[P, R]) -> Callable[P, R]:
+        @functools.wraps(handler)
+        def waiting(*args: P.args, **kwargs: P.kwargs) -> R:
+            parsed = args[-1] if args else None
+            if not isinstance(parsed, Mapping):
+                raise TypeError(f"{handler.__qualname__}: @answers_from goes beneath @blp.arguments(...)")
+            wait_for_views(views, parsed.get("min_position"))
+            return handler(*args, **kwargs)
+
+        setattr(waiting, READS, views)  # what views_read_by(handler) answers, for tests and callers
+        return waiting
+
+    return decorate
+
+
+def wait_for_views(views: Iterable[str], min_position: int | None) -> None:
+    """Block until each of ``views`` has applied ``min_position``: 422 if that is beyond
+    the head of the event log, 503 (retry shortly) if one has not within the read wait."""
     if min_position is None:
         return
     rt = runtime()
@@ -132,9 +164,12 @@ def wait_for_projection(name: str, min_position: int | None) -> None:
             message=f"min_position {min_position} is beyond the head of the event log ({top}).",
             errors={"min_position": [f"Must be at most {top}."]},
         )
-    if not runner.wait_for(rt.app, rt.db, get(name), min_position, rt.settings.read_wait_seconds):
-        abort(
-            503,
-            message=f"The {name} read model has not reached position {min_position} yet; retry shortly.",
-            headers={"Retry-After": "1"},
-        )
+    deadline = time.monotonic() + rt.settings.read_wait_seconds  # one wait for them all, not one each
+    for name in sorted(views):
+        timeout = max(deadline - time.monotonic(), 0.0)
+        if not runner.wait_for(rt.app, rt.db, PROJECTIONS[name], min_position, timeout):
+            abort(
+                503,
+                message=f"The {name} read model has not reached position {min_position} yet; retry shortly.",
+                headers={"Retry-After": "1"},
+            )

@@ -65,7 +65,7 @@ def _flatten(messages: Any) -> dict[str, Any]:
 class ProblemApi(Api):
     ERROR_SCHEMA = ProblemSchema
 
-    def handle_http_exception(self, error: HTTPException) -> Response:  # type: ignore[override]
+    def handle_http_exception(self, error: HTTPException) -> Response:
         data = getattr(error, "data", None) or {}
         status = error.code or 500
         if isinstance(error, InternalServerError):

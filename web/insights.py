@@ -20,7 +20,7 @@ from projections import insights as view
 from projections import organisations as directory
 from projections import projects as projects_view
 from projections.base import timestamp
-from web.common import ListArgs, ReadArgs, decode_offset, next_link, runtime, wait_for_projection
+from web.common import ListArgs, ReadArgs, answers_from, decode_offset, next_link, runtime
 from web.errors import ProblemSchema
 from web.fields import OrganisationSummarySchema
 from web.project_schemas import PledgeOutSchema, ProjectSchema
@@ -175,9 +175,9 @@ MemberPageSchema = _list("MemberPage", MemberSchema, order="Oldest sign-up first
 @blp.route("/tags")
 @blp.arguments(ReadArgs, location="query")
 @blp.response(200, TagListSchema)
+@answers_from(view.tags)
 def tags(args: dict[str, Any]) -> dict[str, Any]:
     """Every tag with its count of non-archived projects, most used first."""
-    wait_for_projection("projects", args.get("min_position"))
     return {"items": view.tags(runtime().db)}
 
 
@@ -185,6 +185,7 @@ def tags(args: dict[str, Any]) -> dict[str, Any]:
 @blp.arguments(CalendarArgs, location="query")
 @blp.response(200, CalendarSchema)
 @blp.alt_response(422, schema=ProblemSchema, description="Not a month, reversed, or more than 36 months")
+@answers_from(view.calendar)
 def calendar(args: dict[str, Any]) -> dict[str, Any]:
     """Per month: projects whose phase runs in it, and goal deadlines falling in it."""
     start = args.get("start") or datetime.now(UTC).strftime("%Y-%m")
@@ -195,7 +196,6 @@ def calendar(args: dict[str, Any]) -> dict[str, Any]:
             message=f"Give a range of 1 to {MAX_MONTHS} months, from before to.",
             errors={"to": [f"Must be from {start} to {MAX_MONTHS} months later."]},
         )
-    wait_for_projection("projects", args.get("min_position"))
     return {"start": start, "end": end, "months": view.calendar(runtime().db, start, end)}
 
 
@@ -203,9 +203,9 @@ def calendar(args: dict[str, Any]) -> dict[str, Any]:
 @blp.arguments(SimilarArgs, location="query")
 @blp.response(200, SimilarListSchema)
 @blp.alt_response(404, schema=ProblemSchema, description="No such project")
+@answers_from(view.similar)
 def similar(args: dict[str, Any], project_id: UUID) -> dict[str, Any]:
     """Other non-archived projects sharing tags or wording, most similar first."""
-    wait_for_projection("projects", args.get("min_position"))
     rows = view.similar(runtime().db, str(project_id), args["limit"])
     if rows is None:
         abort(404, message=f"No project with id {project_id}.")
@@ -239,9 +239,9 @@ def _csv(batches: Iterable[list[dict[str, Any]]]) -> Iterator[str]:
     description="One row per project, after a header",
     headers={"Content-Disposition": {"description": "attachment; filename=…", "schema": {"type": "string"}}},
 )
+@answers_from(view.export_batches)
 def export(args: dict[str, Any]) -> Response:
     """Every public field of every project as CSV, with the filters of GET /projects."""
-    wait_for_projection("projects", args.get("min_position"))
     filters = {k: v for k, v in args.items() if k in projects_view.FILTERS or k == "q"}
     if args.get("organisation"):
         filters["organisation_id"] = str(organisation_id(args["organisation"]))
@@ -261,18 +261,15 @@ def export(args: dict[str, Any]) -> Response:
 @blp.route("/stats")
 @blp.arguments(ReadArgs, location="query")
 @blp.response(200, StatsSchema)
+@answers_from(view.stats)
 def stats(args: dict[str, Any]) -> dict[str, Any]:
     """Home-page figures: organisations with members, people, projects per phase, pledges, goals."""
-    for name in ("organisations", "people", "projects"):
-        wait_for_projection(name, args.get("min_position"))
     return view.stats(runtime().db, datetime.now(UTC).isoformat())
 
 
 # ---------------------------------------------------------- organisations
-def _organisation(code_or_id: str, args: dict[str, Any], projection: str) -> str:
-    """The organisation's id, once the read models are recent enough; 404 if unknown."""
-    for name in ("organisations", projection):
-        wait_for_projection(name, args.get("min_position"))
+def _organisation(code_or_id: str) -> str:
+    """The organisation's id; 404 if unknown."""
     org_id = str(organisation_id(code_or_id))
     if directory.get_by_id(runtime().db, org_id) is None:
         abort(404, message=f"No organisation with code or id {code_or_id!r}.")
@@ -291,9 +288,10 @@ def _page(rows: list[dict[str, Any]], offset: int, limit: int) -> dict[str, Any]
 @blp.arguments(OrganisationListArgs, location="query")
 @blp.response(200, ProjectPageSchema)
 @blp.alt_response(404, schema=ProblemSchema, description="No such organisation")
+@answers_from(directory.get_by_id, projects_view.search)
 def organisation_projects(args: dict[str, Any], code_or_id: str) -> dict[str, Any]:
     """The projects the organisation owns, newest first."""
-    org_id, offset = _organisation(code_or_id, args, "projects"), _offset(args)
+    org_id, offset = _organisation(code_or_id), _offset(args)
     rows = projects_view.search(
         runtime().db,
         {"organisation_id": org_id},
@@ -309,9 +307,10 @@ def organisation_projects(args: dict[str, Any], code_or_id: str) -> dict[str, An
 @blp.arguments(OrganisationListArgs, location="query")
 @blp.response(200, OrganisationPledgePageSchema)
 @blp.alt_response(404, schema=ProblemSchema, description="No such organisation")
+@answers_from(directory.get_by_id, view.organisation_pledges)
 def organisation_pledges(args: dict[str, Any], code_or_id: str) -> dict[str, Any]:
     """The live pledges the organisation has made to other organisations' projects, newest first."""
-    org_id, offset = _organisation(code_or_id, args, "projects"), _offset(args)
+    org_id, offset = _organisation(code_or_id), _offset(args)
     rows = view.organisation_pledges(
         runtime().db, org_id, offset=offset, limit=args["limit"] + 1, include_archived=args["include_archived"]
     )
@@ -322,8 +321,9 @@ def organisation_pledges(args: dict[str, Any], code_or_id: str) -> dict[str, Any
 @blp.arguments(ListArgs, location="query")
 @blp.response(200, MemberPageSchema)
 @blp.alt_response(404, schema=ProblemSchema, description="No such organisation")
+@answers_from(directory.get_by_id, view.organisation_people)
 def organisation_people(args: dict[str, Any], code_or_id: str) -> dict[str, Any]:
     """The organisation's current members, by name (never their email), oldest sign-up first."""
-    org_id, offset = _organisation(code_or_id, args, "people"), _offset(args)
+    org_id, offset = _organisation(code_or_id), _offset(args)
     rows = view.organisation_people(runtime().db, org_id, offset=offset, limit=args["limit"] + 1)
     return _page(rows, offset, args["limit"])

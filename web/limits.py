@@ -121,7 +121,7 @@ def init_app(app: Flask, settings: Settings) -> None:
 
 def _limit_mail(app: Flask, limiter: Limiter, settings: Settings) -> None:
     for endpoint, (method, per_account) in SENDS_MAIL.items():
-        common = {"methods": [method], "exempt_when": _sends_no_mail, "deduct_when": _mail_sent}
+        common: dict[str, Any] = {"methods": [method], "exempt_when": _sends_no_mail, "deduct_when": _mail_sent}
         to = limiter.shared_limit(settings.mail_recipient_limit, scope="mail-to", key_func=recipient_key, **common)
         _decorate(app, endpoint, to)
         if per_account:

@@ -16,7 +16,7 @@ from marshmallow import Schema, fields, validate
 from domain.organisation import KINDS
 from projections import runner
 from projections import signups as signups_view
-from web.common import ReadArgs, runtime, wait_for_projection
+from web.common import ReadArgs, answers_from, runtime
 from web.errors import problem
 from web.fields import Day
 from workers.adapters.kek import KekError
@@ -88,9 +88,9 @@ class Projections(MethodView):
 class DailySignups(MethodView):
     @blp.arguments(DailySignupsArgs, location="query")
     @blp.response(200, DailySignupsListSchema)
+    @answers_from(signups_view.daily)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Sign-ups per day and kind of organisation (the sign-ups timeline)."""
-        wait_for_projection("signups_timeline", args.get("min_position"))
         since, until = args.get("since"), args.get("until")
         rows = signups_view.daily(
             runtime().db,

@@ -17,18 +17,19 @@ from domain.results import Written
 from projections import organisations as directory
 from projections import people as people_view
 from projections import runner
+from projections.db import ReadDatabase
 from web.auth import actor_id
 from web.common import (
     NAME_ID_CURSOR,
     TIME_ID_CURSOR,
     ListArgs,
     ReadArgs,
+    answers_from,
     decode_cursor,
     decode_offset,
     next_link,
     page_of,
     runtime,
-    wait_for_projection,
 )
 from web.errors import ProblemSchema
 from web.fields import Prose, Text
@@ -94,7 +95,7 @@ class _MatcherCache:
         self._position = -1
         self._matcher: NameMatcher | None = None
 
-    def get(self, db: Any) -> NameMatcher:
+    def get(self, db: ReadDatabase) -> NameMatcher:
         position = runner.position(db, PROJECTION)
         with self._lock:
             if self._matcher is None or position != self._position:
@@ -103,12 +104,12 @@ class _MatcherCache:
             return self._matcher
 
 
-def _matcher(db: Any) -> NameMatcher:
+def _matcher(db: ReadDatabase) -> NameMatcher:
     cache = current_app.extensions.setdefault("pipeline_search", _MatcherCache())
     return cache.get(db)
 
 
-def _search(db: Any, args: dict[str, Any]) -> dict[str, Any]:
+def _search(db: ReadDatabase, args: dict[str, Any]) -> dict[str, Any]:
     offset = decode_offset(args.get("cursor"))
     candidates = _matcher(db).search(args["q"], limit=MAX_SEARCH)
     rows = directory.filtered(
@@ -133,11 +134,11 @@ class Organisations(MethodView):
     @blp.response(200, OrganisationPageSchema)
     @blp.alt_response(400, schema=ProblemSchema, description="Invalid cursor")
     @blp.alt_response(503, schema=ProblemSchema, description="min_position not reached yet")
+    @answers_from(directory.list_page, directory.all_names, directory.filtered)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Search and list organisations.
 
         Without `q`: alphabetical. With `q`: best match first, each with a score."""
-        wait_for_projection(PROJECTION, args.get("min_position"))
         db = runtime().db
         if args.get("q"):
             return _search(db, args)
@@ -160,9 +161,9 @@ class OrganisationDetail(MethodView):
     @blp.arguments(ReadArgs, location="query")
     @blp.response(200, OrganisationSchema)
     @blp.alt_response(404, schema=ProblemSchema, description="No such organisation")
+    @answers_from(directory.get_by_id, directory.get_by_code)
     def get(self, args: dict[str, Any], code_or_id: str) -> dict[str, Any]:
         """One organisation, by register code (e.g. `KTT`) or by id."""
-        wait_for_projection(PROJECTION, args.get("min_position"))
         db = runtime().db
         try:
             row = directory.get_by_id(db, str(UUID(code_or_id)))
@@ -262,9 +263,9 @@ def _pending_row(row: dict[str, Any]) -> dict[str, Any]:
 @blp.arguments(ListArgs, location="query")
 @blp.response(200, PendingMemberPageSchema)
 @blp.alt_response(403, schema=ProblemSchema, description="Not an admin of this organisation")
+@answers_from(people_view.list_page)
 def pending_members(args: dict[str, Any], code_or_id: str) -> dict[str, Any]:
     """People waiting for an admin to approve their membership, oldest first."""
-    wait_for_projection("people", args.get("min_position"))
     rows = people_view.list_page(
         runtime().db,
         organisation_id=str(organisation_id(code_or_id)),

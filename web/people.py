@@ -19,11 +19,11 @@ from web.common import (
     TIME_ID_CURSOR,
     ListArgs,
     ReadArgs,
+    answers_from,
     decode_cursor,
     next_link,
     page_of,
     runtime,
-    wait_for_projection,
 )
 from web.errors import ProblemSchema
 from web.fields import Email, OrganisationSummarySchema, Text
@@ -32,7 +32,6 @@ from web.validation import InputSchema
 blp = Blueprint(
     "people", __name__, url_prefix="/api/v1/people", description="People who signed up, and sign-up itself."
 )
-PROJECTION = "people"
 
 
 class SignUpSchema(InputSchema):
@@ -158,10 +157,9 @@ class People(MethodView):
 
     @blp.arguments(PeopleListArgs, location="query")
     @blp.response(200, PersonPageSchema)
+    @answers_from(people_view.list_page, directory.summaries)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """People, oldest sign-up first; optionally only those now in one organisation."""
-        for name in (PROJECTION, "organisations"):  # the answer joins organisations
-            wait_for_projection(name, args.get("min_position"))
         org = args.get("organisation")
         rows = people_view.list_page(
             runtime().db,
@@ -179,10 +177,9 @@ class PersonDetail(MethodView):
     @blp.arguments(ReadArgs, location="query")
     @blp.response(200, PersonDetailSchema)
     @blp.alt_response(404, schema=ProblemSchema, description="No such person")
+    @answers_from(people_view.get, directory.summaries)
     def get(self, args: dict[str, Any], person_id: UUID) -> dict[str, Any]:
         """One person, with the organisations they have belonged to."""
-        for name in (PROJECTION, "organisations"):  # the answer joins organisations
-            wait_for_projection(name, args.get("min_position"))
         row = people_view.get(runtime().db, str(person_id))
         if row is None:
             abort(404, message=f"No person with id {person_id}.")

@@ -13,7 +13,7 @@ from marshmallow import Schema, fields
 from projections import project_updates as updates_view
 from projections import projects as view
 from web.auth import actor_id
-from web.common import ReadArgs, runtime, wait_for_projection
+from web.common import ReadArgs, answers_from, runtime
 from web.errors import ProblemSchema
 from web.project_schemas import (
     CommentSchema,
@@ -31,7 +31,6 @@ blp = Blueprint(
     url_prefix="/api/v1/projects",
     description="Status updates, following, needs and contribution requests.",
 )
-PROJECTION = "project_updates"
 
 
 def _exists(project_id: UUID) -> None:
@@ -70,9 +69,9 @@ class ContributionRequestSchema(Schema):
 class StatusUpdates(MethodView):
     @blp.arguments(ReadArgs, location="query")
     @blp.response(200, StatusUpdateOutSchema(many=True))
+    @answers_from(updates_view.status_updates)
     def get(self, args: dict[str, Any], project_id: UUID) -> list[dict[str, Any]]:
         """Status updates, newest first (retracted ones left out)."""
-        wait_for_projection(PROJECTION, args.get("min_position"))
         return updates_view.status_updates(runtime().db, str(project_id), limit=500)
 
     @blp.arguments(TextBodySchema)
@@ -124,9 +123,9 @@ class FollowProject(MethodView):
 class Followers(MethodView):
     @blp.arguments(ReadArgs, location="query")
     @blp.response(200, FollowerSchema(many=True))
+    @answers_from(view.followers)
     def get(self, args: dict[str, Any], project_id: UUID) -> list[dict[str, Any]]:
         """Who follows the project (names only)."""
-        wait_for_projection("projects", args.get("min_position"))
         _exists(project_id)
         return view.followers(runtime().db, str(project_id))
 
@@ -135,9 +134,9 @@ class Followers(MethodView):
 class Needs(MethodView):
     @blp.arguments(ReadArgs, location="query")
     @blp.response(200, NeedSchema(many=True))
+    @answers_from(view.needs)
     def get(self, args: dict[str, Any], project_id: UUID) -> list[dict[str, Any]]:
         """Organisations that said "we need this too"."""
-        wait_for_projection("projects", args.get("min_position"))
         _exists(project_id)
         return view.needs(runtime().db, str(project_id))
 
@@ -158,9 +157,9 @@ class Needs(MethodView):
 class ContributionRequests(MethodView):
     @blp.arguments(ReadArgs, location="query")
     @blp.response(200, ContributionRequestSchema(many=True))
+    @answers_from(updates_view.contribution_requests)
     def get(self, args: dict[str, Any], project_id: UUID) -> list[dict[str, Any]]:
         """Requests to join the team, with their decisions (requesters see theirs here)."""
-        wait_for_projection(PROJECTION, args.get("min_position"))
         _exists(project_id)
         return updates_view.contribution_requests(runtime().db, str(project_id))
 

@@ -16,7 +16,7 @@ from domain.project import BUDGET_BANDS, COLLABORATION_LEVELS, PHASES
 from projections import project_updates as updates_view
 from projections import projects as view
 from web.auth import actor_id
-from web.common import ListArgs, ReadArgs, decode_offset, next_link, page_of, runtime, wait_for_projection
+from web.common import ListArgs, ReadArgs, answers_from, decode_offset, next_link, page_of, runtime
 from web.errors import ProblemSchema
 from web.fields import Moment
 from web.project_schemas import (
@@ -37,7 +37,6 @@ blp = Blueprint(
     url_prefix="/api/v1/projects",
     description="Projects: propose, find, follow, pledge, and the goals and teams around them.",
 )
-PROJECTION = "projects"
 
 
 class ProjectListArgs(ListArgs):
@@ -86,9 +85,9 @@ def written(project_id: Any, position: int | None, status: int = 200) -> tuple[d
 class Projects(MethodView):
     @blp.arguments(ProjectListArgs, location="query")
     @blp.response(200, ProjectPageSchema)
+    @answers_from(view.search)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Find projects: full-text search (ranked) and filters, sorted and paged."""
-        wait_for_projection(PROJECTION, args.get("min_position"))
         offset = decode_offset(args.get("cursor"))
         sort = args.get("sort") or ("relevance" if args.get("q") else "updated")
         if sort == "relevance" and not args.get("q"):
@@ -127,10 +126,9 @@ class ProjectDetail(MethodView):
     @blp.arguments(ReadArgs, location="query")
     @blp.response(200, ProjectDetailSchema)
     @blp.alt_response(404, schema=ProblemSchema, description="No such project")
+    @answers_from(view.get, view.team, view.pledges, updates_view.status_updates)
     def get(self, args: dict[str, Any], project_id: UUID) -> dict[str, Any]:
         """Everything about one project: fields, team, pledge totals, goal and progress, latest updates."""
-        for name in (PROJECTION, "project_updates", "people"):  # the read models this answer joins
-            wait_for_projection(name, args.get("min_position"))
         db = runtime().db
         row = view.get(db, str(project_id))
         if row is None:
@@ -191,9 +189,9 @@ def set_goal(goal: dict[str, Any], project_id: UUID) -> tuple[dict[str, Any], in
 class Pledges(MethodView):
     @blp.arguments(ReadArgs, location="query")
     @blp.response(200, PledgeOutSchema(many=True))
+    @answers_from(view.pledges)
     def get(self, args: dict[str, Any], project_id: UUID) -> list[dict[str, Any]]:
         """The live pledges, one per organisation."""
-        wait_for_projection(PROJECTION, args.get("min_position"))
         return view.pledges(runtime().db, project_id=str(project_id))
 
 

@@ -20,6 +20,7 @@ from workers.adapters import idempotency, keys, mail, secret_key, sessions
 from workers.adapters.keys import KeyStore
 from workers.adapters.passwords import Argon2Hasher
 from workers.adapters.pgstore import store_env
+from workers.adapters.sessions import SessionStore, TokenStore
 from workers.dispatch import Dispatcher, InlineDispatcher, RQDispatcher
 from workers.settings import Settings
 
@@ -32,16 +33,16 @@ class Runtime:
     app: PipelineApplication
     db: ReadDatabase
     dispatcher: Dispatcher = field(init=False)
-    sessions: sessions.SessionStore = field(init=False)
-    tokens: sessions.TokenStore = field(init=False)
+    sessions: SessionStore = field(init=False)
+    tokens: TokenStore = field(init=False)
     outbox: mail.Outbox = field(init=False)
 
     def __post_init__(self) -> None:
         s = self.settings
         sender = mail.SMTPSender(s.smtp_url) if s.smtp_url else mail.FileSender(Path(s.outbox_dir), self._mail_tag)
         self.outbox = mail.Outbox(self.db, sender, s.mail_from)
-        self.sessions = sessions.SessionStore(self.db, timedelta(hours=s.session_hours))
-        self.tokens = sessions.TokenStore(self.db)
+        self.sessions = SessionStore(self.db, timedelta(hours=s.session_hours))
+        self.tokens = TokenStore(self.db)
         if s.embedded:
             self.dispatcher = InlineDispatcher(self.catch_up, self.outbox.send)
         else:

@@ -19,7 +19,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, overload
 from uuid import UUID
 
 from cryptography.exceptions import InvalidTag
@@ -125,6 +125,12 @@ class KeyStore:
         person_id = UUID(row["person_id"])
         return self.ring.get(row["kek_id"]).unwrap(row["wrapped"], _person_context(person_id))
 
+    @overload
+    def seal(self, person_id: UUID, value: str) -> str: ...
+    @overload
+    def seal(self, person_id: UUID, value: None) -> None: ...
+    @overload
+    def seal(self, person_id: UUID, value: str | None) -> str | None: ...
     def seal(self, person_id: UUID, value: str | None) -> str | None:
         if value is None:
             return None
