@@ -143,11 +143,16 @@ def at(db: SQLiteDatabase, **positions: int) -> None:
             tx.execute("UPDATE projection_positions SET position = :p WHERE name = :n", {"p": position, "n": name})
 
 
+PENDING: list[Any] = ["an event the view follows"]
+
+
 @pytest.fixture
 def client(db: SQLiteDatabase) -> FlaskClient:
     app = Flask(__name__)
     app.config.update(API_TITLE="t", API_VERSION="1", OPENAPI_VERSION="3.0.3", TESTING=True)
-    log = SimpleNamespace(recorder=SimpleNamespace(max_notification_id=lambda: HEAD))  # the wait asks only the head
+    log = SimpleNamespace(  # the head, and whether a view behind has an event it follows still to apply
+        recorder=SimpleNamespace(max_notification_id=lambda: HEAD, select_notifications=lambda **_: PENDING)
+    )
     app.extensions["pipeline"] = SimpleNamespace(app=log, db=db, settings=SimpleNamespace(read_wait_seconds=0.05))
     blp = Blueprint("t", __name__)
 
@@ -198,6 +203,16 @@ def test_one_view_behind_is_503_naming_it(client: FlaskClient, db: SQLiteDatabas
     answer = client.get("/function?min_position=7")
     assert answer.status_code == 503 and answer.headers["Retry-After"] == "1"
     assert "people read model" in answer.json["detail"]
+
+
+def test_a_view_behind_with_nothing_it_follows_to_apply_is_current(
+    client: FlaskClient, db: SQLiteDatabase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Writes ask only the views their events feed to catch up: one whose position trails
+    while the log holds nothing it follows up to min_position answers at once."""
+    at(db, projects=7, organisations=7, people=6)
+    monkeypatch.setattr(sys.modules[__name__], "PENDING", [])
+    assert client.get("/function?min_position=7").json == {"answered": True}
 
 
 def test_a_view_the_handler_does_not_read_is_not_waited_for(client: FlaskClient, db: SQLiteDatabase) -> None:
