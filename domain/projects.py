@@ -231,8 +231,40 @@ class ProjectCommands:
         return self.retrying(command)
 
     # ------------------------------------------------------- pledges, goal
-    def pledge(self: PipelineApplication, project_id: UUID, actor: UUID, pledge: dict[str, Any] | None) -> Written:
-        """Make, amend (``pledge``) or withdraw (None) the actor's organisation's pledge."""
+    def make_pledge(self: PipelineApplication, project_id: UUID, actor: UUID, pledge: dict[str, Any]) -> Written:
+        """The actor's organisation's first pledge to the project."""
+        return self._pledging(
+            project_id, actor, lambda project, org, person, now: project.make_pledge(org, person, pledge, now=now)
+        )
+
+    def amend_pledge(self: PipelineApplication, project_id: UUID, actor: UUID, pledge: dict[str, Any]) -> Written:
+        """Change the pledge the actor's organisation has made (position None if unchanged)."""
+        return self._pledging(
+            project_id, actor, lambda project, org, person, now: project.amend_pledge(org, person, pledge, now=now)
+        )
+
+    def pledge_for_organisation(
+        self: PipelineApplication, project_id: UUID, actor: UUID, pledge: dict[str, Any]
+    ) -> Written:
+        """Make the actor's organisation's pledge, or amend the one it has (PUT .../pledges/mine)."""
+        return self._pledging(
+            project_id, actor, lambda project, org, person, now: project.pledge_for(org, person, pledge, now=now)
+        )
+
+    def withdraw_pledge(self: PipelineApplication, project_id: UUID, actor: UUID) -> Written:
+        """Withdraw the actor's organisation's pledge."""
+        return self._pledging(
+            project_id, actor, lambda project, org, person, now: project.withdraw_pledge(org, person, now=now)
+        )
+
+    def _pledging(
+        self: PipelineApplication,
+        project_id: UUID,
+        actor: UUID,
+        change: Callable[[Project, UUID, UUID, datetime], object],
+    ) -> Written:
+        """Apply ``change`` (project, organisation id, person id, now) for a member acting for
+        their organisation; position None if it recorded nothing."""
         person = self.acting_member(actor)
 
         def command() -> Written:
@@ -240,10 +272,7 @@ class ProjectCommands:
             now = self.now()
             if project.decide(now):  # the deadline passed: record the outcome, then refuse
                 self.save(project)
-            if pledge is None:
-                project.withdraw_pledge(person.organisation_id, person.id, now=now)
-            else:
-                project.pledge(person.organisation_id, person.id, pledge, now=now)
+            change(project, person.organisation_id, person.id, now)
             return Written(project, position_of(self.save(project)), None)
 
         return self.retrying(command, key=project_id)

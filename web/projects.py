@@ -232,10 +232,10 @@ class MyPledge(MethodView):
     @blp.alt_response(409, schema=ProblemSchema, description="Goal decided, deadline passed, or archived")
     def put(self, pledge: dict[str, Any], project_id: UUID) -> tuple[dict[str, Any], int]:
         """Pledge for your organisation, or amend its pledge (one live pledge per organisation)."""
-        return written(project_id, runtime().app.pledge(project_id, actor_id(), pledge).position)
+        return written(project_id, runtime().app.pledge_for_organisation(project_id, actor_id(), pledge).position)
 
     @blp.response(200, ProjectWrittenSchema)
     @blp.alt_response(409, schema=ProblemSchema, description="Goal decided or deadline passed")
     def delete(self, project_id: UUID) -> tuple[dict[str, Any], int]:
         """Withdraw your organisation's pledge."""
-        return written(project_id, runtime().app.pledge(project_id, actor_id(), None).position)
+        return written(project_id, runtime().app.withdraw_pledge(project_id, actor_id()).position)

@@ -80,19 +80,34 @@ def test_outsiders_may_not_edit_but_operators_may_and_are_recorded_as_moderating
 def test_a_second_pledge_from_the_same_organisation_amends_it(app: PipelineApplication) -> None:
     ann, bob, bea = member(app, "WGN"), member(app, "KTT"), member(app, "KTT")
     project = propose(app, ann).aggregate
-    app.pledge(project.id, bob.id, PLEDGE)
-    app.pledge(project.id, bea.id, {**PLEDGE, "money": "750.00"})
+    app.pledge_for_organisation(project.id, bob.id, PLEDGE)
+    app.pledge_for_organisation(project.id, bea.id, {**PLEDGE, "money": "750.00"})
     totals = app.get_project(project.id).totals()
     assert (str(totals["money"]), totals["pledges"], totals["partners"]) == ("750.00", 1, 1)
     names = [type(e).__name__ for e in app.events.get(project.id)]
     assert names[-2:] == ["PledgeMade", "PledgeAmended"]
 
 
+def test_making_amending_and_withdrawing_a_pledge_are_separate_commands(app: PipelineApplication) -> None:
+    ann, bob, bea = member(app, "WGN"), member(app, "KTT"), member(app, "KTT")
+    project = propose(app, ann).aggregate
+    with pytest.raises(RuleBroken, match="no pledge"):
+        app.amend_pledge(project.id, bob.id, PLEDGE)  # nothing to amend yet
+    app.make_pledge(project.id, bob.id, PLEDGE)
+    with pytest.raises(Conflict, match="already pledged"):
+        app.make_pledge(project.id, bea.id, PLEDGE)  # one live pledge per organisation
+    assert app.amend_pledge(project.id, bob.id, PLEDGE).position is None  # the same pledge: nothing recorded
+    app.amend_pledge(project.id, bea.id, {**PLEDGE, "days": "8"})
+    app.withdraw_pledge(project.id, bea.id)
+    names = [type(e).__name__ for e in app.events.get(project.id)]
+    assert names[-3:] == ["PledgeMade", "PledgeAmended", "PledgeWithdrawn"]
+
+
 def test_an_empty_pledge_is_refused(app: PipelineApplication) -> None:
     ann, bob = member(app, "WGN"), member(app, "KTT")
     project = propose(app, ann).aggregate
     with pytest.raises(RuleBroken):
-        app.pledge(project.id, bob.id, {"money": "0", "days": "0", "contributions": [], "message": None})
+        app.make_pledge(project.id, bob.id, {"money": "0", "days": "0", "contributions": [], "message": None})
 
 
 def test_only_the_team_sets_the_goal(app: PipelineApplication) -> None:
@@ -110,8 +125,8 @@ def test_the_goal_is_met_all_or_nothing_once_the_deadline_passes(app: PipelineAp
     met, missed = propose(app, ann).aggregate, propose(app, ann).aggregate
     for project in (met, missed):
         app.set_goal(project.id, {"min_partners": 2, "money": "1000", "days": "0", "deadline": soon(app)}, ann.id)
-        app.pledge(project.id, bob.id, PLEDGE)
-    app.pledge(met.id, dee.id, PLEDGE)  # the second partner, and the second £500
+        app.make_pledge(project.id, bob.id, PLEDGE)
+    app.make_pledge(met.id, dee.id, PLEDGE)  # the second partner, and the second £500
     assert app.decide_goal(met.id).position is None  # not before the deadline
     time.sleep(0.35)
     assert app.decide_goal(met.id).aggregate.outcome == "met"
@@ -127,7 +142,7 @@ def test_a_pledge_after_the_deadline_is_refused_and_the_goal_decided(app: Pipeli
     app.set_goal(project.id, {"min_partners": 1, "money": "0", "days": "0", "deadline": soon(app)}, ann.id)
     time.sleep(0.35)
     with pytest.raises(Conflict, match="decided"):
-        app.pledge(project.id, bob.id, PLEDGE)
+        app.make_pledge(project.id, bob.id, PLEDGE)
     assert app.get_project(project.id).outcome == "missed"
     with pytest.raises(Conflict):
         app.set_goal(project.id, {"min_partners": 1, "money": "0", "days": "0", "deadline": soon(app, 60)}, ann.id)
@@ -136,11 +151,11 @@ def test_a_pledge_after_the_deadline_is_refused_and_the_goal_decided(app: Pipeli
 def test_pledges_can_be_withdrawn_until_the_goal_is_decided(app: PipelineApplication) -> None:
     ann, bob = member(app, "WGN"), member(app, "KTT")
     project = propose(app, ann).aggregate
-    app.pledge(project.id, bob.id, PLEDGE)
-    app.pledge(project.id, bob.id, None)
+    app.make_pledge(project.id, bob.id, PLEDGE)
+    app.withdraw_pledge(project.id, bob.id)
     assert app.get_project(project.id).totals()["pledges"] == 0
     with pytest.raises(RuleBroken):
-        app.pledge(project.id, bob.id, None)
+        app.withdraw_pledge(project.id, bob.id)
 
 
 def test_an_approved_contributor_joins_the_team_which_can_span_organisations(app: PipelineApplication) -> None:
@@ -186,6 +201,6 @@ def test_an_archived_project_takes_no_pledges_until_restored(app: PipelineApplic
     project = propose(app, ann).aggregate
     app.archive_project(project.id, ann.id, restore=False)
     with pytest.raises(Conflict):
-        app.pledge(project.id, bob.id, PLEDGE)
+        app.make_pledge(project.id, bob.id, PLEDGE)
     app.archive_project(project.id, ann.id, restore=True)
-    app.pledge(project.id, bob.id, PLEDGE)
+    app.make_pledge(project.id, bob.id, PLEDGE)
