@@ -184,7 +184,8 @@ class Project(Aggregate):
         }
 
     def goal_met(self) -> bool:
-        assert self.goal is not None
+        if not self.goal:
+            raise RuleBroken("The project has no goal to meet.")
         t = self.totals()
         return (
             t["partners"] >= int(self.goal["min_partners"] or 0)

@@ -120,6 +120,12 @@ def test_only_the_team_sets_the_goal(app: PipelineApplication) -> None:
     assert app.get_project(project.id).goal_state == "open"
 
 
+def test_a_project_without_a_goal_refuses_to_say_whether_it_is_met(app: PipelineApplication) -> None:
+    project = propose(app, member(app, "WGN")).aggregate
+    with pytest.raises(RuleBroken, match="no goal"):  # a domain error, not an assert that python -O drops
+        project.goal_met()
+
+
 def test_the_goal_is_met_all_or_nothing_once_the_deadline_passes(app: PipelineApplication) -> None:
     ann, bob, dee = member(app, "WGN"), member(app, "KTT"), member(app, "LDS")
     met, missed = propose(app, ann).aggregate, propose(app, ann).aggregate
