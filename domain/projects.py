@@ -150,9 +150,14 @@ class ProjectCommands:
         update = StatusUpdate(project_id=project.id, author_id=actor, body=body)
         return Written(update, position_of(self.save(update)), None)
 
-    def revise_status_update(self: PipelineApplication, update_id: UUID, body: str | None, actor: UUID) -> Written:
+    def revise_status_update(
+        self: PipelineApplication, project_id: UUID, update_id: UUID, body: str | None, actor: UUID
+    ) -> Written:
+        """Correct (``body``) or retract (None) an update posted on this project."""
         update = self._get(update_id, StatusUpdate, "No status update with that id.")
-        self._editor(self.get_project(update.project_id), actor)
+        if update.project_id != project_id:
+            raise NotFound("No status update with that id on this project.")
+        self._editor(self.get_project(project_id), actor)
         update.retract(actor=actor) if body is None else update.correct(body, actor=actor)
         return Written(update, position_of(self.save(update)), None)
 
@@ -214,11 +219,21 @@ class ProjectCommands:
         return self._get(request_id, ContributionRequest, "No contribution request with that id.")
 
     def decide_contribution(
-        self: PipelineApplication, request_id: UUID, actor: UUID, *, approve: bool, reason: str | None = None
+        self: PipelineApplication,
+        project_id: UUID,
+        request_id: UUID,
+        actor: UUID,
+        *,
+        approve: bool,
+        reason: str | None = None,
     ) -> Written:
+        """Approve or decline a request to join this project's team (the team decides)."""
+
         def command() -> Written:
             request = self.get_contribution_request(request_id)
-            project = self.get_project(request.project_id)
+            if request.project_id != project_id:
+                raise NotFound("No contribution request with that id on this project.")
+            project = self.get_project(project_id)
             self._team_member(project, actor)
             if not approve:
                 request.decline(actor=actor, reason=reason)

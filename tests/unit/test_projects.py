@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from domain.application import OrganisationRef, PipelineApplication
-from domain.errors import Conflict, NotAllowed, RuleBroken
+from domain.errors import Conflict, NotAllowed, NotFound, RuleBroken
 from domain.organisation import council_id
 from tests.factories import PASSWORD, council_email
 from tests.fakes import memory_application
@@ -169,15 +169,15 @@ def test_an_approved_contributor_joins_the_team_which_can_span_organisations(app
     project = propose(app, ann).aggregate
     asked = app.request_contribution(project.id, bob.id, "We can test").aggregate
     with pytest.raises(NotAllowed):
-        app.decide_contribution(asked.id, dee.id, approve=True)  # not on the team
-    app.decide_contribution(asked.id, ann.id, approve=True)
+        app.decide_contribution(project.id, asked.id, dee.id, approve=True)  # not on the team
+    app.decide_contribution(project.id, asked.id, ann.id, approve=True)
     assert app.get_project(project.id).team == [ann.id, bob.id]
     with pytest.raises(Conflict):
-        app.decide_contribution(asked.id, ann.id, approve=False)
+        app.decide_contribution(project.id, asked.id, ann.id, approve=False)
     with pytest.raises(Conflict):
         app.request_contribution(project.id, bob.id, None)
     declined = app.request_contribution(project.id, dee.id, None).aggregate
-    app.decide_contribution(declined.id, bob.id, approve=False, reason="Not now")  # bob is on the team now
+    app.decide_contribution(project.id, declined.id, bob.id, approve=False, reason="Not now")  # bob is on the team now
     assert app.get_contribution_request(declined.id).decision == "declined"
 
 
@@ -185,10 +185,29 @@ def test_status_updates_keep_their_revisions_and_can_be_retracted(app: PipelineA
     ann = member(app, "WGN")
     project = propose(app, ann).aggregate
     update = app.post_status_update(project.id, "Kick-off done", ann.id).aggregate
-    app.revise_status_update(update.id, "Kick-off done on Monday", ann.id)
-    app.revise_status_update(update.id, None, ann.id)
+    app.revise_status_update(project.id, update.id, "Kick-off done on Monday", ann.id)
+    app.revise_status_update(project.id, update.id, None, ann.id)
     names = [type(e).__name__ for e in app.events.get(update.id)]
     assert names == ["Posted", "Corrected", "Retracted"]
+
+
+def test_a_status_update_is_revised_only_through_its_own_project(app: PipelineApplication) -> None:
+    ann = member(app, "WGN")
+    ours, other = propose(app, ann).aggregate, propose(app, ann).aggregate
+    update = app.post_status_update(ours.id, "Kick-off done", ann.id).aggregate
+    for body in ("Rewritten", None):
+        with pytest.raises(NotFound, match="on this project"):
+            app.revise_status_update(other.id, update.id, body, ann.id)
+    assert [type(e).__name__ for e in app.events.get(update.id)] == ["Posted"]
+
+
+def test_a_contribution_request_is_decided_only_through_its_own_project(app: PipelineApplication) -> None:
+    ann, bob = member(app, "WGN"), member(app, "KTT")
+    ours, other = propose(app, ann).aggregate, propose(app, ann).aggregate
+    asked = app.request_contribution(ours.id, bob.id, "We can test").aggregate
+    with pytest.raises(NotFound, match="on this project"):
+        app.decide_contribution(other.id, asked.id, ann.id, approve=True)
+    assert app.get_contribution_request(asked.id).decision is None
 
 
 def test_following_twice_records_once_and_needs_are_per_organisation(app: PipelineApplication) -> None:
