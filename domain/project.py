@@ -7,6 +7,7 @@ that lost the version race (see ``domain.projects``)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -62,6 +63,15 @@ def parse_amount(value: object) -> Decimal:
 def _number(value: Any) -> Decimal:
     """An amount as recorded in an event (already checked when it was recorded)."""
     return Decimal(str(value or 0))
+
+
+def count_contributions(contributions: Iterable[Iterable[str]]) -> dict[str, int]:
+    """How many live pledges name each kind of contribution (one list per pledge)."""
+    kinds: dict[str, int] = {}
+    for named in contributions:
+        for kind in named:
+            kinds[kind] = kinds.get(kind, 0) + 1
+    return kinds
 
 
 class Project(Aggregate):
@@ -170,17 +180,13 @@ class Project(Aggregate):
 
     def totals(self) -> dict[str, Any]:
         live = self.pledges.values()
-        kinds: dict[str, int] = {}
-        for pledge in live:
-            for kind in pledge["contributions"]:
-                kinds[kind] = kinds.get(kind, 0) + 1
         partners = {org for org in self.pledges if org != str(self.organisation_id)}
         return {
             "money": sum((_number(p["money"]) for p in live), Decimal(0)),
             "days": sum((_number(p["days"]) for p in live), Decimal(0)),
             "partners": len(partners),
             "pledges": len(self.pledges),
-            "contributions": kinds,
+            "contributions": count_contributions(p["contributions"] for p in live),
         }
 
     def goal_met(self) -> bool:

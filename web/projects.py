@@ -155,11 +155,7 @@ class ProjectDetail(MethodView):
             abort(404, message=f"No project with id {project_id}.")
         row = shaped(row)
         row["team"] = view.team(db, str(project_id))
-        kinds: dict[str, int] = {}
-        for pledge in view.pledges(db, project_id=str(project_id)):
-            for kind in pledge["contributions"]:
-                kinds[kind] = kinds.get(kind, 0) + 1
-        row["contributions"] = kinds
+        row["contributions"] = view.contribution_counts(db, str(project_id))
         row["status_updates"] = updates_view.status_updates(db, str(project_id), limit=5)
         return row
 

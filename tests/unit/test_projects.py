@@ -11,6 +11,10 @@ import pytest
 from domain.application import OrganisationRef, PipelineApplication
 from domain.errors import Conflict, NotAllowed, NotFound, RuleBroken
 from domain.organisation import council_id
+from projections import projects as projects_view
+from projections import runner
+from projections.db import SQLiteDatabase
+from projections.projects import ProjectsProjection
 from tests.factories import PASSWORD, council_email
 from tests.fakes import memory_application
 
@@ -229,3 +233,17 @@ def test_an_archived_project_takes_no_pledges_until_restored(app: PipelineApplic
         app.make_pledge(project.id, bob.id, PLEDGE)
     app.archive_project(project.id, ann.id, restore=True)
     app.make_pledge(project.id, bob.id, PLEDGE)
+
+
+def test_the_read_side_counts_contributions_as_the_project_does(app: PipelineApplication) -> None:
+    ann, bob, dee, eve = member(app, "WGN"), member(app, "KTT"), member(app, "LDS"), member(app, "MAN")
+    project = propose(app, ann).aggregate
+    app.make_pledge(project.id, bob.id, {**PLEDGE, "contributions": ["testing", "hosting"]})
+    app.make_pledge(project.id, dee.id, {**PLEDGE, "contributions": ["testing"]})
+    app.make_pledge(project.id, eve.id, {**PLEDGE, "contributions": ["code_review"]})
+    app.withdraw_pledge(project.id, eve.id)  # a withdrawn pledge counts for nothing
+    db = SQLiteDatabase(":memory:")
+    runner.create_tables(db, [ProjectsProjection()])
+    runner.catch_up(app, db, ProjectsProjection())
+    counts = projects_view.contribution_counts(db, str(project.id))
+    assert counts == app.get_project(project.id).totals()["contributions"] == {"testing": 2, "hosting": 1}
