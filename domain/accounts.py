@@ -10,7 +10,7 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from domain import passwords as policy
-from domain.errors import Conflict, DuplicateEmail, NotFound, RuleBroken
+from domain.errors import Conflict, DuplicateEmail, NotAllowed, NotFound, RuleBroken
 from domain.person import Person, PersonEmail
 from domain.results import Written, position_of
 
@@ -117,6 +117,13 @@ class AccountCommands:
             raise NotFound("No person with that id.")
         return person
 
+    @staticmethod
+    def require_own_account(person_id: UUID, actor: UUID | None) -> None:
+        """People change only their own account. ``None`` is the system itself: the command
+        line, or a reset link that proved who is asking."""
+        if actor is not None and actor != person_id:
+            raise NotAllowed("You may change only your own account.")
+
     def reveal(self: PipelineApplication, person: Person) -> dict[str, Any]:
         """The person's own view of their account, personal fields opened."""
         opened = self.personal.open
@@ -186,6 +193,7 @@ class AccountCommands:
     def change_password(
         self: PipelineApplication, person_id: UUID, new_password: str, *, reason: str, actor: UUID | None
     ) -> Written:
+        self.require_own_account(person_id, actor)
         self.check_new_password(person_id, new_password)
         person = self.active_person(person_id)
         person.change_password(
@@ -198,6 +206,7 @@ class AccountCommands:
         self: PipelineApplication, person_id: UUID, changes: dict[str, Any], *, actor: UUID | None
     ) -> Written:
         """``changes`` may hold ``name``, ``job_title``, ``email`` and ``organisation`` (a ref)."""
+        self.require_own_account(person_id, actor)
         person = self.active_person(person_id)
         seal = lambda value: self.personal.seal(person.id, value)  # noqa: E731
         profile: dict[str, Any] = {field: seal(changes[field]) for field in ("name", "job_title") if field in changes}
@@ -236,6 +245,7 @@ class AccountCommands:
     def move_person(
         self: PipelineApplication, person_id: UUID, ref: OrganisationRef, *, actor: UUID | None = None
     ) -> Written:
+        self.require_own_account(person_id, actor)
         person = self.active_person(person_id)
         changed = self._move(person, ref, actor=actor)
         org = self.get_organisation(person.organisation_id)  # type: ignore[arg-type]
@@ -255,6 +265,7 @@ class AccountCommands:
     # ------------------------------------------------------------------- erasure
     def erase(self: PipelineApplication, person_id: UUID, *, actor: UUID | None) -> Written:
         """Erase a person: record it (without their data), free their email, destroy their key."""
+        self.require_own_account(person_id, actor)
         person = self.get_person(person_id)
         if person.erased:
             self.personal.forget(person.id)  # finish an erasure interrupted after its event

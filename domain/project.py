@@ -7,6 +7,7 @@ that lost the version race (see ``domain.projects``)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -62,6 +63,15 @@ def parse_amount(value: object) -> Decimal:
 def _number(value: Any) -> Decimal:
     """An amount as recorded in an event (already checked when it was recorded)."""
     return Decimal(str(value or 0))
+
+
+def count_contributions(contributions: Iterable[Iterable[str]]) -> dict[str, int]:
+    """How many live pledges name each kind of contribution (one list per pledge)."""
+    kinds: dict[str, int] = {}
+    for named in contributions:
+        for kind in named:
+            kinds[kind] = kinds.get(kind, 0) + 1
+    return kinds
 
 
 class Project(Aggregate):
@@ -170,21 +180,18 @@ class Project(Aggregate):
 
     def totals(self) -> dict[str, Any]:
         live = self.pledges.values()
-        kinds: dict[str, int] = {}
-        for pledge in live:
-            for kind in pledge["contributions"]:
-                kinds[kind] = kinds.get(kind, 0) + 1
         partners = {org for org in self.pledges if org != str(self.organisation_id)}
         return {
             "money": sum((_number(p["money"]) for p in live), Decimal(0)),
             "days": sum((_number(p["days"]) for p in live), Decimal(0)),
             "partners": len(partners),
             "pledges": len(self.pledges),
-            "contributions": kinds,
+            "contributions": count_contributions(p["contributions"] for p in live),
         }
 
     def goal_met(self) -> bool:
-        assert self.goal is not None
+        if not self.goal:
+            raise RuleBroken("The project has no goal to meet.")
         t = self.totals()
         return (
             t["partners"] >= int(self.goal["min_partners"] or 0)
@@ -213,17 +220,39 @@ class Project(Aggregate):
         if self.deadline_passed(now):
             raise Conflict("The goal's deadline has passed: pledges can no longer be made or changed.")
 
-    def pledge(self, organisation_id: UUID, person_id: UUID, pledge: dict[str, Any], *, now: datetime) -> None:
+    def _require_valid_pledge(self, pledge: dict[str, Any], now: datetime) -> None:
         self._require_pledging_open(now)
         for amount in (pledge["money"], pledge["days"]):
             parse_amount(amount)
         if not (_number(pledge["money"]) or _number(pledge["days"]) or pledge["contributions"]):
             raise RuleBroken("A pledge needs money, staff time or at least one named contribution.")
-        key = str(organisation_id)
-        if self.pledges.get(key, {}) == {**pledge, "person_id": str(person_id)}:
-            return
-        made = self._amend_pledge if key in self.pledges else self._make_pledge
-        made(organisation_id=organisation_id, person_id=person_id, pledge=pledge)
+
+    def has_pledge_from(self, organisation_id: UUID) -> bool:
+        return str(organisation_id) in self.pledges
+
+    def make_pledge(self, organisation_id: UUID, person_id: UUID, pledge: dict[str, Any], *, now: datetime) -> None:
+        """The organisation's first live pledge on this project (one per organisation)."""
+        self._require_valid_pledge(pledge, now)
+        if self.has_pledge_from(organisation_id):
+            raise Conflict("Your organisation has already pledged to this project: amend that pledge instead.")
+        self._make_pledge(organisation_id=organisation_id, person_id=person_id, pledge=pledge)
+
+    def amend_pledge(self, organisation_id: UUID, person_id: UUID, pledge: dict[str, Any], *, now: datetime) -> bool:
+        """Change the organisation's live pledge; False if it already reads exactly so."""
+        self._require_valid_pledge(pledge, now)
+        if not self.has_pledge_from(organisation_id):
+            raise RuleBroken("Your organisation has no pledge on this project.")
+        if self.pledges[str(organisation_id)] == {**pledge, "person_id": str(person_id)}:
+            return False
+        self._amend_pledge(organisation_id=organisation_id, person_id=person_id, pledge=pledge)
+        return True
+
+    def pledge_for(self, organisation_id: UUID, person_id: UUID, pledge: dict[str, Any], *, now: datetime) -> None:
+        """Make the organisation's pledge, or amend the one it has: what "my pledge is this" means."""
+        if self.has_pledge_from(organisation_id):
+            self.amend_pledge(organisation_id, person_id, pledge, now=now)
+        else:
+            self.make_pledge(organisation_id, person_id, pledge, now=now)
 
     @event("PledgeMade")
     def _make_pledge(self, organisation_id: UUID, person_id: UUID, pledge: dict[str, Any]) -> None:
@@ -235,7 +264,7 @@ class Project(Aggregate):
 
     def withdraw_pledge(self, organisation_id: UUID, person_id: UUID, *, now: datetime) -> None:
         self._require_pledging_open(now)
-        if str(organisation_id) not in self.pledges:
+        if not self.has_pledge_from(organisation_id):
             raise RuleBroken("Your organisation has no pledge on this project.")
         self._withdraw_pledge(organisation_id=organisation_id, person_id=person_id)
 

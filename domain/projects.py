@@ -150,9 +150,14 @@ class ProjectCommands:
         update = StatusUpdate(project_id=project.id, author_id=actor, body=body)
         return Written(update, position_of(self.save(update)), None)
 
-    def revise_status_update(self: PipelineApplication, update_id: UUID, body: str | None, actor: UUID) -> Written:
+    def revise_status_update(
+        self: PipelineApplication, project_id: UUID, update_id: UUID, body: str | None, actor: UUID
+    ) -> Written:
+        """Correct (``body``) or retract (None) an update posted on this project."""
         update = self._get(update_id, StatusUpdate, "No status update with that id.")
-        self._editor(self.get_project(update.project_id), actor)
+        if update.project_id != project_id:
+            raise NotFound("No status update with that id on this project.")
+        self._editor(self.get_project(project_id), actor)
         update.retract(actor=actor) if body is None else update.correct(body, actor=actor)
         return Written(update, position_of(self.save(update)), None)
 
@@ -214,11 +219,21 @@ class ProjectCommands:
         return self._get(request_id, ContributionRequest, "No contribution request with that id.")
 
     def decide_contribution(
-        self: PipelineApplication, request_id: UUID, actor: UUID, *, approve: bool, reason: str | None = None
+        self: PipelineApplication,
+        project_id: UUID,
+        request_id: UUID,
+        actor: UUID,
+        *,
+        approve: bool,
+        reason: str | None = None,
     ) -> Written:
+        """Approve or decline a request to join this project's team (the team decides)."""
+
         def command() -> Written:
             request = self.get_contribution_request(request_id)
-            project = self.get_project(request.project_id)
+            if request.project_id != project_id:
+                raise NotFound("No contribution request with that id on this project.")
+            project = self.get_project(project_id)
             self._team_member(project, actor)
             if not approve:
                 request.decline(actor=actor, reason=reason)
@@ -231,8 +246,40 @@ class ProjectCommands:
         return self.retrying(command)
 
     # ------------------------------------------------------- pledges, goal
-    def pledge(self: PipelineApplication, project_id: UUID, actor: UUID, pledge: dict[str, Any] | None) -> Written:
-        """Make, amend (``pledge``) or withdraw (None) the actor's organisation's pledge."""
+    def make_pledge(self: PipelineApplication, project_id: UUID, actor: UUID, pledge: dict[str, Any]) -> Written:
+        """The actor's organisation's first pledge to the project."""
+        return self._pledging(
+            project_id, actor, lambda project, org, person, now: project.make_pledge(org, person, pledge, now=now)
+        )
+
+    def amend_pledge(self: PipelineApplication, project_id: UUID, actor: UUID, pledge: dict[str, Any]) -> Written:
+        """Change the pledge the actor's organisation has made (position None if unchanged)."""
+        return self._pledging(
+            project_id, actor, lambda project, org, person, now: project.amend_pledge(org, person, pledge, now=now)
+        )
+
+    def pledge_for_organisation(
+        self: PipelineApplication, project_id: UUID, actor: UUID, pledge: dict[str, Any]
+    ) -> Written:
+        """Make the actor's organisation's pledge, or amend the one it has (PUT .../pledges/mine)."""
+        return self._pledging(
+            project_id, actor, lambda project, org, person, now: project.pledge_for(org, person, pledge, now=now)
+        )
+
+    def withdraw_pledge(self: PipelineApplication, project_id: UUID, actor: UUID) -> Written:
+        """Withdraw the actor's organisation's pledge."""
+        return self._pledging(
+            project_id, actor, lambda project, org, person, now: project.withdraw_pledge(org, person, now=now)
+        )
+
+    def _pledging(
+        self: PipelineApplication,
+        project_id: UUID,
+        actor: UUID,
+        change: Callable[[Project, UUID, UUID, datetime], object],
+    ) -> Written:
+        """Apply ``change`` (project, organisation id, person id, now) for a member acting for
+        their organisation; position None if it recorded nothing."""
         person = self.acting_member(actor)
 
         def command() -> Written:
@@ -240,10 +287,7 @@ class ProjectCommands:
             now = self.now()
             if project.decide(now):  # the deadline passed: record the outcome, then refuse
                 self.save(project)
-            if pledge is None:
-                project.withdraw_pledge(person.belongs_to, person.id, now=now)
-            else:
-                project.pledge(person.belongs_to, person.id, pledge, now=now)
+            change(project, person.belongs_to, person.id, now)
             return Written(project, position_of(self.save(project)), None)
 
         return self.retrying(command, key=project_id)

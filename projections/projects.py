@@ -11,7 +11,7 @@ from typing import Any
 from markdown_it import MarkdownIt
 
 from domain.interest import Follow, Need
-from domain.project import EDITABLE, GOAL_OPEN, Project
+from domain.project import EDITABLE, GOAL_OPEN, Project, count_contributions
 from projections import textsearch
 from projections.base import Projection, Reveal, Statement, handles, reads, timestamp
 from projections.db import Reader
@@ -371,6 +371,13 @@ def pledges(db: Reader, *, project_id: str | None = None, organisation_id: str |
         {"id": project_id or organisation_id},
     )
     return [pledge_row(row) for row in rows]
+
+
+@reads("projects")
+def contribution_counts(db: Reader, project_id: str) -> dict[str, int]:
+    """How many live pledges name each kind of contribution, counted as ``Project.totals`` does."""
+    rows = db.query("SELECT contributions FROM project_pledges WHERE project_id = :id", {"id": project_id})
+    return count_contributions(json.loads(row["contributions"] or "[]") for row in rows)
 
 
 def pledge_row(row: dict[str, Any]) -> dict[str, Any]:

@@ -7,7 +7,7 @@ from typing import Any
 from uuid import UUID
 
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from projections import project_updates as updates_view
@@ -97,13 +97,7 @@ class StatusUpdateDetail(MethodView):
 
 
 def _revise(project_id: UUID, update_id: UUID, body: str | None) -> int | None:
-    app = runtime().app
-    from domain.interest import StatusUpdate
-
-    update = app._get(update_id, StatusUpdate, "No status update with that id.")
-    if update.project_id != project_id:
-        abort(404, message="No status update with that id on this project.")
-    return app.revise_status_update(update_id, body, actor_id()).position
+    return runtime().app.revise_status_update(project_id, update_id, body, actor_id()).position
 
 
 @blp.route("/<uuid:project_id>/follow")
@@ -173,10 +167,7 @@ class ContributionRequests(MethodView):
 
 
 def _decide(project_id: UUID, request_id: UUID, approve: bool, reason: str | None) -> tuple[dict[str, Any], int]:
-    app = runtime().app
-    if app.get_contribution_request(request_id).project_id != project_id:
-        abort(404, message="No contribution request with that id on this project.")
-    result = app.decide_contribution(request_id, actor_id(), approve=approve, reason=reason)
+    result = runtime().app.decide_contribution(project_id, request_id, actor_id(), approve=approve, reason=reason)
     return written(request_id, result.position)
 
 

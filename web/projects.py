@@ -126,7 +126,7 @@ class ProjectDetail(MethodView):
     @blp.arguments(ReadArgs, location="query")
     @blp.response(200, ProjectDetailSchema)
     @blp.alt_response(404, schema=ProblemSchema, description="No such project")
-    @answers_from(view.get, view.team, view.pledges, updates_view.status_updates)
+    @answers_from(view.get, view.team, view.contribution_counts, updates_view.status_updates)
     def get(self, args: dict[str, Any], project_id: UUID) -> dict[str, Any]:
         """Everything about one project: fields, team, pledge totals, goal and progress, latest updates."""
         db = runtime().db
@@ -135,11 +135,7 @@ class ProjectDetail(MethodView):
             abort(404, message=f"No project with id {project_id}.")
         row = shaped(row)
         row["team"] = view.team(db, str(project_id))
-        kinds: dict[str, int] = {}
-        for pledge in view.pledges(db, project_id=str(project_id)):
-            for kind in pledge["contributions"]:
-                kinds[kind] = kinds.get(kind, 0) + 1
-        row["contributions"] = kinds
+        row["contributions"] = view.contribution_counts(db, str(project_id))
         row["status_updates"] = updates_view.status_updates(db, str(project_id), limit=5)
         return row
 
@@ -202,10 +198,10 @@ class MyPledge(MethodView):
     @blp.alt_response(409, schema=ProblemSchema, description="Goal decided, deadline passed, or archived")
     def put(self, pledge: dict[str, Any], project_id: UUID) -> tuple[dict[str, Any], int]:
         """Pledge for your organisation, or amend its pledge (one live pledge per organisation)."""
-        return written(project_id, runtime().app.pledge(project_id, actor_id(), pledge).position)
+        return written(project_id, runtime().app.pledge_for_organisation(project_id, actor_id(), pledge).position)
 
     @blp.response(200, ProjectWrittenSchema)
     @blp.alt_response(409, schema=ProblemSchema, description="Goal decided or deadline passed")
     def delete(self, project_id: UUID) -> tuple[dict[str, Any], int]:
         """Withdraw your organisation's pledge."""
-        return written(project_id, runtime().app.pledge(project_id, actor_id(), None).position)
+        return written(project_id, runtime().app.withdraw_pledge(project_id, actor_id()).position)

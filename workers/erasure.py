@@ -26,6 +26,7 @@ PERSONAL_TABLES = ("person_keys", "outbox")  # wrapped keys; addresses and names
 
 def erase_person(rt: Runtime, person_id: UUID, *, actor: UUID | None) -> Written:
     """Erase and scrub; safe to repeat (a second call finishes an interrupted one)."""
+    rt.app.require_own_account(person_id, actor)  # refused before any mail or session is touched
     addresses = _addresses(rt, person_id)  # while the key still opens them
     rt.outbox.forget_person(person_id, addresses)  # nothing more is sent to them
     written = rt.app.erase(person_id, actor=actor)

@@ -149,9 +149,9 @@ def project_story(rng: random.Random, owner: Someone, pool: list[Someone], now: 
         project.set_goal(goal, actor=actor, now=now)
     around: list[Any] = []
     for backer in others(rng, pool, rng.randint(2, 8), exclude=owner.organisation_id):
-        project.pledge(backer.organisation_id, backer.person_id, pledge_offer(rng), now=now)
+        project.pledge_for(backer.organisation_id, backer.person_id, pledge_offer(rng), now=now)
         if rng.random() < 0.3:
-            project.pledge(backer.organisation_id, backer.person_id, pledge_offer(rng), now=now)
+            project.pledge_for(backer.organisation_id, backer.person_id, pledge_offer(rng), now=now)
         if rng.random() < 0.1:
             project.withdraw_pledge(backer.organisation_id, backer.person_id, now=now)
     for follower in rng.sample(pool, min(len(pool), rng.randint(3, 15))):

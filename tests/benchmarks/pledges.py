@@ -267,7 +267,7 @@ def pledge_loop(app: PipelineApplication, projects: list[UUID], members: list[Me
     def pledge(n: int) -> object:
         client, m = n % clients, n // clients
         member = members[client * k + m % k]
-        return app.pledge(projects[client % len(projects)], member.person_id, pledge_value(client, m))
+        return app.pledge_for_organisation(projects[client % len(projects)], member.person_id, pledge_value(client, m))
 
     return pledge
 

@@ -50,11 +50,11 @@ def story(runtime: Runtime) -> Story:
     app.follow(project, bob, following=True)
     app.follow(project, bob, following=False)  # unfollows are left out of the feed
     app.declare_need(project, bob, "We need this too")
-    app.pledge(project, bob, PLEDGE)
+    app.make_pledge(project, bob, PLEDGE)
     request = app.request_contribution(project, bob, "Let me help").aggregate.id
-    app.decide_contribution(request, ann, approve=True)
+    app.decide_contribution(project, request, ann, approve=True)
     update = app.post_status_update(project, "User research done", ann).aggregate.id
-    app.revise_status_update(update, "User research done: 12 interviews", ann)
+    app.revise_status_update(project, update, "User research done: 12 interviews", ann)
     acme = app.get_person(bob).organisation_id
     runtime.catch_up_all()
     return Story(ann, bob, bob_email, acme, project)

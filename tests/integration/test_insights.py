@@ -49,7 +49,9 @@ def goal(runtime: Runtime, project: uuid.UUID, person: uuid.UUID, deadline: str)
 
 
 def pledge(runtime: Runtime, project: uuid.UUID, person: uuid.UUID, money: str = "500.00", days: str = "5.50") -> None:
-    runtime.app.pledge(project, person, {"money": money, "days": days, "contributions": ["testing"], "message": None})
+    runtime.app.make_pledge(
+        project, person, {"money": money, "days": days, "contributions": ["testing"], "message": None}
+    )
 
 
 def client(runtime: Runtime) -> Any:

@@ -57,7 +57,7 @@ def test_many_organisations_pledging_at_once_are_all_counted_once(pg_runtime: Ru
     def pledge(i: int) -> None:
         barrier.wait()
         try:
-            runtimes[i].app.pledge(
+            runtimes[i].app.make_pledge(
                 project.id,
                 pledgers[i].id,
                 {"money": f"{100 + i}.50", "days": "1.25", "contributions": ["testing"], "message": None},
@@ -103,7 +103,7 @@ def test_a_goal_is_decided_once_despite_duplicate_jobs_racing_deciders_and_a_res
     app.set_goal(
         project.id, {"min_partners": 1, "money": "100", "days": "0", "deadline": deadline.isoformat()}, owner.id
     )
-    app.pledge(project.id, backer.id, {"money": "150.00", "days": "0", "contributions": [], "message": None})
+    app.make_pledge(project.id, backer.id, {"money": "150.00", "days": "0", "contributions": [], "message": None})
     queue = Queue(pg_runtime.settings.queue_name, connection=Redis.from_url(support.REDIS_URL))
     for _ in range(3):  # duplicates, as a retried enqueue or a second web process would make
         queue.enqueue("workers.jobs.decide_goal", str(project.id))

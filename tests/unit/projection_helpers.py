@@ -121,7 +121,7 @@ def pledge_of(money: str = "0", days: str = "0", *contributions: str, message: s
 
 def pledge(project: Project, backer: Person, offer: dict[str, Any]) -> None:
     """Make or amend the pledge of the backer's organisation, as the pledge command does."""
-    project.pledge(backer.organisation_id, backer.id, offer, now=now())
+    project.pledge_for(backer.organisation_id, backer.id, offer, now=now())
 
 
 def withdraw(project: Project, backer: Person) -> None:

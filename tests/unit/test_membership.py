@@ -65,7 +65,7 @@ def test_moving_to_another_council_makes_a_pending_member_who_cannot_act_for_it(
         app.archive_project(project.id, leeds.id, restore=False)
     app.update_profile(leeds.id, {"organisation": OrganisationRef(code="WGN")}, actor=leeds.id)
     with pytest.raises(NotAllowed):
-        app.pledge(project.id, leeds.id, {"money": Decimal("10000000")})
+        app.make_pledge(project.id, leeds.id, {"money": Decimal("10000000")})
     assert app.get_project(project.id).details["title"] == "Bulky waste" and not app.get_project(project.id).pledges
 
 
@@ -91,7 +91,7 @@ def test_a_pending_member_may_follow_and_need_but_not_propose_or_pledge(app: Pip
     with pytest.raises(NotAllowed):
         app.propose_project(pending.id, "discovery", {"title": "Mine", "summary": "S"})
     with pytest.raises(NotAllowed):
-        app.pledge(project.id, pending.id, {"days": Decimal("5")})
+        app.make_pledge(project.id, pending.id, {"days": Decimal("5")})
 
 
 def test_an_admin_approves_a_pending_member_who_may_then_act(app: PipelineApplication) -> None:

@@ -8,8 +8,12 @@ from typing import Any
 import pytest
 
 from domain.application import OrganisationRef, PipelineApplication
-from domain.errors import Conflict, NotAllowed, RuleBroken
+from domain.errors import Conflict, NotAllowed, NotFound, RuleBroken
 from domain.organisation import council_id
+from projections import projects as projects_view
+from projections import runner
+from projections.db import SQLiteDatabase
+from projections.projects import ProjectsProjection
 from tests.factories import PASSWORD, council_email
 from tests.fakes import Clock, memory_application
 
@@ -87,19 +91,34 @@ def test_outsiders_may_not_edit_but_operators_may_and_are_recorded_as_moderating
 def test_a_second_pledge_from_the_same_organisation_amends_it(app: PipelineApplication) -> None:
     ann, bob, bea = member(app, "WGN"), member(app, "KTT"), member(app, "KTT")
     project = propose(app, ann).aggregate
-    app.pledge(project.id, bob.id, PLEDGE)
-    app.pledge(project.id, bea.id, {**PLEDGE, "money": "750.00"})
+    app.pledge_for_organisation(project.id, bob.id, PLEDGE)
+    app.pledge_for_organisation(project.id, bea.id, {**PLEDGE, "money": "750.00"})
     totals = app.get_project(project.id).totals()
     assert (str(totals["money"]), totals["pledges"], totals["partners"]) == ("750.00", 1, 1)
     names = [type(e).__name__ for e in app.events.get(project.id)]
     assert names[-2:] == ["PledgeMade", "PledgeAmended"]
 
 
+def test_making_amending_and_withdrawing_a_pledge_are_separate_commands(app: PipelineApplication) -> None:
+    ann, bob, bea = member(app, "WGN"), member(app, "KTT"), member(app, "KTT")
+    project = propose(app, ann).aggregate
+    with pytest.raises(RuleBroken, match="no pledge"):
+        app.amend_pledge(project.id, bob.id, PLEDGE)  # nothing to amend yet
+    app.make_pledge(project.id, bob.id, PLEDGE)
+    with pytest.raises(Conflict, match="already pledged"):
+        app.make_pledge(project.id, bea.id, PLEDGE)  # one live pledge per organisation
+    assert app.amend_pledge(project.id, bob.id, PLEDGE).position is None  # the same pledge: nothing recorded
+    app.amend_pledge(project.id, bea.id, {**PLEDGE, "days": "8"})
+    app.withdraw_pledge(project.id, bea.id)
+    names = [type(e).__name__ for e in app.events.get(project.id)]
+    assert names[-3:] == ["PledgeMade", "PledgeAmended", "PledgeWithdrawn"]
+
+
 def test_an_empty_pledge_is_refused(app: PipelineApplication) -> None:
     ann, bob = member(app, "WGN"), member(app, "KTT")
     project = propose(app, ann).aggregate
     with pytest.raises(RuleBroken):
-        app.pledge(project.id, bob.id, {"money": "0", "days": "0", "contributions": [], "message": None})
+        app.make_pledge(project.id, bob.id, {"money": "0", "days": "0", "contributions": [], "message": None})
 
 
 def test_only_the_team_sets_the_goal(app: PipelineApplication) -> None:
@@ -112,13 +131,19 @@ def test_only_the_team_sets_the_goal(app: PipelineApplication) -> None:
     assert app.get_project(project.id).goal_state == "open"
 
 
+def test_a_project_without_a_goal_refuses_to_say_whether_it_is_met(app: PipelineApplication) -> None:
+    project = propose(app, member(app, "WGN")).aggregate
+    with pytest.raises(RuleBroken, match="no goal"):  # a domain error, not an assert that python -O drops
+        project.goal_met()
+
+
 def test_the_goal_is_met_all_or_nothing_once_the_deadline_passes(app: PipelineApplication, clock: Clock) -> None:
     ann, bob, dee = member(app, "WGN"), member(app, "KTT"), member(app, "LDS")
     met, missed = propose(app, ann).aggregate, propose(app, ann).aggregate
     for project in (met, missed):
         app.set_goal(project.id, {"min_partners": 2, "money": "1000", "days": "0", "deadline": soon(app)}, ann.id)
-        app.pledge(project.id, bob.id, PLEDGE)
-    app.pledge(met.id, dee.id, PLEDGE)  # the second partner, and the second £500
+        app.make_pledge(project.id, bob.id, PLEDGE)
+    app.make_pledge(met.id, dee.id, PLEDGE)  # the second partner, and the second £500
     assert app.decide_goal(met.id).position is None  # not before the deadline
     clock.advance(0.35)
     assert app.decide_goal(met.id).aggregate.outcome == "met"
@@ -134,7 +159,7 @@ def test_a_pledge_after_the_deadline_is_refused_and_the_goal_decided(app: Pipeli
     app.set_goal(project.id, {"min_partners": 1, "money": "0", "days": "0", "deadline": soon(app)}, ann.id)
     clock.advance(0.35)
     with pytest.raises(Conflict, match="decided"):
-        app.pledge(project.id, bob.id, PLEDGE)
+        app.make_pledge(project.id, bob.id, PLEDGE)
     assert app.get_project(project.id).outcome == "missed"
     with pytest.raises(Conflict):
         app.set_goal(project.id, {"min_partners": 1, "money": "0", "days": "0", "deadline": soon(app, 60)}, ann.id)
@@ -143,11 +168,11 @@ def test_a_pledge_after_the_deadline_is_refused_and_the_goal_decided(app: Pipeli
 def test_pledges_can_be_withdrawn_until_the_goal_is_decided(app: PipelineApplication) -> None:
     ann, bob = member(app, "WGN"), member(app, "KTT")
     project = propose(app, ann).aggregate
-    app.pledge(project.id, bob.id, PLEDGE)
-    app.pledge(project.id, bob.id, None)
+    app.make_pledge(project.id, bob.id, PLEDGE)
+    app.withdraw_pledge(project.id, bob.id)
     assert app.get_project(project.id).totals()["pledges"] == 0
     with pytest.raises(RuleBroken):
-        app.pledge(project.id, bob.id, None)
+        app.withdraw_pledge(project.id, bob.id)
 
 
 def test_an_approved_contributor_joins_the_team_which_can_span_organisations(app: PipelineApplication) -> None:
@@ -155,15 +180,15 @@ def test_an_approved_contributor_joins_the_team_which_can_span_organisations(app
     project = propose(app, ann).aggregate
     asked = app.request_contribution(project.id, bob.id, "We can test").aggregate
     with pytest.raises(NotAllowed):
-        app.decide_contribution(asked.id, dee.id, approve=True)  # not on the team
-    app.decide_contribution(asked.id, ann.id, approve=True)
+        app.decide_contribution(project.id, asked.id, dee.id, approve=True)  # not on the team
+    app.decide_contribution(project.id, asked.id, ann.id, approve=True)
     assert app.get_project(project.id).team == [ann.id, bob.id]
     with pytest.raises(Conflict):
-        app.decide_contribution(asked.id, ann.id, approve=False)
+        app.decide_contribution(project.id, asked.id, ann.id, approve=False)
     with pytest.raises(Conflict):
         app.request_contribution(project.id, bob.id, None)
     declined = app.request_contribution(project.id, dee.id, None).aggregate
-    app.decide_contribution(declined.id, bob.id, approve=False, reason="Not now")  # bob is on the team now
+    app.decide_contribution(project.id, declined.id, bob.id, approve=False, reason="Not now")  # bob is on the team now
     assert app.get_contribution_request(declined.id).decision == "declined"
 
 
@@ -171,10 +196,29 @@ def test_status_updates_keep_their_revisions_and_can_be_retracted(app: PipelineA
     ann = member(app, "WGN")
     project = propose(app, ann).aggregate
     update = app.post_status_update(project.id, "Kick-off done", ann.id).aggregate
-    app.revise_status_update(update.id, "Kick-off done on Monday", ann.id)
-    app.revise_status_update(update.id, None, ann.id)
+    app.revise_status_update(project.id, update.id, "Kick-off done on Monday", ann.id)
+    app.revise_status_update(project.id, update.id, None, ann.id)
     names = [type(e).__name__ for e in app.events.get(update.id)]
     assert names == ["Posted", "Corrected", "Retracted"]
+
+
+def test_a_status_update_is_revised_only_through_its_own_project(app: PipelineApplication) -> None:
+    ann = member(app, "WGN")
+    ours, other = propose(app, ann).aggregate, propose(app, ann).aggregate
+    update = app.post_status_update(ours.id, "Kick-off done", ann.id).aggregate
+    for body in ("Rewritten", None):
+        with pytest.raises(NotFound, match="on this project"):
+            app.revise_status_update(other.id, update.id, body, ann.id)
+    assert [type(e).__name__ for e in app.events.get(update.id)] == ["Posted"]
+
+
+def test_a_contribution_request_is_decided_only_through_its_own_project(app: PipelineApplication) -> None:
+    ann, bob = member(app, "WGN"), member(app, "KTT")
+    ours, other = propose(app, ann).aggregate, propose(app, ann).aggregate
+    asked = app.request_contribution(ours.id, bob.id, "We can test").aggregate
+    with pytest.raises(NotFound, match="on this project"):
+        app.decide_contribution(other.id, asked.id, ann.id, approve=True)
+    assert app.get_contribution_request(asked.id).decision is None
 
 
 def test_following_twice_records_once_and_needs_are_per_organisation(app: PipelineApplication) -> None:
@@ -193,6 +237,20 @@ def test_an_archived_project_takes_no_pledges_until_restored(app: PipelineApplic
     project = propose(app, ann).aggregate
     app.archive_project(project.id, ann.id, restore=False)
     with pytest.raises(Conflict):
-        app.pledge(project.id, bob.id, PLEDGE)
+        app.make_pledge(project.id, bob.id, PLEDGE)
     app.archive_project(project.id, ann.id, restore=True)
-    app.pledge(project.id, bob.id, PLEDGE)
+    app.make_pledge(project.id, bob.id, PLEDGE)
+
+
+def test_the_read_side_counts_contributions_as_the_project_does(app: PipelineApplication) -> None:
+    ann, bob, dee, eve = member(app, "WGN"), member(app, "KTT"), member(app, "LDS"), member(app, "MAN")
+    project = propose(app, ann).aggregate
+    app.make_pledge(project.id, bob.id, {**PLEDGE, "contributions": ["testing", "hosting"]})
+    app.make_pledge(project.id, dee.id, {**PLEDGE, "contributions": ["testing"]})
+    app.make_pledge(project.id, eve.id, {**PLEDGE, "contributions": ["code_review"]})
+    app.withdraw_pledge(project.id, eve.id)  # a withdrawn pledge counts for nothing
+    db = SQLiteDatabase(":memory:")
+    runner.create_tables(db, [ProjectsProjection()])
+    runner.catch_up(app, db, ProjectsProjection())
+    counts = projects_view.contribution_counts(db, str(project.id))
+    assert counts == app.get_project(project.id).totals()["contributions"] == {"testing": 2, "hosting": 1}
