@@ -41,8 +41,8 @@ class Projection:
 
     name: ClassVar[str]
     version: ClassVar[int] = 1  # bump when the tables change: `pipeline init` then rebuilds
-    # A process that acts on the world (sends mail) starts at the head of the log and a rebuild
-    # moves it back to the head: it never acts on events from before it was started.
+    # A process that acts on the world (sends mail) starts at the head of the log, and a rebuild
+    # leaves it where it is: it never acts on events from before it started, nor twice on any.
     starts_at_head: ClassVar[bool] = False
     tables: ClassVar[tuple[str, ...]]
     ddl: ClassVar[tuple[str, ...]]

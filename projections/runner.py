@@ -301,19 +301,18 @@ def rebuild(
     progress: Callable[[int], None] | None = None,
 ) -> int:
     """Empty the projection and its position in one transaction, then replay the log. A
-    process (``starts_at_head``) is moved to the head instead: it never acts on the past twice."""
-    start = head(app) if projection.starts_at_head else 0
+    process that acts on the world (``starts_at_head``: the notifier) has nothing to rebuild
+    and is left where it is: replaying would act on the past again, and skipping to the head
+    would drop what it has still to do. Returns the position reached."""
+    if projection.starts_at_head:
+        return position(db, projection.name)
     with db.transaction() as tx:
         for table in projection.tables_for(db.dialect):
             tx.execute(f"DELETE FROM {table}")  # table names are our constants
         tx.execute(
-            "UPDATE projection_positions SET position = :start, updated_at = :now WHERE name = :name",
-            {"name": projection.name, "now": _now(), "start": start},
+            "UPDATE projection_positions SET position = 0, updated_at = :now WHERE name = :name",
+            {"name": projection.name, "now": _now()},
         )
-    if projection.starts_at_head:
-        if progress:
-            progress(start)
-        return start
     return catch_up(app, db, projection, batch_size=batch_size, progress=progress)
 
 

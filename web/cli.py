@@ -150,7 +150,7 @@ def _print_statuses(statuses: list[runner.Status]) -> None:
 @click.option("--all", "rebuild_all", is_flag=True, help="Rebuild every projection.")
 def projections_rebuild(name: str | None, rebuild_all: bool) -> None:
     """Empty a projection and replay the whole event log into it. A process that acts on the
-    world (the notifier) is moved to the head instead: it never acts on the past again."""
+    world (the notifier) is left where it is: it never acts on the past again."""
     if bool(name) == rebuild_all:
         raise click.UsageError("Give a projection NAME or --all (not both).")
     targets = follow.all_followers() if rebuild_all else [follow.follower(name or "")]
@@ -160,6 +160,10 @@ def projections_rebuild(name: str | None, rebuild_all: bool) -> None:
             runner.position(rt.db, projection.name)
         total = runner.head(rt.app)
         for projection in targets:
+            if projection.starts_at_head:
+                at = runner.position(rt.db, projection.name)
+                click.echo(f"{projection.name}: a process, not rebuilt; it carries on from position {at}")
+                continue
             with click.progressbar(length=total, label=f"rebuilding {projection.name}") as bar:
                 runner.rebuild(
                     rt.app, rt.db, projection, batch_size=max(rt.settings.batch_size, 1000), progress=bar.update
