@@ -66,7 +66,8 @@ class Runtime:
         """Catch the named followers (default: all) up, those not waiting out a failure, and
         act on what they produced; returns the names failing. One failing follower never
         holds the others back."""
-        return follow.keep_current(self, names)
+        follow.keep_current(self, names)
+        return follow.failing(self)
 
     def catch_up_all(self) -> list[str]:
         return self.catch_up()

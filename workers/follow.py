@@ -60,26 +60,35 @@ def affected(topics: Iterable[str]) -> list[str]:
     return [name for name in names() if name in fed]
 
 
-def keep_current(rt: Runtime, wanted: Iterable[str] | None = None) -> list[str]:
+def keep_current(rt: Runtime, wanted: Iterable[str] | None = None) -> dict[str, int]:
     """Catch the named followers (default: all) up to the head, then act on what they
     produced: schedule jobs for new goal deadlines, send new mail. A failing follower is
-    recorded and skipped (see ``runner.keep_up``), never raised. Returns the failing names."""
+    recorded and skipped (see ``runner.keep_up``), never raised. Returns the log positions
+    each one covered (0 for one that failed or was waiting out a failure)."""
     chosen = set(wanted) if wanted is not None else set(names())
+    covered = {}
     for candidate in all_followers():
         if candidate.name in chosen:
-            runner.keep_up(
-                rt.app,
-                rt.db,
-                candidate,
-                batch_size=rt.settings.batch_size,
-                retry_max=rt.settings.projection_retry_max_seconds,
-                context=rt,
+            covered[candidate.name] = (
+                runner.keep_up(
+                    rt.app,
+                    rt.db,
+                    candidate,
+                    batch_size=rt.settings.batch_size,
+                    retry_max=rt.settings.projection_retry_max_seconds,
+                    context=rt,
+                )
+                or 0
             )
-    if goals.GoalDeadlines.name in chosen:
+    if covered.get(goals.GoalDeadlines.name):
         goals.schedule_new(rt)
-    if Notifier.name in chosen:
+    if covered.get(Notifier.name):
         for message_id in rt.outbox.unsent(untried=True):
             rt.dispatcher.request_email(message_id)
+    return covered
+
+
+def failing(rt: Runtime) -> list[str]:
     return sorted(failures.current(rt.db))
 
 

@@ -35,14 +35,15 @@ def catch_up_projections(names: list[str]) -> dict[str, int]:
     failing follower is recorded and skipped (see ``runner.keep_up``), never raised: it must
     not block the others, nor this job's id. Returns the positions each one moved."""
     runtime = process_runtime()
-    known = [name for name in names if name in follow.names()]  # a job from an older version may name others
-    before = {name: runner.position(runtime.db, name) for name in known}
+    followers = set(follow.names())
+    known = [name for name in names if name in followers]  # a job from an older version may name others
+    moved = dict.fromkeys(known, 0)
     for _round in range(MAX_ROUNDS):
         top = runner.head(runtime.app)
-        runtime.catch_up(known)
+        for name, covered in follow.keep_current(runtime, known).items():
+            moved[name] += covered
         if runner.head(runtime.app) == top:
             break
-    moved = {name: runner.position(runtime.db, name) - before[name] for name in known}
     log.info("caught up %s", moved)
     return moved
 

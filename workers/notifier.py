@@ -188,19 +188,28 @@ def _to_people(
 class RuntimeFacts:
     """``Facts`` from the application (aggregates, personal keys) and the read side."""
 
-    def __init__(self, runtime: Any) -> None:
-        self.rt = runtime
+    def __init__(self, runtime: Any, reveal: Reveal) -> None:
+        self.rt, self.reveal = runtime, reveal  # ``reveal`` holds the keys of the batch's people
         self.public_url: str = runtime.settings.public_url
+        self._people: dict[UUID, Recipient | None] = {}
 
     def person(self, person_id: UUID) -> Recipient | None:
+        if person_id not in self._people:
+            self._people[person_id] = self._person(person_id)
+        return self._people[person_id]
+
+    def _person(self, person_id: UUID) -> Recipient | None:
         try:
             person = self.rt.app.get_person(person_id)
         except NotFound:  # an id from a stale view: nobody to tell
             return None
         if person.erased:
             return Recipient(person.id, None, None, person.email_verified, True)
-        me = self.rt.app.reveal(person)
-        return Recipient(person.id, me["name"], me["email"], person.email_verified, False)
+        email = self.reveal(person.id, person.email)
+        reveal = self.reveal if email is not None else self.rt.keys.revealer([person.id])  # not the batch's
+        return Recipient(
+            person.id, reveal(person.id, person.name), reveal(person.id, person.email), person.email_verified, False
+        )
 
     def project(self, project_id: UUID) -> ProjectFacts | None:
         try:
@@ -226,7 +235,7 @@ class RuntimeFacts:
         return [facts for other in others if (facts := self.project(UUID(other))) is not None]
 
     def opened(self, person_id: UUID, sealed: Any) -> str | None:
-        return self.rt.keys.open(person_id, sealed)
+        return self.reveal(person_id, sealed) or self.rt.keys.open(person_id, sealed)
 
 
 class Notifier(Projection):
@@ -243,7 +252,7 @@ class Notifier(Projection):
     def batch(self, events: list[Any], reveal: Reveal, context: Any) -> list[Statement]:
         if context is None:
             raise RuntimeError("The notifier needs the runtime to look people and projects up.")
-        facts = RuntimeFacts(context)
+        facts = RuntimeFacts(context, reveal)
         statements: list[Statement] = []
         for event in events:
             for message in messages(event, facts):
