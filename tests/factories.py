@@ -30,6 +30,20 @@ def council_email(code: str) -> str:
 PASSWORD = "a long enough test passphrase"
 
 
+def council_member(app: PipelineApplication, code: str, *, verified: bool = True, name: str | None = None) -> Person:
+    """Someone signed up with an address on the council's own domain: once verified, a member."""
+    person: Person = app.sign_up(
+        name=name or f"Officer {code}",
+        email=council_email(code),
+        job_title=None,
+        organisation=OrganisationRef(code=code),
+        password=PASSWORD,
+    ).aggregate
+    if verified:
+        app.verify_email(person.id)
+    return person
+
+
 def bulk_sign_ups(app: PipelineApplication, count: int, *, per_save: int = 500, seed: int = 7) -> int:
     """Write ``count`` sign-ups (Person + PersonEmail) in large transactions; returns the head.
     Faster than the command (no password hashing, keys made in bulk), for building a long

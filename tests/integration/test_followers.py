@@ -11,9 +11,8 @@ from typing import Any
 
 import pytest
 
-from domain.application import OrganisationRef
 from projections import runner
-from tests.factories import PASSWORD, council_email
+from tests.factories import council_member
 from web.app import create_app
 from workers import follow
 from workers.bootstrap import Runtime
@@ -27,16 +26,7 @@ def outbox(rt: Runtime) -> list[tuple[str, str]]:
 
 
 def member(rt: Runtime, code: str, *, verified: bool = True) -> uuid.UUID:
-    person = rt.app.sign_up(
-        name=f"Officer {code}",
-        email=council_email(code),
-        job_title=None,
-        organisation=OrganisationRef(code=code),
-        password=PASSWORD,
-    ).aggregate
-    if verified:
-        rt.app.verify_email(person.id)
-    return person.id
+    return council_member(rt.app, code, verified=verified).id
 
 
 def a_story(rt: Runtime) -> uuid.UUID:

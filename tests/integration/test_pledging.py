@@ -14,12 +14,11 @@ from eventsourcing.utils import get_topic
 from redis import Redis
 from rq import Queue
 
-from domain.application import OrganisationRef
 from domain.project import Project
 from projections.projects import get as project_row
 from tests import support
 from tests.conftest import worker_env
-from tests.factories import PASSWORD, council_email
+from tests.factories import council_member
 from workers.bootstrap import Runtime, build_runtime
 
 pytestmark = pytest.mark.integration
@@ -27,15 +26,7 @@ COUNCILS = ["KTT", "KHL", "BNH", "CMD", "LDS", "MAN", "SHF", "BST", "BIR", "NET"
 
 
 def member(runtime: Runtime, code: str) -> Any:
-    person = runtime.app.sign_up(
-        name=f"Pledger {code}",
-        email=council_email(code),
-        job_title=None,
-        organisation=OrganisationRef(code=code),
-        password=PASSWORD,
-    ).aggregate
-    runtime.app.verify_email(person.id)
-    return person
+    return council_member(runtime.app, code, name=f"Pledger {code}")
 
 
 def decided_events(runtime: Runtime, project_id: Any) -> list[Any]:

@@ -7,14 +7,14 @@ from typing import Any
 
 import pytest
 
-from domain.application import OrganisationRef, PipelineApplication
+from domain.application import PipelineApplication
 from domain.errors import Conflict, NotAllowed, NotFound, RuleBroken
 from domain.organisation import council_id
 from projections import projects as projects_view
 from projections import runner
 from projections.db import SQLiteDatabase
 from projections.projects import ProjectsProjection
-from tests.factories import PASSWORD, council_email
+from tests.factories import council_member
 from tests.fakes import Clock, memory_application
 
 PLEDGE = {"money": "500.00", "days": "5", "contributions": ["testing"], "message": None}
@@ -34,16 +34,7 @@ def clock(app: PipelineApplication, monkeypatch: pytest.MonkeyPatch) -> Clock:
 
 
 def member(app: PipelineApplication, code: str, *, verified: bool = True) -> Any:
-    person = app.sign_up(
-        name=f"P {code}",
-        email=council_email(code),
-        job_title=None,
-        organisation=OrganisationRef(code=code),
-        password=PASSWORD,
-    ).aggregate
-    if verified:
-        app.verify_email(person.id)
-    return person
+    return council_member(app, code, verified=verified, name=f"P {code}")
 
 
 def propose(app: PipelineApplication, person: Any, **details: Any) -> Any:
