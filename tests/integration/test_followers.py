@@ -15,7 +15,7 @@ from projections import runner
 from tests.factories import council_member
 from web.app import create_app
 from workers import follow
-from workers.bootstrap import Runtime
+from workers.bootstrap import Runtime, initialise
 from workers.notifier import Notifier
 
 pytestmark = pytest.mark.integration
@@ -149,3 +149,23 @@ def test_a_write_asks_only_the_followers_its_events_feed(sqlite_runtime: Runtime
     finally:
         rt.dispatcher = real
     assert set(follow.affected(["no.such:Topic"])) == set()
+
+
+def test_init_adds_what_an_older_database_lacks_for_the_followers(any_runtime: Runtime) -> None:
+    """A database made before the notifier: no dedupe key on the outbox, no rows for the
+    processes. `pipeline init` adds them; the notifier starts at the head and then mails."""
+    rt = any_runtime
+    with rt.db.transaction() as tx:
+        tx.execute("DROP INDEX IF EXISTS outbox_dedupe")
+        tx.execute("ALTER TABLE outbox DROP COLUMN dedupe")
+        tx.execute("DELETE FROM projection_positions WHERE name IN ('notifier', 'goal_deadlines')")
+        tx.execute("DROP TABLE goal_deadlines")
+    heard, rt.app.log_moved = rt.app.log_moved, None
+    before = member(rt, "WGN", verified=False)  # written while the old version ran
+    rt.app.log_moved = heard
+    initialise(rt.settings)
+    assert runner.position(rt.db, "notifier") == runner.head(rt.app)
+    after = member(rt, "LDS", verified=False)
+    rt.catch_up()
+    assert outbox(rt) == [("verify-email", str(after))]
+    assert str(before) not in {person for _, person in outbox(rt)}
