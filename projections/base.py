@@ -44,6 +44,9 @@ class Projection:
     # A process that acts on the world (sends mail) starts at the head of the log, and a rebuild
     # leaves it where it is: it never acts on events from before it started, nor twice on any.
     starts_at_head: ClassVar[bool] = False
+    # Views a process consults while it maps events (the notifier reads a project's followers):
+    # it applies an event only once each of these shows the log up to that event.
+    reads: ClassVar[tuple[str, ...]] = ()
     tables: ClassVar[tuple[str, ...]]
     ddl: ClassVar[tuple[str, ...]]
     _handlers: ClassVar[dict[type, str]]

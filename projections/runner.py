@@ -15,6 +15,7 @@ from projections.base import Projection, Statement
 from projections.db import ReadDatabase, missing_table
 from projections.eventlog import EventLog
 from projections.failures import Failure
+from projections.registry import get
 
 log = logging.getLogger(__name__)
 
@@ -85,7 +86,8 @@ def create_tables(
 ) -> None:
     """Create what is missing. A projection whose ``version`` changed since its tables
     were made has them dropped and made anew at position 0, to be rebuilt. A process
-    (``starts_at_head``) starts, and starts again, at ``head``: the log's head now."""
+    (``starts_at_head``) starts at ``head``, the log's head now, and a new version of it
+    carries on from where the old one was."""
     with db.transaction() as tx:
         tx.execute(POSITIONS_DDL)
         tx.execute(failures.DDL)
@@ -95,7 +97,10 @@ def create_tables(
             start = head if projection.starts_at_head else 0
             params = {"name": projection.name, "version": projection.version, "now": _now(), "start": start}
             rows = tx.query("SELECT version FROM projection_positions WHERE name = :name", params)
-            if rows and rows[0]["version"] != projection.version:
+            if rows and rows[0]["version"] != projection.version and projection.starts_at_head:
+                # a process has nothing to rebuild: it carries on from where it was (see ``rebuild``)
+                tx.execute("UPDATE projection_positions SET version = :version WHERE name = :name", params)
+            elif rows and rows[0]["version"] != projection.version:
                 log.warning(
                     "projection %s: tables changed (version %s -> %s); rebuilding it",
                     projection.name,
@@ -179,9 +184,10 @@ class Batch:
 def prepare_batch(
     app: EventLog, db: ReadDatabase, projection: Projection, batch_size: int = 500, context: Any = None
 ) -> Batch | None:
-    """Read and map the events after the projection's position; None if it is at the head."""
+    """Read and map the events after the projection's position; None if it is at the head,
+    or if a view it reads has not caught up with the next event yet."""
     old = position(db, projection.name)
-    top = head(app)
+    top = horizon(app, db, projection, head(app))
     if old >= top:
         return None
     notifications = app.recorder.select_notifications(
@@ -314,6 +320,17 @@ def rebuild(
             {"name": projection.name, "now": _now()},
         )
     return catch_up(app, db, projection, batch_size=batch_size, progress=progress)
+
+
+def horizon(app: EventLog, db: ReadDatabase, projection: Projection, top: int) -> int:
+    """How far ``projection`` may go: ``top``, or less while a view it reads (``reads``)
+    still has events to apply before ``top``. A view being rebuilt or failing holds it back
+    rather than let it act on what that view does not show yet."""
+    for name in projection.reads:
+        at = position(db, name)
+        if at < top and pending(app, get(name), at, top):
+            top = at
+    return top
 
 
 def reached(app: EventLog, db: ReadDatabase, projection: Projection, target: int) -> bool:

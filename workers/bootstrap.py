@@ -109,7 +109,7 @@ def initialise(settings: Settings | None = None) -> RegisterLoad:
         extra_ddl = keys.DDL + sessions.DDL + mail.DDL + idempotency.DDL
         runner.create_tables(runtime.db, follow.all_followers(), extra_ddl, head=runner.head(runtime.app))
         sessions.add_token_binding(runtime.db)
-        mail.add_dedupe(runtime.db)
+        mail.migrate(runtime.db)
         _refuse_unwrapped_keys(runtime.db)
         runtime.keys.ensure_index_key()
         loaded = runtime.app.load_register()

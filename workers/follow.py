@@ -55,8 +55,10 @@ def _by_topic() -> dict[str, tuple[str, ...]]:
 
 
 def affected(topics: Iterable[str]) -> list[str]:
-    """The followers fed by events of these topics, in ``all_followers`` order."""
+    """The followers fed by events of these topics, and the views those read (the notifier
+    waits for ``projects``), in ``all_followers`` order: views before processes."""
     fed = {name for topic in topics for name in _by_topic().get(topic, ())}
+    fed |= {view for candidate in all_followers() if candidate.name in fed for view in candidate.reads}
     return [name for name in names() if name in fed]
 
 
@@ -94,12 +96,27 @@ def failing(rt: Runtime) -> list[str]:
 
 def sweep(rt: Runtime) -> None:
     """What the worker's sweep and the embedded ticker do every ``PIPELINE_SWEEP_SECONDS``:
-    decide goals past their deadline, retry unsent mail, catch every lagging follower up."""
+    decide goals past their deadline, retry unsent mail, catch every lagging follower up.
+    Each step runs whatever happened to the one before it (a busy project, a mail server down)."""
+    for step in (_decide_due_goals, _retry_unsent_mail, _catch_up_lagging):
+        try:
+            step(rt)
+        except Exception:
+            log.exception("sweep: %s failed; the next sweep tries again", step.__name__.strip("_").replace("_", " "))
+
+
+def _decide_due_goals(rt: Runtime) -> None:
     decided = goals.decide_due(rt)
     if decided:
         log.info("sweep: decided %s goal(s) past their deadline", decided)
+
+
+def _retry_unsent_mail(rt: Runtime) -> None:
     for message_id in rt.outbox.unsent():
         rt.dispatcher.request_email(message_id)
+
+
+def _catch_up_lagging(rt: Runtime) -> None:
     lagging = [s.name for s in runner.status(rt.app, rt.db, all_followers()) if s.lag]
     if lagging:
         keep_current(rt, lagging)

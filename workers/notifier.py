@@ -244,6 +244,7 @@ class Notifier(Projection):
     tables = ()  # it writes to the outbox and the token store, which are not its own to empty
     ddl = ()
     starts_at_head = True
+    reads = ("projects",)  # a project's followers, and the projects sharing its tags
 
     @classmethod
     def topics(cls) -> tuple[str, ...]:

@@ -11,7 +11,7 @@ import smtplib
 import ssl
 import uuid
 from collections.abc import Callable, Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid, parseaddr
 from pathlib import Path
@@ -34,10 +34,11 @@ DDL = (
         sent_at TEXT,
         attempts INTEGER NOT NULL DEFAULT 0,
         last_error TEXT,
-        dedupe TEXT)""",
+        dedupe TEXT,
+        claimed_until TEXT)""",
     "CREATE INDEX IF NOT EXISTS outbox_unsent ON outbox (sent_at, created_at)",
 )
-# After ``add_dedupe``: one message per (event, recipient, kind), however often the log is replayed.
+# After ``migrate``: one message per (event, recipient, kind), however often the log is replayed.
 DEDUPE_DDL = "CREATE UNIQUE INDEX IF NOT EXISTS outbox_dedupe ON outbox (dedupe)"
 COLUMNS = {
     "sqlite": "SELECT name FROM pragma_table_info('outbox')",
@@ -49,13 +50,22 @@ INSERT = (
 )
 
 
-def add_dedupe(db: ReadDatabase) -> None:
-    """Outboxes made before the notifier followed the log lack ``dedupe``: add it (old rows keep NULL)."""
-    if "dedupe" not in {r["name"] for r in db.query(COLUMNS[db.dialect])}:
-        with db.transaction() as tx:
-            tx.execute("ALTER TABLE outbox ADD COLUMN dedupe TEXT")
+def migrate(db: ReadDatabase) -> None:
+    """Outboxes made before the notifier followed the log lack ``dedupe`` and ``claimed_until``:
+    add them (old rows keep NULL)."""
+    have = {r["name"] for r in db.query(COLUMNS[db.dialect])}
     with db.transaction() as tx:
+        for column in ("dedupe", "claimed_until"):
+            if column not in have:
+                tx.execute(f"ALTER TABLE outbox ADD COLUMN {column} TEXT")
         tx.execute(DEDUPE_DDL)
+
+
+CLAIM_SECONDS = 120  # longer than a send can take (SMTP's timeout is 20 s); then another may try
+CLAIM = (
+    "UPDATE outbox SET claimed_until = :until WHERE id = :id AND sent_at IS NULL"
+    " AND (claimed_until IS NULL OR claimed_until < :now)"
+)
 
 
 MAX_ATTEMPTS = 10
@@ -171,12 +181,16 @@ class Outbox:
         if not rows or rows[0]["sent_at"] is not None:
             return bool(rows)
         row = rows[0]
+        if not self._claim(message_id):
+            log.info("%s message %s is being sent by another process", row["kind"], message_id)
+            return False
         try:  # building fails too (a bad header): count it, or the message is retried for ever
             self.sender.send(self._build(row))
         except Exception as error:
             with self.db.transaction() as tx:
                 tx.execute(
-                    "UPDATE outbox SET attempts = attempts + 1, last_error = :error WHERE id = :id",
+                    "UPDATE outbox SET attempts = attempts + 1, last_error = :error, claimed_until = NULL"
+                    " WHERE id = :id",
                     {"id": message_id, "error": f"{type(error).__name__}: {error}"[:500]},
                 )
             log.warning("sending %s message %s failed: %s", row["kind"], message_id, type(error).__name__)
@@ -184,11 +198,22 @@ class Outbox:
         with self.db.transaction() as tx:  # keep the fact, drop the address and the link
             tx.execute(
                 "UPDATE outbox SET sent_at = :now, attempts = attempts + 1, recipient = NULL,"
-                " body = NULL, last_error = NULL WHERE id = :id",
+                " body = NULL, last_error = NULL, claimed_until = NULL WHERE id = :id",
                 {"id": message_id, "now": _now()},
             )
         log.info("sent %s message %s", row["kind"], message_id)
         return True
+
+    def _claim(self, message_id: str) -> bool:
+        """Take the message for sending, atomically: two processes (a job and a sweep, or the
+        embedded server and a CLI command) never both send it. A claim lapses after
+        ``CLAIM_SECONDS``, so a sender that died leaves it to the next try."""
+        now = datetime.now(UTC)
+        until = now + timedelta(seconds=CLAIM_SECONDS)
+        stamp = "%Y-%m-%dT%H:%M:%S.%fZ"
+        with self.db.transaction() as tx:
+            params = {"id": message_id, "now": now.strftime(stamp), "until": until.strftime(stamp)}
+            return tx.execute(CLAIM, params) == 1
 
     def _build(self, row: dict[str, Any]) -> EmailMessage:
         message = EmailMessage()

@@ -178,11 +178,3 @@ class TokenStore:
                 {"hash": token_hash(token), "now": now},
             )
         return UUID(rows[0]["person_id"]) if used == 1 else None
-
-    def void_all(self, person_id: UUID) -> int:
-        """Use up every outstanding link of the person (their address changed)."""
-        with self.db.transaction() as tx:
-            return tx.execute(
-                "UPDATE account_tokens SET used_at = :now WHERE person_id = :person AND used_at IS NULL",
-                {"person": str(person_id), "now": _text(_now())},
-            )
