@@ -442,6 +442,12 @@ def load_notes(report: Report, label: str, run: Measured) -> None:
         f"largest projection lag seen while loading (polled every 0.5 s): {run.max_lag_during_load} events."
     )
     report.notes.append(cpu_note(label, run.cpu, run.cpu_wall))
+    per_write = ", ".join(
+        f"{role} {seconds * 1000 / total:.1f}"
+        for role, seconds in sorted(run.cpu.items(), key=lambda item: -item[1])
+        if role in ("pipeline server", "pipeline worker", "postgres", "redis")
+    )
+    report.notes.append(f"{label}: CPU ms per request (warm-up included): {per_write}.")
 
 
 def add_drain_row(report: Report, label: str, run: Measured, catch_up_rate: float | None) -> None:

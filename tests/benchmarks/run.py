@@ -33,7 +33,7 @@ from domain.project import Project  # noqa: E402
 from projections import runner  # noqa: E402
 from projections.registry import all_projections  # noqa: E402
 from tests import support  # noqa: E402
-from tests.benchmarks import history, pledges  # noqa: E402
+from tests.benchmarks import dispatch, history, pledges  # noqa: E402
 from tests.benchmarks.common import (  # noqa: E402
     LOG_DIR,
     OUT_DIR,
@@ -81,6 +81,7 @@ class Config:
     raw_seconds: float  # app.save() of one small aggregate per transaction
     min_events: int  # top the log up to this many events before timing rebuilds
     warmup: float
+    quick: bool = False
 
 
 def parse_config(argv: list[str] | None = None) -> Config:
@@ -108,6 +109,7 @@ def parse_config(argv: list[str] | None = None) -> Config:
         raw_seconds=1.0 if args.quick else 4.0,
         min_events=4_000 if args.quick else 20_000,
         warmup=0.5 if args.quick else 1.0,
+        quick=args.quick,
     )
 
 
@@ -436,6 +438,8 @@ def main(argv: list[str] | None = None) -> int:
         add_drain_row(report, "embedded", embedded.measured, None)
         say("pledges: pipeline init, serve (gunicorn x2) and worker on a fresh PostgreSQL database")
         pledges.pledge_phase(cfg, report, fresh_postgres(stack))
+        say("dispatch: worker CPU per write, in-process, on a fresh PostgreSQL database")
+        dispatch.dispatch_phase(cfg, report, fresh_postgres(stack))
         say("rebuild: on the production database")
         rebuild_phase(cfg, report, production_url)
         say("cleaning up: dropping databases")
