@@ -104,7 +104,8 @@ class RQDispatcher:
             if status in (None, JobStatus.QUEUED):
                 return  # enqueued now, or a waiting job will read the head after this write
             if status != JobStatus.STARTED:  # finished or failed, not yet expired: a stale id
-                with contextlib.suppress(NoSuchJobError, InvalidJobOperation):  # it may vanish meanwhile
+                # it may vanish meanwhile, its execution records first (RQ then raises ValueError)
+                with contextlib.suppress(NoSuchJobError, InvalidJobOperation, ValueError):
                     Job(attempt_id, connection=self.redis).delete()
                 if self._enqueue_unique(names, attempt_id) in (None, JobStatus.QUEUED):
                     return
@@ -194,7 +195,7 @@ class RQDispatcher:
                     if job.get_status() not in (JobStatus.FINISHED, JobStatus.FAILED, JobStatus.CANCELED):
                         return  # waiting or running: it sends the message
                     job.delete()
-                except (NoSuchJobError, InvalidJobOperation):
+                except (NoSuchJobError, InvalidJobOperation, ValueError):  # ValueError: its execution went first
                     pass  # it ended (and its hash went) meanwhile: enqueue again
 
     def close(self) -> None:
