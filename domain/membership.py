@@ -51,9 +51,20 @@ class MembershipCommands:
         if not org.is_admin(person.id):
             raise NotAllowed(ADMIN_ONLY)
 
+    def acting_person(self: PipelineApplication, person_id: UUID) -> Person:
+        """The person, if they may act on projects at all: not erased, and their address verified
+        (the API's own gate says the same; this holds for any caller of the commands)."""
+        person = self.active_person(person_id)
+        if not person.email_verified:
+            raise NotAllowed(
+                "Verify your email address first: open the link we sent you "
+                "(POST /api/v1/me/verification-email sends another)."
+            )
+        return person
+
     def acting_member(self: PipelineApplication, person_id: UUID) -> Person:
         """The person, if they may act for their organisation (propose, pledge, ...)."""
-        person = self.active_person(person_id)
+        person = self.acting_person(person_id)
         if person.organisation_id is None:
             raise NotAllowed("You belong to no organisation: join one first (PATCH /api/v1/me).")
         if not person.is_member:

@@ -54,7 +54,7 @@ class ProjectCommands:
     def _claimant(self: PipelineApplication, person_id: UUID) -> Person:
         """Someone in an organisation, member or pending: enough to follow, to say "we need
         this too" and to ask to contribute, which they do as themselves."""
-        person = self.active_person(person_id)
+        person = self.acting_person(person_id)
         if person.organisation_id is None:
             raise NotAllowed("You belong to no organisation: join one first (PATCH /api/v1/me).")
         return person
@@ -82,13 +82,13 @@ class ProjectCommands:
 
     def _editor(self: PipelineApplication, project: Project, person_id: UUID) -> tuple[Person, bool]:
         """The person, and whether they act as a moderator (an operator from outside)."""
-        person = self.active_person(person_id)
+        person = self.acting_person(person_id)
         if not self.may_edit(project, person):
             raise NotAllowed("Only the owning organisation's members, the team, or an operator may do this.")
         return person, not self._inside(project, person)
 
     def _team_member(self: PipelineApplication, project: Project, person_id: UUID) -> Person:
-        person = self.active_person(person_id)
+        person = self.acting_person(person_id)
         admin = self.speaks_for_owner(project, person) and self.get_organisation(project.organisation_id).is_admin(
             person.id
         )
@@ -164,7 +164,7 @@ class ProjectCommands:
     # -------------------------------------------------------------- interest
     def follow(self: PipelineApplication, project_id: UUID, actor: UUID, *, following: bool) -> Written:
         project = self.get_project(project_id)
-        self.active_person(actor)
+        self.acting_person(actor)
         follow_id = Follow.id_for(project.id, actor)
         try:
             follow: Follow = self.repository.get(follow_id)

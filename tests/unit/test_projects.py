@@ -7,14 +7,14 @@ from typing import Any
 
 import pytest
 
-from domain.application import PipelineApplication
+from domain.application import OrganisationRef, PipelineApplication
 from domain.errors import Conflict, NotAllowed, NotFound, RuleBroken
 from domain.organisation import council_id
 from projections import projects as projects_view
 from projections import runner
 from projections.db import SQLiteDatabase
 from projections.projects import ProjectsProjection
-from tests.factories import council_member
+from tests.factories import PASSWORD, council_member, email
 from tests.fakes import Clock, memory_application
 
 PLEDGE = {"money": "500.00", "days": "5", "contributions": ["testing"], "message": None}
@@ -245,3 +245,30 @@ def test_the_read_side_counts_contributions_as_the_project_does(app: PipelineApp
     runner.catch_up(app, db, ProjectsProjection())
     counts = projects_view.contribution_counts(db, str(project.id))
     assert counts == app.get_project(project.id).totals()["contributions"] == {"testing": 2, "hosting": 1}
+
+
+def test_nobody_acts_on_projects_before_verifying_their_address(app: PipelineApplication) -> None:
+    """The founder of a new organisation is its member from the start, but like everyone must
+    prove the address before acting: the domain says so, not only the API's gate."""
+    founder = app.sign_up(
+        name="Founder",
+        email=email(),
+        job_title=None,
+        organisation=OrganisationRef(name="Acme Digital Ltd", kind="supplier"),
+        password=PASSWORD,
+    ).aggregate
+    assert founder.is_member and not founder.email_verified
+    owner = member(app, "WGN")
+    project = propose(app, owner).aggregate
+    refusals = [
+        lambda: propose(app, founder),
+        lambda: app.follow(project.id, founder.id, following=True),
+        lambda: app.pledge_for_organisation(project.id, founder.id, PLEDGE),
+        lambda: app.request_contribution(project.id, founder.id, "We can help"),
+    ]
+    for refused in refusals:
+        with pytest.raises(NotAllowed, match="Verify your email address"):
+            refused()
+    app.verify_email(founder.id)
+    assert propose(app, founder).position is not None
+    assert app.follow(project.id, founder.id, following=True).position is not None
