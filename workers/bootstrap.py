@@ -13,7 +13,7 @@ from uuid import UUID
 from eventsourcing.persistence import Recording
 
 from domain.application import PipelineApplication, RegisterLoad
-from projections import runner
+from projections import failures, runner
 from projections.db import ReadDatabase, Timeouts, open_database, sqlite_path
 from workers import follow
 from workers.adapters import idempotency, keys, mail, secret_key, sessions
@@ -67,10 +67,7 @@ class Runtime:
         act on what they produced; returns the names failing. One failing follower never
         holds the others back."""
         follow.keep_current(self, names)
-        return follow.failing(self)
-
-    def catch_up_all(self) -> list[str]:
-        return self.catch_up()
+        return sorted(failures.current(self.db))
 
     def close(self) -> None:
         self.dispatcher.close()
@@ -113,7 +110,7 @@ def initialise(settings: Settings | None = None) -> RegisterLoad:
         _refuse_unwrapped_keys(runtime.db)
         runtime.keys.ensure_index_key()
         loaded = runtime.app.load_register()
-        for name in runtime.catch_up_all():
+        for name in runtime.catch_up():
             log.error("follower %s is failing: see `pipeline projections status`", name)
     finally:
         runtime.close()

@@ -95,37 +95,50 @@ class RQDispatcher:
             self._guarded("catch-up", self._enqueue_catch_up, sorted(set(names)))
 
     def _enqueue_catch_up(self, names: list[str]) -> None:
-        from rq.exceptions import InvalidJobOperation, NoSuchJobError
-        from rq.job import Job, JobStatus
+        from rq.job import JobStatus
 
         job_id = self.job_id(names)
         for attempt_id in (job_id, f"{job_id}--after"):
-            status = self._enqueue_unique(names, attempt_id)
-            if status in (None, JobStatus.QUEUED):
-                return  # enqueued now, or a waiting job will read the head after this write
-            if status != JobStatus.STARTED:  # finished or failed, not yet expired: a stale id
-                # it may vanish meanwhile, its execution records first (RQ then raises ValueError)
-                with contextlib.suppress(NoSuchJobError, InvalidJobOperation, ValueError):
-                    Job(attempt_id, connection=self.redis).delete()
-                if self._enqueue_unique(names, attempt_id) in (None, JobStatus.QUEUED):
-                    return
+            # a waiting job will read the head after this write; a running one may not have
+            if self._enqueue_once(
+                attempt_id,
+                (JobStatus.QUEUED,),
+                "workers.jobs.catch_up_projections",
+                names,
+                result_ttl=0,  # gone when done: the id is free for the next write
+                failure_ttl=24 * 3600,
+                description=f"catch up projections {', '.join(names)}",
+            ):
+                return
         log.info("catch-up jobs for %s are both running; the sweep covers this write", names)
 
-    def _enqueue_unique(self, names: list[str], job_id: str) -> Any:
+    def _enqueue_once(self, job_id: str, covering: tuple[Any, ...], function: str, *args: Any, **options: Any) -> bool:
+        """Enqueue ``function(*args)`` under ``job_id`` with RQ's ``unique``. True once a job
+        with that id covers the request: enqueued now, or one holding the id in a ``covering``
+        state. A job that has ended but still holds the id (a failure kept for inspection) is
+        deleted and the enqueue tried again. False if a job holds it in another state."""
+        from rq.exceptions import InvalidJobOperation, NoSuchJobError
+        from rq.job import Job, JobStatus
+
+        ended = (JobStatus.FINISHED, JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED)
+        for _attempt in range(2):
+            status = self._enqueue_unique(job_id, function, *args, **options)
+            if status is None or status in covering:
+                return True
+            if status not in ended:
+                return False
+            # it may vanish meanwhile, its execution records first (RQ then raises ValueError)
+            with contextlib.suppress(NoSuchJobError, InvalidJobOperation, ValueError):
+                Job(job_id, connection=self.redis).delete()
+        return False
+
+    def _enqueue_unique(self, job_id: str, function: str, *args: Any, **options: Any) -> Any:
         """None if enqueued; else the status of the job that holds ``job_id``."""
         from rq.exceptions import DuplicateJobError, InvalidJobOperation, NoSuchJobError
         from rq.job import Job, JobStatus
 
         try:
-            self.queue.enqueue(
-                "workers.jobs.catch_up_projections",
-                names,
-                job_id=job_id,
-                unique=True,
-                result_ttl=0,  # gone when done: the id is free for the next write
-                failure_ttl=24 * 3600,
-                description=f"catch up projections {', '.join(names)}",
-            )
+            self.queue.enqueue(function, *args, job_id=job_id, unique=True, **options)
             return None
         except DuplicateJobError:
             try:
@@ -172,31 +185,19 @@ class RQDispatcher:
 
     def _enqueue_email(self, message_id: str) -> None:
         from rq import Retry
-        from rq.exceptions import DuplicateJobError, InvalidJobOperation, NoSuchJobError
-        from rq.job import Job, JobStatus
+        from rq.job import JobStatus
 
-        job_id = re.sub(r"[^A-Za-z0-9_-]", "_", f"pipeline-mail--{self.queue_name}--{message_id}")
-        for _attempt in range(2):
-            try:
-                self.queue.enqueue(
-                    "workers.jobs.send_email",
-                    message_id,
-                    job_id=job_id,
-                    unique=True,
-                    retry=Retry(max=3),
-                    result_ttl=0,
-                    failure_ttl=24 * 3600,
-                    description="send an email",
-                )
-                return
-            except DuplicateJobError:
-                try:
-                    job = Job.fetch(job_id, connection=self.redis, serializer=self.queue.serializer)
-                    if job.get_status() not in (JobStatus.FINISHED, JobStatus.FAILED, JobStatus.CANCELED):
-                        return  # waiting or running: it sends the message
-                    job.delete()
-                except (NoSuchJobError, InvalidJobOperation, ValueError):  # ValueError: its execution went first
-                    pass  # it ended (and its hash went) meanwhile: enqueue again
+        waiting_or_running = (JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED)
+        self._enqueue_once(
+            re.sub(r"[^A-Za-z0-9_-]", "_", f"pipeline-mail--{self.queue_name}--{message_id}"),
+            waiting_or_running,  # it sends the message
+            "workers.jobs.send_email",
+            message_id,
+            retry=Retry(max=3),
+            result_ttl=0,
+            failure_ttl=24 * 3600,
+            description="send an email",
+        )
 
     def close(self) -> None:
         self.redis.close()

@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from functools import cache
 from typing import TYPE_CHECKING
 
-from projections import failures, runner
+from projections import runner
 from projections.base import Projection
 from projections.registry import all_projections
 from workers import goals
@@ -88,10 +88,6 @@ def keep_current(rt: Runtime, wanted: Iterable[str] | None = None) -> dict[str, 
         for message_id in rt.outbox.unsent(untried=True):
             rt.dispatcher.request_email(message_id)
     return covered
-
-
-def failing(rt: Runtime) -> list[str]:
-    return sorted(failures.current(rt.db))
 
 
 def sweep(rt: Runtime) -> None:

@@ -81,9 +81,7 @@ class Facts(Protocol):
 # ------------------------------------------------------------------ the policy
 def messages(event: Any, facts: Facts) -> list[Message]:
     """Who is told what about ``event``; [] for events nobody is told about."""
-    if isinstance(event, Person.SignedUp):
-        return _verification(facts, event.originator_id, facts.opened(event.originator_id, event.email))
-    if isinstance(event, Person.EmailChanged):
+    if isinstance(event, (Person.SignedUp, Person.EmailChanged)):  # both carry the address to verify
         return _verification(facts, event.originator_id, facts.opened(event.originator_id, event.email))
     if isinstance(event, Person.VerificationRequested):
         return _verification(facts, event.originator_id, None)

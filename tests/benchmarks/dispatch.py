@@ -31,7 +31,7 @@ def dispatch_phase(cfg: Any, report: Report, database_url: str) -> None:
         try:
             owner, *members = make_members(rt, 9, uuid.uuid4().hex[:10])
             projects = [propose(rt.app, owner, f"Dispatch {i}") for i in range(8)]
-            rt.catch_up_all()
+            rt.catch_up()
 
             def pledge(i: int) -> None:
                 offer = {"money": f"{100 + i}.00", "days": "0", "contributions": []}

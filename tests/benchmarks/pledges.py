@@ -287,11 +287,11 @@ class Baselines:
 def baselines(rt: Runtime, owner: Member, members: list[Member], clients: int, seconds: float) -> Baselines:
     one = [propose(rt.app, owner, "Baseline: one busy project")]
     each = [propose(rt.app, owner, f"Baseline: project {i}") for i in range(clients)]
-    rt.catch_up_all()
+    rt.catch_up()
     contended = timed_loop(seconds, pledge_loop(rt.app, one, members, clients))
     spread = timed_loop(seconds, pledge_loop(rt.app, each, members, clients))
     lag = max_lag(rt)  # nothing projected the baseline pledges yet: time catching up on them
-    _, catch_up_seconds = timed(rt.catch_up_all)
+    _, catch_up_seconds = timed(rt.catch_up)
     return Baselines(contended, spread, lag, catch_up_seconds)
 
 
@@ -351,7 +351,7 @@ def pledge_phase(cfg: Any, report: Report, database_url: str) -> None:
             f"pledges, {clients} projects x 1 client",
             [propose(rt.app, owner, f"Project {i}") for i in range(clients)],
         )
-        rt.catch_up_all()
+        rt.catch_up()
         outcomes = {}
         worker_log, server_log = log_path("pledges-worker"), log_path("pledges-server")
         worker = support.Process(["worker"], env, worker_log)

@@ -44,7 +44,7 @@ def signed_in_app(directory: Path) -> tuple[Any, str]:
     ).aggregate
     runtime.app.verify_email(person.id)
     runtime.app.propose_project(person.id, "alpha", {"title": "Fuzzed", "summary": "s", "tags": ["a"]})
-    runtime.catch_up_all()
+    runtime.catch_up()
     token, _ = runtime.sessions.start(person.id)
     return create_app(runtime=runtime), token
 

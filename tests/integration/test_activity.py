@@ -56,7 +56,7 @@ def story(runtime: Runtime) -> Story:
     update = app.post_status_update(project, "User research done", ann).aggregate.id
     app.revise_status_update(project, update, "User research done: 12 interviews", ann)
     acme = app.get_person(bob).organisation_id
-    runtime.catch_up_all()
+    runtime.catch_up()
     return Story(ann, bob, bob_email, acme, project)
 
 
@@ -65,7 +65,7 @@ def types(rows: list[dict]) -> list[str]:
 
 
 def test_the_register_of_councils_is_not_news(any_runtime: Runtime) -> None:
-    any_runtime.catch_up_all()
+    any_runtime.catch_up()
     assert any_runtime.db.query("SELECT COUNT(*) AS n FROM organisations")[0]["n"] == 470
     assert activity.feed(any_runtime.db) == []
 
@@ -152,7 +152,7 @@ def test_paging_with_before_visits_every_row_once_in_order(any_runtime: Runtime)
 def test_an_erased_person_shows_as_former_member_and_leaves_no_personal_data(any_runtime: Runtime) -> None:
     s = story(any_runtime)
     any_runtime.app.erase(s.bob, actor=s.bob)
-    any_runtime.catch_up_all()
+    any_runtime.catch_up()
     rows = activity.feed(any_runtime.db)
     assert rows[0]["type"] == "person.erased" and rows[0]["summary"] == "Former member was erased"
     pledge = next(r for r in rows if r["type"] == "pledge.made")
@@ -169,7 +169,7 @@ def test_a_goal_decided_at_its_deadline_shows_as_met(any_runtime: Runtime, monke
     app.set_goal(s.project, {"min_partners": 1, "money": "400", "days": "0", "deadline": deadline.isoformat()}, s.ann)
     monkeypatch.setattr(app, "now", lambda: deadline + timedelta(seconds=1))
     app.decide_goal(s.project)
-    any_runtime.catch_up_all()
+    any_runtime.catch_up()
     rows = activity.feed(any_runtime.db, project_id=str(s.project))
     assert types(rows)[:2] == ["project.goal_met", "project.goal_set"]
     assert rows[0]["summary"] == f"{TITLE} met its goal, with 1 partner, £500.00 and 5 person-days"
@@ -179,7 +179,7 @@ def test_a_goal_decided_at_its_deadline_shows_as_met(any_runtime: Runtime, monke
 def test_rebuilding_the_feed_gives_the_same_rows(any_runtime: Runtime) -> None:
     s = story(any_runtime)
     any_runtime.app.erase(s.bob, actor=s.bob)
-    any_runtime.catch_up_all()
+    any_runtime.catch_up()
     table = "SELECT * FROM activity ORDER BY id"
     built, shown = any_runtime.db.query(table), activity.feed(any_runtime.db)
     assert len(built) == 17

@@ -250,7 +250,7 @@ def store_unclean_title(runtime: Runtime, client: Any) -> str:
     project_id = new_project(client, headers)
     title = "Bins\x01\x0b\x1b[0m\x7f app\r\nnext line"
     runtime.app.edit_project(uuid.UUID(project_id), {"title": title}, uuid.UUID(person_id))
-    runtime.catch_up_all()
+    runtime.catch_up()
     return project_id
 
 

@@ -28,7 +28,7 @@ def test_init_is_idempotent_on_postgres(pg_runtime: Runtime) -> None:
 def test_status_reports_lag_and_rebuild_all_clears_it_with_the_same_result(pg_runtime: Runtime) -> None:
     env = worker_env(pg_runtime.settings)
     mixed_history(pg_runtime.app)
-    pg_runtime.catch_up_all()
+    pg_runtime.catch_up()
     incremental = dump(pg_runtime.db)
     head = bulk_sign_ups(pg_runtime.app, 50)
     statuses = json.loads(support.run_cli("projections", "status", "--json", env=env))

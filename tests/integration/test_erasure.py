@@ -74,14 +74,14 @@ def test_an_erased_person_leaves_no_trace_in_a_dump_and_rebuilds_still_work(any_
     token = client.post("/api/v1/sessions", json={"email": email, "password": PASSWORD}).json["token"]
     auth = {"Authorization": f"Bearer {token}"}
     assert client.patch("/api/v1/me", json={"name": new_name}, headers=auth).status_code == 200
-    any_runtime.catch_up_all()
+    any_runtime.catch_up()
     before = counts(any_runtime)
     assert name not in stored_events(any_runtime)  # sealed in the events even before erasure...
     assert new_name in whole_database(any_runtime)  # ...while the directory shows the current name
 
     erased = client.delete("/api/v1/me", json={"password": PASSWORD}, headers=auth)
     assert erased.status_code == 200
-    any_runtime.catch_up_all()
+    any_runtime.catch_up()
 
     text = whole_database(any_runtime)
     for secret in (name, new_name, email, "Ermintrude", tag + "@", "Head of Digital"):

@@ -94,7 +94,7 @@ def test_after_an_erasure_the_raw_database_holds_no_name_email_job_title_or_key(
     assert client.patch("/api/v1/me", json={"name": new_name}, headers=auth).status_code == 200  # a dead row
     key = runtime.keys.secrets([uuid.UUID(person_id)])[uuid.UUID(person_id)]
     send_waiting_mail(runtime)
-    runtime.catch_up_all()
+    runtime.catch_up()
     needles = {
         "name": name.encode(),
         "new name": new_name.encode(),

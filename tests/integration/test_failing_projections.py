@@ -66,7 +66,7 @@ def member(runtime: Runtime) -> Any:
 def written_then_caught_up(runtime: Runtime) -> None:
     """What follows a write: inline in the embedded mode; a job or sweep in production."""
     if not runtime.settings.embedded:
-        runtime.catch_up_all()
+        runtime.catch_up()
 
 
 def cli_status(runtime: Runtime) -> subprocess.CompletedProcess[str]:
@@ -119,7 +119,7 @@ def test_a_view_that_cannot_apply_an_event_is_shown_failing_and_the_others_keep_
 
     cure_projects_view(rt)
     clock.advance(rt.settings.projection_retry_max_seconds)  # past the longest backoff
-    assert rt.catch_up_all() == []
+    assert rt.catch_up() == []
     assert client.get("/readyz").status_code == 200
     shown = client.get(f"/api/v1/projects/{proposed.aggregate.id}?min_position={proposed.position}")
     assert shown.status_code == 200 and shown.json["title"] == POISON
@@ -141,7 +141,7 @@ def test_a_failing_view_is_retried_with_growing_waits_not_on_every_write(any_run
     assert again is not None and again.attempts == 1 and again.since == first.since
 
     clock.advance(failures.backoff(1, most=rt.settings.projection_retry_max_seconds))
-    assert rt.catch_up_all() == ["projects"]
+    assert rt.catch_up() == ["projects"]
     second = {s.name: s for s in runner.status(rt.app, rt.db, all_projections())}["projects"].failure
     assert second is not None and second.attempts == 2
     assert second.since == first.since
@@ -180,7 +180,7 @@ def test_status_json_names_each_state(pg_runtime: Runtime) -> None:
     poison_projects_view(pg_runtime)
     ann = member(pg_runtime)
     pg_runtime.app.propose_project(ann.id, "alpha", {"title": POISON, "summary": "s"})
-    pg_runtime.catch_up_all()
+    pg_runtime.catch_up()
     member(pg_runtime)  # not applied yet: the views are behind
     env = support.pipeline_env(DATABASE_URL=pg_runtime.settings.database_url)
     result = subprocess.run(

@@ -55,7 +55,7 @@ def pledge(runtime: Runtime, project: uuid.UUID, person: uuid.UUID, money: str =
 
 
 def client(runtime: Runtime) -> Any:
-    runtime.catch_up_all()
+    runtime.catch_up()
     return create_app(runtime=runtime).test_client()
 
 

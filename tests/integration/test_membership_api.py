@@ -36,7 +36,7 @@ def join(client: Any, code: str, address: str | None = None) -> tuple[str, dict[
 
 def settled(client: Any) -> Any:
     """The client, once every view has caught up (production mode has no worker here)."""
-    client.application.extensions["pipeline"].catch_up_all()
+    client.application.extensions["pipeline"].catch_up()
     return client
 
 

@@ -23,7 +23,7 @@ def org_row(runtime: Runtime, code: str) -> dict:
 
 def test_views_show_members_where_they_are_now_and_where_they_were(any_runtime: Runtime) -> None:
     people = mixed_history(any_runtime.app)
-    any_runtime.catch_up_all()
+    any_runtime.catch_up()
     db = any_runtime.db
     assert org_row(any_runtime, "WGN")["member_count"] == 0  # moved to Acme
     assert org_row(any_runtime, "NTH")["member_count"] == 0  # moved to West Northamptonshire
@@ -47,7 +47,7 @@ def test_rebuild_equals_incremental_building(any_runtime: Runtime) -> None:
     for projection in all_projections():  # incremental, in small batches
         runner.catch_up(any_runtime.app, any_runtime.db, projection, batch_size=3)
     mixed_history(any_runtime.app)
-    any_runtime.catch_up_all()
+    any_runtime.catch_up()
     incremental = dump(any_runtime.db)
     for projection in all_projections():
         runner.rebuild(any_runtime.app, any_runtime.db, projection, batch_size=7)

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from projections.base import timestamp
 from projections.db import ReadDatabase
 
 log = logging.getLogger(__name__)
@@ -72,7 +73,7 @@ MAX_ATTEMPTS = 10
 
 
 def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return timestamp(datetime.now(UTC))
 
 
 class Sender(Protocol):
@@ -209,10 +210,8 @@ class Outbox:
         embedded server and a CLI command) never both send it. A claim lapses after
         ``CLAIM_SECONDS``, so a sender that died leaves it to the next try."""
         now = datetime.now(UTC)
-        until = now + timedelta(seconds=CLAIM_SECONDS)
-        stamp = "%Y-%m-%dT%H:%M:%S.%fZ"
+        params = {"id": message_id, "now": timestamp(now), "until": timestamp(now + timedelta(seconds=CLAIM_SECONDS))}
         with self.db.transaction() as tx:
-            params = {"id": message_id, "now": now.strftime(stamp), "until": until.strftime(stamp)}
             return tx.execute(CLAIM, params) == 1
 
     def _build(self, row: dict[str, Any]) -> EmailMessage:
