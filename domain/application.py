@@ -17,10 +17,13 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import Recording
+from eventsourcing.utils import get_topic
 
+from domain import history
 from domain.accounts import AccountCommands
 from domain.email_domains import Unplaced, register_seed_plan
 from domain.errors import NotFound, OrganisationNotResolved, RegisterNotLoaded
+from domain.history import HistoryMark
 from domain.membership import MembershipCommands
 from domain.names import NameMatcher
 from domain.organisation import COUNCIL, OTHER_KINDS, Organisation, OrganisationName, council_id, name_key
@@ -89,6 +92,21 @@ class PipelineApplication(AccountCommands, MembershipCommands, ProjectCommands, 
         self._passwords = passwords
         self.log_moved = log_moved  # set by the composition root: who follows the log hears of each save
         self.turns = [threading.Lock() for _ in range(64)]  # per-project turns, striped (see retrying)
+
+    def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
+        """Every save; while history is being written (``domain.history``), a mark listing the
+        save's events goes first in the same transaction, so followers can tell it apart."""
+        source = history.origin()
+        if source is not None:
+            listed = [
+                [str(e.originator_id), e.originator_version, get_topic(type(e))]
+                for obj in objs
+                if obj is not None
+                for e in (obj.pending_events if isinstance(obj, Aggregate) else [obj])
+            ]
+            if listed:
+                objs = (HistoryMark(source, listed), *objs)
+        return super().save(*objs, **kwargs)
 
     def _notify(self, recordings: list[Recording[UUID]]) -> None:
         """Called by ``save()`` once the events are committed: every command, whoever calls

@@ -6,8 +6,7 @@ from __future__ import annotations
 
 from uuid import UUID, uuid5
 
-from eventsourcing.domain import Aggregate, event
-
+from domain.clock import Aggregate, event
 from domain.errors import Conflict, RuleBroken
 from domain.organisation import NAMESPACE
 

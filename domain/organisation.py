@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID, uuid4, uuid5
 
-from eventsourcing.domain import Aggregate, event
-
+from domain.clock import Aggregate, event
 from domain.errors import RuleBroken
 from domain.names import normalise
 

@@ -8,8 +8,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate, event
-
+from domain.clock import Aggregate, event
 from domain.errors import Conflict, NotAllowed, RuleBroken
 
 MEMBER = "member"  # may act for the organisation: propose, edit, pledge, post, approve

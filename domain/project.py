@@ -13,8 +13,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate, event
-
+from domain.clock import Aggregate, event
 from domain.errors import Conflict, RuleBroken, ValidationFailed
 
 PHASES = ("concept", "discovery", "alpha", "beta", "live", "decommissioned")

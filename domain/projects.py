@@ -7,13 +7,14 @@ import random
 import time
 from collections.abc import Callable
 from contextlib import nullcontext
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
+from domain import clock
 from domain.errors import Conflict, NotAllowed, NotFound, RuleBroken
 from domain.interest import ContributionRequest, Follow, Need, StatusUpdate
 from domain.project import Project
@@ -31,7 +32,7 @@ class ProjectCommands:
     """Mixed into ``PipelineApplication``."""
 
     def now(self) -> datetime:
-        return datetime.now(UTC)
+        return clock.now()
 
     def retrying(self: PipelineApplication, command: Callable[[], T], key: UUID | None = None) -> T:
         """Run a command that loads, changes and saves; if another writer saved the same

@@ -22,6 +22,7 @@ from uuid import UUID
 from eventsourcing.utils import get_topic
 
 from domain.errors import NotFound
+from domain.history import HistoryMark
 from domain.interest import StatusUpdate
 from domain.person import Person
 from domain.project import Project
@@ -109,6 +110,14 @@ FOLLOWED = (
     Project.Edited,
     Project.PhaseChanged,
     StatusUpdate.Posted,
+)
+FOLLOWED_TOPICS = frozenset(get_topic(event_class) for event_class in FOLLOWED)
+# Events listed by a history mark (``domain.history``) that the notifier has not reached by
+# the end of the batch holding the mark: it skips them when it gets there.
+HISTORY_DDL = (
+    "CREATE TABLE IF NOT EXISTS notifier_history ("
+    " originator_id TEXT NOT NULL, originator_version BIGINT NOT NULL,"
+    " PRIMARY KEY (originator_id, originator_version))"
 )
 
 
@@ -240,23 +249,52 @@ class Notifier(Projection):
     name = "notifier"
     version = 1
     tables = ()  # it writes to the outbox and the token store, which are not its own to empty
-    ddl = ()
+    ddl = (HISTORY_DDL,)
     starts_at_head = True
     reads = ("projects",)  # a project's followers, and the projects sharing its tags
 
     @classmethod
     def topics(cls) -> tuple[str, ...]:
-        return tuple(sorted(get_topic(event_class) for event_class in FOLLOWED))
+        return tuple(sorted({*FOLLOWED_TOPICS, get_topic(HistoryMark.Written)}))
 
     def batch(self, events: list[Any], reveal: Reveal, context: Any) -> list[Statement]:
+        """The messages for a batch; nothing for events written as history (a mark lists
+        them, earlier in this batch or in one before it)."""
         if context is None:
             raise RuntimeError("The notifier needs the runtime to look people and projects up.")
         facts = RuntimeFacts(context, reveal)
         statements: list[Statement] = []
+        history = _history_pending(context.db)
+        here = {(str(e.originator_id), e.originator_version) for e in events}
         for event in events:
-            for message in messages(event, facts):
-                statements += _stored(event, message)
+            key = (str(event.originator_id), event.originator_version)
+            if isinstance(event, HistoryMark.Written):
+                listed = {(str(i), int(v)) for i, v, topic in event.events if topic in FOLLOWED_TOPICS}
+                history |= listed
+                statements += [Statement(REMEMBER, _pair(k)) for k in sorted(listed - here)]
+            elif key in history:
+                history.discard(key)
+                statements.append(Statement(FORGET, _pair(key)))
+            else:
+                for message in messages(event, facts):
+                    statements += _stored(event, message)
         return statements
+
+
+REMEMBER = (
+    "INSERT INTO notifier_history (originator_id, originator_version) VALUES (:id, :version)"
+    " ON CONFLICT (originator_id, originator_version) DO NOTHING"
+)
+FORGET = "DELETE FROM notifier_history WHERE originator_id = :id AND originator_version = :version"
+
+
+def _pair(key: tuple[str, int]) -> dict[str, Any]:
+    return {"id": key[0], "version": key[1]}
+
+
+def _history_pending(db: Any) -> set[tuple[str, int]]:
+    rows = db.query("SELECT originator_id, originator_version FROM notifier_history")
+    return {(str(r["originator_id"]), int(r["originator_version"])) for r in rows}
 
 
 def _stored(event: Any, message: Message) -> list[Statement]:

@@ -1,0 +1,35 @@
+import io
+import time
+
+from web.progress import Progress, progress
+
+
+def test_without_a_terminal_a_line_every_few_seconds_with_rate_and_eta() -> None:
+    out = io.StringIO()
+    with progress("rebuilding projects", 1000, stream=out, every=0.05) as advance:
+        advance(100)  # too soon for a line
+        time.sleep(0.06)
+        advance(400)
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 2  # one while running, one at the end
+    assert lines[0].startswith("rebuilding projects: 500/1,000 (50%)")
+    assert "/s, ETA" in lines[0]
+    assert lines[1].startswith("rebuilding projects: 500/1,000 (50%)")
+
+
+def test_on_a_terminal_a_bar_redrawn_in_place() -> None:
+    out = io.StringIO()
+    tracker = Progress("export", 10, out, every=5.0, tty=True)
+    tracker(10)
+    tracker.finish()
+    assert out.getvalue().startswith("\r")
+    assert "[############################] 10/10 (100%)" in out.getvalue()
+    assert out.getvalue().endswith("\n")
+
+
+def test_unknown_total_reports_count_and_rate() -> None:
+    out = io.StringIO()
+    tracker = Progress("import", None, out, every=5.0, tty=False)
+    tracker(1234)
+    tracker.finish()
+    assert out.getvalue().startswith("import: 1,234 done, ")
