@@ -35,6 +35,6 @@ def test_the_clock_only_moves_forwards_and_needs_a_zone() -> None:
     with pytest.raises(ValueError, match="only moves forwards"):
         set_clock.move_to(THEN - timedelta(seconds=1))
     with pytest.raises(ValueError, match="timezone"):
-        clock.Clock(datetime(2014, 9, 15))  # noqa: DTZ001 - the point of the test
+        clock.Clock(datetime(2014, 9, 15))
     bst = clock.Clock(datetime(2014, 9, 15, 10, 30, tzinfo=timezone(timedelta(hours=1))))
-    assert bst.now() == THEN + timedelta(hours=0) and bst.now().tzinfo == UTC
+    assert bst.now() == THEN and bst.now().tzinfo == UTC
