@@ -23,6 +23,7 @@ from web import (
     people,
     project_interest,
     projects,
+    reports,
 )
 from web.errors import ProblemApi, register_error_handlers
 from workers.bootstrap import Runtime, build_runtime
@@ -66,6 +67,7 @@ def create_app(config: dict[str, Any] | None = None, runtime: Runtime | None = N
     api.register_blueprint(activity.blp)
     api.register_blueprint(insights.blp)
     api.register_blueprint(operations.blp)
+    api.register_blueprint(reports.blp)
     app.register_blueprint(operations.probes)
     idempotency.document(api.spec)
     limits.init_app(app, settings)
