@@ -1,0 +1,133 @@
+"""How the report reads what the legacy import writes (``imported`` on events), with small
+fake events: migration stamps are not sign-up times; likes and joins are their own kinds."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID, uuid4
+
+from workers.report.engagement import report
+from workers.report.facts import Fact, to_fact
+from workers.report.params import parse
+
+T0 = datetime(2014, 10, 1, 12, tzinfo=UTC)
+MODULES = {"Organisation": "domain.organisation", "Person": "domain.person", "Project": "domain.project"}
+
+
+def fake(topic: str, originator: UUID, at: datetime, **attrs: Any) -> Any:
+    aggregate, name = topic.split(".")
+    cls = type(name, (), {"__qualname__": topic, "__module__": MODULES.get(aggregate, "domain.interest")})
+    event = cls()
+    event.originator_id, event.timestamp = originator, at
+    for key, value in attrs.items():
+        setattr(event, key, value)
+    return event
+
+
+def facts(*events: Any) -> list[Fact]:
+    out = [to_fact(e, position) for position, e in enumerate(events, 1)]
+    return [f for f in out if f is not None]
+
+
+def test_people_with_a_migration_stamp_count_but_stay_out_of_weeks_and_cohorts() -> None:
+    org, stamped, real = uuid4(), uuid4(), uuid4()
+    legacy = {"origin": "pipeline-2014", "legacy_id": 7, "created_on_is_migration_stamp": True}
+    r = report(
+        facts(
+            fake("Organisation.Registered", org, T0, kind="council", name="Wigan", code="WGN"),
+            fake("Person.SignedUp", stamped, T0, organisation_id=org, organisation_kind="council", imported=legacy),
+            fake("Person.SignedUp", real, T0 + timedelta(days=1), organisation_id=org, organisation_kind="council"),
+        ),
+        parse(),
+        head=3,
+    )
+    assert (r["people"]["signed_up"], r["people"]["undated_sign_ups"]) == (2, 1)
+    assert [w["people"] for w in r["people"]["by_week"]] == [1]
+    assert [c["people"] for c in r["cohorts"]] == [1]
+    assert r["notes"] and "migration stamp" in r["notes"][0]
+
+
+def test_legacy_likes_and_joins_are_counted_as_their_own_kinds_of_interest() -> None:
+    org, person, project = uuid4(), uuid4(), uuid4()
+    like = {"origin": "pipeline-2014", "kind": "like"}
+    join = {"origin": "pipeline-2014", "kind": "join"}
+    r = report(
+        facts(
+            fake("Person.SignedUp", person, T0, organisation_id=org, organisation_kind="council"),
+            fake(
+                "Project.Proposed",
+                project,
+                T0,
+                organisation_id=org,
+                proposer_id=person,
+                phase="alpha",
+                details={"title": "Old project"},
+            ),
+            fake(
+                "Follow.Followed", uuid4(), T0 + timedelta(days=1), project_id=project, person_id=person, imported=like
+            ),
+            fake(
+                "ContributionRequest.Requested",
+                uuid4(),
+                T0 + timedelta(days=2),
+                project_id=project,
+                person_id=person,
+                organisation_id=org,
+                imported=join,
+            ),
+            fake("Follow.Followed", uuid4(), T0 + timedelta(days=3), project_id=project, person_id=uuid4()),
+        ),
+        parse(),
+        head=5,
+    )
+    assert r["interest"]["by_kind"] == {
+        "follow": 1,
+        "need": 0,
+        "contribution_request": 0,
+        "legacy_like": 1,
+        "legacy_join": 1,
+    }
+    assert r["interest"]["forgotten"]["unanswered_requests"]["count"] == 1
+
+
+def test_events_the_report_does_not_read_leave_no_fact() -> None:
+    assert to_fact(fake("HistoryMark.Written", uuid4(), T0, origin="demo", events=[]), 1) is None
+    assert to_fact(fake("PersonEmail.Claimed", uuid4(), T0, person_id=uuid4()), 2) is None
+
+
+def test_interest_is_followed_through_when_a_colleague_acts_later_on_the_project() -> None:
+    owner, partner, proposer, follower, colleague, stranger = (uuid4() for _ in range(6))
+    project = uuid4()
+    people = [(proposer, owner), (follower, partner), (colleague, partner), (stranger, uuid4())]
+    r = report(
+        facts(
+            *[
+                fake("Person.SignedUp", pid, T0, organisation_id=org, organisation_kind="council")
+                for pid, org in people
+            ],
+            fake(
+                "Project.Proposed",
+                project,
+                T0,
+                organisation_id=owner,
+                proposer_id=proposer,
+                phase="alpha",
+                details={"title": "Shared"},
+            ),
+            fake("Follow.Followed", uuid4(), T0 + timedelta(days=1), project_id=project, person_id=follower),
+            fake("Follow.Followed", uuid4(), T0 + timedelta(days=1), project_id=project, person_id=stranger),
+            fake(
+                "Project.PledgeMade",
+                project,
+                T0 + timedelta(days=2),
+                organisation_id=partner,
+                person_id=colleague,
+                pledge={"money": "10", "days": "0", "contributions": []},
+            ),
+        ),
+        parse(),
+        head=8,
+    )
+    forgotten = r["interest"]["forgotten"]["items"]
+    assert [item["organisation"]["id"] for item in forgotten] == [str(people[3][1])]  # only the stranger's
