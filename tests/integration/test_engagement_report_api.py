@@ -88,6 +88,8 @@ def test_the_api_serves_the_charts(sqlite_runtime: Runtime) -> None:
     [
         ("from=yesterday", "from"),
         ("to=2014-02-30", "to"),
+        ("to=9999-12-31", "to"),
+        ("from=0001-01-01T00:00:00%2B05:00", "from"),
         ("from=2015-01-01&to=2014-01-01", "to"),
         ("forgotten_days=0", "forgotten_days"),
         ("forgotten_days=many", "forgotten_days"),

@@ -39,7 +39,13 @@ class Params:
 
 def parse_moment(field: str, text: str, *, end: bool) -> datetime:
     """The instant a ``from`` (``end`` False) or ``to`` (``end`` True, exclusive) bound means."""
-    text = text.strip()
+    try:
+        return _moment(field, text.strip(), end=end)
+    except OverflowError:
+        raise BadParameter(field, f"{text!r} is too far in the past or future.") from None
+
+
+def _moment(field: str, text: str, *, end: bool) -> datetime:
     if _DATE.fullmatch(text):
         try:
             day = date.fromisoformat(text)
