@@ -16,9 +16,7 @@ class Follow(Aggregate):
     """One per (project, person)."""
 
     @event("Followed")
-    def __init__(
-        self, id: UUID, project_id: UUID, person_id: UUID, imported: dict[str, Any] | None = None
-    ) -> None:
+    def __init__(self, id: UUID, project_id: UUID, person_id: UUID, imported: dict[str, Any] | None = None) -> None:
         self.project_id, self.person_id, self.active = project_id, person_id, True
         self.imported = imported  # a like taken in from the original Pipeline (domain.legacy)
 

@@ -135,10 +135,10 @@ class LegacyImport:
             self.report.unplaced.append(f"organisation {legacy} '{name}': no member, project or interest dates it")
             return
         with clock.set_to(at):
+            registered = Organisation.Registered  # type: ignore[attr-defined]  # made by @event
             org = Organisation._create(
-                Organisation.Registered, id=L.org_id(legacy), kind=kind, name=name, code=None, register=None,
-                registered_by=None,
-            )  # fmt: skip
+                registered, id=L.org_id(legacy), kind=kind, name=name, code=None, register=None, registered_by=None
+            )
             self.add(at, org, OrganisationName(name=name, organisation_id=org.id))
         created[name_key(name)] = org.id
         self.orgs[legacy] = (org.id, kind)

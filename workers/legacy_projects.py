@@ -66,8 +66,9 @@ class ProjectWriter:
             self.report.notes.append(f"page {legacy}: status {first['projectstatus']!r} unknown: proposed in concept")
         imported = {"origin": L.ORIGIN, "legacy_id": legacy, "first_version": _number(versions)}
         with clock.set_to(at):
+            proposed = Project.Proposed  # type: ignore[attr-defined]  # made by @event
             return Project._create(
-                Project.Proposed, id=pid, organisation_id=org, proposer_id=proposer, phase=phase or "concept",
+                proposed, id=pid, organisation_id=org, proposer_id=proposer, phase=phase or "concept",
                 details=_details(page, first), imported=imported,
             )  # fmt: skip
 
@@ -168,7 +169,8 @@ def _write_one(
     job: LegacyImport, row: dict, kind: str, person: tuple[UUID, UUID], project: UUID, at: datetime, done: set
 ) -> None:
     comment = str(row["reltext"] or "").strip() or None
-    org = job.orgs.get(int(row["orgid"]))[0] if row["orgid"] is not None and int(row["orgid"]) in job.orgs else None
+    placed = job.orgs.get(int(row["orgid"])) if row["orgid"] is not None else None
+    org = placed[0] if placed is not None else None
     if kind == "like":
         aggregate_id = Follow.id_for(project, person[0])
     else:
@@ -184,8 +186,9 @@ def _write_one(
                 job.report.counts["likes with a comment (kept in imported.comment)"] += 1
             aggregate: Any = Follow(id=aggregate_id, project_id=project, person_id=person[0], imported=imported)
         else:
+            requested = ContributionRequest.Requested  # type: ignore[attr-defined]  # made by @event
             aggregate = ContributionRequest._create(
-                ContributionRequest.Requested, id=aggregate_id, project_id=project, person_id=person[0],
+                requested, id=aggregate_id, project_id=project, person_id=person[0],
                 organisation_id=org or person[1], message=comment, imported=imported,
             )  # fmt: skip
     job.add(at, aggregate)

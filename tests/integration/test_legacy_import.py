@@ -138,7 +138,8 @@ def test_people_are_verified_as_the_file_says_and_have_no_password(imported: tup
 def test_migration_stamps_are_flagged_not_counted_as_sign_ups(imported: tuple[Runtime, Report, int]) -> None:
     rt, report, _ = imported
     stamp = one("SELECT createdon FROM roadkill_users GROUP BY createdon HAVING COUNT(*) > 1")
-    assert report.stamps == [(L.parse_time(stamp), one(f"SELECT COUNT(*) FROM roadkill_users WHERE createdon = '{stamp}'"))]
+    sharing = one(f"SELECT COUNT(*) FROM roadkill_users WHERE createdon = '{stamp}'")
+    assert report.stamps == [(L.parse_time(stamp), sharing)]
     first: Person = rt.app.get_person(L.user_id("00000000-0000-0000-0000-000000000001"))
     late: Person = rt.app.get_person(L.user_id("00000000-0000-0000-0000-00000000000c"))
     assert first.imported["created_on_is_migration_stamp"] is True
@@ -172,7 +173,8 @@ def test_the_views_show_the_imported_history(imported: tuple[Runtime, Report, in
     assert len(people.list_page(rt.db, limit=100)) == report.counts["people"]
     assert projects.get(rt.db, str(L.page_id(6))) is not None
     join: ContributionRequest = rt.app.repository.get(L.join_id("user5", 3))
-    assert join.message == "We'd like to help test this." and join.imported == {"origin": "pipeline-2014", "kind": "join"}
+    assert join.message == "We'd like to help test this."
+    assert join.imported == {"origin": "pipeline-2014", "kind": "join"}
     empty: ContributionRequest = rt.app.repository.get(L.join_id("user2", 3))
     assert empty.message is None
     acme = rt.db.query("SELECT kind, member_count FROM organisations WHERE id = :id", {"id": str(L.org_id(365))})
