@@ -4,6 +4,7 @@ the project or with each other."""
 
 from __future__ import annotations
 
+from typing import Any
 from uuid import UUID, uuid5
 
 from domain.clock import Aggregate, event
@@ -15,8 +16,9 @@ class Follow(Aggregate):
     """One per (project, person)."""
 
     @event("Followed")
-    def __init__(self, id: UUID, project_id: UUID, person_id: UUID) -> None:
+    def __init__(self, id: UUID, project_id: UUID, person_id: UUID, imported: dict[str, Any] | None = None) -> None:
         self.project_id, self.person_id, self.active = project_id, person_id, True
+        self.imported = imported  # a like taken in from the original Pipeline (domain.legacy)
 
     @staticmethod
     def id_for(project_id: UUID, person_id: UUID) -> UUID:
@@ -87,9 +89,17 @@ class ContributionRequest(Aggregate):
     """Someone asks to join a project's team; the team decides."""
 
     @event("Requested")
-    def __init__(self, project_id: UUID, person_id: UUID, organisation_id: UUID, message: str | None) -> None:
+    def __init__(
+        self,
+        project_id: UUID,
+        person_id: UUID,
+        organisation_id: UUID,
+        message: str | None,
+        imported: dict[str, Any] | None = None,  # a join taken in from the original Pipeline
+    ) -> None:
         self.project_id, self.person_id, self.organisation_id = project_id, person_id, organisation_id
         self.message = message
+        self.imported = imported
         self.decision: str | None = None
 
     def _require_pending(self) -> None:

@@ -34,7 +34,9 @@ class Person(Aggregate):
         organisation_id: UUID,
         organisation_kind: str,
         password_hash: str | None = None,
+        imported: dict[str, Any] | None = None,  # taken in from another system (domain.legacy)
     ) -> None:
+        self.imported = imported
         self.name: str | None = name  # sealed, like every personal field; None once erased
         self.email: str | None = email
         self.job_title = job_title

@@ -75,7 +75,15 @@ def count_contributions(contributions: Iterable[Iterable[str]]) -> dict[str, int
 
 class Project(Aggregate):
     @event("Proposed")
-    def __init__(self, organisation_id: UUID, proposer_id: UUID, phase: str, details: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        organisation_id: UUID,
+        proposer_id: UUID,
+        phase: str,
+        details: dict[str, Any],
+        imported: dict[str, Any] | None = None,  # taken in from another system (domain.legacy)
+    ) -> None:
+        self.imported = imported
         self.organisation_id = organisation_id
         self.proposer_id = proposer_id
         self.phase = phase

@@ -20,6 +20,7 @@ from domain.person import Person
 from domain.project import Project
 from projections.base import Projection, Reveal, Statement, handles, reads, timestamp
 from projections.db import Reader
+from projections.signups import migrated
 
 INSERT = """INSERT INTO activity (id, at, type, actor_id, person_id, organisation_id, project_id, detail)
 VALUES (:id, :at, :type, :actor,
@@ -31,6 +32,7 @@ VALUES (:id, :at, :type, :actor,
 # type -> summary; {actor}, {person}, {org}, {project} and the detail's keys are filled in.
 SUMMARIES = {
     "person.signed_up": "{person} ({org}) signed up",
+    "person.carried_over": "{person} ({org}) was carried over from the original Pipeline",
     "person.moved": "{person} moved to {org}",
     "person.removed": "{person} was removed from {org}",
     "person.erased": "{person} was erased",
@@ -116,7 +118,8 @@ class ActivityProjection(Projection):
     # ----------------------------------------------------------- people, organisations
     @handles(Person.SignedUp)
     def signed_up(self, e: Any, reveal: Reveal) -> Iterator[Statement]:
-        yield row(e, "person.signed_up", actor=e.originator_id, person=e.originator_id, org=e.organisation_id)
+        kind = "person.carried_over" if migrated(e) else "person.signed_up"  # a migration stamp is no sign-up
+        yield row(e, kind, actor=e.originator_id, person=e.originator_id, org=e.organisation_id)
 
     @handles(Person.MovedOrganisation)
     def moved(self, e: Any, reveal: Reveal) -> Iterator[Statement]:

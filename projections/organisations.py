@@ -10,6 +10,7 @@ from domain.organisation import Organisation
 from domain.person import Person
 from projections.base import Projection, Reveal, Statement, handles, reads, timestamp
 from projections.db import Reader
+from projections.signups import migrated
 
 COLUMNS = {  # register field -> column
     "official_name": "name",
@@ -100,6 +101,9 @@ class OrganisationsProjection(Projection):
 
     @handles(Person.SignedUp)
     def signed_up(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+        if migrated(event):  # a member, but the time is a migration stamp: no sign-up time known
+            yield _member_delta(event.organisation_id, +1)
+            return
         yield Statement(
             """UPDATE organisations SET
                  member_count = member_count + 1,

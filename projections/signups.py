@@ -23,11 +23,20 @@ class SignupsTimelineProjection(Projection):
 
     @handles(Person.SignedUp)
     def signed_up(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+        if migrated(event):
+            return  # the moment accounts were moved into the original's store, not a sign-up
         yield Statement(
             "INSERT INTO signups_daily (day, organisation_kind, signups) VALUES (:day, :kind, 1)"
             " ON CONFLICT (day, organisation_kind) DO UPDATE SET signups = signups_daily.signups + 1",
             {"day": timestamp(event.timestamp)[:10], "kind": event.organisation_kind},
         )
+
+
+def migrated(event: Any) -> bool:
+    """A sign-up taken in from the original Pipeline whose time is its migration stamp
+    (``domain.legacy``): the person signed up some time before, nobody knows when."""
+    imported = getattr(event, "imported", None) or {}
+    return bool(imported.get("created_on_is_migration_stamp"))
 
 
 # ------------------------------------------------------------------ queries

@@ -424,3 +424,7 @@ def _where(settings: Settings) -> str:
 from web.cli_report import report  # noqa: E402
 
 main.add_command(report)
+
+from web.cli_legacy import import_  # noqa: E402
+
+main.add_command(import_)

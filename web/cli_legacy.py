@@ -1,0 +1,90 @@
+"""``pipeline import legacy FILE.sqlite``: take in the original Pipeline's database."""
+
+from __future__ import annotations
+
+import click
+
+from domain.errors import RegisterNotLoaded
+from web.progress import progress
+from workers.legacy_file import NotALegacyFile, read
+from workers.legacy_import import Report, import_legacy
+
+COUNTS = (
+    "organisations resolved to the register",
+    "organisations created",
+    "organisations already known",
+    "people",
+    "people verified",
+    "people members",
+    "people with a migration stamp",
+    "people already imported",
+    "projects",
+    "pages with pruned versions",
+    "versions -> edits",
+    "phase changes",
+    "versions without a change",
+    "versions not written",
+    "projects already imported",
+    "likes -> follows",
+    "likes with a comment (kept in imported.comment)",
+    "joins -> contribution requests",
+    "likes already imported",
+    "joins already imported",
+)
+
+
+@click.group("import")
+def import_() -> None:
+    """Take in data from elsewhere, as history with its original times."""
+
+
+@import_.command("legacy")
+@click.argument("file", type=click.Path(dir_okay=False))
+def import_legacy_command(file: str) -> None:
+    """Write the original Pipeline's SQLite database (2014 schema) as events. Safe to repeat."""
+    from web.cli import _require_initialised, _require_reachable
+    from workers.bootstrap import build_runtime
+    from workers.settings import Settings
+
+    try:
+        data = read(file)
+    except NotALegacyFile as error:
+        raise click.ClickException(str(error)) from None
+    settings = Settings.from_env()
+    _require_reachable(settings)
+    _require_initialised(settings)
+    rt = build_runtime(settings)
+    try:
+        with progress("importing", data.facts) as advance:
+            report = import_legacy(rt, data, advance)
+    except RegisterNotLoaded as error:
+        raise click.ClickException(str(error)) from None
+    finally:
+        rt.close()
+    _versions = sum(len(v) for v in data.versions.values())
+    click.echo(
+        f"Read {file}: {len(data.orgs)} organisations, {len(data.users)} people, {len(data.pages)} projects"
+        f" ({_versions} versions), {len(data.relationships)} likes and joins."
+    )
+    click.echo("\n".join(render(report)))
+
+
+def render(report: Report) -> list[str]:
+    """What the import did, for a person to read (no names or emails of people in it)."""
+    lines = [
+        "Migration stamps (a createdon shared by 3 or more users: imported as such, flagged"
+        " created_on_is_migration_stamp, not counted as sign-ups at that time):"
+    ]
+    lines += [f"  {at:%Y-%m-%d %H:%M:%S} UTC: {count} users" for at, count in report.stamps] or ["  none"]
+    lines.append("Organisations:")
+    lines += [f"  {name!r}: {how}" for name, how in report.resolutions] or ["  none"]
+    lines.append("Written:" if not report.nothing_new else "Nothing new: everything in the file is already there.")
+    width = max(len(key) for key in COUNTS)
+    lines += [f"  {key:<{width}}  {report.counts[key]}" for key in COUNTS if report.counts[key]]
+    lines.append(f"Not placed ({len(report.unplaced)}):")
+    lines += [f"  {item}" for item in report.unplaced] or ["  nothing"]
+    if report.notes:
+        lines.append(f"Notes ({len(report.notes)}):")
+        lines += [f"  {note}" for note in report.notes]
+    lines.append(f"Event log: position {report.head_before} -> {report.head_after}.")
+    return lines
