@@ -28,7 +28,6 @@ def demo(seed: int, councils: int, suppliers: int, projects: int, as_json: bool)
     NEW, empty store, through the ordinary commands with the clock set to 2014-15. It refuses a
     store that holds people, or whose council register was loaded after the story begins."""
     from web.cli import _require_reachable  # web.cli imports this module at its end
-    from workers.adapters.secret_key import ensure_key
     from workers.bootstrap import build_runtime
 
     settings = Settings.from_env()
@@ -36,11 +35,11 @@ def demo(seed: int, councils: int, suppliers: int, projects: int, as_json: bool)
     story = plan(Options(seed, councils, suppliers, projects))
     began = time.monotonic()
     try:
-        if ensure_key(settings):
-            click.echo("Created a key-encryption key for this database: keep it out of database backups.", err=True)
-        prepare(settings, story)
+        made = prepare(settings, story)
     except Refused as error:
         raise click.ClickException(str(error)) from None
+    if made:
+        click.echo(f"Created the key-encryption key {made} (mode 0600): keep it out of database backups.", err=True)
     rt = build_runtime(settings)
     try:
         with progress("demo: writing the story", len(story.steps)) as advance:

@@ -24,6 +24,7 @@ START = datetime(2014, 9, 1, tzinfo=LONDON)  # the alpha opens (and the register
 END = datetime(2015, 5, 1, tzinfo=LONDON)  # eight months later
 DAYS = (END.date() - START.date()).days
 BURST_DAYS = 28  # "80 people from 50 councils within weeks"
+LEAVES = frozenset({"follow", "need", "status", "edit", "phase"})
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,7 @@ class Plan:
     requests: int = 0
 
     def add(self, at: datetime, kind: str, **args: Any) -> None:
+        at = daytime(at) if kind in LEAVES else at
         self.steps.append(Step(at.astimezone(UTC).replace(microsecond=0), kind, args))
 
     def ordered(self) -> list[Step]:
@@ -119,8 +121,16 @@ def moment(rng: random.Random, days: float) -> datetime:
     return local.astimezone(UTC)
 
 
-def days_of(at: datetime) -> float:
-    return (at - START).total_seconds() / 86400
+def daytime(at: datetime) -> datetime:
+    """``at``, or if it falls at night (London), the next morning: for steps nothing else
+    waits for (``LEAVES``), so moving them later breaks no order."""
+    local = at.astimezone(LONDON)
+    if 8 <= local.hour < 20:
+        return at
+    day = local.date() + timedelta(days=1 if local.hour >= 20 else 0)
+    spread = timedelta(minutes=(local.hour * 60 + local.minute) % 300, seconds=local.second)
+    morning = datetime.combine(day, time(8, 0), tzinfo=LONDON) + spread
+    return morning if before_end(morning) else at
 
 
 def before_end(at: datetime, margin: timedelta = timedelta(0)) -> bool:
@@ -148,7 +158,7 @@ def _organisations(rng: random.Random, story: Plan, councils: list[tuple[str, st
 def _people(rng: random.Random, story: Plan) -> None:
     taken: set[str] = set()
     for org in sorted(story.orgs, key=lambda o: o.arrival):
-        sizes = (1, 1, 1, 2, 2, 3) if org.kind == "council" else (1, 1, 2)
+        sizes = (1, 1, 1, 2, 2, 3) if org.kind == "council" else (1, 2, 2, 3)
         first = _person(rng, story, org, moment(rng, org.arrival), taken)
         for _ in range(rng.choice(sizes) - 1):
             later = org.arrival + rng.expovariate(1 / 20)

@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -22,6 +23,7 @@ from domain.errors import DomainError
 from domain.organisation import council_id
 from domain.person import Person
 from workers import follow
+from workers.adapters import secret_key
 from workers.bootstrap import Runtime, build_runtime, initialise
 from workers.demo import START, Plan, Step
 from workers.settings import Settings
@@ -84,10 +86,12 @@ def refuse_mail(settings: Settings) -> None:
         )
 
 
-def prepare(settings: Settings, story: Plan) -> None:
+def prepare(settings: Settings, story: Plan) -> Path | None:
     """Make sure the store can take the story, then initialise it with the clock at the story's
-    start, so the councils are recorded before anyone joins them."""
+    start, so the councils are recorded before anyone joins them. Returns the key-encryption
+    key file if it made one (embedded mode, new database)."""
     refuse_mail(settings)
+    made = secret_key.ensure_key(settings)
     rt = build_runtime(settings, create_tables=True)
     try:
         if rt.app.recorder.max_notification_id():
@@ -96,6 +100,7 @@ def prepare(settings: Settings, story: Plan) -> None:
         rt.close()
     with clock.set_to(START):
         initialise(settings)
+    return made
 
 
 def _refuse_unless_ready(app: PipelineApplication, story: Plan) -> None:
