@@ -4,7 +4,7 @@ around them, pledges, and goals decided at their deadlines (see ``workers.demo``
 from __future__ import annotations
 
 import random
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
@@ -28,13 +28,16 @@ class Proposal:
     owner: Person
     at: datetime
     phase: str
-    details: dict[str, Any]
+    details: dict[str, Any]  # as they are now, in the story
+    proposed: dict[str, Any]  # as the propose step records them
     team: set[int] = field(default_factory=set)
     pledged: set[int] = field(default_factory=set)  # organisations (by index) with a live pledge
 
 
 def plan_projects(rng: random.Random, story: Plan) -> None:
-    proposals = [_propose(rng, story, owner) for owner in _proposers(rng, story)]
+    used: dict[int, set[str]] = defaultdict(set)  # ideas each organisation has proposed
+    proposals = [_propose(rng, story, owner, used[owner.org.index]) for owner in _proposers(rng, story)]
+    _name_alike(proposals)
     for proposal in proposals:
         _early_edits(rng, story, proposal)
         if rng.random() < 0.25:
@@ -65,17 +68,16 @@ def _proposers(rng: random.Random, story: Plan) -> list[Person]:
     return chosen
 
 
-def _propose(rng: random.Random, story: Plan, owner: Person) -> Proposal:
+def _propose(rng: random.Random, story: Plan, owner: Person, used: set[str]) -> Proposal:
     assert owner.member is not None
     at = owner.member + timedelta(days=min(rng.expovariate(1 / 9), 50), minutes=rng.randint(5, 240))
     if not before_end(at, timedelta(days=30)):
         at = owner.member + timedelta(minutes=rng.randint(5, 240))
-    idea = rng.choice(words.IDEAS)
-    seen = sum(1 for s in story.steps if s.kind == "propose" and s.args["idea"] == idea.title)
-    title = idea.title if not seen else f"{idea.title} ({owner.org.name})"
+    idea = rng.choice([i for i in words.IDEAS if i.title not in used] or words.IDEAS)
+    used.add(idea.title)
     phase = rng.choices(PHASES[:5], weights=(35, 30, 15, 12, 8))[0]
-    details = {
-        "title": title,
+    details: dict[str, Any] = {
+        "title": idea.title,
         "summary": idea.summary,
         "description": f"## What\n\n{idea.summary}\n\n## Why\n\nResidents ask for it and it saves phone calls.",
         "tags": list(idea.tags),
@@ -86,10 +88,22 @@ def _propose(rng: random.Random, story: Plan, owner: Person) -> Proposal:
         "budget_band": rng.choice(BUDGET_BANDS[:4]),
         "collaboration_level": rng.choice(COLLABORATION_LEVELS),
     }
-    proposal = Proposal(story.projects, owner, at, phase, details, team={owner.index})
+    proposed = {**details, "tags": list(details["tags"])}  # as proposed: later edits change ``details`` only
+    proposal = Proposal(story.projects, owner, at, phase, details, proposed, team={owner.index})
     story.projects += 1
-    story.add(at, "propose", project=proposal.index, person=owner.index, phase=phase, details=details, idea=idea.title)
+    story.add(at, "propose", project=proposal.index, person=owner.index, phase=phase, details=proposed)
     return proposal
+
+
+def _name_alike(proposals: list[Proposal]) -> None:
+    """Councils build the same services: the second "Report a pothole" is told apart by its owner."""
+    seen: set[str] = set()
+    for proposal in sorted(proposals, key=lambda p: p.at):
+        title = proposal.details["title"]
+        if title in seen:
+            title = f"{title} ({proposal.owner.org.name})"
+            proposal.details["title"] = proposal.proposed["title"] = title
+        seen.add(title)
 
 
 # ------------------------------------------------------------------ changes

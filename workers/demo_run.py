@@ -22,6 +22,7 @@ from domain.application import OrganisationRef, PipelineApplication
 from domain.errors import DomainError
 from domain.organisation import council_id
 from domain.person import Person
+from domain.results import Written
 from workers import follow
 from workers.adapters import secret_key
 from workers.bootstrap import Runtime, build_runtime, initialise
@@ -154,22 +155,28 @@ def catch_up(rt: Runtime, advance: Advance) -> list[str]:
 
 
 def _run(app: PipelineApplication, ids: Ids, story: Plan, step: Step, summary: Summary) -> None:
+    """One step; every step must record something (a command that found nothing to change
+    would mean the story and the store disagree)."""
     try:
-        outcome = HANDLERS[step.kind](app, ids, story, step.args)
+        written = HANDLERS[step.kind](app, ids, story, step.args)
     except DomainError as error:
         raise StepFailed(f"{step.kind} at {step.at:%Y-%m-%d %H:%M} ({step.args}): {error}") from error
+    if written.position is None:
+        raise StepFailed(f"{step.kind} at {step.at:%Y-%m-%d %H:%M} ({step.args}) recorded nothing")
     summary.steps[step.kind] += 1
-    if outcome:
-        summary.outcomes[outcome] += 1
+    if step.kind == "decide_goal":
+        summary.outcomes[f"goal {written.aggregate.outcome}"] += 1
+    elif step.kind == "decide_request":
+        summary.outcomes["request approved" if step.args["approve"] else "request declined"] += 1
     summary.first = summary.first or step.at
     summary.last = step.at
 
 
 # -------------------------------------------------------------- the commands
-Handler = Callable[[PipelineApplication, Ids, Plan, dict[str, Any]], str | None]
+Handler = Callable[[PipelineApplication, Ids, Plan, dict[str, Any]], Written]
 
 
-def _sign_up(app: PipelineApplication, ids: Ids, story: Plan, a: dict[str, Any]) -> str | None:
+def _sign_up(app: PipelineApplication, ids: Ids, story: Plan, a: dict[str, Any]) -> Written:
     person = story.people[a["person"]]
     org = person.org
     if org.code:
@@ -184,57 +191,44 @@ def _sign_up(app: PipelineApplication, ids: Ids, story: Plan, a: dict[str, Any])
     )
     ids.people[person.index] = written.aggregate.id
     ids.orgs.setdefault(org.index, written.organisation.id)
-    return None
+    return written
 
 
-def _verify(app: PipelineApplication, ids: Ids, story: Plan, a: dict[str, Any]) -> str | None:
-    app.verify_email(ids.people[a["person"]])
-    return None
-
-
-def _approve(app: PipelineApplication, ids: Ids, story: Plan, a: dict[str, Any]) -> str | None:
+def _approve(app: PipelineApplication, ids: Ids, story: Plan, a: dict[str, Any]) -> Written:
     org = story.people[a["person"]].org
-    app.approve_member(ids.orgs[org.index], ids.people[a["person"]], actor=ids.people[a["admin"]])
-    return None
+    return app.approve_member(ids.orgs[org.index], ids.people[a["person"]], actor=ids.people[a["admin"]])
 
 
-def _propose(app: PipelineApplication, ids: Ids, story: Plan, a: dict[str, Any]) -> str | None:
+def _propose(app: PipelineApplication, ids: Ids, story: Plan, a: dict[str, Any]) -> Written:
     actor = ids.people[a["person"]]
     written = app.propose_project(actor, a["phase"], {**a["details"], "key_contact_id": actor})
     ids.projects[a["project"]] = written.aggregate.id
-    return None
+    return written
 
 
-def _request(app: PipelineApplication, ids: Ids, story: Plan, a: dict[str, Any]) -> str | None:
+def _request(app: PipelineApplication, ids: Ids, story: Plan, a: dict[str, Any]) -> Written:
     written = app.request_contribution(ids.projects[a["project"]], ids.people[a["person"]], a["message"])
     ids.requests[a["request"]] = written.aggregate.id
-    return None
+    return written
 
 
-def _decide_request(app: PipelineApplication, ids: Ids, story: Plan, a: dict[str, Any]) -> str | None:
+def _decide_request(app: PipelineApplication, ids: Ids, story: Plan, a: dict[str, Any]) -> Written:
     project, request, actor = ids.projects[a["project"]], ids.requests[a["request"]], ids.people[a["person"]]
-    app.decide_contribution(project, request, actor, approve=a["approve"], reason=a["reason"])
-    return "request approved" if a["approve"] else "request declined"
+    return app.decide_contribution(project, request, actor, approve=a["approve"], reason=a["reason"])
 
 
-def _decide_goal(app: PipelineApplication, ids: Ids, story: Plan, a: dict[str, Any]) -> str | None:
-    written = app.decide_goal(ids.projects[a["project"]])
-    return f"goal {written.aggregate.outcome}"
-
-
-def _on_project(command: Callable[[PipelineApplication, UUID, UUID, dict[str, Any]], Any]) -> Handler:
+def _on_project(command: Callable[[PipelineApplication, UUID, UUID, dict[str, Any]], Written]) -> Handler:
     """A step by a person on a project: ``command(app, project id, person id, args)``."""
 
-    def handler(app: PipelineApplication, ids: Ids, story: Plan, a: dict[str, Any]) -> str | None:
-        command(app, ids.projects[a["project"]], ids.people[a["person"]], a)
-        return None
+    def handler(app: PipelineApplication, ids: Ids, story: Plan, a: dict[str, Any]) -> Written:
+        return command(app, ids.projects[a["project"]], ids.people[a["person"]], a)
 
     return handler
 
 
 HANDLERS: dict[str, Handler] = {
     "sign_up": _sign_up,
-    "verify": _verify,
+    "verify": lambda app, ids, story, a: app.verify_email(ids.people[a["person"]]),
     "approve": _approve,
     "propose": _propose,
     "edit": _on_project(lambda app, project, actor, a: app.edit_project(project, a["changes"], actor)),
@@ -247,5 +241,5 @@ HANDLERS: dict[str, Handler] = {
     "goal": _on_project(lambda app, project, actor, a: app.set_goal(project, a["goal"], actor)),
     "pledge": _on_project(lambda app, project, actor, a: app.make_pledge(project, actor, a["pledge"])),
     "withdraw": _on_project(lambda app, project, actor, a: app.withdraw_pledge(project, actor)),
-    "decide_goal": _decide_goal,
+    "decide_goal": lambda app, ids, story, a: app.decide_goal(ids.projects[a["project"]]),
 }

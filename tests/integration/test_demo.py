@@ -129,6 +129,17 @@ def test_every_story_event_is_marked_as_demo_history(small: Written, rt: Runtime
     assert written and written <= listed
 
 
+def test_every_step_of_the_story_is_in_the_log(small: Written, rt: Runtime) -> None:
+    names = [e.name for e in events(rt, small.register_head)]
+    steps = small.summary.steps
+    assert steps["edit"] > 0 and names.count("Project.Edited") == steps["edit"]
+    assert names.count("Person.SignedUp") == steps["sign_up"]
+    assert names.count("Person.EmailVerified") == steps["verify"]
+    assert names.count("Follow.Followed") == steps["follow"]
+    assert names.count("Project.PledgeMade") == steps["pledge"]
+    assert names.count("StatusUpdate.Posted") == steps["status"]
+
+
 def test_nobody_is_emailed(rt: Runtime) -> None:
     assert rt.db.query("SELECT COUNT(*) AS n FROM outbox")[0]["n"] == 0
 
