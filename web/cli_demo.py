@@ -19,9 +19,15 @@ DEFAULTS = Options()
 
 @click.command()
 @click.option("--seed", type=int, default=DEFAULTS.seed, show_default=True, help="Same seed, same history.")
-@click.option("--councils", type=click.IntRange(1, 400), default=DEFAULTS.councils, show_default=True)
+@click.option(
+    "--councils",
+    type=click.IntRange(1, 300),
+    default=DEFAULTS.councils,
+    show_default=True,
+    help="Councils taking part.",
+)
 @click.option("--suppliers", type=click.IntRange(0, 12), default=DEFAULTS.suppliers, show_default=True)
-@click.option("--projects", type=click.IntRange(0, 1000), default=DEFAULTS.projects, show_default=True)
+@click.option("--projects", type=click.IntRange(0, 500), default=DEFAULTS.projects, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def demo(seed: int, councils: int, suppliers: int, projects: int, as_json: bool) -> None:
     """Write a seeded history modelled on the 2014 alpha (September 2014 to April 2015) into a
