@@ -164,8 +164,19 @@ def test_no_goal_is_left_for_todays_sweep(small: Written, rt: Runtime) -> None:
         deadline = datetime.fromisoformat(goal.event.goal["deadline"])
         assert goal.aggregate in decided, "a goal left open"
         assert decided[goal.aggregate].at == deadline  # decided at its deadline, with the clock there
-    states = {r["goal_state"] for r in rt.db.query("SELECT goal_state FROM projects")}
-    assert states <= {"none", "met", "missed"}
+    rows = rt.db.query(
+        "SELECT goal_state, goal_decided_at, partner_count, goal_min_partners, pledged_pence, goal_pence,"
+        " pledged_days_hundredths, goal_days_hundredths FROM projects WHERE goal_state <> 'none'"
+    )
+    assert len(rows) == small.summary.steps["goal"]
+    for r in rows:
+        assert r["goal_state"] in ("met", "missed") and "2014-09" < r["goal_decided_at"] < "2015-05"
+        reached = (
+            r["partner_count"] >= r["goal_min_partners"]
+            and r["pledged_pence"] >= r["goal_pence"]
+            and r["pledged_days_hundredths"] >= r["goal_days_hundredths"]
+        )
+        assert reached == (r["goal_state"] == "met")
 
 
 # ------------------------------------------------------------ seed, refusals
