@@ -428,3 +428,7 @@ main.add_command(report)
 from web.cli_legacy import import_  # noqa: E402
 
 main.add_command(import_)
+
+from web.cli_demo import demo  # noqa: E402
+
+main.add_command(demo)
