@@ -419,3 +419,8 @@ def _where(settings: Settings) -> str:
     from projections.db import describe_url
 
     return describe_url(settings.database_url)
+
+
+from web.cli_replay import events  # noqa: E402
+
+main.add_command(events)
