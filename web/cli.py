@@ -421,6 +421,7 @@ def _where(settings: Settings) -> str:
     return describe_url(settings.database_url)
 
 
-from web.cli_replay import events  # noqa: E402
+from web.cli_replay import evaluators, events  # noqa: E402
 
 main.add_command(events)
+main.add_command(evaluators)

@@ -170,3 +170,20 @@ def test_the_command_line_exports_and_imports_with_progress(pg_runtime: Runtime,
     assert "Imported" in support.run_cli("events", "import", str(file), env=target_env)
     with pytest.raises(RuntimeError, match="not empty"):
         support.run_cli("events", "import", str(file), env=target_env)
+
+
+def test_evaluators_are_granted_and_revoked_from_the_command_line(sqlite_runtime: Runtime, tmp_path: Path) -> None:
+    person = council_member(sqlite_runtime.app, "WGN")
+    email = sqlite_runtime.app.personal.open(person.id, person.email) or ""
+    env = support.pipeline_env(
+        DATABASE_URL=sqlite_runtime.settings.database_url,
+        PIPELINE_SECRET_KEY_FILE=str(key_file(sqlite_runtime.settings)),
+    )
+    env.pop("PIPELINE_SECRET_KEY")
+    assert "is now an evaluator" in support.run_cli("evaluators", "grant", email.upper(), env=env)
+    assert sqlite_runtime.app.get_person(person.id).is_evaluator
+    assert "(unchanged)" in support.run_cli("evaluators", "grant", email, env=env)
+    assert "is no longer an evaluator" in support.run_cli("evaluators", "revoke", email, env=env)
+    assert not sqlite_runtime.app.get_person(person.id).is_evaluator
+    with pytest.raises(RuntimeError, match="Nobody has signed up with that email"):
+        support.run_cli("evaluators", "grant", "ghost@example.gov.uk", env=env)
