@@ -135,6 +135,7 @@ class AccountCommands:
             "organisation_id": person.organisation_id,
             "email_verified": person.email_verified,
             "is_operator": person.is_operator,
+            "is_evaluator": person.is_evaluator,
         }
 
     def authenticate(self: PipelineApplication, email: str, password: str) -> Person | None:
@@ -260,6 +261,15 @@ class AccountCommands:
         if person.is_operator == grant:
             return Written(person, None, None)
         person.grant_operator() if grant else person.revoke_operator()
+        return Written(person, position_of(self.save(person)), None)
+
+    def set_evaluator(self: PipelineApplication, person_id: UUID, grant: bool, *, actor: UUID | None) -> Written:
+        """Grant or revoke the evaluator role (reading the whole event log); granting it twice
+        (or revoking it from someone without it) records nothing."""
+        person = self.active_person(person_id)
+        if person.is_evaluator == grant:
+            return Written(person, None, None)
+        person.grant_evaluator(actor=actor) if grant else person.revoke_evaluator(actor=actor)
         return Written(person, position_of(self.save(person)), None)
 
     # ------------------------------------------------------------------- erasure

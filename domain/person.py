@@ -45,6 +45,7 @@ class Person(Aggregate):
         self.password_hash = password_hash
         self.email_verified = False
         self.is_operator = False
+        self.is_evaluator = False  # may read the whole event log (GET /api/v1/events)
         self.erased = False
         self.membership: str | None = PENDING
         self.excluded_from: list[UUID] = []  # organisations that removed or declined this person
@@ -197,12 +198,20 @@ class Person(Aggregate):
     def revoke_operator(self) -> None:
         self.is_operator = False
 
+    @event("EvaluatorGranted")
+    def grant_evaluator(self, actor: UUID | None) -> None:
+        self.is_evaluator = True
+
+    @event("EvaluatorRevoked")
+    def revoke_evaluator(self, actor: UUID | None) -> None:
+        self.is_evaluator = False
+
     @event("Erased")
     def erase(self, actor: UUID | None) -> None:
         """Record that the person was erased: the event holds no personal data."""
         self.erased = True
         self.name = self.email = self.job_title = self.password_hash = None
-        self.is_operator = False
+        self.is_operator = self.is_evaluator = False
 
 
 class PersonEmail(Aggregate):

@@ -72,6 +72,7 @@ class MeSchema(Schema):
     organisation = fields.Nested(OrganisationSummarySchema, allow_none=True)
     email_verified = fields.Boolean()
     is_operator = fields.Boolean()
+    is_evaluator = fields.Boolean(metadata={"description": "May read the event log (GET /api/v1/events)"})
     membership = fields.String(
         allow_none=True,
         metadata={

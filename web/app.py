@@ -14,6 +14,7 @@ from web import (
     activity,
     auth,
     door,
+    events,
     headers,
     idempotency,
     insights,
@@ -24,6 +25,7 @@ from web import (
     project_interest,
     projects,
     reports,
+    roles,
 )
 from web.errors import ProblemApi, register_error_handlers
 from workers.bootstrap import Runtime, build_runtime
@@ -68,6 +70,8 @@ def create_app(config: dict[str, Any] | None = None, runtime: Runtime | None = N
     api.register_blueprint(insights.blp)
     api.register_blueprint(operations.blp)
     api.register_blueprint(reports.blp)
+    api.register_blueprint(events.blp)
+    api.register_blueprint(roles.blp)
     app.register_blueprint(operations.probes)
     idempotency.document(api.spec)
     limits.init_app(app, settings)

@@ -25,7 +25,8 @@ SIGNED_IN = "signed_in"  # a valid session, verified or not
 VERIFIED = "verified"  # a signed-in person whose email is verified: a member
 ORG_ADMIN = "org_admin"  # an admin of the organisation in the URL (or an operator)
 OPERATOR = "operator"  # granted only by `pipeline operators grant`
-ROLES = (PUBLIC, SIGNED_IN, VERIFIED, ORG_ADMIN, OPERATOR)
+EVALUATOR = "evaluator"  # reads the whole event log; granted by an operator (or an operator)
+ROLES = (PUBLIC, SIGNED_IN, VERIFIED, ORG_ADMIN, EVALUATOR, OPERATOR)
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
 RULES: dict[tuple[str, str], str] = {
@@ -67,6 +68,9 @@ RULES: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/projects/<uuid:project_id>/contribution-requests"): VERIFIED,
     ("POST", "/api/v1/projects/<uuid:project_id>/contribution-requests/<uuid:request_id>/approve"): VERIFIED,
     ("POST", "/api/v1/projects/<uuid:project_id>/contribution-requests/<uuid:request_id>/decline"): VERIFIED,
+    ("GET", "/api/v1/events"): EVALUATOR,
+    ("PUT", "/api/v1/people/<uuid:person_id>/roles/evaluator"): OPERATOR,
+    ("DELETE", "/api/v1/people/<uuid:person_id>/roles/evaluator"): OPERATOR,
 }
 
 
@@ -132,6 +136,10 @@ def _enforce(role: str) -> None:
         except (NotFound, NotAllowed):
             raise Forbidden(ADMIN_ONLY) from None
         return
+    if role == EVALUATOR:
+        if person.is_evaluator:
+            return
+        raise Forbidden("Only an evaluator or an operator may read the event log; an operator grants the role.")
     raise Forbidden("Only an operator may do this.")
 
 

@@ -432,3 +432,7 @@ main.add_command(import_)
 from web.cli_demo import demo  # noqa: E402
 
 main.add_command(demo)
+from web.cli_replay import evaluators, events  # noqa: E402
+
+main.add_command(events)
+main.add_command(evaluators)

@@ -1,0 +1,112 @@
+"""``pipeline events export FILE`` and ``pipeline events import FILE``: the whole log, with
+the keys that open its personal data (wrapped under the KEK), to a file and into an empty
+store. The format is described in ``workers.transfer``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from web.progress import progress
+from workers.bootstrap import build_runtime
+from workers.settings import Settings
+
+
+@click.group()
+def events() -> None:
+    """Export the event log to a file, or import one into an empty store."""
+
+
+@events.command("export")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def events_export(file: Path) -> None:
+    """Write every event (ids, versions, times and positions as stored) and the wrapped keys to FILE."""
+    from projections import runner
+    from workers import transfer
+
+    rt = build_runtime()
+    try:
+        with progress(f"exporting to {file}", runner.head(rt.app)) as advance:
+            header = transfer.export(rt, file, advance)
+    finally:
+        rt.close()
+    click.echo(
+        f"Exported {header.events:,} events (log head {header.head}) and {header.person_keys:,} personal keys"
+        f" to {file}. Importing it needs key-encryption key {', '.join(header.keks) or '(none)'}."
+    )
+
+
+@events.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def events_import(file: Path) -> None:
+    """Write the events of FILE into this (empty) store at their original positions, then build every view.
+    Needs the KEK the export was made under; nobody is emailed about imported events."""
+    from workers import log_import
+    from workers.adapters.secret_key import key_file
+    from workers.transfer import Header, TransferError
+
+    settings = Settings.from_env()
+    with file.open() as source:
+        try:
+            header = Header.parse(source.readline())
+        except TransferError as error:
+            raise click.ClickException(str(error)) from None
+    path = key_file(settings)
+    if path is not None and not settings.secret_key_file and not path.exists():
+        raise click.ClickException(
+            f"No key-encryption key for the target: the export needs KEK {', '.join(header.keks)}. Copy the"
+            f" source's key file to {path} or set PIPELINE_SECRET_KEY_FILE (do not run `pipeline init` first)."
+        )
+    rt = build_runtime(settings, create_tables=True)
+    try:
+        with progress(f"importing {file}", header.events) as advance:
+            imported = log_import.import_log(rt, file, advance=advance)
+        for view in log_import.views():
+            with progress(f"building {view.name}", imported.head) as advance:
+                log_import.build_view(rt, view, advance)
+    except TransferError as error:
+        raise click.ClickException(str(error)) from None
+    finally:
+        rt.close()
+    click.echo(
+        f"Imported {header.events:,} events (log head {imported.head}) and {header.person_keys:,} personal keys;"
+        f" built {len(imported.views)} views. Processes that send mail start at the head: nothing imported is mailed."
+    )
+
+
+@click.group()
+def evaluators() -> None:
+    """Grant or revoke the evaluator role: reading the whole event log (GET /api/v1/events)."""
+
+
+@evaluators.command("grant")
+@click.argument("email")
+def evaluators_grant(email: str) -> None:
+    """Make the person with EMAIL an evaluator."""
+    _set_evaluator(email, True)
+
+
+@evaluators.command("revoke")
+@click.argument("email")
+def evaluators_revoke(email: str) -> None:
+    """Take the evaluator role away from the person with EMAIL."""
+    _set_evaluator(email, False)
+
+
+def _set_evaluator(email: str, grant: bool) -> None:
+    from domain.errors import DomainError, NotFound
+
+    rt = build_runtime()
+    try:
+        owner = rt.app.email_owner(email)
+        if owner is None:
+            raise NotFound("Nobody has signed up with that email.")
+        written = rt.app.set_evaluator(owner, grant, actor=None)
+    except DomainError as error:
+        raise click.ClickException(error.detail) from None
+    finally:
+        rt.close()
+    state = "is now" if grant else "is no longer"
+    unchanged = " (unchanged)" if written.position is None else ""
+    click.echo(f"Person {written.aggregate.id} {state} an evaluator{unchanged}.")

@@ -1,0 +1,132 @@
+"""Export the whole event log to a file and import it into an empty store, either database.
+
+The file is NDJSON (one JSON object a line), format ``pipeline-events`` version 1:
+
+1. a header: ``{"format", "version", "head", "events", "person_keys", "keks", "source",
+   "exported_at"}``; ``keks`` lists the ids of the key-encryption keys the keys are
+   wrapped under: the target must be configured with the same KEK(s);
+2. ``{"secret_key": {...}}`` and ``{"person_key": {...}}`` lines: the email index key and
+   every living person's key, exactly as stored (wrapped under the KEK, never in clear);
+   an erased person has no key, so stays erased;
+3. one ``{"position", "originator_id", "version", "topic", "state"}`` line per event, in
+   log order; ``state`` is the stored bytes in base64, untouched (times, ids and versions
+   inside it stay as they were);
+4. ``{"end": true, "events": N}``: a file without it was cut short and is refused.
+
+The import writes each event at its original position (the views and the notifier keep
+positions), moves the store's sequence past the last one, builds every view from the
+log, and puts processes that act on the world (the notifier) at the head: nothing
+imported sends mail."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from projections import runner
+from workers.bootstrap import Runtime
+
+FORMAT, VERSION = "pipeline-events", 1
+PAGE = 1000
+Advance = Callable[[int], None]
+
+
+class TransferError(RuntimeError):
+    """The file or the target store is not fit for an import (the message says why)."""
+
+
+@dataclass(frozen=True)
+class Header:
+    head: int
+    events: int
+    person_keys: int
+    keks: list[str]
+    source: str
+
+    @classmethod
+    def parse(cls, line: str) -> Header:
+        try:
+            raw = json.loads(line)
+        except ValueError:
+            raw = None
+        if not isinstance(raw, dict) or raw.get("format") != FORMAT:
+            raise TransferError(f"This is not a Pipeline event export (its first line is not a {FORMAT} header).")
+        if raw.get("version") != VERSION:
+            raise TransferError(f"Export format version {raw.get('version')} is not supported (only {VERSION}).")
+        return cls(int(raw["head"]), int(raw["events"]), int(raw["person_keys"]), list(raw["keks"]), raw["source"])
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":")) + "\n"
+
+
+# ---------------------------------------------------------------------------------- export
+def export(rt: Runtime, path: Path, advance: Advance = lambda n: None) -> Header:
+    """Write the log up to its head now, with the keys, to ``path`` (atomically)."""
+    head = runner.head(rt.app)
+    secrets = rt.db.query("SELECT name, kek_id, wrapped, created_at FROM secret_keys ORDER BY name")
+    people = rt.db.query("SELECT person_id, kek_id, wrapped, created_at FROM person_keys ORDER BY person_id")
+    body = path.with_name(f".{path.name}.{os.getpid()}.events")
+    count = 0
+    try:
+        with body.open("w") as out:
+            for line_count, lines in _event_pages(rt, head):
+                out.write(lines)
+                count += line_count
+                advance(line_count)
+        keks = sorted({row["kek_id"] for row in [*secrets, *people]})
+        source = rt.db.dialect
+        header = {"format": FORMAT, "version": VERSION, "head": head, "events": count}
+        header |= {"person_keys": len(people), "keks": keks, "source": source}
+        header["exported_at"] = datetime.now(UTC).isoformat()
+        _assemble(path, header, secrets, people, body, count)
+    finally:
+        body.unlink(missing_ok=True)
+    return Header(head, count, len(people), keks, source)
+
+
+def _event_pages(rt: Runtime, head: int) -> Iterator[tuple[int, str]]:
+    after = 0
+    while after < head:
+        page = rt.app.recorder.select_notifications(start=after + 1, limit=PAGE, stop=head)
+        if not page:
+            return
+        lines = [
+            _dumps(
+                {
+                    "position": n.id,
+                    "originator_id": str(UUID(str(n.originator_id))),
+                    "version": n.originator_version,
+                    "topic": n.topic,
+                    "state": base64.b64encode(n.state).decode(),
+                }
+            )
+            for n in page
+        ]
+        yield len(lines), "".join(lines)
+        after = page[-1].id
+
+
+def _assemble(
+    path: Path, header: dict[str, Any], secrets: list[dict], people: list[dict], body: Path, count: int
+) -> None:
+    partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    try:
+        with partial.open("w") as out:
+            out.write(_dumps(header))
+            out.writelines(_dumps({"secret_key": dict(row)}) for row in secrets)
+            out.writelines(_dumps({"person_key": dict(row)}) for row in people)
+            with body.open() as events:
+                while chunk := events.read(1 << 20):
+                    out.write(chunk)
+            out.write(_dumps({"end": True, "events": count}))
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
