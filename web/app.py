@@ -23,6 +23,7 @@ from web import (
     people,
     project_interest,
     projects,
+    query_args,
 )
 from web.errors import ProblemApi, register_error_handlers
 from workers.bootstrap import Runtime, build_runtime
@@ -48,6 +49,7 @@ def create_app(config: dict[str, Any] | None = None, runtime: Runtime | None = N
     app.config.update(config or {})
     app.extensions["pipeline"] = runtime or build_runtime(settings)
     auth.init_app(app)  # before the body checks: an anonymous write is 401 whatever its body
+    query_args.init_app(app)  # then unknown query parameters: 400, before any body or handler
 
     @app.before_request
     def require_json_body() -> None:
