@@ -15,6 +15,7 @@ from web import (
     auth,
     door,
     headers,
+    history,
     idempotency,
     insights,
     limits,
@@ -68,6 +69,7 @@ def create_app(config: dict[str, Any] | None = None, runtime: Runtime | None = N
     api.register_blueprint(activity.blp)
     api.register_blueprint(insights.blp)
     api.register_blueprint(operations.blp)
+    api.register_blueprint(history.blp)
     app.register_blueprint(operations.probes)
     idempotency.document(api.spec)
     limits.init_app(app, settings)
