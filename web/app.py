@@ -16,6 +16,7 @@ from web import (
     door,
     events,
     headers,
+    history,
     idempotency,
     insights,
     limits,
@@ -24,6 +25,7 @@ from web import (
     people,
     project_interest,
     projects,
+    query_args,
     reports,
     roles,
 )
@@ -51,6 +53,7 @@ def create_app(config: dict[str, Any] | None = None, runtime: Runtime | None = N
     app.config.update(config or {})
     app.extensions["pipeline"] = runtime or build_runtime(settings)
     auth.init_app(app)  # before the body checks: an anonymous write is 401 whatever its body
+    query_args.init_app(app)  # then unknown query parameters: 400, before any body or handler
 
     @app.before_request
     def require_json_body() -> None:
@@ -72,6 +75,7 @@ def create_app(config: dict[str, Any] | None = None, runtime: Runtime | None = N
     api.register_blueprint(reports.blp)
     api.register_blueprint(events.blp)
     api.register_blueprint(roles.blp)
+    api.register_blueprint(history.blp)
     app.register_blueprint(operations.probes)
     idempotency.document(api.spec)
     limits.init_app(app, settings)

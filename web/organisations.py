@@ -18,12 +18,12 @@ from projections import organisations as directory
 from projections import people as people_view
 from projections import runner
 from projections.db import ReadDatabase
+from web import as_of
 from web.auth import actor_id
 from web.common import (
     NAME_ID_CURSOR,
     TIME_ID_CURSOR,
     ListArgs,
-    ReadArgs,
     answers_from,
     decode_cursor,
     decode_offset,
@@ -158,12 +158,16 @@ class Organisations(MethodView):
 
 @blp.route("/<code_or_id>")
 class OrganisationDetail(MethodView):
-    @blp.arguments(ReadArgs, location="query")
-    @blp.response(200, OrganisationSchema)
-    @blp.alt_response(404, schema=ProblemSchema, description="No such organisation")
+    @blp.arguments(as_of.AsOfArgs, location="query")
+    @blp.response(200, as_of.with_as_of(OrganisationSchema))
+    @blp.alt_response(404, schema=ProblemSchema, description="No such organisation (or not yet, at as_of)")
     @answers_from(directory.get_by_id, directory.get_by_code)
     def get(self, args: dict[str, Any], code_or_id: str) -> dict[str, Any]:
-        """One organisation, by register code (e.g. `KTT`) or by id."""
+        """One organisation, by register code (e.g. `KTT`) or by id.
+
+        With `as_of`: the organisation as it was then, replayed from its events."""
+        if args.get("as_of"):
+            return as_of.organisation(organisation_id(code_or_id), as_of.parse(args["as_of"]))
         db = runtime().db
         try:
             row = directory.get_by_id(db, str(UUID(code_or_id)))

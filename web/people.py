@@ -15,10 +15,10 @@ from domain.organisation import KINDS, organisation_id
 from projections import organisations as directory
 from projections import people as people_view
 from projections.base import timestamp
+from web import as_of
 from web.common import (
     TIME_ID_CURSOR,
     ListArgs,
-    ReadArgs,
     answers_from,
     decode_cursor,
     next_link,
@@ -174,12 +174,16 @@ class People(MethodView):
 
 @blp.route("/<uuid:person_id>")
 class PersonDetail(MethodView):
-    @blp.arguments(ReadArgs, location="query")
-    @blp.response(200, PersonDetailSchema)
-    @blp.alt_response(404, schema=ProblemSchema, description="No such person")
+    @blp.arguments(as_of.AsOfArgs, location="query")
+    @blp.response(200, as_of.with_as_of(PersonDetailSchema))
+    @blp.alt_response(404, schema=ProblemSchema, description="No such person (or not yet, at as_of)")
     @answers_from(people_view.get, directory.summaries)
     def get(self, args: dict[str, Any], person_id: UUID) -> dict[str, Any]:
-        """One person, with the organisations they have belonged to."""
+        """One person, with the organisations they have belonged to.
+
+        With `as_of`: the person as they were then, replayed from their events."""
+        if args.get("as_of"):
+            return as_of.person(person_id, as_of.parse(args["as_of"]))
         row = people_view.get(runtime().db, str(person_id))
         if row is None:
             abort(404, message=f"No person with id {person_id}.")

@@ -15,6 +15,8 @@ from domain.organisation import KINDS, organisation_id
 from domain.project import BUDGET_BANDS, COLLABORATION_LEVELS, PHASES
 from projections import project_updates as updates_view
 from projections import projects as view
+from projections import related
+from web import as_of, as_of_project
 from web.auth import actor_id
 from web.common import ListArgs, ReadArgs, answers_from, decode_offset, next_link, page_of, runtime
 from web.errors import ProblemSchema
@@ -123,12 +125,16 @@ class Projects(MethodView):
 
 @blp.route("/<uuid:project_id>")
 class ProjectDetail(MethodView):
-    @blp.arguments(ReadArgs, location="query")
-    @blp.response(200, ProjectDetailSchema)
-    @blp.alt_response(404, schema=ProblemSchema, description="No such project")
-    @answers_from(view.get, view.team, view.contribution_counts, updates_view.status_updates)
+    @blp.arguments(as_of.AsOfArgs, location="query")
+    @blp.response(200, as_of.with_as_of(ProjectDetailSchema))
+    @blp.alt_response(404, schema=ProblemSchema, description="No such project (or not yet, at as_of)")
+    @answers_from(view.get, view.team, view.contribution_counts, updates_view.status_updates, related.around_project)
     def get(self, args: dict[str, Any], project_id: UUID) -> dict[str, Any]:
-        """Everything about one project: fields, team, pledge totals, goal and progress, latest updates."""
+        """Everything about one project: fields, team, pledge totals, goal and progress, latest updates.
+
+        With `as_of`: the project as it was then, replayed from its events."""
+        if args.get("as_of"):
+            return as_of_project.project(project_id, as_of.parse(args["as_of"]))
         db = runtime().db
         row = view.get(db, str(project_id))
         if row is None:

@@ -233,4 +233,10 @@ def test_answers_from_above_the_arguments_is_a_mistake_it_names(client: FlaskCli
 def test_the_declaration_survives_the_api_decorators() -> None:
     app = create_app(runtime=SimpleNamespace(settings=Settings()))
     detail = dict(handlers(app))["GET /api/v1/projects/<uuid:project_id>"]
-    assert views_read_by(detail) == {"projects", "organisations", "people", "project_updates"}
+    assert views_read_by(detail) == {
+        "projects",
+        "organisations",
+        "people",
+        "project_updates",
+        "activity",
+    }  # activity: as_of

@@ -1,0 +1,68 @@
+"""Unknown query parameters are refused, never silently ignored: one check for every
+endpoint, before any handler runs.
+
+What an endpoint accepts is what it declared with flask-smorest's
+``@blp.arguments(Schema, location="query")`` (the fields' data keys, of every query
+schema it stacks); an endpoint that declared none (a write, a probe, the OpenAPI
+document) takes no query parameters at all. A new endpoint is covered the moment it is
+registered: there is nothing to list here. A mistyped ``limt=5`` or an ``as_off=`` that
+would have answered the present as if it were the past is a 400 naming it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from flask import Flask, current_app, request
+from flask_smorest import abort
+from marshmallow import Schema
+
+from web.validation import printable
+
+QUERY = "query"
+
+
+def _handler(view: Callable[..., Any], method: str) -> Callable[..., Any] | None:
+    """The function that answers ``method``: a MethodView's method, or the view itself."""
+    view_class = getattr(view, "view_class", None)
+    if view_class is None:
+        return view
+    name = "get" if method == "HEAD" else method.lower()
+    return getattr(view_class, name, None)
+
+
+def _keys(schema: Schema | type[Schema]) -> Iterable[str]:
+    instance = schema() if isinstance(schema, type) else schema
+    return (field.data_key or name for name, field in instance.load_fields.items())
+
+
+def declared(view: Callable[..., Any], method: str) -> set[str]:
+    """The query parameters the endpoint's handler for ``method`` declared."""
+    handler = _handler(view, method)
+    parameters = getattr(handler, "_apidoc", {}).get("arguments", {}).get("parameters", [])
+    accepted: set[str] = set()
+    for parameter in parameters:
+        if parameter.get("in") == QUERY:
+            accepted.update(_keys(parameter["schema"]))
+    return accepted
+
+
+def refuse_unknown() -> None:
+    if request.url_rule is None or request.method == "OPTIONS" or not request.args:
+        return
+    view = current_app.view_functions.get(request.endpoint or "")
+    accepted = declared(view, request.method) if view is not None else set()
+    unknown = sorted(set(request.args) - accepted)
+    if not unknown:
+        return
+    shown = [printable(name) for name in unknown]
+    takes = f"it accepts: {', '.join(sorted(accepted))}" if accepted else "it takes no query parameters"
+    abort(
+        400,
+        message=f"Unknown query parameter{'s' if len(shown) > 1 else ''} {', '.join(shown)}: {takes}.",
+        errors={name: [f"Unknown parameter; {takes}."] for name in shown},
+    )
+
+
+def init_app(app: Flask) -> None:
+    app.before_request(refuse_unknown)
