@@ -1,0 +1,169 @@
+"""Rebuilds never take reads down: the view is built beside the live one and switched in at
+once, while readers and writers carry on; a rebuild killed part-way carries on from where it
+stopped."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from projections import rebuilds, runner
+from projections.registry import get
+from tests import support
+from tests.factories import bulk_sign_ups, council_member, dump
+from web.app import create_app
+from workers.bootstrap import Runtime, build_runtime, initialise
+from workers.settings import Settings
+
+pytestmark = pytest.mark.integration
+PAGE = 50
+
+
+def projects(rt: Runtime, count: int) -> list[str]:
+    ann = council_member(rt.app, "KTT")
+    return [str(rt.app.propose_project(ann.id, "alpha", {"title": f"Bins {i}"}).aggregate.id) for i in range(count)]
+
+
+class Readers:
+    """Threads issuing real HTTP GETs through the app; every answer that is not a full,
+    correct one is recorded as a problem."""
+
+    def __init__(self, rt: Runtime, project_ids: list[str], person_id: str) -> None:
+        self.app = create_app(runtime=rt)
+        with_members = rt.db.query("SELECT COUNT(*) AS n FROM organisations WHERE member_count > 0")[0]["n"]
+        self.organisations = min(with_members, PAGE)  # writes only add members: never fewer
+        self.project_ids, self.person_id = project_ids, person_id
+        self.problems: list[str] = []
+        self.reads = 0
+        self.stop = threading.Event()
+        self.threads = [threading.Thread(target=self.read, args=(i,)) for i in range(3)]
+
+    def read(self, seed: int) -> None:
+        client = self.app.test_client()
+        members = 0
+        i = seed
+        while not self.stop.is_set():
+            i += 1
+            checks: list[tuple[str, Any]] = [
+                (f"/api/v1/people?limit={PAGE}", lambda b: len(b["items"]) == PAGE),
+                (f"/api/v1/people/{self.person_id}", lambda b: b["id"] == self.person_id),
+                (
+                    f"/api/v1/organisations?has_members=true&limit={PAGE}",
+                    lambda b: len(b["items"]) == self.organisations,
+                ),
+                ("/api/v1/projects?limit=20", lambda b: len(b["items"]) == 20),
+                ("/api/v1/projects?q=bins&limit=20", lambda b: len(b["items"]) == 20),
+                (f"/api/v1/projects/{self.project_ids[i % len(self.project_ids)]}", lambda b: b["title"]),
+            ]
+            for url, good in checks:
+                response = client.get(url)
+                body = response.get_json(silent=True)
+                if response.status_code != 200 or not good(body):
+                    self.problems.append(f"{url}: {response.status_code} {str(body)[:200]}")
+            kent = client.get("/api/v1/organisations/KTT").get_json()
+            if kent["member_count"] < members:  # writers only add members: the count never drops
+                self.problems.append(f"KTT member_count dropped from {members} to {kent['member_count']}")
+            members = kent["member_count"]
+            self.reads += len(checks) + 1
+
+    def __enter__(self) -> Readers:
+        for t in self.threads:
+            t.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        for t in self.threads:
+            t.join(60)
+
+
+def writing(rt: Runtime, stop: threading.Event) -> Iterator[int]:
+    """Sign-ups written and applied to the live views while the rebuild runs."""
+    while not stop.is_set():
+        bulk_sign_ups(rt.app, 20, per_save=10)
+        rt.catch_up()
+        yield 20
+
+
+def test_reads_see_full_answers_throughout_a_rebuild_with_writes_going_on(any_runtime: Runtime) -> None:
+    rt = any_runtime
+    ids = projects(rt, 30)
+    bulk_sign_ups(rt.app, 2000)
+    rt.catch_up()
+    person = rt.db.query("SELECT id FROM people LIMIT 1")[0]["id"]
+    stop, written = threading.Event(), []
+    writer = threading.Thread(target=lambda: written.extend(writing(rt, stop)))
+    with Readers(rt, ids, person) as readers:
+        writer.start()
+        support.wait_until(lambda: readers.reads > 20, timeout=60, message="the readers to start")
+        reached = {}
+        for name in ("people", "organisations", "projects"):
+            before = readers.reads
+            reached[name] = runner.rebuild(rt.app, rt.db, get(name), batch_size=500)
+            assert readers.reads > before, f"nobody read during the rebuild of {name}: nothing was proved"
+        stop.set()
+        writer.join(60)
+    assert readers.problems == []
+    assert written, "nothing was written during the rebuilds"
+    assert rebuilds.in_progress(rt.db) == {}
+    rt.catch_up()
+    count = rt.db.query("SELECT COUNT(*) AS n FROM people")[0]["n"]
+    assert count == 2000 + 1 + sum(written)  # the rebuilt view lost none of the writes made meanwhile
+    assert rt.db.query("SELECT COUNT(*) AS n FROM projects_fts" if rt.db.dialect == "sqlite" else "SELECT 1")
+    incremental = dump(rt.db)
+    for name in ("people", "organisations", "projects"):
+        runner.rebuild(rt.app, rt.db, get(name))
+    assert dump(rt.db) == incremental
+
+
+@pytest.fixture(params=["sqlite", "pg"])
+def cli_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    """A store the ``pipeline`` command can open too (the test's own KEK)."""
+    if request.param == "pg":
+        return request.getfixturevalue("pg_settings")
+    settings = Settings(database_url=f"sqlite:///{tmp_path}/pipeline.sqlite3", secret_key=support.SECRET_KEY)
+    initialise(settings)
+    return settings
+
+
+def shadow_position(rt: Runtime, name: str) -> int:
+    return rebuilds.in_progress(rt.db).get(name, 0)
+
+
+def test_a_killed_rebuild_carries_on_where_it_stopped(cli_settings: Settings, tmp_path: Path) -> None:
+    rt = build_runtime(cli_settings)
+    try:
+        head = bulk_sign_ups(rt.app, 6000)
+        rt.catch_up()
+        complete = dump(rt.db)
+        env = support.pipeline_env(DATABASE_URL=cli_settings.database_url)
+        stopped_at = 0
+        for attempt in range(3):
+            rebuild = support.Process(["projections", "rebuild", "people"], env, tmp_path / f"rebuild-{attempt}.log")
+            support.wait_until(
+                lambda p=rebuild: not p.alive() or shadow_position(rt, "people") > 0,  # type: ignore[misc]
+                timeout=120,
+                interval=0.01,
+                message="the rebuild to get going",
+            )
+            rebuild.kill()
+            rebuild.stop()
+            stopped_at = shadow_position(rt, "people")
+            if 0 < stopped_at < head:
+                break
+        assert 0 < stopped_at < head, "the rebuild finished before it could be killed: nothing was proved"
+        assert dump(rt.db) == complete  # the live view served, whole, all along
+        done: list[int] = []
+        reached = runner.rebuild(rt.app, rt.db, get("people"), progress=done.append)
+        assert done[0] == stopped_at  # it started from where the killed one stopped, not from 0
+        assert sum(done[1:]) <= head - stopped_at
+        assert reached == head and rebuilds.in_progress(rt.db) == {}
+        assert dump(rt.db) == complete
+        runner.rebuild(rt.app, rt.db, get("people"))  # from scratch
+        assert dump(rt.db) == complete
+    finally:
+        rt.close()
