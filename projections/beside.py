@@ -105,6 +105,18 @@ def lock_position(tx: Transaction, dialect: str, name: str) -> int | None:
     return int(rows[0]["position"]) if rows else None
 
 
+def bound_lock_waits(tx: Transaction, dialect: str, seconds: float) -> None:
+    """PostgreSQL: give up (``LockNotAvailable``) rather than wait longer than ``seconds`` for a
+    table lock. The switch needs each table to itself for a moment, and readers arriving meanwhile
+    queue behind it: a long query in the way must cost one retry, not a pause for every reader."""
+    if dialect == "postgres":
+        tx.execute(f"SET LOCAL lock_timeout = '{int(seconds * 1000)}ms'")
+
+
+def lock_timed_out(error: BaseException) -> bool:
+    return type(error).__name__ == "LockNotAvailable"  # psycopg.errors.LockNotAvailable; SQLite has none
+
+
 def exists(tx: Transaction, dialect: str, table: str) -> bool:
     if dialect == "postgres":
         return bool(tx.query("SELECT to_regclass(:t) IS NOT NULL AS present", {"t": table})[0]["present"])

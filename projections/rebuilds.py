@@ -15,6 +15,7 @@ the second to switch finds the copy gone and stops."""
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
@@ -32,6 +33,7 @@ Reporter = Callable[[str, int], AbstractContextManager[Advance]]
 (``web.progress.progress`` on the command line)."""
 
 SWITCH_TRIES = 100  # catch up and try again while new events keep arriving between the two
+SWITCH_LOCK_SECONDS = 1.0  # the longest the switch waits for a table (readers wait behind it)
 
 
 @contextmanager
@@ -86,6 +88,7 @@ def switch(app: EventLog, db: ReadDatabase, live: Projection, copy: beside.Copy)
     returns the live position now. None (nothing changed) if the live view has applied events
     the copy has not: catch the copy up and try again."""
     with db.transaction() as tx:
+        beside.bound_lock_waits(tx, db.dialect, SWITCH_LOCK_SECONDS)
         live_at = beside.lock_position(tx, db.dialect, live.name)
         copy_at = beside.lock_position(tx, db.dialect, copy.name)
         if live_at is None or copy_at is None:
@@ -124,9 +127,16 @@ def rebuild(
     step = advance or (lambda count: None)
     step(at)  # resumed: the part already done counts as done
     try:
-        for _ in range(SWITCH_TRIES):
+        for attempt in range(SWITCH_TRIES):
             fill(app, db, copy, step, batch_size=batch_size)
-            switched = switch(app, db, live, copy)
+            try:
+                switched = switch(app, db, live, copy)
+            except Exception as error:
+                if not beside.lock_timed_out(error):
+                    raise
+                log.warning("projection %s: a long read held the switch up; trying again", live.name)
+                time.sleep(min(0.1 * (attempt + 1), 2.0))
+                continue
             if switched is not None:
                 return switched
     except runner.NotInitialised:

@@ -98,7 +98,9 @@ def test_verify_passes_an_intact_view_and_names_each_tampered_row(cli_settings: 
         rt.catch_up()
         intact = cli(cli_settings, "verify")
         assert intact.returncode == 0, intact.stderr
-        assert intact.stdout.count("identical to its log") == len([f for f in follow.all_followers() if not f.starts_at_head])
+        assert intact.stdout.count("identical to its log") == len(
+            [f for f in follow.all_followers() if not f.starts_at_head]
+        )
         with rt.db.transaction() as tx:
             tx.execute("UPDATE people SET job_title = 'Tampered' WHERE id = :id", {"id": str(people[2])})
             tx.execute("DELETE FROM project_tags WHERE tag = 'waste'")
