@@ -5,6 +5,7 @@ stopped."""
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -175,3 +176,45 @@ def test_a_killed_rebuild_carries_on_where_it_stopped(cli_settings: Settings, tm
         assert dump(rt.db) == complete
     finally:
         rt.close()
+
+
+def test_a_long_read_holds_up_the_switch_but_never_the_other_readers(pg_runtime: Runtime) -> None:
+    """PostgreSQL: the switch needs each table to itself for a moment; while a long query holds
+    one, the switch gives up after a second and tries again, so readers are not queued behind it."""
+    import psycopg
+
+    rt = pg_runtime
+    bulk_sign_ups(rt.app, 300)
+    rt.catch_up()
+    served: list[float] = []
+    stop = threading.Event()
+
+    def read() -> None:
+        while not stop.is_set():
+            rt.db.query("SELECT COUNT(*) AS n FROM people")
+            served.append(time.monotonic())
+            time.sleep(0.01)
+
+    finished: list[float] = []
+
+    def rebuild_people() -> None:
+        runner.rebuild(rt.app, rt.db, get("people"))
+        finished.append(time.monotonic())
+
+    with psycopg.connect(rt.settings.database_url) as long_read:
+        long_read.execute("SELECT COUNT(*) FROM people").fetchall()  # its transaction holds the table
+        reader = threading.Thread(target=read)
+        rebuild = threading.Thread(target=rebuild_people)
+        reader.start()
+        rebuild.start()
+        time.sleep(4)
+        held_until = time.monotonic()
+        assert not finished, "the rebuild switched while a read held the table"
+        long_read.rollback()
+    rebuild.join(60)
+    stop.set()
+    reader.join(10)
+    assert finished and finished[0] >= held_until
+    waiting = [t for t in served if held_until - 2.5 <= t <= held_until]  # the switch was trying meanwhile
+    assert len(waiting) > 5, "readers were queued behind the waiting switch"
+    assert rebuilds.in_progress(rt.db) == {}
