@@ -165,6 +165,7 @@ def projections_rebuild(name: str | None, rebuild_all: bool) -> None:
     """Replay the whole event log into a copy of a projection beside the live one, then switch
     it in at once: readers are served throughout. Run again after a crash, it carries on where it
     stopped. A process that acts on the world (the notifier) is left where it is."""
+    from projections import rebuilds
     from web.progress import progress
 
     if bool(name) == rebuild_all:
@@ -179,6 +180,9 @@ def projections_rebuild(name: str | None, rebuild_all: bool) -> None:
                 at = runner.position(rt.db, projection.name)
                 click.echo(f"{projection.name}: a process, not rebuilt; it carries on from position {at}")
                 continue
+            resumed = rebuilds.in_progress(rt.db).get(projection.name)
+            if resumed is not None:
+                click.echo(f"{projection.name}: carrying on from position {resumed}, where a rebuild stopped")
             with progress(f"rebuilding {projection.name}", runner.head(rt.app)) as advance:
                 at = runner.rebuild(rt.app, rt.db, projection, batch_size=_batch(rt), progress=advance)
             click.echo(f"{projection.name}: rebuilt to position {at}")
