@@ -152,6 +152,11 @@ def in_progress(db: ReadDatabase) -> dict[str, int]:
     return {r["name"][: -len(suffix)]: int(r["position"]) for r in rows if r["name"].endswith(suffix)}
 
 
+def copy_in_progress(db: ReadDatabase, live: Projection) -> beside.Copy | None:
+    """The copy a rebuild of ``live`` is building (or left when it was stopped), if any."""
+    return beside.beside(live, beside.REBUILD) if live.name in in_progress(db) else None
+
+
 def outdated(db: ReadDatabase, projections: list[Projection]) -> list[Projection]:
     """Views whose tables were made by another version of their code."""
     rows = {r["name"]: r["version"] for r in db.query("SELECT name, version FROM projection_positions")}

@@ -218,3 +218,20 @@ def test_a_long_read_holds_up_the_switch_but_never_the_other_readers(pg_runtime:
     waiting = [t for t in served if held_until - 2.5 <= t <= held_until]  # the switch was trying meanwhile
     assert len(waiting) > 5, "readers were queued behind the waiting switch"
     assert rebuilds.in_progress(rt.db) == {}
+
+
+def test_an_erasure_reaches_a_rebuild_stopped_part_way(any_runtime: Runtime) -> None:
+    from projections.beside import REBUILD
+    from workers.erasure import erase_person
+
+    rt = any_runtime
+    ann = council_member(rt.app, "KTT", name="Ermintrude Stopped")
+    rt.catch_up()
+    copy, _ = rebuilds.open_copy(rt.db, get("people"), REBUILD)
+    rebuilds.fill(rt.app, rt.db, copy, lambda count: None, batch_size=1000)  # then the rebuild was killed
+    names = "SELECT name FROM rebuild_people WHERE id = :id"
+    assert rt.db.query(names, {"id": str(ann.id)}) == [{"name": "Ermintrude Stopped"}]
+    erase_person(rt, ann.id, actor=None)
+    assert rt.db.query(names, {"id": str(ann.id)}) == [{"name": "Former member"}]
+    runner.rebuild(rt.app, rt.db, get("people"))
+    assert rt.db.query("SELECT name FROM people WHERE id = :id", {"id": str(ann.id)}) == [{"name": "Former member"}]
