@@ -235,3 +235,26 @@ def test_an_erasure_reaches_a_rebuild_stopped_part_way(any_runtime: Runtime) -> 
     assert rt.db.query(names, {"id": str(ann.id)}) == [{"name": "Former member"}]
     runner.rebuild(rt.app, rt.db, get("people"))
     assert rt.db.query("SELECT name FROM people WHERE id = :id", {"id": str(ann.id)}) == [{"name": "Former member"}]
+
+
+def test_two_rebuilds_of_one_view_at_once_leave_it_right(any_runtime: Runtime) -> None:
+    rt = any_runtime
+    bulk_sign_ups(rt.app, 1500)
+    rt.catch_up()
+    complete = dump(rt.db)
+    errors: list[BaseException] = []
+
+    def rebuild() -> None:
+        try:
+            runner.rebuild(rt.app, rt.db, get("people"), batch_size=100)
+        except BaseException as error:  # reported below
+            errors.append(error)
+
+    threads = [threading.Thread(target=rebuild) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert errors == []
+    assert rebuilds.in_progress(rt.db) == {}
+    assert dump(rt.db) == complete
