@@ -28,6 +28,16 @@ def projects(rt: Runtime, count: int) -> list[str]:
     return [str(rt.app.propose_project(ann.id, "alpha", {"title": f"Bins {i}"}).aggregate.id) for i in range(count)]
 
 
+def leftovers(rt: Runtime) -> list[str]:
+    """Tables, indexes or triggers left under a copy's or a retired table's name."""
+    sql = (
+        "SELECT name FROM sqlite_master WHERE name LIKE 'rebuild%' OR name LIKE 'retired%'"
+        if rt.db.dialect == "sqlite"
+        else "SELECT relname AS name FROM pg_class WHERE relname LIKE 'rebuild%' OR relname LIKE 'retired%'"
+    )
+    return [r["name"] for r in rt.db.query(sql)]
+
+
 class Readers:
     """Threads issuing real HTTP GETs through the app; every answer that is not a full,
     correct one is recorded as a problem."""
@@ -127,6 +137,7 @@ def test_reads_see_full_answers_throughout_a_rebuild_with_writes_going_on(any_ru
     for name in ("people", "organisations", "projects"):
         runner.rebuild(rt.app, rt.db, get(name))
     assert dump(rt.db) == incremental
+    assert leftovers(rt) == []
 
 
 @pytest.fixture(params=["sqlite", "pg"])
