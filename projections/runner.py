@@ -85,7 +85,7 @@ def create_tables(
     db: ReadDatabase, projections: list[Projection], extra_ddl: tuple[str, ...] = (), *, head: int = 0
 ) -> None:
     """Create what is missing. A projection whose ``version`` changed since its tables
-    were made has them dropped and made anew at position 0, to be rebuilt. A process
+    were made keeps them as they are, for ``rebuilds.migrate`` to rebuild beside. A process
     (``starts_at_head``) starts at ``head``, the log's head now, and a new version of it
     carries on from where the old one was."""
     with db.transaction() as tx:
@@ -101,19 +101,15 @@ def create_tables(
                 # a process has nothing to rebuild: it carries on from where it was (see ``rebuild``)
                 tx.execute("UPDATE projection_positions SET version = :version WHERE name = :name", params)
             elif rows and rows[0]["version"] != projection.version:
+                # its tables keep serving reads until a rebuild beside them switches (`migrate`)
                 log.warning(
-                    "projection %s: tables changed (version %s -> %s); rebuilding it",
+                    "projection %s: tables made by version %s, the code is version %s; "
+                    "`pipeline projections migrate` (run by init, serve and worker) rebuilds it",
                     projection.name,
                     rows[0]["version"],
                     projection.version,
                 )
-                for table in projection.tables_for(db.dialect):
-                    tx.execute(f"DROP TABLE IF EXISTS {table}")
-                tx.execute(
-                    "UPDATE projection_positions SET position = :start, version = :version, updated_at = :now"
-                    " WHERE name = :name",
-                    params,
-                )
+                continue
             for statement in projection.ddl_for(db.dialect):
                 tx.execute(statement)
             if not rows:
@@ -182,12 +178,18 @@ class Batch:
 
 
 def prepare_batch(
-    app: EventLog, db: ReadDatabase, projection: Projection, batch_size: int = 500, context: Any = None
+    app: EventLog,
+    db: ReadDatabase,
+    projection: Projection,
+    batch_size: int = 500,
+    context: Any = None,
+    *,
+    until: int | None = None,
 ) -> Batch | None:
-    """Read and map the events after the projection's position; None if it is at the head,
-    or if a view it reads has not caught up with the next event yet."""
+    """Read and map the events after the projection's position (up to ``until``, default the
+    head); None if it is there, or if a view it reads has not caught up with the next event yet."""
     old = position(db, projection.name)
-    top = horizon(app, db, projection, head(app))
+    top = horizon(app, db, projection, head(app) if until is None else until)
     if old >= top:
         return None
     notifications = app.recorder.select_notifications(
@@ -306,20 +308,14 @@ def rebuild(
     batch_size: int = 1000,
     progress: Callable[[int], None] | None = None,
 ) -> int:
-    """Empty the projection and its position in one transaction, then replay the log. A
-    process that acts on the world (``starts_at_head``: the notifier) has nothing to rebuild
-    and is left where it is: replaying would act on the past again, and skipping to the head
-    would drop what it has still to do. Returns the position reached."""
-    if projection.starts_at_head:
-        return position(db, projection.name)
-    with db.transaction() as tx:
-        for table in projection.tables_for(db.dialect):
-            tx.execute(f"DELETE FROM {table}")  # table names are our constants
-        tx.execute(
-            "UPDATE projection_positions SET position = 0, updated_at = :now WHERE name = :name",
-            {"name": projection.name, "now": _now()},
-        )
-    return catch_up(app, db, projection, batch_size=batch_size, progress=progress)
+    """Replay the log into a copy of the projection beside the live one, then switch it in:
+    readers are served throughout (see ``projections.rebuilds``). A process that acts on the
+    world (``starts_at_head``: the notifier) has nothing to rebuild and is left where it is:
+    replaying would act on the past again, and skipping to the head would drop what it has
+    still to do. Returns the position reached."""
+    from projections import rebuilds  # it builds on this module
+
+    return rebuilds.rebuild(app, db, projection, batch_size=batch_size, advance=progress)
 
 
 def horizon(app: EventLog, db: ReadDatabase, projection: Projection, top: int) -> int:

@@ -1,4 +1,4 @@
-"""The ``pipeline`` command: init, serve, worker, projections status|rebuild, keys new|rotate|retire."""
+"""The ``pipeline`` command: init, serve, worker, projections status|rebuild|migrate|verify, keys new|rotate|retire."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from workers.bootstrap import build_runtime, initialise
 from workers.settings import Settings
 
 if TYPE_CHECKING:  # pragma: no cover
+    from projections.base import Projection
     from workers.adapters.keys import KeyStore
     from workers.bootstrap import Runtime
 
@@ -37,11 +38,13 @@ def init() -> None:
 
     settings = Settings.from_env()
     _require_reachable(settings)
+    from web.progress import progress
+
     made = ensure_key(settings)
     if made:
         click.echo(f"Created the key-encryption key {made} (mode 0600): keep it out of database backups.")
     try:
-        loaded = initialise(settings)
+        loaded = initialise(settings, reporter=progress)
     except KekError as error:
         raise click.ClickException(f"{WRONG_KEK} ({_where(settings)}: {error})") from None
     click.echo(f"Initialised {_where(settings)}: register {loaded.added} councils added, {loaded.amended} amended.")
@@ -61,6 +64,7 @@ def serve(host: str | None, port: int | None) -> None:
     host, port = host or settings.host, port or settings.port
     _require_reachable(settings)
     _require_initialised(settings)
+    _migrate_outdated(settings)
     if settings.embedded:
         from web.app import create_app
         from web.headers import QuietRequestHandler
@@ -101,6 +105,7 @@ def worker(burst: bool) -> None:
     settings = Settings.from_env()
     _require_reachable(settings)
     _require_initialised(settings)
+    _migrate_outdated(settings)
     run_worker(burst=burst)
 
 
@@ -113,21 +118,29 @@ def projections() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def projections_status(as_json: bool) -> None:
     """State (ok, behind, failing), position, head of the log and lag of every projection;
-    for a failing one, its error, since when, and when it is tried again. Exits 1 if any fails."""
+    for a failing one, its error, since when, and when it is tried again; a rebuild under way
+    (or stopped part-way) and how far it is. Exits 1 if any fails."""
+    from projections import rebuilds
+
     _require_reachable(Settings.from_env())
     rt = build_runtime()
     try:
         for projection in follow.all_followers():
             runner.position(rt.db, projection.name)
         statuses = runner.status(rt.app, rt.db, follow.all_followers())
+        rebuilding = rebuilds.in_progress(rt.db)
     except runner.NotInitialised as error:
         raise click.ClickException(str(error)) from None
     finally:
         rt.close()
     if as_json:
-        click.echo(json.dumps([s.as_dict() for s in statuses]))
+        click.echo(json.dumps([{**s.as_dict(), "rebuild_position": rebuilding.get(s.name)} for s in statuses]))
     else:
         _print_statuses(statuses)
+        for name, at in rebuilding.items():
+            click.echo(
+                f"\n{name}: a rebuild is under way or was stopped at position {at} (the live view serves meanwhile)"
+            )
     if any(s.failure for s in statuses):
         sys.exit(1)
 
@@ -149,8 +162,12 @@ def _print_statuses(statuses: list[runner.Status]) -> None:
 @click.argument("name", required=False, type=click.Choice(sorted(follow.names())))
 @click.option("--all", "rebuild_all", is_flag=True, help="Rebuild every projection.")
 def projections_rebuild(name: str | None, rebuild_all: bool) -> None:
-    """Empty a projection and replay the whole event log into it. A process that acts on the
-    world (the notifier) is left where it is: it never acts on the past again."""
+    """Replay the whole event log into a copy of a projection beside the live one, then switch
+    it in at once: readers are served throughout. Run again after a crash, it carries on where it
+    stopped. A process that acts on the world (the notifier) is left where it is."""
+    from projections import rebuilds
+    from web.progress import progress
+
     if bool(name) == rebuild_all:
         raise click.UsageError("Give a projection NAME or --all (not both).")
     targets = follow.all_followers() if rebuild_all else [follow.follower(name or "")]
@@ -158,19 +175,95 @@ def projections_rebuild(name: str | None, rebuild_all: bool) -> None:
     try:
         for projection in targets:
             runner.position(rt.db, projection.name)
-        total = runner.head(rt.app)
         for projection in targets:
             if projection.starts_at_head:
                 at = runner.position(rt.db, projection.name)
                 click.echo(f"{projection.name}: a process, not rebuilt; it carries on from position {at}")
                 continue
-            with click.progressbar(length=total, label=f"rebuilding {projection.name}") as bar:
-                runner.rebuild(
-                    rt.app, rt.db, projection, batch_size=max(rt.settings.batch_size, 1000), progress=bar.update
-                )
-            click.echo(f"{projection.name}: rebuilt to position {runner.position(rt.db, projection.name)}")
+            resumed = rebuilds.in_progress(rt.db).get(projection.name)
+            if resumed is not None:
+                click.echo(f"{projection.name}: carrying on from position {resumed}, where a rebuild stopped")
+            with progress(f"rebuilding {projection.name}", runner.head(rt.app)) as advance:
+                at = runner.rebuild(rt.app, rt.db, projection, batch_size=_batch(rt), progress=advance)
+            click.echo(f"{projection.name}: rebuilt to position {at}")
     except runner.NotInitialised as error:
         raise click.ClickException(str(error)) from None
+    finally:
+        rt.close()
+
+
+@projections.command("migrate")
+def projections_migrate() -> None:
+    """Rebuild every view whose code is another version than its tables (beside them, then
+    switched in). `pipeline init`, `serve` and `worker` do this when they start."""
+    _require_reachable(Settings.from_env())
+    rt = build_runtime()
+    try:
+        migrated = _migrate(rt)
+    except runner.NotInitialised as error:
+        raise click.ClickException(str(error)) from None
+    finally:
+        rt.close()
+    if not migrated:
+        click.echo("Every view's tables are its code's version: nothing to migrate.")
+
+
+@projections.command("verify")
+@click.argument("name", required=False, type=click.Choice(sorted(follow.names())))
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="Differences shown per table.")
+def projections_verify(name: str | None, limit: int) -> None:
+    """Rebuild views (NAME, or all) into scratch tables up to their live position and compare
+    them row by row; print the differences. Exits 1 if any view differs from its log."""
+    from projections import verify
+    from web.progress import progress
+
+    _require_reachable(Settings.from_env())
+    targets = [p for p in follow.all_followers() if not p.starts_at_head and name in (None, p.name)]
+    if not targets:
+        raise click.UsageError(f"{name} is a process, not a view: it has no tables to verify.")
+    rt = build_runtime()
+    drift = False
+    try:
+        for projection in targets:
+            with progress(f"verifying {projection.name}", runner.position(rt.db, projection.name)) as advance:
+                check = verify.verify(rt.app, rt.db, projection, batch_size=_batch(rt), advance=advance)
+            rows = sum(t.rows for t in check.tables)
+            if check.identical:
+                click.echo(f"{check.name}: identical to its log at position {check.position} ({rows} rows)")
+                continue
+            drift = True
+            for line in verify.report(check, limit):
+                click.echo(line)
+            count = sum(len(t.differences) + bool(t.schema) for t in check.tables)
+            click.echo(f"{check.name}: DIFFERS from its log at position {check.position}: {count} difference(s)")
+    except runner.NotInitialised as error:
+        raise click.ClickException(str(error)) from None
+    finally:
+        rt.close()
+    if drift:
+        sys.exit(1)
+
+
+def _batch(rt: Runtime) -> int:
+    return max(rt.settings.batch_size, 1000)
+
+
+def _migrate(rt: Runtime) -> list[tuple[Projection, int]]:
+    from projections import rebuilds
+    from web.progress import progress
+
+    migrated = rebuilds.migrate(rt.app, rt.db, follow.all_followers(), batch_size=_batch(rt), reporter=progress)
+    for projection, at in migrated:
+        click.echo(f"{projection.name}: rebuilt for version {projection.version} and switched in at position {at}")
+    return migrated
+
+
+def _migrate_outdated(settings: Settings) -> None:
+    """At start-up: a view whose code changed version is rebuilt beside its tables and
+    switched in before this process serves or works (no manual SQL)."""
+    rt = build_runtime(settings)
+    try:
+        _migrate(rt)
     finally:
         rt.close()
 

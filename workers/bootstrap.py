@@ -13,7 +13,7 @@ from uuid import UUID
 from eventsourcing.persistence import Recording
 
 from domain.application import PipelineApplication, RegisterLoad
-from projections import failures, runner
+from projections import failures, rebuilds, runner
 from projections.db import ReadDatabase, Timeouts, open_database, sqlite_path
 from workers import follow
 from workers.adapters import idempotency, keys, mail, secret_key, sessions
@@ -94,10 +94,10 @@ def build_runtime(settings: Settings | None = None, *, create_tables: bool = Fal
     return Runtime(settings, app, db)
 
 
-def initialise(settings: Settings | None = None) -> RegisterLoad:
-    """Create every table, load the council register and bring projections up to date.
-    Idempotent: running it again adds nothing. In the embedded mode it also makes
-    the key-encryption key file if there is none."""
+def initialise(settings: Settings | None = None, *, reporter: rebuilds.Reporter = rebuilds.quietly) -> RegisterLoad:
+    """Create every table, rebuild (beside, then switch) views whose code changed version, load
+    the council register and bring projections up to date. Idempotent: running it again adds
+    nothing. In the embedded mode it also makes the key-encryption key file if there is none."""
     settings = settings or Settings.from_env()
     secret_key.ensure_key(settings)
     runtime = build_runtime(settings, create_tables=True)
@@ -108,6 +108,13 @@ def initialise(settings: Settings | None = None) -> RegisterLoad:
         sessions.add_token_binding(runtime.db)
         mail.migrate(runtime.db)
         _refuse_unwrapped_keys(runtime.db)
+        batch_size = max(settings.batch_size, 1000)
+        for view, at in rebuilds.migrate(
+            runtime.app, runtime.db, follow.all_followers(), batch_size=batch_size, reporter=reporter
+        ):
+            log.warning(
+                "projection %s: rebuilt for version %s, switched in at position %s", view.name, view.version, at
+            )
         runtime.keys.ensure_index_key()
         loaded = runtime.app.load_register()
         for name in runtime.catch_up():

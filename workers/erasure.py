@@ -9,11 +9,12 @@ worker), and then the database files are scrubbed of the old row versions."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from uuid import UUID
 
 from domain.results import Written
-from projections import runner
+from projections import rebuilds, runner
 from projections.registry import get
 from projections.scrub import scrub
 from workers.bootstrap import Runtime
@@ -37,6 +38,11 @@ def erase_person(rt: Runtime, person_id: UUID, *, actor: UUID | None) -> Written
     views = [get(name) for name in PERSONAL_VIEWS]
     for view in views:
         runner.catch_up(rt.app, rt.db, view, batch_size=rt.settings.batch_size)
+    copies = [c for c in (rebuilds.copy_in_progress(rt.db, view) for view in views) if c]
+    for copy in copies:  # a rebuild's copy (maybe stopped part-way) applies the erasure too
+        with contextlib.suppress(runner.NotInitialised):  # switched in meanwhile: caught up already
+            rebuilds.fill(rt.app, rt.db, copy, lambda count: None, batch_size=max(rt.settings.batch_size, 1000))
+    views += copies
     busy = scrub(rt.db, [table for view in views for table in view.tables] + list(PERSONAL_TABLES))
     if busy:
         log.warning("erasure of %s: could not scrub %s now (busy); run the erasure again", person_id, busy)
