@@ -79,8 +79,9 @@ def _rule_part(part: str) -> str:
     """An OpenAPI path segment as the Flask rule spells it."""
     if not part.startswith("{"):
         return part
-    name = part.strip("{}")
-    return f"<uuid:{name}>" if name.endswith("_id") and name != "code_or_id" else f"<{name}>"
+    name, _, suffix = part[1:].partition("}")  # "{name}.svg": a variable, then literal text
+    variable = f"<uuid:{name}>" if name.endswith("_id") and name != "code_or_id" else f"<{name}>"
+    return variable + suffix
 
 
 def test_known_parameters_still_work_and_all_unknown_ones_are_named(client: Any) -> None:
