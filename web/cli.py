@@ -13,6 +13,7 @@ from uuid import UUID
 import click
 
 from projections import runner
+from web.cli_roles import role_commands
 from workers import follow
 from workers.bootstrap import build_runtime, initialise
 from workers.settings import Settings
@@ -268,38 +269,13 @@ def _migrate_outdated(settings: Settings) -> None:
         rt.close()
 
 
-@main.group()
-def operators() -> None:
-    """Grant or revoke the operator role (only ever from here, never through the API)."""
-
-
-@operators.command("grant")
-@click.argument("email")
-def operators_grant(email: str) -> None:
-    """Make the person with EMAIL an operator."""
-    _set_operator(email, True)
-
-
-@operators.command("revoke")
-@click.argument("email")
-def operators_revoke(email: str) -> None:
-    """Take the operator role away from the person with EMAIL."""
-    _set_operator(email, False)
-
-
-def _set_operator(email: str, grant: bool) -> None:
-    from domain.errors import DomainError
-
-    rt = build_runtime()
-    try:
-        written = rt.app.set_operator(email, grant)
-    except DomainError as error:
-        raise click.ClickException(error.detail) from None
-    finally:
-        rt.close()
-    state = "is now" if grant else "is no longer"
-    unchanged = " (unchanged)" if written.position is None else ""
-    click.echo(f"Person {written.aggregate.id} {state} an operator{unchanged}.")
+main.add_command(
+    role_commands(
+        "operator",
+        "Grant or revoke the operator role (only ever from here, never through the API).",
+        lambda rt, email, grant: rt.app.set_operator(email, grant),
+    )
+)
 
 
 @main.group()

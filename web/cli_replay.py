@@ -8,8 +8,10 @@ from pathlib import Path
 
 import click
 
+from domain.results import Written
+from web.cli_roles import role_commands
 from web.progress import progress
-from workers.bootstrap import build_runtime
+from workers.bootstrap import Runtime, build_runtime
 from workers.settings import Settings
 
 
@@ -75,38 +77,17 @@ def events_import(file: Path) -> None:
     )
 
 
-@click.group()
-def evaluators() -> None:
-    """Grant or revoke the evaluator role: reading the whole event log (GET /api/v1/events)."""
+def _set_evaluator(rt: Runtime, email: str, grant: bool) -> Written:
+    from domain.errors import NotFound
+
+    owner = rt.app.email_owner(email)
+    if owner is None:
+        raise NotFound("Nobody has signed up with that email.")
+    return rt.app.set_evaluator(owner, grant, actor=None)
 
 
-@evaluators.command("grant")
-@click.argument("email")
-def evaluators_grant(email: str) -> None:
-    """Make the person with EMAIL an evaluator."""
-    _set_evaluator(email, True)
-
-
-@evaluators.command("revoke")
-@click.argument("email")
-def evaluators_revoke(email: str) -> None:
-    """Take the evaluator role away from the person with EMAIL."""
-    _set_evaluator(email, False)
-
-
-def _set_evaluator(email: str, grant: bool) -> None:
-    from domain.errors import DomainError, NotFound
-
-    rt = build_runtime()
-    try:
-        owner = rt.app.email_owner(email)
-        if owner is None:
-            raise NotFound("Nobody has signed up with that email.")
-        written = rt.app.set_evaluator(owner, grant, actor=None)
-    except DomainError as error:
-        raise click.ClickException(error.detail) from None
-    finally:
-        rt.close()
-    state = "is now" if grant else "is no longer"
-    unchanged = " (unchanged)" if written.position is None else ""
-    click.echo(f"Person {written.aggregate.id} {state} an evaluator{unchanged}.")
+evaluators = role_commands(
+    "evaluator",
+    "Grant or revoke the evaluator role: reading the whole event log (GET /api/v1/events).",
+    _set_evaluator,
+)
