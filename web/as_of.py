@@ -15,7 +15,7 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 from flask_smorest import abort
-from marshmallow import Schema, fields
+from marshmallow import Schema, ValidationError, fields
 
 from domain import clock
 from domain.errors import NotFound
@@ -25,6 +25,7 @@ from domain.personal import FORMER_MEMBER
 from domain.timetravel import state_at, state_or_none
 from projections.base import timestamp
 from web.common import ReadArgs, runtime
+from web.fields import within
 
 AS_OF_HELP = (
     "An ISO 8601 time with its zone (e.g. 2015-01-31T12:00:00Z): the state at that moment, "
@@ -44,12 +45,18 @@ def with_as_of(schema: type[Schema]) -> type[Schema]:
 
 def parse(text: str) -> datetime:
     """The moment ``as_of`` names, in UTC; 400 if it has no zone, is not a time, or is ahead."""
+    if not text.strip():
+        _bad("as_of is empty: give a time such as 2015-01-31T12:00:00Z, or leave as_of out for the present.")
     try:
         moment = datetime.fromisoformat(text.replace("z", "Z").replace("Z", "+00:00"))
     except ValueError:
         _bad(f"as_of {text!r} is not an ISO 8601 time; give e.g. 2015-01-31T12:00:00Z.")
     if moment.tzinfo is None:
         _bad(f"as_of {text!r} has no time zone: add Z (UTC) or an offset such as +01:00.")
+    try:
+        moment = within(moment)
+    except ValidationError as error:
+        _bad(f"as_of {text!r}: {' '.join(map(str, error.messages))}")
     now = clock.now()
     if moment > now:
         _bad(f"as_of {text!r} is in the future (it is now {timestamp(now)}): omit as_of for the current state.")

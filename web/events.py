@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -22,6 +23,7 @@ from domain.catalogue import topics_by_type
 from projections import replay, runner
 from web.common import runtime
 from web.errors import ProblemSchema
+from web.fields import within
 from web.validation import MAX_INTEGER, InputSchema
 
 log = logging.getLogger(__name__)
@@ -69,9 +71,12 @@ def type_names(value: str | None) -> list[str]:
     return [name.strip() for name in (value or "").split(",") if name.strip()]
 
 
+POSITION = re.compile(r"[0-9]{1,18}")  # ASCII digits: str.isdigit() also takes "²" and "１"
+
+
 def parse_until(value: str) -> int | datetime:
     """A position (digits) or a time; ValidationError saying which forms are accepted."""
-    if value.isdigit():
+    if POSITION.fullmatch(value):
         return int(value)
     try:
         moment = datetime.fromisoformat(value)
@@ -79,7 +84,7 @@ def parse_until(value: str) -> int | datetime:
         raise ValidationError(
             "Give a log position (a whole number) or an ISO 8601 time such as 2015-03-31T23:59:59Z."
         ) from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    return within(moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment)
 
 
 @blp.route("")

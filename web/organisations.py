@@ -166,7 +166,7 @@ class OrganisationDetail(MethodView):
         """One organisation, by register code (e.g. `KTT`) or by id.
 
         With `as_of`: the organisation as it was then, replayed from its events."""
-        if args.get("as_of"):
+        if "as_of" in args:
             return as_of.organisation(organisation_id(code_or_id), as_of.parse(args["as_of"]))
         db = runtime().db
         try:

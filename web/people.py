@@ -182,7 +182,7 @@ class PersonDetail(MethodView):
         """One person, with the organisations they have belonged to.
 
         With `as_of`: the person as they were then, replayed from their events."""
-        if args.get("as_of"):
+        if "as_of" in args:
             return as_of.person(person_id, as_of.parse(args["as_of"]))
         row = people_view.get(runtime().db, str(person_id))
         if row is None:

@@ -133,7 +133,7 @@ class ProjectDetail(MethodView):
         """Everything about one project: fields, team, pledge totals, goal and progress, latest updates.
 
         With `as_of`: the project as it was then, replayed from its events."""
-        if args.get("as_of"):
+        if "as_of" in args:
             return as_of_project.project(project_id, as_of.parse(args["as_of"]))
         db = runtime().db
         row = view.get(db, str(project_id))

@@ -15,7 +15,7 @@ from typing import Any
 
 from flask import Flask, current_app, request
 from flask_smorest import abort
-from marshmallow import Schema
+from marshmallow import Schema, fields
 
 from web.validation import printable
 
@@ -31,29 +31,36 @@ def _handler(view: Callable[..., Any], method: str) -> Callable[..., Any] | None
     return getattr(view_class, name, None)
 
 
-def _keys(schema: Schema | type[Schema]) -> Iterable[str]:
+def _fields(schema: Schema | type[Schema]) -> Iterable[tuple[str, fields.Field]]:
     instance = schema() if isinstance(schema, type) else schema
-    return (field.data_key or name for name, field in instance.load_fields.items())
+    return ((field.data_key or name, field) for name, field in instance.load_fields.items())
+
+
+def declared_fields(view: Callable[..., Any], method: str) -> dict[str, fields.Field]:
+    """The query parameters the endpoint's handler for ``method`` declared, with their fields."""
+    handler = _handler(view, method)
+    parameters = getattr(handler, "_apidoc", {}).get("arguments", {}).get("parameters", [])
+    accepted: dict[str, fields.Field] = {}
+    for parameter in parameters:
+        if parameter.get("in") == QUERY:
+            accepted.update(_fields(parameter["schema"]))
+    return accepted
 
 
 def declared(view: Callable[..., Any], method: str) -> set[str]:
     """The query parameters the endpoint's handler for ``method`` declared."""
-    handler = _handler(view, method)
-    parameters = getattr(handler, "_apidoc", {}).get("arguments", {}).get("parameters", [])
-    accepted: set[str] = set()
-    for parameter in parameters:
-        if parameter.get("in") == QUERY:
-            accepted.update(_keys(parameter["schema"]))
-    return accepted
+    return set(declared_fields(view, method))
 
 
 def refuse_unknown() -> None:
     if request.url_rule is None or request.method == "OPTIONS" or not request.args:
         return
     view = current_app.view_functions.get(request.endpoint or "")
-    accepted = declared(view, request.method) if view is not None else set()
+    by_key = declared_fields(view, request.method) if view is not None else {}
+    accepted = set(by_key)
     unknown = sorted(set(request.args) - accepted)
     if not unknown:
+        _refuse_repeated(by_key)
         return
     shown = [printable(name) for name in unknown]
     takes = f"it accepts: {', '.join(sorted(accepted))}" if accepted else "it takes no query parameters"
@@ -62,6 +69,21 @@ def refuse_unknown() -> None:
         message=f"Unknown query parameter{'s' if len(shown) > 1 else ''} {', '.join(shown)}: {takes}.",
         errors={name: [f"Unknown parameter; {takes}."] for name in shown},
     )
+
+
+def _refuse_repeated(by_key: dict[str, fields.Field]) -> None:
+    """A parameter that holds one value, given twice (``?limit=1&limit=2``): which one was
+    meant cannot be known, and the parser would silently keep the first."""
+    repeated = sorted(
+        key for key in request.args if len(request.args.getlist(key)) > 1 and not isinstance(by_key[key], fields.List)
+    )
+    if repeated:
+        shown = [printable(name) for name in repeated]
+        abort(
+            400,
+            message=f"Give each of these query parameters once: {', '.join(shown)}.",
+            errors={name: ["Given more than once; it takes one value."] for name in shown},
+        )
 
 
 def init_app(app: Flask) -> None:
