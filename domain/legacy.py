@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterable
-from datetime import UTC, datetime
-from typing import Any
+from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Any, TypeVar
 from uuid import UUID, uuid5
 from zoneinfo import ZoneInfo
 
@@ -21,6 +21,7 @@ LEGACY_NAMESPACE = UUID("7b0f6a3e-2c4d-5e8f-9a1b-0c2d4e6f8a14")
 UK = ZoneInfo("Europe/London")
 MIGRATION_STAMP_MIN = 3  # a createdon shared to the second by this many users is when accounts were moved in
 SUMMARY_MAX = 280
+T = TypeVar("T")
 
 PHASE_BY_STATUS = {
     "concept": "concept",
@@ -49,31 +50,54 @@ def join_id(username: str, legacy_page_id: int) -> UUID:
     return uuid5(LEGACY_NAMESPACE, f"join:{username}:{legacy_page_id}")
 
 
-_TIME = re.compile(r"(\d{4})-(\d\d)-(\d\d)[ T](\d\d):(\d\d)(?::(\d\d)(?:\.(\d{1,9}))?)?(Z)?")
+_TIME = re.compile(r"(\d{4})-(\d\d)-(\d\d)[ T](\d\d):(\d\d)(?::(\d\d)(?:\.(\d{1,9}))?)?(Z|[+-]\d\d:\d\d)?")
+_DATE = re.compile(r"(\d{4}-\d\d-\d\d)(?:[ T]00:00(?::00(?:\.0{1,9})?)?Z?)?")
 
 
 def parse_time(text: str | None) -> datetime:
-    """A legacy time as UTC: ``...Z`` is UTC, anything else UK local time (BST in summer).
-    Up to seven decimals are written; microseconds are kept (the seventh digit dropped).
-    A local time in the autumn's repeated hour reads as the first (BST) one."""
+    """A legacy time as UTC: ``...Z`` is UTC, an explicit offset (``+01:00``) is that
+    offset, anything else UK local time (BST in summer). Up to seven decimals are
+    written; microseconds are kept (the seventh digit dropped). A local time in the
+    autumn's repeated hour reads as the first (BST) one. ``ValueError`` for anything else."""
     found = _TIME.fullmatch((text or "").strip())
     if not found:
         raise ValueError(f"not a time: {text!r}")
-    year, month, day, hour, minute, second, fraction, zulu = found.groups()
+    year, month, day, hour, minute, second, fraction, zone_text = found.groups()
     micro = int((fraction or "0")[:6].ljust(6, "0"))
-    zone = UTC if zulu else UK
-    moment = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second or 0), micro, tzinfo=zone)
-    return moment.astimezone(UTC)
+    try:
+        zone = UK if not zone_text else UTC if zone_text == "Z" else _offset(zone_text)
+        moment = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second or 0), micro, zone)
+        return moment.astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise ValueError(f"not a time: {text!r}") from None
+
+
+def has_offset(text: str) -> bool:
+    """Written with an explicit offset such as ``+01:00`` (read as such, and said so)."""
+    found = _TIME.fullmatch(text.strip())
+    return bool(found and found.group(8) not in (None, "Z"))
+
+
+def _offset(text: str) -> timezone:
+    hours, minutes = int(text[1:3]), int(text[4:6])
+    sign = -1 if text[0] == "-" else 1
+    return timezone(sign * timedelta(hours=hours, minutes=minutes))  # ValueError past 24 h
 
 
 def date_of(text: str | None) -> str | None:
-    """A project date (written as midnight, no zone) as an ISO day, or None."""
+    """A project date (written as midnight, no zone) as an ISO day, or None when empty.
+    ``ValueError`` for anything else (another time of day is not a date: not guessed)."""
     if not text or not text.strip():
         return None
-    found = re.match(r"(\d{4})-(\d\d)-(\d\d)", text.strip())
-    if not found:
-        raise ValueError(f"not a date: {text!r}")
-    return "-".join(found.groups())
+    found = _DATE.fullmatch(text.strip())
+    try:
+        return date.fromisoformat(found.group(1)).isoformat() if found else _not_a_date(text)
+    except ValueError:
+        return _not_a_date(text)
+
+
+def _not_a_date(text: str) -> str:
+    raise ValueError(f"not a date: {text!r}")
 
 
 def phase_of(status: str | None) -> str | None:
@@ -111,10 +135,10 @@ def tags_of(tags: str | None, language: str | None) -> list[str]:
     return list(dict.fromkeys(t for t in found if t))[:20]
 
 
-def migration_stamps(created: Iterable[str | None], minimum: int = MIGRATION_STAMP_MIN) -> set[str]:
-    """The ``createdon`` values shared by at least ``minimum`` users: the moment accounts
-    were migrated into the store, not when anyone signed up."""
-    counts = Counter((c or "").strip() for c in created)
+def migration_stamps(created: Iterable[T | None], minimum: int = MIGRATION_STAMP_MIN) -> set[T]:
+    """The ``createdon`` values (texts or read times) shared by at least ``minimum`` users:
+    the moment accounts were migrated into the store, not when anyone signed up."""
+    counts: Counter[Any] = Counter(c.strip() if isinstance(c, str) else c for c in created)
     return {value for value, count in counts.items() if value and count >= minimum}
 
 

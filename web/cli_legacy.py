@@ -59,6 +59,11 @@ def import_legacy_command(file: str) -> None:
             report = import_legacy(rt, data, advance)
     except RegisterNotLoaded as error:
         raise click.ClickException(str(error)) from None
+    except Exception as error:  # not a traceback: what stopped it, and that a second run continues
+        raise click.ClickException(
+            f"The import stopped: {type(error).__name__}: {error}. The file was checked before writing;"
+            " the saves made before this are kept and a second run adds only what is missing."
+        ) from None
     finally:
         rt.close()
     _versions = sum(len(v) for v in data.versions.values())

@@ -50,7 +50,7 @@ class Report:
 class LegacyImport:
     def __init__(self, app: Any, data: LegacyData, advance: Callable[[int], None] = lambda n: None) -> None:
         self.app, self.data, self.advance = app, data, advance
-        self.report = Report()
+        self.report = Report(unplaced=list(data.unplaced), notes=list(data.notes))
         self.pending: list[Aggregate] = []
         self.pending_at: datetime | None = None
         self.orgs: dict[int, tuple[UUID, str]] = {}  # legacy org id -> (organisation id, kind)
@@ -85,12 +85,12 @@ class LegacyImport:
                 self.app.save(*self.pending)
         self.pending, self.pending_at = [], None
 
-    def time(self, text: Any, what: str) -> datetime | None:
-        try:
-            return L.parse_time(str(text or ""))
-        except ValueError:
-            self.report.unplaced.append(f"{what}: its time {text!r} cannot be read")
-            return None
+    def time(self, value: Any, what: str) -> datetime | None:
+        """A time read by ``workers.legacy_file.check`` (rows without one were left out)."""
+        if isinstance(value, datetime):
+            return value
+        self.report.unplaced.append(f"{what}: no time")
+        return None
 
     # ------------------------------------------------------------- organisations
     def _organisations(self) -> None:
@@ -154,33 +154,25 @@ class LegacyImport:
         facts = [(u["orgid"], u["createdon"]) for u in self.data.users]
         facts += [(p["orgid"], p["createdon"]) for p in self.data.pages]
         facts += [(r["orgid"], r["reldatetime"]) for r in self.data.relationships]
-        for legacy, text in facts:
-            try:
-                at = L.parse_time(str(text or ""))
-            except ValueError:
-                continue
-            if legacy is not None and (int(legacy) not in seen or at < seen[int(legacy)]):
-                seen[int(legacy)] = at
+        for legacy, at in facts:
+            if legacy is not None and isinstance(at, datetime) and (legacy not in seen or at < seen[legacy]):
+                seen[legacy] = at
         return seen
 
     # -------------------------------------------------------------------- people
     def _people(self) -> None:
         stamps = L.migration_stamps(u["createdon"] for u in self.data.users)
         for stamp in sorted(stamps):
-            shared = sum(1 for u in self.data.users if (u["createdon"] or "").strip() == stamp)
-            self.report.stamps.append((L.parse_time(stamp), shared))
+            self.report.stamps.append((stamp, sum(1 for u in self.data.users if u["createdon"] == stamp)))
         claimed: dict[str, UUID] = {}
         for row in sorted(self.data.users, key=self._user_order):
             self.advance(1)
             self._person(row, stamps, claimed)
 
     def _user_order(self, row: dict[str, Any]) -> tuple[Any, str]:
-        try:
-            return (L.parse_time(str(row["createdon"] or "")), str(row["id"]))
-        except ValueError:
-            return (datetime.max.replace(tzinfo=clock.now().tzinfo), str(row["id"]))
+        return (row["createdon"], str(row["id"]))
 
-    def _person(self, row: dict[str, Any], stamps: set[str], claimed: dict[str, UUID]) -> None:
+    def _person(self, row: dict[str, Any], stamps: set[datetime], claimed: dict[str, UUID]) -> None:
         what, pid = f"user {row['id']}", L.user_id(str(row["id"]))
         username = str(row["username"] or "").strip().casefold()
         existing = self.load(pid)
@@ -196,7 +188,7 @@ class LegacyImport:
             self.report.unplaced.append(f"{what}: {problem}")
         if problem or at is None or org is None:
             return
-        stamped = str(row["createdon"]).strip() in stamps
+        stamped = row["createdon"] in stamps
         self._write_person(pid, row, org, email, at, stamped)
         claimed[email_key(email)] = pid
         self.people[username] = (pid, org[0])

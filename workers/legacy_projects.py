@@ -104,10 +104,7 @@ class ProjectWriter:
             self.report.notes.append(f"{what}: versions before {number} were pruned; {number} is the proposal")
             self.report.counts["pages with pruned versions"] += 1
             return
-        try:
-            gap = L.parse_time(str(versions[0]["editedon"])) - at
-        except ValueError:
-            return
+        gap = versions[0]["editedon"] - at
         if gap:
             self.report.notes.append(f"{what}: version 1 is dated {gap} after createdon; proposed at createdon")
 
@@ -120,9 +117,9 @@ def _details(page: dict[str, Any], version: dict[str, Any]) -> dict[str, Any]:
         "summary": L.summary_of(text, title),
         "description": text,
         "tags": L.tags_of(page["tags"], version["projectlanguage"]),
-        "phase_start": L.date_of(version.get("projectstart")),
-        "phase_end": L.date_of(version.get("projectend")),
-        "phase_dates_estimated": L.flag(version.get("projectestimatedtime")),
+        "phase_start": version.get("projectstart"),  # read by workers.legacy_file.check
+        "phase_end": version.get("projectend"),
+        "phase_dates_estimated": bool(version.get("projectestimatedtime")),
     }
 
 
@@ -130,11 +127,8 @@ def _number(versions: list[dict[str, Any]]) -> int | None:
     return int(versions[0]["versionnumber"]) if versions else None
 
 
-def _sort_time(text: Any) -> datetime:
-    try:
-        return L.parse_time(str(text or ""))
-    except ValueError:
-        return datetime.max.replace(tzinfo=clock.now().tzinfo)
+def _sort_time(value: Any) -> datetime:
+    return value if isinstance(value, datetime) else datetime.max.replace(tzinfo=clock.now().tzinfo)
 
 
 # ------------------------------------------------------------------------ interest

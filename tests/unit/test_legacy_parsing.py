@@ -123,3 +123,24 @@ def test_a_sign_up_stored_before_imported_existed_still_loads() -> None:
     event = app.mapper.to_domain_event(old)
     loaded = event.mutate(None)
     assert loaded is not None and loaded.imported is None and getattr(event, "imported", None) is None
+
+
+def test_an_explicit_offset_is_read_with_it() -> None:
+    assert L.parse_time("2014-09-24T08:09:40+01:00") == datetime(2014, 9, 24, 7, 9, 40, tzinfo=UTC)
+    assert L.parse_time("2014-12-01 10:00:00-05:30") == datetime(2014, 12, 1, 15, 30, tzinfo=UTC)
+    assert L.has_offset("2014-09-24T08:09:40+01:00") and not L.has_offset("2014-09-24 08:09:40Z")
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["24/09/2014 08:09:40", "1411542580", "2014-09-24 08:09:40+25:00", "0001-01-01 00:00:00+14:00", "2014-02-30 10:00"],
+)
+def test_other_forms_and_impossible_times_are_refused(text: str) -> None:
+    with pytest.raises(ValueError):
+        L.parse_time(text)
+
+
+@pytest.mark.parametrize("text", ["soon", "2015-02-30 00:00:00", "2014-09-17 13:00:00", "2014-09-17garbage"])
+def test_a_project_date_must_be_a_real_day_at_midnight(text: str) -> None:
+    with pytest.raises(ValueError):
+        L.date_of(text)
