@@ -201,3 +201,8 @@ def wait_until(predicate: Any, timeout: float = 30, interval: float = 0.05, mess
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {message}")
         time.sleep(interval)
+
+
+# A copy of ../shared/data/legacy-pipeline-2014/sample.sqlite (made-up rows in the original
+# Pipeline's 2014 schema), kept here so the tests do not depend on where the clone sits.
+LEGACY_SAMPLE = Path(__file__).resolve().parent / "data" / "legacy-2014-sample.sqlite"

@@ -6,7 +6,6 @@ from __future__ import annotations
 import sqlite3
 from collections import Counter
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,15 +16,14 @@ from domain.organisation import council_id
 from domain.person import Person
 from domain.project import Project
 from projections import activity, people, projects
+from tests.support import LEGACY_SAMPLE
 from workers.bootstrap import Runtime
 from workers.legacy_file import read
 from workers.legacy_import import Report, import_legacy
 
 pytestmark = pytest.mark.integration
 
-SAMPLE = Path(__file__).resolve().parents[3] / "shared" / "data" / "legacy-pipeline-2014" / "sample.sqlite"
-if not SAMPLE.exists():  # a worktree lives elsewhere than the main checkout
-    SAMPLE = Path("/work/shared/data/legacy-pipeline-2014/sample.sqlite")
+SAMPLE = LEGACY_SAMPLE
 
 
 def sql(query: str) -> Any:

@@ -15,11 +15,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tests.support import pipeline_env, run_cli
+from tests.support import LEGACY_SAMPLE, pipeline_env, run_cli
 
 pytestmark = pytest.mark.integration
 
-SAMPLE = Path(__file__).resolve().parents[2].parent / "shared/data/legacy-pipeline-2014/sample.sqlite"
+SAMPLE = LEGACY_SAMPLE
 LONDON = ZoneInfo("Europe/London")
 NOT_COUNCILS = {"LocalGov Digital", "Acme Digital Ltd"}  # the two names no register entry can match
 

@@ -13,13 +13,13 @@ from pathlib import Path
 import pytest
 
 from projections import runner
-from tests.support import pipeline_env, run_cli
+from tests.support import LEGACY_SAMPLE, pipeline_env, run_cli
 from workers.bootstrap import Runtime
 from workers.legacy_file import NotALegacyFile, read
 from workers.legacy_import import import_legacy
 
 pytestmark = pytest.mark.integration
-SAMPLE = Path("/work/shared/data/legacy-pipeline-2014/sample.sqlite")
+SAMPLE = LEGACY_SAMPLE
 
 
 def edited(tmp_path: Path, sql: str) -> Path:
