@@ -6,7 +6,8 @@ end line, nothing after it. A key line has its four text fields, names a person 
 secret) only once, and opens under its KEK for that very row. An event line has exactly
 its five fields of the right kinds; positions rise strictly (never above the header's
 head); each aggregate's versions run 1, 2, 3... (a duplicate or a gap is refused); and,
-when ``decode`` is asked, the event decodes with the target's own mapper. The end line
+when ``decode`` is asked, the event decodes with the target's own mapper, into an
+event holding every field its class requires. The end line
 counts what the header says, and its SHA-256 is that of every byte before it. Any fault
 is a ``TransferError`` naming the line and what is wrong."""
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import hashlib
 import json
 from collections.abc import Iterator
@@ -169,12 +171,25 @@ def _event(rt: Runtime, record: dict[str, Any], number: int, header: Header, tal
 def _decode(rt: Runtime, event: EventLine, number: int) -> None:
     stored = StoredEvent(event.originator_id, event.version, event.topic, event.state)
     try:
-        rt.app.mapper.to_domain_event(stored)
-    except Exception as error:  # an unknown topic, bytes that are not an event, fields that do not fit
-        raise TransferError(
-            f"Line {number} of the export: the event at position {event.position} does not decode"
-            f" ({type(error).__name__}): the file was changed."
-        ) from None
+        decoded = rt.app.mapper.to_domain_event(stored)
+    except Exception as error:  # an unknown topic, bytes that are not an event
+        problem = type(error).__name__
+    else:  # the mapper fills an event's fields from whatever the bytes hold: each field it needs must be there
+        missing = [f.name for f in _required(type(decoded)) if f.name not in vars(decoded)]
+        if not missing:
+            return
+        problem = f"no {', '.join(missing)}"
+    raise TransferError(
+        f"Line {number} of the export: the event at position {event.position} does not decode ({problem}):"
+        " the file was changed."
+    )
+
+
+def _required(cls: type) -> list[dataclasses.Field[Any]]:
+    if not dataclasses.is_dataclass(cls):
+        return []
+    empty = dataclasses.MISSING
+    return [f for f in dataclasses.fields(cls) if f.default is empty and f.default_factory is empty]
 
 
 def _uuid(text: str, number: int) -> UUID:
