@@ -49,11 +49,10 @@ def events_import(file: Path) -> None:
     from workers.transfer import Header, TransferError
 
     settings = Settings.from_env()
-    with file.open() as source:
-        try:
-            header = Header.parse(source.readline())
-        except TransferError as error:
-            raise click.ClickException(str(error)) from None
+    try:
+        header = Header.read(file)
+    except TransferError as error:
+        raise click.ClickException(str(error)) from None
     path = key_file(settings)
     if path is not None and not settings.secret_key_file and not path.exists():
         raise click.ClickException(
@@ -72,8 +71,14 @@ def events_import(file: Path) -> None:
     finally:
         rt.close()
     click.echo(
-        f"Imported {header.events:,} events (log head {imported.head}) and {header.person_keys:,} personal keys;"
+        f"Imported {header.events:,} events (log head {imported.head}) and"
+        f" {header.person_keys - imported.unused_keys:,} personal keys;"
         f" built {len(imported.views)} views. Processes that send mail start at the head: nothing imported is mailed."
+        + (
+            f" Left out {imported.unused_keys:,} keys of people with no living sign-up in the file."
+            if imported.unused_keys
+            else ""
+        )
     )
 
 

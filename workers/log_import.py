@@ -1,22 +1,21 @@
 """``pipeline events import``: a file written by ``workers.transfer.export`` into an empty
 store (SQLite or PostgreSQL, whichever the source was).
 
-Checked before anything is written: the file is whole (its end line is there and counts
-what the header says), this process has the KEK(s) the keys are wrapped under, and the
-store holds no event and no key. Then, in one transaction: the keys as they were, and
-every event at its original position, with the store's sequence moved past the last.
+Checked before anything is written: this process has the KEK(s) the keys are wrapped under,
+the store holds no event and no key, and every line of the file is what it must be, each
+event decoding with this store's mapper (``workers.transfer_read``). Then, in one
+transaction, reading the file again with the same checks (a file changed meanwhile rolls
+back): the keys as they were (but those of people without a living sign-up in the file),
+and every event at its original position, with the store's sequence moved to the last.
 Then the views are built from the log, and the processes that act on the world (the
 notifier) are put at the head, so nobody is mailed about an imported event."""
 
 from __future__ import annotations
 
-import base64
-import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
-from uuid import UUID
+from typing import Any
 
 from projections import runner
 from projections.base import Projection
@@ -26,6 +25,7 @@ from workers.adapters import idempotency, keys, mail, sessions
 from workers.adapters.kek import UnknownKek
 from workers.bootstrap import Runtime
 from workers.transfer import Advance, Header, TransferError
+from workers.transfer_read import EventLine, KeyLine, Tally, read
 
 BATCH = 1000
 INSERT_INDEX_KEY = (
@@ -42,21 +42,23 @@ class Imported:
     header: Header
     head: int
     views: list[str]
+    unused_keys: int  # keys in the file of people without a living sign-up in it: not imported
 
 
 def import_log(rt: Runtime, path: Path, *, advance: Advance = lambda n: None) -> Imported:
     """Check, then write the keys and events; processes are put at the head. The views are
     built next (``build_view``, each from position 0)."""
-    with path.open() as source:
-        header = Header.parse(source.readline())
-        check_whole(path, header)
-        check_keks(rt, header)
-        check_empty(rt)
-        with rt.db.transaction() as tx:
-            _write(rt, tx, _records(source), advance)
+    header = Header.read(path)
+    check_keks(rt, header)
+    check_empty(rt)
+    checked = Tally()
+    for _ in read(rt, path, header, decode=True, tally=checked):
+        pass
+    with rt.db.transaction() as tx:
+        _write(rt, tx, read(rt, path, header, decode=False, tally=Tally()), checked.unused_keys, advance)
     head = runner.head(rt.app)
     _processes_at(rt, head)
-    return Imported(header, head, [view.name for view in views()])
+    return Imported(header, head, [view.name for view in views()], len(checked.unused_keys))
 
 
 def views() -> list[Projection]:
@@ -66,29 +68,6 @@ def views() -> list[Projection]:
 
 def build_view(rt: Runtime, view: Projection, advance: Advance | None = None) -> int:
     return runner.catch_up(rt.app, rt.db, view, batch_size=max(rt.settings.batch_size, BATCH), progress=advance)
-
-
-def _records(source: IO[str]) -> Iterator[dict[str, Any]]:
-    for number, line in enumerate(source, start=2):
-        try:
-            yield json.loads(line)
-        except ValueError:
-            raise TransferError(f"Line {number} of the export is not JSON: the file is damaged.") from None
-
-
-def check_whole(path: Path, header: Header) -> None:
-    """The file ends with its end line, and holds as many lines as the header says."""
-    expected = 1 + header.person_keys + header.events + 1  # header, keys, events, end (+ secret keys)
-    lines, last = 0, ""
-    with path.open() as source:
-        for line in source:
-            lines, last = lines + 1, line
-    try:
-        end = json.loads(last)
-    except ValueError:
-        end = None
-    if not isinstance(end, dict) or not end.get("end") or end.get("events") != header.events or lines < expected:
-        raise TransferError(f"{path} is incomplete (no end line, or fewer events than its header says): export again.")
 
 
 def check_keks(rt: Runtime, header: Header) -> None:
@@ -125,23 +104,24 @@ def _create_read_tables(rt: Runtime) -> None:
     mail.migrate(rt.db)
 
 
-def _write(rt: Runtime, tx: Transaction, records: Iterator[dict[str, Any]], advance: Advance) -> None:
+def _write(
+    rt: Runtime, tx: Transaction, lines: Iterator[KeyLine | EventLine], unused: set[str], advance: Advance
+) -> None:
     insert, table = _insert_sql(rt), rt.app.recorder.events_table_name  # type: ignore[attr-defined]
     postgres = rt.db.dialect == "postgres"
     batch: list[Mapping[str, Any]] = []
     last = 0
-    for record in records:
-        if "secret_key" in record:
-            tx.execute(INSERT_INDEX_KEY, _key_row(record["secret_key"], "name"))
-        elif "person_key" in record:
-            tx.execute(INSERT_PERSON, _key_row(record["person_key"], "person_id"))
-        elif "position" in record:
-            batch.append(_event_row(record, postgres))
-            last = int(record["position"])
-            if len(batch) == BATCH:
-                tx.execute_many(insert, batch)
-                advance(len(batch))
-                batch = []
+    for line in lines:
+        if isinstance(line, KeyLine):
+            if line.row.get("person_id") not in unused:
+                tx.execute(INSERT_INDEX_KEY if line.table == "secret_keys" else INSERT_PERSON, line.row)
+            continue
+        batch.append(_event_row(line, postgres))
+        last = line.position  # positions rise strictly: the last is the largest
+        if len(batch) == BATCH:
+            tx.execute_many(insert, batch)
+            advance(len(batch))
+            batch = []
     if batch:
         tx.execute_many(insert, batch)
         advance(len(batch))
@@ -149,18 +129,13 @@ def _write(rt: Runtime, tx: Transaction, records: Iterator[dict[str, Any]], adva
         tx.query(f"SELECT setval(pg_get_serial_sequence('{table}', 'notification_id'), :last)", {"last": last})
 
 
-def _key_row(row: dict[str, Any], key: str) -> dict[str, Any]:
-    return {key: row[key], "kek_id": row["kek_id"], "wrapped": row["wrapped"], "created_at": row["created_at"]}
-
-
-def _event_row(record: dict[str, Any], postgres: bool) -> dict[str, Any]:
-    originator = UUID(record["originator_id"])
+def _event_row(line: EventLine, postgres: bool) -> dict[str, Any]:
     return {
-        "position": int(record["position"]),
-        "originator_id": str(originator) if postgres else originator.hex,  # as each store writes it
-        "version": int(record["version"]),
-        "topic": record["topic"],
-        "state": base64.b64decode(record["state"]),
+        "position": line.position,
+        "originator_id": str(line.originator_id) if postgres else line.originator_id.hex,  # as each store writes it
+        "version": line.version,
+        "topic": line.topic,
+        "state": line.state,
     }
 
 

@@ -11,7 +11,9 @@ The file is NDJSON (one JSON object a line), format ``pipeline-events`` version 
 3. one ``{"position", "originator_id", "version", "topic", "state"}`` line per event, in
    log order; ``state`` is the stored bytes in base64, untouched (times, ids and versions
    inside it stay as they were);
-4. ``{"end": true, "events": N}``: a file without it was cut short and is refused.
+4. ``{"end": true, "events": N, "sha256": H}``, H the SHA-256 of every byte before this
+   line: a file without it was cut short, and one whose bytes differ was changed; both
+   are refused (``workers.transfer_read`` checks every line before anything is written).
 
 The import writes each event at its original position (the views and the notifier keep
 positions), moves the store's sequence past the last one, builds every view from the
@@ -21,13 +23,14 @@ imported sends mail."""
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 from uuid import UUID
 
 from projections import runner
@@ -51,16 +54,37 @@ class Header:
     source: str
 
     @classmethod
-    def parse(cls, line: str) -> Header:
+    def read(cls, path: Path) -> Header:
+        with path.open("rb") as source:
+            return cls.parse(source.readline())
+
+    @classmethod
+    def parse(cls, line: bytes | str) -> Header:
         try:
             raw = json.loads(line)
-        except ValueError:
+        except ValueError:  # UnicodeDecodeError too
             raw = None
         if not isinstance(raw, dict) or raw.get("format") != FORMAT:
             raise TransferError(f"This is not a Pipeline event export (its first line is not a {FORMAT} header).")
         if raw.get("version") != VERSION:
             raise TransferError(f"Export format version {raw.get('version')} is not supported (only {VERSION}).")
-        return cls(int(raw["head"]), int(raw["events"]), int(raw["person_keys"]), list(raw["keks"]), raw["source"])
+        head, events, person_keys = (field(raw, name, int) for name in ("head", "events", "person_keys"))
+        if min(head, events, person_keys) < 0:
+            raise TransferError("Line 1 (the header): head, events and person_keys cannot be negative.")
+        keks = field(raw, "keks", list)
+        if not all(isinstance(k, str) for k in keks):
+            raise TransferError("Line 1 (the header): keks must be a list of key ids.")
+        return cls(head, events, person_keys, keks, field(raw, "source", str))
+
+
+def field(raw: dict[str, Any], name: str, kind: type, line: int = 1) -> Any:
+    """``raw[name]``, which must be a ``kind`` (a bool is not an int), or a TransferError naming the line."""
+    value = raw.get(name)
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        wanted = {int: "a whole number", str: "text", list: "a list", dict: "an object"}.get(kind, kind.__name__)
+        problem = "is missing" if name not in raw else f"is not {wanted}"
+        raise TransferError(f"Line {line} of the export: its {name!r} {problem}.")
+    return value
 
 
 def _dumps(value: Any) -> str:
@@ -117,16 +141,26 @@ def _event_pages(rt: Runtime, head: int) -> Iterator[tuple[int, str]]:
 def _assemble(
     path: Path, header: dict[str, Any], secrets: list[dict], people: list[dict], body: Path, count: int
 ) -> None:
+    """Header, keys, events, then the end line, which carries the SHA-256 of every byte before it."""
     partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+    digest = hashlib.sha256()
+
+    def write(out: IO[bytes], data: bytes) -> None:
+        digest.update(data)
+        out.write(data)
+
     try:
-        with partial.open("w") as out:
-            out.write(_dumps(header))
-            out.writelines(_dumps({"secret_key": dict(row)}) for row in secrets)
-            out.writelines(_dumps({"person_key": dict(row)}) for row in people)
-            with body.open() as events:
+        with partial.open("wb") as out:
+            write(out, _dumps(header).encode())
+            for line in [
+                *({"secret_key": dict(row)} for row in secrets),
+                *({"person_key": dict(row)} for row in people),
+            ]:
+                write(out, _dumps(line).encode())
+            with body.open("rb") as events:
                 while chunk := events.read(1 << 20):
-                    out.write(chunk)
-            out.write(_dumps({"end": True, "events": count}))
+                    write(out, chunk)
+            out.write(_dumps({"end": True, "events": count, "sha256": digest.hexdigest()}).encode())
         os.replace(partial, path)
     finally:
         partial.unlink(missing_ok=True)

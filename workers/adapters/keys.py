@@ -73,6 +73,13 @@ def _secret_context(name: str) -> bytes:
     return b"secret-key:" + name.encode()
 
 
+def unwrap_row(ring: KeyRing, row: dict[str, Any]) -> bytes:
+    """The secret of a stored ``person_keys`` (``person_id``) or ``secret_keys`` (``name``) row;
+    raises ``KekError`` unless its KEK opens it for that very row."""
+    context = _person_context(UUID(row["person_id"])) if "person_id" in row else _secret_context(row["name"])
+    return ring.get(row["kek_id"]).unwrap(row["wrapped"], context)
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat()
 
