@@ -40,17 +40,21 @@ def target(any_runtime: Runtime, tmp_path: Path, request: Any) -> Runtime:
     return build_runtime(target_settings(kind, tmp_path, url, any_runtime.settings), create_tables=True)
 
 
-def test_an_export_missing_one_event_line_is_refused(any_runtime: Runtime, tmp_path: Path, request: Any) -> None:
-    file, lines = exported(any_runtime, tmp_path)
-    del lines[event_lines(lines)[-1]]  # the last event is gone; the header and end line still say N events
-    file.write_text("".join(lines))
-    rt = target(any_runtime, tmp_path, request)
+def assert_refused_with_nothing_written(source: Runtime, tmp_path: Path, request: Any, file: Path) -> None:
+    rt = target(source, tmp_path, request)
     try:
         with pytest.raises(TransferError):
             log_import.import_log(rt, file)
         assert runner.head(rt.app) == 0
     finally:
         rt.close()
+
+
+def test_an_export_missing_one_event_line_is_refused(any_runtime: Runtime, tmp_path: Path, request: Any) -> None:
+    file, lines = exported(any_runtime, tmp_path)
+    del lines[event_lines(lines)[-1]]  # the last event is gone; the header and end line still say N events
+    file.write_text("".join(lines))
+    assert_refused_with_nothing_written(any_runtime, tmp_path, request, file)
 
 
 def test_an_export_with_events_out_of_order_leaves_a_store_that_can_still_be_written(
@@ -83,13 +87,7 @@ def test_an_event_whose_bytes_were_edited_is_refused_before_anything_is_written(
     record["state"] = "bm90IGFuIGV2ZW50"  # base64 of b"not an event"
     lines[index] = json.dumps(record) + "\n"
     file.write_text("".join(lines))
-    rt = target(any_runtime, tmp_path, request)
-    try:
-        with pytest.raises(TransferError):
-            log_import.import_log(rt, file)
-        assert runner.head(rt.app) == 0
-    finally:
-        rt.close()
+    assert_refused_with_nothing_written(any_runtime, tmp_path, request, file)
 
 
 def test_a_line_without_an_originator_is_a_transfer_error_not_a_traceback(
