@@ -12,6 +12,7 @@ from typing import Protocol, overload
 from uuid import UUID
 
 FORMER_MEMBER = "Former member"
+SEALED = "pd1:"  # how a sealed value begins, so readers of events can tell one from text
 
 
 class PersonalData(Protocol):

@@ -20,12 +20,13 @@ from uuid import UUID
 from eventsourcing.persistence import Notification
 
 from domain.catalogue import type_name
+from domain.personal import SEALED
 from projections.base import Reveal, timestamp
 from projections.eventlog import EventLog
 
-SEALED = "pd1:"  # the prefix of a value sealed with a person's key (workers.adapters.keys)
 NEVER_SHOWN = frozenset({"password_hash"})
-ACTOR_FIELDS = ("actor", "proposer_id", "author_id", "person_id")  # first one the event has
+ACTOR_FIELDS = ("actor", "person_id", "proposer_id", "author_id", "registered_by")  # the first an event has
+ACTS_ITSELF = ("Person.SignedUp", "Person.EmailVerified", "Person.VerificationRequested")
 ENVELOPE = frozenset({"originator_id", "originator_version", "timestamp"})
 PAGE = 500  # events read from the store at a time
 
@@ -90,16 +91,20 @@ def render(notification: Notification, event: Any, reveal: Reveal) -> dict[str, 
         "version": event.originator_version,
         "type": type_name(notification.topic),
         "time": timestamp(event.timestamp),
-        "actor": _actor(fields),
+        "actor": None if (actor := actor_of(event)) is None else str(actor),
         "data": {k: None if k in NEVER_SHOWN else plain(v, lambda s: reveal(owner, s)) for k, v in fields.items()},
     }
 
 
-def _actor(fields: dict[str, Any]) -> str | None:
-    for name in ACTOR_FIELDS:
-        if name in fields:
-            value = fields[name]
-            return str(value) if value is not None else None
+def actor_of(event: Any) -> UUID | None:
+    """Who acted: the person themself for what only they do (sign up, verify, ask again),
+    else the first of ``ACTOR_FIELDS`` the event has. The log and every history say the same."""
+    if type(event).__qualname__ in ACTS_ITSELF:
+        return UUID(str(event.originator_id))
+    for field in ACTOR_FIELDS:
+        if hasattr(event, field):
+            value = getattr(event, field)
+            return None if value is None else UUID(str(value))
     return None
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import heapq
 from collections.abc import Iterable
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
@@ -20,46 +19,25 @@ from eventsourcing.application import Application
 from domain.personal import FORMER_MEMBER, PersonalData
 from domain.timetravel import replay, version_at
 from projections.base import timestamp
-from workers.adapters.keys import PREFIX as SEALED
+from projections.replay import actor_of
+from projections.replay import plain as json_value
 
 Key = tuple[str, str, int]  # (time, aggregate id, version): the order entries come in
 HIDDEN = ("originator_id", "originator_version", "timestamp", "originator_topic")
-ACTOR_FIELDS = ("actor", "person_id", "proposer_id", "author_id", "registered_by")  # the first an event has
-ACTS_ITSELF = ("Person.SignedUp", "Person.EmailVerified", "Person.VerificationRequested")
 PUBLIC_PERSONAL = ("name", "job_title")
 
 
 def plain(value: Any) -> Any:
-    """``value`` as JSON has it; a sealed string that got this far is dropped (None)."""
-    if isinstance(value, UUID | Decimal):
-        return str(value)
-    if isinstance(value, datetime):
-        return timestamp(value)
-    if isinstance(value, str) and value.startswith(SEALED):
-        return None
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items() if not _sealed(v)}
-    if isinstance(value, list | tuple):
-        return [plain(v) for v in value]
-    return value
+    """``value`` as JSON has it; a sealed value left in it is never opened here (None)."""
+    return json_value(value, _unopened)
 
 
-def _sealed(value: Any) -> bool:
-    return isinstance(value, str) and value.startswith(SEALED)
+def _unopened(sealed: str) -> None:
+    return None
 
 
 def kind(event: Any) -> str:
     return str(type(event).__qualname__)
-
-
-def actor_of(event: Any) -> UUID | None:
-    if kind(event) in ACTS_ITSELF:
-        return UUID(str(event.originator_id))
-    for field in ACTOR_FIELDS:
-        if hasattr(event, field):
-            value = getattr(event, field)
-            return None if value is None else UUID(str(value))
-    return None
 
 
 class Opener:

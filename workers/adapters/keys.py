@@ -26,10 +26,11 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from domain.person import email_key
+from domain.personal import SEALED
 from projections.db import ReadDatabase
 from workers.adapters.kek import KeyRing
 
-PREFIX = "pd1:"
+PREFIX = SEALED
 EMAIL_INDEX = "email-index"
 DDL = (
     "CREATE TABLE IF NOT EXISTS person_keys ("
