@@ -14,13 +14,14 @@ from functools import cached_property
 from typing import Any, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, Repository
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import Recording
 from eventsourcing.utils import get_topic
 
 from domain import history
 from domain.accounts import AccountCommands
+from domain.cache import DEFAULT_MAXSIZE, CachingRepository
 from domain.email_domains import Unplaced, register_seed_plan
 from domain.errors import NotFound, OrganisationNotResolved, RegisterNotLoaded
 from domain.history import HistoryMark
@@ -78,6 +79,9 @@ def register_entry(record: CouncilRecord) -> dict[str, Any]:
 class PipelineApplication(AccountCommands, MembershipCommands, ProjectCommands, Application[UUID]):
     name = "pipeline"  # pinned: table names and env prefixes derive from it
     snapshotting_intervals = {Project: 100}  # busy projects load from a recent snapshot
+    # Each process keeps the aggregates it used, and reads only the events stored since
+    # (``domain.cache``): a command no longer decodes a project's or person's history.
+    env = {"AGGREGATE_CACHE_MAXSIZE": DEFAULT_MAXSIZE}
 
     def __init__(
         self,
@@ -92,6 +96,14 @@ class PipelineApplication(AccountCommands, MembershipCommands, ProjectCommands, 
         self._passwords = passwords
         self.log_moved = log_moved  # set by the composition root: who follows the log hears of each save
         self.turns = [threading.Lock() for _ in range(64)]  # per-project turns, striped (see retrying)
+
+    def construct_repository(self) -> Repository[UUID]:
+        plain = super().construct_repository()
+        return CachingRepository(
+            plain.event_store,
+            snapshot_store=plain.snapshot_store,
+            cache_maxsize=int(self.env.get(self.AGGREGATE_CACHE_MAXSIZE) or 0) or None,
+        )
 
     def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
         """Every save; while history is being written (``domain.history``), a mark listing the
