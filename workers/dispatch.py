@@ -98,11 +98,15 @@ class RQDispatcher:
         from rq.job import Job, JobStatus
 
         job_id = self.job_id(names)
-        # The common case under load: the job is still waiting, so it will read the head after
-        # this write (RQ marks a job started before running it). One round trip, not three.
-        if self.redis.hget(Job.key_for(job_id), "status") == JobStatus.QUEUED.value.encode():
-            return
-        for attempt_id in (job_id, f"{job_id}--after"):
+        ids = (job_id, f"{job_id}--after")
+        # The common case under load: one of the two jobs is still waiting, so it will read the
+        # head after this write (RQ marks a job started before running it). One round trip.
+        with self.redis.pipeline(transaction=False) as pipe:
+            for attempt_id in ids:
+                pipe.hget(Job.key_for(attempt_id), "status")
+            if JobStatus.QUEUED.value.encode() in pipe.execute():
+                return
+        for attempt_id in ids:
             # a waiting job will read the head after this write; a running one may not have
             if self._enqueue_once(
                 attempt_id,

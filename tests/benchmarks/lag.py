@@ -142,7 +142,7 @@ def measure(database_url: str, env: dict[str, str], workers: int, scene: Scene, 
         with support.server(env, log_path(f"lag-{workers}w-server")) as base:
             watcher.start()
             started = time.monotonic()
-            writes = send_paced(base, members, projects, rate, cfg.lag_seconds, first=workers * 1_000_000)
+            writes = send_paced(base, members, projects, rate, cfg.lag_seconds, first=workers * 100_000)
             sent_for = time.monotonic() - started
             head = max(w.position for w in writes)
             support.wait_until(lambda: seen and seen[-1][1] >= head, timeout=90, message="the view to catch up")
