@@ -33,7 +33,7 @@ from domain.project import Project  # noqa: E402
 from projections import runner  # noqa: E402
 from projections.registry import all_projections  # noqa: E402
 from tests import support  # noqa: E402
-from tests.benchmarks import dispatch, history, lag, pledges  # noqa: E402
+from tests.benchmarks import dispatch, group_commit, history, lag, pledges  # noqa: E402
 from tests.benchmarks.common import (  # noqa: E402
     LOG_DIR,
     OUT_DIR,
@@ -70,7 +70,7 @@ CODES = DEFAULT_CODES.split(",")
 
 
 # ---------------------------------------------------------------- configuration
-PHASES = frozenset({"production", "embedded", "pledges", "lag", "dispatch", "rebuild"})
+PHASES = frozenset({"production", "embedded", "pledges", "lag", "group", "dispatch", "rebuild"})
 
 
 @dataclass(frozen=True)
@@ -472,6 +472,9 @@ def main(argv: list[str] | None = None) -> int:
             if cfg.runs("lag"):
                 say("lag: half the spread pledge rate, 1 and then 2 workers, on a fresh PostgreSQL database")
                 lag.lag_phase(cfg, report, fresh_postgres(stack), max_rate / 2)
+        if cfg.runs("group"):
+            say("group commit: app.pledge from 1, 8 and 32 threads beside raw INSERT loops, on a fresh database")
+            group_commit.group_phase(report, fresh_postgres(stack), cfg.raw_seconds + 1.0)
         if cfg.runs("dispatch"):
             say("dispatch: worker CPU per write, in-process, on a fresh PostgreSQL database")
             dispatch.dispatch_phase(cfg, report, fresh_postgres(stack))
