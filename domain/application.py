@@ -127,7 +127,7 @@ class PipelineApplication(AccountCommands, MembershipCommands, ProjectCommands, 
         """A busy command's save: with group commit on (``PIPELINE_GROUP_COMMIT``, default on),
         in one transaction with the saves of other commands running at the same moment in this
         process (``domain.group_commit``); each still gets its own recordings or error."""
-        if not self.group_commit:
+        if not self.group_commit or history.origin() is not None:  # a history mark is per save, per thread
             return self.save(*aggregates)
         recordings = self._group.save(*aggregates)
         self._snapshot_when_due(aggregates, recordings)

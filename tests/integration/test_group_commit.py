@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from eventsourcing.utils import get_topic
 
+from domain import history
 from domain.project import Project
 from tests.factories import council_member
 from workers.bootstrap import Runtime, build_runtime
@@ -73,3 +74,15 @@ def test_concurrent_pledges_in_one_process_are_each_saved_once_with_their_own_po
     for i, project_id in enumerate(projects):
         expected = Decimal(300 + i) + (Decimal(9) if i == 0 else 0)
         assert app.get_project(project_id).totals()["money"] == expected
+
+
+def test_a_pledge_written_as_history_is_saved_alone_under_its_mark(pg_runtime: Runtime) -> None:
+    app = pg_runtime.app
+    owner, pledger = council_member(app, "WGN"), council_member(app, "MAN")
+    project_id = app.propose_project(owner.id, "alpha", {"title": "Shared", "summary": "s"}).aggregate.id
+    with history.writing_history(history.DEMO):
+        position = app.pledge_for_organisation(project_id, pledger.id, pledge("100")).position
+    assert position is not None
+    marks = app.recorder.select_notifications(start=1, limit=10_000, topics=[get_topic(history.HistoryMark.Written)])
+    (mark,) = [app.mapper.to_domain_event(n) for n in marks]
+    assert mark.events[0][:2] == [str(project_id), app.get_project(project_id).version]

@@ -9,9 +9,13 @@ from types import SimpleNamespace
 from typing import Any
 from uuid import uuid4
 
+import pytest
+from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
+from domain import history
 from domain.group_commit import GroupCommit
+from tests.fakes import memory_application
 
 
 class FakeAggregate:
@@ -104,3 +108,19 @@ def test_a_command_alone_is_saved_at_once_and_its_error_is_its_own() -> None:
     else:
         raise AssertionError("the conflict was not raised")
     assert store.calls == [1] and commit.save(FakeAggregate())[0].notification.id == 1  # type: ignore[arg-type]
+
+
+def test_a_save_written_as_history_is_never_grouped(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its mark is per save and per thread: another thread must not save it for it."""
+    app = memory_application()
+    grouped: list[Any] = []
+    monkeypatch.setattr(app._group, "save", lambda *aggregates: grouped.append(aggregates) or [])
+    app.save_command(Note(text="now"))
+    with history.writing_history(history.DEMO):
+        recordings = app.save_command(Note(text="then"))
+    assert len(grouped) == 1 and len(recordings) == 2  # the note and its mark, in one save of its own
+
+
+class Note(Aggregate):
+    def __init__(self, text: str) -> None:
+        self.text = text
