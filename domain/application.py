@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterable
+from contextvars import ContextVar, Token
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, TypeVar
@@ -98,6 +99,7 @@ class PipelineApplication(AccountCommands, MembershipCommands, ProjectCommands, 
         self.log_moved = log_moved  # set by the composition root: who follows the log hears of each save
         self.turns = [threading.Lock() for _ in range(64)]  # per-project turns, striped (see retrying)
         self.group_commit = strtobool(self.env.get("GROUP_COMMIT", "y"))  # see save_command
+        self._acting: ContextVar[Any] = ContextVar(f"pipeline_acting_{id(self)}", default=None)
         self._group = GroupCommit(self.save)
 
     def construct_repository(self) -> Repository[UUID]:
@@ -122,6 +124,23 @@ class PipelineApplication(AccountCommands, MembershipCommands, ProjectCommands, 
             if listed:
                 objs = (HistoryMark(source, listed), *objs)
         return super().save(*objs, **kwargs)
+
+    # ------------------------------------------------- who is acting, per request
+    def acting_as(self, person: Any) -> Token[Any]:
+        """The web's access check has just loaded the signed-in person (not erased): commands in
+        this request (this context) check their rules against it instead of loading it again.
+        Only read, never changed or saved; ``done_acting`` ends it with the request."""
+        return self._acting.set(person)
+
+    def done_acting(self, token: Token[Any]) -> None:
+        try:
+            self._acting.reset(token)
+        except ValueError:  # set in another context (a server that switched contexts): just forget it
+            self._acting.set(None)
+
+    def known_person(self, person_id: UUID) -> Any:
+        person = self._acting.get()
+        return person if person is not None and person.id == person_id else None
 
     def save_command(self, *aggregates: Aggregate) -> list[Recording[UUID]]:
         """A busy command's save: with group commit on (``PIPELINE_GROUP_COMMIT``, default on),
