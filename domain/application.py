@@ -9,20 +9,23 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterable
+from contextvars import ContextVar, Token
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, TypeVar
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.application import AggregateNotFoundError, Application, Repository
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import Recording
-from eventsourcing.utils import get_topic
+from eventsourcing.utils import get_topic, strtobool
 
 from domain import history
 from domain.accounts import AccountCommands
+from domain.cache import DEFAULT_MAXSIZE, CachingRepository
 from domain.email_domains import Unplaced, register_seed_plan
 from domain.errors import NotFound, OrganisationNotResolved, RegisterNotLoaded
+from domain.group_commit import GroupCommit
 from domain.history import HistoryMark
 from domain.membership import MembershipCommands
 from domain.names import NameMatcher
@@ -78,6 +81,9 @@ def register_entry(record: CouncilRecord) -> dict[str, Any]:
 class PipelineApplication(AccountCommands, MembershipCommands, ProjectCommands, Application[UUID]):
     name = "pipeline"  # pinned: table names and env prefixes derive from it
     snapshotting_intervals = {Project: 100}  # busy projects load from a recent snapshot
+    # Each process keeps the aggregates it used, and reads only the events stored since
+    # (``domain.cache``): a command no longer decodes a project's or person's history.
+    env = {"AGGREGATE_CACHE_MAXSIZE": DEFAULT_MAXSIZE}
 
     def __init__(
         self,
@@ -92,6 +98,17 @@ class PipelineApplication(AccountCommands, MembershipCommands, ProjectCommands, 
         self._passwords = passwords
         self.log_moved = log_moved  # set by the composition root: who follows the log hears of each save
         self.turns = [threading.Lock() for _ in range(64)]  # per-project turns, striped (see retrying)
+        self.group_commit = strtobool(self.env.get("GROUP_COMMIT", "y"))  # see save_command
+        self._acting: ContextVar[Any] = ContextVar(f"pipeline_acting_{id(self)}", default=None)
+        self._group = GroupCommit(self.save)
+
+    def construct_repository(self) -> Repository[UUID]:
+        plain = super().construct_repository()
+        return CachingRepository(
+            plain.event_store,
+            snapshot_store=plain.snapshot_store,
+            cache_maxsize=int(self.env.get(self.AGGREGATE_CACHE_MAXSIZE) or 0) or None,
+        )
 
     def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
         """Every save; while history is being written (``domain.history``), a mark listing the
@@ -107,6 +124,42 @@ class PipelineApplication(AccountCommands, MembershipCommands, ProjectCommands, 
             if listed:
                 objs = (HistoryMark(source, listed), *objs)
         return super().save(*objs, **kwargs)
+
+    # ------------------------------------------------- who is acting, per request
+    def acting_as(self, person: Any) -> Token[Any]:
+        """The web's access check has just loaded the signed-in person (not erased): commands in
+        this request (this context) check their rules against it instead of loading it again.
+        Only read, never changed or saved; ``done_acting`` ends it with the request."""
+        return self._acting.set(person)
+
+    def done_acting(self, token: Token[Any]) -> None:
+        try:
+            self._acting.reset(token)
+        except ValueError:  # set in another context (a server that switched contexts): just forget it
+            self._acting.set(None)
+
+    def known_person(self, person_id: UUID) -> Any:
+        person = self._acting.get()
+        return person if person is not None and person.id == person_id else None
+
+    def save_command(self, *aggregates: Aggregate) -> list[Recording[UUID]]:
+        """A busy command's save: with group commit on (``PIPELINE_GROUP_COMMIT``, default on),
+        in one transaction with the saves of other commands running at the same moment in this
+        process (``domain.group_commit``); each still gets its own recordings or error."""
+        if not self.group_commit or history.origin() is not None:  # a history mark is per save, per thread
+            return self.save(*aggregates)
+        recordings = self._group.save(*aggregates)
+        self._snapshot_when_due(aggregates, recordings)
+        return recordings
+
+    def _snapshot_when_due(self, aggregates: Iterable[Aggregate], recordings: list[Recording[UUID]]) -> None:
+        """What ``save()`` does for aggregates (events saved on their own carry no aggregate)."""
+        for aggregate in aggregates:
+            interval = (self.snapshotting_intervals or {}).get(type(aggregate)) or 0
+            for recording in recordings if interval else ():
+                event = recording.domain_event
+                if event.originator_id == aggregate.id and event.originator_version % interval == 0:
+                    self.take_snapshot(aggregate.id, version=event.originator_version)
 
     def _notify(self, recordings: list[Recording[UUID]]) -> None:
         """Called by ``save()`` once the events are committed: every command, whoever calls

@@ -53,8 +53,9 @@ class MembershipCommands:
 
     def acting_person(self: PipelineApplication, person_id: UUID) -> Person:
         """The person, if they may act on projects at all: not erased, and their address verified
-        (the API's own gate says the same; this holds for any caller of the commands)."""
-        person = self.active_person(person_id)
+        (the API's own gate says the same; this holds for any caller of the commands). The
+        request's signed-in person, loaded by that gate moments ago, is not loaded again."""
+        person = self.known_person(person_id) or self.active_person(person_id)
         if not person.email_verified:
             raise NotAllowed(
                 "Verify your email address first: open the link we sent you "

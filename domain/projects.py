@@ -289,7 +289,7 @@ class ProjectCommands:
             if project.decide(now):  # the deadline passed: record the outcome, then refuse
                 self.save(project)
             change(project, person.belongs_to, person.id, now)
-            return Written(project, position_of(self.save(project)), None)
+            return Written(project, position_of(self.save_command(project)), None)
 
         return self.retrying(command, key=project_id)
 

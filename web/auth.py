@@ -114,6 +114,7 @@ def _load_session() -> None:
     except NotFound:
         raise Unauthenticated("The token's account no longer exists.") from None
     g.session, g.person = session, person
+    g.acting = rt.app.acting_as(person)  # the commands of this request reuse it (see done_acting below)
 
 
 def _enforce(role: str) -> None:
@@ -144,6 +145,12 @@ def _enforce(role: str) -> None:
 
 
 def init_app(app: Flask) -> None:
+    @app.teardown_request
+    def forget_acting_person(_error: BaseException | None) -> None:
+        token = g.pop("acting", None)
+        if token is not None:
+            runtime().app.done_acting(token)
+
     @app.before_request
     def check_access() -> None:
         if request.url_rule is None or request.method == "OPTIONS":

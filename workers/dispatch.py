@@ -95,10 +95,18 @@ class RQDispatcher:
             self._guarded("catch-up", self._enqueue_catch_up, sorted(set(names)))
 
     def _enqueue_catch_up(self, names: list[str]) -> None:
-        from rq.job import JobStatus
+        from rq.job import Job, JobStatus
 
         job_id = self.job_id(names)
-        for attempt_id in (job_id, f"{job_id}--after"):
+        ids = (job_id, f"{job_id}--after")
+        # The common case under load: one of the two jobs is still waiting, so it will read the
+        # head after this write (RQ marks a job started before running it). One round trip.
+        with self.redis.pipeline(transaction=False) as pipe:
+            for attempt_id in ids:
+                pipe.hget(Job.key_for(attempt_id), "status")
+            if JobStatus.QUEUED.value.encode() in pipe.execute():
+                return
+        for attempt_id in ids:
             # a waiting job will read the head after this write; a running one may not have
             if self._enqueue_once(
                 attempt_id,

@@ -237,9 +237,26 @@ def _proc_cpu(pid: str) -> tuple[str, float] | None:
     return comm, (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
 
 
+def _postgres_role(pid: str, dbname: bytes) -> str:
+    """A backend serving our database is ours; the server's own processes (WAL writer,
+    checkpointer, ...) are shared; backends of other databases belong to someone else."""
+    try:
+        title = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").split()
+    except OSError:
+        return "postgres, others"
+    words = title[1:] if title[:1] == [b"postgres:"] else []
+    if words and words[0].endswith(b":"):  # the cluster's name, e.g. "15/main:"
+        words = words[1:]
+    if len(words) > 2 and words[1] == dbname:  # user, database, client address, state
+        return "postgres"
+    if len(words) > 2 and (words[2] == b"[local]" or words[2].endswith(b")")):
+        return "postgres, others"
+    return "postgres, shared"
+
+
 def _role(pid: str, comm: str, marker: bytes) -> str:
     if comm.startswith("postgres"):
-        return "postgres"
+        return _postgres_role(pid, marker.split(b"/")[-1].split(b"?")[0].rstrip(b"\0"))
     if comm.startswith("redis"):
         return "redis"
     try:

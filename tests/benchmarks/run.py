@@ -33,7 +33,7 @@ from domain.project import Project  # noqa: E402
 from projections import runner  # noqa: E402
 from projections.registry import all_projections  # noqa: E402
 from tests import support  # noqa: E402
-from tests.benchmarks import dispatch, history, pledges  # noqa: E402
+from tests.benchmarks import dispatch, group_commit, history, lag, pledges  # noqa: E402
 from tests.benchmarks.common import (  # noqa: E402
     LOG_DIR,
     OUT_DIR,
@@ -70,6 +70,9 @@ CODES = DEFAULT_CODES.split(",")
 
 
 # ---------------------------------------------------------------- configuration
+PHASES = frozenset({"production", "embedded", "pledges", "lag", "group", "dispatch", "rebuild"})
+
+
 @dataclass(frozen=True)
 class Config:
     seconds: float  # production HTTP load, and the in-process sign-up baseline
@@ -81,7 +84,12 @@ class Config:
     raw_seconds: float  # app.save() of one small aggregate per transaction
     min_events: int  # top the log up to this many events before timing rebuilds
     warmup: float
+    lag_seconds: float  # each of the two lag loads (1 worker, 2 workers)
     quick: bool = False
+    only: frozenset[str] = PHASES  # the phases to run
+
+    def runs(self, phase: str) -> bool:
+        return phase in self.only
 
 
 def parse_config(argv: list[str] | None = None) -> Config:
@@ -91,7 +99,16 @@ def parse_config(argv: list[str] | None = None) -> Config:
         "--seconds", type=float, help="Production sign-up load seconds (default 15; embedded and pledges get 2/3)"
     )
     parser.add_argument("--clients", type=int, help="Production and pledge clients (default 8; embedded gets half)")
+    parser.add_argument(
+        "--only",
+        help=f"Run only these phases, comma-separated (of {', '.join(sorted(PHASES))}); rebuild needs production",
+    )
     args = parser.parse_args(argv)
+    only = frozenset(p.strip() for p in args.only.split(",")) if args.only else PHASES
+    if only - PHASES:
+        parser.error(f"--only: unknown phases {', '.join(sorted(only - PHASES))}")
+    if "rebuild" in only and "production" not in only:
+        parser.error("--only: rebuild runs on the production phase's database: add production")
     seconds = args.seconds or (3.0 if args.quick else 15.0)
     clients = args.clients or (4 if args.quick else 8)
     if seconds <= 0 or clients < 1:
@@ -109,7 +126,9 @@ def parse_config(argv: list[str] | None = None) -> Config:
         raw_seconds=1.0 if args.quick else 4.0,
         min_events=4_000 if args.quick else 20_000,
         warmup=0.5 if args.quick else 1.0,
+        lag_seconds=10.0 if args.quick else 60.0,
         quick=args.quick,
+        only=only,
     )
 
 
@@ -406,6 +425,31 @@ def production_rows(report: Report, run: HttpRun, base: Baselines) -> None:
     add_drain_row(report, "production", run.measured, base.catch_up_rate)
 
 
+def production_phase(cfg: Config, report: Report, stack: contextlib.ExitStack, production_url: str) -> None:
+    say("production: pipeline init, serve (gunicorn x2) and worker on a fresh PostgreSQL database")
+    production = production_run(cfg, production_url)
+    check_http_run(
+        report, "production", production, [LOG_DIR / "production-server.log", LOG_DIR / "production-worker.log"]
+    )
+    say(f"baseline: in-process sign_up for {cfg.seconds:g} s, then raw save for {cfg.raw_seconds:g} s")
+    production_rows(report, production, postgres_baselines(cfg, fresh_postgres(stack)))
+
+
+def embedded_phase(cfg: Config, report: Report, stack: contextlib.ExitStack) -> None:
+    say("embedded: pipeline init and serve (Flask threaded) on a SQLite file")
+    embedded = embedded_run(cfg, fresh_sqlite(stack))
+    check_http_run(report, "embedded", embedded, [LOG_DIR / "embedded-server.log"])
+    say(f"baseline: in-process sign_up + inline projections on SQLite for {cfg.embedded_seconds:g} s")
+    add_http_rows(
+        report,
+        "embedded",
+        embedded,
+        embedded_baseline(cfg, fresh_sqlite(stack)),
+        "in-process sign_up + inline catch-up, SQLite, 1 thread",
+    )
+    add_drain_row(report, "embedded", embedded.measured, None)
+
+
 def main(argv: list[str] | None = None) -> int:
     cfg = parse_config(argv)
     for problem in (support.postgres_problem(), support.redis_problem()):
@@ -416,32 +460,27 @@ def main(argv: list[str] | None = None) -> int:
     facts = machine_facts(cfg)
     report = Report()
     with contextlib.ExitStack() as stack:
-        production_url = fresh_postgres(stack)
-        say("production: pipeline init, serve (gunicorn x2) and worker on a fresh PostgreSQL database")
-        production = production_run(cfg, production_url)
-        check_http_run(
-            report, "production", production, [LOG_DIR / "production-server.log", LOG_DIR / "production-worker.log"]
-        )
-        say(f"baseline: in-process sign_up for {cfg.seconds:g} s, then raw save for {cfg.raw_seconds:g} s")
-        production_rows(report, production, postgres_baselines(cfg, fresh_postgres(stack)))
-        say("embedded: pipeline init and serve (Flask threaded) on a SQLite file")
-        embedded = embedded_run(cfg, fresh_sqlite(stack))
-        check_http_run(report, "embedded", embedded, [LOG_DIR / "embedded-server.log"])
-        say(f"baseline: in-process sign_up + inline projections on SQLite for {cfg.embedded_seconds:g} s")
-        add_http_rows(
-            report,
-            "embedded",
-            embedded,
-            embedded_baseline(cfg, fresh_sqlite(stack)),
-            "in-process sign_up + inline catch-up, SQLite, 1 thread",
-        )
-        add_drain_row(report, "embedded", embedded.measured, None)
-        say("pledges: pipeline init, serve (gunicorn x2) and worker on a fresh PostgreSQL database")
-        pledges.pledge_phase(cfg, report, fresh_postgres(stack))
-        say("dispatch: worker CPU per write, in-process, on a fresh PostgreSQL database")
-        dispatch.dispatch_phase(cfg, report, fresh_postgres(stack))
-        say("rebuild: on the production database")
-        rebuild_phase(cfg, report, production_url)
+        production_url = ""
+        if cfg.runs("production"):
+            production_url = fresh_postgres(stack)
+            production_phase(cfg, report, stack, production_url)
+        if cfg.runs("embedded"):
+            embedded_phase(cfg, report, stack)
+        if cfg.runs("pledges") or cfg.runs("lag"):
+            say("pledges: pipeline init, serve (gunicorn x2) and worker on a fresh PostgreSQL database")
+            max_rate = pledges.pledge_phase(cfg, report, fresh_postgres(stack))
+            if cfg.runs("lag"):
+                say("lag: half the spread pledge rate, 1 and then 2 workers, on a fresh PostgreSQL database")
+                lag.lag_phase(cfg, report, fresh_postgres(stack), max_rate / 2)
+        if cfg.runs("group"):
+            say("group commit: app.pledge from 1, 8 and 32 threads beside raw INSERT loops, on a fresh database")
+            group_commit.group_phase(report, fresh_postgres(stack), cfg.raw_seconds + 1.0)
+        if cfg.runs("dispatch"):
+            say("dispatch: worker CPU per write, in-process, on a fresh PostgreSQL database")
+            dispatch.dispatch_phase(cfg, report, fresh_postgres(stack))
+        if cfg.runs("rebuild"):
+            say("rebuild: on the production database")
+            rebuild_phase(cfg, report, production_url)
         say("cleaning up: dropping databases")
     facts.append(("load average at end", " ".join(f"{x:.2f}" for x in os.getloadavg())))
     write_results(cfg, facts, report)
