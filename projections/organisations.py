@@ -42,6 +42,7 @@ def _member_delta(organisation_id: Any, delta: int) -> Statement:
 class OrganisationsProjection(Projection):
     name = "organisations"
     version = 3
+    indexes_after_fill = True  # its statements find rows by primary key only
     tables = ("organisation_domains", "organisations")
     ddl = (
         """CREATE TABLE IF NOT EXISTS organisations (
