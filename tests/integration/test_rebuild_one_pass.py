@@ -4,6 +4,7 @@ from their own, and writes applied to the live views meanwhile still leave each 
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Sequence
 from typing import Any
 
@@ -11,8 +12,10 @@ import pytest
 
 from projections import beside, rebuilds, runner, verify
 from projections.registry import all_projections, get
+from tests import support
 from tests.factories import bulk_sign_ups, council_member, dump, mixed_history
 from tests.integration.test_rebuild_online import Writer, leftovers
+from workers import follow
 from workers.bootstrap import Runtime
 
 pytestmark = pytest.mark.integration
@@ -117,3 +120,26 @@ def test_writes_applied_during_a_pass_leave_every_view_equal_to_its_log(any_runt
         check = verify.verify(rt.app, rt.db, view, advance=lambda count: None)
         assert check.identical, verify.report(check)
     assert rebuilds.in_progress(rt.db) == {} and leftovers(rt) == []
+
+
+def test_without_a_terminal_a_rebuild_writes_one_overall_line_every_few_seconds(pg_runtime: Runtime) -> None:
+    rt = pg_runtime
+    head = story(rt)
+    env = support.pipeline_env(DATABASE_URL=rt.settings.database_url, PIPELINE_PROGRESS_SECONDS="0.1")
+    done = subprocess.run(
+        [str(support.BIN / "pipeline"), "projections", "rebuild", "--all"],
+        env=env,
+        cwd=support.ROOT,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,  # pipes, not a terminal: lines, not a bar redrawn in place
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    views = [f.name for f in follow.all_followers() if not f.starts_at_head]
+    label = "rebuilding " + ", ".join(views) + ": "
+    lines = [line for line in done.stderr.splitlines() if line.startswith(label)]
+    assert len(lines) >= 2, done.stderr  # one overall line, repeated while it runs, and the last
+    assert "\r" not in done.stderr and all("/s, " in line for line in lines)
+    assert lines[-1].startswith(f"{label}{head:,}/{head:,} (100%)")
+    assert all(f"{name}: rebuilt to position {head}" in done.stdout for name in views)
