@@ -116,6 +116,23 @@ class Lane(threading.Thread):
             raise self.error
 
 
+class LazyReveal:
+    """The page's revealer, made by the first copy that opens a sealed field (the people view):
+    fetching and unwrapping keys for a page is work the other copies need not wait for."""
+
+    def __init__(self, app: EventLog, person_ids: set[Any]) -> None:
+        self.app, self.person_ids = app, person_ids
+        self._reveal: Reveal | None = None
+        self._lock = threading.Lock()
+
+    def __call__(self, person_id: Any, sealed: Any) -> str | None:
+        if self._reveal is None:
+            with self._lock:
+                if self._reveal is None:
+                    self._reveal = self.app.personal.revealer(self.person_ids)
+        return self._reveal(person_id, sealed)
+
+
 def fill(
     app: EventLog,
     db: ReadDatabase,
@@ -163,7 +180,7 @@ def _read(app: EventLog, done: Pass, cursor: int, top: int, topics: list[str], b
     new = notifications[-1].id if len(notifications) == batch_size else top
     # Decode before any transaction opens: keep transactions short.
     events = [app.mapper.to_domain_event(n) for n in notifications]
-    reveal = app.personal.revealer({e.originator_id for e in events}) if events else runner.nobody
+    reveal = LazyReveal(app, {e.originator_id for e in events}) if events else runner.nobody
     done.read += len(events)
     done.read_seconds += time.perf_counter() - started
     return Page(new, notifications, events, reveal)
