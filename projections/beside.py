@@ -27,6 +27,7 @@ _CREATED = re.compile(
     r"CREATE\s+(?:UNIQUE\s+)?(?:VIRTUAL\s+)?(?:TABLE|INDEX|TRIGGER)\s+(?:IF\s+NOT\s+EXISTS\s+)?(\w+)", re.IGNORECASE
 )
 _PLAIN_INDEX = re.compile(r"\s*CREATE\s+INDEX\s+IF\s+NOT\s+EXISTS\s", re.IGNORECASE)  # not UNIQUE: no constraint
+_GIN = re.compile(r"\bUSING\s+GIN\b", re.IGNORECASE)
 _LITERAL = re.compile(r"('(?:[^']|'')*')")  # string literals keep their text
 
 
@@ -84,7 +85,10 @@ class Copy(Projection):
         return tuple(self.rename(sql) for sql in self.live.ddl_for(dialect) if self._later(sql))
 
     def _later(self, sql: str) -> bool:
-        return self.live.indexes_after_fill and bool(_PLAIN_INDEX.match(sql))
+        if not _PLAIN_INDEX.match(sql):
+            return False
+        # A text-search (GIN) index serves searches only, never a statement's lookup of a row.
+        return self.live.indexes_after_fill or bool(_GIN.search(sql))
 
     def tables_for(self, dialect: str) -> tuple[str, ...]:
         return tuple(self.prefix + table for table in self.live.tables_for(dialect))
