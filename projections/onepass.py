@@ -34,7 +34,7 @@ from projections.eventlog import EventLog
 log = logging.getLogger(__name__)
 
 AHEAD = 2  # pages read ahead of the slowest lane
-LANES = True  # PostgreSQL: a lane (thread, connection) per copy; False: one lane for all
+LANES = 4  # PostgreSQL: at most this many lanes (threads, each one pooled connection at a time)
 
 
 @dataclass
@@ -143,13 +143,13 @@ def fill(
     until: int | None = None,
 ) -> Pass:
     """Read the log once from the lowest copy's position up to ``until`` (default: the head)
-    and apply it to every copy; ``advance`` hears of the log positions covered. PostgreSQL gets
-    a lane per copy; SQLite one lane for all (it has one writer at a time anyway)."""
+    and apply it to every copy; ``advance`` hears of the log positions covered. PostgreSQL shares
+    the copies among up to ``LANES`` lanes; SQLite has one lane for all (one writer at a time)."""
     top = runner.head(app) if until is None else until
     done = Pass([Feed(c, runner.position(db, c.name), runner.horizon(app, db, c.live, top)) for c in copies])
     cursor = reported = min((f.at for f in done.feeds), default=top)
-    groups = [[f] for f in done.feeds] if db.dialect == "postgres" and LANES else [done.feeds]
-    lanes = [Lane(db, group, cursor) for group in groups if group]
+    count = min(LANES, len(done.feeds)) if db.dialect == "postgres" else 1
+    lanes = [Lane(db, done.feeds[i::count], cursor) for i in range(count)] if done.feeds else []
     for lane in lanes:
         lane.start()
     topics = sorted(set().union(*(f.topics for f in done.feeds)))
