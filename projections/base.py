@@ -47,6 +47,9 @@ class Projection:
     # Views a process consults while it maps events (the notifier reads a project's followers):
     # it applies an event only once each of these shows the log up to that event.
     reads: ClassVar[tuple[str, ...]] = ()
+    # A view whose statements find rows by primary key only may have a rebuild make its other
+    # indexes once the copy is full (one sort each, instead of keeping them up row by row).
+    indexes_after_fill: ClassVar[bool] = False
     tables: ClassVar[tuple[str, ...]]
     ddl: ClassVar[tuple[str, ...]]
     _handlers: ClassVar[dict[type, str]]

@@ -26,6 +26,8 @@ RETIRED = "retired_"
 _CREATED = re.compile(
     r"CREATE\s+(?:UNIQUE\s+)?(?:VIRTUAL\s+)?(?:TABLE|INDEX|TRIGGER)\s+(?:IF\s+NOT\s+EXISTS\s+)?(\w+)", re.IGNORECASE
 )
+_PLAIN_INDEX = re.compile(r"\s*CREATE\s+INDEX\s+IF\s+NOT\s+EXISTS\s", re.IGNORECASE)  # not UNIQUE: no constraint
+_GIN = re.compile(r"\bUSING\s+GIN\b", re.IGNORECASE)
 _LITERAL = re.compile(r"('(?:[^']|'')*')")  # string literals keep their text
 
 
@@ -75,7 +77,18 @@ class Copy(Projection):
         return [Statement(self.rename(s.sql), s.params) for s in self.live.batch(events, reveal, context)]
 
     def ddl_for(self, dialect: str) -> tuple[str, ...]:
-        return tuple(self.rename(sql) for sql in self.live.ddl_for(dialect))
+        """What makes the copy: the view's DDL, less the indexes it may build after the fill."""
+        return tuple(self.rename(sql) for sql in self.live.ddl_for(dialect) if not self._later(sql))
+
+    def indexes_for(self, dialect: str) -> tuple[str, ...]:
+        """The indexes left out of ``ddl_for``, to build once the copy is full (``IF NOT EXISTS``)."""
+        return tuple(self.rename(sql) for sql in self.live.ddl_for(dialect) if self._later(sql))
+
+    def _later(self, sql: str) -> bool:
+        if not _PLAIN_INDEX.match(sql):
+            return False
+        # A text-search (GIN) index serves searches only, never a statement's lookup of a row.
+        return self.live.indexes_after_fill or bool(_GIN.search(sql))
 
     def tables_for(self, dialect: str) -> tuple[str, ...]:
         return tuple(self.prefix + table for table in self.live.tables_for(dialect))

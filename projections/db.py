@@ -7,10 +7,11 @@ that into each driver's dialect and hands out transactions.
 
 from __future__ import annotations
 
+import functools
 import re
 import sqlite3
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, closing, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,10 @@ class Transaction(Protocol):
     def execute_many(self, sql: str, params: list[Mapping[str, Any]]) -> None: ...
 
     def pipeline(self) -> AbstractContextManager[Any]: ...
+
+    def copy_rows(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+        """Append rows to a table (PostgreSQL: ``COPY ... FROM STDIN``; not inside ``pipeline``)."""
+        ...
 
     def query(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]: ...
 
@@ -61,6 +66,10 @@ class _SQLiteTx:
 
     def pipeline(self) -> AbstractContextManager[Any]:
         return nullcontext()  # in-process: there are no round trips to save
+
+    def copy_rows(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+        marks = ", ".join("?" for _ in columns)
+        self.conn.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
 
     def query(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         return [dict(row) for row in self.conn.execute(sql, dict(params or {})).fetchall()]
@@ -119,6 +128,7 @@ class _PostgresTx:
         self.conn = conn
 
     @staticmethod
+    @functools.lru_cache(maxsize=1024)  # a view has a few dozen statements, sent thousands of times
     def _sql(sql: str) -> str:
         return _NAMED.sub(r"%(\1)s", sql.replace("%", "%%"))
 
@@ -132,6 +142,11 @@ class _PostgresTx:
     def pipeline(self) -> AbstractContextManager[Any]:
         """psycopg pipeline mode: send statements without waiting for each reply."""
         return self.conn.pipeline()
+
+    def copy_rows(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+        with self.conn.cursor() as cursor, cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
 
     def query(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         return list(self.conn.execute(self._sql(sql), dict(params or {})).fetchall())

@@ -32,16 +32,53 @@ def _value(field: str, value: Any) -> Any:
     return json.dumps(value or [], ensure_ascii=False) if field == "alt_names" else value
 
 
-def _member_delta(organisation_id: Any, delta: int) -> Statement:
-    return Statement(
-        "UPDATE organisations SET member_count = member_count + :delta WHERE id = :id",
-        {"id": str(organisation_id), "delta": delta},
-    )
+MEMBERS = """UPDATE organisations SET
+     member_count = member_count + :delta,
+     first_signup_at = COALESCE(first_signup_at, :first),
+     latest_signup_at = CASE WHEN latest_signup_at IS NULL OR latest_signup_at < :latest
+                             THEN :latest ELSE latest_signup_at END
+   WHERE id = :id"""  # :first and :latest are None for a move, a removal or a sign-up of unknown time
+
+
+def _member_delta(organisation_id: Any, delta: int, at: str | None = None) -> Statement:
+    return Statement(MEMBERS, {"id": str(organisation_id), "delta": delta, "first": at, "latest": at})
+
+
+def _merged(a: Statement, b: Statement) -> Statement:
+    """Two member changes of one organisation as one: counts add up, the first sign-up time
+    stays the earlier statement's (it is kept once set), the latest is the later of the two."""
+    first = a.params["first"] if a.params["first"] is not None else b.params["first"]
+    latest = max((t for t in (a.params["latest"], b.params["latest"]) if t is not None), default=None)
+    delta = a.params["delta"] + b.params["delta"]
+    return Statement(MEMBERS, {"id": a.params["id"], "delta": delta, "first": first, "latest": latest})
+
+
+def members_merged(statements: list[Statement]) -> list[Statement]:
+    """A batch's member changes of each organisation as one statement, placed where its last one
+    was: a big council's row changes once per batch, not once per sign-up. Any other statement on
+    that organisation's row closes the merge, so the order on each row is the log's."""
+    out: list[Statement | None] = []
+    open_at: dict[Any, int] = {}  # organisation id -> index in ``out`` of its merged statement
+    for statement in statements:
+        key = statement.params.get("id")
+        if statement.sql != MEMBERS:
+            open_at.pop(key, None)
+            out.append(statement)
+            continue
+        at = open_at.get(key)
+        if at is not None:
+            previous = out[at]
+            out[at] = None
+            statement = _merged(previous, statement) if previous is not None else statement
+        open_at[key] = len(out)
+        out.append(statement)
+    return [s for s in out if s is not None]
 
 
 class OrganisationsProjection(Projection):
     name = "organisations"
     version = 3
+    indexes_after_fill = True  # its statements find rows by primary key only
     tables = ("organisation_domains", "organisations")
     ddl = (
         """CREATE TABLE IF NOT EXISTS organisations (
@@ -99,20 +136,13 @@ class OrganisationsProjection(Projection):
                 {**changes, "id": str(event.originator_id)},
             )
 
+    def batch(self, events: list[Any], reveal: Reveal, context: Any) -> list[Statement]:
+        return members_merged(super().batch(events, reveal, context))
+
     @handles(Person.SignedUp)
     def signed_up(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
-        if migrated(event):  # a member, but the time is a migration stamp: no sign-up time known
-            yield _member_delta(event.organisation_id, +1)
-            return
-        yield Statement(
-            """UPDATE organisations SET
-                 member_count = member_count + 1,
-                 first_signup_at = COALESCE(first_signup_at, :at),
-                 latest_signup_at = CASE WHEN latest_signup_at IS NULL OR latest_signup_at < :at
-                                         THEN :at ELSE latest_signup_at END
-               WHERE id = :id""",
-            {"id": str(event.organisation_id), "at": timestamp(event.timestamp)},
-        )
+        # a migrated member's time is a migration stamp: no sign-up time known
+        yield _member_delta(event.organisation_id, +1, None if migrated(event) else timestamp(event.timestamp))
 
     @handles(Person.MovedOrganisation)
     def moved(self, event: Any, reveal: Reveal) -> Iterator[Statement]:

@@ -17,6 +17,7 @@ from projections.db import Reader
 class PeopleProjection(Projection):
     name = "people"
     version = 3
+    indexes_after_fill = True  # its statements find rows by primary key only
     tables = ("people", "people_memberships")
     ddl = (
         """CREATE TABLE IF NOT EXISTS people (

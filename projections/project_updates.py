@@ -13,6 +13,7 @@ from projections.db import Reader
 
 class ProjectUpdatesProjection(Projection):
     name = "project_updates"
+    indexes_after_fill = True  # its statements find rows by primary key only
     tables = ("status_updates", "contribution_requests")
     ddl = (
         """CREATE TABLE IF NOT EXISTS status_updates (

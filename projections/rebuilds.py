@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 
-from projections import beside, failures, runner
+from projections import beside, failures, onepass, runner
 from projections.base import Projection
 from projections.db import ReadDatabase
 from projections.eventlog import EventLog
@@ -32,6 +32,7 @@ Reporter = Callable[[str, int], AbstractContextManager[Advance]]
 """Makes a progress reporter: ``with reporter(label, total) as advance: advance(n)``
 (``web.progress.progress`` on the command line)."""
 
+BATCH = 5000  # log positions read per page: fewer, bigger transactions per copy
 SWITCH_TRIES = 100  # catch up and try again while new events keep arriving between the two
 SWITCH_LOCK_SECONDS = 1.0  # the longest the switch waits for a table (readers wait behind it)
 
@@ -73,14 +74,27 @@ def fill(
 ) -> int:
     """Apply batches to the copy up to ``until`` (default: the head); returns its position.
     Raises ``NotInitialised`` if its position row went (another rebuild switched it in)."""
-    at = runner.position(db, copy.name)
-    while True:
-        batch = runner.prepare_batch(app, db, copy, batch_size, until=until)
-        if batch is None:
-            return at
-        new = batch.new if runner.commit_batch(db, batch) else runner.position(db, copy.name)
-        advance(max(new - at, 0))
-        at = new
+    done = onepass.fill(app, db, [copy], advance, batch_size=batch_size, until=until)
+    if done.feeds[0].gone:
+        raise runner.NotInitialised(f"The copy {copy.name} was switched in or dropped by another process.")
+    return done.feeds[0].at
+
+
+def build_indexes(db: ReadDatabase, copy: beside.Copy) -> None:
+    """The indexes a full copy was filled without (``indexes_after_fill``), each one sort.
+    PostgreSQL only: SQLite's switch makes every index under the live names anyway."""
+    later = copy.indexes_for(db.dialect)
+    if db.dialect != "postgres" or not later:
+        return
+    with db.transaction() as tx:
+        if beside.lock_position(tx, db.dialect, copy.name) is None:
+            return  # another rebuild of the view switched it in: the switch finds that out
+        # Under that lock a second rebuild of the view waits here, then finds the indexes made.
+        onepass.relax_durability(tx, db.dialect)
+        tx.execute("SET LOCAL statement_timeout = 0")  # a sort of millions of rows may take a while
+        tx.execute("SET LOCAL maintenance_work_mem = '128MB'")
+        for sql in later:
+            tx.execute(sql)
 
 
 def switch(app: EventLog, db: ReadDatabase, live: Projection, copy: beside.Copy) -> int | None:
@@ -116,33 +130,76 @@ def rebuild(
     db: ReadDatabase,
     live: Projection,
     *,
-    batch_size: int = 1000,
+    batch_size: int = BATCH,
     advance: Advance | None = None,
 ) -> int:
     """Rebuild ``live`` beside itself and switch; returns the live position reached. A process
     (``starts_at_head``) is left where it is: replaying would act on the past again."""
     if live.starts_at_head:
         return runner.position(db, live.name)
-    copy, at = open_copy(db, live, beside.REBUILD)
+    return rebuild_all(app, db, [live], batch_size=batch_size, advance=advance)[live.name]
+
+
+def rebuild_all(
+    app: EventLog,
+    db: ReadDatabase,
+    views: list[Projection],
+    *,
+    batch_size: int = BATCH,
+    advance: Advance | None = None,
+    timings: list[onepass.Pass] | None = None,
+) -> dict[str, int]:
+    """Rebuild several views beside themselves in one read of the log, then switch each in;
+    returns each one's live position. Processes (``starts_at_head``) are left where they are.
+    Each copy carries on from its own position if an earlier run left one; the read starts at
+    the lowest. ``timings`` collects what each pass over the log cost (for benchmarks)."""
+    views = [v for v in views if not v.starts_at_head]
+    copies = {}
+    for view in views:
+        copies[view.name] = open_copy(db, view, beside.REBUILD)[0]
     step = advance or (lambda count: None)
-    step(at)  # resumed: the part already done counts as done
-    try:
-        for attempt in range(SWITCH_TRIES):
-            fill(app, db, copy, step, batch_size=batch_size)
-            try:
-                switched = switch(app, db, live, copy)
-            except Exception as error:
-                if not beside.lock_timed_out(error):
-                    raise
-                log.warning("projection %s: a long read held the switch up; trying again", live.name)
-                time.sleep(min(0.1 * (attempt + 1), 2.0))
+    step(min((runner.position(db, c.name) for c in copies.values()), default=0))  # resumed: done counts as done
+    reached: dict[str, int] = {}
+    indexed: set[str] = set()
+    for attempt in range(SWITCH_TRIES):
+        done = onepass.fill(app, db, list(copies.values()), step, batch_size=batch_size)
+        if timings is not None:
+            timings.append(done)
+        for feed in done.feeds:
+            if feed.gone:
+                log.info("projection %s: another rebuild switched it in first", feed.copy.live.name)
+                reached[feed.copy.live.name] = runner.position(db, feed.copy.live.name)
+        for name in list(copies):
+            if name in reached:
+                del copies[name]
                 continue
+            if name not in indexed:
+                build_indexes(db, copies[name])
+                indexed.add(name)
+                continue  # events that came meanwhile are applied first (cheaper now, with indexes)
+            switched = _try_switch(app, db, copies[name].live, copies[name], attempt)
             if switched is not None:
-                return switched
+                reached[name] = switched
+                del copies[name]
+        if not copies:
+            return {v.name: reached[v.name] for v in views}
+    names = ", ".join(copies)
+    raise RuntimeError(f"{names}: new events kept arriving; the rebuild is kept, run it again to finish")
+
+
+def _try_switch(app: EventLog, db: ReadDatabase, live: Projection, copy: beside.Copy, attempt: int) -> int | None:
+    """The switch; None if the copy must catch up first or a long read held a table."""
+    try:
+        return switch(app, db, live, copy)
     except runner.NotInitialised:
         log.info("projection %s: another rebuild switched it in first", live.name)
         return runner.position(db, live.name)
-    raise RuntimeError(f"{live.name}: new events kept arriving; the rebuild is kept, run it again to finish")
+    except Exception as error:
+        if not beside.lock_timed_out(error):
+            raise
+        log.warning("projection %s: a long read held the switch up; trying again", live.name)
+        time.sleep(min(0.1 * (attempt + 1), 2.0))
+        return None
 
 
 def in_progress(db: ReadDatabase) -> dict[str, int]:
@@ -168,14 +225,17 @@ def migrate(
     db: ReadDatabase,
     projections: list[Projection],
     *,
-    batch_size: int = 1000,
+    batch_size: int = BATCH,
     reporter: Reporter = quietly,
 ) -> list[tuple[Projection, int]]:
-    """Rebuild (beside, then switch) every view whose stored version differs from its code's;
-    returns those rebuilt and the position each reached."""
-    done = []
-    for projection in outdated(db, projections):
-        log.warning("projection %s: its tables are another version's; rebuilding it beside them", projection.name)
-        with reporter(f"migrating {projection.name}", runner.head(app)) as advance:
-            done.append((projection, rebuild(app, db, projection, batch_size=batch_size, advance=advance)))
-    return done
+    """Rebuild (beside, then switch) every view whose stored version differs from its code's,
+    all in one read of the log; returns those rebuilt and the position each reached."""
+    views = outdated(db, projections)
+    if not views:
+        return []
+    for view in views:
+        log.warning("projection %s: its tables are another version's; rebuilding it beside them", view.name)
+    label = "migrating " + ", ".join(v.name for v in views)
+    with reporter(label, runner.head(app)) as advance:
+        reached = rebuild_all(app, db, views, batch_size=batch_size, advance=advance)
+    return [(view, reached[view.name]) for view in views]

@@ -19,6 +19,9 @@ from projections.registry import get
 
 log = logging.getLogger(__name__)
 
+Progress = Callable[[int], None]
+"""Hears how many more log positions a long job covered (a progress bar's ``advance``)."""
+
 POSITIONS_DDL = (
     "CREATE TABLE IF NOT EXISTS projection_positions ("
     " name TEXT PRIMARY KEY, position BIGINT NOT NULL, version INTEGER NOT NULL, updated_at TEXT NOT NULL)"
@@ -198,16 +201,16 @@ def prepare_batch(
     new = notifications[-1].id if len(notifications) == batch_size else top
     # Decode and map before any transaction opens: keep transactions short.
     events = [app.mapper.to_domain_event(notification) for notification in notifications]
-    reveal = app.personal.revealer(e.originator_id for e in events) if events else _nobody
-    statements = [_without_nul(statement) for statement in projection.batch(events, reveal, context)]
+    reveal = app.personal.revealer(e.originator_id for e in events) if events else nobody
+    statements = [without_nul(statement) for statement in projection.batch(events, reveal, context)]
     return Batch(projection, old, new, statements, len(notifications))
 
 
-def _nobody(person_id: Any, sealed: Any) -> None:
+def nobody(person_id: Any, sealed: Any) -> None:
     return None
 
 
-def _without_nul(statement: Statement) -> Statement:
+def without_nul(statement: Statement) -> Statement:
     """PostgreSQL text cannot hold NUL. The API refuses it, but older events may carry one:
     a view drops it (in both databases, so they agree) rather than stop at that event."""
     params = statement.params
@@ -227,12 +230,12 @@ def commit_batch(db: ReadDatabase, batch: Batch) -> bool:
             log.debug("projection %s: another worker applied position %s first", name, batch.old)
             return False
         with tx.pipeline():
-            for sql, params in _runs([*batch.statements, failures.cleared(name)]):
+            for sql, params in runs([*batch.statements, failures.cleared(name)]):
                 tx.execute_many(sql, params)
     return True
 
 
-def _runs(statements: list[Statement]) -> list[tuple[str, list]]:
+def runs(statements: list[Statement]) -> list[tuple[str, list]]:
     """Consecutive statements with the same SQL, grouped so the driver can send them
     together (order is kept: later statements may depend on earlier ones)."""
     runs: list[tuple[str, list]] = []

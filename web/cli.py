@@ -160,33 +160,40 @@ def _print_statuses(statuses: list[runner.Status]) -> None:
 
 
 @projections.command("rebuild")
-@click.argument("name", required=False, type=click.Choice(sorted(follow.names())))
+@click.argument("names", nargs=-1, type=click.Choice(sorted(follow.names())))
 @click.option("--all", "rebuild_all", is_flag=True, help="Rebuild every projection.")
-def projections_rebuild(name: str | None, rebuild_all: bool) -> None:
-    """Replay the whole event log into a copy of a projection beside the live one, then switch
-    it in at once: readers are served throughout. Run again after a crash, it carries on where it
-    stopped. A process that acts on the world (the notifier) is left where it is."""
+def projections_rebuild(names: tuple[str, ...], rebuild_all: bool) -> None:
+    """Replay the whole event log into a copy of each projection named (NAMES, or --all) beside
+    the live one, then switch it in at once: readers are served throughout. The log is read once
+    for all of them. Run again after a crash, it carries on where it stopped. A process that acts
+    on the world (the notifier) is left where it is."""
     from projections import rebuilds
     from web.progress import progress
 
-    if bool(name) == rebuild_all:
-        raise click.UsageError("Give a projection NAME or --all (not both).")
-    targets = follow.all_followers() if rebuild_all else [follow.follower(name or "")]
+    if bool(names) == rebuild_all:
+        raise click.UsageError("Give projection NAMES or --all (not both).")
+    targets = follow.all_followers() if rebuild_all else [follow.follower(n) for n in dict.fromkeys(names)]
     rt = build_runtime()
     try:
         for projection in targets:
             runner.position(rt.db, projection.name)
+        resumed = rebuilds.in_progress(rt.db)
         for projection in targets:
             if projection.starts_at_head:
                 at = runner.position(rt.db, projection.name)
                 click.echo(f"{projection.name}: a process, not rebuilt; it carries on from position {at}")
-                continue
-            resumed = rebuilds.in_progress(rt.db).get(projection.name)
-            if resumed is not None:
-                click.echo(f"{projection.name}: carrying on from position {resumed}, where a rebuild stopped")
-            with progress(f"rebuilding {projection.name}", runner.head(rt.app)) as advance:
-                at = runner.rebuild(rt.app, rt.db, projection, batch_size=_batch(rt), progress=advance)
-            click.echo(f"{projection.name}: rebuilt to position {at}")
+            elif projection.name in resumed:
+                click.echo(
+                    f"{projection.name}: carrying on from position {resumed[projection.name]}, where a rebuild stopped"
+                )
+        views = [p for p in targets if not p.starts_at_head]
+        if not views:
+            return
+        label = "rebuilding " + ", ".join(p.name for p in views)
+        with progress(label, runner.head(rt.app)) as advance:
+            reached = rebuilds.rebuild_all(rt.app, rt.db, views, batch_size=_batch(rt), advance=advance)
+        for projection in views:
+            click.echo(f"{projection.name}: rebuilt to position {reached[projection.name]}")
     except runner.NotInitialised as error:
         raise click.ClickException(str(error)) from None
     finally:
@@ -246,7 +253,9 @@ def projections_verify(name: str | None, limit: int) -> None:
 
 
 def _batch(rt: Runtime) -> int:
-    return max(rt.settings.batch_size, 1000)
+    from projections.rebuilds import BATCH
+
+    return max(rt.settings.batch_size, BATCH)
 
 
 def _migrate(rt: Runtime) -> list[tuple[Projection, int]]:

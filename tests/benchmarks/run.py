@@ -30,10 +30,8 @@ from domain.application import OrganisationRef, PipelineApplication  # noqa: E40
 from domain.interest import StatusUpdate  # noqa: E402
 from domain.person import Person, PersonEmail  # noqa: E402
 from domain.project import Project  # noqa: E402
-from projections import runner  # noqa: E402
-from projections.registry import all_projections  # noqa: E402
 from tests import support  # noqa: E402
-from tests.benchmarks import dispatch, group_commit, history, lag, pledges  # noqa: E402
+from tests.benchmarks import dispatch, group_commit, history, lag, pledges, rebuild  # noqa: E402
 from tests.benchmarks.common import (  # noqa: E402
     LOG_DIR,
     OUT_DIR,
@@ -258,25 +256,6 @@ def embedded_baseline(cfg: Config, database_url: str) -> Timing:
 
 
 # ---------------------------------------------------------------- rebuild
-def read_whole_log(app: PipelineApplication, page: int = 500) -> int:
-    """The baseline: page through the log and decode every event; returns how many."""
-    count, start = 0, 1
-    while notifications := app.recorder.select_notifications(start, limit=page):
-        for notification in notifications:
-            app.mapper.to_domain_event(notification)
-        count += len(notifications)
-        start = notifications[-1].id + 1
-    return count
-
-
-def median_read_rate(app: PipelineApplication, passes: int = 3) -> float:
-    rates = []
-    for _ in range(passes):
-        count, seconds = timed(lambda: read_whole_log(app))
-        rates.append(count / seconds)
-    return sorted(rates)[len(rates) // 2]
-
-
 def check_rebuilt_views(report: Report, database_url: str, mix: history.Mix) -> None:
     """Each rebuilt read model against the log, or against what the top-up wrote."""
     signed_up = events_matching(database_url, (get_topic(Person.SignedUp),))
@@ -323,51 +302,20 @@ def check_rebuilt_views(report: Report, database_url: str, mix: history.Mix) -> 
             report.fail(f"rebuild: MISMATCH {name} = {found}, but the log holds {expected} {what}")
 
 
-def cli_seconds(*args: str, env: dict[str, str]) -> float:
-    _, seconds = timed(lambda: support.run_cli(*args, env=env, timeout=600))
-    return seconds
-
-
 def rebuild_phase(cfg: Config, report: Report, database_url: str) -> None:
+    """Top the log up, then `rebuild --all` (one pass) beside one read pass, on PostgreSQL and
+    on the same log in SQLite (``tests/benchmarks/rebuild.py``); then check the rebuilt views."""
     with runtime_for(database_url) as rt:
         before = count_events(database_url)
         mix = history.top_up(rt.app, lambda: count_events(database_url), cfg.min_events)
         events = count_events(database_url)
-        say(f"  log holds {events} events ({events - before} added in-process: {mix.describe()}); reading it")
-        read_rate = median_read_rate(rt.app)
-        in_process_total = 0.0
-        for projection in all_projections():
-            covered, seconds = timed(lambda p=projection: runner.rebuild(rt.app, rt.db, p, batch_size=1000))
-            in_process_total += seconds
-            matching = events_matching(database_url, projection.topics())
-            report.add(
-                f"rebuild {projection.name} (in-process; {matching:,} of {events:,} events match)",
-                per_s(events / seconds),
-                f"{per_s(read_rate)} (read + decode all)",
-                ratio(events / seconds, read_rate),
-            )
-            say(f"  rebuilt {projection.name}: {seconds:.2f} s, positions covered {covered}")
+        say(f"  log holds {events} events ({events - before} added in-process: {mix.describe()})")
+    rebuild.rebuild_both(report, database_url)
     check_rebuilt_views(report, database_url, mix)
     report.notes.append(
         f"rebuild: the log was topped up in-process with {mix.describe()}: "
         f"{events - before:,} events, {events:,} in all."
     )
-    add_cli_rebuild_row(report, database_url, events, in_process_total)
-
-
-def add_cli_rebuild_row(report: Report, database_url: str, events: int, in_process_total: float) -> None:
-    env = support.pipeline_env(DATABASE_URL=database_url)
-    start_up = cli_seconds("projections", "status", env=env)
-    rebuild = cli_seconds("projections", "rebuild", "--all", env=env)
-    net = max(rebuild - start_up, 1e-9)
-    count = len(all_projections())
-    report.add(
-        f"`pipeline projections rebuild --all`, net of start-up ({start_up:.2f} s): seconds",
-        f"{net:.2f} s",
-        f"{in_process_total:.2f} s ({count} in-process rebuilds)",
-        ratio(net, in_process_total),
-    )
-    report.notes.append(f"CLI rebuild --all: {events * count / net:,.0f} log events/s summed over {count} projections.")
 
 
 # ---------------------------------------------------------------- the run

@@ -27,6 +27,24 @@ class _Bounded:
 
     attempts = 2
 
+    def create_table(self) -> None:
+        """The library's ``create_table`` tries ``CREATE TYPE`` (which has no IF NOT EXISTS) on every
+        run and hides the DuplicateObject it gets, so each `pipeline init` left an ERROR in the
+        server's log. Leave that statement out when the type is there already."""
+        recorder: Any = self
+        datastore = recorder.datastore
+        with datastore.transaction(commit=False) as cursor:
+            cursor.execute(
+                "SELECT 1 FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace"
+                " WHERE n.nspname = %s AND t.typname = %s",
+                (datastore.schema, recorder.stored_event_type_name),
+            )
+            made = cursor.fetchone() is not None
+        if made:
+            statements = recorder.sql_create_statements
+            statements[:] = [s for s in statements if "CREATE TYPE" not in s.as_string()]
+        super().create_table()  # type: ignore[misc]
+
     def _bounded(self, method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         undecorated = method.__wrapped__  # type: ignore[attr-defined]
         again = retry((InterfaceError, OperationalError), max_attempts=self.attempts, wait=RETRY_WAIT_SECONDS)

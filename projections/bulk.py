@@ -1,0 +1,122 @@
+"""Writing a batch into a copy being rebuilt, cheaply: the copy's tables are new and read by
+nobody until the switch, so its statements may be sent in fewer, bigger pieces.
+
+- Statements on different tables commute when each touches one table and no trigger or foreign
+  key links tables: they are grouped by table (in the order each table first appears), keeping
+  their order within a table. Consecutive statements with the same SQL then form long runs.
+- A run of plain inserts (``INSERT INTO t (a, b) VALUES (:a, 'x')``: parameters and text literals
+  only) goes in by ``COPY`` on PostgreSQL (an append, as the inserts would be) and by one
+  ``executemany`` on SQLite. Other runs go as ``executemany`` in one pipeline.
+
+The statements themselves are the view's own, so a copy ends equal to the live view's mapping."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from projections import runner
+from projections.base import Projection, Statement
+from projections.db import Transaction
+
+COPY_FROM = 20  # a shorter run of inserts is not worth leaving the pipeline for
+
+_PLAIN_INSERT = re.compile(r"\s*INSERT\s+INTO\s+(\w+)\s*\(([\w\s,]+)\)\s*VALUES\s*\(([^()]*)\)\s*", re.IGNORECASE)
+_VALUE = re.compile(r"\s*(?::(\w+)|'((?:[^']|'')*)')\s*")
+_LINKED = re.compile(r"\b(?:TRIGGER|REFERENCES)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Insert:
+    """A plain insert: its table, columns, and how each value comes from the parameters."""
+
+    table: str
+    columns: tuple[str, ...]
+    values: tuple[Callable[[Any], Any], ...]
+
+    def row(self, params: Any) -> tuple[Any, ...]:
+        return tuple(value(params) for value in self.values)
+
+
+@cache
+def plain_insert(sql: str) -> Insert | None:
+    found = _PLAIN_INSERT.fullmatch(sql)
+    if found is None:
+        return None
+    columns = tuple(c.strip() for c in found.group(2).split(","))
+    values = []
+    for part in _split_values(found.group(3)):
+        value = _VALUE.fullmatch(part)
+        if value is None:
+            return None  # an expression: leave it to the database
+        if value.group(1) is not None:
+            values.append(_param(value.group(1)))
+        else:
+            values.append(_constant(value.group(2).replace("''", "'")))
+    return Insert(found.group(1), columns, tuple(values)) if len(values) == len(columns) else None
+
+
+def _split_values(text: str) -> list[str]:
+    """Split on commas outside text literals."""
+    return [p for p in re.split(r",(?=(?:[^']*'[^']*')*[^']*$)", text)]
+
+
+def _param(name: str) -> Callable[[Any], Any]:
+    return lambda params: params[name]
+
+
+def _constant(text: str) -> Callable[[Any], Any]:
+    return lambda params: text
+
+
+@cache
+def _tables_pattern(tables: tuple[str, ...]) -> re.Pattern[str]:
+    alternatives = "|".join(sorted(map(re.escape, tables), key=len, reverse=True))
+    return re.compile(rf"(?<![\w:.])({alternatives})\b")
+
+
+def by_table(projection: Projection, dialect: str, statements: list[Statement]) -> list[Statement]:
+    """The statements grouped by the table each one names, order kept within a table; as they
+    are if a statement names no table or several, or triggers or foreign keys link tables."""
+    if any(_LINKED.search(sql) for sql in projection.ddl_for(dialect)):
+        return statements
+    pattern = _tables_pattern(tuple(projection.tables_for(dialect)))
+    groups: dict[str, list[Statement]] = {}
+    for statement in statements:
+        named = set(pattern.findall(statement.sql))
+        if len(named) != 1:
+            return statements
+        groups.setdefault(named.pop(), []).append(statement)
+    return [statement for group in groups.values() for statement in group]
+
+
+def write(tx: Transaction, dialect: str, statements: list[Statement]) -> None:
+    """Send the statements in order: runs of plain inserts by COPY, the rest pipelined."""
+    pending: list[tuple[str, list[Any]]] = []
+    for sql, params in runner.runs(statements):
+        insert = plain_insert(sql) if len(params) >= COPY_FROM else None
+        if insert is None:
+            pending.append((sql, params))
+            continue
+        _send(tx, pending)
+        pending = []
+        tx.copy_rows(insert.table, insert.columns, _rows(insert, params))
+    _send(tx, pending)
+
+
+def _rows(insert: Insert, params: list[Any]) -> Iterator[tuple[Any, ...]]:
+    return (insert.row(p) for p in params)
+
+
+def _send(tx: Transaction, runs: list[tuple[str, list[Any]]]) -> None:
+    if not runs:
+        return
+    with tx.pipeline():
+        for sql, params in runs:
+            if len(params) == 1:
+                tx.execute(sql, params[0])
+            else:
+                tx.execute_many(sql, params)
