@@ -33,7 +33,7 @@ from domain.project import Project  # noqa: E402
 from projections import runner  # noqa: E402
 from projections.registry import all_projections  # noqa: E402
 from tests import support  # noqa: E402
-from tests.benchmarks import dispatch, history, pledges  # noqa: E402
+from tests.benchmarks import dispatch, history, pledges, reads, rebuild, scale  # noqa: E402
 from tests.benchmarks.common import (  # noqa: E402
     LOG_DIR,
     OUT_DIR,
@@ -82,6 +82,7 @@ class Config:
     min_events: int  # top the log up to this many events before timing rebuilds
     warmup: float
     quick: bool = False
+    scale: bool = False  # also the at-scale phases, on copies of the 1M-event template
 
 
 def parse_config(argv: list[str] | None = None) -> Config:
@@ -91,6 +92,11 @@ def parse_config(argv: list[str] | None = None) -> Config:
         "--seconds", type=float, help="Production sign-up load seconds (default 15; embedded and pledges get 2/3)"
     )
     parser.add_argument("--clients", type=int, help="Production and pledge clients (default 8; embedded gets half)")
+    parser.add_argument(
+        "--scale",
+        action="store_true",
+        help="Also reads and rebuilds over a copy of the 1M-event database (tests/benchmarks/scale.py builds it once)",
+    )
     args = parser.parse_args(argv)
     seconds = args.seconds or (3.0 if args.quick else 15.0)
     clients = args.clients or (4 if args.quick else 8)
@@ -110,6 +116,7 @@ def parse_config(argv: list[str] | None = None) -> Config:
         min_events=4_000 if args.quick else 20_000,
         warmup=0.5 if args.quick else 1.0,
         quick=args.quick,
+        scale=args.scale,
     )
 
 
@@ -442,6 +449,11 @@ def main(argv: list[str] | None = None) -> int:
         dispatch.dispatch_phase(cfg, report, fresh_postgres(stack))
         say("rebuild: on the production database")
         rebuild_phase(cfg, report, production_url)
+        if cfg.scale:
+            say("reads at scale: every read endpoint beside pgbench, on a copy of the 1M-event database")
+            reads.scale_reads(report, events=scale.DEFAULT_EVENTS)
+            with reads.copy_of_template(scale.DEFAULT_EVENTS) as scale_url:
+                rebuild.scale_rebuild(report, scale_url)
         say("cleaning up: dropping databases")
     facts.append(("load average at end", " ".join(f"{x:.2f}" for x in os.getloadavg())))
     write_results(cfg, facts, report)
