@@ -306,6 +306,21 @@ def measure_endpoint(
     )
 
 
+def explain_plans(url: str, ids: list[str]) -> str:
+    """EXPLAIN (ANALYZE, BUFFERS) of every statement the endpoints run, as Markdown."""
+    from projections.db import _PostgresTx
+
+    count = sql_scalar(url, "SELECT count(*) FROM projects")
+    out = [f"# Query plans at scale ({datetime.now(UTC):%Y-%m-%d}, {count:,} projects)"]
+    with psycopg.connect(url, autocommit=True) as conn:
+        for endpoint in ENDPOINTS:
+            out += ["", f"## {endpoint.name}"]
+            for sql, params in capture(url, endpoint, ids[0]):
+                plan = conn.execute("EXPLAIN (ANALYZE, BUFFERS) " + _PostgresTx._sql(sql), params).fetchall()
+                out += ["", "```", _one_line(sql), "", *(str(row[0]) for row in plan), "```"]
+    return "\n".join(out) + "\n"
+
+
 def csv_rows(report: Report, base: str, url: str) -> None:
     full_count = int(sql_scalar(url, "SELECT count(*) FROM projects"))
     full_seconds, full_size = time_csv(base)
@@ -337,6 +352,7 @@ def scale_reads(
         support.run_cli("init", env=env, timeout=3600)
         vacuum_analyze(url)
         ids = sample_ids(url)
+        (OUT_DIR / "reads-plans.md").write_text(explain_plans(url, ids))
         with support.server(env, log_path("reads-server")) as base:
             for endpoint in ENDPOINTS:
                 measure_endpoint(report, base, url, endpoint, ids, clients, seconds)
@@ -344,7 +360,7 @@ def scale_reads(
         report.notes.append(
             f"reads at scale: a copy of {scale.template_name(events)} after `pipeline init` and VACUUM ANALYZE; "
             f"gunicorn WEB_CONCURRENCY=2 x WEB_THREADS 8; pgbench -c {clients} -j 2 -T {int(seconds)}; "
-            f"scripts in {PGBENCH_DIR.relative_to(ROOT)}; server log {(LOG_DIR / 'reads-server.log').relative_to(ROOT)}"
+            f"scripts in {PGBENCH_DIR.relative_to(ROOT)}; plans in var/bench/reads-plans.md"
         )
 
 
@@ -355,11 +371,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--events", type=int, default=scale.DEFAULT_EVENTS, help="Which template (it must be built)")
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--plans-only", action="store_true", help="Only write the query plans, measure nothing")
     parser.add_argument(
         "--adopt-in-place", action="store_true", help="Apply the projects view's new DDL instead of migrating it"
     )
     args = parser.parse_args(argv)
     LOG_DIR.mkdir(parents=True, exist_ok=True)
+    if args.plans_only:
+        with copy_of_template(args.events) as url:
+            if args.adopt_in_place:
+                adopt_in_place(url)
+            support.run_cli("init", env=production_env(url, "bench-plans"), timeout=3600)
+            vacuum_analyze(url)
+            print(explain_plans(url, sample_ids(url)))
+        return 0
     report = Report()
     scale_reads(report, events=args.events, clients=args.clients, seconds=args.seconds, in_place=args.adopt_in_place)
     print(markdown_table(report.rows))
