@@ -8,7 +8,9 @@ import uuid
 
 import pytest
 
+from domain.application import OrganisationRef
 from projections import insights
+from tests.factories import PASSWORD
 from tests.integration.test_insights import client, member, propose
 from workers.bootstrap import Runtime
 
@@ -75,3 +77,23 @@ def test_sqlite_full_text_rows_follow_each_edit_and_only_the_latest_text_matches
     assert [r["project_id"] for r in indexed] == sorted([str(project), str(other)])  # one row each: old text gone
     keyed = rt.db.query("SELECT COUNT(*) AS n FROM projects_fts_rows")[0]["n"]
     assert keyed == 2 and uuid.UUID(indexed[0]["project_id"])
+
+
+def test_a_kept_organisation_search_answer_gives_way_to_a_new_organisation(any_runtime: Runtime) -> None:
+    rt = any_runtime
+    member(rt, "MAN")
+    api = client(rt)
+    query = "/api/v1/organisations?q=Zebrafish%20Digital%20Collective"
+    names = [o["name"] for o in api.get(query).get_json()["items"]]
+    assert "Zebrafish Digital Collective" not in names  # asked once: this answer is now kept
+
+    written = rt.app.sign_up(
+        name="Founder",
+        email="founder@zebrafish.example",
+        job_title=None,
+        organisation=OrganisationRef(name="Zebrafish Digital Collective", kind="association"),
+        password=PASSWORD,
+    )
+    rt.catch_up()
+    found = api.get(f"{query}&min_position={written.position}").get_json()["items"]
+    assert found and found[0]["name"] == "Zebrafish Digital Collective"
