@@ -296,18 +296,35 @@ def capture(url: str, endpoint: Endpoint, project_id: str) -> list[tuple[str, di
         db.close()
 
 
-def measure_endpoint(
-    report: Report, base: str, url: str, endpoint: Endpoint, ids: list[str], clients: int, seconds: float
-) -> None:
+def http_load(base: str, endpoint: Endpoint, ids: list[str], clients: int, seconds: float) -> dict[str, Any]:
+    say(f"  {endpoint.name}: {clients} clients x {seconds:g} s over HTTP")
+    plan = json.dumps({"paths": endpoint.paths(ids)})
+    load, _ = run_load(base, clients, seconds, 1.0, "--scenario", "reads", "--plan", "-", stdin=plan)
+    return load
+
+
+def pgbench_for(url: str, endpoint: Endpoint, ids: list[str], clients: int, seconds: float) -> tuple[Pgbench, int]:
+    """pgbench on the endpoint's SQL (run with the server stopped: connections are few); and
+    how many statements that is. Retries while other sessions hold every connection."""
     statements = capture(url, endpoint, ids[0])
     text, defines = pgbench_script(endpoint, statements, len(ids))
     PGBENCH_DIR.mkdir(parents=True, exist_ok=True)
     script = PGBENCH_DIR / (re.sub(r"\W+", "_", endpoint.name.split("?")[0].lower()).strip("_") + ".sql")
     script.write_text(text)
-    say(f"  {endpoint.name}: {clients} clients x {seconds:g} s over HTTP, then pgbench {script.name}")
-    plan = json.dumps({"paths": endpoint.paths(ids)})
-    load, _ = run_load(base, clients, seconds, 1.0, "--scenario", "reads", "--plan", "-", stdin=plan)
-    bench = run_pgbench(url, script, defines, clients, max(int(seconds), 1))
+    say(f"  {endpoint.name}: pgbench -c {clients} on {script.name}")
+    for attempt in range(10):
+        try:
+            return run_pgbench(url, script, defines, clients, max(int(seconds), 1)), len(statements)
+        except RuntimeError as error:
+            if "too many clients" not in str(error) or attempt == 9:
+                raise
+            time.sleep(5)
+    raise AssertionError("unreachable")
+
+
+def endpoint_row(
+    report: Report, endpoint: Endpoint, load: dict[str, Any], bench: Pgbench, statements: int, clients: int
+) -> None:
     bad = {s: n for s, n in load["statuses"].items() if s != "200"}
     if bad or load["errors"]:
         report.fail(f"reads: {endpoint.name} answered {bad} {load['errors']}; first bodies: {load['samples']}")
@@ -315,7 +332,7 @@ def measure_endpoint(
     report.add(
         f"reads at scale: {endpoint.name}, {clients} clients: requests/s (p50 / p99)",
         f"{per_s(load['rps'])} ({lat['p50']:.1f} / {lat['p99']:.1f} ms)",
-        f"{per_s(bench.tps)} pgbench -M prepared, {len(statements)} statements (avg {bench.latency_ms:.1f} ms)",
+        f"{per_s(bench.tps)} pgbench -M prepared, {statements} statements (avg {bench.latency_ms:.1f} ms)",
         ratio(load["rps"], bench.tps),
     )
 
@@ -335,20 +352,16 @@ def explain_plans(url: str, ids: list[str]) -> str:
     return "\n".join(out) + "\n"
 
 
-def csv_rows(report: Report, base: str, url: str) -> None:
-    full_count = int(sql_scalar(url, "SELECT count(*) FROM projects"))
-    full_seconds, full_size = time_csv(base)
-    half_count = halve_projects(url)
-    half_seconds, half_size = time_csv(base)
-    for label, count, seconds, size in (
-        ("all", full_count, full_seconds, full_size),
-        ("half", half_count, half_seconds, half_size),
-    ):
+def csv_rows(report: Report, full: tuple[int, float, int], half: tuple[int, float, int]) -> None:
+    """(projects, seconds, bytes) of the whole export and of half the projects' export."""
+    _, full_seconds, full_size = full
+    for label, (count, seconds, size) in (("all", full), ("half", half)):
+        expected = full_seconds * size / full_size
         report.add(
             f"reads at scale: GET /api/v1/projects.csv, {label} ({count:,} projects, {size / 1e6:.1f} MB): seconds",
             f"{seconds:.2f} s ({size / 1e6 / seconds:.1f} MB/s)",
-            f"{full_seconds * size / full_size:.2f} s (the whole set's time, scaled to this size)",
-            ratio(seconds, full_seconds * size / full_size),
+            f"{expected:.2f} s (the whole set's time, scaled to this size)",
+            ratio(seconds, expected),
         )
 
 
@@ -369,9 +382,16 @@ def scale_reads(
         ids = sample_ids(url)
         (OUT_DIR / "reads-plans.md").write_text(explain_plans(url, ids))
         with support.server(env, log_path("reads-server")) as base:
-            for endpoint in ENDPOINTS:
-                measure_endpoint(report, base, url, endpoint, ids, clients, seconds)
-            csv_rows(report, base, url)
+            loads = [http_load(base, endpoint, ids, clients, seconds) for endpoint in ENDPOINTS]
+            full = time_csv(base)
+        for endpoint, load in zip(ENDPOINTS, loads, strict=True):
+            bench, statements = pgbench_for(url, endpoint, ids, clients, seconds)
+            endpoint_row(report, endpoint, load, bench, statements, clients)
+        full_count = int(sql_scalar(url, "SELECT count(*) FROM projects"))
+        half_count = halve_projects(url)
+        with support.server(env, log_path("reads-server-half")) as base:
+            half = time_csv(base)
+        csv_rows(report, (full_count, *full), (half_count, *half))
         report.notes.append(
             f"reads at scale: a copy of {scale.template_name(events)} after `pipeline init` and VACUUM ANALYZE; "
             f"gunicorn WEB_CONCURRENCY=2 x WEB_THREADS 8; pgbench -c {clients} -j 2 -T {int(seconds)}; "
