@@ -40,6 +40,7 @@ class ByPosition:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self._computing = threading.Lock()
         self._kept: weakref.WeakKeyDictionary[Any, dict[str, tuple[Any, Any]]] = weakref.WeakKeyDictionary()
 
     def get(self, db: Reader, owner: Any, name: str, views: tuple[str, ...], compute: Callable[[], T]) -> T:
@@ -49,14 +50,20 @@ class ByPosition:
             {f"v{i}": view for i, view in enumerate(views)},
         )
         key = tuple(sorted((r["name"], int(r["position"]), int(r["version"])) for r in rows))
+        kept = self._kept_for(owner, name, key)
+        if kept is None:
+            with self._computing:  # one computes, the others wait for its answer, not queue the same scan
+                kept = self._kept_for(owner, name, key)
+                if kept is None:
+                    kept = compute()
+                    with self._lock:
+                        self._kept.setdefault(owner, {})[name] = (key, kept)
+        return copy.deepcopy(kept)
+
+    def _kept_for(self, owner: Any, name: str, key: Any) -> Any:
         with self._lock:
             kept = self._kept.setdefault(owner, {}).get(name)
-        if kept is not None and kept[0] == key:
-            return copy.deepcopy(kept[1])
-        value = compute()
-        with self._lock:
-            self._kept.setdefault(owner, {})[name] = (key, value)
-        return copy.deepcopy(value)
+        return kept[1] if kept is not None and kept[0] == key else None
 
 
 CACHE = ByPosition()
