@@ -399,6 +399,48 @@ def scale_reads(
         )
 
 
+def embedded_reads(report: Report, sqlite_url: str, *, clients: int = 16, seconds: float = 10.0) -> None:
+    """The same endpoints on an embedded store (SQLite file, `pipeline serve` without Redis:
+    Werkzeug threaded), each beside the endpoint's own queries run in-process from one thread
+    for the same time (SQLite has no pgbench)."""
+    db = open_database(sqlite_url)
+    try:
+        ids = [r["id"] for r in db.query(f"SELECT id FROM projects ORDER BY random() LIMIT {SAMPLED_IDS}")]
+        count = int(db.query("SELECT count(*) AS n FROM projects")[0]["n"])
+    finally:
+        db.close()
+    env = support.pipeline_env(DATABASE_URL=sqlite_url, PIPELINE_RATE_LIMITS="off")
+    with support.server(env, log_path("reads-embedded-server")) as base:
+        loads = [http_load(base, endpoint, ids, clients, seconds) for endpoint in ENDPOINTS]
+        csv_seconds, csv_size = time_csv(base)
+    db = open_database(sqlite_url)
+    try:
+        for endpoint, load in zip(ENDPOINTS, loads, strict=True):
+            recorder = Recorder(db)
+            endpoint.queries(recorder, ids[0])
+            done, started = 0, time.perf_counter()
+            while time.perf_counter() - started < seconds:
+                with db.reading() as reader:
+                    for sql, params in recorder.statements:
+                        reader.query(sql, {**params, "id": ids[done % len(ids)]} if endpoint.per_id else params)
+                done += 1
+            rate = done / (time.perf_counter() - started)
+            lat = load["latency_ms"]
+            report.add(
+                f"embedded (SQLite, {count:,} projects): {endpoint.name}, {clients} clients: requests/s (p50 / p99)",
+                f"{per_s(load['rps'])} ({lat['p50']:.1f} / {lat['p99']:.1f} ms)",
+                f"{per_s(rate)} (its {len(recorder.statements)} statements in-process, 1 thread)",
+                ratio(load["rps"], rate),
+            )
+    finally:
+        db.close()
+    report.add(
+        f"embedded (SQLite): GET /api/v1/projects.csv ({count:,} projects, {csv_size / 1e6:.1f} MB)",
+        f"{csv_seconds:.2f} s",
+        "",
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     from tests.benchmarks.common import markdown_table
 
@@ -407,6 +449,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--plans-only", action="store_true", help="Only write the query plans, measure nothing")
+    parser.add_argument("--embedded", metavar="SQLITE_URL", help="Measure this embedded store instead")
     parser.add_argument(
         "--adopt-in-place", action="store_true", help="Apply the projects view's new DDL instead of migrating it"
     )
@@ -420,6 +463,10 @@ def main(argv: list[str] | None = None) -> int:
             print(explain_plans(url, sample_ids(url)))
         return 0
     report = Report()
+    if args.embedded:
+        embedded_reads(report, args.embedded, clients=args.clients, seconds=args.seconds)
+        print(markdown_table(report.rows))
+        return 0
     scale_reads(report, events=args.events, clients=args.clients, seconds=args.seconds, in_place=args.adopt_in_place)
     print(markdown_table(report.rows))
     for title, items in (("FAILURES", report.failures), ("notes", report.notes)):
