@@ -189,10 +189,7 @@ class PostgresDatabase:
             url,
             min_size=1,
             max_size=max_size,
-            # Plan every read with its values: a prepared statement turns generic after five
-            # runs, and a generic plan cannot see ``LIMIT 51`` (the activity feed's became a
-            # plan for all 700k rows: 1.4 ms planned with its values, 90 ms generic).
-            kwargs={"row_factory": dict_row, "prepare_threshold": None, **connection_options(timeouts)},
+            kwargs={"row_factory": dict_row, **connection_options(timeouts)},
             open=True,
             name="pipeline-read",
             timeout=timeouts.pool,
