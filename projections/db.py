@@ -51,7 +51,23 @@ class ReadDatabase(Reader, Protocol):
         """Everything done with the transaction commits together, or nothing does."""
         ...
 
+    def reading(self) -> AbstractContextManager[Reader]:
+        """Several reads on one connection in one transaction: one pool checkout per request,
+        and every read sees the same commit (SQLite) or none older than the first (PostgreSQL)."""
+        ...
+
     def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """A ``Reader`` bound to one open transaction."""
+
+    dialect: str
+    tx: Transaction
+
+    def query(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        return self.tx.query(sql, params)
 
 
 class _SQLiteTx:
@@ -111,6 +127,15 @@ class SQLiteDatabase:
             conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
+
+    @contextmanager
+    def reading(self) -> Iterator[Reader]:
+        conn = self._connection()
+        conn.execute("BEGIN")  # deferred: a read snapshot from the first SELECT, no write lock
+        try:
+            yield _Reading(self.dialect, _SQLiteTx(conn))
+        finally:
+            conn.execute("ROLLBACK")  # nothing to keep: it only read
 
     def query(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         return _SQLiteTx(self._connection()).query(sql, params)
@@ -190,6 +215,11 @@ class PostgresDatabase:
     def transaction(self) -> Iterator[Transaction]:
         with self.pool.connection() as conn, conn.transaction():
             yield _PostgresTx(conn)
+
+    @contextmanager
+    def reading(self) -> Iterator[Reader]:
+        with self.transaction() as tx:
+            yield _Reading(self.dialect, tx)
 
     def query(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         with self.transaction() as tx:

@@ -5,10 +5,13 @@ integer hundredths until they are turned into decimal strings here."""
 
 from __future__ import annotations
 
+import copy
 import json
 import re
-from collections.abc import Iterator
-from typing import Any
+import threading
+import weakref
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 from domain.organisation import KINDS
 from domain.project import PHASES
@@ -24,9 +27,59 @@ def _organisation(row: dict[str, Any]) -> dict[str, Any]:
     return {"id": row["org_id"], "code": row["org_code"], "name": row["org_name"], "kind": row["org_kind"]}
 
 
+# ------------------------------------------------------------------ cache
+T = TypeVar("T")
+
+
+class ByPosition:
+    """Answers computed from whole views, kept until one of those views moves: the key is
+    each view's (position, version), read before the answer is computed, so an answer kept
+    under a key is never older than the key says (a write applied meanwhile only makes it
+    newer, and the next read sees the moved position and computes again). A reader that
+    waited for ``min_position`` therefore never gets an answer from before that position."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._computing = threading.Lock()
+        self._kept: weakref.WeakKeyDictionary[Any, dict[str, tuple[Any, Any]]] = weakref.WeakKeyDictionary()
+
+    def get(self, db: Reader, owner: Any, name: str, views: tuple[str, ...], compute: Callable[[], T]) -> T:
+        marks = ", ".join(f":v{i}" for i in range(len(views)))
+        rows = db.query(
+            f"SELECT name, position, version FROM projection_positions WHERE name IN ({marks})",
+            {f"v{i}": view for i, view in enumerate(views)},
+        )
+        key = tuple(sorted((r["name"], int(r["position"]), int(r["version"])) for r in rows))
+        kept = self._kept_for(owner, name, key)
+        if kept is None:
+            with self._computing:  # one computes, the others wait for its answer, not queue the same scan
+                kept = self._kept_for(owner, name, key)
+                if kept is None:
+                    kept = compute()
+                    with self._lock:
+                        self._kept.setdefault(owner, {})[name] = (key, kept)
+        return copy.deepcopy(kept)
+
+    def _kept_for(self, owner: Any, name: str, key: Any) -> Any:
+        with self._lock:
+            kept = self._kept.setdefault(owner, {}).get(name)
+        return kept[1] if kept is not None and kept[0] == key else None
+
+
+CACHE = ByPosition()
+
+
 # ------------------------------------------------------------------- tags
 @reads("projects")
-def tags(db: Reader) -> list[dict[str, Any]]:
+def tags(db: Reader, owner: Any = None) -> list[dict[str, Any]]:
+    """``compute_tags``, kept per ``owner`` (the database) until the projects view moves."""
+    if owner is None:
+        return compute_tags(db)
+    return CACHE.get(db, owner, "tags", ("projects",), lambda: compute_tags(db))
+
+
+@reads("projects")
+def compute_tags(db: Reader) -> list[dict[str, Any]]:
     """Every tag of a live (non-archived) project, most used first, ties by tag."""
     rows = db.query(
         "SELECT t.tag, COUNT(*) AS project_count FROM project_tags t"
@@ -235,7 +288,7 @@ def export_batches(
     params["limit"] = size
     sql = f"{projects.SELECT} FROM projects p JOIN organisations o ON o.id = p.organisation_id {join} WHERE "
     first = sql + " AND ".join([*where, "TRUE"]) + " ORDER BY p.created_at, p.id LIMIT :limit"
-    more = sql + " AND ".join([*where, "(p.created_at > :at OR (p.created_at = :at AND p.id > :id))"])
+    more = sql + " AND ".join([*where, "(p.created_at, p.id) > (:at, :id)"])  # a row value: one index range
     rows = db.query(first, params)
     while True:
         yield [_record(r) for r in rows]
@@ -248,9 +301,40 @@ def export_batches(
 
 
 # ------------------------------------------------------------------ stats
-@reads("organisations", "projects", "people")
-def stats(db: Reader, now: str) -> dict[str, Any]:
+STATS_VIEWS = ("organisations", "projects", "people")
+
+
+@reads(*STATS_VIEWS)
+def stats(db: Reader, now: str, owner: Any = None) -> dict[str, Any]:
+    """``compute_stats``: the figures that change only with the views are kept per ``owner``
+    (the database) until one of them moves; the goals awaiting a decision depend on ``now``
+    as well, and are counted every time (an index on open goals' deadlines keeps that cheap)."""
+    if owner is None:
+        return compute_stats(db, now)
+    figures = CACHE.get(db, owner, "stats", STATS_VIEWS, lambda: _figures(db))
+    figures["goals"]["awaiting_decision"] = _awaiting_decision(db, now)
+    return figures
+
+
+def _awaiting_decision(db: Reader, now: str) -> int:
+    return int(
+        db.query(
+            "SELECT COUNT(*) AS n FROM projects"
+            " WHERE goal_state = 'open' AND goal_deadline <= :now AND archived = FALSE",
+            {"now": now},
+        )[0]["n"]
+    )
+
+
+@reads(*STATS_VIEWS)
+def compute_stats(db: Reader, now: str) -> dict[str, Any]:
     """Home-page figures; projects, pledges and goals count live (non-archived) projects only."""
+    figures = _figures(db)
+    figures["goals"]["awaiting_decision"] = _awaiting_decision(db, now)
+    return figures
+
+
+def _figures(db: Reader) -> dict[str, Any]:
     kinds = {k: 0 for k in KINDS}
     for r in db.query("SELECT kind, COUNT(*) AS n FROM organisations WHERE member_count > 0 GROUP BY kind"):
         kinds[r["kind"]] = int(r["n"])
@@ -263,13 +347,6 @@ def stats(db: Reader, now: str) -> dict[str, Any]:
         " AND goal_state <> 'none' GROUP BY goal_state"
     ):
         goals[r["goal_state"]] = int(r["n"])
-    goals["awaiting_decision"] = int(
-        db.query(
-            "SELECT COUNT(*) AS n FROM projects"
-            " WHERE archived = FALSE AND goal_state = 'open' AND goal_deadline <= :now",
-            {"now": now},
-        )[0]["n"]
-    )
     pledged = db.query(
         "SELECT COALESCE(SUM(pl.money_pence), 0) AS money, COALESCE(SUM(pl.days_hundredths), 0) AS days,"
         " COUNT(*) AS n, COUNT(DISTINCT pl.organisation_id) AS orgs FROM project_pledges pl"

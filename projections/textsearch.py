@@ -7,19 +7,28 @@ from __future__ import annotations
 import re
 from typing import Any
 
+# FTS5 rows are found by their rowid only (its other columns are not indexed), so
+# ``projects_fts_rows`` keeps each project's rowid there: an edit deletes its old text by key
+# instead of scanning every project's.
+_FTS_INSERT = """INSERT INTO projects_fts (project_id, title, summary, description, tags)
+        VALUES (new.id, new.title, new.summary, new.description, new.tags_text);
+        INSERT OR REPLACE INTO projects_fts_rows (project_id, fts_rowid) VALUES (new.id, last_insert_rowid());"""
+_FTS_DELETE = (
+    """DELETE FROM projects_fts WHERE rowid = (SELECT fts_rowid FROM projects_fts_rows WHERE project_id = old.id);"""
+)
 SQLITE_DDL = (
     "CREATE VIRTUAL TABLE IF NOT EXISTS projects_fts USING fts5("
     " project_id UNINDEXED, title, summary, description, tags, tokenize='porter unicode61')",
-    """CREATE TRIGGER IF NOT EXISTS projects_fts_insert AFTER INSERT ON projects BEGIN
-        INSERT INTO projects_fts (project_id, title, summary, description, tags)
-        VALUES (new.id, new.title, new.summary, new.description, new.tags_text); END""",
-    """CREATE TRIGGER IF NOT EXISTS projects_fts_update AFTER UPDATE OF title, summary, description, tags_text
+    "CREATE TABLE IF NOT EXISTS projects_fts_rows (project_id TEXT PRIMARY KEY, fts_rowid INTEGER NOT NULL)",
+    f"""CREATE TRIGGER IF NOT EXISTS projects_fts_insert AFTER INSERT ON projects BEGIN
+        {_FTS_INSERT} END""",
+    f"""CREATE TRIGGER IF NOT EXISTS projects_fts_update AFTER UPDATE OF title, summary, description, tags_text
         ON projects BEGIN
-        DELETE FROM projects_fts WHERE project_id = old.id;
-        INSERT INTO projects_fts (project_id, title, summary, description, tags)
-        VALUES (new.id, new.title, new.summary, new.description, new.tags_text); END""",
-    """CREATE TRIGGER IF NOT EXISTS projects_fts_delete AFTER DELETE ON projects BEGIN
-        DELETE FROM projects_fts WHERE project_id = old.id; END""",
+        {_FTS_DELETE}
+        {_FTS_INSERT} END""",
+    f"""CREATE TRIGGER IF NOT EXISTS projects_fts_delete AFTER DELETE ON projects BEGIN
+        {_FTS_DELETE}
+        DELETE FROM projects_fts_rows WHERE project_id = old.id; END""",
 )
 POSTGRES_DDL = (
     """ALTER TABLE projects ADD COLUMN IF NOT EXISTS search tsvector GENERATED ALWAYS AS (
@@ -35,7 +44,7 @@ def ddl(dialect: str) -> tuple[str, ...]:
 
 
 def extra_tables(dialect: str) -> tuple[str, ...]:
-    return ("projects_fts",) if dialect == "sqlite" else ()
+    return ("projects_fts", "projects_fts_rows") if dialect == "sqlite" else ()
 
 
 def _fts5_query(text: str) -> str:

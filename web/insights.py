@@ -178,7 +178,9 @@ MemberPageSchema = _list("MemberPage", MemberSchema, order="Oldest sign-up first
 @answers_from(view.tags)
 def tags(args: dict[str, Any]) -> dict[str, Any]:
     """Every tag with its count of non-archived projects, most used first."""
-    return {"items": view.tags(runtime().db)}
+    db = runtime().db
+    with db.reading() as reader:
+        return {"items": view.tags(reader, owner=db)}
 
 
 @blp.route("/calendar")
@@ -264,7 +266,9 @@ def export(args: dict[str, Any]) -> Response:
 @answers_from(view.stats)
 def stats(args: dict[str, Any]) -> dict[str, Any]:
     """Home-page figures: organisations with members, people, projects per phase, pledges, goals."""
-    return view.stats(runtime().db, datetime.now(UTC).isoformat())
+    db = runtime().db
+    with db.reading() as reader:
+        return view.stats(reader, datetime.now(UTC).isoformat(), owner=db)
 
 
 # ---------------------------------------------------------- organisations

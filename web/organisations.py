@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from typing import Any
 from uuid import UUID
 
@@ -11,7 +12,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from domain.names import NameMatcher
+from domain.names import Candidate, NameMatcher
 from domain.organisation import KINDS, organisation_id
 from domain.results import Written
 from projections import organisations as directory
@@ -88,12 +89,17 @@ class OrganisationListArgs(ListArgs):
 
 
 class _MatcherCache:
-    """The search matcher, rebuilt only when the directory has moved on."""
+    """The search matcher, rebuilt only when the directory has moved on, and the answers it
+    gave to the last few hundred queries: fuzzy matching costs tens of milliseconds of CPU,
+    and the same words are searched again and again (a type-ahead sends each prefix)."""
+
+    KEEP = 512
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._position = -1
         self._matcher: NameMatcher | None = None
+        self._answers: OrderedDict[str, list[Candidate]] = OrderedDict()
 
     def get(self, db: ReadDatabase) -> NameMatcher:
         position = runner.position(db, PROJECTION)
@@ -101,17 +107,34 @@ class _MatcherCache:
             if self._matcher is None or position != self._position:
                 self._matcher = NameMatcher(directory.all_names(db))
                 self._position = position
+                self._answers.clear()
             return self._matcher
 
+    def search(self, db: ReadDatabase, text: str, limit: int) -> list[Candidate]:
+        """``NameMatcher.search`` of the current matcher, answered again from memory."""
+        matcher = self.get(db)
+        with self._lock:
+            found = self._answers.get(text) if matcher is self._matcher else None
+            if found is not None:
+                self._answers.move_to_end(text)
+                return found
+        found = matcher.search(text, limit=limit)
+        with self._lock:
+            if matcher is self._matcher:  # not rebuilt meanwhile: the answer belongs to it
+                self._answers[text] = found
+                while len(self._answers) > self.KEEP:
+                    self._answers.popitem(last=False)
+        return found
 
-def _matcher(db: ReadDatabase) -> NameMatcher:
-    cache = current_app.extensions.setdefault("pipeline_search", _MatcherCache())
-    return cache.get(db)
+
+def _matcher_cache() -> _MatcherCache:
+    cache: _MatcherCache = current_app.extensions.setdefault("pipeline_search", _MatcherCache())
+    return cache
 
 
 def _search(db: ReadDatabase, args: dict[str, Any]) -> dict[str, Any]:
     offset = decode_offset(args.get("cursor"))
-    candidates = _matcher(db).search(args["q"], limit=MAX_SEARCH)
+    candidates = _matcher_cache().search(db, args["q"], limit=MAX_SEARCH)
     rows = directory.filtered(
         db,
         [c.key for c in candidates],

@@ -135,14 +135,14 @@ class ProjectDetail(MethodView):
         With `as_of`: the project as it was then, replayed from its events."""
         if "as_of" in args:
             return as_of_project.project(project_id, as_of.parse(args["as_of"]))
-        db = runtime().db
-        row = view.get(db, str(project_id))
-        if row is None:
-            abort(404, message=f"No project with id {project_id}.")
-        row = shaped(row)
-        row["team"] = view.team(db, str(project_id))
-        row["contributions"] = view.contribution_counts(db, str(project_id))
-        row["status_updates"] = updates_view.status_updates(db, str(project_id), limit=5)
+        with runtime().db.reading() as db:  # one connection, one transaction for the whole answer
+            row = view.get(db, str(project_id))
+            if row is None:
+                abort(404, message=f"No project with id {project_id}.")
+            row = shaped(row)
+            row["team"] = view.team(db, str(project_id))
+            row["contributions"] = view.contribution_counts(db, str(project_id))
+            row["status_updates"] = updates_view.status_updates(db, str(project_id), limit=5)
         return row
 
     @blp.arguments(ProjectChangeSchema)

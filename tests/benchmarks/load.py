@@ -17,6 +17,9 @@ URLs are accepted. Two scenarios:
   accepted pledge of each is well defined). Every request changes the amount, so
   every accepted request writes an event. Success is 200; ``--clients`` is the
   number of clients in the plan.
+- ``reads``: GET requests, from a plan on stdin (``--plan -``): ``{"paths": ["/api/v1/...", ...]}``.
+  Client i sends path ``(i * 7919 + n) % len(paths)`` as its nth request, so the clients
+  spread over the list (random project ids, for instance) instead of moving in step; success is 200.
 
 Prints one JSON object on stdout:
 
@@ -164,6 +167,17 @@ class Pledges:
         )
 
 
+class Reads:
+    success = 200
+
+    def __init__(self, plan: dict[str, Any]) -> None:
+        self.paths = plan["paths"]
+
+    def request(self, client: int, n: int) -> Request:
+        path = self.paths[(client * 7919 + n) % len(self.paths)]
+        return Request("GET", path, b"", {"Accept": "*/*", "Connection": "keep-alive"})
+
+
 class Ledger(dict[str, dict[str, Any]]):
     """Per "project/organisation": the last pledge answered with success, and any sent
     after it whose fate is unknown (no response, or 5xx). 4xx answers changed nothing."""
@@ -213,7 +227,7 @@ def client_loop(
     port: int,
     client: int,
     args: argparse.Namespace,
-    workload: SignUps | Pledges,
+    workload: SignUps | Pledges | Reads,
     budget: Budget,
     warmup_end: float,
     deadline: float,
@@ -277,7 +291,13 @@ def run(args: argparse.Namespace) -> dict[str, object]:
     parts = urlsplit(args.url)
     if parts.scheme != "http" or parts.hostname not in LOOPBACK or not parts.port:
         raise SystemExit(f"load.py only talks to http://127.0.0.1:PORT (loopback), not {args.url!r}")
-    workload: SignUps | Pledges = Pledges(args.plan) if args.scenario == "pledges" else SignUps(args)
+    workload: SignUps | Pledges | Reads = (
+        Pledges(args.plan)
+        if args.scenario == "pledges"
+        else Reads(args.plan)
+        if args.scenario == "reads"
+        else SignUps(args)
+    )
     budget = Budget(args.max_requests)
     tallies = [Tally() for _ in range(args.clients)]
     warmups = [Tally() for _ in range(args.clients)]
@@ -322,8 +342,8 @@ def run(args: argparse.Namespace) -> dict[str, object]:
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--url", required=True, help="Base URL of the API, e.g. http://127.0.0.1:8000")
-    parser.add_argument("--scenario", choices=("sign-ups", "pledges"), default="sign-ups")
-    parser.add_argument("--plan", help="Pledges: '-' to read the plan (JSON, with tokens) from stdin")
+    parser.add_argument("--scenario", choices=("sign-ups", "pledges", "reads"), default="sign-ups")
+    parser.add_argument("--plan", help="Pledges, reads: '-' to read the plan (JSON) from stdin")
     parser.add_argument("--clients", type=int, default=8, help="Concurrent client threads (default 8)")
     parser.add_argument("--seconds", type=float, default=15.0, help="Measured duration (default 15)")
     parser.add_argument("--warmup", type=float, default=1.0, help="Unmeasured warm-up seconds first (default 1)")
@@ -345,6 +365,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         args.plan = json.load(sys.stdin)
         if len(args.plan["clients"]) != args.clients or not all(c["members"] for c in args.plan["clients"]):
             parser.error("--clients must equal the number of clients in the plan, each with members")
+    if args.scenario == "reads":
+        if args.plan != "-":
+            parser.error("the reads scenario reads its paths from stdin: give --plan -")
+        args.plan = json.load(sys.stdin)
+        if not args.plan.get("paths"):
+            parser.error("the reads plan needs a non-empty list of paths")
     return args
 
 

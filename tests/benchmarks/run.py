@@ -31,7 +31,7 @@ from domain.interest import StatusUpdate  # noqa: E402
 from domain.person import Person, PersonEmail  # noqa: E402
 from domain.project import Project  # noqa: E402
 from tests import support  # noqa: E402
-from tests.benchmarks import dispatch, group_commit, history, lag, pledges, rebuild  # noqa: E402
+from tests.benchmarks import dispatch, group_commit, history, lag, pledges, reads, rebuild, scale  # noqa: E402
 from tests.benchmarks.common import (  # noqa: E402
     LOG_DIR,
     OUT_DIR,
@@ -85,6 +85,7 @@ class Config:
     lag_seconds: float  # each of the two lag loads (1 worker, 2 workers)
     quick: bool = False
     only: frozenset[str] = PHASES  # the phases to run
+    scale: bool = False  # also the at-scale phases, on copies of the 1M-event template
 
     def runs(self, phase: str) -> bool:
         return phase in self.only
@@ -100,6 +101,11 @@ def parse_config(argv: list[str] | None = None) -> Config:
     parser.add_argument(
         "--only",
         help=f"Run only these phases, comma-separated (of {', '.join(sorted(PHASES))}); rebuild needs production",
+    )
+    parser.add_argument(
+        "--scale",
+        action="store_true",
+        help="Also reads and rebuilds over a copy of the 1M-event database (tests/benchmarks/scale.py builds it once)",
     )
     args = parser.parse_args(argv)
     only = frozenset(p.strip() for p in args.only.split(",")) if args.only else PHASES
@@ -127,6 +133,7 @@ def parse_config(argv: list[str] | None = None) -> Config:
         lag_seconds=10.0 if args.quick else 60.0,
         quick=args.quick,
         only=only,
+        scale=args.scale,
     )
 
 
@@ -429,6 +436,11 @@ def main(argv: list[str] | None = None) -> int:
         if cfg.runs("rebuild"):
             say("rebuild: on the production database")
             rebuild_phase(cfg, report, production_url)
+        if cfg.scale:
+            say("reads at scale: every read endpoint beside pgbench, on a copy of the 1M-event database")
+            reads.scale_reads(report, events=scale.DEFAULT_EVENTS)
+            with reads.copy_of_template(scale.DEFAULT_EVENTS) as scale_url:
+                rebuild.scale_rebuild(report, scale_url)
         say("cleaning up: dropping databases")
     facts.append(("load average at end", " ".join(f"{x:.2f}" for x in os.getloadavg())))
     write_results(cfg, facts, report)
