@@ -29,6 +29,22 @@ def _float(env: Mapping[str, str], key: str, default: float) -> float:
         raise SystemExit(f"{key} must be a number, not {raw!r}") from None
 
 
+BOOLEAN_WORDS = {"y", "yes", "t", "true", "on", "1", "n", "no", "f", "false", "off", "0"}
+
+
+def check_tuning(env: Mapping[str, str]) -> None:
+    """The tuning variables read outside ``Settings`` (by the application through eventsourcing's
+    environment, and by the progress reporter): a bad value stops the process here with a message
+    naming it, not later with a traceback."""
+    if _int(env, "PIPELINE_AGGREGATE_CACHE_MAXSIZE", 0) < 0:
+        raise SystemExit("PIPELINE_AGGREGATE_CACHE_MAXSIZE must be 0 (no cache) or more")
+    group = env.get("PIPELINE_GROUP_COMMIT", "").strip().lower()
+    if group and group not in BOOLEAN_WORDS:
+        raise SystemExit(f"PIPELINE_GROUP_COMMIT must be on or off (yes/no, true/false, 1/0), not {group!r}")
+    if _float(env, "PIPELINE_PROGRESS_SECONDS", 5.0) <= 0:
+        raise SystemExit("PIPELINE_PROGRESS_SECONDS must be more than 0")
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
@@ -71,6 +87,7 @@ class Settings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
+        check_tuning(env)
         return cls(
             database_url=env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
             redis_url=env.get("REDIS_URL") or None,

@@ -1,0 +1,33 @@
+"""The tuning variables read outside Settings are checked with it: a bad value is a message
+naming the variable, never a traceback from deep inside a command."""
+
+import pytest
+
+from workers.settings import Settings
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "said"),
+    [
+        ("PIPELINE_AGGREGATE_CACHE_MAXSIZE", "lots", "PIPELINE_AGGREGATE_CACHE_MAXSIZE must be a whole number"),
+        ("PIPELINE_AGGREGATE_CACHE_MAXSIZE", "-1", "PIPELINE_AGGREGATE_CACHE_MAXSIZE must be 0"),
+        ("PIPELINE_GROUP_COMMIT", "maybe", "PIPELINE_GROUP_COMMIT must be on or off"),
+        ("PIPELINE_PROGRESS_SECONDS", "soon", "PIPELINE_PROGRESS_SECONDS must be a number"),
+        ("PIPELINE_PROGRESS_SECONDS", "0", "PIPELINE_PROGRESS_SECONDS must be more than 0"),
+    ],
+)
+def test_a_bad_tuning_value_stops_with_its_name(name: str, value: str, said: str) -> None:
+    with pytest.raises(SystemExit, match=said):
+        Settings.from_env({name: value})
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {},
+        {"PIPELINE_AGGREGATE_CACHE_MAXSIZE": "0", "PIPELINE_GROUP_COMMIT": "off", "PIPELINE_PROGRESS_SECONDS": "0.5"},
+        {"PIPELINE_AGGREGATE_CACHE_MAXSIZE": "", "PIPELINE_GROUP_COMMIT": "Yes"},
+    ],
+)
+def test_good_tuning_values_are_taken(env: dict[str, str]) -> None:
+    assert Settings.from_env(env).database_url
