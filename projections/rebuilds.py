@@ -34,7 +34,11 @@ Reporter = Callable[[str, int], AbstractContextManager[Advance]]
 
 BATCH = 5000  # log positions read per page: fewer, bigger transactions per copy
 SWITCH_TRIES = 100  # catch up and try again while new events keep arriving between the two
-SWITCH_LOCK_SECONDS = 1.0  # the longest the switch waits for a table (readers wait behind it)
+# The longest the switch waits for a table (readers arriving meanwhile wait behind it). Well below
+# PostgreSQL's deadlock_timeout (1 s by default): a request reads several of a view's tables in one
+# transaction, so a reader holding one table and wanting another the switch already holds would be
+# a deadlock; the switch must give up (and retry) before the deadlock check picks the reader.
+SWITCH_LOCK_SECONDS = 0.25
 
 
 @contextmanager
