@@ -306,12 +306,11 @@ STATS_VIEWS = ("organisations", "projects", "people")
 
 @reads(*STATS_VIEWS)
 def stats(db: Reader, now: str, owner: Any = None) -> dict[str, Any]:
-    """``compute_stats``: the figures that change only with the views are kept per ``owner``
-    (the database) until one of them moves; the goals awaiting a decision depend on ``now``
-    as well, and are counted every time (an index on open goals' deadlines keeps that cheap)."""
-    if owner is None:
-        return compute_stats(db, now)
-    figures = CACHE.get(db, owner, "stats", STATS_VIEWS, lambda: _figures(db))
+    """Home-page figures; projects, pledges and goals count live (non-archived) projects only.
+    With an ``owner`` (the database), the figures that change only with the views are kept until
+    one of them moves; the goals awaiting a decision depend on ``now`` as well, and are counted
+    every time (an index on open goals' deadlines keeps that cheap)."""
+    figures = _figures(db) if owner is None else CACHE.get(db, owner, "stats", STATS_VIEWS, lambda: _figures(db))
     figures["goals"]["awaiting_decision"] = _awaiting_decision(db, now)
     return figures
 
@@ -324,14 +323,6 @@ def _awaiting_decision(db: Reader, now: str) -> int:
             {"now": now},
         )[0]["n"]
     )
-
-
-@reads(*STATS_VIEWS)
-def compute_stats(db: Reader, now: str) -> dict[str, Any]:
-    """Home-page figures; projects, pledges and goals count live (non-archived) projects only."""
-    figures = _figures(db)
-    figures["goals"]["awaiting_decision"] = _awaiting_decision(db, now)
-    return figures
 
 
 def _figures(db: Reader) -> dict[str, Any]:

@@ -119,7 +119,7 @@ ENDPOINTS = (
     Endpoint(
         "GET /api/v1/stats",
         lambda ids: ["/api/v1/stats"],
-        lambda db, _: insights.compute_stats(db, datetime.now(UTC).isoformat()),
+        lambda db, _: insights.stats(db, datetime.now(UTC).isoformat()),
     ),
     Endpoint("GET /api/v1/tags", lambda ids: ["/api/v1/tags"], lambda db, _: insights.compute_tags(db)),
     Endpoint(
