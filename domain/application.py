@@ -24,6 +24,7 @@ from domain import history
 from domain.accounts import AccountCommands
 from domain.cache import DEFAULT_MAXSIZE, CachingRepository
 from domain.email_domains import Unplaced, register_seed_plan
+from domain.engagement import EngagementCommands
 from domain.errors import NotFound, OrganisationNotResolved, RegisterNotLoaded
 from domain.group_commit import GroupCommit
 from domain.history import HistoryMark
@@ -78,7 +79,7 @@ def register_entry(record: CouncilRecord) -> dict[str, Any]:
     }
 
 
-class PipelineApplication(AccountCommands, MembershipCommands, ProjectCommands, Application[UUID]):
+class PipelineApplication(EngagementCommands, AccountCommands, MembershipCommands, ProjectCommands, Application[UUID]):
     name = "pipeline"  # pinned: table names and env prefixes derive from it
     snapshotting_intervals = {Project: 100}  # busy projects load from a recent snapshot
     # Each process keeps the aggregates it used, and reads only the events stored since

@@ -122,6 +122,17 @@ class ContributionRequest(Aggregate):
     def _decline(self, actor: UUID, reason: str | None) -> None:
         self.decision = "declined"
 
+    def remind(self) -> bool:
+        """Remind the team once of a request still unanswered; False if answered or reminded."""
+        if self.decision or getattr(self, "reminded", False):
+            return False
+        self._remind(project_id=self.project_id)
+        return True
+
+    @event("Reminded")
+    def _remind(self, project_id: UUID) -> None:
+        self.reminded = True
+
 
 class StatusUpdate(Aggregate):
     """A dated progress note from the team; corrections keep every revision."""

@@ -83,7 +83,7 @@ def test_key_contacts_of_projects_sharing_three_tags_hear_of_a_new_one(client: A
     client.post(
         "/api/v1/projects", json={"title": "Bulky waste too", "summary": "s", "tags": tags[:3]}, headers=newcomer
     )
-    assert mail_to(sqlite_runtime, "similar-project") == [first_id]  # two shared tags are not enough
+    assert mail_to(sqlite_runtime, "matching-interest") == [first_id]  # two shared tags are not enough
 
 
 def test_nobody_is_mailed_at_an_address_they_have_not_verified(client: Any, sqlite_runtime: Runtime) -> None:

@@ -10,7 +10,7 @@ from uuid import UUID, uuid4
 from domain.interest import StatusUpdate
 from domain.person import Person
 from domain.project import Project
-from workers.notifier import TOKEN_SLOT, ProjectFacts, Recipient, messages
+from workers.notify_policy import TOKEN_SLOT, ProjectFacts, Recipient, messages
 
 
 @dataclass
@@ -133,7 +133,7 @@ def test_a_new_project_with_three_shared_tags_tells_the_other_projects_key_conta
     _, other = a_project(facts, {contact}, tags=("bins", "waste", "gis", "apis"))
     facts.similar = [other]
     (message,) = messages(project.collect_events()[0], facts)
-    assert (message.person_id, message.kind) == (contact, "similar-project")
+    assert (message.person_id, message.kind) == (contact, "matching-interest")
     few, _ = a_project(facts, {proposer}, tags=("bins", "waste"))
     assert messages(few.collect_events()[0], facts) == []  # fewer than three tags: nobody
 

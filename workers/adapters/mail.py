@@ -6,6 +6,7 @@ and attempt count, and is tried again; a sent message keeps only its metadata.""
 
 from __future__ import annotations
 
+import json
 import logging
 import smtplib
 import ssl
@@ -36,9 +37,28 @@ DDL = (
         attempts INTEGER NOT NULL DEFAULT 0,
         last_error TEXT,
         dedupe TEXT,
-        claimed_until TEXT)""",
+        claimed_until TEXT,
+        html TEXT,
+        unsubscribe_url TEXT,
+        events TEXT,
+        project_id TEXT)""",
     "CREATE INDEX IF NOT EXISTS outbox_unsent ON outbox (sent_at, created_at)",
+    "CREATE INDEX IF NOT EXISTS outbox_by_person ON outbox (person_id, created_at)",
+    # What the notifier keeps for a person's digest (daily or weekly) until it goes out in one.
+    """CREATE TABLE IF NOT EXISTS digest_items (
+        dedupe TEXT PRIMARY KEY,
+        person_id TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        project_id TEXT,
+        project_title TEXT,
+        subject TEXT NOT NULL,
+        body TEXT NOT NULL,
+        events TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        digest_id TEXT)""",
+    "CREATE INDEX IF NOT EXISTS digest_items_by_person ON digest_items (person_id, digest_id, created_at)",
 )
+LATER_COLUMNS = ("dedupe", "claimed_until", "html", "unsubscribe_url", "events", "project_id")
 # After ``migrate``: one message per (event, recipient, kind), however often the log is replayed.
 DEDUPE_DDL = "CREATE UNIQUE INDEX IF NOT EXISTS outbox_dedupe ON outbox (dedupe)"
 COLUMNS = {
@@ -46,17 +66,20 @@ COLUMNS = {
     "postgres": "SELECT column_name AS name FROM information_schema.columns WHERE table_name = 'outbox'",
 }
 INSERT = (
-    "INSERT INTO outbox (id, person_id, kind, recipient, subject, body, created_at, dedupe)"
-    " VALUES (:id, :person, :kind, :to, :subject, :body, :now, :dedupe) ON CONFLICT DO NOTHING"
+    "INSERT INTO outbox (id, person_id, kind, recipient, subject, body, created_at, dedupe,"
+    " html, unsubscribe_url, events, project_id)"
+    " VALUES (:id, :person, :kind, :to, :subject, :body, :now, :dedupe, :html, :unsubscribe_url, :events, :project)"
+    " ON CONFLICT DO NOTHING"
 )
 
 
 def migrate(db: ReadDatabase) -> None:
-    """Outboxes made before the notifier followed the log lack ``dedupe`` and ``claimed_until``:
-    add them (old rows keep NULL)."""
+    """Outboxes made by earlier versions lack some columns (the dedupe key and claim since the
+    notifier followed the log; the HTML body, unsubscribe link, events and project since issue
+    11): add them (old rows keep NULL)."""
     have = {r["name"] for r in db.query(COLUMNS[db.dialect])}
     with db.transaction() as tx:
-        for column in ("dedupe", "claimed_until"):
+        for column in LATER_COLUMNS:
             if column not in have:
                 tx.execute(f"ALTER TABLE outbox ADD COLUMN {column} TEXT")
         tx.execute(DEDUPE_DDL)
@@ -148,6 +171,10 @@ def new_message(
     body: str,
     *,
     dedupe: str | None,
+    html: str | None = None,
+    unsubscribe_url: str | None = None,
+    events: Iterable[str] = (),
+    project_id: str | None = None,
 ) -> tuple[str, dict[str, Any]]:
     """The INSERT of one message. The subject may be made from user text (a project title):
     it is flattened to one line, so no header can be smuggled in with CR LF. A ``dedupe`` key
@@ -161,6 +188,10 @@ def new_message(
         "body": body,
         "now": _now(),
         "dedupe": dedupe,
+        "html": html,
+        "unsubscribe_url": unsubscribe_url,
+        "events": json.dumps(list(events)),
+        "project": project_id,
     }
 
 
@@ -198,8 +229,8 @@ class Outbox:
             raise
         with self.db.transaction() as tx:  # keep the fact, drop the address and the link
             tx.execute(
-                "UPDATE outbox SET sent_at = :now, attempts = attempts + 1, recipient = NULL,"
-                " body = NULL, last_error = NULL, claimed_until = NULL WHERE id = :id",
+                "UPDATE outbox SET sent_at = :now, attempts = attempts + 1, recipient = NULL, body = NULL,"
+                " html = NULL, unsubscribe_url = NULL, last_error = NULL, claimed_until = NULL WHERE id = :id",
                 {"id": message_id, "now": _now()},
             )
         log.info("sent %s message %s", row["kind"], message_id)
@@ -220,6 +251,11 @@ class Outbox:
         message["Subject"] = one_line(row["subject"] or "")  # rows stored before add() flattened it
         message["Message-ID"] = make_msgid(domain="pipeline.local")
         message.set_content(row["body"], cte="8bit")  # links stay copyable in .eml files
+        if row.get("html"):  # quoted-printable: no line over SMTP's 998 characters
+            message.add_alternative(row["html"], subtype="html", cte="quoted-printable")
+        if row.get("unsubscribe_url"):  # RFC 2369 and RFC 8058: mail clients' own unsubscribe button
+            message["List-Unsubscribe"] = f"<{row['unsubscribe_url']}>"
+            message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
         return message
 
     def unsent(self, limit: int = 100, *, untried: bool = False) -> list[str]:
@@ -236,5 +272,6 @@ class Outbox:
         ``addresses`` (every address they had: the rows keep no address once sent)."""
         with self.db.transaction() as tx:
             tx.execute("DELETE FROM outbox WHERE person_id = :person", {"person": str(person_id)})
+            tx.execute("DELETE FROM digest_items WHERE person_id = :person", {"person": str(person_id)})
         if isinstance(self.sender, FileSender):
             self.sender.forget(addresses)

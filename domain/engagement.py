@@ -1,0 +1,188 @@
+"""Commands about keeping people engaged: each person's notification choices, the
+one-click unsubscribe, and what the sweeps record as time passes (nudges, the quiet mark,
+deadline warnings, reminders of unanswered contribution requests).
+
+The sweeps decide *when* (from the read models); these commands decide *whether*, from the
+aggregates, and record each fact once (``domain.reminders``)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import IntegrityError
+
+from domain.errors import NotFound, RuleBroken, ValidationFailed
+from domain.notifications import (
+    DEFAULTS,
+    FREQUENCIES,
+    KINDS,
+    NotificationPreferences,
+    check_kinds,
+    clean_interests,
+    preferences_id,
+)
+from domain.reminders import NUDGES_BEFORE_QUIET, DeadlineWarning, ProjectNudge, ProjectWentQuiet
+from domain.results import Written, position_of
+
+if TYPE_CHECKING:  # pragma: no cover
+    from domain.application import PipelineApplication
+
+DEADLINE_WARNING = timedelta(days=7)
+REQUEST_REMINDER = timedelta(days=7)
+
+
+class EngagementCommands:
+    """Mixed into ``PipelineApplication``."""
+
+    # ---------------------------------------------------------- preferences
+    def notification_preferences(self: PipelineApplication, person_id: UUID) -> dict[str, Any]:
+        """The person's choices, or the defaults if they never chose."""
+        found = self._preferences(person_id)
+        return found.as_dict() if found is not None else {**DEFAULTS, "off": [], "tags": [], "words": []}
+
+    def _preferences(self: PipelineApplication, person_id: UUID) -> NotificationPreferences | None:
+        try:
+            return self.repository.get(preferences_id(person_id))
+        except AggregateNotFoundError:
+            return None
+
+    def choose_notifications(
+        self: PipelineApplication,
+        person_id: UUID,
+        *,
+        frequency: str | None = None,
+        off: list[str] | None = None,
+        tags: list[str] | None = None,
+        words: list[str] | None = None,
+    ) -> Written:
+        """Set what is given; what is left out keeps its value."""
+        self.acting_person(person_id)
+        now = self.notification_preferences(person_id)
+        frequency = frequency if frequency is not None else now["frequency"]
+        if frequency not in FREQUENCIES:
+            raise ValidationFailed(f"frequency must be one of {', '.join(FREQUENCIES)}.")
+        chosen_off = check_kinds(off) if off is not None else now["off"]
+        chosen_tags, chosen_words = clean_interests(
+            tags if tags is not None else now["tags"], words if words is not None else now["words"]
+        )
+
+        def command() -> Written:
+            found = self._preferences(person_id)
+            if found is None:
+                found = NotificationPreferences(
+                    id=preferences_id(person_id),
+                    person_id=person_id,
+                    frequency=frequency,
+                    off=chosen_off,
+                    tags=chosen_tags,
+                    words=chosen_words,
+                )
+            elif not found.choose(frequency, chosen_off, chosen_tags, chosen_words):
+                return Written(found, None)
+            return Written(found, position_of(self.save(found)))
+
+        return self.retrying(command)
+
+    def unsubscribe(self: PipelineApplication, person_id: UUID, kind: str) -> Written:
+        """Switch one kind off for one person (the email link: no session, the token is the
+        proof). An erased person's link does nothing."""
+        if kind not in KINDS or not KINDS[kind].switchable:
+            raise ValidationFailed(f"There is no notification called {kind!r} to unsubscribe from.")
+        person = self.get_person(person_id)
+        if person.erased:
+            raise NotFound("No such person.")
+
+        def command() -> Written:
+            found = self._preferences(person_id)
+            if found is None:
+                found = NotificationPreferences(
+                    id=preferences_id(person_id),
+                    person_id=person_id,
+                    frequency=DEFAULTS["frequency"],
+                    off=[kind],
+                    tags=[],
+                    words=[],
+                )
+            elif not found.unsubscribe(kind):
+                return Written(found, None)
+            return Written(found, position_of(self.save(found)))
+
+        return self.retrying(command)
+
+    # ---------------------------------------------------------- what time brings
+    def nudge_project(self: PipelineApplication, project_id: UUID, idle_since: datetime, number: int) -> Written:
+        """Record the ``number``th nudge (1 or 2) of the project's idle spell since
+        ``idle_since``, to its key contact. Nothing if it was recorded already, if the
+        project is archived, or if nudge ``number - 1`` was not. ``number`` 3 marks it quiet."""
+        project = self.get_project(project_id)
+        if project.archived or number < 1:
+            return Written(project, None)
+        if number > NUDGES_BEFORE_QUIET:
+            return self._once(
+                ProjectWentQuiet.id_for(project_id, idle_since),
+                lambda i: ProjectWentQuiet(id=i, project_id=project_id, idle_since=idle_since.isoformat()),
+                project,
+                after=ProjectNudge.id_for(project_id, idle_since, NUDGES_BEFORE_QUIET),
+            )
+        key_contact = UUID(str(project.details.get("key_contact_id") or project.proposer_id))
+        return self._once(
+            ProjectNudge.id_for(project_id, idle_since, number),
+            lambda i: ProjectNudge(
+                id=i,
+                project_id=project_id,
+                idle_since=idle_since.isoformat(),
+                number=number,
+                key_contact_id=key_contact,
+            ),
+            project,
+            after=ProjectNudge.id_for(project_id, idle_since, number - 1) if number > 1 else None,
+        )
+
+    def warn_deadline(self: PipelineApplication, project_id: UUID) -> Written:
+        """Warn the team once per deadline that it is a week (or less) away."""
+        project = self.get_project(project_id)
+        now = self.now()
+        if project.archived or project.goal_state != "open" or project.goal is None:
+            return Written(project, None)
+        deadline = datetime.fromisoformat(project.goal["deadline"])
+        if not now < deadline <= now + DEADLINE_WARNING:
+            return Written(project, None)
+        return self._once(
+            DeadlineWarning.id_for(project_id, project.goal["deadline"]),
+            lambda i: DeadlineWarning(id=i, project_id=project_id, deadline=project.goal["deadline"]),
+            project,
+        )
+
+    def remind_request(self: PipelineApplication, request_id: UUID) -> Written:
+        """Remind the team once of a contribution request unanswered for 7 days."""
+
+        def command() -> Written:
+            request = self.get_contribution_request(request_id)
+            if self.now() - request.created_on < REQUEST_REMINDER or not request.remind():
+                return Written(request, None)
+            return Written(request, position_of(self.save(request)))
+
+        return self.retrying(command)
+
+    def _once(
+        self: PipelineApplication, aggregate_id: UUID, make: Any, project: Any, after: UUID | None = None
+    ) -> Written:
+        if after is not None and not self._exists(after):
+            raise RuleBroken("The nudge before this one has not been sent.")
+        if self._exists(aggregate_id):
+            return Written(project, None)
+        made = make(aggregate_id)
+        try:
+            return Written(made, position_of(self.save(made)))
+        except IntegrityError:  # another sweep recorded it first
+            return Written(project, None)
+
+    def _exists(self: PipelineApplication, aggregate_id: UUID) -> bool:
+        try:
+            self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return False
+        return True

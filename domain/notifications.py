@@ -1,0 +1,149 @@
+"""Who may be told what, and each person's choices about it.
+
+``KINDS`` is the catalogue of notifications: every message the notifier sends is of one
+kind, and each kind but the account's own (a verification link, a password reset) can be
+switched off per person. A person's choices live in their ``NotificationPreferences``, one
+small aggregate per person (so choosing never contends with their account): the kinds
+switched off, how often project news reaches them (at once, or gathered in a daily or weekly
+digest) and the interests (tags and words) that a new project is matched against."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID, uuid5
+
+from domain.clock import Aggregate, event
+from domain.errors import ValidationFailed
+from domain.organisation import NAMESPACE
+
+IMMEDIATE, DAILY, WEEKLY = "immediate", "daily", "weekly"
+FREQUENCIES = (IMMEDIATE, DAILY, WEEKLY)
+MAX_TAGS, MAX_WORDS = 20, 20
+WORD = re.compile(r"[^\W_](?:[\w'-]{0,38}[^\W_])?")  # one word: letters and digits, inner - or '
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    audience: str  # who receives it
+    trigger: str  # what sends it
+    default_on: bool = True
+    switchable: bool = True  # False: the account's own messages, which a person cannot refuse
+    digestible: bool = True  # gathered into the digest of someone who chose daily or weekly
+
+
+_KINDS = (
+    Kind(
+        "verify-email",
+        "the person signing up or changing address",
+        "a sign-up, a new address, a request for a new link",
+        switchable=False,
+        digestible=False,
+    ),
+    Kind("reset-password", "the account's own address", "a password reset request", switchable=False, digestible=False),
+    Kind("new-follower", "owners and team", "someone follows the project"),
+    Kind("need-declared", "owners and team", 'an organisation says "we need this too"'),
+    Kind("contribution-request", "owners and team", "someone asks to contribute (the email links to the answer)"),
+    Kind("request-reminder", "owners and team", "a contribution request still unanswered after 7 days"),
+    Kind("pledge", "owners and team", "a pledge made, amended or withdrawn"),
+    Kind("goal-progress", "owners and team", "the goal reaches 80%, and when it is reached"),
+    Kind("deadline-soon", "owners and team", "the goal's deadline is a week away"),
+    Kind(
+        "goal-decided",
+        "owners, team, followers, pledgers and people who asked to contribute",
+        "the goal is decided at its deadline: met or missed",
+    ),
+    Kind("request-answered", "the person who asked", "their contribution request approved or declined"),
+    Kind(
+        "project-archived", "followers, pledgers and people who asked to contribute", "the project archived or restored"
+    ),
+    Kind("project-news", "followers, pledgers and team", "a status update, a phase change or an edit"),
+    Kind(
+        "matching-interest",
+        "people whose declared interests, or whose organisation's projects, match",
+        "a new project is proposed",
+    ),
+    Kind(
+        "nudge",
+        "the project's key contact",
+        "no status update or edit for PIPELINE_NUDGE_DAYS days (twice at most)",
+        digestible=False,
+    ),
+    Kind("digest", "people who chose daily or weekly", "once a day or week, if anything happened", digestible=False),
+)
+KINDS: dict[str, Kind] = {kind.name: kind for kind in _KINDS}
+SWITCHABLE = tuple(kind.name for kind in _KINDS if kind.switchable)
+
+
+def preferences_id(person_id: UUID) -> UUID:
+    return uuid5(NAMESPACE, f"notification-preferences:{person_id}")
+
+
+def clean_interests(tags: list[str] | None, words: list[str] | None) -> tuple[list[str], list[str]]:
+    """Tags as projects keep them (trimmed, lower case) and single words, without repeats."""
+    tags = list(dict.fromkeys(" ".join(str(t).casefold().split()) for t in tags or ()))
+    words = list(dict.fromkeys(str(w).strip().casefold() for w in words or ()))
+    if len(tags) > MAX_TAGS or len(words) > MAX_WORDS:
+        raise ValidationFailed(f"Choose at most {MAX_TAGS} tags and {MAX_WORDS} words.")
+    if any(not t or len(t) > 50 for t in tags):
+        raise ValidationFailed("A tag is 1 to 50 characters.")
+    bad = [w for w in words if not WORD.fullmatch(w)]
+    if bad:
+        raise ValidationFailed(
+            f"A word is one word of up to 40 letters or digits (inner - or ' allowed); not: {', '.join(bad[:5])}."
+        )
+    return tags, words
+
+
+def check_kinds(names: list[str]) -> list[str]:
+    unknown = sorted(set(names) - set(SWITCHABLE))
+    if unknown:
+        raise ValidationFailed(
+            f"Unknown or unswitchable notification kind(s): {', '.join(unknown)}. Known: {', '.join(SWITCHABLE)}."
+        )
+    return sorted(set(names))
+
+
+class NotificationPreferences(Aggregate):
+    """One per person, made the first time they choose anything."""
+
+    @event("Chosen")
+    def __init__(
+        self, id: UUID, person_id: UUID, frequency: str, off: list[str], tags: list[str], words: list[str]
+    ) -> None:
+        self.person_id = person_id
+        self.frequency, self.off, self.tags, self.words = frequency, list(off), list(tags), list(words)
+
+    def choose(self, frequency: str, off: list[str], tags: list[str], words: list[str]) -> bool:
+        """Record the new choices; False if they are what is recorded already."""
+        if (frequency, sorted(off), tags, words) == (self.frequency, sorted(self.off), self.tags, self.words):
+            return False
+        self._change(frequency=frequency, off=sorted(off), tags=tags, words=words)
+        return True
+
+    @event("Changed")
+    def _change(self, frequency: str, off: list[str], tags: list[str], words: list[str]) -> None:
+        self.frequency, self.off, self.tags, self.words = frequency, list(off), list(tags), list(words)
+
+    def unsubscribe(self, kind: str) -> bool:
+        """Switch one kind off from an email's link; False if it was off already."""
+        if kind in self.off:
+            return False
+        self._unsubscribe(kind=kind)
+        return True
+
+    @event("Unsubscribed")
+    def _unsubscribe(self, kind: str) -> None:
+        self.off = sorted({*self.off, kind})
+
+    def wants(self, kind: str) -> bool:
+        known = KINDS.get(kind)
+        return known is None or not known.switchable or kind not in self.off
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"frequency": self.frequency, "off": list(self.off), "tags": list(self.tags), "words": list(self.words)}
+
+
+DEFAULTS: dict[str, Any] = {"frequency": IMMEDIATE, "off": [], "tags": [], "words": []}
