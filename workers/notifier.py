@@ -121,7 +121,7 @@ def _digest_item(dedupe: str, message: Message, events: list[str], event: Any) -
         "project": str(message.project_id) if message.project_id else None,
         "title": message.project_title,
         "subject": mail.one_line(message.subject),
-        "body": message.body,
+        "body": message.summary or message.subject,
         "events": json.dumps(events),
         "at": timestamp(event.timestamp),
     }

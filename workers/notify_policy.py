@@ -52,6 +52,7 @@ class Message:
     html: str | None = None  # the body as an HTML fragment (escaped); None: made from the text
     project_id: UUID | None = None  # what the message is about: a digest groups by it
     project_title: str | None = None
+    summary: str | None = None  # one line for a digest ("Ann Smith followed it"); None: the subject
     events: tuple[str, ...] = field(default=())  # more events it stands for ("id:version"), beside its own
 
 
