@@ -148,3 +148,19 @@ def test_a_deadline_warning_is_given_once_and_only_within_the_week(app: Pipeline
     with clock.set_to(deadline - timedelta(days=6)):
         assert app.warn_deadline(found.id).position is not None
         assert app.warn_deadline(found.id).position is None
+
+
+def test_an_unanswered_request_is_reminded_once_after_a_week_but_not_one_from_long_ago(
+    app: PipelineApplication,
+) -> None:
+    owner, asker, late = person(app), person(app, "KTT"), person(app, "LDS")
+    found = project(app, owner)
+    request = app.request_contribution(found.id, asker.id, "Can we help?").aggregate
+    assert app.remind_request(request.id).position is None  # not yet a week
+    with clock.set_to(clock.now() + timedelta(days=8)):
+        assert app.remind_request(request.id).position is not None
+        assert app.remind_request(request.id).position is None
+    with clock.set_to(clock.now() + timedelta(days=8)):
+        old = app.request_contribution(found.id, late.id, None).aggregate
+    with clock.set_to(clock.now() + timedelta(days=60)):  # unanswered for 52 days when first seen
+        assert app.remind_request(old.id).position is None
