@@ -120,22 +120,22 @@ class NotificationPreferences(Aggregate):
         """Record the new choices; False if they are what is recorded already."""
         if (frequency, sorted(off), tags, words) == (self.frequency, sorted(self.off), self.tags, self.words):
             return False
-        self._change(frequency=frequency, off=sorted(off), tags=tags, words=words)
+        self._change(person_id=self.person_id, frequency=frequency, off=sorted(off), tags=tags, words=words)
         return True
 
     @event("Changed")
-    def _change(self, frequency: str, off: list[str], tags: list[str], words: list[str]) -> None:
+    def _change(self, person_id: UUID, frequency: str, off: list[str], tags: list[str], words: list[str]) -> None:
         self.frequency, self.off, self.tags, self.words = frequency, list(off), list(tags), list(words)
 
     def unsubscribe(self, kind: str) -> bool:
         """Switch one kind off from an email's link; False if it was off already."""
         if kind in self.off:
             return False
-        self._unsubscribe(kind=kind)
+        self._unsubscribe(person_id=self.person_id, kind=kind)  # the person acts, through their link
         return True
 
     @event("Unsubscribed")
-    def _unsubscribe(self, kind: str) -> None:
+    def _unsubscribe(self, person_id: UUID, kind: str) -> None:
         self.off = sorted({*self.off, kind})
 
     def wants(self, kind: str) -> bool:
