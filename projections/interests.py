@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
+from datetime import datetime
 from typing import Any
 
 from domain.notifications import NotificationPreferences
 from domain.person import Person
 from domain.project import Project
-from projections.base import Projection, Reveal, Statement, handles, reads
+from projections.base import Projection, Reveal, Statement, handles, reads, timestamp
 from projections.db import Reader
 
 TAG, WORD = "tag", "word"
@@ -56,7 +57,7 @@ class InterestsProjection(Projection):
         " term TEXT NOT NULL, term_key TEXT NOT NULL, PRIMARY KEY (preferences_id, kind, term))",
         "CREATE INDEX IF NOT EXISTS interest_terms_by_key ON interest_terms (term_key)",
         "CREATE TABLE IF NOT EXISTS interest_projects (project_id TEXT PRIMARY KEY, organisation_id TEXT NOT NULL,"
-        " archived BOOLEAN NOT NULL DEFAULT FALSE)",
+        " proposed_at TEXT NOT NULL, archived BOOLEAN NOT NULL DEFAULT FALSE)",
         "CREATE TABLE IF NOT EXISTS project_terms (project_id TEXT NOT NULL, kind TEXT NOT NULL,"
         " term_key TEXT NOT NULL, PRIMARY KEY (project_id, kind, term_key))",
         "CREATE INDEX IF NOT EXISTS project_terms_by_key ON project_terms (term_key)",
@@ -91,8 +92,8 @@ class InterestsProjection(Projection):
     def proposed(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
         project = str(event.originator_id)
         yield Statement(
-            "INSERT INTO interest_projects (project_id, organisation_id) VALUES (:id, :org)",
-            {"id": project, "org": str(event.organisation_id)},
+            "INSERT INTO interest_projects (project_id, organisation_id, proposed_at) VALUES (:id, :org, :at)",
+            {"id": project, "org": str(event.organisation_id), "at": timestamp(event.timestamp)},
         )
         yield from _project_terms(project, TAG, event.details.get("tags") or ())
         yield from _project_terms(project, WORD, terms(event.details.get("title")))
@@ -172,10 +173,17 @@ def people_interested(db: Reader, tags: Iterable[str], words: Iterable[str]) -> 
 
 @reads("interests")
 def projects_resembling(
-    db: Reader, project_id: str, organisation_id: str, tags: Iterable[str], words: Iterable[str], limit: int
+    db: Reader,
+    project_id: str,
+    organisation_id: str,
+    tags: Iterable[str],
+    words: Iterable[str],
+    limit: int,
+    before: datetime,
 ) -> list[str]:
-    """Other organisations' live projects sharing tags or title words with these, best first
-    (a tag counts ``TAG_WEIGHT``, a word ``WORD_WEIGHT``)."""
+    """Other organisations' live projects proposed ``before`` (the new one: the view may
+    already show later ones) sharing tags or title words with these, best first (a tag
+    counts ``TAG_WEIGHT``, a word ``WORD_WEIGHT``)."""
     matching = _matching(tags, words)
     if matching is None:
         return []
@@ -184,7 +192,7 @@ def projects_resembling(
         f"SELECT x.project_id, SUM(CASE WHEN x.kind = '{TAG}' THEN {TAG_WEIGHT} ELSE {WORD_WEIGHT} END) AS score"
         " FROM project_terms x JOIN interest_projects p ON p.project_id = x.project_id"
         f" WHERE ({where}) AND p.project_id <> :id AND p.organisation_id <> :org AND p.archived = FALSE"
-        " GROUP BY x.project_id ORDER BY score DESC, x.project_id LIMIT :limit",
-        {**params, "id": project_id, "org": organisation_id, "limit": limit},
+        " AND p.proposed_at < :before GROUP BY x.project_id ORDER BY score DESC, x.project_id LIMIT :limit",
+        {**params, "id": project_id, "org": organisation_id, "limit": limit, "before": timestamp(before)},
     )
     return [r["project_id"] for r in rows]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, Protocol
 from uuid import UUID
@@ -92,8 +93,8 @@ class Facts(Protocol):
 
     def people_interested(self, tags: frozenset[str], words: frozenset[str]) -> list[tuple[UUID, str, str]]: ...
 
-    def projects_resembling(
-        self, project: ProjectFacts, tags: frozenset[str], words: frozenset[str], limit: int
+    def projects_resembling(  # other organisations' live projects proposed before ``before``
+        self, project: ProjectFacts, tags: frozenset[str], words: frozenset[str], limit: int, before: datetime
     ) -> list[ProjectFacts]: ...
 
     def opened(self, person_id: UUID, sealed: Any) -> str | None: ...

@@ -51,7 +51,7 @@ def matching_interest(event: Any, facts: Facts) -> list[Message]:
     for person_id, kind, term in facts.people_interested(tags, text):
         reason = f"you follow the tag '{term}'" if kind == TAG else f"it mentions '{term}', a word you follow"
         found.add(person_id, THRESHOLD, reason)
-    for other in facts.projects_resembling(project, tags, title, MAX_PROJECTS):
+    for other in facts.projects_resembling(project, tags, title, MAX_PROJECTS, event.timestamp):
         score, reason = resemblance(project, other)
         if score >= THRESHOLD:
             for owner in sorted(other.owners, key=str):

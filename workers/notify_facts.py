@@ -3,6 +3,7 @@ and the read side."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -95,10 +96,10 @@ class RuntimeFacts:
         return [(UUID(person), kind, term) for person, kind, term in found]
 
     def projects_resembling(
-        self, project: ProjectFacts, tags: frozenset[str], words: frozenset[str], limit: int
+        self, project: ProjectFacts, tags: frozenset[str], words: frozenset[str], limit: int, before: datetime
     ) -> list[ProjectFacts]:
         org = str(project.organisation_id)
-        others = interests_view.projects_resembling(self.rt.db, str(project.id), org, tags, words, limit)
+        others = interests_view.projects_resembling(self.rt.db, str(project.id), org, tags, words, limit, before)
         return [facts for other in others if (facts := self.project(UUID(other))) is not None]
 
     def preferences(self, person_id: UUID) -> dict[str, Any]:

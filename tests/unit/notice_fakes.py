@@ -50,7 +50,7 @@ class FakeFacts:
         return self.interested
 
     def projects_resembling(
-        self, project: ProjectFacts, tags: frozenset[str], words: frozenset[str], limit: int
+        self, project: ProjectFacts, tags: frozenset[str], words: frozenset[str], limit: int, before: datetime
     ) -> list[ProjectFacts]:
         return self.resembling[:limit]
 
