@@ -3,7 +3,11 @@
 The notifier asks it, when a project is proposed, who declared an interest in any of its
 terms and which other organisations' projects share them, without loading every person or
 project. ``terms`` is the one definition of a "significant word" (used here and by the
-notifier's policy, so both sides of a match are cut the same way)."""
+notifier's policy, so both sides of a match are cut the same way).
+
+It keeps an erased person's rows (what the log holds in plain anyway): it follows no
+person event, so an erasure never has the notifier wait for it, and the notifier's policy
+tells nobody erased."""
 
 from __future__ import annotations
 
@@ -13,7 +17,6 @@ from datetime import datetime
 from typing import Any
 
 from domain.notifications import NotificationPreferences
-from domain.person import Person
 from domain.project import Project
 from projections.base import Projection, Reveal, Statement, handles, reads, timestamp
 from projections.db import Reader
@@ -76,16 +79,6 @@ class InterestsProjection(Projection):
     @handles(NotificationPreferences.Changed)
     def changed(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
         yield from _declared(str(event.originator_id), event.tags, event.words)
-
-    @handles(Person.Erased)
-    def erased(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
-        person = {"person": str(event.originator_id)}
-        yield Statement(
-            "DELETE FROM interest_terms WHERE preferences_id IN"
-            " (SELECT preferences_id FROM interest_people WHERE person_id = :person)",
-            person,
-        )
-        yield Statement("DELETE FROM interest_people WHERE person_id = :person", person)
 
     # ---------------------------------------------------------- projects
     @handles(Project.Proposed)
