@@ -28,6 +28,7 @@ class RuntimeFacts:
         self._people: dict[UUID, Recipient | None] = {}
         self._choices: dict[UUID, dict[str, Any]] = {}
         self._organisations: dict[UUID, str | None] = {}
+        self._versions: dict[tuple[UUID, int], Project | None] = {}
 
     def person(self, person_id: UUID) -> Recipient | None:
         if person_id not in self._people:
@@ -70,6 +71,15 @@ class RuntimeFacts:
         )
 
     def project_at(self, project_id: UUID, version: int | None) -> Project | None:
+        """The project as it was at ``version`` (None: now). Kept for the batch: consecutive
+        pledges each ask for the version before them, which the one before asked for."""
+        if version is None:
+            return self._load(project_id, None)
+        if (project_id, version) not in self._versions:
+            self._versions[(project_id, version)] = self._load(project_id, version)
+        return self._versions[(project_id, version)]
+
+    def _load(self, project_id: UUID, version: int | None) -> Project | None:
         try:
             found = self.rt.app.repository.get(project_id, version=version)
         except AggregateNotFoundError:
