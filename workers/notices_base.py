@@ -172,4 +172,6 @@ def days(value: Any) -> str:
 def listed(items: Iterable[str]) -> str:
     """ "a", "a and b", "a, b and c"."""
     items = list(items)
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1] if items else ""
+    if len(items) < 2:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]

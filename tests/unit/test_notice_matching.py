@@ -4,6 +4,7 @@ with the reasons shown; never the proposing organisation."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 from uuid import UUID
 
@@ -119,3 +120,34 @@ def test_crossing_says_80_percent_once_on_the_way_up_and_reached_once_met() -> N
     assert crossing(project_with(None), project_with("100")) == REACHED  # straight past 80%: only "reached"
     assert crossing(project_with("100"), project_with("100")) is None
     assert crossing(project_with("100"), project_with("85")) is None  # on the way down
+
+
+def test_someone_matched_twice_gets_one_message_with_both_reasons() -> None:
+    facts = FakeFacts()
+    leeds = facts.organisation("Leeds")
+    proposer = facts.add_person("p@wigan.gov.uk", organisation=facts.organisation("Wigan"))
+    contact = facts.add_person("c@leeds.gov.uk", organisation=leeds)
+    _, theirs = facts.add_project([contact], title="Garden waste", tags=("waste", "booking"))
+    facts.resembling = [theirs]
+    facts.interested = [(contact, "word", "bulky")]
+    _, found = proposed(facts, proposer, title="Bulky waste", tags=("waste", "booking"))
+    (message,) = found
+    assert "it mentions 'bulky', a word you follow" in message.body
+    assert "with your project “Garden waste”" in message.body
+
+
+def test_an_imported_project_tells_nobody() -> None:
+    facts = FakeFacts()
+    ann = facts.add_person("a@leeds.gov.uk")
+    facts.interested = [(ann, "tag", "waste")]
+    project = Project(
+        organisation_id=facts.organisation("Wigan"),
+        proposer_id=facts.add_person("p@wigan.gov.uk"),
+        phase="alpha",
+        details={"title": "Old bins", "tags": ["waste"]},
+        imported={"source": "legacy"},
+    )
+    _, known = facts.add_project([project.proposer_id], tags=("waste",))
+    facts.projects[project.id] = replace(known, id=project.id)
+    assert messages(project.collect_events()[0], facts) == []
+    assert facts.asked == []  # not even looked up

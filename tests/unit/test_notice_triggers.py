@@ -246,3 +246,8 @@ def test_every_message_names_its_project_and_has_a_one_line_summary(cast: Cast) 
         assert (message.project_id, message.project_title) == (cast.project.id, "Bins")
         assert message.summary and "\n" not in message.summary
         assert message.html and "<p>" in message.html
+
+
+def test_a_follow_taken_in_from_the_original_pipeline_tells_nobody(cast: Cast) -> None:
+    follow = Follow(id=uuid4(), project_id=cast.project.id, person_id=cast.bystander, imported={"source": "legacy"})
+    assert told(follow.collect_events()[0], cast.facts) == {}
