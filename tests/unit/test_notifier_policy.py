@@ -4,10 +4,12 @@ own messages and project news here; the other triggers in test_notice_*.py."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 from uuid import UUID, uuid4
 
 from domain.interest import Follow, Need, StatusUpdate
+from domain.notifications import KINDS
 from domain.person import Person
 from tests.unit.notice_fakes import FakeFacts
 from workers.notify_policy import TOKEN_SLOT, Recipient, messages
@@ -108,3 +110,10 @@ def test_events_nobody_is_told_about_make_no_messages() -> None:
     events = [*project.collect_events()[1:], follow.collect_events()[-1], need.collect_events()[-1]]
     events.append(update.collect_events()[-1])
     assert all(messages(event, facts) == [] for event in events)
+
+
+def test_every_kind_the_policy_sends_has_a_text_and_an_html_template() -> None:
+    folder = Path(__file__).resolve().parents[2] / "workers" / "templates" / "email"
+    written_here = set(KINDS) - {"verify-email", "reset-password", "digest"}  # those two are inline; digests elsewhere
+    for kind in written_here:
+        assert (folder / f"{kind}.txt").is_file() and (folder / f"{kind}.html").is_file(), kind
