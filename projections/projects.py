@@ -415,21 +415,6 @@ def needs(db: Reader, project_id: str) -> list[dict[str, Any]]:
     )
 
 
-@reads("projects")
-def sharing_tags(db: Reader, project_id: str, tags: list[str], at_least: int) -> list[str]:
-    """Other live projects with at least ``at_least`` of ``tags``."""
-    if not tags:
-        return []
-    marks = ", ".join(f":t{i}" for i in range(len(tags)))
-    rows = db.query(
-        f"SELECT t.project_id FROM project_tags t JOIN projects p ON p.id = t.project_id"
-        f" WHERE t.tag IN ({marks}) AND t.project_id <> :id AND p.archived = FALSE"
-        f" GROUP BY t.project_id HAVING COUNT(*) >= :n ORDER BY t.project_id",
-        {"id": project_id, "n": at_least, **{f"t{i}": tag for i, tag in enumerate(tags)}},
-    )
-    return [r["project_id"] for r in rows]
-
-
 def from_hundredths(value: Any) -> str:
     return str((Decimal(int(value or 0)) / 100).quantize(Decimal("0.01")))
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from projections.activity import ActivityProjection
 from projections.base import Projection
+from projections.interests import InterestsProjection
 from projections.organisations import OrganisationsProjection
 from projections.people import PeopleProjection
 from projections.project_updates import ProjectUpdatesProjection
@@ -19,6 +20,7 @@ PROJECTIONS: dict[str, Projection] = {
         ProjectsProjection(),
         ProjectUpdatesProjection(),
         ActivityProjection(),
+        InterestsProjection(),
     )
 }
 

@@ -48,7 +48,7 @@ class Notifier(Projection):
     tables = ()  # it writes to the outbox and the token store, which are not its own to empty
     ddl = (HISTORY_DDL,)
     starts_at_head = True
-    reads = ("projects",)  # a project's followers, and the projects sharing its tags
+    reads = ("projects", "project_updates", "interests")  # followers, who asked to contribute, interests
 
     @classmethod
     def topics(cls) -> tuple[str, ...]:

@@ -3,14 +3,20 @@ and the read side."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
+from eventsourcing.application import AggregateNotFoundError
+
 from domain.errors import NotFound
+from domain.project import Project
+from projections import interests as interests_view
+from projections import project_updates as updates_view
 from projections import projects as projects_view
 from projections.base import Reveal
 from workers.adapters import unsubscribe
-from workers.notify_policy import ProjectFacts, Recipient
+from workers.notices_base import ProjectFacts, Recipient, RequestFacts
 
 
 class RuntimeFacts:
@@ -21,6 +27,8 @@ class RuntimeFacts:
         self.public_url: str = runtime.settings.public_url
         self._people: dict[UUID, Recipient | None] = {}
         self._choices: dict[UUID, dict[str, Any]] = {}
+        self._organisations: dict[UUID, str | None] = {}
+        self._versions: dict[tuple[UUID, int], Project | None] = {}
 
     def person(self, person_id: UUID) -> Recipient | None:
         if person_id not in self._people:
@@ -36,9 +44,8 @@ class RuntimeFacts:
             return Recipient(person.id, None, None, person.email_verified, True)
         email = self.reveal(person.id, person.email)
         reveal = self.reveal if email is not None else self.rt.keys.revealer([person.id])  # not the batch's
-        return Recipient(
-            person.id, reveal(person.id, person.name), reveal(person.id, person.email), person.email_verified, False
-        )
+        name, address = reveal(person.id, person.name), reveal(person.id, person.email)
+        return Recipient(person.id, name, address, person.email_verified, False, person.organisation_id)
 
     def project(self, project_id: UUID) -> ProjectFacts | None:
         try:
@@ -47,20 +54,62 @@ class RuntimeFacts:
             return None
         details = project.details
         key_contact = UUID(str(details.get("key_contact_id") or project.proposer_id))
-        related = {*project.team, project.proposer_id, key_contact}
-        related |= {UUID(p["person_id"]) for p in project.pledges.values()}
-        related |= {UUID(f["person_id"]) for f in projects_view.followers(self.rt.db, str(project.id))}
+        followers = projects_view.followers(self.rt.db, str(project.id))
+        requests = updates_view.contribution_requests(self.rt.db, str(project.id))
         return ProjectFacts(
             project.id,
             str(details.get("title") or "a project"),
             str(details.get("summary") or ""),
             frozenset(details.get("tags") or ()),
             key_contact,
-            frozenset(related),
+            owners=frozenset({*project.team, project.proposer_id, key_contact}),
+            followers=frozenset(UUID(str(f["person_id"])) for f in followers),
+            pledgers=frozenset(UUID(str(p["person_id"])) for p in project.pledges.values()),
+            askers=frozenset(UUID(str(r["person_id"])) for r in requests if r["decision"] != "declined"),
+            organisation_id=project.organisation_id,
+            description=str(details.get("description") or ""),
         )
 
-    def projects_sharing_tags(self, project_id: UUID, tags: frozenset[str], at_least: int) -> list[ProjectFacts]:
-        others = projects_view.sharing_tags(self.rt.db, str(project_id), sorted(tags), at_least)
+    def project_at(self, project_id: UUID, version: int | None) -> Project | None:
+        """The project as it was at ``version`` (None: now). Kept for the batch: consecutive
+        pledges each ask for the version before them, which the one before asked for."""
+        if version is None:
+            return self._load(project_id, None)
+        if (project_id, version) not in self._versions:
+            self._versions[(project_id, version)] = self._load(project_id, version)
+        return self._versions[(project_id, version)]
+
+    def _load(self, project_id: UUID, version: int | None) -> Project | None:
+        try:
+            found = self.rt.app.repository.get(project_id, version=version)
+        except AggregateNotFoundError:
+            return None
+        return found if isinstance(found, Project) else None
+
+    def organisation_name(self, organisation_id: UUID) -> str | None:
+        if organisation_id not in self._organisations:
+            try:
+                self._organisations[organisation_id] = self.rt.app.get_organisation(organisation_id).name
+            except NotFound:
+                self._organisations[organisation_id] = None
+        return self._organisations[organisation_id]
+
+    def contribution_request(self, request_id: UUID) -> RequestFacts | None:
+        try:
+            request = self.rt.app.get_contribution_request(request_id)
+        except NotFound:
+            return None
+        return RequestFacts(request.id, request.project_id, request.person_id, request.organisation_id, request.message)
+
+    def people_interested(self, tags: frozenset[str], words: frozenset[str]) -> list[tuple[UUID, str, str]]:
+        found = interests_view.people_interested(self.rt.db, tags, words)
+        return [(UUID(person), kind, term) for person, kind, term in found]
+
+    def projects_resembling(
+        self, project: ProjectFacts, tags: frozenset[str], words: frozenset[str], limit: int, before: datetime
+    ) -> list[ProjectFacts]:
+        org = str(project.organisation_id)
+        others = interests_view.projects_resembling(self.rt.db, str(project.id), org, tags, words, limit, before)
         return [facts for other in others if (facts := self.project(UUID(other))) is not None]
 
     def preferences(self, person_id: UUID) -> dict[str, Any]:

@@ -1,111 +1,89 @@
 """Who is told what: the notifier's policy, a pure function of an event and what the read
 side knows (``Facts``), unit-tested without a database. ``workers.notifier`` is the process
 that runs it over the log and delivers what it decides (at once, in a digest, or not at all,
-as each recipient chose)."""
+as each recipient chose).
+
+``HANDLERS`` maps each event class the notifier follows to the function that decides; the
+functions live by subject: the account's own messages here, a project's news and its
+people in ``workers.notices_project``, pledges and the goal in ``workers.notices_goal``, a
+new project's matches in ``workers.notices_matching``. Every message is of one kind of
+``domain.notifications.KINDS``; each person gets at most one message per event."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from collections.abc import Callable
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.utils import get_topic
 
-from domain.interest import StatusUpdate
+from domain.interest import ContributionRequest, Follow, Need, StatusUpdate
 from domain.person import Person
 from domain.project import Project
-from workers import emails
+from domain.reminders import DeadlineWarning, ProjectNudge
+from workers import notices_goal as goal
+from workers import notices_project as around
 from workers.adapters import sessions
+from workers.notices_base import TOKEN_SLOT, Facts, Message, ProjectFacts, Recipient, RequestFacts
+from workers.notices_matching import matching_interest
 
-SHARED_TAGS = 3  # a new project with this many tags in common with yours is worth a message
-TOKEN_SLOT = "{{token}}"  # noqa: S105 - where the link's single-use token goes (never in user text)
+__all__ = ["FOLLOWED", "FOLLOWED_TOPICS", "TOKEN_SLOT", "Facts", "Message", "ProjectFacts", "Recipient", "RequestFacts"]
 
-
-@dataclass(frozen=True)
-class Recipient:
-    id: UUID
-    name: str | None
-    email: str | None
-    verified: bool
-    erased: bool
+Decide = Callable[[Any, Facts], list[Message]]
 
 
-@dataclass(frozen=True)
-class ProjectFacts:
-    id: UUID
-    title: str
-    summary: str
-    tags: frozenset[str]
-    key_contact: UUID
-    related: frozenset[UUID]  # team, proposer, key contact, pledgers and followers
-
-
-@dataclass(frozen=True)
-class Message:
-    person_id: UUID
-    kind: str
-    recipient: str
-    subject: str
-    body: str
-    token_purpose: str | None = None  # a token of this purpose replaces TOKEN_SLOT in the body
-    html: str | None = None  # the body as an HTML fragment (escaped); None: made from the text
-    project_id: UUID | None = None  # what the message is about: a digest groups by it
-    project_title: str | None = None
-    summary: str | None = None  # one line for a digest ("Ann Smith followed it"); None: the subject
-    events: tuple[str, ...] = field(default=())  # more events it stands for ("id:version"), beside its own
-
-
-class Facts(Protocol):
-    """What the policy may know besides the event."""
-
-    public_url: str
-
-    def person(self, person_id: UUID) -> Recipient | None: ...
-
-    def project(self, project_id: UUID) -> ProjectFacts | None: ...
-
-    def projects_sharing_tags(self, project_id: UUID, tags: frozenset[str], at_least: int) -> list[ProjectFacts]: ...
-
-    def opened(self, person_id: UUID, sealed: Any) -> str | None: ...
-
-    def preferences(self, person_id: UUID) -> dict[str, Any]: ...  # domain.notifications: frequency, off, ...
-
-    def unsubscribe_url(self, person_id: UUID, kind: str) -> str: ...
-
-
-# ------------------------------------------------------------------ the policy
 def messages(event: Any, facts: Facts) -> list[Message]:
     """Who is told what about ``event``; [] for events nobody is told about."""
-    if isinstance(event, (Person.SignedUp, Person.EmailChanged)):  # both carry the address to verify
-        return _verification(facts, event.originator_id, facts.opened(event.originator_id, event.email))
-    if isinstance(event, Person.VerificationRequested):
-        return _verification(facts, event.originator_id, None)
-    if isinstance(event, Person.PasswordResetRequested):
-        return _reset(facts, event.originator_id)
-    if isinstance(event, Project.Proposed):
-        return _similar_project(facts, event.originator_id, event.proposer_id)
-    if isinstance(event, Project.Edited):
-        fields = ", ".join(sorted(event.changes)).replace("_", " ")
-        return _project_news(facts, event.originator_id, event.actor, "edited", f"Changed: {fields}.")
-    if isinstance(event, Project.PhaseChanged):
-        detail = f"The project moved to the {event.phase} phase."
-        return _project_news(facts, event.originator_id, event.actor, f"now in {event.phase}", detail)
-    if isinstance(event, StatusUpdate.Posted):
-        return _project_news(facts, event.project_id, event.author_id, "a status update", event.body)
-    return []
+    decide = HANDLERS.get(type(event))
+    return decide(event, facts) if decide is not None else []
 
 
-FOLLOWED = (
-    Person.SignedUp,
-    Person.EmailChanged,
-    Person.VerificationRequested,
-    Person.PasswordResetRequested,
-    Project.Proposed,
-    Project.Edited,
-    Project.PhaseChanged,
-    StatusUpdate.Posted,
-)
+def _edited(event: Any, facts: Facts) -> list[Message]:
+    fields = ", ".join(sorted(event.changes)).replace("_", " ")
+    return around.news(facts, event.originator_id, event.actor, "edited", f"Changed: {fields}.")
+
+
+def _phase(event: Any, facts: Facts) -> list[Message]:
+    detail = f"The project moved to the {event.phase} phase."
+    return around.news(facts, event.originator_id, event.actor, f"now in {event.phase}", detail)
+
+
+def _posted(event: Any, facts: Facts) -> list[Message]:
+    return around.news(facts, event.project_id, event.author_id, "a status update", event.body)
+
+
+def _signed_up(event: Any, facts: Facts) -> list[Message]:  # both carry the address to verify
+    return _verification(facts, event.originator_id, facts.opened(event.originator_id, event.email))
+
+
+HANDLERS: dict[type, Decide] = {
+    Person.SignedUp: _signed_up,
+    Person.EmailChanged: _signed_up,
+    Person.VerificationRequested: lambda e, facts: _verification(facts, e.originator_id, None),
+    Person.PasswordResetRequested: lambda e, facts: _reset(facts, e.originator_id),
+    Project.Proposed: matching_interest,
+    Project.Edited: _edited,
+    Project.PhaseChanged: _phase,
+    StatusUpdate.Posted: _posted,
+    Follow.Followed: around.new_follower,
+    Follow.Refollowed: around.new_follower,
+    Need.Declared: around.need_declared,
+    Need.Redeclared: around.need_declared,
+    ContributionRequest.Requested: around.contribution_requested,
+    ContributionRequest.Reminded: around.request_reminded,
+    ContributionRequest.Approved: around.request_answered,
+    ContributionRequest.Declined: around.request_answered,
+    Project.Archived: lambda e, facts: around.archived(e, facts, restored=False),
+    Project.Restored: lambda e, facts: around.archived(e, facts, restored=True),
+    ProjectNudge.Sent: around.nudged,
+    Project.PledgeMade: goal.pledge_changed,
+    Project.PledgeAmended: goal.pledge_changed,
+    Project.PledgeWithdrawn: goal.pledge_changed,
+    Project.GoalSet: goal.goal_set,
+    Project.GoalDecided: goal.goal_decided,
+    DeadlineWarning.Given: goal.deadline_soon,
+}
+FOLLOWED = tuple(HANDLERS)
 FOLLOWED_TOPICS = frozenset(get_topic(event_class) for event_class in FOLLOWED)
 
 
@@ -139,70 +117,3 @@ def _reset(facts: Facts, person_id: UUID) -> list[Message]:
     )
     purpose = sessions.RESET_PASSWORD
     return [Message(person.id, purpose, person.email, "Reset your Pipeline password", body, purpose)]
-
-
-def _project_news(facts: Facts, project_id: UUID, actor: UUID | None, what: str, detail: str) -> list[Message]:
-    """Everyone related to the project but the actor hears that ``what`` happened."""
-    project = facts.project(project_id)
-    if project is None:
-        return []
-    link = f"{facts.public_url}/projects/{project.id}"
-    subject = f"{project.title}: {what}"
-    return _to_people(
-        facts, project.related, actor, "project-news", subject, project, detail=detail, title=project.title, link=link
-    )
-
-
-def _similar_project(facts: Facts, project_id: UUID, actor: UUID) -> list[Message]:
-    """The key contacts of projects sharing three or more tags hear of a new one."""
-    project = facts.project(project_id)
-    if project is None or len(project.tags) < SHARED_TAGS:
-        return []
-    contacts = {other.key_contact for other in facts.projects_sharing_tags(project.id, project.tags, SHARED_TAGS)}
-    reasons = ["it shares three or more tags with one of your projects"]
-    return _to_people(
-        facts,
-        contacts,
-        actor,
-        "matching-interest",
-        f"A project like yours: {project.title}",
-        project,
-        title=project.title,
-        summary=project.summary,
-        link=f"{facts.public_url}/projects/{project.id}",
-        reasons=reasons,
-    )
-
-
-def _to_people(
-    facts: Facts,
-    people: Iterable[UUID],
-    actor: UUID | None,
-    kind: str,
-    subject: str,
-    project: ProjectFacts | None,
-    template: str | None = None,
-    **context: Any,
-) -> list[Message]:
-    """One message each from template ``template`` (default: the kind's name), only to verified
-    addresses of people not erased, never to the ``actor``. Titles stored before text was
-    checked at the door may hold line breaks: the outbox puts the subject on one line."""
-    sent = []
-    for person_id in sorted(set(people) - {actor}, key=str):
-        person = facts.person(person_id)
-        if person is None or person.erased or not person.verified or not person.email:
-            continue
-        text, html = emails.render(template or kind, name=person.name, **context)
-        sent.append(
-            Message(
-                person.id,
-                kind,
-                person.email,
-                subject,
-                text,
-                html=html,
-                project_id=project.id if project else None,
-                project_title=project.title if project else None,
-            )
-        )
-    return sent

@@ -1,0 +1,191 @@
+"""Interests, found by term: the tags and words each person chose to hear about
+(``NotificationPreferences``), and each live project's tags and significant title words.
+The notifier asks it, when a project is proposed, who declared an interest in any of its
+terms and which other organisations' projects share them, without loading every person or
+project. ``terms`` is the one definition of a "significant word" (used here and by the
+notifier's policy, so both sides of a match are cut the same way).
+
+It keeps an erased person's rows (what the log holds in plain anyway): it follows no
+person event, so an erasure never has the notifier wait for it, and the notifier's policy
+tells nobody erased."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from typing import Any
+
+from domain.notifications import NotificationPreferences
+from domain.project import Project
+from projections.base import Projection, Reveal, Statement, handles, reads, timestamp
+from projections.db import Reader
+
+TAG, WORD = "tag", "word"
+TAG_WEIGHT, WORD_WEIGHT = 2, 1  # a shared tag says more than a shared title word
+MAX_KEYS = 2000  # terms asked about at once (a long description is cut, not refused)
+_WORDS = re.compile(r"[^\W\d_](?:[\w'-]*[^\W_])?")
+# Words too common in council projects to say two of them are alike.
+_COMMON = """a about across after all also an and any are as at be been being but by can could do does for from
+    had has have how if in into is it its more new not of on or our out over so some such than that the their
+    them then there these they this those through to under up us using was we were what when which who will
+    with within without you your council councils project projects service services system systems digital
+    online tool tools platform local authority authorities public improve improving better pilot"""
+STOPWORDS = frozenset(_COMMON.split())
+
+
+def stem(word: str) -> str:
+    """A word without its plural ending: "potholes" and "pothole" are one term."""
+    word = word.casefold()
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def terms(text: str | None) -> frozenset[str]:
+    """The significant words of ``text``, stemmed: three letters or more, no stopwords."""
+    found = (w for w in _WORDS.findall((text or "").casefold()) if len(w) >= 3 and w not in STOPWORDS)
+    return frozenset(stem(w) for w in found)
+
+
+class InterestsProjection(Projection):
+    name = "interests"
+    tables = ("interest_terms", "interest_people", "project_terms", "interest_projects")
+    ddl = (
+        "CREATE TABLE IF NOT EXISTS interest_people (preferences_id TEXT PRIMARY KEY, person_id TEXT NOT NULL)",
+        "CREATE INDEX IF NOT EXISTS interest_people_by_person ON interest_people (person_id)",
+        "CREATE TABLE IF NOT EXISTS interest_terms (preferences_id TEXT NOT NULL, kind TEXT NOT NULL,"
+        " term TEXT NOT NULL, term_key TEXT NOT NULL, PRIMARY KEY (preferences_id, kind, term))",
+        "CREATE INDEX IF NOT EXISTS interest_terms_by_key ON interest_terms (term_key)",
+        "CREATE TABLE IF NOT EXISTS interest_projects (project_id TEXT PRIMARY KEY, organisation_id TEXT NOT NULL,"
+        " proposed_at TEXT NOT NULL, archived BOOLEAN NOT NULL DEFAULT FALSE)",
+        "CREATE TABLE IF NOT EXISTS project_terms (project_id TEXT NOT NULL, kind TEXT NOT NULL,"
+        " term_key TEXT NOT NULL, PRIMARY KEY (project_id, kind, term_key))",
+        "CREATE INDEX IF NOT EXISTS project_terms_by_key ON project_terms (term_key)",
+    )
+
+    # ----------------------------------------------------------- people
+    @handles(NotificationPreferences.Chosen)
+    def chosen(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+        yield Statement(
+            "INSERT INTO interest_people (preferences_id, person_id) VALUES (:id, :person)"
+            " ON CONFLICT (preferences_id) DO NOTHING",
+            {"id": str(event.originator_id), "person": str(event.person_id)},
+        )
+        yield from _declared(str(event.originator_id), event.tags, event.words)
+
+    @handles(NotificationPreferences.Changed)
+    def changed(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+        yield from _declared(str(event.originator_id), event.tags, event.words)
+
+    # ---------------------------------------------------------- projects
+    @handles(Project.Proposed)
+    def proposed(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+        project = str(event.originator_id)
+        yield Statement(
+            "INSERT INTO interest_projects (project_id, organisation_id, proposed_at) VALUES (:id, :org, :at)",
+            {"id": project, "org": str(event.organisation_id), "at": timestamp(event.timestamp)},
+        )
+        yield from _project_terms(project, TAG, event.details.get("tags") or ())
+        yield from _project_terms(project, WORD, terms(event.details.get("title")))
+
+    @handles(Project.Edited)
+    def edited(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+        project = str(event.originator_id)
+        for field, kind in (("tags", TAG), ("title", WORD)):
+            if field in event.changes:
+                new = event.changes[field]["to"]
+                yield Statement(
+                    "DELETE FROM project_terms WHERE project_id = :id AND kind = :kind", {"id": project, "kind": kind}
+                )
+                yield from _project_terms(project, kind, (new or ()) if kind == TAG else terms(new))
+
+    @handles(Project.Archived, Project.Restored)
+    def archived(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+        yield Statement(
+            "UPDATE interest_projects SET archived = :archived WHERE project_id = :id",
+            {"id": str(event.originator_id), "archived": isinstance(event, Project.Archived)},
+        )
+
+
+def _declared(preferences: str, tags: Iterable[str], words: Iterable[str]) -> Iterator[Statement]:
+    yield Statement("DELETE FROM interest_terms WHERE preferences_id = :id", {"id": preferences})
+    chosen = {(TAG, tag, tag) for tag in tags} | {(WORD, word, stem(word)) for word in words}
+    for kind, term, key in sorted(chosen):
+        yield Statement(
+            "INSERT INTO interest_terms (preferences_id, kind, term, term_key) VALUES (:id, :kind, :term, :key)",
+            {"id": preferences, "kind": kind, "term": term, "key": key},
+        )
+
+
+def _project_terms(project: str, kind: str, keys: Iterable[str]) -> Iterator[Statement]:
+    for key in sorted(set(keys)):
+        yield Statement(
+            "INSERT INTO project_terms (project_id, kind, term_key) VALUES (:id, :kind, :key)"
+            " ON CONFLICT (project_id, kind, term_key) DO NOTHING",
+            {"id": project, "kind": kind, "key": key},
+        )
+
+
+# ------------------------------------------------------------------ queries
+def _in(prefix: str, values: Iterable[str]) -> tuple[str, dict[str, str]]:
+    """``(:p0, :p1, ...)`` and its parameters, for at most ``MAX_KEYS`` values."""
+    chosen = sorted(set(values))[:MAX_KEYS]
+    params = {f"{prefix}{i}": value for i, value in enumerate(chosen)}
+    return "(" + ", ".join(f":{name}" for name in params) + ")", params
+
+
+def _matching(tags: Iterable[str], words: Iterable[str]) -> tuple[str, dict[str, str]] | None:
+    """``(kind = 'tag' AND term_key IN tags) OR (kind = 'word' AND term_key IN words)``."""
+    clauses, params = [], {}
+    for kind, prefix, keys in ((TAG, "t", tags), (WORD, "w", words)):
+        marks, found = _in(prefix, keys)
+        if found:
+            clauses.append(f"(x.kind = '{kind}' AND x.term_key IN {marks})")
+            params.update(found)
+    return (" OR ".join(clauses), params) if clauses else None
+
+
+@reads("interests")
+def people_interested(db: Reader, tags: Iterable[str], words: Iterable[str]) -> list[tuple[str, str, str]]:
+    """(person id, kind, term as they chose it) for each declared tag among ``tags`` and each
+    declared word whose stem is among ``words``."""
+    matching = _matching(tags, words)
+    if matching is None:
+        return []
+    where, params = matching
+    rows = db.query(
+        "SELECT p.person_id, x.kind, x.term FROM interest_terms x JOIN interest_people p"
+        f" ON p.preferences_id = x.preferences_id WHERE {where} ORDER BY p.person_id, x.kind, x.term",
+        params,
+    )
+    return [(r["person_id"], r["kind"], r["term"]) for r in rows]
+
+
+@reads("interests")
+def projects_resembling(
+    db: Reader,
+    project_id: str,
+    organisation_id: str,
+    tags: Iterable[str],
+    words: Iterable[str],
+    limit: int,
+    before: datetime,
+) -> list[str]:
+    """Other organisations' live projects proposed ``before`` (the new one: the view may
+    already show later ones) sharing tags or title words with these, best first (a tag
+    counts ``TAG_WEIGHT``, a word ``WORD_WEIGHT``)."""
+    matching = _matching(tags, words)
+    if matching is None:
+        return []
+    where, params = matching
+    rows = db.query(
+        f"SELECT x.project_id, SUM(CASE WHEN x.kind = '{TAG}' THEN {TAG_WEIGHT} ELSE {WORD_WEIGHT} END) AS score"
+        " FROM project_terms x JOIN interest_projects p ON p.project_id = x.project_id"
+        f" WHERE ({where}) AND p.project_id <> :id AND p.organisation_id <> :org AND p.archived = FALSE"
+        " AND p.proposed_at < :before GROUP BY x.project_id ORDER BY score DESC, x.project_id LIMIT :limit",
+        {**params, "id": project_id, "org": organisation_id, "limit": limit, "before": timestamp(before)},
+    )
+    return [r["project_id"] for r in rows]
