@@ -57,7 +57,9 @@ _KINDS = (
     ),
     Kind("request-answered", "the person who asked", "their contribution request approved or declined"),
     Kind(
-        "project-archived", "followers, pledgers and people who asked to contribute", "the project archived or restored"
+        "project-archived",
+        "owners, team, followers, pledgers and people who asked to contribute",
+        "the project archived or restored",
     ),
     Kind("project-news", "followers, pledgers and team", "a status update, a phase change or an edit"),
     Kind(
