@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from projections import runner
 from projections.base import Projection
 from projections.registry import all_projections
-from workers import goals
+from workers import digests, engagement, goals
 from workers.notifier import Notifier
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -26,7 +26,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 log = logging.getLogger(__name__)
 
-PROCESSES: tuple[Projection, ...] = (goals.GoalDeadlines(), Notifier())
+PROCESSES: tuple[Projection, ...] = (goals.GoalDeadlines(), engagement.Reminders(), Notifier())
 
 
 def all_followers() -> list[Projection]:
@@ -92,9 +92,11 @@ def keep_current(rt: Runtime, wanted: Iterable[str] | None = None) -> dict[str, 
 
 def sweep(rt: Runtime) -> None:
     """What the worker's sweep and the embedded ticker do every ``PIPELINE_SWEEP_SECONDS``:
-    decide goals past their deadline, retry unsent mail, catch every lagging follower up.
-    Each step runs whatever happened to the one before it (a busy project, a mail server down)."""
-    for step in (_decide_due_goals, _retry_unsent_mail, _catch_up_lagging):
+    decide goals past their deadline, retry unsent mail, catch every lagging follower up, then
+    what time brings (``workers.engagement``: nudges, reminders, deadline warnings) and the
+    digests whose period has ended (``workers.digests``). Each step runs whatever happened to
+    the one before it (a busy project, a mail server down)."""
+    for step in (_decide_due_goals, _retry_unsent_mail, _catch_up_lagging, _engage, _send_digests):
         try:
             step(rt)
         except Exception:
@@ -110,6 +112,14 @@ def _decide_due_goals(rt: Runtime) -> None:
 def _retry_unsent_mail(rt: Runtime) -> None:
     for message_id in rt.outbox.unsent():
         rt.dispatcher.request_email(message_id)
+
+
+def _engage(rt: Runtime) -> None:
+    engagement.sweep(rt)  # each save asks its followers to catch up, as any command's does
+
+
+def _send_digests(rt: Runtime) -> None:
+    digests.send_due(rt)
 
 
 def _catch_up_lagging(rt: Runtime) -> None:
