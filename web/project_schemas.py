@@ -215,10 +215,14 @@ class ProjectSchema(Schema):
     collaboration_level = fields.String(allow_none=True)
     archived = fields.Boolean()
     quiet = fields.Boolean(
-        metadata={"description": "Two nudges went unanswered; false again on the next status update or edit"}
+        allow_none=True,
+        metadata={
+            "description": "Two nudges went unanswered; false again on the next status update or edit (null with as_of)"
+        },
     )
     active_at = fields.String(
-        allow_none=True, metadata={"description": "The last proposal, edit, phase change or status update"}
+        allow_none=True,
+        metadata={"description": "The last proposal, edit, phase change or status update (null with as_of)"},
     )
     follower_count = fields.Integer()
     need_count = fields.Integer()

@@ -5,6 +5,8 @@ not idle since 2014. Both modes: embedded (SQLite) and production (PostgreSQL)."
 
 from __future__ import annotations
 
+import csv
+import io
 import threading
 import uuid
 from collections.abc import Iterator
@@ -155,6 +157,8 @@ def test_the_quiet_filter_finds_quiet_projects_and_refuses_a_bad_value(sqlite_ru
     others = client.get("/api/v1/projects?quiet=false").json["items"]
     assert [(p["id"], p["quiet"]) for p in others] == [(str(lively), False)]
     assert client.get(f"/api/v1/projects/{quiet}").json["quiet"] is True
+    exported = list(csv.DictReader(io.StringIO(client.get("/api/v1/projects.csv?quiet=true").get_data(as_text=True))))
+    assert [(r["id"], r["quiet"]) for r in exported] == [(str(quiet), "true")]
     bad = client.get("/api/v1/projects?quiet=perhaps")
     assert bad.status_code in (400, 422) and bad.headers["Content-Type"].startswith("application/problem+json")
     assert "quiet" in bad.get_data(as_text=True)
