@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -116,10 +117,26 @@ def _retry_unsent_mail(rt: Runtime) -> None:
 
 def _engage(rt: Runtime) -> None:
     engagement.sweep(rt)  # each save asks its followers to catch up, as any command's does
+    schedule_engagement(rt)
 
 
 def _send_digests(rt: Runtime) -> None:
     digests.send_due(rt)
+
+
+def engage(rt: Runtime) -> dict[str, int]:
+    """The scheduled job's work: both of the steps above; how much each recorded."""
+    done = engagement.sweep(rt)
+    done["digests"] = digests.send_due(rt)
+    schedule_engagement(rt)
+    return done
+
+
+def schedule_engagement(rt: Runtime) -> bool:
+    """Ask RQ's scheduler for a run at the start of the next UTC day (a second after it), when
+    daily digests fall due (weekly ones on Mondays)."""
+    now = datetime.now(UTC)
+    return rt.dispatcher.schedule_engagement(digests.period_start("daily", now) + timedelta(days=1, seconds=1))
 
 
 def _catch_up_lagging(rt: Runtime) -> None:

@@ -19,9 +19,10 @@ from eventsourcing.utils import get_topic
 from domain import clock, history
 from domain.reminders import ProjectNudge, ProjectWentQuiet
 from projections import projects as projects_view
+from projections import runner
 from tests.factories import council_member
 from web.app import create_app
-from workers import engagement
+from workers import engagement, follow
 from workers.bootstrap import Runtime, build_runtime
 
 pytestmark = pytest.mark.integration
@@ -193,3 +194,18 @@ def test_two_workers_sweeping_at_once_record_each_nudge_once(pg_runtime: Runtime
 
     assert sum(d["nudges"] for d in done) == 3
     assert len(recorded(rt, ProjectNudge.Sent)) == 3
+
+
+def test_a_rebuild_of_the_views_brings_back_the_quiet_mark_and_records_nothing_again(
+    any_runtime: Runtime, t0: clock.Clock
+) -> None:
+    rt, start = any_runtime, t0.now()
+    _, project = proposed(rt)
+    for day in (60, 74, 88):
+        sweep_at(rt, t0, start + day * DAY)
+    for name in ("projects", "reminders"):
+        runner.rebuild(rt.app, rt.db, follow.follower(name))
+    row = view_row(rt, project)
+    assert (row["quiet"], row["nudges"]) == (True, 2)
+    assert sweep_at(rt, t0, start + 120 * DAY) == {"nudges": 0, "reminders": 0, "deadline_warnings": 0}
+    assert len(recorded(rt, ProjectNudge.Sent)) == 2 and len(recorded(rt, ProjectWentQuiet.Marked)) == 1
