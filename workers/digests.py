@@ -82,11 +82,20 @@ def subject(frequency: str, groups: list[Group]) -> str:
     return f"Your {'weekly' if frequency == WEEKLY else 'daily'} Pipeline digest: {things} happened{where}"
 
 
-def body(frequency: str, period: str, groups: list[Group], name: str | None, public_url: str) -> tuple[str, str]:
+def when(frequency: str, ends: datetime) -> str:
+    """The period in words: "on Tuesday 1 December 2026", "in the week from Monday 30 November 2026"."""
+    if frequency == WEEKLY:
+        monday = ends - timedelta(days=7)
+        return f"in the week from Monday {monday.day} {monday:%B %Y}"
+    day = ends - timedelta(days=1)
+    return f"on {day:%A} {day.day} {day:%B %Y}"
+
+
+def body(frequency: str, ends: datetime, groups: list[Group], name: str | None, public_url: str) -> tuple[str, str]:
     return emails.render(
         "digest",
         name=name,
-        period=("the week " + period) if frequency == WEEKLY else period,
+        period=when(frequency, ends),
         groups=[
             {
                 "title": g.title,
@@ -100,7 +109,10 @@ def body(frequency: str, period: str, groups: list[Group], name: str | None, pub
 
 
 # ------------------------------------------------------------------ sending
-PENDING_PEOPLE = "SELECT DISTINCT person_id FROM digest_items WHERE digest_id IS NULL AND created_at < :before"
+PENDING_PEOPLE = (
+    "SELECT person_id, MIN(created_at) AS first FROM digest_items WHERE digest_id IS NULL"
+    " GROUP BY person_id HAVING MIN(created_at) < :before"
+)
 
 
 def send_due(rt: Any, now: datetime | None = None) -> int:
@@ -111,7 +123,7 @@ def send_due(rt: Any, now: datetime | None = None) -> int:
     written = 0
     for row in rt.db.query(PENDING_PEOPLE, {"before": timestamp(earliest_end)}):
         try:
-            message_id = send_for(rt, UUID(row["person_id"]), now)
+            message_id = send_for(rt, UUID(row["person_id"]), now, first=row["first"])
         except Exception:  # one person's trouble (a key store fault) never holds the others up
             log.exception("digest for person %s not written; the next sweep tries again", row["person_id"])
             continue
@@ -123,12 +135,15 @@ def send_due(rt: Any, now: datetime | None = None) -> int:
     return written
 
 
-def send_for(rt: Any, person_id: UUID, now: datetime) -> str | None:
+def send_for(rt: Any, person_id: UUID, now: datetime, first: str | None = None) -> str | None:
     """The person's digest for their last ended period, if they have items due and it was not
-    written before; its outbox id, or None."""
+    written before; its outbox id, or None. ``first``: when their oldest pending item was kept,
+    if known (a weekly reader's items of this week need no transaction to find nothing due)."""
     choices = rt.app.notification_preferences(person_id)
     frequency = choices["frequency"] if choices["frequency"] == WEEKLY else DAILY  # back to immediate: by day
     period, ends = last_ended(frequency, now)
+    if first is not None and first >= timestamp(ends):
+        return None
     recipient = _recipient(rt, person_id)
     off = set(choices["off"])
     with rt.db.transaction() as tx:
@@ -146,7 +161,7 @@ def send_for(rt: Any, person_id: UUID, now: datetime) -> str | None:
             return None
         dedupe = f"digest:{person_id}:{period}"
         message_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"pipeline-outbox:{dedupe}"))
-        sql, params = _message(rt, message_id, person_id, recipient, frequency, period, kept, dedupe)
+        sql, params = _message(rt, message_id, person_id, recipient, frequency, ends, kept, dedupe)
         if tx.execute(sql, params) != 1:
             return None  # this period's digest went already: these items wait for the next one
         tx.execute_many(
@@ -180,14 +195,14 @@ def _message(
     person_id: UUID,
     recipient: tuple[str | None, str],
     frequency: str,
-    period: str,
+    ends: datetime,
     items: list[dict[str, Any]],
     dedupe: str,
 ) -> tuple[str, dict[str, Any]]:
     public_url = rt.settings.public_url
     groups = grouped(items)
     title = subject(frequency, groups)
-    text, html = body(frequency, period, groups, recipient[0], public_url)
+    text, html = body(frequency, ends, groups, recipient[0], public_url)
     secret = rt.keys.server_secret(unsubscribe.PURPOSE)
     unsubscribe_url = unsubscribe.url(public_url, unsubscribe.make(secret, person_id, KIND))
     text, html = emails.framed(

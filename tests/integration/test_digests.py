@@ -104,7 +104,7 @@ def test_a_daily_digest_groups_the_days_news_by_project_and_goes_once(rt: Runtim
     [message] = received(inbox)
     assert message["Subject"] == "Your daily Pipeline digest: 3 things happened on 2 projects"
     text = message.get_body(("plain",)).get_content()
-    assert "Hello Cat," in text and "2031-12-02" in text
+    assert "Hello Cat," in text and "on Tuesday 2 December 2031." in text
     lines = [line.rstrip() for line in text.splitlines()]
     potholes, bins = lines.index("Potholes"), lines.index("Bins")
     assert potholes < bins  # by project, in the order of their first news; each item a line under it
@@ -134,7 +134,7 @@ def test_news_after_the_day_ended_waits_for_the_next_digest(rt: Runtime, inbox: 
     assert sweep(rt, TUESDAY + 2 * DAY) == 1
     second = received(inbox)[1]
     assert second["Subject"].endswith("1 thing happened on 1 project")
-    assert "2031-12-03" in second.get_body(("plain",)).get_content()
+    assert "on Wednesday 3 December 2031" in second.get_body(("plain",)).get_content()
 
 
 def test_a_weekly_digest_goes_on_monday_for_the_week_before(rt: Runtime, inbox: Inbox) -> None:
@@ -146,7 +146,7 @@ def test_a_weekly_digest_goes_on_monday_for_the_week_before(rt: Runtime, inbox: 
     assert sweep(rt, sunday_night + 3 * DAY) == 0
     [message] = received(inbox)
     assert message["Subject"].startswith("Your weekly Pipeline digest: 3 things")
-    assert "the week 2031-W49" in message.get_body(("plain",)).get_content()
+    assert "in the week from Monday 1 December 2031" in message.get_body(("plain",)).get_content()
 
 
 def test_a_crash_after_writing_the_digest_sends_it_once(rt: Runtime, inbox: Inbox) -> None:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from workers.digests import OTHER, Group, body, grouped, last_ended, period_start, subject
+from workers.digests import OTHER, Group, body, grouped, last_ended, period_start, subject, when
 
 
 def at(text: str) -> datetime:
@@ -82,9 +82,14 @@ def test_the_subject_says_how_much_happened_and_where() -> None:
 
 def test_the_body_lists_each_project_with_its_lines_and_one_call_to_action() -> None:
     groups = [Group("p1", "Potholes <b>", ("Bob followed it",)), Group(None, OTHER, ("Roads",))]
-    text, html = body("weekly", "2026-W49", groups, "Ann", "https://pipeline.example")
-    assert "Hello Ann," in text and "the week 2026-W49" in text
+    text, html = body("weekly", at("2026-12-07T00:00:00+00:00"), groups, "Ann", "https://pipeline.example")
+    assert "Hello Ann," in text and "happened on Pipeline in the week from Monday 30 November 2026." in text
     assert text.index("Potholes <b>") < text.index("- Bob followed it") < text.index(OTHER) < text.index("- Roads")
     assert "https://pipeline.example/projects/p1" in text
     assert text.count("See what is new") == 1 and html.count("See what is new") == 1
     assert "Potholes &lt;b&gt;" in html and "Potholes <b>" not in html
+
+
+def test_the_period_is_said_in_words() -> None:
+    assert when("daily", at("2026-12-02T00:00:00+00:00")) == "on Tuesday 1 December 2026"
+    assert when("weekly", at("2026-12-07T00:00:00+00:00")) == "in the week from Monday 30 November 2026"
