@@ -9,8 +9,10 @@ nothing more, and the notifier, following the log, emails each once.
 
 ``Reminders`` is the small view the sweep needs beside ``projects`` and ``goal_deadlines``:
 the requests still waiting for an answer or a reminder, and the deadlines already warned of.
-A request written as history (an import, the demo) waits from when its history was written,
-not from 2014, so taking history in reminds nobody at once."""
+A request is reminded of between 7 and 30 days after it was made: one older than that when
+first seen (taken in from 2014, the demo's history, a sweep stopped for a month) was not made
+in this store's live life, and the application refuses to remind of it (main's
+``domain.engagement.REMINDER_TOO_LATE``), so the sweep does not ask."""
 
 from __future__ import annotations
 
@@ -20,11 +22,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.utils import get_topic
-
 from domain.engagement import DEADLINE_WARNING, REQUEST_REMINDER
 from domain.errors import DomainError
-from domain.history import HistoryMark
 from domain.interest import ContributionRequest
 from domain.reminders import NUDGES_BEFORE_QUIET, DeadlineWarning
 from projections import runner
@@ -32,12 +31,7 @@ from projections.base import Projection, Reveal, Statement, handles, timestamp
 
 log = logging.getLogger(__name__)
 
-REQUESTED = get_topic(ContributionRequest.Requested)
-WAITING = (
-    "INSERT INTO pending_requests (request_id, project_id, since) VALUES (:id, :project, :at)"
-    " ON CONFLICT (request_id) DO UPDATE SET project_id = COALESCE(excluded.project_id, pending_requests.project_id),"
-    " since = CASE WHEN pending_requests.since > excluded.since THEN pending_requests.since ELSE excluded.since END"
-)
+REMINDER_TOO_LATE = timedelta(days=30)  # as domain.engagement.REMINDER_TOO_LATE (on main)
 
 
 class Reminders(Projection):
@@ -45,10 +39,9 @@ class Reminders(Projection):
     version = 1
     tables = ("pending_requests", "deadline_warnings")
     ddl = (
-        # project_id is NULL while only the history mark listing the request has been seen
         """CREATE TABLE IF NOT EXISTS pending_requests (
-            request_id TEXT PRIMARY KEY, project_id TEXT, since TEXT NOT NULL)""",
-        "CREATE INDEX IF NOT EXISTS pending_requests_by_since ON pending_requests (since)",
+            request_id TEXT PRIMARY KEY, project_id TEXT NOT NULL, requested_at TEXT NOT NULL)""",
+        "CREATE INDEX IF NOT EXISTS pending_requests_by_time ON pending_requests (requested_at)",
         """CREATE TABLE IF NOT EXISTS deadline_warnings (
             project_id TEXT NOT NULL, deadline TEXT NOT NULL, PRIMARY KEY (project_id, deadline))""",
     )
@@ -56,23 +49,14 @@ class Reminders(Projection):
     @handles(ContributionRequest.Requested)
     def requested(self, event: Any, reveal: Reveal) -> Iterable[Statement]:
         yield Statement(
-            WAITING,
+            "INSERT INTO pending_requests (request_id, project_id, requested_at) VALUES (:id, :project, :at)"
+            " ON CONFLICT (request_id) DO NOTHING",
             {"id": str(event.originator_id), "project": str(event.project_id), "at": timestamp(event.timestamp)},
         )
 
     @handles(ContributionRequest.Approved, ContributionRequest.Declined, ContributionRequest.Reminded)
     def settled(self, event: Any, reveal: Reveal) -> Iterable[Statement]:
         yield Statement("DELETE FROM pending_requests WHERE request_id = :id", {"id": str(event.originator_id)})
-
-    @handles(HistoryMark.Written)
-    def history_written(self, event: Any, reveal: Reveal) -> Iterable[Statement]:
-        written_at = getattr(event, "written_at", None)
-        if not written_at:
-            return
-        at = timestamp(datetime.fromisoformat(written_at))
-        for request_id, _version, topic in event.events:
-            if topic == REQUESTED:
-                yield Statement(WAITING, {"id": str(request_id), "project": None, "at": at})
 
     @handles(DeadlineWarning.Given)
     def warned(self, event: Any, reveal: Reveal) -> Iterable[Statement]:
@@ -131,8 +115,9 @@ def nudge_idle(rt: Any, now: datetime) -> int:
 def remind_requests(rt: Any, now: datetime) -> int:
     rows = rt.db.query(
         "SELECT r.request_id FROM pending_requests r JOIN projects p ON p.id = r.project_id"
-        " WHERE r.since <= :before AND p.archived = FALSE ORDER BY r.since, r.request_id",
-        {"before": timestamp(now - REQUEST_REMINDER)},
+        " WHERE r.requested_at <= :before AND r.requested_at > :too_late AND p.archived = FALSE"
+        " ORDER BY r.requested_at, r.request_id",
+        {"before": timestamp(now - REQUEST_REMINDER), "too_late": timestamp(now - REMINDER_TOO_LATE)},
     )
     return _each("request reminder", rows, lambda r: rt.app.remind_request(UUID(r["request_id"])))
 

@@ -1,6 +1,6 @@
 """A goal's deadline a week away warns the team once per deadline; a contribution request
-unanswered for 7 days reminds the team once. Whatever runs the sweep how often; history
-taken in today reminds nobody at once. Both modes."""
+unanswered for 7 days reminds the team once (not one 30 days old: history taken in, a sweep
+stopped for a month). Whatever runs the sweep how often. Both modes."""
 
 from __future__ import annotations
 
@@ -93,7 +93,7 @@ def test_an_unanswered_request_reminds_the_team_once_and_an_answered_one_never(
     assert [r.originator_id for r in recorded(rt, ContributionRequest.Reminded)] == [waiting]
 
 
-def test_a_request_taken_in_as_history_is_not_reminded_of_on_arrival(any_runtime: Runtime) -> None:
+def test_a_request_taken_in_as_history_is_never_reminded_of(any_runtime: Runtime) -> None:
     rt = any_runtime
     with clock.set_to(datetime(2014, 9, 1, 9, tzinfo=UTC)) as then, history.writing_history(history.DEMO):
         owner = council_member(rt.app, "WGN")
@@ -103,5 +103,16 @@ def test_a_request_taken_in_as_history_is_not_reminded_of_on_arrival(any_runtime
     rt.catch_up()
     arrived = datetime.now(UTC)
     with clock.set_to(arrived + DAY) as moment:
-        assert sweep_at(rt, moment, arrived + DAY)["reminders"] == 0
-        assert sweep_at(rt, moment, arrived + 8 * DAY)["reminders"] == 1
+        for later in (1, 8, 40):
+            assert sweep_at(rt, moment, arrived + later * DAY)["reminders"] == 0
+    assert recorded(rt, ContributionRequest.Reminded) == []
+
+
+def test_a_request_first_seen_a_month_late_is_not_reminded_of(any_runtime: Runtime, t0: clock.Clock) -> None:
+    rt, start = any_runtime, t0.now()
+    owner = council_member(rt.app, "WGN")
+    project = rt.app.propose_project(owner.id, "alpha", {"title": "Bins", "summary": "Collections"}).aggregate.id
+    rt.app.request_contribution(project, council_member(rt.app, "KTT").id, "Can we help?")
+    rt.catch_up()
+    assert sweep_at(rt, t0, start + 30 * DAY)["reminders"] == 0  # the sweep stopped for a month: too late now
+    assert recorded(rt, ContributionRequest.Reminded) == []
