@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import threading
 import uuid
 from collections.abc import Iterator
@@ -209,3 +210,27 @@ def test_a_rebuild_of_the_views_brings_back_the_quiet_mark_and_records_nothing_a
     assert (row["quiet"], row["nudges"]) == (True, 2)
     assert sweep_at(rt, t0, start + 120 * DAY) == {"nudges": 0, "reminders": 0, "deadline_warnings": 0}
     assert len(recorded(rt, ProjectNudge.Sent)) == 2 and len(recorded(rt, ProjectWentQuiet.Marked)) == 1
+
+
+def test_no_email_is_about_the_quiet_mark_and_the_report_counts_the_nudges(
+    any_runtime: Runtime, t0: clock.Clock
+) -> None:
+    rt, start = any_runtime, t0.now()
+    _, project = proposed(rt)
+    for day in (60, 74, 88, 120):
+        sweep_at(rt, t0, start + day * DAY)
+    [quiet] = recorded(rt, ProjectWentQuiet.Marked)
+    nudge_mail = rt.db.query("SELECT events FROM outbox WHERE kind = 'nudge'")
+    assert len(nudge_mail) <= 2  # one per nudge at most (the policy's texts say who and what)
+    mentioned = {key for row in rt.db.query("SELECT events FROM outbox") for key in json.loads(row["events"] or "[]")}
+    assert not any(key.startswith(str(quiet.originator_id)) for key in mentioned)
+
+    figures = create_app(runtime=rt).test_client().get("/api/v1/reports/engagement").json["nudges"]
+    # the period ends at the last event the report reads, nudge 2: its 14 days are still to come
+    assert {k: figures["nudged"][k] for k in ("count", "answered", "unanswered", "pending")} == {
+        "count": 2,
+        "answered": 0,
+        "unanswered": 1,
+        "pending": 1,
+    }
+    assert figures["idle_days"] == 60
