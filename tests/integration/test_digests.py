@@ -21,6 +21,7 @@ from tests.factories import council_member
 from tests.integration.test_mail import Inbox, smtp_server  # noqa: F401 - the fixture
 from workers import digests, follow
 from workers.bootstrap import Runtime, build_runtime
+from workers.notifier import DIGEST_ITEM
 from workers.settings import Settings
 
 pytestmark = pytest.mark.integration
@@ -219,3 +220,27 @@ def test_news_of_a_kind_switched_off_since_is_left_out_and_digest_off_drops_it_a
         rt.app.unsubscribe(s.reader.id, "digest")
     assert sweep(rt, TUESDAY + 2 * DAY) == 0
     assert pending(rt) == [] and received(inbox) == []
+
+
+def test_news_kept_late_for_a_period_already_sent_goes_in_the_next_digest(rt: Runtime, inbox: Inbox) -> None:
+    with clock.set_to(TUESDAY) as moment:
+        s = story(rt, moment)
+    assert sweep(rt, TUESDAY + DAY) == 1
+    late = {  # the notifier was behind: Tuesday's news kept after Tuesday's digest went
+        "dedupe": "late-item",
+        "person": str(s.reader.id),
+        "kind": "project-news",
+        "project": str(s.bins),
+        "title": "Bins",
+        "subject": "Bins: late",
+        "body": "Kept late",
+        "events": "[]",
+        "at": "2031-12-02T23:59:00.000000Z",
+    }
+    with rt.db.transaction() as tx:
+        tx.execute(DIGEST_ITEM, late)
+    assert sweep(rt, TUESDAY + DAY + timedelta(hours=2)) == 0  # Tuesday's digest went: never a second
+    assert [i["dedupe"] for i in pending(rt)] == ["late-item"]
+    assert sweep(rt, TUESDAY + 2 * DAY) == 1
+    assert len(received(inbox)) == 2 and "Kept late" in received(inbox)[1].get_body(("plain",)).get_content()
+    assert pending(rt) == []
