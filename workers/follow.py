@@ -6,7 +6,8 @@ application tells the composition root which events it wrote; ``affected`` names
 followers those events' topics feed, and the dispatcher asks for exactly those to catch
 up (inline when embedded, one RQ job otherwise). ``keep_current`` is that catch-up, used
 by the inline dispatcher, the RQ job and the sweeps alike; ``sweep`` adds what only time
-brings: deadlines that passed and mail that failed before."""
+brings: deadlines that passed, mail that failed before, idle projects, unanswered requests,
+near deadlines (``workers.engagement``) and digests whose period ended (``workers.digests``)."""
 
 from __future__ import annotations
 
