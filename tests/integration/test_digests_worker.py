@@ -1,6 +1,6 @@
-"""A real `pipeline worker` sends yesterday's digests from its sweep, through a real SMTP
-server; killed (SIGKILL) and started again, its successor sends the digests still due and
-never a second one for a period already sent."""
+"""A real `pipeline worker` sends yesterday's digests and nudges idle projects from its sweep
+(digests through a real SMTP server); killed (SIGKILL) and started again, its successor does
+what is still due and never a second digest for a period, nor a nudge again."""
 
 from __future__ import annotations
 
@@ -12,11 +12,13 @@ from uuid import UUID
 import pytest
 
 from domain import clock
+from domain.reminders import ProjectNudge
 from tests import support
 from tests.conftest import worker_env
 from tests.factories import council_member
 from tests.integration.test_digests import received, story
 from tests.integration.test_mail import Inbox, smtp_server  # noqa: F401 - the fixture
+from tests.integration.test_nudges import recorded
 from workers.bootstrap import Runtime
 
 pytestmark = pytest.mark.integration
@@ -69,3 +71,26 @@ def test_a_killed_worker_and_its_successor_send_each_digest_once(
         successor.stop()
     assert digests_to(inbox, address_of(rt, first.reader.id)) == 1
     assert len(rt.db.query("SELECT id FROM outbox WHERE kind = 'digest' AND sent_at IS NOT NULL")) == 2
+
+
+def test_a_worker_nudges_an_idle_project_from_its_sweep_and_a_restart_nudges_it_no_more(
+    pg_runtime: Runtime, tmp_path: Path
+) -> None:
+    rt = pg_runtime
+    env = worker_env(rt.settings, PIPELINE_SWEEP_SECONDS="1", PIPELINE_NUDGE_DAYS="1")
+    idle = []
+    for run, (code, title) in enumerate((("WGN", "Idle"), ("KTT", "Also idle")), 1):
+        with clock.set_to(datetime.now(UTC) - timedelta(days=2)):
+            owner = council_member(rt.app, code)
+            idle.append(
+                rt.app.propose_project(owner.id, "alpha", {"title": title, "summary": "Forgotten"}).aggregate.id
+            )
+        rt.catch_up()
+        worker = support.Process(["worker"], env, tmp_path / f"worker-{run}.log")
+        try:  # the second worker's sweep that nudges the second project has seen the first one too
+            support.wait_until(lambda n=run: len(recorded(rt, ProjectNudge.Sent)) == n, 90, 0.2, f"nudge {run}")
+        finally:
+            worker.kill()
+    assert sorted((n.project_id, n.number) for n in recorded(rt, ProjectNudge.Sent)) == sorted(
+        [(idle[0], 1), (idle[1], 1)]
+    )
