@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable, Iterable
 from contextvars import ContextVar, Token
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any, TypeVar
 from uuid import UUID
@@ -123,7 +124,7 @@ class PipelineApplication(EngagementCommands, AccountCommands, MembershipCommand
                 for e in (obj.pending_events if isinstance(obj, Aggregate) else [obj])
             ]
             if listed:
-                objs = (HistoryMark(source, listed), *objs)
+                objs = (HistoryMark(source, listed, datetime.now(UTC).isoformat()), *objs)
         return super().save(*objs, **kwargs)
 
     # ------------------------------------------------- who is acting, per request

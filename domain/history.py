@@ -24,12 +24,16 @@ _origin: ContextVar[str | None] = ContextVar("pipeline_history_origin", default=
 
 
 class HistoryMark(Aggregate):
-    """One per save written as history: ``events`` lists ``[originator_id, version, topic]``."""
+    """One per save written as history: ``events`` lists ``[originator_id, version, topic]``.
+    Its timestamp is the history's (the clock is set); ``written_at`` is the wall clock's time
+    of writing (ISO; absent from marks of earlier versions), so a view can tell when the history
+    arrived: an imported 2014 project is not "idle since 2014" the day it is taken in."""
 
     @event("Written")
-    def __init__(self, origin: str, events: list[list[Any]]) -> None:
+    def __init__(self, origin: str, events: list[list[Any]], written_at: str | None = None) -> None:
         self.origin = origin
         self.events = events
+        self.written_at = written_at
 
 
 def origin() -> str | None:

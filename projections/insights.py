@@ -241,6 +241,8 @@ EXPORT_COLUMNS = (
     "link_blog",
     "key_contact_id",
     "archived",
+    "quiet",
+    "active_at",
     "team_size",
     "follower_count",
     "need_count",
@@ -273,7 +275,7 @@ def _record(row: dict[str, Any]) -> dict[str, Any]:
         goal_money=from_hundredths(row["goal_pence"]) if has_goal else None,
         goal_days=from_hundredths(row["goal_days_hundredths"]) if has_goal else None,
     )
-    for flag in ("archived", "phase_dates_estimated"):
+    for flag in ("archived", "phase_dates_estimated", "quiet"):
         record[flag] = None if row[flag] is None else bool(row[flag])
     return record
 

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from markdown_it import MarkdownIt
 
-from domain.interest import Follow, Need
+from domain.history import HistoryMark
+from domain.interest import Follow, Need, StatusUpdate
 from domain.project import EDITABLE, GOAL_OPEN, Project, count_contributions
+from domain.reminders import ProjectNudge, ProjectWentQuiet
 from projections import textsearch
 from projections.base import Projection, Reveal, Statement, handles, reads, timestamp
 from projections.db import Reader
@@ -71,12 +74,50 @@ RECOUNT_PLEDGES = """UPDATE projects SET
   WHERE id = :id"""
 
 
+# A sign of life: a status update, an edit, a phase change. The idle spell starts again, its
+# nudges are forgotten and the project is no longer quiet. GREATEST, written portably: history
+# written late (an import) never moves ``active_at`` back.
+ACTIVE = (
+    "UPDATE projects SET active_at = CASE WHEN active_at > :at THEN active_at ELSE :at END,"
+    " nudges = 0, nudged_at = NULL, quiet = FALSE WHERE id = :id"
+)
+ACTIVE_BY_UPDATE = (
+    "UPDATE projects SET active_at = CASE WHEN active_at > :at THEN active_at ELSE :at END,"
+    " nudges = 0, nudged_at = NULL, quiet = FALSE"
+    " WHERE id = (SELECT project_id FROM project_status_updates WHERE update_id = :update)"
+)
+# History (``domain.history``) arrives when its mark was written, not when it happened: a
+# project taken in today is idle from today. The mark comes before the events it lists, so
+# the floor is kept until the project's row exists.
+HISTORY_FLOOR = (
+    "INSERT INTO project_history_floor (project_id, at) VALUES (:id, :at) ON CONFLICT (project_id)"
+    " DO UPDATE SET at = CASE WHEN project_history_floor.at > excluded.at"
+    " THEN project_history_floor.at ELSE excluded.at END"
+)
+RAISE_TO_FLOOR = (
+    "UPDATE projects SET active_at = (SELECT f.at FROM project_history_floor f WHERE f.project_id = projects.id),"
+    " nudges = 0, nudged_at = NULL, quiet = FALSE"
+    " WHERE id = :id AND active_at < (SELECT f.at FROM project_history_floor f WHERE f.project_id = :id)"
+)
+PROJECT_TOPIC = "domain.project:Project."
+
+
 class ProjectsProjection(Projection):
     name = "projects"
     # 2: indexes for the CSV's keyset pages and the open goals' deadlines; SQLite's full-text
     # rows found by key; PostgreSQL leaves room on each page for HOT updates of the counters
-    version = 2
-    tables = ("project_tags", "project_team", "project_pledges", "project_followers", "project_needs", "projects")
+    # 3: active_at, nudges, nudged_at and quiet (issue 11's nudges), and the tables they need
+    version = 3
+    tables = (
+        "project_tags",
+        "project_team",
+        "project_pledges",
+        "project_followers",
+        "project_needs",
+        "project_status_updates",
+        "project_history_floor",
+        "projects",
+    )
     ddl = (
         """CREATE TABLE IF NOT EXISTS projects (
             id TEXT PRIMARY KEY, organisation_id TEXT NOT NULL, proposer_id TEXT NOT NULL,
@@ -91,11 +132,16 @@ class ProjectsProjection(Projection):
             pledge_count INTEGER NOT NULL DEFAULT 0, partner_count INTEGER NOT NULL DEFAULT 0,
             goal_state TEXT NOT NULL DEFAULT 'none', goal_min_partners INTEGER, goal_pence BIGINT,
             goal_days_hundredths BIGINT, goal_deadline TEXT, goal_decided_at TEXT,
-            created_at TEXT NOT NULL, updated_at TEXT NOT NULL)""",
+            created_at TEXT NOT NULL, updated_at TEXT NOT NULL, active_at TEXT,
+            nudges INTEGER NOT NULL DEFAULT 0, nudged_at TEXT, quiet BOOLEAN NOT NULL DEFAULT FALSE)""",
         "CREATE INDEX IF NOT EXISTS projects_by_updated ON projects (updated_at, id)",
         "CREATE INDEX IF NOT EXISTS projects_by_organisation ON projects (organisation_id)",
         "CREATE INDEX IF NOT EXISTS projects_by_created ON projects (created_at, id)",  # the CSV's keyset pages
         "CREATE INDEX IF NOT EXISTS projects_open_goals ON projects (goal_deadline) WHERE goal_state = 'open'",
+        "CREATE INDEX IF NOT EXISTS projects_idle ON projects (active_at) WHERE archived = FALSE",  # the nudge sweep
+        "CREATE INDEX IF NOT EXISTS projects_quiet ON projects (updated_at, id) WHERE quiet = TRUE",
+        "CREATE TABLE IF NOT EXISTS project_status_updates (update_id TEXT PRIMARY KEY, project_id TEXT NOT NULL)",
+        "CREATE TABLE IF NOT EXISTS project_history_floor (project_id TEXT PRIMARY KEY, at TEXT NOT NULL)",
         "CREATE TABLE IF NOT EXISTS project_tags (project_id TEXT NOT NULL, tag TEXT NOT NULL,"
         " PRIMARY KEY (project_id, tag))",
         "CREATE INDEX IF NOT EXISTS project_tags_by_tag ON project_tags (tag)",
@@ -134,11 +180,13 @@ class ProjectsProjection(Projection):
             "phase": event.phase,
             "created_at": at,
             "updated_at": at,
+            "active_at": at,
             "title": event.details.get("title") or "",
             **_detail_columns(event.details),
         }
         columns = ", ".join(row)
         yield Statement(f"INSERT INTO projects ({columns}) VALUES ({', '.join(':' + c for c in row)})", row)
+        yield Statement(RAISE_TO_FLOOR, {"id": row["id"]})
         yield from _tags(event.originator_id, event.details.get("tags") or [])
         yield Statement(
             "INSERT INTO project_team (project_id, person_id, organisation_id, joined_at)"
@@ -155,12 +203,60 @@ class ProjectsProjection(Projection):
     def edited(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
         new = {field: change["to"] for field, change in event.changes.items()}
         yield _update(event.originator_id, timestamp(event.timestamp), **_detail_columns(new))
+        yield Statement(ACTIVE, {"id": str(event.originator_id), "at": timestamp(event.timestamp)})
         if "tags" in new:
             yield from _tags(event.originator_id, new["tags"] or [])
 
     @handles(Project.PhaseChanged)
     def phase_changed(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
         yield _update(event.originator_id, timestamp(event.timestamp), phase=event.phase)
+        yield Statement(ACTIVE, {"id": str(event.originator_id), "at": timestamp(event.timestamp)})
+
+    # ------------------------------------------------ signs of life, nudges
+    @handles(StatusUpdate.Posted)
+    def status_posted(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+        project = str(event.project_id)
+        yield Statement(
+            "INSERT INTO project_status_updates (update_id, project_id) VALUES (:update, :project)"
+            " ON CONFLICT (update_id) DO NOTHING",
+            {"update": str(event.originator_id), "project": project},
+        )
+        yield Statement(ACTIVE, {"id": project, "at": timestamp(event.timestamp)})
+
+    @handles(StatusUpdate.Corrected)
+    def status_corrected(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+        yield Statement(ACTIVE_BY_UPDATE, {"update": str(event.originator_id), "at": timestamp(event.timestamp)})
+
+    @handles(ProjectNudge.Sent)
+    def nudged(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+        """Counted only for the idle spell it was for: an update since started a new one."""
+        yield Statement(
+            "UPDATE projects SET nudges = :number, nudged_at = :at"
+            " WHERE id = :id AND active_at = :idle AND nudges < :number",
+            {
+                "id": str(event.project_id),
+                "number": int(event.number),
+                "at": timestamp(event.timestamp),
+                "idle": idle_since(event.idle_since),
+            },
+        )
+
+    @handles(ProjectWentQuiet.Marked)
+    def went_quiet(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+        yield Statement(
+            "UPDATE projects SET quiet = TRUE WHERE id = :id AND active_at = :idle",
+            {"id": str(event.project_id), "idle": idle_since(event.idle_since)},
+        )
+
+    @handles(HistoryMark.Written)
+    def history_written(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+        written_at = getattr(event, "written_at", None)  # marks of earlier versions lack it
+        if not written_at:
+            return
+        at = timestamp(datetime.fromisoformat(written_at))
+        for project in dict.fromkeys(str(i) for i, _v, topic in event.events if topic.startswith(PROJECT_TOPIC)):
+            yield Statement(HISTORY_FLOOR, {"id": project, "at": at})
+            yield Statement(RAISE_TO_FLOOR, {"id": project})
 
     @handles(Project.Archived, Project.Restored)
     def archived(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
@@ -280,6 +376,11 @@ class ProjectsProjection(Projection):
         )
 
 
+def idle_since(value: str) -> str:
+    """A nudge's ``idle_since`` (ISO) as the view keeps ``active_at``."""
+    return timestamp(datetime.fromisoformat(value))
+
+
 def _follow_keys(event: Any) -> tuple[str, str]:
     return str(event.project_id), str(event.person_id)
 
@@ -310,6 +411,7 @@ FILTERS = {  # argument -> condition
     "collaboration_level": "p.collaboration_level = :collaboration_level",
     "budget_band": "p.budget_band = :budget_band",
     "goal_state": "p.goal_state = :goal_state",
+    "quiet": "p.quiet = :quiet",
     "updated_since": "p.updated_at >= :updated_since",
     "updated_until": "p.updated_at <= :updated_until",
     "tag": "EXISTS (SELECT 1 FROM project_tags t WHERE t.project_id = p.id AND t.tag = :tag)",
@@ -423,7 +525,7 @@ def _row(row: dict[str, Any]) -> dict[str, Any]:
     row = dict(row)
     row["tags"] = json.loads(row.get("tags") or "[]")
     row["links"] = json.loads(row.get("links") or "{}")
-    for flag in ("archived", "phase_dates_estimated"):
+    for flag in ("archived", "phase_dates_estimated", "quiet"):
         row[flag] = None if row.get(flag) is None else bool(row[flag])
     row["pledged_money"] = from_hundredths(row["pledged_pence"])
     row["pledged_days"] = from_hundredths(row["pledged_days_hundredths"])

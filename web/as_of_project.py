@@ -2,8 +2,9 @@
 aggregate at that time, and the follows, needs and status updates around it (their ids
 from the activity view, their state from the event store).
 
-Null at a past time: ``goal.decided_at`` and the ``joined_at`` of team members other
-than the proposer (the aggregate keeps neither; the history endpoint has both)."""
+Null at a past time: ``goal.decided_at``, the ``joined_at`` of team members other
+than the proposer (the aggregate keeps neither; the history endpoint has both), and
+``active_at`` and ``quiet`` (the nudges' view of the present only)."""
 
 from __future__ import annotations
 
@@ -115,6 +116,8 @@ def project(project_id: UUID, moment: datetime) -> dict[str, Any]:
         "links": dict(details.get("links") or {}),
         "description_html": render_markdown(details.get("description")) if "description" in details else None,
         "archived": then.archived,
+        "quiet": None,
+        "active_at": None,
         "follower_count": sum(1 for a in around if isinstance(a, Follow) and a.active),
         "need_count": sum(1 for a in around if isinstance(a, Need) and a.active),
         "team_size": len(then.team),

@@ -214,6 +214,16 @@ class ProjectSchema(Schema):
     budget_band = fields.String(allow_none=True)
     collaboration_level = fields.String(allow_none=True)
     archived = fields.Boolean()
+    quiet = fields.Boolean(
+        allow_none=True,
+        metadata={
+            "description": "Two nudges went unanswered; false again on the next status update or edit (null with as_of)"
+        },
+    )
+    active_at = fields.String(
+        allow_none=True,
+        metadata={"description": "The last proposal, edit, phase change or status update (null with as_of)"},
+    )
     follower_count = fields.Integer()
     need_count = fields.Integer()
     team_size = fields.Integer()

@@ -52,6 +52,9 @@ class ProjectListArgs(ListArgs):
     collaboration_level = fields.String(validate=validate.OneOf(COLLABORATION_LEVELS))
     budget_band = fields.String(validate=validate.OneOf(BUDGET_BANDS))
     goal_state = fields.String(validate=validate.OneOf(("none", "open", "met", "missed")))
+    quiet = fields.Boolean(
+        metadata={"description": "true: only projects gone quiet (two nudges unanswered); false: only the others"}
+    )
     updated_since = Moment()
     updated_until = Moment()
     sort = fields.String(

@@ -48,6 +48,7 @@ SECTIONS = {
     "funnel": "organisations and people: signed_up, proposed, followed_or_pledged, posted, with rates",
     "timing": "first_follower, first_pledge, goal_met (medians in days), goals, pledged_by_kind",
     "network": "links and organisations, the most connected first",
+    "nudges": "idle_days, answer_days; nudged and not_nudged: count, answered, unanswered, pending, share_answered",
 }
 EngagementSchema = Schema.from_dict(
     {

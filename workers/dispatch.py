@@ -26,6 +26,8 @@ class Dispatcher(Protocol):
 
     def request_email(self, message_id: str) -> None: ...
 
+    def schedule_engagement(self, at: datetime) -> bool: ...
+
     def close(self) -> None: ...
 
 
@@ -49,6 +51,10 @@ class InlineDispatcher:
 
     def schedule_goal_decision(self, project_id: str, deadline: datetime) -> bool:
         """Nothing to schedule in-process: the embedded ticker decides goals past their deadline."""
+        return True
+
+    def schedule_engagement(self, at: datetime) -> bool:
+        """Nothing to schedule in-process: the embedded ticker sweeps (nudges, digests) anyway."""
         return True
 
     def request_email(self, message_id: str) -> None:
@@ -184,6 +190,27 @@ class RQDispatcher:
                 description=f"decide the goal of project {project_id}",
             ),
         )
+
+    def schedule_engagement(self, at: datetime) -> bool:
+        """A job at ``at`` (RQ's scheduler: the start of the next UTC day, when digests fall due)
+        that records what time brings and writes the digests (``workers.jobs.engage``). One per
+        moment, however often the sweeps ask: its id names the moment. True once one is scheduled."""
+        from rq.job import Job
+
+        job_id = re.sub(r"[^A-Za-z0-9_-]", "_", f"pipeline-engage--{self.queue_name}--{at:%Y%m%dT%H%M%S}")
+
+        def schedule() -> None:
+            if not Job.exists(job_id, connection=self.redis):
+                self.queue.enqueue_at(
+                    at,
+                    "workers.jobs.engage",
+                    job_id=job_id,
+                    result_ttl=24 * 3600,  # keeps the id taken past the moment: no second job for it
+                    failure_ttl=7 * 24 * 3600,
+                    description="nudges, reminders, deadline warnings and digests",
+                )
+
+        return self._guarded("the engagement job", schedule)
 
     def request_email(self, message_id: str) -> None:
         """One job per message, its id made from the message's: asking again while it waits

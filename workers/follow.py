@@ -6,19 +6,21 @@ application tells the composition root which events it wrote; ``affected`` names
 followers those events' topics feed, and the dispatcher asks for exactly those to catch
 up (inline when embedded, one RQ job otherwise). ``keep_current`` is that catch-up, used
 by the inline dispatcher, the RQ job and the sweeps alike; ``sweep`` adds what only time
-brings: deadlines that passed and mail that failed before."""
+brings: deadlines that passed, mail that failed before, idle projects, unanswered requests,
+near deadlines (``workers.engagement``) and digests whose period ended (``workers.digests``)."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import TYPE_CHECKING
 
 from projections import runner
 from projections.base import Projection
 from projections.registry import all_projections
-from workers import goals
+from workers import digests, engagement, goals
 from workers.notifier import Notifier
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -26,7 +28,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 log = logging.getLogger(__name__)
 
-PROCESSES: tuple[Projection, ...] = (goals.GoalDeadlines(), Notifier())
+PROCESSES: tuple[Projection, ...] = (goals.GoalDeadlines(), engagement.Reminders(), Notifier())
 
 
 def all_followers() -> list[Projection]:
@@ -92,9 +94,11 @@ def keep_current(rt: Runtime, wanted: Iterable[str] | None = None) -> dict[str, 
 
 def sweep(rt: Runtime) -> None:
     """What the worker's sweep and the embedded ticker do every ``PIPELINE_SWEEP_SECONDS``:
-    decide goals past their deadline, retry unsent mail, catch every lagging follower up.
-    Each step runs whatever happened to the one before it (a busy project, a mail server down)."""
-    for step in (_decide_due_goals, _retry_unsent_mail, _catch_up_lagging):
+    decide goals past their deadline, retry unsent mail, catch every lagging follower up, then
+    what time brings (``workers.engagement``: nudges, reminders, deadline warnings) and the
+    digests whose period has ended (``workers.digests``). Each step runs whatever happened to
+    the one before it (a busy project, a mail server down)."""
+    for step in (_decide_due_goals, _retry_unsent_mail, _catch_up_lagging, _engage, _send_digests):
         try:
             step(rt)
         except Exception:
@@ -110,6 +114,30 @@ def _decide_due_goals(rt: Runtime) -> None:
 def _retry_unsent_mail(rt: Runtime) -> None:
     for message_id in rt.outbox.unsent():
         rt.dispatcher.request_email(message_id)
+
+
+def _engage(rt: Runtime) -> None:
+    engagement.sweep(rt)  # each save asks its followers to catch up, as any command's does
+    schedule_engagement(rt)
+
+
+def _send_digests(rt: Runtime) -> None:
+    digests.send_due(rt)
+
+
+def engage(rt: Runtime) -> dict[str, int]:
+    """The scheduled job's work: both of the steps above; how much each recorded."""
+    done = engagement.sweep(rt)
+    done["digests"] = digests.send_due(rt)
+    schedule_engagement(rt)
+    return done
+
+
+def schedule_engagement(rt: Runtime) -> bool:
+    """Ask RQ's scheduler for a run at the start of the next UTC day (a second after it), when
+    daily digests fall due (weekly ones on Mondays)."""
+    now = datetime.now(UTC)
+    return rt.dispatcher.schedule_engagement(digests.period_start("daily", now) + timedelta(days=1, seconds=1))
 
 
 def _catch_up_lagging(rt: Runtime) -> None:

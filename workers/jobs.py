@@ -58,6 +58,16 @@ def send_email(message_id: str) -> bool:
     return process_runtime().outbox.send(message_id)
 
 
+def engage() -> dict[str, int]:
+    """Scheduled for the start of each UTC day (``follow.schedule_engagement``): what time
+    brings (``workers.engagement``) and the digests now due, at once rather than at the next
+    sweep. The sweeps do the same, so a lost job loses nothing; both are idempotent."""
+    runtime = process_runtime()
+    done = follow.engage(runtime)
+    log.info("engagement job: %s", done)
+    return done
+
+
 def decide_goal(project_id: str) -> int | None:
     """Scheduled for a goal's deadline. Deciding is idempotent: a duplicate or late job, or
     one racing a sweep that decided first, records nothing more."""

@@ -29,6 +29,8 @@ def _float(env: Mapping[str, str], key: str, default: float) -> float:
         raise SystemExit(f"{key} must be a number, not {raw!r}") from None
 
 
+NUDGE_DAYS = 60  # idle days before a project's key contact is nudged
+NUDGE_ANSWER_DAYS = 14  # days given to answer a nudge before the next (and, after two, the quiet mark)
 BOOLEAN_WORDS = {"y", "yes", "t", "true", "on", "1", "n", "no", "f", "false", "off", "0"}
 
 
@@ -43,6 +45,9 @@ def check_tuning(env: Mapping[str, str]) -> None:
         raise SystemExit(f"PIPELINE_GROUP_COMMIT must be on or off (yes/no, true/false, 1/0), not {group!r}")
     if _float(env, "PIPELINE_PROGRESS_SECONDS", 5.0) <= 0:
         raise SystemExit("PIPELINE_PROGRESS_SECONDS must be more than 0")
+    for name, default in (("PIPELINE_NUDGE_DAYS", NUDGE_DAYS), ("PIPELINE_NUDGE_ANSWER_DAYS", NUDGE_ANSWER_DAYS)):
+        if not 1 <= _int(env, name, default) <= 3650:
+            raise SystemExit(f"{name} must be a whole number of days from 1 to 3650")
 
 
 @dataclass(frozen=True)
@@ -83,6 +88,8 @@ class Settings:
     db_lock_timeout_seconds: int = 5
     db_retries: int = 2
     projection_retry_max_seconds: float = 60.0
+    nudge_days: int = NUDGE_DAYS
+    nudge_answer_days: int = NUDGE_ANSWER_DAYS
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -133,6 +140,8 @@ class Settings:
             projection_retry_max_seconds=_float(
                 env, "PIPELINE_PROJECTION_RETRY_MAX_SECONDS", cls.projection_retry_max_seconds
             ),
+            nudge_days=_int(env, "PIPELINE_NUDGE_DAYS", cls.nudge_days),
+            nudge_answer_days=_int(env, "PIPELINE_NUDGE_ANSWER_DAYS", cls.nudge_answer_days),
         )
 
     @property

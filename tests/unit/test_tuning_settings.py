@@ -14,6 +14,9 @@ from workers.settings import Settings
         ("PIPELINE_GROUP_COMMIT", "maybe", "PIPELINE_GROUP_COMMIT must be on or off"),
         ("PIPELINE_PROGRESS_SECONDS", "soon", "PIPELINE_PROGRESS_SECONDS must be a number"),
         ("PIPELINE_PROGRESS_SECONDS", "0", "PIPELINE_PROGRESS_SECONDS must be more than 0"),
+        ("PIPELINE_NUDGE_DAYS", "two months", "PIPELINE_NUDGE_DAYS must be a whole number"),
+        ("PIPELINE_NUDGE_DAYS", "0", "PIPELINE_NUDGE_DAYS must be a whole number of days from 1"),
+        ("PIPELINE_NUDGE_ANSWER_DAYS", "-3", "PIPELINE_NUDGE_ANSWER_DAYS must be a whole number of days from 1"),
     ],
 )
 def test_a_bad_tuning_value_stops_with_its_name(name: str, value: str, said: str) -> None:
@@ -31,3 +34,9 @@ def test_a_bad_tuning_value_stops_with_its_name(name: str, value: str, said: str
 )
 def test_good_tuning_values_are_taken(env: dict[str, str]) -> None:
     assert Settings.from_env(env).database_url
+
+
+def test_nudge_days_default_to_sixty_and_fourteen_and_can_be_chosen() -> None:
+    assert (Settings.from_env({}).nudge_days, Settings.from_env({}).nudge_answer_days) == (60, 14)
+    chosen = Settings.from_env({"PIPELINE_NUDGE_DAYS": "30", "PIPELINE_NUDGE_ANSWER_DAYS": "7"})
+    assert (chosen.nudge_days, chosen.nudge_answer_days) == (30, 7)

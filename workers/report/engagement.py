@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from projections.eventlog import EventLog
-from workers.report import figures, outcomes
+from workers.report import figures, nudges, outcomes
 from workers.report.facts import Fact, to_fact, topics
 from workers.report.params import TICK, Params
 from workers.report.world import fold
@@ -48,6 +48,7 @@ def report(facts: Sequence[Fact], params: Params, head: int, now: datetime | Non
         "timing": outcomes.timing(world, window),
         "network": outcomes.network(world, window),
         "cohorts": outcomes.cohorts(world, window),
+        "nudges": nudges.measure(world, params.start, end),
         "notes": notes,
     }
 

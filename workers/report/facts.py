@@ -52,8 +52,9 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "StatusUpdate.Posted": ("project_id", "author_id"),
     "StatusUpdate.Corrected": ("actor",),
     "StatusUpdate.Retracted": ("actor",),
+    "ProjectNudge.Sent": ("project_id", "number", "idle_since"),
 }
-TOPIC_MODULES = ("domain.organisation", "domain.person", "domain.project", "domain.interest")
+TOPIC_MODULES = ("domain.organisation", "domain.person", "domain.project", "domain.interest", "domain.reminders")
 
 
 class Fact(NamedTuple):
@@ -70,7 +71,7 @@ def kind_of(event: Any) -> str:
 
 def topics() -> list[str]:
     """The stored topics the report reads, to filter the log in SQL."""
-    module = {"Organisation": 0, "Person": 1, "Project": 2}
+    module = {"Organisation": 0, "Person": 1, "Project": 2, "ProjectNudge": 4}
     return [f"{TOPIC_MODULES[module.get(kind.split('.')[0], 3)]}:{kind}" for kind in FIELDS]
 
 

@@ -73,6 +73,7 @@ def markdown(r: dict[str, Any]) -> str:
         f"- First pledge: {_days(r['timing']['first_pledge'])}.",
         f"- Goal met: {_days(r['timing']['goal_met'])}.",
         "",
+        *_nudges(r["nudges"]),
     ]
     lines += _tables(r)
     return "\n".join(lines)
@@ -110,6 +111,18 @@ def _tables(r: dict[str, Any]) -> list[str]:
         [(c["month"], c["people"], " ".join(str(m["people"]) for m in c["active"])) for c in r["cohorts"]],
     )
     return lines
+
+
+def _nudges(n: dict[str, Any]) -> list[str]:
+    said = [
+        f"- {plural(n[key]['count'], what, many)}: {_pct(n[key]['share_answered'])} followed by a status update,"
+        f" edit or phase change within {n['answer_days']} days ({n[key]['pending']} too recent to tell)."
+        for key, what, many in (
+            ("nudged", "nudge", "nudges"),
+            ("not_nudged", "idle spell without a nudge", "idle spells without a nudge"),
+        )
+    ]
+    return ["## Nudges", "", f"Projects idle for {n['idle_days']} days or more:", "", *said, ""]
 
 
 def rows(value: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:

@@ -90,6 +90,9 @@ class World:
     person_steps: dict[UUID, dict[str, list[datetime]]] = field(default_factory=lambda: defaultdict(dict))
     org_steps: dict[UUID, dict[str, list[datetime]]] = field(default_factory=lambda: defaultdict(dict))
     person_acts: dict[UUID, list[datetime]] = field(default_factory=lambda: defaultdict(list))
+    nudges: list[tuple[datetime, UUID, int, datetime | None]] = field(
+        default_factory=list
+    )  # at, project, number, idle since
 
     def org_of(self, person: UUID | None) -> UUID | None:
         found = self.people.get(person) if person is not None else None
@@ -277,6 +280,12 @@ def _interest(world: World, project: Project, fact: Fact, person: UUID | None, o
         _step(world, "followed_or_pledged", fact.at, person, org)
 
 
+def _nudge(world: World, fact: Fact) -> None:
+    since = fact.data.get("idle_since")
+    idle_since = datetime.fromisoformat(since) if since else None
+    world.nudges.append((fact.at, fact.data["project_id"], int(fact.data["number"] or 0), idle_since))
+
+
 HANDLERS: dict[str, Any] = {
     "Person": _person,
     "Project": _project,
@@ -284,4 +293,5 @@ HANDLERS: dict[str, Any] = {
     "Need": _signal,
     "ContributionRequest": _signal,
     "StatusUpdate": _signal,
+    "ProjectNudge": _nudge,
 }

@@ -1,0 +1,63 @@
+"""In production RQ's scheduler runs the engagement work (nudges, reminders, deadline warnings,
+digests) at the start of each UTC day, once however often the sweeps ask for it; the sweeps
+do the same work meanwhile, so a lost job loses nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from rq import Queue
+from rq.job import Job
+from rq.registry import ScheduledJobRegistry
+
+from tests import support
+from workers import follow
+from workers.bootstrap import Runtime
+from workers.dispatch import RQDispatcher
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def dispatcher(redis_available: None, queue_name: str) -> Iterator[RQDispatcher]:
+    d = RQDispatcher(support.REDIS_URL, queue_name, timeout=1.0)
+    yield d
+    registry = ScheduledJobRegistry(queue=d.queue)
+    for job_id in registry.get_job_ids():
+        registry.remove(job_id, delete_job=True)
+    Queue(queue_name, connection=d.redis).empty()
+    d.close()
+
+
+def test_the_engagement_job_is_scheduled_once_for_each_moment(dispatcher: RQDispatcher) -> None:
+    midnight = datetime(2031, 12, 3, 0, 0, 1, tzinfo=UTC)
+    for _sweep in range(5):
+        assert dispatcher.schedule_engagement(midnight) is True
+    dispatcher.schedule_engagement(midnight + timedelta(days=1))
+    registry = ScheduledJobRegistry(queue=dispatcher.queue)
+    ids = sorted(registry.get_job_ids())
+    assert len(ids) == 2
+    job = Job.fetch(ids[0], connection=dispatcher.redis, serializer=dispatcher.queue.serializer)
+    assert job.func_name == "workers.jobs.engage"
+    assert registry.get_scheduled_time(ids[0]) == midnight
+
+
+def test_a_sweep_asks_for_the_job_at_the_start_of_the_next_utc_day(pg_runtime: Runtime) -> None:
+    follow.sweep(pg_runtime)
+    follow.sweep(pg_runtime)
+    dispatcher = pg_runtime.dispatcher
+    assert isinstance(dispatcher, RQDispatcher)
+    registry = ScheduledJobRegistry(queue=dispatcher.queue)
+    [job_id] = registry.get_job_ids()
+    tomorrow = datetime.now(UTC).date() + timedelta(days=1)
+    assert registry.get_scheduled_time(job_id) == datetime(
+        tomorrow.year, tomorrow.month, tomorrow.day, 0, 0, 1, tzinfo=UTC
+    )
+    for found in registry.get_job_ids():
+        registry.remove(found, delete_job=True)
+
+
+def test_the_job_does_the_sweeps_engagement_work(pg_runtime: Runtime) -> None:
+    assert follow.engage(pg_runtime) == {"nudges": 0, "reminders": 0, "deadline_warnings": 0, "digests": 0}
