@@ -35,6 +35,10 @@ REQUEST_REMINDER = timedelta(days=7)
 # A request still unanswered after this long was not made in this store's live life (taken in
 # from the 2014 Pipeline, or the demo's history): reminding a team of it now would be noise.
 REMINDER_TOO_LATE = timedelta(days=30)
+# Likewise a project idle for over a year that was never nudged: its idle spell began before
+# this store's live life (history taken in before history marks carried the time they were
+# written), and its first nudge now would be a surprise, not a reminder.
+NUDGE_TOO_LATE = timedelta(days=365)
 
 
 class EngagementCommands:
@@ -121,7 +125,7 @@ class EngagementCommands:
         ``idle_since``, to its key contact. Nothing if it was recorded already, if the
         project is archived, or if nudge ``number - 1`` was not. ``number`` 3 marks it quiet."""
         project = self.get_project(project_id)
-        if project.archived or number < 1:
+        if project.archived or number < 1 or (number == 1 and self.now() - idle_since > NUDGE_TOO_LATE):
             return Written(project, None)
         if number > NUDGES_BEFORE_QUIET:
             return self._once(

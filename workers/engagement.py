@@ -11,8 +11,10 @@ nothing more, and the notifier, following the log, emails each once.
 the requests still waiting for an answer or a reminder, and the deadlines already warned of.
 A request is reminded of between 7 and 30 days after it was made: one older than that when
 first seen (taken in from 2014, the demo's history, a sweep stopped for a month) was not made
-in this store's live life, and the application refuses to remind of it (main's
-``domain.engagement.REMINDER_TOO_LATE``), so the sweep does not ask."""
+in this store's live life, and the application refuses to remind of it
+(``domain.engagement.REMINDER_TOO_LATE``), so the sweep does not ask. Likewise a project idle
+for over a year with no nudge yet (``NUDGE_TOO_LATE``: history taken in before marks carried
+the time it was written) is not nudged."""
 
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
-from domain.engagement import DEADLINE_WARNING, REQUEST_REMINDER
+from domain.engagement import DEADLINE_WARNING, NUDGE_TOO_LATE, REMINDER_TOO_LATE, REQUEST_REMINDER
 from domain.errors import DomainError
 from domain.interest import ContributionRequest
 from domain.reminders import NUDGES_BEFORE_QUIET, DeadlineWarning
@@ -30,8 +32,6 @@ from projections import runner
 from projections.base import Projection, Reveal, Statement, handles, timestamp
 
 log = logging.getLogger(__name__)
-
-REMINDER_TOO_LATE = timedelta(days=30)  # as domain.engagement.REMINDER_TOO_LATE (on main)
 
 
 class Reminders(Projection):
@@ -101,9 +101,15 @@ def nudge_idle(rt: Any, now: datetime) -> int:
     rows = rt.db.query(
         "SELECT id, active_at, nudges FROM projects WHERE archived = FALSE AND quiet = FALSE"
         " AND active_at <= :idle_before"
-        " AND (nudges = 0 OR (nudges <= :most AND nudged_at <= :answer_before))"
+        " AND ((nudges = 0 AND active_at > :too_late)"
+        " OR (nudges > 0 AND nudges <= :most AND nudged_at <= :answer_before))"
         " ORDER BY active_at, id",
-        {"idle_before": idle_before, "answer_before": answer_before, "most": NUDGES_BEFORE_QUIET},
+        {
+            "idle_before": idle_before,
+            "answer_before": answer_before,
+            "most": NUDGES_BEFORE_QUIET,
+            "too_late": timestamp(now - NUDGE_TOO_LATE),
+        },
     )
     return _each(
         "nudge or quiet mark",

@@ -164,3 +164,10 @@ def test_an_unanswered_request_is_reminded_once_after_a_week_but_not_one_from_lo
         old = app.request_contribution(found.id, late.id, None).aggregate
     with clock.set_to(clock.now() + timedelta(days=60)):  # unanswered for 52 days when first seen
         assert app.remind_request(old.id).position is None
+
+
+def test_a_project_idle_for_over_a_year_and_never_nudged_is_not_nudged_now(app: PipelineApplication) -> None:
+    found = project(app, person(app))
+    long_ago = clock.now() - timedelta(days=400)  # history taken in before marks carried their writing time
+    assert app.nudge_project(found.id, long_ago, 1).position is None
+    assert app.nudge_project(found.id, clock.now() - timedelta(days=61), 1).position is not None
