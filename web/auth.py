@@ -38,6 +38,10 @@ RULES: dict[tuple[str, str], str] = {
     ("DELETE", "/api/v1/me"): SIGNED_IN,
     ("PUT", "/api/v1/me/password"): SIGNED_IN,
     ("POST", "/api/v1/me/verification-email"): SIGNED_IN,
+    ("GET", "/api/v1/me/notifications"): SIGNED_IN,
+    ("PUT", "/api/v1/me/notifications"): VERIFIED,  # choosing is acting: the domain asks a verified address
+    ("POST", "/unsubscribe"): PUBLIC,  # the signed token in the email's link is the proof
+    ("POST", "/api/v1/unsubscribe"): PUBLIC,
     ("POST", "/api/v1/email-verifications"): PUBLIC,
     ("POST", "/api/v1/password-resets"): PUBLIC,
     ("POST", "/api/v1/password-resets/confirm"): PUBLIC,
