@@ -126,8 +126,10 @@ def _read(token: str) -> tuple[UUID, Kind]:
     return person_id, kind
 
 
-def _answer(kind: Kind, subscribed: bool, position: int | None, html_lines: list[str], **page: Any) -> Response:
-    if not _wants_json():
+def _answer(
+    kind: Kind, subscribed: bool, position: int | None, html_lines: list[str], html: bool, **page: Any
+) -> Response:
+    if html:
         title = "Unsubscribe" if subscribed else "Unsubscribed"
         return _page(200, title, html_lines, **page)
     body = {
@@ -148,9 +150,9 @@ def _show(token: str) -> Response:
     subscribed = kind.name not in runtime().app.notification_preferences(person_id)["off"]
     what = f"{_label(kind)} emails, sent when {kind.trigger}"
     if not subscribed:
-        return _answer(kind, False, None, [f"You already get no {what}."])
+        return _answer(kind, False, None, [f"You already get no {what}."], not _wants_json())
     lines = [f"This stops {what}.", "Other emails from Pipeline are not affected."]
-    return _answer(kind, True, None, lines, token=token, label=_label(kind))
+    return _answer(kind, True, None, lines, not _wants_json(), token=token, label=_label(kind))
 
 
 def _unsubscribe(token: str, html: bool) -> Response:
@@ -160,7 +162,7 @@ def _unsubscribe(token: str, html: bool) -> Response:
         return refused.answer(html)
     written = runtime().app.unsubscribe(person_id, kind.name)
     lines = [f"You will get no more {_label(kind)} emails.", "Other emails from Pipeline are not affected."]
-    return _answer(kind, False, written.position, lines)
+    return _answer(kind, False, written.position, lines, html)
 
 
 @blp.route("/unsubscribe", endpoint="UnsubscribeLink")

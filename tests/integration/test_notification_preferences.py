@@ -58,7 +58,11 @@ def test_choices_are_kept_and_what_is_left_out_keeps_its_value(client: Any) -> N
     _, me = member(client)
     first = client.put(
         URL,
-        json={"frequency": "weekly", "kinds": {"pledge": False, "new-follower": False}, "interests": {"tags": ["Bins"]}},
+        json={
+            "frequency": "weekly",
+            "kinds": {"pledge": False, "new-follower": False},
+            "interests": {"tags": ["Bins"]},
+        },
         headers=me,
     )
     assert first.status_code == 200, first.json
