@@ -1,0 +1,137 @@
+"""``pipeline mail log --person ID``: "was I told?" answered from the outbox, at 2 a.m.
+
+Every message the notifier wrote for the person, oldest first: when it was written, when it
+was sent (or why not yet), its kind and subject and the events it stands for; then what
+waits for, or went out in, their digest; and the choices that decided it (kinds switched
+off, immediate or a digest). Addresses and bodies are not shown: a sent message keeps
+neither."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from uuid import UUID
+
+import click
+
+from projections.db import ReadDatabase
+from workers.bootstrap import build_runtime
+
+MESSAGES = (
+    "SELECT id, kind, subject, created_at, sent_at, attempts, last_error, events, project_id"
+    " FROM outbox WHERE person_id = :person ORDER BY created_at, id"
+)
+DIGEST_ITEMS = (
+    "SELECT d.kind, d.subject, d.project_title, d.events, d.created_at, d.digest_id, o.sent_at AS digest_sent_at"
+    " FROM digest_items d LEFT JOIN outbox o ON o.id = d.digest_id"
+    " WHERE d.person_id = :person ORDER BY d.created_at, d.dedupe"
+)
+
+
+def _events(text: str | None) -> list[str]:
+    return list(json.loads(text)) if text else []
+
+
+def mail_log(db: ReadDatabase, person_id: UUID) -> dict[str, Any]:
+    """What the outbox and the digest items hold for the person (a plain read, no writes)."""
+    person = {"person": str(person_id)}
+    messages = [
+        {
+            "id": r["id"],
+            "kind": r["kind"],
+            "subject": r["subject"],
+            "created_at": r["created_at"],
+            "sent_at": r["sent_at"],
+            "attempts": r["attempts"],
+            "last_error": r["last_error"],
+            "events": _events(r["events"]),
+            "project_id": r["project_id"],
+        }
+        for r in db.query(MESSAGES, person)
+    ]
+    items = [
+        {
+            "kind": r["kind"],
+            "subject": r["subject"],
+            "project_title": r["project_title"],
+            "created_at": r["created_at"],
+            "events": _events(r["events"]),
+            "digest_id": r["digest_id"],
+            "digest_sent_at": r["digest_sent_at"],
+        }
+        for r in db.query(DIGEST_ITEMS, person)
+    ]
+    return {"person_id": str(person_id), "messages": messages, "digest_items": items}
+
+
+def _state(message: dict[str, Any]) -> str:
+    if message["sent_at"]:
+        return f"sent {message['sent_at']}"
+    if not message["attempts"]:
+        return "NOT SENT YET (not tried)"
+    return f"NOT SENT ({message['attempts']} attempt(s); last error: {message['last_error']})"
+
+
+def _digest_state(item: dict[str, Any]) -> str:
+    if item["digest_id"] is None:
+        return "waiting for the next digest"
+    sent = f"sent {item['digest_sent_at']}" if item["digest_sent_at"] else "not sent yet"
+    return f"in digest {item['digest_id']} ({sent})"
+
+
+def _print(log: dict[str, Any], status: str, choices: dict[str, Any] | None) -> None:
+    click.echo(f"Person {log['person_id']}: {status}")
+    if choices is not None:
+        off = ", ".join(choices["off"]) or "none"
+        click.echo(f"Chose: {choices['frequency']} (digest for news if daily or weekly); switched off: {off}")
+    messages, items = log["messages"], log["digest_items"]
+    if not messages and not items:
+        click.echo("No email has been written for this person: nothing sent, nothing waiting, no digest items.")
+        return
+    click.echo(f"\nMessages ({len(messages)}), oldest first:" if messages else "\nNo messages in the outbox.")
+    for m in messages:
+        click.echo(f"  {m['created_at']}  {m['kind']:<22} {_state(m)}")
+        click.echo(f"      subject: {m['subject']}")
+        click.echo(f"      events:  {', '.join(m['events']) or '-'}")
+    click.echo(f"\nDigest items ({len(items)}), oldest first:" if items else "\nNo digest items.")
+    for i in items:
+        click.echo(f"  {i['created_at']}  {i['kind']:<22} {_digest_state(i)}")
+        click.echo(f"      {i['subject']}")
+        click.echo(f"      events:  {', '.join(i['events']) or '-'}")
+
+
+def _status(rt: Any, person_id: UUID) -> tuple[str, dict[str, Any] | None]:
+    from domain.errors import NotFound
+
+    try:
+        person = rt.app.get_person(person_id)
+    except NotFound:
+        return "no such person (never signed up here)", None
+    if person.erased:
+        return "erased (their outbox rows and digest items were deleted with their data)", None
+    return "signed up" + ("" if person.email_verified else " (address not verified)"), rt.app.notification_preferences(
+        person_id
+    )
+
+
+@click.group()
+def mail() -> None:
+    """Outgoing email: what was written and sent to whom, and when."""
+
+
+@mail.command("log")
+@click.option("--person", "person_id", type=click.UUID, required=True, help="The person's id.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def mail_log_command(person_id: UUID, as_json: bool) -> None:
+    """Every email for one person, oldest first: written, sent or why not, kind, subject, the
+    events it stands for; their digest items; and the choices that applied."""
+    rt = build_runtime()
+    try:
+        log = mail_log(rt.db, person_id)
+        status, choices = _status(rt, person_id)
+    finally:
+        rt.close()
+    if as_json:
+        click.echo(json.dumps({**log, "person": status, "preferences": choices}))
+    else:
+        _print(log, status, choices)
