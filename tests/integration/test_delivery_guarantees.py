@@ -212,3 +212,37 @@ def test_a_burst_is_mailed_exactly_once_across_a_killed_worker_a_rebuild_and_a_r
     assert news(scene) == Counter(dict.fromkeys(expected, 1))
     resets = [k for k in tally(scene.inbox) if "password" in k[1].lower()]
     assert sum(tally(scene.inbox)[k] for k in resets) == 3  # three markers, nothing else new
+
+
+def test_a_demo_history_mails_nobody_even_when_the_notifier_reads_it_again_from_the_start(scene: Scene) -> None:
+    demo_url = support.create_database()
+    env = {**scene.env, "DATABASE_URL": demo_url, "PIPELINE_QUEUE": f"demo-{uuid.uuid4().hex[:8]}"}
+    try:
+        written = support.run_cli(
+            "demo", "--councils", "4", "--suppliers", "1", "--projects", "6", env={**env, "SMTP_URL": ""}
+        )
+        assert "status updates" in written
+        demo = build_runtime(
+            Settings(
+                database_url=demo_url,
+                redis_url=support.REDIS_URL,
+                queue_name=env["PIPELINE_QUEUE"],
+                secret_key=support.SECRET_KEY,
+            )
+        )
+        try:
+            with demo.db.transaction() as tx:  # as if moved back by hand: the whole story is read again
+                tx.execute("UPDATE projection_positions SET position = 0 WHERE name = 'notifier'")
+            scene.workers.append(support.Process(["worker"], env, scene.workdir / "demo-worker.log"))
+            someone = demo.db.query("SELECT id FROM people ORDER BY id LIMIT 1")[0]["id"]
+            address = demo.app.reveal(demo.app.get_person(uuid.UUID(someone)))["email"]
+            Scene(demo, None, env, scene.workdir, scene.inbox).marker(address)
+            assert runner.position(demo.db, "notifier") == runner.head(demo.app)
+            assert len(scene.inbox.messages) == 1  # the marker alone
+            assert demo.db.query("SELECT COUNT(*) AS n FROM outbox")[0]["n"] == 1
+        finally:
+            demo.close()
+    finally:
+        for process in scene.workers:
+            process.stop()
+        support.drop_database(demo_url)
