@@ -4,7 +4,8 @@ No session and no CSRF token: the signed token in the link is the proof, and it 
 person and one kind (``workers.adapters.unsubscribe``). ``GET /unsubscribe?token=`` shows a
 small page saying which emails it stops, with a button; ``POST`` to the same address (that
 button, or a mail client's own unsubscribe with the form body ``List-Unsubscribe=One-Click``)
-switches the kind off. Browsers get HTML, clients asking for JSON get JSON; front ends may
+switches the kind off. Browsers (asking for HTML above JSON) get HTML, other clients JSON
+(errors as problem+json); front ends may
 also ``POST /api/v1/unsubscribe`` with ``{"token"}``. Doing it twice is harmless."""
 
 from __future__ import annotations
@@ -82,10 +83,11 @@ def _label(kind: Kind) -> str:
     return kind.name.replace("-", " ")
 
 
-def _wants_json() -> bool:
-    return request.accept_mimetypes.best_match(["text/html", "application/json"], default="text/html") == (
-        "application/json"
-    )
+def _wants_html() -> bool:
+    """A browser (it asks for HTML above JSON) gets pages; any other client, a mail client's
+    one-click included, gets JSON and problem+json."""
+    accept = request.accept_mimetypes
+    return accept.quality("text/html") > accept.quality("application/json")
 
 
 def _page(status: int, title: str, lines: list[str], *, token: str | None = None, label: str = "") -> Response:
@@ -146,13 +148,13 @@ def _show(token: str) -> Response:
     try:
         person_id, kind = _read(token)
     except Refused as refused:
-        return refused.answer(not _wants_json())
+        return refused.answer(_wants_html())
     subscribed = kind.name not in runtime().app.notification_preferences(person_id)["off"]
     what = f"{_label(kind)} emails, sent when {kind.trigger}"
     if not subscribed:
-        return _answer(kind, False, None, [f"You already get no {what}."], not _wants_json())
+        return _answer(kind, False, None, [f"You already get no {what}."], _wants_html())
     lines = [f"This stops {what}.", "Other emails from Pipeline are not affected."]
-    return _answer(kind, True, None, lines, not _wants_json(), token=token, label=_label(kind))
+    return _answer(kind, True, None, lines, _wants_html(), token=token, label=_label(kind))
 
 
 def _unsubscribe(token: str, html: bool) -> Response:
@@ -168,22 +170,22 @@ def _unsubscribe(token: str, html: bool) -> Response:
 @blp.route("/unsubscribe", endpoint="UnsubscribeLink")
 class UnsubscribeLink(MethodView):
     @blp.arguments(TokenArgs, location="query")
-    @blp.response(200, UnsubscribeSchema, description="HTML for browsers; this JSON with Accept: application/json")
+    @blp.response(200, UnsubscribeSchema, description="HTML for browsers (Accept: text/html); this JSON otherwise")
     @blp.alt_response(400, schema=ProblemSchema, description="Not a valid link (changed or cut short)")
     @blp.alt_response(404, schema=ProblemSchema, description="The account is gone, or the kind no longer exists")
     def get(self, args: dict[str, Any]) -> Response:
-        """What the link stops, with a button (HTML); or, with `Accept: application/json`, the kind and
-        whether the person still gets it."""
+        """What the link stops, with a button (HTML, for browsers); for other clients, the kind
+        and whether the person still gets it."""
         return _show(args["token"])
 
     @blp.arguments(TokenArgs, location="query")
-    @blp.response(200, UnsubscribeSchema, description="HTML for browsers; this JSON with Accept: application/json")
+    @blp.response(200, UnsubscribeSchema, description="HTML for browsers (Accept: text/html); this JSON otherwise")
     @blp.alt_response(400, schema=ProblemSchema, description="Not a valid link (changed or cut short)")
     @blp.alt_response(404, schema=ProblemSchema, description="The account is gone, or the kind no longer exists")
     def post(self, args: dict[str, Any]) -> Response:
         """Unsubscribe: the page's button, or a mail client's RFC 8058 one-click
         (form body `List-Unsubscribe=One-Click`). No sign-in: the token is the proof."""
-        return _unsubscribe(args["token"], not _wants_json())
+        return _unsubscribe(args["token"], _wants_html())
 
 
 @blp.route("/api/v1/unsubscribe", endpoint="UnsubscribeApi")

@@ -19,6 +19,7 @@ from workers.settings import Settings
 pytestmark = pytest.mark.integration
 ONE_CLICK = {"data": "List-Unsubscribe=One-Click", "content_type": "application/x-www-form-urlencoded"}
 JSON = {"Accept": "application/json"}
+BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 
 
 @pytest.fixture
@@ -44,7 +45,7 @@ def test_the_link_shows_an_accessible_page_saying_what_it_stops_with_a_button(
     ann = council_member(sqlite_runtime.app, "WGN")
     link = token(sqlite_runtime, ann.id, "project-news")
     before = head(sqlite_runtime)
-    page = client.get(f"/unsubscribe?token={link}")
+    page = client.get(f"/unsubscribe?token={link}", headers=BROWSER)
     assert page.status_code == 200 and page.mimetype == "text/html"
     html = page.get_data(as_text=True)
     assert '<html lang="en-GB">' in html and "<h1>" in html
@@ -58,7 +59,9 @@ def test_the_link_shows_an_accessible_page_saying_what_it_stops_with_a_button(
 
 def test_one_click_stops_that_kind_for_that_person_only(client: Any, sqlite_runtime: Runtime) -> None:
     ann, bo = council_member(sqlite_runtime.app, "WGN"), council_member(sqlite_runtime.app, "KTT")
-    done = client.post(f"/unsubscribe?token={token(sqlite_runtime, ann.id, 'project-news')}", **ONE_CLICK)
+    done = client.post(
+        f"/unsubscribe?token={token(sqlite_runtime, ann.id, 'project-news')}", headers=BROWSER, **ONE_CLICK
+    )
     assert done.status_code == 200, done.get_data(as_text=True)
     assert "no more project news emails" in done.get_data(as_text=True)
     assert off(sqlite_runtime, ann.id) == ["project-news"]
@@ -99,11 +102,19 @@ def test_a_token_edited_to_another_kind_or_person_is_refused_and_nothing_is_stor
         refused = client.post(f"/unsubscribe?token={forged}", headers=JSON)
         assert refused.status_code == 400, forged
         assert refused.content_type == "application/problem+json" and "token" in refused.json["errors"]
-        page = client.post(f"/unsubscribe?token={forged}", **ONE_CLICK)
+        page = client.post(f"/unsubscribe?token={forged}", headers=BROWSER, **ONE_CLICK)
         assert page.status_code == 400 and page.mimetype == "text/html" and "not valid" in page.get_data(as_text=True)
         assert client.post("/api/v1/unsubscribe", json={"token": forged}).status_code == 400
     assert head(sqlite_runtime) == before
     assert off(sqlite_runtime, ann.id) == [] and off(sqlite_runtime, bo.id) == []
+
+
+def test_a_mail_clients_one_click_gets_json_and_errors_are_problems(client: Any, sqlite_runtime: Runtime) -> None:
+    ann = council_member(sqlite_runtime.app, "WGN")
+    done = client.post(f"/unsubscribe?token={token(sqlite_runtime, ann.id, 'pledge')}", **ONE_CLICK)  # no Accept
+    assert done.status_code == 200 and done.json["subscribed"] is False
+    refused = client.post("/unsubscribe?token=nonsense", headers={"Accept": "*/*"}, **ONE_CLICK)
+    assert refused.status_code == 400 and refused.content_type == "application/problem+json"
 
 
 def test_a_missing_token_or_an_unknown_parameter_is_refused(client: Any) -> None:
@@ -119,7 +130,7 @@ def test_the_link_of_an_erased_person_is_not_found(client: Any, sqlite_runtime: 
     link = token(sqlite_runtime, ann.id, "project-news")
     erase_person(sqlite_runtime, ann.id, actor=None)
     assert client.post(f"/unsubscribe?token={link}", headers=JSON).status_code == 404
-    assert client.get(f"/unsubscribe?token={link}").status_code == 404
+    assert client.get(f"/unsubscribe?token={link}", headers=BROWSER).status_code == 404
     nobody = token(sqlite_runtime, uuid.uuid4(), "project-news")
     assert client.post(f"/unsubscribe?token={nobody}", headers=JSON).status_code == 404
 
