@@ -20,6 +20,7 @@ from web import (
     idempotency,
     insights,
     limits,
+    mail_log,
     notifications,
     operations,
     organisations,
@@ -82,6 +83,7 @@ def create_app(config: dict[str, Any] | None = None, runtime: Runtime | None = N
     api.register_blueprint(roles.blp)
     api.register_blueprint(history.blp)
     api.register_blueprint(notifications.blp)
+    api.register_blueprint(mail_log.blp)
     api.register_blueprint(unsubscribe.blp)
     app.register_blueprint(operations.probes)
     idempotency.document(api.spec)

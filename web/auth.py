@@ -74,6 +74,7 @@ RULES: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/projects/<uuid:project_id>/contribution-requests/<uuid:request_id>/decline"): VERIFIED,
     ("GET", "/api/v1/events"): EVALUATOR,
     ("PUT", "/api/v1/people/<uuid:person_id>/roles/evaluator"): OPERATOR,
+    ("GET", "/api/v1/people/<uuid:person_id>/mail-log"): OPERATOR,
     ("DELETE", "/api/v1/people/<uuid:person_id>/roles/evaluator"): OPERATOR,
 }
 

@@ -14,54 +14,7 @@ from uuid import UUID
 
 import click
 
-from projections.db import ReadDatabase
 from workers.bootstrap import build_runtime
-
-MESSAGES = (
-    "SELECT id, kind, subject, created_at, sent_at, attempts, last_error, events, project_id"
-    " FROM outbox WHERE person_id = :person ORDER BY created_at, id"
-)
-DIGEST_ITEMS = (
-    "SELECT d.kind, d.subject, d.project_title, d.events, d.created_at, d.digest_id, o.sent_at AS digest_sent_at"
-    " FROM digest_items d LEFT JOIN outbox o ON o.id = d.digest_id"
-    " WHERE d.person_id = :person ORDER BY d.created_at, d.dedupe"
-)
-
-
-def _events(text: str | None) -> list[str]:
-    return list(json.loads(text)) if text else []
-
-
-def mail_log(db: ReadDatabase, person_id: UUID) -> dict[str, Any]:
-    """What the outbox and the digest items hold for the person (a plain read, no writes)."""
-    person = {"person": str(person_id)}
-    messages = [
-        {
-            "id": r["id"],
-            "kind": r["kind"],
-            "subject": r["subject"],
-            "created_at": r["created_at"],
-            "sent_at": r["sent_at"],
-            "attempts": r["attempts"],
-            "last_error": r["last_error"],
-            "events": _events(r["events"]),
-            "project_id": r["project_id"],
-        }
-        for r in db.query(MESSAGES, person)
-    ]
-    items = [
-        {
-            "kind": r["kind"],
-            "subject": r["subject"],
-            "project_title": r["project_title"],
-            "created_at": r["created_at"],
-            "events": _events(r["events"]),
-            "digest_id": r["digest_id"],
-            "digest_sent_at": r["digest_sent_at"],
-        }
-        for r in db.query(DIGEST_ITEMS, person)
-    ]
-    return {"person_id": str(person_id), "messages": messages, "digest_items": items}
 
 
 def _state(message: dict[str, Any]) -> str:
@@ -100,20 +53,6 @@ def _print(log: dict[str, Any], status: str, choices: dict[str, Any] | None) -> 
         click.echo(f"      events:  {', '.join(i['events']) or '-'}")
 
 
-def _status(rt: Any, person_id: UUID) -> tuple[str, dict[str, Any] | None]:
-    from domain.errors import NotFound
-
-    try:
-        person = rt.app.get_person(person_id)
-    except NotFound:
-        return "no such person (never signed up here)", None
-    if person.erased:
-        return "erased (their outbox rows and digest items were deleted with their data)", None
-    return "signed up" + ("" if person.email_verified else " (address not verified)"), rt.app.notification_preferences(
-        person_id
-    )
-
-
 @click.group()
 def mail() -> None:
     """Outgoing email: what was written and sent to whom, and when."""
@@ -125,10 +64,12 @@ def mail() -> None:
 def mail_log_command(person_id: UUID, as_json: bool) -> None:
     """Every email for one person, oldest first: written, sent or why not, kind, subject, the
     events it stands for; their digest items; and the choices that applied."""
+    from web.mail_log import mail_log, person_state  # Flask only for this command
+
     rt = build_runtime()
     try:
         log = mail_log(rt.db, person_id)
-        status, choices = _status(rt, person_id)
+        status, choices = person_state(rt, person_id)
     finally:
         rt.close()
     if as_json:

@@ -93,3 +93,20 @@ def test_the_log_says_so_when_there_is_nothing_or_nobody(pg_runtime: Runtime) ->
     assert json.loads(mail_log(pg_runtime, nobody, "--json"))["messages"] == []
     with pytest.raises(RuntimeError, match="not a valid UUID"):
         mail_log(pg_runtime, "ann")
+
+
+def test_operators_read_the_same_log_over_the_api_and_nobody_else_does(pg_runtime: Runtime) -> None:
+    client = create_app(runtime=pg_runtime).test_client()
+    ann_id, ann = member(client, "WGN")
+    operator_id, operator = member(client, "KTT")
+    address = pg_runtime.app.reveal(pg_runtime.app.get_person(uuid.UUID(operator_id)))["email"]
+    pg_runtime.app.set_operator(address, True)
+    assert client.put("/api/v1/me/notifications", json={"kinds": {"pledge": False}}, headers=ann).status_code == 200
+    url = f"/api/v1/people/{ann_id}/mail-log"
+    answer = client.get(url, headers=operator)
+    assert answer.status_code == 200, answer.json
+    assert answer.json == json.loads(mail_log(pg_runtime, ann_id, "--json"))
+    assert answer.json["preferences"]["off"] == ["pledge"] and answer.json["person"] == "signed up"
+    assert client.get(url, headers=ann).status_code == 403  # not even their own: it is an operator's tool
+    assert client.get(url).status_code == 401
+    assert client.get(f"/api/v1/people/{uuid.uuid4()}/mail-log", headers=operator).status_code == 404
