@@ -16,6 +16,12 @@ import click
 
 from workers.bootstrap import build_runtime
 
+HOW_OFTEN = {
+    "immediate": "each email at once",
+    "daily": "a daily digest for project news and the like",
+    "weekly": "a weekly digest for project news and the like",
+}
+
 
 def _state(message: dict[str, Any]) -> str:
     if message["sent_at"]:
@@ -36,7 +42,8 @@ def _print(log: dict[str, Any], status: str, choices: dict[str, Any] | None) -> 
     click.echo(f"Person {log['person_id']}: {status}")
     if choices is not None:
         off = ", ".join(choices["off"]) or "none"
-        click.echo(f"Chose: {choices['frequency']} (digest for news if daily or weekly); switched off: {off}")
+        how = HOW_OFTEN.get(choices["frequency"], choices["frequency"])
+        click.echo(f"Chose: {how}; switched off: {off}")
     messages, items = log["messages"], log["digest_items"]
     if not messages and not items:
         click.echo("No email has been written for this person: nothing sent, nothing waiting, no digest items.")
