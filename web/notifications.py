@@ -157,12 +157,6 @@ def state(choices: dict[str, Any], event_position: int | None = None) -> dict[st
     }
 
 
-def switched_off(now: list[str], kinds: dict[str, bool]) -> list[str]:
-    """The kinds off after applying ``kinds`` ({name: on}) to those off ``now``."""
-    off = set(now) - {name for name, on in kinds.items() if on}
-    return sorted(off | {name for name, on in kinds.items() if not on and KINDS[name].switchable})
-
-
 @blp.route("")
 class MyNotifications(MethodView):
     @blp.response(200, PreferencesSchema)
@@ -178,12 +172,12 @@ class MyNotifications(MethodView):
         """Change any of frequency, kinds ({name: true|false}) and interests ({tags, words});
         what you leave out keeps its value. Answers the new state."""
         app, person_id = runtime().app, actor_id()
-        now = app.notification_preferences(person_id)
         interests = data.get("interests") or {}
+        kinds = data.get("kinds") or {}
         written = app.choose_notifications(
             person_id,
             frequency=data.get("frequency"),
-            off=switched_off(now["off"], data["kinds"]) if "kinds" in data else None,
+            switch={name: on for name, on in kinds.items() if KINDS[name].switchable},  # the others are always on
             tags=interests.get("tags"),
             words=interests.get("words"),
         )

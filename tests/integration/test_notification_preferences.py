@@ -11,7 +11,7 @@ import pytest
 from domain.notifications import KINDS, MAX_WORDS
 from tests.factories import PASSWORD, council_email
 from web.app import create_app
-from workers.bootstrap import Runtime
+from workers.bootstrap import Runtime, build_runtime
 
 pytestmark = pytest.mark.integration
 URL = "/api/v1/me/notifications"
@@ -144,3 +144,30 @@ def test_the_openapi_document_describes_both_methods(client: Any) -> None:
     paths = client.get("/api/v1/openapi.json").json["paths"]
     assert {"get", "put"} <= set(paths[URL])
     assert "post" in paths["/unsubscribe"] and "get" in paths["/unsubscribe"]
+
+
+def test_an_unsubscribe_landing_while_choices_are_saved_is_not_undone(
+    client: Any, sqlite_runtime: Runtime, sqlite_settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A mail client's one-click (another process) lands between the read and the write of a
+    PUT that changes something else: the PUT is written again over it, not over the old state."""
+    person_id, me = member(client)
+    assert client.put(URL, json={"frequency": "daily"}, headers=me).status_code == 200
+    other = build_runtime(sqlite_settings)
+    app, read, reads = sqlite_runtime.app, sqlite_runtime.app._preferences, []
+
+    def read_then_someone_unsubscribes(pid: Any) -> Any:
+        found = read(pid)
+        reads.append(pid)
+        if len(reads) == 1:
+            other.app.unsubscribe(uuid.UUID(person_id), "project-news")
+        return found
+
+    monkeypatch.setattr(app, "_preferences", read_then_someone_unsubscribes)
+    try:
+        changed = client.put(URL, json={"kinds": {"pledge": False}}, headers=me)
+    finally:
+        other.close()
+    assert changed.status_code == 200, changed.json
+    assert {k for k, on in kinds_on(changed.json).items() if not on} == {"pledge", "project-news"}
+    assert changed.json["frequency"] == "daily"
