@@ -150,10 +150,10 @@ def _show(token: str) -> Response:
     except Refused as refused:
         return refused.answer(_wants_html())
     subscribed = kind.name not in runtime().app.notification_preferences(person_id)["off"]
-    what = f"{_label(kind)} emails, sent when {kind.trigger}"
+    sent_for = f"They are sent for: {kind.trigger}."
     if not subscribed:
-        return _answer(kind, False, None, [f"You already get no {what}."], _wants_html())
-    lines = [f"This stops {what}.", "Other emails from Pipeline are not affected."]
+        return _answer(kind, False, None, [f"You already get no {_label(kind)} emails.", sent_for], _wants_html())
+    lines = [f"This stops {_label(kind)} emails.", sent_for, "Other emails from Pipeline are not affected."]
     return _answer(kind, True, None, lines, _wants_html(), token=token, label=_label(kind))
 
 
