@@ -15,6 +15,7 @@ from uuid import UUID
 import click
 
 from workers.bootstrap import build_runtime
+from workers.settings import Settings
 
 HOW_OFTEN = {
     "immediate": "each email at once",
@@ -71,12 +72,20 @@ def mail() -> None:
 def mail_log_command(person_id: UUID, as_json: bool) -> None:
     """Every email for one person, oldest first: written, sent or why not, kind, subject, the
     events it stands for; their digest items; and the choices that applied."""
+    from projections.db import missing_table
+    from web.cli import _require_reachable  # web.cli imports this module at its end
     from web.mail_log import mail_log, person_state  # Flask only for this command
 
-    rt = build_runtime()
+    settings = Settings.from_env()
+    _require_reachable(settings)
+    rt = build_runtime(settings)
     try:
         log = mail_log(rt.db, person_id)
         status, choices = person_state(rt, person_id)
+    except Exception as error:
+        if missing_table(error):
+            raise click.ClickException("The database has no Pipeline tables: run `pipeline init`.") from None
+        raise
     finally:
         rt.close()
     if as_json:
