@@ -62,32 +62,41 @@ class EngagementCommands:
         *,
         frequency: str | None = None,
         off: list[str] | None = None,
+        switch: dict[str, bool] | None = None,
         tags: list[str] | None = None,
         words: list[str] | None = None,
     ) -> Written:
-        """Set what is given; what is left out keeps its value."""
+        """Set what is given; what is left out keeps its value. ``off`` is the whole list of
+        kinds switched off; ``switch`` ({kind: on}) changes only the kinds it names. What is
+        kept is read when the change is written (again on a retry), so a one-click unsubscribe
+        landing meanwhile is never undone by a change of something else."""
         self.acting_person(person_id)
-        now = self.notification_preferences(person_id)
-        frequency = frequency if frequency is not None else now["frequency"]
-        if frequency not in FREQUENCIES:
+        if frequency is not None and frequency not in FREQUENCIES:
             raise ValidationFailed(f"frequency must be one of {', '.join(FREQUENCIES)}.")
-        chosen_off = check_kinds(off) if off is not None else now["off"]
-        chosen_tags, chosen_words = clean_interests(
-            tags if tags is not None else now["tags"], words if words is not None else now["words"]
-        )
+        given_off = check_kinds(off) if off is not None else None
+        switch = dict(switch or {})
+        check_kinds(list(switch))
+        clean_interests(tags, words)  # refused before anything is read
 
         def command() -> Written:
             found = self._preferences(person_id)
+            now = found.as_dict() if found is not None else {**DEFAULTS, "off": [], "tags": [], "words": []}
+            kept = set(given_off if given_off is not None else now["off"]) - {k for k, on in switch.items() if on}
+            chosen_off = sorted(kept | {k for k, on in switch.items() if not on})
+            chosen_tags, chosen_words = clean_interests(
+                tags if tags is not None else now["tags"], words if words is not None else now["words"]
+            )
+            chosen_frequency = frequency if frequency is not None else now["frequency"]
             if found is None:
                 found = NotificationPreferences(
                     id=preferences_id(person_id),
                     person_id=person_id,
-                    frequency=frequency,
+                    frequency=chosen_frequency,
                     off=chosen_off,
                     tags=chosen_tags,
                     words=chosen_words,
                 )
-            elif not found.choose(frequency, chosen_off, chosen_tags, chosen_words):
+            elif not found.choose(chosen_frequency, chosen_off, chosen_tags, chosen_words):
                 return Written(found, None)
             return Written(found, position_of(self.save(found)))
 

@@ -20,6 +20,8 @@ from web import (
     idempotency,
     insights,
     limits,
+    mail_log,
+    notifications,
     operations,
     organisations,
     people,
@@ -28,6 +30,7 @@ from web import (
     query_args,
     reports,
     roles,
+    unsubscribe,
 )
 from web.errors import ProblemApi, register_error_handlers
 from workers.bootstrap import Runtime, build_runtime
@@ -55,9 +58,12 @@ def create_app(config: dict[str, Any] | None = None, runtime: Runtime | None = N
     auth.init_app(app)  # before the body checks: an anonymous write is 401 whatever its body
     query_args.init_app(app)  # then unknown query parameters: 400, before any body or handler
 
+    def takes_form() -> bool:
+        return request.endpoint in unsubscribe.TAKES_FORMS and request.mimetype == "application/x-www-form-urlencoded"
+
     @app.before_request
     def require_json_body() -> None:
-        if request.method in BODY_METHODS and door.has_body() and not request.is_json:
+        if request.method in BODY_METHODS and door.has_body() and not request.is_json and not takes_form():
             raise UnsupportedMediaType("Send the request body as JSON with Content-Type: application/json.")
 
     door.init_app(app)  # after the media-type check: parse bodies once, with limits; check paths
@@ -76,9 +82,13 @@ def create_app(config: dict[str, Any] | None = None, runtime: Runtime | None = N
     api.register_blueprint(events.blp)
     api.register_blueprint(roles.blp)
     api.register_blueprint(history.blp)
+    api.register_blueprint(notifications.blp)
+    api.register_blueprint(mail_log.blp)
+    api.register_blueprint(unsubscribe.blp)
     app.register_blueprint(operations.probes)
     idempotency.document(api.spec)
     limits.init_app(app, settings)
+    unsubscribe.limit(app, settings)
     register_error_handlers(app)
     headers.init_app(app)
     return app

@@ -38,6 +38,10 @@ RULES: dict[tuple[str, str], str] = {
     ("DELETE", "/api/v1/me"): SIGNED_IN,
     ("PUT", "/api/v1/me/password"): SIGNED_IN,
     ("POST", "/api/v1/me/verification-email"): SIGNED_IN,
+    ("GET", "/api/v1/me/notifications"): SIGNED_IN,
+    ("PUT", "/api/v1/me/notifications"): VERIFIED,  # choosing is acting: the domain asks a verified address
+    ("POST", "/unsubscribe"): PUBLIC,  # the signed token in the email's link is the proof
+    ("POST", "/api/v1/unsubscribe"): PUBLIC,
     ("POST", "/api/v1/email-verifications"): PUBLIC,
     ("POST", "/api/v1/password-resets"): PUBLIC,
     ("POST", "/api/v1/password-resets/confirm"): PUBLIC,
@@ -70,6 +74,7 @@ RULES: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/projects/<uuid:project_id>/contribution-requests/<uuid:request_id>/decline"): VERIFIED,
     ("GET", "/api/v1/events"): EVALUATOR,
     ("PUT", "/api/v1/people/<uuid:person_id>/roles/evaluator"): OPERATOR,
+    ("GET", "/api/v1/people/<uuid:person_id>/mail-log"): OPERATOR,
     ("DELETE", "/api/v1/people/<uuid:person_id>/roles/evaluator"): OPERATOR,
 }
 

@@ -514,3 +514,6 @@ from web.cli_replay import evaluators, events  # noqa: E402
 
 main.add_command(events)
 main.add_command(evaluators)
+from web.cli_mail import mail  # noqa: E402
+
+main.add_command(mail)

@@ -47,6 +47,9 @@ VALID: dict[tuple[str, str], dict[str, Any]] = {
     ("DELETE", "/api/v1/me"): {"password": PASSWORD},
     ("PATCH", "/api/v1/me"): {"name": "Olive", "job_title": "Operator"},
     ("PUT", "/api/v1/me/password"): {"current_password": PASSWORD, "new_password": "another long passphrase"},
+    # kinds ({name: bool}) left out: a boolean, wrong everywhere else, is right there
+    ("PUT", "/api/v1/me/notifications"): {"frequency": "daily", "interests": {"tags": ["bins"], "words": ["potholes"]}},
+    ("POST", "/api/v1/unsubscribe"): {"token": "a-token-of-some-length"},
     ("POST", "/api/v1/email-verifications"): {"token": "a-token-of-some-length"},
     ("POST", "/api/v1/password-resets"): {"email": "ann.hostile@example.gov.uk"},
     ("POST", "/api/v1/password-resets/confirm"): {
