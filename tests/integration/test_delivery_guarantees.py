@@ -137,10 +137,11 @@ def burst(scene: Scene) -> set[tuple[str, str]]:
 
 
 def news(scene: Scene, inbox: Inbox | None = None) -> Counter[tuple[str, str]]:
-    """(recipient, project title) of every burst email that arrived, counted."""
+    """(recipient, project title) of every burst status-update email that arrived, counted (the
+    owner's new-follower emails are not the burst's)."""
     found: Counter[tuple[str, str]] = Counter()
     for (to, subject), count in tally(inbox or scene.inbox).items():
-        if subject.startswith("Burst project "):
+        if subject.startswith("Burst project ") and subject.endswith(": a status update"):
             found[(to, subject.split(":")[0])] += count
     return found
 
