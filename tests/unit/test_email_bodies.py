@@ -60,3 +60,8 @@ def test_an_outbox_row_with_an_unsubscribe_link_becomes_one_click_headers_and_tw
 def test_a_verification_message_has_no_unsubscribe_header() -> None:
     message = built({"recipient": "a@b.gov.uk", "subject": "Confirm", "body": "Link\n", "html": None})
     assert message["List-Unsubscribe"] is None and not message.is_multipart()
+
+
+def test_every_try_of_one_outbox_row_carries_the_same_message_id() -> None:
+    row = {"id": "4f1c", "recipient": "a@b.gov.uk", "subject": "S", "body": "B\n", "html": None}
+    assert built(row)["Message-ID"] == built(dict(row))["Message-ID"] == "<4f1c@pipeline.local>"

@@ -249,7 +249,12 @@ class Outbox:
         message = EmailMessage()
         message["From"], message["To"] = self.from_address, row["recipient"]
         message["Subject"] = one_line(row["subject"] or "")  # rows stored before add() flattened it
-        message["Message-ID"] = make_msgid(domain="pipeline.local")
+        # The same Message-ID on every try of one outbox row: a message sent again because its
+        # sender died after the server took it (before it was marked sent) is a duplicate that
+        # mail servers and clients can recognise, not a second message.
+        message["Message-ID"] = (
+            f"<{row['id']}@pipeline.local>" if row.get("id") else make_msgid(domain="pipeline.local")
+        )
         message.set_content(row["body"], cte="8bit")  # links stay copyable in .eml files
         if row.get("html"):  # quoted-printable: no line over SMTP's 998 characters
             message.add_alternative(row["html"], subtype="html", cte="quoted-printable")
