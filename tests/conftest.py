@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests import support
+from tests import smtp, support
 from workers.bootstrap import Runtime, build_runtime, initialise
 from workers.settings import Settings
 
@@ -95,3 +95,10 @@ def worker_env(settings: Settings, **extra: str) -> dict[str, str]:
         PIPELINE_QUEUE=settings.queue_name,
         **extra,
     )
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[tuple[smtp.Inbox, int]]:
+    """A real SMTP server (aiosmtpd) on a free port: its inbox and port."""
+    with smtp.running() as server:
+        yield server

@@ -20,13 +20,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from projections import runner
 from tests import support
 from tests.conftest import worker_env
 from tests.factories import PASSWORD, council_email
-from tests.integration.test_mail import Inbox, closed_port
+from tests.smtp import Inbox, closed_port
 from web.app import create_app
 from workers.bootstrap import Runtime, build_runtime
 from workers.settings import Settings
@@ -91,17 +90,8 @@ class Scene:
 
 
 @pytest.fixture
-def mail_server() -> Iterator[tuple[Inbox, int]]:
-    inbox, port = Inbox(), support.free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield inbox, port
-    controller.stop()
-
-
-@pytest.fixture
-def scene(pg_runtime: Runtime, mail_server: tuple[Inbox, int], tmp_path: Path) -> Iterator[Scene]:
-    inbox, port = mail_server
+def scene(pg_runtime: Runtime, smtp_server: tuple[Inbox, int], tmp_path: Path) -> Iterator[Scene]:
+    inbox, port = smtp_server
     env = worker_env(
         pg_runtime.settings,
         SMTP_URL=f"smtp://127.0.0.1:{port}",

@@ -18,7 +18,7 @@ import pytest
 
 from domain import clock
 from tests.factories import council_member
-from tests.integration.test_mail import Inbox, smtp_server  # noqa: F401 - the fixture
+from tests.smtp import Inbox
 from workers import digests, follow
 from workers.bootstrap import Runtime, build_runtime
 from workers.notifier import DIGEST_ITEM
@@ -31,7 +31,7 @@ TUESDAY = datetime(2031, 12, 2, 10, tzinfo=UTC)  # a Tuesday, far enough ahead f
 
 
 @pytest.fixture(params=["sqlite", "pg"])
-def rt(request: pytest.FixtureRequest, smtp_server: tuple[Inbox, int]) -> Iterator[Runtime]:  # noqa: F811
+def rt(request: pytest.FixtureRequest, smtp_server: tuple[Inbox, int]) -> Iterator[Runtime]:
     settings: Settings = request.getfixturevalue(f"{request.param}_settings")
     runtime = build_runtime(dataclasses.replace(settings, smtp_url=f"smtp://127.0.0.1:{smtp_server[1]}"))
     yield runtime
@@ -39,7 +39,7 @@ def rt(request: pytest.FixtureRequest, smtp_server: tuple[Inbox, int]) -> Iterat
 
 
 @pytest.fixture
-def inbox(smtp_server: tuple[Inbox, int]) -> Inbox:  # noqa: F811
+def inbox(smtp_server: tuple[Inbox, int]) -> Inbox:
     return smtp_server[0]
 
 

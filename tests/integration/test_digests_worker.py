@@ -17,8 +17,8 @@ from tests import support
 from tests.conftest import worker_env
 from tests.factories import council_member
 from tests.integration.test_digests import received, story
-from tests.integration.test_mail import Inbox, smtp_server  # noqa: F401 - the fixture
 from tests.integration.test_nudges import recorded
+from tests.smtp import Inbox
 from workers.bootstrap import Runtime
 
 pytestmark = pytest.mark.integration
@@ -37,7 +37,7 @@ def address_of(rt: Runtime, person_id: UUID) -> str:
 
 def test_a_killed_worker_and_its_successor_send_each_digest_once(
     pg_runtime: Runtime,
-    smtp_server: tuple[Inbox, int],  # noqa: F811
+    smtp_server: tuple[Inbox, int],
     tmp_path: Path,
 ) -> None:
     rt, (inbox, port) = pg_runtime, smtp_server

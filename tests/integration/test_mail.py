@@ -2,47 +2,20 @@
 
 from __future__ import annotations
 
-import socket
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from tests import support
 from tests.conftest import worker_env
 from tests.factories import PASSWORD
+from tests.smtp import Inbox, closed_port
 from web.app import create_app
 from workers.adapters.mail import MAX_ATTEMPTS, Outbox, SMTPSender
 from workers.bootstrap import Runtime
 
 pytestmark = pytest.mark.integration
-
-
-class Inbox:
-    def __init__(self) -> None:
-        self.messages: list[Any] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # aiosmtpd's name
-        self.messages.append(envelope)
-        return "250 OK"
-
-
-@pytest.fixture
-def smtp_server() -> Iterator[tuple[Inbox, int]]:
-    inbox = Inbox()
-    port = support.free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield inbox, port
-    controller.stop()
-
-
-def closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]  # nothing listens once this socket closes
 
 
 def test_a_message_is_sent_over_smtp_and_then_forgets_its_address(

@@ -9,7 +9,6 @@ from __future__ import annotations
 import email
 import re
 import uuid
-from collections.abc import Iterator
 from datetime import timedelta
 from email import policy
 from email.message import EmailMessage as Message
@@ -17,28 +16,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from domain import clock
 from tests import support
 from tests.conftest import worker_env
 from tests.factories import PASSWORD, council_email
-from tests.integration.test_mail import Inbox
+from tests.smtp import Inbox
 from web.app import create_app
 from workers.bootstrap import Runtime
 
 pytestmark = pytest.mark.integration
 PUBLIC_URL = "https://pipeline.example"
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[Inbox, int]]:
-    inbox = Inbox()
-    port = support.free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield inbox, port
-    controller.stop()
 
 
 class Story:
@@ -100,9 +88,9 @@ def kind_of(message: Message) -> str:
 
 
 def test_each_trigger_reaches_the_right_people_over_smtp_and_nobody_else(
-    pg_runtime: Runtime, smtp: tuple[Inbox, int], tmp_path: Path
+    pg_runtime: Runtime, smtp_server: tuple[Inbox, int], tmp_path: Path
 ) -> None:
-    inbox, port = smtp
+    inbox, port = smtp_server
     story = Story(pg_runtime, inbox)
     for who, code in (("Olu", "WGN"), ("Ash", "KTT"), ("Fay", "BNH"), ("Lee", "LDS"), ("Dee", "MAN")):
         story.member(who, code)  # owner; asker then teammate; follower; pledger; needs it, pledges, asks

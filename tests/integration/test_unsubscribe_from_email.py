@@ -8,8 +8,8 @@ import re
 import pytest
 
 from tests import support
-from tests.integration.test_delivery_guarantees import Scene, mail_server, received, scene  # noqa: F401
-from tests.integration.test_mail import Inbox
+from tests.integration.test_delivery_guarantees import Scene, received, scene  # noqa: F401
+from tests.smtp import Inbox
 
 pytestmark = pytest.mark.integration
 TAGS = ["waste", "bins", "recycling"]
