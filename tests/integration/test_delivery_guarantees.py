@@ -152,6 +152,14 @@ def kill_part_way(scene: Scene, head: int) -> bool:
     return part_way and written(scene) > 0
 
 
+def runtime_for(database_url: str, queue_name: str) -> Runtime:
+    """A runtime of this process on another store (an imported copy, a demo)."""
+    settings = Settings(
+        database_url=database_url, redis_url=support.REDIS_URL, queue_name=queue_name, secret_key=support.SECRET_KEY
+    )
+    return build_runtime(settings)
+
+
 def test_a_burst_is_mailed_exactly_once_across_a_killed_worker_a_rebuild_and_a_replay(scene: Scene) -> None:
     start = scene.notifier_at()
     expected = burst(scene)
@@ -186,14 +194,7 @@ def test_a_burst_is_mailed_exactly_once_across_a_killed_worker_a_rebuild_and_a_r
     try:
         replica_env = {**scene.env, "DATABASE_URL": replica_url, "PIPELINE_QUEUE": f"replica-{uuid.uuid4().hex[:8]}"}
         assert "nothing imported is mailed" in support.run_cli("events", "import", str(exported), env=replica_env)
-        replica = build_runtime(
-            Settings(
-                database_url=replica_url,
-                redis_url=support.REDIS_URL,
-                queue_name=replica_env["PIPELINE_QUEUE"],
-                secret_key=support.SECRET_KEY,
-            )
-        )
+        replica = runtime_for(replica_url, replica_env["PIPELINE_QUEUE"])
         try:
             scene.workers.append(support.Process(["worker"], replica_env, scene.workdir / "replica.log"))
             Scene(replica, None, replica_env, scene.workdir, scene.inbox).marker(someone)
@@ -217,14 +218,7 @@ def test_a_demo_history_mails_nobody_even_when_the_notifier_reads_it_again_from_
             "demo", "--councils", "4", "--suppliers", "1", "--projects", "6", env={**env, "SMTP_URL": ""}
         )
         assert "status updates" in written
-        demo = build_runtime(
-            Settings(
-                database_url=demo_url,
-                redis_url=support.REDIS_URL,
-                queue_name=env["PIPELINE_QUEUE"],
-                secret_key=support.SECRET_KEY,
-            )
-        )
+        demo = runtime_for(demo_url, env["PIPELINE_QUEUE"])
         try:
             with demo.db.transaction() as tx:  # as if moved back by hand: the whole story is read again
                 tx.execute("UPDATE projection_positions SET position = 0 WHERE name = 'notifier'")
