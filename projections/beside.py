@@ -147,6 +147,21 @@ def _attached(tx: Transaction, dialect: str, table: str) -> list[tuple[str, str]
     return [(r["type"], r["name"]) for r in tx.query(sql, {"t": table})]
 
 
+def lock_live(tx: Transaction, dialect: str, live: Projection) -> None:
+    """PostgreSQL: take the live tables for the switch in the order reads take them, the
+    view's main table (named like the view) first. A read that began before holds the main
+    table and may want another next: locked first, the switch simply waits for it to finish,
+    and reads starting later queue on the main table holding nothing. In the tables' own
+    order the switch held, say, ``project_tags`` while such a read held ``projects`` and wanted
+    ``project_tags``: a cycle only the lock timeout broke, and under load every retry met one."""
+    if dialect != "postgres":
+        return  # SQLite's BEGIN IMMEDIATE already holds the whole database
+    present = [t for t in live.tables_for(dialect) if exists(tx, dialect, t)]
+    ordered = sorted(present, key=lambda table: table != live.name)  # stable: the rest keep their order
+    if ordered:
+        tx.execute(f"LOCK TABLE {', '.join(ordered)} IN ACCESS EXCLUSIVE MODE")  # our constants
+
+
 def retire(tx: Transaction, dialect: str, live: Projection) -> list[str]:
     """Move the live tables out of the way (``retired_`` names), with their indexes; returns
     the retired tables, to drop once the switch has committed."""

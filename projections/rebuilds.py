@@ -114,6 +114,7 @@ def switch(app: EventLog, db: ReadDatabase, live: Projection, copy: beside.Copy)
         if copy_at < live_at and runner.pending(app, live, copy_at, live_at):
             return None
         at = max(copy_at, live_at)  # nothing it follows between the two: the copy shows the log at live_at
+        beside.lock_live(tx, db.dialect, live)
         retired = beside.retire(tx, db.dialect, live)
         beside.promote(tx, db.dialect, live, copy.prefix)
         params = {"name": live.name, "copy": copy.name, "at": at, "version": live.version, "now": _now()}
