@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import smtplib
 import ssl
 import uuid
@@ -157,6 +158,18 @@ class SMTPSender:
             smtp.send_message(message)
 
 
+ADDRESS = re.compile(r"[^\s<>()\[\]{}'\",;:]+@[^\s<>()\[\]{}'\",;:]+")
+
+
+def error_text(error: BaseException, recipient: str | None) -> str:
+    """What went wrong, as kept in ``last_error`` and shown by the mail log: without the
+    recipient's address (an SMTP refusal names it) or any other."""
+    text = f"{type(error).__name__}: {error}"
+    if recipient:
+        text = text.replace(recipient, "<recipient>")
+    return ADDRESS.sub("<address>", text)[:500]
+
+
 def one_line(text: str) -> str:
     """``text`` with every run of whitespace and control characters made one space."""
     return " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
@@ -223,7 +236,7 @@ class Outbox:
                 tx.execute(
                     "UPDATE outbox SET attempts = attempts + 1, last_error = :error, claimed_until = NULL"
                     " WHERE id = :id",
-                    {"id": message_id, "error": f"{type(error).__name__}: {error}"[:500]},
+                    {"id": message_id, "error": error_text(error, row["recipient"])},
                 )
             log.warning("sending %s message %s failed: %s", row["kind"], message_id, type(error).__name__)
             raise
