@@ -108,8 +108,12 @@ def preferences_id(person_id: UUID) -> UUID:
     return uuid5(NAMESPACE, f"notification-preferences:{person_id}")
 
 
-def clean_interests(tags: list[str] | None, words: list[str] | None) -> tuple[list[str], list[str]]:
-    """Tags as projects keep them (trimmed, lower case) and single words, without repeats."""
+def clean_interests(
+    tags: list[str] | None, words: list[str] | None, *, new_words: bool = True
+) -> tuple[list[str], list[str]]:
+    """Tags as projects keep them (trimmed, lower case) and single words, without repeats.
+    ``new_words``: the words are being chosen now, so one that could never match is refused
+    (words kept from before that check are left alone: they must not block other changes)."""
     tags = list(dict.fromkeys(" ".join(str(t).casefold().split()) for t in tags or ()))
     words = list(dict.fromkeys(str(w).strip().casefold() for w in words or ()))
     if len(tags) > MAX_TAGS or len(words) > MAX_WORDS:
@@ -121,7 +125,7 @@ def clean_interests(tags: list[str] | None, words: list[str] | None) -> tuple[li
         raise ValidationFailed(
             f"A word is one word of up to 40 letters or digits (inner - or ' allowed); not: {', '.join(bad[:5])}."
         )
-    silent = [w for w in words if terms(w) != {stem(w)}]  # a project's text never yields it
+    silent = [w for w in words if new_words and terms(w) != {stem(w)}]  # a project's text never yields it
     if silent:
         raise ValidationFailed(
             "A word must start with a letter, have 3 letters or more and not be too common in council"

@@ -44,3 +44,26 @@ def test_a_word_that_is_kept_does_match_a_new_project(client: Any, sqlite_runtim
     sqlite_runtime.catch_up()
     rows = sqlite_runtime.db.query("SELECT person_id FROM outbox WHERE kind = 'matching-interest'")
     assert [r["person_id"] for r in rows] == [reader_id]
+
+
+def test_a_word_kept_from_before_the_check_does_not_block_other_changes(client: Any, sqlite_runtime: Runtime) -> None:
+    from uuid import UUID
+
+    from domain.notifications import NotificationPreferences, preferences_id
+
+    person_id, me = member(client)
+    app = sqlite_runtime.app
+    old = NotificationPreferences(
+        id=preferences_id(UUID(person_id)),
+        person_id=UUID(person_id),
+        frequency="immediate",
+        off=[],
+        tags=[],
+        words=["ai"],
+    )
+    app.save(old)  # chosen before such words were refused
+    response = client.put(URL, json={"frequency": "daily", "kinds": {"pledge": False}}, headers=me)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.json["frequency"] == "daily" and response.json["interests"]["words"] == ["ai"]
+    refused = client.put(URL, json={"interests": {"words": ["ai", "potholes"]}}, headers=me)
+    assert refused.status_code == 422
