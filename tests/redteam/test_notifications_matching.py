@@ -35,3 +35,20 @@ def test_a_project_archived_before_the_notifier_reads_its_proposal_is_not_mailed
     pg_runtime.catch_up()  # the notifier reads the proposal only now
     assert matching_mail(pg_runtime) == [str(reader.id)], "an archived project was mailed as new"
     assert live.aggregate.id != gone.aggregate.id
+
+
+def test_a_nudge_recorded_before_the_project_was_archived_is_not_mailed_after(pg_runtime: Runtime) -> None:
+    """The same class for what time brings: the sweep records a nudge (the project is live),
+    the owner archives it, then the notifier reads the nudge and asked for an update on an
+    archived project ("how is it going?"), which nudges never do."""
+    from datetime import timedelta
+
+    app = pg_runtime.app
+    owner = council_member(app, "WGN", name="Owner")
+    pg_runtime.catch_up()
+    project = app.propose_project(owner.id, "idea", {"title": "Gritting", "summary": "Grit roads"}).aggregate
+    assert app.nudge_project(project.id, app.now() - timedelta(days=70), 1).position is not None
+    app.archive_project(project.id, owner.id, restore=False)
+    pg_runtime.catch_up()
+    rows = pg_runtime.db.query("SELECT person_id FROM outbox WHERE kind = 'nudge'")
+    assert rows == [], "a nudge about an archived project was mailed"
