@@ -84,7 +84,9 @@ class EngagementCommands:
             kept = set(given_off if given_off is not None else now["off"]) - {k for k, on in switch.items() if on}
             chosen_off = sorted(kept | {k for k, on in switch.items() if not on})
             chosen_tags, chosen_words = clean_interests(
-                tags if tags is not None else now["tags"], words if words is not None else now["words"]
+                tags if tags is not None else now["tags"],
+                words if words is not None else now["words"],
+                new_words=words is not None,
             )
             chosen_frequency = frequency if frequency is not None else now["frequency"]
             if found is None:

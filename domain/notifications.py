@@ -22,6 +22,31 @@ IMMEDIATE, DAILY, WEEKLY = "immediate", "daily", "weekly"
 FREQUENCIES = (IMMEDIATE, DAILY, WEEKLY)
 MAX_TAGS, MAX_WORDS = 20, 20
 WORD = re.compile(r"[^\W_](?:[\w'-]{0,38}[^\W_])?")  # one word: letters and digits, inner - or '
+_WORDS = re.compile(r"[^\W\d_](?:[\w'-]*[^\W_])?")
+# Words too common in council projects to say two of them are alike.
+_COMMON = """a about across after all also an and any are as at be been being but by can could do does for from
+    had has have how if in into is it its more new not of on or our out over so some such than that the their
+    them then there these they this those through to under up us using was we were what when which who will
+    with within without you your council councils project projects service services system systems digital
+    online tool tools platform local authority authorities public improve improving better pilot"""
+STOPWORDS = frozenset(_COMMON.split())
+
+
+def stem(word: str) -> str:
+    """A word without its plural ending: "potholes" and "pothole" are one term."""
+    word = word.casefold()
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def terms(text: str | None) -> frozenset[str]:
+    """The significant words of ``text`` (what a new project is matched on), stemmed:
+    three letters or more, no stopwords."""
+    found = (w for w in _WORDS.findall((text or "").casefold()) if len(w) >= 3 and w not in STOPWORDS)
+    return frozenset(stem(w) for w in found)
 
 
 @dataclass(frozen=True)
@@ -83,8 +108,12 @@ def preferences_id(person_id: UUID) -> UUID:
     return uuid5(NAMESPACE, f"notification-preferences:{person_id}")
 
 
-def clean_interests(tags: list[str] | None, words: list[str] | None) -> tuple[list[str], list[str]]:
-    """Tags as projects keep them (trimmed, lower case) and single words, without repeats."""
+def clean_interests(
+    tags: list[str] | None, words: list[str] | None, *, new_words: bool = True
+) -> tuple[list[str], list[str]]:
+    """Tags as projects keep them (trimmed, lower case) and single words, without repeats.
+    ``new_words``: the words are being chosen now, so one that could never match is refused
+    (words kept from before that check are left alone: they must not block other changes)."""
     tags = list(dict.fromkeys(" ".join(str(t).casefold().split()) for t in tags or ()))
     words = list(dict.fromkeys(str(w).strip().casefold() for w in words or ()))
     if len(tags) > MAX_TAGS or len(words) > MAX_WORDS:
@@ -95,6 +124,13 @@ def clean_interests(tags: list[str] | None, words: list[str] | None) -> tuple[li
     if bad:
         raise ValidationFailed(
             f"A word is one word of up to 40 letters or digits (inner - or ' allowed); not: {', '.join(bad[:5])}."
+        )
+    silent = [w for w in words if new_words and terms(w) != {stem(w)}]  # a project's text never yields it
+    if silent:
+        raise ValidationFailed(
+            "A word must start with a letter, have 3 letters or more and not be too common in council"
+            " projects to tell them apart (such as 'council', 'digital', 'service'), or it never matches;"
+            f" not: {', '.join(silent[:5])}."
         )
     return tags, words
 

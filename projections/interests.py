@@ -2,8 +2,9 @@
 (``NotificationPreferences``), and each live project's tags and significant title words.
 The notifier asks it, when a project is proposed, who declared an interest in any of its
 terms and which other organisations' projects share them, without loading every person or
-project. ``terms`` is the one definition of a "significant word" (used here and by the
-notifier's policy, so both sides of a match are cut the same way).
+project. ``terms`` (in ``domain.notifications``) is the one definition of a "significant
+word" (used here, by the notifier's policy and to refuse an interest word that could never
+match, so every side of a match is cut the same way).
 
 It keeps an erased person's rows (what the log holds in plain anyway): it follows no
 person event, so an erasure never has the notifier wait for it, and the notifier's policy
@@ -11,43 +12,19 @@ tells nobody erased."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
 
-from domain.notifications import NotificationPreferences
+from domain.notifications import STOPWORDS, NotificationPreferences, stem, terms
 from domain.project import Project
 from projections.base import Projection, Reveal, Statement, handles, reads, timestamp
 from projections.db import Reader
 
 TAG, WORD = "tag", "word"
+__all__ = ["STOPWORDS", "InterestsProjection", "stem", "terms"]  # terms and stem live in the domain
 TAG_WEIGHT, WORD_WEIGHT = 2, 1  # a shared tag says more than a shared title word
 MAX_KEYS = 2000  # terms asked about at once (a long description is cut, not refused)
-_WORDS = re.compile(r"[^\W\d_](?:[\w'-]*[^\W_])?")
-# Words too common in council projects to say two of them are alike.
-_COMMON = """a about across after all also an and any are as at be been being but by can could do does for from
-    had has have how if in into is it its more new not of on or our out over so some such than that the their
-    them then there these they this those through to under up us using was we were what when which who will
-    with within without you your council councils project projects service services system systems digital
-    online tool tools platform local authority authorities public improve improving better pilot"""
-STOPWORDS = frozenset(_COMMON.split())
-
-
-def stem(word: str) -> str:
-    """A word without its plural ending: "potholes" and "pothole" are one term."""
-    word = word.casefold()
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        return word[:-1]
-    return word
-
-
-def terms(text: str | None) -> frozenset[str]:
-    """The significant words of ``text``, stemmed: three letters or more, no stopwords."""
-    found = (w for w in _WORDS.findall((text or "").casefold()) if len(w) >= 3 and w not in STOPWORDS)
-    return frozenset(stem(w) for w in found)
 
 
 class InterestsProjection(Projection):

@@ -59,7 +59,7 @@ def create_app(config: dict[str, Any] | None = None, runtime: Runtime | None = N
     query_args.init_app(app)  # then unknown query parameters: 400, before any body or handler
 
     def takes_form() -> bool:
-        return request.endpoint in unsubscribe.TAKES_FORMS and request.mimetype == "application/x-www-form-urlencoded"
+        return request.endpoint in unsubscribe.TAKES_FORMS and request.mimetype in unsubscribe.FORM_TYPES
 
     @app.before_request
     def require_json_body() -> None:

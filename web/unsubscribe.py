@@ -31,6 +31,8 @@ from workers.settings import Settings
 blp = Blueprint("unsubscribe", __name__, description="One-click unsubscribe from one kind of email (no sign-in).")
 LINK = "unsubscribe.UnsubscribeLink"
 TAKES_FORMS = (LINK,)  # a mail client's one-click POST is a form, not JSON
+# RFC 8058 3.1: the one-click POST SHOULD be multipart/form-data and MAY be urlencoded.
+FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 ENDPOINTS = (LINK, "unsubscribe.UnsubscribeApi")
 PAGE_HEADERS = {
     "Content-Security-Policy": "default-src 'none'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",

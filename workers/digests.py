@@ -144,20 +144,20 @@ def send_for(rt: Any, person_id: UUID, now: datetime, first: str | None = None) 
     period, ends = last_ended(frequency, now)
     if first is not None and first >= timestamp(ends):
         return None
-    recipient = _recipient(rt, person_id)
+    recipient, gone = _recipient(rt, person_id)
     off = set(choices["off"])
     with rt.db.transaction() as tx:
         items = tx.query(
             "SELECT * FROM digest_items WHERE person_id = :person AND digest_id IS NULL AND created_at < :ends",
             {"person": str(person_id), "ends": timestamp(ends)},
         )
-        dropped = [i for i in items if recipient is None or KIND in off or _switched_off(i["kind"], off)]
-        if dropped:  # nobody to send to, or they no longer want these: forget them
+        dropped = [i for i in items if gone or KIND in off or _switched_off(i["kind"], off)]
+        if dropped:  # nobody to send to any more, or they no longer want these: forget them
             tx.execute_many(
                 "DELETE FROM digest_items WHERE dedupe = :dedupe", [{"dedupe": i["dedupe"]} for i in dropped]
             )
         kept = [i for i in items if i not in dropped]
-        if not kept or recipient is None:
+        if not kept or recipient is None:  # an address not verified (yet): the items wait
             return None
         dedupe = f"digest:{person_id}:{period}"
         message_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"pipeline-outbox:{dedupe}"))
@@ -176,17 +176,20 @@ def _switched_off(kind: str, off: set[str]) -> bool:
     return known is not None and known.switchable and kind in off
 
 
-def _recipient(rt: Any, person_id: UUID) -> tuple[str | None, str] | None:
-    """(name, address) of a person who can be written to; None for an erased one, or one
-    without a verified address."""
+def _recipient(rt: Any, person_id: UUID) -> tuple[tuple[str | None, str] | None, bool]:
+    """(name, address) of a person who can be written to, or None; and whether they are gone
+    for good (erased, unknown). An address not verified yet (a new one, until its link is
+    clicked) is not gone: their items wait for it."""
     try:
         person = rt.app.get_person(person_id)
     except NotFound:
-        return None
-    if person.erased or not person.email_verified:
-        return None
+        return None, True
+    if person.erased:
+        return None, True
+    if not person.email_verified:
+        return None, False
     email = rt.keys.open(person.id, person.email)
-    return (rt.keys.open(person.id, person.name), email) if email else None
+    return ((rt.keys.open(person.id, person.name), email) if email else None), False
 
 
 def _message(

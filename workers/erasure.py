@@ -23,18 +23,20 @@ from workers.notifier import Notifier
 log = logging.getLogger(__name__)
 
 PERSONAL_VIEWS = ("people",)  # the only views that store opened personal fields (name, job title)
-PERSONAL_TABLES = ("person_keys", "outbox")  # wrapped keys; addresses and names in unsent mail
+PERSONAL_TABLES = ("person_keys", "outbox", "digest_items")  # wrapped keys; addresses and names in mail
 
 
 def erase_person(rt: Runtime, person_id: UUID, *, actor: UUID | None) -> Written:
     """Erase and scrub; safe to repeat (a second call finishes an interrupted one)."""
     rt.app.require_own_account(person_id, actor)  # refused before any mail or session is touched
     addresses = _addresses(rt, person_id)  # while the key still opens them
+    names = _names(rt, person_id)
     rt.outbox.forget_person(person_id, addresses)  # nothing more is sent to them
     written = rt.app.erase(person_id, actor=actor)
     rt.sessions.forget_person(person_id)
     _settle_the_notifier(rt)
     rt.outbox.forget_person(person_id, addresses)  # and no mail sent or written meanwhile stays
+    rt.outbox.forget_name(names)  # other people's messages about them say "Someone"
     views = [get(name) for name in PERSONAL_VIEWS]
     for view in views:
         runner.catch_up(rt.app, rt.db, view, batch_size=rt.settings.batch_size)
@@ -63,3 +65,9 @@ def _addresses(rt: Runtime, person_id: UUID) -> set[str]:
     """Every address the person ever had (sign-up and each change), opened."""
     opened = (rt.keys.open(person_id, getattr(e, "email", None)) for e in rt.app.events.get(person_id))
     return {address for address in opened if address}
+
+
+def _names(rt: Runtime, person_id: UUID) -> set[str]:
+    """Every name the person ever had (sign-up and each change), opened."""
+    opened = (rt.keys.open(person_id, getattr(e, "name", None)) for e in rt.app.events.get(person_id))
+    return {name for name in opened if name}

@@ -45,6 +45,7 @@ class ProjectFacts:
     askers: frozenset[UUID] = frozenset()  # people whose contribution request was not declined
     organisation_id: UUID | None = None
     description: str = ""
+    archived: bool = False  # now, when the notifier reads the event (it may be behind the log)
 
     @property
     def related(self) -> frozenset[UUID]:

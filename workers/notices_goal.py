@@ -126,7 +126,7 @@ def goal_set(event: Any, facts: Facts) -> list[Message]:
 
 def deadline_soon(event: Any, facts: Facts) -> list[Message]:
     project = facts.project(event.project_id)
-    if project is None:
+    if project is None or project.archived:  # archived since the sweep recorded it
         return []
     now = facts.project_at(project.id, None)
     goal = now.goal if now is not None and now.goal else None

@@ -42,8 +42,8 @@ def resemblance(new: ProjectFacts, other: ProjectFacts) -> tuple[int, str]:
 
 def matching_interest(event: Any, facts: Facts) -> list[Message]:
     project = facts.project(event.originator_id)
-    if project is None or getattr(event, "imported", None):
-        return []
+    if project is None or project.archived or getattr(event, "imported", None):
+        return []  # archived before the notifier read its proposal: it is no news to anyone
     found = Matches(facts, project)
     tags = frozenset(t.casefold() for t in project.tags)
     title = terms(project.title)

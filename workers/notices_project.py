@@ -81,7 +81,7 @@ def contribution_requested(event: Any, facts: Facts) -> list[Message]:
 
 def request_reminded(event: Any, facts: Facts) -> list[Message]:
     project, request = facts.project(event.project_id), facts.contribution_request(event.originator_id)
-    if project is None or request is None:
+    if project is None or project.archived or request is None:  # archived since: time brings nothing
         return []
     who = who_from(facts, request.person_id, request.organisation_id)
     context = {"title": project.title, "who": who, "link": request_link(facts, project.id, request.id)}
@@ -140,7 +140,7 @@ def _one_line(text: str, limit: int = 100) -> str:
 def nudged(event: Any, facts: Facts) -> list[Message]:
     """The key contact alone, with one link: post an update."""
     project = facts.project(event.project_id)
-    if project is None:
+    if project is None or project.archived:  # archived since the sweep recorded it
         return []
     context = {
         "title": project.title,

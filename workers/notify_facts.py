@@ -68,6 +68,7 @@ class RuntimeFacts:
             askers=frozenset(UUID(str(r["person_id"])) for r in requests if r["decision"] != "declined"),
             organisation_id=project.organisation_id,
             description=str(details.get("description") or ""),
+            archived=bool(project.archived),
         )
 
     def project_at(self, project_id: UUID, version: int | None) -> Project | None:

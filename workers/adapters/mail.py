@@ -6,8 +6,10 @@ and attempt count, and is tried again; a sent message keeps only its metadata.""
 
 from __future__ import annotations
 
+import html as html_lib
 import json
 import logging
+import re
 import smtplib
 import ssl
 import uuid
@@ -157,6 +159,18 @@ class SMTPSender:
             smtp.send_message(message)
 
 
+ADDRESS = re.compile(r"[^\s<>()\[\]{}'\",;:]+@[^\s<>()\[\]{}'\",;:]+")
+
+
+def error_text(error: BaseException, recipient: str | None) -> str:
+    """What went wrong, as kept in ``last_error`` and shown by the mail log: without the
+    recipient's address (an SMTP refusal names it) or any other."""
+    text = f"{type(error).__name__}: {error}"
+    if recipient:
+        text = text.replace(recipient, "<recipient>")
+    return ADDRESS.sub("<address>", text)[:500]
+
+
 def one_line(text: str) -> str:
     """``text`` with every run of whitespace and control characters made one space."""
     return " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
@@ -223,7 +237,7 @@ class Outbox:
                 tx.execute(
                     "UPDATE outbox SET attempts = attempts + 1, last_error = :error, claimed_until = NULL"
                     " WHERE id = :id",
-                    {"id": message_id, "error": f"{type(error).__name__}: {error}"[:500]},
+                    {"id": message_id, "error": error_text(error, row["recipient"])},
                 )
             log.warning("sending %s message %s failed: %s", row["kind"], message_id, type(error).__name__)
             raise
@@ -271,6 +285,27 @@ class Outbox:
             {"max": 1 if untried else MAX_ATTEMPTS, "limit": limit},
         )
         return [r["id"] for r in rows]
+
+    def forget_name(self, names: Iterable[str], instead: str = "Someone") -> None:
+        """Other people's messages and digest items stop naming an erased person: each of
+        their names (and its HTML-escaped form) becomes ``instead``, as messages written
+        after the erasure say it (``notices_base.name_of``). What the mail log shows is then
+        what the log itself can still say."""
+        forms: dict[str, str] = {}
+        for name in sorted({n for n in names if n and n.strip()}, key=len, reverse=True):  # longest first
+            forms[name] = instead
+            forms.setdefault(html_lib.escape(name), instead)
+        columns = {"outbox": ("subject", "body", "html"), "digest_items": ("subject", "body")}
+        with self.db.transaction() as tx:
+            for old, new in forms.items():
+                pattern = "%" + old.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+                for table, names_in in columns.items():
+                    for column in names_in:
+                        tx.execute(
+                            f"UPDATE {table} SET {column} = REPLACE({column}, :old, :new)"  # fixed names
+                            f" WHERE {column} LIKE :pattern ESCAPE '\\'",
+                            {"old": old, "new": new, "pattern": pattern},
+                        )
 
     def forget_person(self, person_id: uuid.UUID, addresses: Iterable[str] = ()) -> None:
         """Drop the person's outbox rows and, with a FileSender, the .eml files sent to
