@@ -10,6 +10,7 @@ digest) and the interests (tags and words) that a new project is matched against
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID, uuid5
@@ -108,6 +109,19 @@ def preferences_id(person_id: UUID) -> UUID:
     return uuid5(NAMESPACE, f"notification-preferences:{person_id}")
 
 
+def tag_problem(tag: str) -> str | None:
+    """Why a (trimmed, lower-cased) tag is refused, or None. One rule for projects' tags and
+    people's interests: 1 to 50 characters, something visible in it, and no bidirectional
+    controls (U+202A-U+202E, U+2066-U+2069), which make a tag read as another."""
+    if not 1 <= len(tag) <= 50:
+        return "A tag is 1 to 50 characters."
+    if not any(unicodedata.category(ch)[0] in "LNPS" for ch in tag):
+        return "A tag needs a visible letter, digit or sign."
+    if any("\u202a" <= ch <= "\u202e" or "\u2066" <= ch <= "\u2069" for ch in tag):
+        return "A tag must not contain bidirectional text controls."
+    return None
+
+
 def clean_interests(
     tags: list[str] | None, words: list[str] | None, *, new_words: bool = True
 ) -> tuple[list[str], list[str]]:
@@ -118,8 +132,9 @@ def clean_interests(
     words = list(dict.fromkeys(str(w).strip().casefold() for w in words or ()))
     if len(tags) > MAX_TAGS or len(words) > MAX_WORDS:
         raise ValidationFailed(f"Choose at most {MAX_TAGS} tags and {MAX_WORDS} words.")
-    if any(not t or len(t) > 50 for t in tags):
-        raise ValidationFailed("A tag is 1 to 50 characters.")
+    problems = [problem for t in tags if (problem := tag_problem(t))]
+    if problems:
+        raise ValidationFailed(problems[0])
     bad = [w for w in words if not WORD.fullmatch(w)]
     if bad:
         raise ValidationFailed(

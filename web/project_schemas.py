@@ -9,6 +9,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
+from domain.notifications import tag_problem
 from domain.project import BUDGET_BANDS, COLLABORATION_LEVELS, CONTRIBUTION_KINDS, PHASES
 from web.fields import AmountString, Day, OrganisationSummarySchema, Prose, Text, within
 from web.validation import InputSchema
@@ -21,8 +22,9 @@ class Tag(Text):
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         tag = " ".join(super()._deserialize(value, attr, data, **kwargs).casefold().split())
-        if len(tag) > 50:
-            raise ValidationError("At most 50 characters.")
+        problem = tag_problem(tag)
+        if problem:
+            raise ValidationError(problem)
         return tag
 
 

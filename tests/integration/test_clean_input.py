@@ -311,3 +311,15 @@ def test_every_schema_that_loads_a_request_checks_text_at_the_door(sqlite_runtim
         if hasattr(field, "nested") and not isinstance(field.schema, InputSchema)
     ]
     assert nested == []
+
+
+@pytest.mark.parametrize("tag", ["\u200b", "", "waste\u202e", "\u2066bins"])
+def test_an_empty_invisible_or_direction_flipping_project_tag_is_refused_and_nothing_is_stored(
+    sqlite_runtime: Runtime, tag: str
+) -> None:
+    client = client_for(sqlite_runtime)
+    headers, _ = operator(client)
+    before = census(sqlite_runtime)
+    refused = client.post("/api/v1/projects", json={**PROJECT, "tags": ["waste", tag]}, headers=headers)
+    assert is_problem(refused, 422) and "tags" in refused.json["errors"]
+    assert census(sqlite_runtime) == before

@@ -79,3 +79,14 @@ def test_an_erased_persons_name_is_not_kept_in_other_peoples_mail_log(any_runtim
     assert not any("zebedee" in str(r).casefold() for r in rows)
     items = any_runtime.db.query("SELECT subject, body FROM digest_items")
     assert not any("zebedee" in str(r).casefold() for r in items)
+
+
+def test_an_erased_persons_short_name_is_replaced_as_a_word_never_inside_other_words(
+    sqlite_runtime: Runtime,
+) -> None:
+    """A substring replace would have turned "Almond" into "Someonemond" in other people's mail."""
+    outbox = sqlite_runtime.outbox
+    kept = outbox.add(person_id=None, kind="project-news", recipient="a@b.gov.uk", subject="Al and Almond", body="Al")
+    outbox.forget_name(["Al"])
+    row = sqlite_runtime.db.query("SELECT subject, body FROM outbox WHERE id = :id", {"id": kept})[0]
+    assert (row["subject"], row["body"]) == ("Someone and Almond", "Someone")

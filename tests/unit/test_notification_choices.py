@@ -171,3 +171,11 @@ def test_a_project_idle_for_over_a_year_and_never_nudged_is_not_nudged_now(app: 
     long_ago = clock.now() - timedelta(days=400)  # history taken in before marks carried their writing time
     assert app.nudge_project(found.id, long_ago, 1).position is None
     assert app.nudge_project(found.id, clock.now() - timedelta(days=61), 1).position is not None
+
+
+@pytest.mark.parametrize("tag", ["\u200b", "\u200b\u200d", "waste\u202e", "\u2066bins"])
+def test_an_invisible_or_direction_flipping_tag_is_refused_for_interests(app: PipelineApplication, tag: str) -> None:
+    ann = person(app)
+    with pytest.raises(ValidationFailed):
+        app.choose_notifications(ann.id, tags=[tag])
+    assert events_of(app, preferences_id(ann.id)) == []

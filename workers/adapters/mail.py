@@ -288,24 +288,33 @@ class Outbox:
 
     def forget_name(self, names: Iterable[str], instead: str = "Someone") -> None:
         """Other people's messages and digest items stop naming an erased person: each of
-        their names (and its HTML-escaped form) becomes ``instead``, as messages written
-        after the erasure say it (``notices_base.name_of``). What the mail log shows is then
-        what the log itself can still say."""
-        forms: dict[str, str] = {}
-        for name in sorted({n for n in names if n and n.strip()}, key=len, reverse=True):  # longest first
-            forms[name] = instead
-            forms.setdefault(html_lib.escape(name), instead)
-        columns = {"outbox": ("subject", "body", "html"), "digest_items": ("subject", "body")}
+        their names (and its HTML-escaped form) becomes ``instead`` where it stands as words of
+        its own (a short name inside a longer word is left alone), as messages written after
+        the erasure say it (``notices_base.name_of``). What the mail log shows is then what
+        the log itself can still say."""
+        forms = {form for n in names if n and n.strip() for form in (n, html_lib.escape(n))}
+        if not forms:
+            return
+        alternatives = "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))  # longest first
+        pattern = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
+        tables = {"outbox": ("id", ("subject", "body", "html")), "digest_items": ("dedupe", ("subject", "body"))}
         with self.db.transaction() as tx:
-            for old, new in forms.items():
-                pattern = "%" + old.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-                for table, names_in in columns.items():
-                    for column in names_in:
-                        tx.execute(
-                            f"UPDATE {table} SET {column} = REPLACE({column}, :old, :new)"  # fixed names
-                            f" WHERE {column} LIKE :pattern ESCAPE '\\'",
-                            {"old": old, "new": new, "pattern": pattern},
+            for table, (key, columns) in tables.items():
+                for column in columns:
+                    for form in forms:
+                        like = "%" + form.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+                        rows = tx.query(
+                            f"SELECT {key} AS key, {column} AS text FROM {table}"  # our constant names
+                            f" WHERE {column} LIKE :like ESCAPE '\\'",
+                            {"like": like},
                         )
+                        for row in rows:
+                            changed = pattern.sub(instead, row["text"])
+                            if changed != row["text"]:
+                                tx.execute(
+                                    f"UPDATE {table} SET {column} = :text WHERE {key} = :key",
+                                    {"text": changed, "key": row["key"]},
+                                )
 
     def forget_person(self, person_id: uuid.UUID, addresses: Iterable[str] = ()) -> None:
         """Drop the person's outbox rows and, with a FileSender, the .eml files sent to
