@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID, uuid5
@@ -105,6 +106,12 @@ KINDS: dict[str, Kind] = {kind.name: kind for kind in _KINDS}
 SWITCHABLE = tuple(kind.name for kind in _KINDS if kind.switchable)
 
 
+def switched_off(kind: str, off: Iterable[str]) -> bool:
+    """Whether choices with ``off`` refuse ``kind``: only a known kind one may refuse."""
+    known = KINDS.get(kind)
+    return known is not None and known.switchable and kind in off
+
+
 def preferences_id(person_id: UUID) -> UUID:
     return uuid5(NAMESPACE, f"notification-preferences:{person_id}")
 
@@ -192,8 +199,7 @@ class NotificationPreferences(Aggregate):
         self.off = sorted({*self.off, kind})
 
     def wants(self, kind: str) -> bool:
-        known = KINDS.get(kind)
-        return known is None or not known.switchable or kind not in self.off
+        return not switched_off(kind, self.off)
 
     def as_dict(self) -> dict[str, Any]:
         return {"frequency": self.frequency, "off": list(self.off), "tags": list(self.tags), "words": list(self.words)}

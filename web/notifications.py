@@ -13,7 +13,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates, validates_schema
 
 from domain.errors import ValidationFailed
-from domain.notifications import FREQUENCIES, KINDS, MAX_TAGS, MAX_WORDS, WORD, clean_interests
+from domain.notifications import FREQUENCIES, KINDS, MAX_TAGS, MAX_WORDS, WORD, clean_interests, switched_off
 from web.auth import actor_id
 from web.common import runtime
 from web.errors import ProblemSchema
@@ -143,7 +143,7 @@ def state(choices: dict[str, Any], event_position: int | None = None) -> dict[st
             "name": kind.name,
             "audience": kind.audience,
             "trigger": kind.trigger,
-            "on": not kind.switchable or kind.name not in choices["off"],
+            "on": not switched_off(kind.name, choices["off"]),
             "switchable": kind.switchable,
             "digestible": kind.digestible,
         }

@@ -25,6 +25,7 @@ from domain.notifications import KINDS, Kind
 from web.common import runtime
 from web.errors import ProblemSchema, problem
 from web.validation import InputSchema
+from workers import emails
 from workers.adapters import unsubscribe as tokens
 from workers.settings import Settings
 
@@ -93,7 +94,7 @@ def _wants_html() -> bool:
 
 
 def _page(status: int, title: str, lines: list[str], *, token: str | None = None, label: str = "") -> Response:
-    preferences = f"{runtime().settings.public_url}/account/notifications"
+    preferences = emails.preferences_url(runtime().settings.public_url)
     html = _PAGE.render(
         title=title, lines=lines, token=quote(token, safe="") if token else None, label=label, preferences=preferences
     )

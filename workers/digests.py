@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import logging
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -22,7 +21,7 @@ from typing import Any
 from uuid import UUID
 
 from domain.errors import NotFound
-from domain.notifications import DAILY, KINDS, WEEKLY
+from domain.notifications import DAILY, WEEKLY, switched_off
 from projections.base import timestamp
 from workers import emails
 from workers.adapters import mail, unsubscribe
@@ -151,7 +150,7 @@ def send_for(rt: Any, person_id: UUID, now: datetime, first: str | None = None) 
             "SELECT * FROM digest_items WHERE person_id = :person AND digest_id IS NULL AND created_at < :ends",
             {"person": str(person_id), "ends": timestamp(ends)},
         )
-        dropped = [i for i in items if gone or KIND in off or _switched_off(i["kind"], off)]
+        dropped = [i for i in items if gone or KIND in off or switched_off(i["kind"], off)]
         if dropped:  # nobody to send to any more, or they no longer want these: forget them
             tx.execute_many(
                 "DELETE FROM digest_items WHERE dedupe = :dedupe", [{"dedupe": i["dedupe"]} for i in dropped]
@@ -160,7 +159,7 @@ def send_for(rt: Any, person_id: UUID, now: datetime, first: str | None = None) 
         if not kept or recipient is None:  # an address not verified (yet): the items wait
             return None
         dedupe = f"digest:{person_id}:{period}"
-        message_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"pipeline-outbox:{dedupe}"))
+        message_id = mail.message_id_for(dedupe)
         sql, params = _message(rt, message_id, person_id, recipient, frequency, ends, kept, dedupe)
         if tx.execute(sql, params) != 1:
             return None  # this period's digest went already: these items wait for the next one
@@ -169,11 +168,6 @@ def send_for(rt: Any, person_id: UUID, now: datetime, first: str | None = None) 
             [{"digest": message_id, "dedupe": i["dedupe"]} for i in kept],
         )
     return message_id
-
-
-def _switched_off(kind: str, off: set[str]) -> bool:
-    known = KINDS.get(kind)
-    return known is not None and known.switchable and kind in off
 
 
 def _recipient(rt: Any, person_id: UUID) -> tuple[tuple[str | None, str] | None, bool]:
@@ -206,15 +200,14 @@ def _message(
     groups = grouped(items)
     title = subject(frequency, groups)
     text, html = body(frequency, ends, groups, recipient[0], public_url)
-    secret = rt.keys.server_secret(unsubscribe.PURPOSE)
-    unsubscribe_url = unsubscribe.url(public_url, unsubscribe.make(secret, person_id, KIND))
+    unsubscribe_url = unsubscribe.link(rt.keys, public_url, person_id, KIND)
     text, html = emails.framed(
         text,
         html,
         subject=title,
         unsubscribe_url=unsubscribe_url,
         kind_label=KIND,
-        preferences_url=f"{public_url}/account/notifications",
+        preferences_url=emails.preferences_url(public_url),
     )
     events = [e for i in items for e in json.loads(i["events"] or "[]")]
     return mail.new_message(

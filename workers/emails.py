@@ -28,6 +28,11 @@ def _environment() -> Environment:
     )
 
 
+def preferences_url(public_url: str) -> str:
+    """The front end's page where a signed-in person chooses what they get."""
+    return f"{public_url}/account/notifications"
+
+
 def render(template: str, **context: Any) -> tuple[str, str]:
     """The text and HTML bodies of message ``template``."""
     env = _environment()

@@ -52,6 +52,11 @@ class ProjectFacts:
         """Who hears the project's news: team, followers and pledgers."""
         return self.owners | self.followers | self.pledgers
 
+    @property
+    def concerned(self) -> frozenset[UUID]:
+        """Who hears of an archive, a restore or the goal decided: the related and the askers."""
+        return self.related | self.askers
+
 
 @dataclass(frozen=True)
 class RequestFacts:

@@ -154,9 +154,12 @@ def goal_decided(event: Any, facts: Facts) -> list[Message]:
         "link": project_link(facts, project.id),
     }
     outcome = "met" if met else "missed"
-    people = project.owners | project.followers | project.pledgers | project.askers
     notice = Notice(
-        "goal-decided", people, f"{project.title}: the goal was {outcome}", f"The goal was {outcome}", context
+        "goal-decided",
+        project.concerned,
+        f"{project.title}: the goal was {outcome}",
+        f"The goal was {outcome}",
+        context,
     )
     return tell(facts, project, None, notice)
 

@@ -9,6 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from domain.interest import ContributionRequest
+from domain.reminders import NUDGES_BEFORE_QUIET
 from workers.notices_base import (
     Facts,
     Message,
@@ -19,7 +20,7 @@ from workers.notices_base import (
     tell,
 )
 
-NUDGES = 2  # domain.reminders.NUDGES_BEFORE_QUIET: the key contact hears "1 of 2", "2 of 2"
+NUDGES = NUDGES_BEFORE_QUIET  # the key contact hears "1 of 2", "2 of 2"
 
 
 def who_from(facts: Facts, person_id: UUID, organisation_id: UUID | None = None) -> str:
@@ -116,8 +117,9 @@ def archived(event: Any, facts: Facts, *, restored: bool) -> list[Message]:
         return []
     what = "restored" if restored else "archived"
     context = {"title": project.title, "restored": restored, "link": project_link(facts, project.id)}
-    people = project.owners | project.followers | project.pledgers | project.askers
-    notice = Notice("project-archived", people, f"{project.title}: {what}", f"The project was {what}", context)
+    notice = Notice(
+        "project-archived", project.concerned, f"{project.title}: {what}", f"The project was {what}", context
+    )
     return tell(facts, project, event.actor, notice)
 
 

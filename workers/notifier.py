@@ -18,13 +18,12 @@ from __future__ import annotations
 
 import json
 import logging
-import uuid
 from typing import Any
 
 from eventsourcing.utils import get_topic
 
 from domain.history import HistoryMark
-from domain.notifications import IMMEDIATE, KINDS
+from domain.notifications import IMMEDIATE, KINDS, switched_off
 from projections.base import Projection, Reveal, Statement, timestamp
 from workers import emails
 from workers.adapters import mail, sessions
@@ -98,7 +97,7 @@ def delivered(event: Any, message: Message, facts: Facts) -> list[Statement]:
     """Where ``message`` goes, as its recipient chose: nowhere, their digest, or the outbox."""
     kind = KINDS.get(message.kind)
     choices = facts.preferences(message.person_id)
-    if kind is not None and kind.switchable and message.kind in choices["off"]:
+    if switched_off(message.kind, choices["off"]):
         return []
     dedupe = f"{event.originator_id}:{event.originator_version}:{message.kind}:{message.person_id}"
     events = [f"{event.originator_id}:{event.originator_version}", *message.events]
@@ -130,7 +129,7 @@ def _digest_item(dedupe: str, message: Message, events: list[str], event: Any) -
 def _stored(dedupe: str, message: Message, events: list[str], facts: Facts) -> list[Statement]:
     """The message's outbox row (its body framed with the footer and, for a kind one may
     switch off, the one-click unsubscribe link) and, if its link carries one, the token it mails."""
-    message_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"pipeline-outbox:{dedupe}"))
+    message_id = mail.message_id_for(dedupe)
     kind = KINDS.get(message.kind)
     switchable = kind is not None and kind.switchable
     unsubscribe_url = facts.unsubscribe_url(message.person_id, message.kind) if switchable else None
@@ -140,7 +139,7 @@ def _stored(dedupe: str, message: Message, events: list[str], facts: Facts) -> l
         subject=message.subject,
         unsubscribe_url=unsubscribe_url,
         kind_label=message.kind.replace("-", " "),
-        preferences_url=f"{facts.public_url}/account/notifications",
+        preferences_url=emails.preferences_url(facts.public_url),
     )
     stored = []
     if message.token_purpose:

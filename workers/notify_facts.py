@@ -29,6 +29,7 @@ class RuntimeFacts:
         self._choices: dict[UUID, dict[str, Any]] = {}
         self._organisations: dict[UUID, str | None] = {}
         self._versions: dict[tuple[UUID, int], Project | None] = {}
+        self._projects: dict[UUID, ProjectFacts | None] = {}
 
     def person(self, person_id: UUID) -> Recipient | None:
         if person_id not in self._people:
@@ -48,6 +49,13 @@ class RuntimeFacts:
         return Recipient(person.id, name, address, person.email_verified, False, person.organisation_id)
 
     def project(self, project_id: UUID) -> ProjectFacts | None:
+        """As the project stands now, read once per batch (several of its events, and the
+        projects a new one resembles, ask again)."""
+        if project_id not in self._projects:
+            self._projects[project_id] = self._project(project_id)
+        return self._projects[project_id]
+
+    def _project(self, project_id: UUID) -> ProjectFacts | None:
         try:
             project = self.rt.app.get_project(project_id)
         except NotFound:
@@ -119,8 +127,7 @@ class RuntimeFacts:
         return self._choices[person_id]
 
     def unsubscribe_url(self, person_id: UUID, kind: str) -> str:
-        secret = self.rt.keys.server_secret(unsubscribe.PURPOSE)
-        return unsubscribe.url(self.public_url, unsubscribe.make(secret, person_id, kind))
+        return unsubscribe.link(self.rt.keys, self.public_url, person_id, kind)
 
     def opened(self, person_id: UUID, sealed: Any) -> str | None:
         return self.reveal(person_id, sealed) or self.rt.keys.open(person_id, sealed)

@@ -176,6 +176,11 @@ def one_line(text: str) -> str:
     return " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
 
 
+def message_id_for(dedupe: str) -> str:
+    """The outbox id of the message with this ``dedupe`` key: the same however often it is written."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"pipeline-outbox:{dedupe}"))
+
+
 def new_message(
     message_id: str,
     person_id: uuid.UUID | None,

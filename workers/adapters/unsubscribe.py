@@ -9,6 +9,7 @@ import base64
 import hashlib
 import hmac
 import re
+from typing import Any
 from uuid import UUID
 
 PURPOSE = b"unsubscribe"
@@ -33,6 +34,11 @@ def read(secret: bytes, token: str) -> tuple[UUID, str] | None:
     if not hmac.compare_digest(found[3], _signature(secret, person_id, kind)):
         return None
     return person_id, kind
+
+
+def link(keys: Any, public_url: str, person_id: UUID, kind: str) -> str:
+    """The unsubscribe link of one person and kind, signed with ``keys``' server secret."""
+    return url(public_url, make(keys.server_secret(PURPOSE), person_id, kind))
 
 
 def url(public_url: str, token: str) -> str:
