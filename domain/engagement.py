@@ -21,6 +21,7 @@ from domain.notifications import (
     KINDS,
     NotificationPreferences,
     check_kinds,
+    choices_of,
     clean_interests,
     preferences_id,
 )
@@ -47,8 +48,7 @@ class EngagementCommands:
     # ---------------------------------------------------------- preferences
     def notification_preferences(self: PipelineApplication, person_id: UUID) -> dict[str, Any]:
         """The person's choices, or the defaults if they never chose."""
-        found = self._preferences(person_id)
-        return found.as_dict() if found is not None else {**DEFAULTS, "off": [], "tags": [], "words": []}
+        return choices_of(self._preferences(person_id))
 
     def _preferences(self: PipelineApplication, person_id: UUID) -> NotificationPreferences | None:
         try:
@@ -80,7 +80,7 @@ class EngagementCommands:
 
         def command() -> Written:
             found = self._preferences(person_id)
-            now = found.as_dict() if found is not None else {**DEFAULTS, "off": [], "tags": [], "words": []}
+            now = choices_of(found)
             kept = set(given_off if given_off is not None else now["off"]) - {k for k, on in switch.items() if on}
             chosen_off = sorted(kept | {k for k, on in switch.items() if not on})
             chosen_tags, chosen_words = clean_interests(

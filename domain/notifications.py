@@ -206,3 +206,9 @@ class NotificationPreferences(Aggregate):
 
 
 DEFAULTS: dict[str, Any] = {"frequency": IMMEDIATE, "off": [], "tags": [], "words": []}
+
+
+def choices_of(preferences: NotificationPreferences | None) -> dict[str, Any]:
+    """A person's choices as a fresh dict: theirs, or the defaults if they never chose."""
+    found = preferences.as_dict() if preferences is not None else DEFAULTS
+    return {key: list(value) if isinstance(value, list) else value for key, value in found.items()}
