@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench init worker clean
+.PHONY: run test lint bench init worker clean assets browser
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -12,13 +12,36 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-init: $(STAMP)
+# The pages' assets: GOV.UK Frontend and accessible-autocomplete from the npm registry, at the
+# versions package-lock.json pins, copied into web/static (served at /assets). No CDN.
+ASSETS := web/static/vendor/.copied
+GOVUK := node_modules/govuk-frontend/dist/govuk
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(ASSETS): node_modules/.installed
+	mkdir -p web/static/vendor
+	cp -R $(GOVUK)/assets/fonts $(GOVUK)/assets/images $(GOVUK)/assets/manifest.json web/static/
+	cp $(GOVUK)/govuk-frontend.min.css $(GOVUK)/govuk-frontend.min.js web/static/vendor/
+	cp node_modules/accessible-autocomplete/dist/accessible-autocomplete.min.css web/static/vendor/
+	cp node_modules/accessible-autocomplete/dist/accessible-autocomplete.min.js web/static/vendor/
+	touch $@
+
+assets: $(ASSETS)
+
+# The browser tests drive Debian's Chromium (never a browser Playwright downloads).
+browser:
+	test -x /usr/bin/chromium || { [ "$$(id -u)" = 0 ] && apt-get install -y -q chromium >/dev/null; } \
+	  || { echo "Install Chromium: apt-get install chromium" >&2; exit 1; }
+
+init: $(STAMP) $(ASSETS)
 	$(BIN)/pipeline init
 
 run: init  ## install, initialise and serve the API on the embedded default
 	$(BIN)/pipeline serve
 
-test: $(STAMP)  ## every test: unit, integration (PostgreSQL + Redis), end to end
+test: $(STAMP) $(ASSETS) browser  ## every test: unit, integration (PostgreSQL + Redis), end to end, browser
 	$(BIN)/pytest
 
 lint: $(STAMP)  ## ruff, ruff format --check and the type checker (mypy)
@@ -33,4 +56,4 @@ worker: $(STAMP)
 	$(BIN)/pipeline worker
 
 clean:
-	rm -rf var .pytest_cache
+	rm -rf var .pytest_cache node_modules web/static/vendor web/static/fonts web/static/images web/static/manifest.json

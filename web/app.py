@@ -24,6 +24,7 @@ from web import (
     notifications,
     operations,
     organisations,
+    pages,
     people,
     project_interest,
     projects,
@@ -33,6 +34,7 @@ from web import (
     unsubscribe,
 )
 from web.errors import ProblemApi, register_error_handlers
+from web.pages.scope import is_page
 from workers.bootstrap import Runtime, build_runtime
 from workers.settings import Settings
 
@@ -43,7 +45,7 @@ def create_app(config: dict[str, Any] | None = None, runtime: Runtime | None = N
     """Build the API. ``runtime`` lets tests pass one in; by default it comes from the environment."""
     settings = runtime.settings if runtime else Settings.from_env()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    app = Flask(__name__)
+    app = Flask(__name__, static_url_path="/assets")  # GOV.UK Frontend's CSS asks for /assets/fonts/...
     app.config.update(
         API_TITLE="Pipeline API",
         API_VERSION="v1",
@@ -63,6 +65,8 @@ def create_app(config: dict[str, Any] | None = None, runtime: Runtime | None = N
 
     @app.before_request
     def require_json_body() -> None:
+        if is_page():
+            return  # a browser's form: the page turns it into an API call, which is held to this
         if request.method in BODY_METHODS and door.has_body() and not request.is_json and not takes_form():
             raise UnsupportedMediaType("Send the request body as JSON with Content-Type: application/json.")
 
@@ -90,5 +94,6 @@ def create_app(config: dict[str, Any] | None = None, runtime: Runtime | None = N
     limits.init_app(app, settings)
     unsubscribe.limit(app, settings)
     register_error_handlers(app)
+    pages.init_app(app, settings)
     headers.init_app(app)
     return app

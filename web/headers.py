@@ -15,13 +15,15 @@ from flask import Flask, Response, request
 from werkzeug.serving import WSGIRequestHandler
 
 CACHEABLE_PATHS = ("/api/v1/openapi.json",)
+ASSETS = "/assets/"  # the pages' CSS, scripts, fonts and images (public, the same for everyone)
 
 
 def init_app(app: Flask) -> None:
     @app.after_request
     def security_headers(response: Response) -> Response:
         response.headers["X-Content-Type-Options"] = "nosniff"
-        if request.path not in CACHEABLE_PATHS and "Cache-Control" not in response.headers:
+        cacheable = request.path in CACHEABLE_PATHS or request.path.startswith(ASSETS)
+        if not cacheable and "Cache-Control" not in response.headers:
             response.headers["Cache-Control"] = "no-store"
         return response
 

@@ -18,6 +18,7 @@ from flask import Flask, current_app, request
 from flask_smorest import abort
 from marshmallow import Schema, fields
 
+from web.pages.scope import is_page
 from web.validation import printable
 
 QUERY = "query"
@@ -57,8 +58,8 @@ def declared(view: Callable[..., Any], method: str) -> set[str]:
 
 
 def refuse_unknown() -> None:
-    if request.url_rule is None or request.method == "OPTIONS" or not request.args:
-        return
+    if request.url_rule is None or request.method == "OPTIONS" or not request.args or is_page():
+        return  # a page reads its own form; what it passes on to the API is checked there
     view = current_app.view_functions.get(request.endpoint or "")
     by_key = declared_fields(view, request.method) if view is not None else {}
     accepted = set(by_key)

@@ -1,0 +1,62 @@
+"""Pages for council officers: GOV.UK Design System HTML, served by the same Flask app as
+the API and built on it (:mod:`web.pages.api`): every read and write a page makes is an
+API call dispatched in-process, so the pages have no rules of their own to drift.
+
+Each module here is one blueprint, registered under the parent ``pages`` blueprint (which
+checks the CSRF token of every POST); templates live in ``web/templates/pages``, and the
+GOV.UK Frontend macros come from ``govuk-frontend-jinja``. Assets (GOV.UK Frontend,
+accessible-autocomplete) are copied from ``node_modules`` into ``web/static`` by
+``make assets`` and served at ``/assets``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Flask, g, session
+from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
+
+from web.pages import api, security
+from web.pages.scope import PAGES
+from workers.settings import Settings
+
+pages = Blueprint(PAGES, __name__)
+pages.before_request(security.protect_forms)
+
+
+def me() -> dict[str, Any] | None:
+    """The signed-in person as ``GET /api/v1/me`` shows them, or None (read once per request).
+    A token the API no longer accepts (expired, signed out elsewhere, erased) ends the session."""
+    if "me" not in g:
+        g.me = None
+        if session.get(api.TOKEN):
+            answer = api.get("/api/v1/me")
+            if answer.ok:
+                g.me = answer.body
+            elif answer.status == 401:
+                session.clear()
+    return g.me
+
+
+def _blueprints() -> list[Blueprint]:
+    from web.pages import errors, home
+
+    return [home.bp, *errors.extra_blueprints()]
+
+
+def init_app(app: Flask, settings: Settings) -> None:
+    from web.pages import errors
+
+    app.jinja_loader = ChoiceLoader(
+        [
+            FileSystemLoader(str(app.root_path) + "/templates"),
+            PrefixLoader({"govuk_frontend_jinja": PackageLoader("govuk_frontend_jinja")}),
+        ]
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    security.init_app(app, settings.public_url, settings.session_hours)
+    app.context_processor(lambda: {"me": me(), **security.template_globals()})
+    for child in _blueprints():
+        pages.register_blueprint(child)
+    app.register_blueprint(pages)
+    errors.init_app(app)
