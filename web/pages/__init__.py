@@ -38,9 +38,9 @@ def me() -> dict[str, Any] | None:
 
 
 def _blueprints() -> list[Blueprint]:
-    from web.pages import errors, home
+    from web.pages import account, browse, home, organisations, participation, projects
 
-    return [home.bp, *errors.extra_blueprints()]
+    return [home.bp, account.bp, organisations.bp, projects.bp, participation.bp, browse.bp]
 
 
 def init_app(app: Flask, settings: Settings) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Flask, Response, make_response, render_template, request
+from flask import Flask, Response, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError, NotFound
 
@@ -22,10 +22,6 @@ TITLES = {
     429: "Too many tries",
     503: "Sorry, the service is unavailable",
 }
-
-
-def extra_blueprints() -> list[Blueprint]:
-    return []
 
 
 def page(status: int, detail: str, title: str | None = None) -> Response:

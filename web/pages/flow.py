@@ -1,0 +1,55 @@
+"""How a page answers after calling the API: Post/Redirect/Get on success, the form again
+with the GOV.UK error summary on a refusal about its fields, the sign-in page when the
+session has ended, an error page for anything else."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from flask import Response, flash, make_response, redirect, render_template, request
+
+from web.pages import errors
+from web.pages.api import Answer
+from web.pages.forms import Problems, problems_of
+
+FIELD_PROBLEMS = (400, 409, 422)  # answers that name what to correct in the form
+
+
+def done(message: str, to: str) -> Response:
+    """Success: say so on the next page (a GOV.UK success banner) and go there (PRG)."""
+    flash(message, "success")
+    return redirect(to, 303)  # type: ignore[return-value]
+
+
+def sign_in_first() -> Response:
+    return redirect("/sign-in?next=" + quote(request.full_path.rstrip("?"), safe="/"), 303)  # type: ignore[return-value]
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """A ``next`` address to go to after signing in: only a path on this site."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    return target
+
+
+def refused(answer: Answer) -> Response:
+    """An answer that is not about a form's fields, as a page."""
+    if answer.status == 401:
+        return sign_in_first()
+    response = errors.page(answer.status, answer.detail)
+    if answer.headers.get("Retry-After"):
+        response.headers["Retry-After"] = answer.headers["Retry-After"]
+    return response
+
+
+def form(template: str, answer: Answer | None = None, status: int = 200, **context: Any) -> Response:
+    """Render a form page; with a refused ``answer``, with its problems (and the API's status)."""
+    problems: Problems | None = None
+    if answer is not None and not answer.ok:
+        if answer.status not in FIELD_PROBLEMS:
+            return refused(answer)
+        problems = problems_of(answer, context.pop("labels", None), context.pop("rename", None))
+        status = answer.status
+    context.setdefault("values", request.form)
+    return make_response(render_template(template, problems=problems, **context), status)
