@@ -3,11 +3,24 @@ and the password reset journey by the emailed link."""
 
 from __future__ import annotations
 
+import base64
+import json
 import re
+import zlib
 
 from playwright.sync_api import Page, expect
 
+from tests import support
 from tests.browser.site import Site, assert_accessible, sign_in
+
+
+def api_token_of(page: Page) -> str:
+    """The API token the browser's signed (not encrypted) session cookie carries."""
+    value = next(c["value"] for c in page.context.cookies() if c["name"] in ("pipeline", "__Host-pipeline"))
+    compressed = value.startswith(".")
+    payload = value.lstrip(".").split(".")[0]
+    data = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    return str(json.loads(zlib.decompress(data) if compressed else data)["token"])
 
 
 def test_sign_in_and_out(page: Page, site: Site) -> None:
@@ -18,15 +31,18 @@ def test_sign_in_and_out(page: Page, site: Site) -> None:
     expect(page.get_by_text("You are signed in.")).to_be_visible()
     expect(page.get_by_role("heading", level=1)).to_have_text("Your account")
 
+    token = api_token_of(page)
     page.get_by_role("link", name="Sign out").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Sign out")
     assert_accessible(page)
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_text("You have signed out.")).to_be_visible()
     expect(page.get_by_role("link", name="Sign in")).to_be_visible()
-    # The session is over: the account page asks to sign in again.
+    # The session is over, in the browser and in the API.
     page.goto(site.base + "/account")
     expect(page).to_have_url(re.compile(r"/sign-in\?next=/account$"))
+    code, _, _ = support.request("GET", site.base + "/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert code == 401
 
 
 def test_a_wrong_password_shows_the_error_summary(page: Page, site: Site) -> None:
