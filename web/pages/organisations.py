@@ -190,7 +190,7 @@ def add_domain(code_or_id: str) -> Response:
     answer = api.post(_base(org["id"]) + "/domains", {"domain": domain})
     if answer.ok:
         return flow.done(f"{domain} has been added to {org['name']}'s email domains.", _page_of(org))
-    if answer.status in (400, 409, 422):
+    if answer.status in (400, 403, 409, 422) and may_manage(org):  # 403: not a domain this admin writes from
         return _organisation_with_problems(org, answer)
     return flow.refused(answer)
 
