@@ -86,6 +86,33 @@ def test_an_admin_approves_a_member_and_manages_email_domains(no_js_page: Page, 
     expect(page.get_by_text(f"{domain} is no longer one of")).to_be_visible()
     assert domain not in site.api("GET", f"/api/v1/organisations/{org['id']}")["domains"]
 
+    # Removing a member asks first.
+    page.get_by_role("link", name=f"Remove {waiting.name}").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Remove {waiting.name} from {name}?")
+    page.get_by_role("button", name=f"Remove {waiting.name}").click()
+    expect(page.get_by_text(f"{waiting.name} has been removed from {name}.")).to_be_visible()
+    assert site.api("GET", f"/api/v1/people/{waiting.id}")["organisation"] is None
+
+
+def test_an_admin_declines_someone_waiting_after_confirming(page: Page, site: Site) -> None:
+    admin = site.person("CMD")  # the first member by domain of this council in this session: its admin
+    assert site.api("GET", "/api/v1/me", person=admin)["is_organisation_admin"]
+    waiting = _verified(
+        site,
+        f"{uuid.uuid4().hex[:12]}@elsewhere.example.org",
+        {"name": f"Declined Officer {uuid.uuid4().hex[:6]}", "organisation_code": "CMD"},
+    )
+    sign_in(page, site, admin)
+    page.goto(site.base + "/organisations/CMD")
+    page.get_by_role("link", name=f"Decline {waiting.name}").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(f"Decline {waiting.name}'s request")
+    assert_accessible(page)
+    page.get_by_label("Reason (optional)").fill("We do not know you yet.")
+    page.get_by_role("button", name="Decline").click()
+    expect(page.get_by_text(f"{waiting.name}'s request to join")).to_be_visible()
+    expect(page.get_by_role("link", name=f"Decline {waiting.name}")).to_have_count(0)
+    assert site.api("GET", f"/api/v1/people/{waiting.id}")["membership"] != "pending"
+
 
 def test_the_admin_sections_pass_the_accessibility_check(page: Page, site: Site) -> None:
     admin = site.person("BNH")  # the first member by domain of this council in this session: its admin
@@ -96,4 +123,7 @@ def test_the_admin_sections_pass_the_accessibility_check(page: Page, site: Site)
     page.get_by_label("Add an email domain").fill("not a domain")
     page.get_by_role("button", name="Add domain").click()
     expect(page.get_by_role("alert")).to_contain_text("There is a problem")
+    assert_accessible(page)
+    page.get_by_role("link", name=re.compile("^Remove ")).first.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("?")
     assert_accessible(page)

@@ -74,6 +74,10 @@ def problems_from(answer: Answer, rename: dict[str, str] | None = None) -> Probl
         found = Problems()
         found.add("organisation_name", answer.detail)
         return found
+    if not answer.errors and answer.status == 409:  # the address is someone else's already
+        found = Problems()
+        found.add("email", answer.detail)
+        return found
     found = problems_of(answer, rename=rename)
     for item in found.summary:  # "Incorrect." beside the field; the summary says what was wrong
         if item["text"] == "Incorrect.":
@@ -164,7 +168,9 @@ def resend_verification() -> Response:
         return flow.done("Your email address is already verified.", "/account")
     if not answer.ok:
         return flow.refused(answer)
-    return flow.done(f"We have sent a new link to {person['email']}.", request.form.get("back") or "/account")
+    return flow.done(
+        f"We have sent a new link to {person['email']}.", flow.safe_next(request.form.get("back"), "/account")
+    )
 
 
 # ------------------------------------------------------------------ sign in and out
