@@ -8,7 +8,8 @@ import uuid
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.site import Site, assert_accessible
+from tests import support
+from tests.browser.site import Site, assert_accessible, sign_in
 from tests.factories import PASSWORD
 
 
@@ -94,3 +95,21 @@ def test_a_form_posted_without_its_csrf_token_is_refused_and_stores_nothing(page
     # Nothing was stored: the same address signs up through the API as if new (409 if taken).
     body = {"name": "Real Officer", "email": email, "organisation_code": "KHL", "password": PASSWORD}
     site.api("POST", "/api/v1/people", body, status=201)
+
+
+def test_ask_for_the_verification_email_again(page: Page, site: Site) -> None:
+    person = site.person("KHL", verified=False)
+    site.link_sent_to(person.email, "/verify-email?token=")  # the first one has arrived
+    sent = len([e for e in site.outbox.glob("*.eml") if f"To: {person.email}" in e.read_text()])
+    sign_in(page, site, person)
+    expect(page.get_by_text(f"{person.email} (not verified)")).to_be_visible()
+    page.get_by_role("button", name="Send the link again").click()
+    expect(page.get_by_text(f"We have sent a new link to {person.email}.")).to_be_visible()
+
+    def mails() -> int:
+        return len([e for e in site.outbox.glob("*.eml") if f"To: {person.email}" in e.read_text()])
+
+    support.wait_until(lambda: mails() > sent, timeout=30, message="a second verification email")
+    page.goto(site.link_sent_to(person.email, "/verify-email?token="))
+    page.get_by_role("button", name="Verify my email address").click()
+    expect(page.get_by_text(f"{person.email} (verified)")).to_be_visible()
