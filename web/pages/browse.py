@@ -118,6 +118,7 @@ def activity() -> Response:
     paging = _given("cursor", "limit")
     answer = api.get("/api/v1/activity", **filters, limit=paging.get("limit", ACTIVITY_PAGE), cursor=paging.get("cursor"))
     query = urlencode(filters)
+    first = urlencode({**filters, **_given("limit")})
     next_page = None
     if answer.ok:
         cursor = _cursor_of(answer.body.get("next"))
@@ -131,7 +132,7 @@ def activity() -> Response:
         filters=filters,
         paged=bool(paging.get("cursor")),
         next_page=next_page,
-        first_page="/activity" + (f"?{query}" if query else ""),
+        first_page="/activity" + (f"?{first}" if first else ""),
         feed="/api/v1/activity.atom" + (f"?{query}" if query else ""),
         types=ACTIVITY_TYPES,
         labels={"organisation": "Organisation", "type": "Kind of activity", "project": "Project", "person": "Person"},
