@@ -44,7 +44,9 @@ def test_months_are_chosen_with_the_form_without_javascript(no_js_page: Page, si
     no_js_page.get_by_label("To", exact=True).fill("2030-03")
     no_js_page.get_by_role("button", name="Show months").click()
     expect(no_js_page).to_have_url(re.compile(r"/calendar\?from=2030-01&to=2030-03$"))
-    expect(no_js_page.get_by_role("main").get_by_role("heading", level=2)).to_have_text(["January 2030", "February 2030", "March 2030"])
+    expect(no_js_page.get_by_role("main").get_by_role("heading", level=2)).to_have_text(
+        ["January 2030", "February 2030", "March 2030"]
+    )
     expect(no_js_page.get_by_role("table", name="Goal deadlines in February 2030")).to_contain_text(title)
     expect(no_js_page.get_by_label("From", exact=True)).to_have_value("2030-01")
 

@@ -52,7 +52,9 @@ def test_the_report_shows_the_apis_figures_and_charts_with_their_figures(page: P
 
     funnel = page.get_by_role("table", name="The funnel: organisations and people reaching each step")
     for org, person in zip(report["funnel"]["organisations"], report["funnel"]["people"], strict=True):
-        row = funnel.get_by_role("row").filter(has=page.get_by_role("cell", name=org["step"].replace("_", " "), exact=True))
+        row = funnel.get_by_role("row").filter(
+            has=page.get_by_role("cell", name=org["step"].replace("_", " "), exact=True)
+        )
         expect(row.get_by_role("cell").nth(1)).to_have_text(str(org["count"]))
         expect(row.get_by_role("cell").nth(3)).to_have_text(str(person["count"]))
 

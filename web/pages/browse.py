@@ -109,14 +109,17 @@ def _cursor_of(next_link: str | None) -> str | None:
     """The cursor the API's ``next`` link carries (the page makes its own link from it)."""
     if not next_link:
         return None
-    return (parse_qs(urlsplit(next_link).query).get("cursor") or [None])[0]
+    cursors = parse_qs(urlsplit(next_link).query).get("cursor")
+    return cursors[0] if cursors else None
 
 
 @bp.get("/activity")
 def activity() -> Response:
     filters = _given(*ACTIVITY_FILTERS)
     paging = _given("cursor", "limit")
-    answer = api.get("/api/v1/activity", **filters, limit=paging.get("limit", ACTIVITY_PAGE), cursor=paging.get("cursor"))
+    answer = api.get(
+        "/api/v1/activity", **filters, limit=paging.get("limit", ACTIVITY_PAGE), cursor=paging.get("cursor")
+    )
     query = urlencode(filters)
     first = urlencode({**filters, **_given("limit")})
     next_page = None
@@ -208,7 +211,11 @@ def engagement() -> Response:
     if report is not None:
         suffix = "?" + urlencode(query) if query else ""
         charts = [
-            {"src": f"/api/v1/reports/engagement/charts/{name}.svg{suffix}", "title": title, "alt": _chart_alt(name, report)}
+            {
+                "src": f"/api/v1/reports/engagement/charts/{name}.svg{suffix}",
+                "title": title,
+                "alt": _chart_alt(name, report),
+            }
             for name, title in CHARTS.items()
         ]
     return flow.form(
