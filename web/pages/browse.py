@@ -118,7 +118,11 @@ def activity() -> Response:
     filters = _given(*ACTIVITY_FILTERS)
     paging = _given("cursor", "limit")
     answer = api.get(
-        "/api/v1/activity", **filters, limit=paging.get("limit", ACTIVITY_PAGE), cursor=paging.get("cursor")
+        "/api/v1/activity",
+        **filters,
+        limit=paging.get("limit", ACTIVITY_PAGE),
+        cursor=paging.get("cursor"),
+        **api.fresh(),
     )
     query = urlencode(filters)
     first = urlencode({**filters, **_given("limit")})
