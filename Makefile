@@ -53,7 +53,7 @@ bench: $(STAMP)  ## sign-ups/s over HTTP and rebuild events/s, beside their base
 	$(BIN)/python tests/benchmarks/run.py
 
 screenshots: $(STAMP) $(ASSETS) browser  ## the README's pictures of the pages, from a demo history
-	$(BIN)/python tests/browser/screenshots.py
+	$(BIN)/python -m tests.browser.screenshots
 
 worker: $(STAMP)
 	$(BIN)/pipeline worker

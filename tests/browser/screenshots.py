@@ -1,20 +1,17 @@
 """The README's screenshots: the home, search and project pages of a demo history, in
 Debian's Chromium. Run with ``make screenshots``; it writes tests/browser/screenshots/*.png.
 
-Usage: python tests/browser/screenshots.py"""
+Usage: python -m tests.browser.screenshots"""
 
 from __future__ import annotations
 
-import sys
 import tempfile
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-
-from tests import support  # noqa: E402
-from tests.browser.conftest import CHROMIUM, FLAGS  # noqa: E402
+from tests import support
+from tests.browser.conftest import CHROMIUM, FLAGS
 
 OUT = Path(__file__).resolve().parent / "screenshots"
 WIDTH, HEIGHT = 1100, 900

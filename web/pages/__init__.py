@@ -19,6 +19,7 @@ from web.pages import api, security
 from web.pages.scope import PAGES
 from workers.settings import Settings
 
+
 def me() -> dict[str, Any] | None:
     """The signed-in person as ``GET /api/v1/me`` shows them, or None (read once per request).
     A token the API no longer accepts (expired, signed out elsewhere, erased) ends the session."""
