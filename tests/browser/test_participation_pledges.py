@@ -97,7 +97,11 @@ def test_a_pledge_made_amended_and_withdrawn(page: Page, site: Site) -> None:
     expect(panel).to_contain_text("7.5 days")
     expect(panel).to_contain_text("Testing, User research")
     [pledge] = pledges_of(site, project)
-    assert (pledge["money"], pledge["days"], pledge["contributions"]) == ("1500.00", "7.50", ["testing", "user_research"])
+    assert (pledge["money"], pledge["days"], pledge["contributions"]) == (
+        "1500.00",
+        "7.50",
+        ["testing", "user_research"],
+    )
 
     panel.get_by_role("link", name="Amend the pledge").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Amend your organisation’s pledge")

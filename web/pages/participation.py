@@ -61,7 +61,7 @@ def _org_id(person: dict[str, Any] | None) -> str | None:
     return str(organisation["id"]) if organisation.get("id") else None
 
 
-def _team_ids(project: dict[str, Any], person: dict[str, Any] | None) -> tuple[bool, bool, bool]:
+def _roles(project: dict[str, Any], person: dict[str, Any] | None) -> tuple[bool, bool, bool]:
     """(on the team, speaks for the owner, may answer requests) as far as a page can tell;
     the API still decides every action."""
     if not person:
@@ -89,7 +89,7 @@ def participation_for(project: dict[str, Any]) -> dict[str, Any]:
     updates = sorted(
         _items(api.get(f"{base}/status-updates", **fresh)), key=lambda u: u.get("posted_at") or "", reverse=True
     )
-    on_team, for_owner, may_answer = _team_ids(project, person)
+    on_team, for_owner, may_answer = _roles(project, person)
     found: dict[str, Any] = {
         "updates": updates,
         "on_team": on_team,
@@ -109,8 +109,7 @@ def participation_for(project: dict[str, Any]) -> dict[str, Any]:
     found["following"] = any(str(f.get("person_id")) == me_id for f in followers)
     needs = _items(api.get(f"{base}/needs", **fresh))
     found["need"] = next((n for n in needs if str(n.get("organisation_id")) == mine), None)
-    pledges = _items(api.get(f"{base}/pledges", **fresh))
-    found["pledge"] = next((p for p in pledges if str(p.get("organisation_id")) == mine), None)
+    found["pledge"] = _my_pledge(pid)
     requests = _items(api.get(f"{base}/contribution-requests", **fresh))
     found["my_requests"] = [r for r in requests if str(r.get("person_id")) == me_id]
     if may_answer:
@@ -138,7 +137,8 @@ def _project(pid: Any) -> dict[str, Any]:
     answer = api.get(f"{PROJECTS}/{pid}", **api.fresh())
     if not answer.ok:
         abort(refused(answer))
-    return answer.body  # type: ignore[no-any-return]
+    body: dict[str, Any] = answer.body
+    return body
 
 
 def _find(path: str, item_id: Any, what: str) -> dict[str, Any]:
@@ -155,6 +155,13 @@ def errors_page(status: int, detail: str) -> Response:
     from web.pages import errors
 
     return errors.page(status, detail)
+
+
+def _my_pledge(pid: Any) -> dict[str, Any] | None:
+    """The live pledge of the signed-in person's organisation to the project, if any."""
+    mine = _org_id(me())
+    pledges = _items(api.get(f"{PROJECTS}/{pid}/pledges", **api.fresh()))
+    return next((p for p in pledges if mine and str(p.get("organisation_id")) == mine), None)
 
 
 def _after(answer: api.Answer, message: str, pid: Any) -> Response:
@@ -225,10 +232,10 @@ def pledge(pid: Any) -> Response:
     if me() is None:
         return sign_in_first()
     project = _project(pid)
-    current = participation_for(project)["pledge"]
-    context = {"project": project, "current": current, "kinds": KINDS, "back": _back(pid)}
+    current = _my_pledge(pid)
+    context: dict[str, Any] = {"project": project, "current": current, "kinds": KINDS, "back": _back(pid)}
     if request.method == "GET":
-        values = {}
+        values: dict[str, Any] = {}
         if current:
             values = {
                 "money": participation_amount(current.get("money")).replace(",", ""),
@@ -263,7 +270,7 @@ def withdraw_pledge(pid: Any) -> Response:
     if me() is None:
         return sign_in_first()
     project = _project(pid)
-    current = participation_for(project)["pledge"]
+    current = _my_pledge(pid)
     if request.method == "GET":
         if current is None:
             return errors_page(404, "Your organisation has no pledge to this project to withdraw.")
@@ -292,7 +299,7 @@ def ask(pid: Any) -> Response:
 def _request_page(pid: Any, rid: Any, answer: api.Answer | None = None) -> Response:
     project = _project(pid)
     found = _find(f"{PROJECTS}/{pid}/contribution-requests", rid, "request to contribute")
-    may_answer = _team_ids(project, me())[2]
+    may_answer = _roles(project, me())[2]
     return form(
         "pages/participation/request.html",
         answer,
@@ -337,7 +344,7 @@ def post_update(pid: Any) -> Response:
     if me() is None:
         return sign_in_first()
     project = _project(pid)
-    context = {"project": project, "back": _back(pid), "update": None}
+    context: dict[str, Any] = {"project": project, "back": _back(pid), "update": None}
     if request.method == "GET":
         return form("pages/participation/update.html", **context)
     answer = api.post(f"{PROJECTS}/{pid}/status-updates", {"body": _text("body") or ""})
@@ -353,7 +360,7 @@ def correct_update(pid: Any, uid: Any) -> Response:
         return sign_in_first()
     project = _project(pid)
     update = _find(f"{PROJECTS}/{pid}/status-updates", uid, "status update")
-    context = {"project": project, "back": _back(pid), "update": update}
+    context: dict[str, Any] = {"project": project, "back": _back(pid), "update": update}
     if request.method == "GET":
         return form("pages/participation/update.html", values={"body": update.get("body") or ""}, **context)
     answer = api.call("PATCH", f"{PROJECTS}/{pid}/status-updates/{uid}", {"body": _text("body") or ""})
