@@ -148,7 +148,29 @@ def test_a_bad_pledge_shows_the_apis_problems_and_stores_nothing(page: Page, sit
     assert_accessible(page)
     summary.get_by_role("link", name=re.compile("^Money: ")).click()
     expect(page.get_by_label("Money")).to_be_focused()
+
+    page.get_by_label("Money").fill("")
+    page.get_by_label("Staff time").fill("")
+    page.get_by_label("Code review", exact=True).uncheck()
+    page.get_by_role("button", name="Make the pledge").click()
+    expect(page.get_by_role("alert")).to_contain_text(
+        "A pledge needs money, staff time or at least one named contribution."
+    )
+    assert_accessible(page)
     assert pledges_of(site, project) == []
+
+
+def test_signed_out_the_panel_offers_sign_in_and_shows_updates(page: Page, site: Site) -> None:
+    owner = site.person("KHL")
+    project = site.project(owner, title="Panel signed out project")
+    site.api("POST", f"/api/v1/projects/{project['id']}/status-updates", {"body": "Beta is live."}, owner)
+    panel = open_panel(page, site, project)
+    expect(panel.get_by_role("link", name="Sign in")).to_have_attribute(
+        "href", f"/sign-in?next=/projects/{project['id']}/take-part"
+    )
+    expect(panel.get_by_role("list", name="Status updates")).to_contain_text("Beta is live.")
+    expect(panel.get_by_role("button")).to_have_count(0)
+    assert_accessible(page)
 
 
 def test_a_pledge_with_javascript_off(no_js_page: Page, site: Site) -> None:

@@ -110,3 +110,15 @@ def test_someone_not_on_the_team_cannot_answer_a_request(page: Page, site: Site)
     assert requests_of(site, project)[asker.id]["decision"] is None
     team = site.api("GET", f"/api/v1/projects/{project['id']}")["team"]
     assert asker.id not in [member["person_id"] for member in team]
+
+
+def test_the_team_asking_again_sees_the_apis_answer_in_the_form(page: Page, site: Site) -> None:
+    owner = site.person("KHL")
+    project = site.project(owner, title="Panel ask twice project")
+    sign_in(page, site, owner)
+    expect(open_panel(page, site, project)).to_contain_text("You are on this project’s team.")
+    page.goto(f"{site.base}/projects/{project['id']}/contribution-requests/new")
+    page.get_by_role("button", name="Send the request").click()
+    expect(page.get_by_role("alert")).to_contain_text("You are already on the team.")
+    assert_accessible(page)
+    assert requests_of(site, project) == {}
