@@ -58,6 +58,12 @@ def test_asked_to_contribute_then_approved_and_another_declined(page: Page, site
     assert link.endswith(f"/contribution-requests/{pending['id']}")
     page.goto(link)
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Request to contribute from {other.name}")
+    page.get_by_label("Reason (optional)").fill("x" * 2001)
+    page.get_by_role("button", name="Decline the request").click()
+    expect(page.get_by_role("alert")).to_contain_text("Reason: ")
+    expect(page.locator("#reason-error")).to_be_visible()
+    assert_accessible(page)
+    assert requests_of(site, project)[other.id]["decision"] is None
     page.get_by_label("Reason (optional)").fill("The team is full for now.")
     page.get_by_role("button", name="Decline the request").click()
     banner(page, "The request is declined")

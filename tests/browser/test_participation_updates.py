@@ -76,6 +76,12 @@ def test_the_owner_posts_corrects_and_retracts_updates_newest_first(page: Page, 
     expect(panel_of(page).get_by_role("link", name=re.compile("^(Correct|Retract)"))).to_have_count(0)
     expect(panel_of(page).get_by_role("link", name="Post a status update")).to_have_count(0)
 
+    page.goto(f"{site.base}/projects/{project['id']}/status-updates/new")  # the emailed link, forwarded
+    page.get_by_label("Update").fill("Not mine to post.")
+    page.get_by_role("button", name="Post the update").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("You cannot do this")
+    assert len(site.api("GET", f"/api/v1/projects/{project['id']}/status-updates")) == 1
+
 
 def test_the_emailed_post_an_update_link_asks_to_sign_in_first(page: Page, site: Site) -> None:
     owner = site.person("KHL")
