@@ -64,6 +64,11 @@ def test_every_filter_reaches_the_api(page: Page, site: Site) -> None:
     )
     page.goto(site.base + "/projects?" + query)
     expect(page.get_by_role("link", name=title)).to_be_visible()
+    page.goto(site.base + f"/projects?tag={tag}&updated_since=2020-01-01&updated_until=2199-12-31")  # plain days
+    expect(page.get_by_role("link", name=title)).to_be_visible()
+    page.goto(site.base + f"/projects?tag={tag}&updated_until=2020-01-01")
+    expect(page.get_by_role("link", name=title)).to_have_count(0)
+    page.goto(site.base + "/projects?" + query)
     expect(page.get_by_label("Include archived projects")).to_be_checked()
     expect(page.get_by_label("Sort by")).to_have_value("title")
     page.goto(site.base + f"/projects?tag={tag}&budget_band=0-50k")

@@ -150,7 +150,8 @@ def test_change_the_phase(page: Page, site: Site) -> None:
 
 def test_set_a_goal_then_the_bar_shows_it(page: Page, site: Site) -> None:
     owner, partner = site.person("BRE"), site.person("KHL")
-    project = site.project(owner, title=unique("Goal project"))
+    project_title = unique("Goal project")
+    project = site.project(owner, title=project_title)
     settled(site, project)
     sign_in(page, site, owner)
     page.goto(site.base + f"/projects/{project['id']}")
@@ -169,15 +170,18 @@ def test_set_a_goal_then_the_bar_shows_it(page: Page, site: Site) -> None:
     expect(page.get_by_text("0% of the goal reached")).to_be_visible()
     expect(page.get_by_role("progressbar")).to_have_attribute("value", "0")
 
-    written = site.api(
-        "PUT", f"/api/v1/projects/{project['id']}/pledges/mine", {"money": "1000", "days": "5"}, partner
-    )
+    written = site.api("PUT", f"/api/v1/projects/{project['id']}/pledges/mine", {"money": "1000", "days": "5"}, partner)
     settled(site, written)
     page.reload()
     expect(page.get_by_text("50% of the goal reached")).to_be_visible()
     expect(page.get_by_role("progressbar")).to_have_attribute("value", "50")
     expect(page.get_by_text("£1,000 of £2,000 (50%)")).to_be_visible()
     expect(page.get_by_text("5 days of 10 days (50%)")).to_be_visible()
+    page.goto(site.base + "/projects?q=" + project_title.split()[-1])
+    result = page.get_by_role("listitem").filter(has=page.get_by_role("link", name=project_title))
+    expect(result).to_contain_text("Goal open: 50% reached, deadline 2027-09-30")
+    expect(result.get_by_role("progressbar")).to_have_attribute("value", "50")
+    result.get_by_role("link", name=project_title).click()
     page.get_by_role("link", name="Change the goal").click()
     expect(page.get_by_label("Money")).to_have_value("2000")
     expect(page.get_by_label("Deadline")).to_have_value("2027-09-30")

@@ -62,7 +62,7 @@ def test_the_project_page_shows_the_project_its_goal_pledges_and_interest(page: 
     expect(pledges.get_by_role("rowheader", name=partner_name)).to_be_visible()
     expect(pledges).to_contain_text("3 days")
     expect(page.get_by_text("1 following")).to_be_visible()
-    expect(page.get_by_text("1 council says “we need this too”")).to_be_visible()
+    expect(page.get_by_text("1 organisation says “we need this too”")).to_be_visible()
     team = page.get_by_role("heading", name="Team").locator("xpath=following-sibling::ul[1]")
     expect(team).to_contain_text("Olive Owner")
     # Not signed in: no management links.
@@ -130,3 +130,12 @@ def test_a_member_sees_the_links_to_manage_the_project(page: Page, site: Site) -
     page.goto(site.base + f"/projects/{project['id']}")
     for name in ("Edit the project", "Change the phase", "Set a goal", "Archive the project"):
         expect(page.get_by_role("link", name=name)).to_be_visible()
+
+
+def test_the_second_guard_removes_script_handlers_and_javascript_links() -> None:
+    from web.pages.projects import described
+
+    nasty = '<p>Hi</p><script>x()</script><a href="javascript:x()">a</a><img src="i.png" onerror="x()">'
+    cleaned = str(described(nasty))
+    assert "<p>Hi</p>" in cleaned
+    assert "<script" not in cleaned and "javascript:" not in cleaned and "onerror" not in cleaned

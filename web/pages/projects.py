@@ -44,6 +44,7 @@ FILTERS = (
     "sort",
 )
 PAGE_SIZE = 20
+DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 GOAL_STATES = ("none", "open", "met", "missed")
 NATIONS = ("England", "Scotland", "Wales", "Northern Ireland")
 
@@ -230,6 +231,9 @@ def find() -> Response:
     for key in ("cursor", "limit"):
         if request.args.get(key):
             args[key] = request.args[key]
+    for key, clock in (("updated_since", "T00:00:00Z"), ("updated_until", "T23:59:59Z")):
+        if DAY.fullmatch(args.get(key, "")):  # a plain day: its start (since) or end (until), UTC
+            args[key] += clock
     args.setdefault("limit", str(PAGE_SIZE))
     answer = api.get("/api/v1/projects", **args, **api.fresh())
     context: dict[str, Any] = dict(
