@@ -138,6 +138,7 @@ def test_change_the_phase(page: Page, site: Site) -> None:
     page.goto(site.base + f"/projects/{project['id']}")
     page.get_by_role("link", name="Change the phase").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Which phase is the project in now?")
+    expect(page.get_by_role("heading", level=1)).not_to_contain_text("<span")
     expect(page.get_by_label("Concept")).to_be_checked()
     page.get_by_role("button", name="Change the phase").click()  # the same phase: the API refuses
     expect(page.get_by_role("alert")).to_contain_text("already in concept")

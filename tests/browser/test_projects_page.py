@@ -48,6 +48,8 @@ def test_the_project_page_shows_the_project_its_goal_pledges_and_interest(page: 
     expect(page.get_by_role("heading", name="Why", level=2)).to_be_visible()  # the Markdown, rendered
     expect(page.locator(".pipeline-project-description strong")).to_have_text("the same form")
     details = page.locator(".govuk-summary-list").first
+    owner_name = site.api("GET", "/api/v1/me", person=owner)["organisation"]["name"]
+    expect(details.get_by_role("link", name=owner_name)).to_have_attribute("href", "/organisations/KHL")
     expect(details).to_contain_text("Discovery")
     expect(details).to_contain_text("2026-10-01 to 2027-01-31")
     expect(details).to_contain_text("Environment")
