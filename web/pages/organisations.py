@@ -175,9 +175,7 @@ def decline(code_or_id: str, person_id: str) -> Response:
     path = _base(org["id"]) + "/pending-members/" + quote(person_id, safe="") + "/decline"
     answer = api.post(path, {"reason": text("reason")})
     if not answer.ok:
-        return flow.form(
-            "pages/organisations/decline.html", answer, org=org, person=person, here=_page_of(org)
-        )
+        return flow.form("pages/organisations/decline.html", answer, org=org, person=person, here=_page_of(org))
     return flow.done(f"{person['name']}'s request to join {org['name']} has been declined.", _page_of(org))
 
 
