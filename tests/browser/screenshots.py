@@ -22,14 +22,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         env = support.pipeline_env(PIPELINE_OUTBOX_DIR=str(work / "outbox"))
-        support.run_cli("init", env=env, cwd=work)
         support.run_cli("demo", "--councils", "40", "--projects", "30", env=env, cwd=work, timeout=600)
+        support.run_cli("init", env=env, cwd=work)  # after the demo, which needs a new store
         with support.server(env, work / "server.log", cwd=work) as base, sync_playwright() as driver:
             browser = driver.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
             page = browser.new_page(viewport={"width": WIDTH, "height": HEIGHT})
             page.goto(base + "/")
             page.screenshot(path=str(OUT / "home.png"))
-            page.goto(base + "/projects?q=waste")
+            page.goto(base + "/projects?q=online")
             page.screenshot(path=str(OUT / "search.png"))
             page.goto(base + "/projects?goal_state=met&include_archived=true")
             page.get_by_role("main").get_by_role("link").filter(has_not_text="Clear").first.click()
