@@ -1,5 +1,14 @@
 # One image for every app service in docker-compose.yml:
 # `pipeline init`, `pipeline serve` (gunicorn when REDIS_URL is set) and `pipeline worker`.
+# The pages' assets: GOV.UK Frontend and accessible-autocomplete at the versions
+# package-lock.json pins, copied into web/static by the Makefile's own rule.
+FROM node:20-slim AS assets
+WORKDIR /src
+RUN apt-get update && apt-get install -y --no-install-recommends make && rm -rf /var/lib/apt/lists/*
+COPY Makefile package.json package-lock.json ./
+COPY web/static ./web/static
+RUN make assets
+
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -14,6 +23,7 @@ COPY pyproject.toml README.md ./
 COPY domain ./domain
 COPY projections ./projections
 COPY web ./web
+COPY --from=assets /src/web/static ./web/static
 COPY workers ./workers
 RUN pip install . && rm -rf build ./*.egg-info
 

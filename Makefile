@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench init worker clean assets browser
+.PHONY: run test lint bench init worker clean assets browser screenshots
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -51,6 +51,9 @@ lint: $(STAMP)  ## ruff, ruff format --check and the type checker (mypy)
 
 bench: $(STAMP)  ## sign-ups/s over HTTP and rebuild events/s, beside their baselines
 	$(BIN)/python tests/benchmarks/run.py
+
+screenshots: $(STAMP) $(ASSETS) browser  ## the README's pictures of the pages, from a demo history
+	$(BIN)/python -m tests.browser.screenshots
 
 worker: $(STAMP)
 	$(BIN)/pipeline worker

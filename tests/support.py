@@ -206,3 +206,13 @@ def wait_until(predicate: Any, timeout: float = 30, interval: float = 0.05, mess
 # A copy of ../shared/data/legacy-pipeline-2014/sample.sqlite (made-up rows in the original
 # Pipeline's 2014 schema), kept here so the tests do not depend on where the clone sits.
 LEGACY_SAMPLE = Path(__file__).resolve().parent / "data" / "legacy-2014-sample.sqlite"
+
+
+def api_rules(app: Any) -> list[Any]:
+    """The API's URL rules: not the pages (HTML for browsers, which call the API in-process and
+    are tested in tests/browser) nor their static assets."""
+    return [
+        rule
+        for rule in app.url_map.iter_rules()
+        if not rule.endpoint.startswith("pages.") and rule.endpoint != "static"
+    ]

@@ -74,7 +74,7 @@ def serve(host: str | None, port: int | None) -> None:
         rt = app.extensions["pipeline"]
         follow.sweep(rt)  # apply anything written before a crash; send mail left over; decide goals due
         _start_ticker(rt)
-        click.echo(f"Pipeline API (embedded: {_where(settings)}) on http://{host}:{port}/api/v1/organisations")
+        click.echo(f"Pipeline (embedded: {_where(settings)}) on http://{host}:{port}/ (the API at /api/v1)")
         app.run(host=host, port=port, threaded=True, use_reloader=False, request_handler=QuietRequestHandler)
         return
     gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")

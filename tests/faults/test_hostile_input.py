@@ -160,7 +160,7 @@ def runtime(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Runtime]
 
 
 def write_endpoints(app: Any) -> list[tuple[str, str]]:
-    return sorted((m, rule.rule) for rule in app.url_map.iter_rules() for m in rule.methods if m in WRITES)
+    return sorted((m, rule.rule) for rule in support.api_rules(app) for m in rule.methods if m in WRITES)
 
 
 def argument_schema(app: Any, method: str, rule: str, location: str = "json") -> type | None:

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from tests import support
 from tests.factories import PASSWORD, council_email
 from web import auth
 from web.app import create_app
@@ -19,9 +20,7 @@ WRITES = ("POST", "PUT", "PATCH", "DELETE")
 
 
 def write_endpoints(app: Any) -> list[tuple[str, str]]:
-    return sorted(
-        (method, rule.rule) for rule in app.url_map.iter_rules() for method in rule.methods if method in WRITES
-    )
+    return sorted((method, rule.rule) for rule in support.api_rules(app) for method in rule.methods if method in WRITES)
 
 
 def concrete(rule: str) -> str:

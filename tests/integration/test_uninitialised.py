@@ -45,7 +45,7 @@ def empty_app(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Flask]
 
 def every_request(app: Flask) -> Iterator[tuple[str, str]]:
     adapter = app.url_map.bind("localhost")
-    for rule in app.url_map.iter_rules():
+    for rule in support.api_rules(app):
         if rule.endpoint in WITHOUT_DATABASE:
             continue
         values = {}

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from tests import support
 from tests.factories import PASSWORD, council_email
 from tests.integration.test_access_rules import concrete, sign_in
 from web.app import create_app
@@ -36,7 +37,7 @@ def operator(client: Any) -> dict[str, str]:
 
 
 def gets(app: Any) -> list[str]:
-    return sorted({rule.rule for rule in app.url_map.iter_rules() if "GET" in rule.methods})
+    return sorted({rule.rule for rule in support.api_rules(app) if "GET" in rule.methods})
 
 
 def refused(response: Any, name: str = UNKNOWN) -> bool:

@@ -19,9 +19,6 @@ from web.pages import api, security
 from web.pages.scope import PAGES
 from workers.settings import Settings
 
-pages = Blueprint(PAGES, __name__)
-pages.before_request(security.protect_forms)
-
 
 def me() -> dict[str, Any] | None:
     """The signed-in person as ``GET /api/v1/me`` shows them, or None (read once per request).
@@ -56,6 +53,8 @@ def init_app(app: Flask, settings: Settings) -> None:
     app.jinja_env.lstrip_blocks = True
     security.init_app(app, settings.public_url, settings.session_hours)
     app.context_processor(lambda: {"me": me(), **security.template_globals()})
+    pages = Blueprint(PAGES, __name__)  # one per app: tests build several apps in one process
+    pages.before_request(security.protect_forms)
     for child in _blueprints():
         pages.register_blueprint(child)
     app.register_blueprint(pages)

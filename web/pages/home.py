@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, render_template
@@ -11,9 +12,15 @@ from web.pages import api
 bp = Blueprint("home", __name__)
 
 
+SOON = 5  # goals listed on the home page
+
+
 def _closing_soon(calendar: dict[str, Any]) -> list[dict[str, Any]]:
+    """Open goals whose deadline is still ahead, soonest first (the calendar lists decided ones too)."""
+    now = datetime.now(UTC).isoformat()
     deadlines = [d for month in calendar.get("months", []) for d in month.get("deadlines", [])]
-    return deadlines[:5]
+    ahead = [d for d in deadlines if d.get("goal_state") == "open" and (d.get("deadline") or "") >= now]
+    return sorted(ahead, key=lambda d: d["deadline"])[:SOON]
 
 
 @bp.get("/")

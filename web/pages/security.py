@@ -82,9 +82,9 @@ def init_app(app: Flask, public_url: str, session_hours: float) -> None:
 
 
 def protect_forms() -> None:
-    """A pages blueprint's ``before_request``: every POST carries a valid CSRF token."""
+    """The pages' ``before_request``: the signing key is ready; every POST carries a valid CSRF token."""
+    ensure_secret(current_app)  # before any form renders its token, with or without a cookie yet
     if request.method == "POST" and is_page():
-        ensure_secret(current_app)
         csrf.protect()
 
 
