@@ -8,20 +8,13 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-from flask import Blueprint, Response, current_app, redirect, render_template, request, session
+from flask import Blueprint, Response, redirect, render_template, request, session
 
-from web.pages import api, errors, flow, me, security
+from web.pages import api, errors, flow, me
 from web.pages.api import Answer
 from web.pages.forms import Problems, problems_of, text
 
 bp = Blueprint("account", __name__)
-
-
-@bp.before_request
-def _secret_for_forms() -> None:
-    """The forms' CSRF tokens need the app's secret key, which the foundation sets on a
-    request's first use of the session cookie or on a POST: a first GET has neither."""
-    security.ensure_secret(current_app)
 
 
 # The kinds of organisation someone may name when theirs is not listed (councils come from the register).

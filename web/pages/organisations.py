@@ -9,20 +9,13 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, render_template, request
 
-from web.pages import api, errors, flow, me, security
+from web.pages import api, errors, flow, me
 from web.pages.api import Answer
 from web.pages.forms import Problems, text
 
 bp = Blueprint("organisations", __name__)
-
-
-@bp.before_request
-def _secret_for_forms() -> None:
-    """The forms' CSRF tokens need the app's secret key, which the foundation sets on a
-    request's first use of the session cookie or on a POST: a first GET has neither."""
-    security.ensure_secret(current_app)
 
 
 KIND_NAMES = {
