@@ -22,6 +22,13 @@ ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 POSTGRES_ADMIN_URL = os.environ.get("PIPELINE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("PIPELINE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+# Rate limits no test of a journey reaches (the tests of the limits set their own).
+ROOMY_LIMITS = {
+    "PIPELINE_SIGN_UP_IP_LIMIT": "1000/minute",
+    "PIPELINE_SIGN_IN_IP_LIMIT": "1000/minute",
+    "PIPELINE_MAIL_RECIPIENT_LIMIT": "1000/minute",
+    "PIPELINE_MAIL_ACCOUNT_LIMIT": "1000/minute",
+}
 SECRET_KEY = "cGlwZWxpbmUgdGVzdCBrZXktZW5jcnlwdGlvbiBrZXk="  # tests' key-encryption key: not a secret
 
 HOW_TO_START = {

@@ -48,13 +48,8 @@ FAILED = pytest.StashKey[bool]()
 
 def serve(tmp: Path, **env: str) -> Iterator[Site]:
     outbox = tmp / "outbox"
-    limits = {
-        "PIPELINE_SIGN_UP_IP_LIMIT": "1000/minute",
-        "PIPELINE_SIGN_IN_IP_LIMIT": "1000/minute",
-        "PIPELINE_MAIL_RECIPIENT_LIMIT": "1000/minute",
-        "PIPELINE_MAIL_ACCOUNT_LIMIT": "1000/minute",
-    }
-    settings = support.pipeline_env(PIPELINE_OUTBOX_DIR=str(outbox), PIPELINE_SWEEP_SECONDS="1", **{**limits, **env})
+    tuning = {"PIPELINE_OUTBOX_DIR": str(outbox), "PIPELINE_SWEEP_SECONDS": "1", **support.ROOMY_LIMITS, **env}
+    settings = support.pipeline_env(**tuning)
     support.run_cli("init", env=settings, cwd=tmp)
     with support.server(settings, tmp / "server.log", cwd=tmp) as base:
         yield Site(base, outbox, tmp / "server.log")
@@ -88,8 +83,8 @@ def context(browser: Browser) -> Iterator[BrowserContext]:
     ctx.close()
 
 
-@pytest.fixture
-def page(context: BrowserContext, request: pytest.FixtureRequest) -> Iterator[Page]:
+def tab_in(context: BrowserContext, request: pytest.FixtureRequest) -> Iterator[Page]:
+    """A new tab; if the test failed, a full-page screenshot of it in test-results/."""
     tab = context.new_page()
     tab.set_default_timeout(15_000)
     yield tab
@@ -100,14 +95,14 @@ def page(context: BrowserContext, request: pytest.FixtureRequest) -> Iterator[Pa
 
 
 @pytest.fixture
+def page(context: BrowserContext, request: pytest.FixtureRequest) -> Iterator[Page]:
+    yield from tab_in(context, request)
+
+
+@pytest.fixture
 def no_js_page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
-    """A tab with JavaScript switched off: every page and action must still work."""
+    """A tab with JavaScript switched off: every page and action must still work. (axe cannot
+    run in it: the checks run in the tabs with JavaScript.)"""
     ctx = browser.new_context(java_script_enabled=False)
-    tab = ctx.new_page()
-    tab.set_default_timeout(15_000)
-    yield tab
-    if request.node.stash.get(FAILED, False):
-        SHOTS.mkdir(exist_ok=True)
-        name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.nodeid)[-150:]
-        tab.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    yield from tab_in(ctx, request)
     ctx.close()

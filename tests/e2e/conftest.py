@@ -54,12 +54,7 @@ class Api:
 def api(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
     workdir = tmp_path_factory.mktemp(request.param)
     outbox = workdir / "outbox"
-    limits = {
-        "PIPELINE_SIGN_UP_IP_LIMIT": "1000/minute",
-        "PIPELINE_SIGN_IN_IP_LIMIT": "1000/minute",
-        "PIPELINE_MAIL_RECIPIENT_LIMIT": "1000/minute",
-        "PIPELINE_MAIL_ACCOUNT_LIMIT": "1000/minute",
-    }
+    limits = support.ROOMY_LIMITS
     logs = [workdir / "server.log", workdir / "worker.log"]
     if request.param == "embedded":
         env = support.pipeline_env(PIPELINE_OUTBOX_DIR=str(outbox), **limits)  # else the defaults: ./var/...
