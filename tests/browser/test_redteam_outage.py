@@ -61,3 +61,18 @@ def test_redteam_pages_while_the_read_models_lag_are_pages(own_site: Site, tmp_p
     unavailable = [path for path, answer in answers.items() if answer.status == 503]
     assert f"/projects/{pid}" in unavailable, {p: a.status for p, a in answers.items()}
     assert "Sorry, the service is unavailable" in answers[f"/projects/{pid}"].title
+
+
+@pytest.fixture
+def https_site(tmp_path: Path) -> Iterator[Site]:
+    yield from serve(tmp_path, PIPELINE_PUBLIC_URL="https://pipeline.example.gov.uk")
+
+
+def test_redteam_the_cookie_is_secure_behind_https(https_site: Site) -> None:
+    """Behind an https public address the cookie is ``__Host-``, Secure, HttpOnly, SameSite=Lax."""
+    answer = Client(https_site).get("/sign-in")
+    cookie = answer.headers.get("Set-Cookie", "")
+    flags = [part.strip().lower() for part in cookie.split(";")]
+    assert cookie.startswith("__Host-pipeline="), cookie
+    assert {"secure", "httponly", "samesite=lax", "path=/"} <= set(flags), cookie
+    assert not any(flag.startswith("domain=") for flag in flags), cookie
