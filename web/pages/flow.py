@@ -27,8 +27,13 @@ def sign_in_first() -> Response:
 
 
 def safe_next(target: str | None, default: str = "/") -> str:
-    """A ``next`` address to go to after signing in: only a path on this site."""
+    """A ``next`` address to go to after signing in: only a path on this site. Browsers drop
+    tabs and newlines from an address (``/<TAB>/evil.example`` is ``//evil.example``), and a
+    newline cannot go in a header at all, so an address holding any control character is
+    refused too."""
     if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in target):
         return default
     return target
 
