@@ -60,7 +60,7 @@ def call(method: str, path: str, body: Any = None, query: dict[str, Any] | None 
         method=method,
         query_string=urlencode(args, doseq=True),
         headers=Headers(headers),
-        data=json.dumps(body) if body is not None else None,
+        data=json.dumps(body, ensure_ascii=False).encode() if body is not None else None,  # UTF-8, as clients send
         content_type="application/json" if body is not None else None,
         environ_overrides={"REMOTE_ADDR": request.remote_addr or "127.0.0.1"},
     )

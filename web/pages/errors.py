@@ -7,7 +7,7 @@ import logging
 
 from flask import Flask, Response, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError, NotFound
+from werkzeug.exceptions import HTTPException, InternalServerError, NotFound, RequestEntityTooLarge
 
 from web.pages.scope import is_page
 
@@ -49,6 +49,10 @@ def init_app(app: Flask) -> None:
             return previous(error)  # type: ignore[return-value]
         if isinstance(error, CSRFError):
             return page(400, "This form had expired or was sent from another site. Go back, reload it and try again.")
+        if isinstance(error, RequestEntityTooLarge):
+            return page(
+                413, "What you sent is larger than Pipeline takes. Go back, shorten the longest text and try again."
+            )
         if isinstance(error, NotFound):
             return page(404, "If you typed the web address, check it is correct.")
         if isinstance(error, InternalServerError):

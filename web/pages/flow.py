@@ -13,7 +13,7 @@ from web.pages import errors
 from web.pages.api import Answer
 from web.pages.forms import Problems, problems_of
 
-FIELD_PROBLEMS = (400, 409, 422)  # answers that name what to correct in the form
+FIELD_PROBLEMS = (400, 409, 413, 422)  # answers that name what to correct in the form (413: shorten it)
 
 
 def done(message: str, to: str) -> Response:

@@ -23,6 +23,9 @@ from itsdangerous import URLSafeTimedSerializer
 from web.pages.scope import is_page
 
 csrf = CSRFProtect()
+# A form body may be this many times the API's body limit: percent-encoding takes 9 bytes for a
+# character of 3 in UTF-8. The API then holds the JSON the page sends it to its own limit.
+FORM_ENCODING = 10
 SCRIPT_SOURCES = "'self'"
 POLICY = (
     "default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self'; img-src 'self' data:; "
@@ -85,6 +88,9 @@ def protect_forms() -> None:
     """The pages' ``before_request``: the signing key is ready; every POST carries a valid CSRF token."""
     ensure_secret(current_app)  # before any form renders its token, with or without a cookie yet
     if request.method == "POST" and is_page():
+        limit = current_app.config.get("MAX_CONTENT_LENGTH")
+        if limit:
+            request.max_content_length = limit * FORM_ENCODING
         csrf.protect()
 
 
