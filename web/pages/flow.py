@@ -4,12 +4,13 @@ session has ended, an error page for anything else."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
-from flask import Response, flash, make_response, redirect, render_template, request
+from flask import Response, abort, flash, make_response, redirect, render_template, request
 
-from web.pages import errors
+from web.pages import errors, me
 from web.pages.api import Answer
 from web.pages.forms import Problems, problems_of
 
@@ -58,3 +59,29 @@ def form(template: str, answer: Answer | None = None, status: int = 200, **conte
         status = answer.status
     context.setdefault("values", request.form)
     return make_response(render_template(template, problems=problems, **context), status)
+
+
+def signed_in() -> dict[str, Any]:
+    """The signed-in person; anyone else is sent to sign in first (the request ends here)."""
+    person = me()
+    if person is None:
+        abort(sign_in_first())
+    return person
+
+
+def body_of(answer: Answer) -> Any:
+    """What the API answered; a refusal ends the request with its page."""
+    if not answer.ok:
+        abort(refused(answer))
+    return answer.body
+
+
+def form_page(template: str, send: Callable[[], Answer], success: str, to: str, **context: Any) -> Response:
+    """A form page: GET shows it; POST calls ``send`` (one API call) and answers with
+    Post/Redirect/Get to ``to``, or the form again with the API's problems."""
+    if request.method == "GET":
+        return form(template, **context)
+    answer = send()
+    if answer.ok:
+        return done(success, to)
+    return form(template, answer, **context)

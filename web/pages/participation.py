@@ -19,7 +19,7 @@ from werkzeug.exceptions import HTTPException, abort
 
 from domain.project import CONTRIBUTION_KINDS
 from web.pages import api, me
-from web.pages.flow import done, form, refused, safe_next, sign_in_first
+from web.pages.flow import body_of, done, form, form_page, refused, safe_next, sign_in_first, signed_in
 
 bp = Blueprint("participation", __name__)
 
@@ -134,17 +134,13 @@ def _back(pid: str) -> str:
 
 
 def _project(pid: Any) -> dict[str, Any]:
-    answer = api.get(f"{PROJECTS}/{pid}", **api.fresh())
-    if not answer.ok:
-        abort(refused(answer))
-    body: dict[str, Any] = answer.body
+    body: dict[str, Any] = body_of(api.get(f"{PROJECTS}/{pid}", **api.fresh()))
     return body
 
 
 def _find(path: str, item_id: Any, what: str) -> dict[str, Any]:
     answer = api.get(path, **api.fresh())
-    if not answer.ok:
-        abort(refused(answer))
+    body_of(answer)
     for item in _items(answer):
         if str(item.get("id")) == str(item_id):
             return item
@@ -195,15 +191,15 @@ def unfollow(pid: Any) -> Response:
 @bp.route("/projects/<uuid:pid>/need", methods=["GET", "POST"])
 def need(pid: Any) -> Response:
     """Say "we need this too", with an optional comment (the panel's button posts here without one)."""
-    if me() is None:
-        return sign_in_first()
-    project = _project(pid)
-    if request.method == "GET":
-        return form("pages/participation/need.html", project=project, back=_back(pid))
-    answer = api.post(f"{PROJECTS}/{pid}/needs", {"comment": _text("comment")})
-    if answer.ok:
-        return done("Your organisation needs this too: the team has been told.", _back(pid))
-    return form("pages/participation/need.html", answer, project=project, back=_back(pid))
+    signed_in()
+    return form_page(
+        "pages/participation/need.html",
+        lambda: api.post(f"{PROJECTS}/{pid}/needs", {"comment": _text("comment")}),
+        "Your organisation needs this too: the team has been told.",
+        _back(pid),
+        project=_project(pid),
+        back=_back(pid),
+    )
 
 
 @bp.post("/projects/<uuid:pid>/need/withdraw")
@@ -285,15 +281,15 @@ def withdraw_pledge(pid: Any) -> Response:
 @bp.route("/projects/<uuid:pid>/contribution-requests/new", methods=["GET", "POST"])
 def ask(pid: Any) -> Response:
     """Ask to contribute (join the team); the team decides."""
-    if me() is None:
-        return sign_in_first()
-    project = _project(pid)
-    if request.method == "GET":
-        return form("pages/participation/ask.html", project=project, back=_back(pid))
-    answer = api.post(f"{PROJECTS}/{pid}/contribution-requests", {"message": _text("message")})
-    if answer.ok:
-        return done("Your request to contribute is sent: the team will answer it.", _back(pid))
-    return form("pages/participation/ask.html", answer, project=project, back=_back(pid))
+    signed_in()
+    return form_page(
+        "pages/participation/ask.html",
+        lambda: api.post(f"{PROJECTS}/{pid}/contribution-requests", {"message": _text("message")}),
+        "Your request to contribute is sent: the team will answer it.",
+        _back(pid),
+        project=_project(pid),
+        back=_back(pid),
+    )
 
 
 def _request_page(pid: Any, rid: Any, answer: api.Answer | None = None) -> Response:
@@ -341,44 +337,47 @@ def decline(pid: Any, rid: Any) -> Response:
 @bp.route("/projects/<uuid:pid>/status-updates/new", methods=["GET", "POST"])
 def post_update(pid: Any) -> Response:
     """Post a status update (the team is emailed this link when a project goes quiet)."""
-    if me() is None:
-        return sign_in_first()
-    project = _project(pid)
-    context: dict[str, Any] = {"project": project, "back": _back(pid), "update": None}
-    if request.method == "GET":
-        return form("pages/participation/update.html", **context)
-    answer = api.post(f"{PROJECTS}/{pid}/status-updates", {"body": _text("body") or ""})
-    if answer.ok:
-        return done("Your status update is posted.", _back(pid))
-    return form("pages/participation/update.html", answer, labels={"body": "Update"}, **context)
+    signed_in()
+    return form_page(
+        "pages/participation/update.html",
+        lambda: api.post(f"{PROJECTS}/{pid}/status-updates", {"body": _text("body") or ""}),
+        "Your status update is posted.",
+        _back(pid),
+        project=_project(pid),
+        back=_back(pid),
+        update=None,
+        labels={"body": "Update"},
+    )
 
 
 @bp.route("/projects/<uuid:pid>/status-updates/<uuid:uid>/edit", methods=["GET", "POST"])
 def correct_update(pid: Any, uid: Any) -> Response:
     """Correct a status update (its earlier text stays in the project's history)."""
-    if me() is None:
-        return sign_in_first()
-    project = _project(pid)
+    signed_in()
     update = _find(f"{PROJECTS}/{pid}/status-updates", uid, "status update")
-    context: dict[str, Any] = {"project": project, "back": _back(pid), "update": update}
-    if request.method == "GET":
-        return form("pages/participation/update.html", values={"body": update.get("body") or ""}, **context)
-    answer = api.call("PATCH", f"{PROJECTS}/{pid}/status-updates/{uid}", {"body": _text("body") or ""})
-    if answer.ok:
-        return done("The status update is corrected.", _back(pid))
-    return form("pages/participation/update.html", answer, labels={"body": "Update"}, **context)
+    return form_page(
+        "pages/participation/update.html",
+        lambda: api.call("PATCH", f"{PROJECTS}/{pid}/status-updates/{uid}", {"body": _text("body") or ""}),
+        "The status update is corrected.",
+        _back(pid),
+        project=_project(pid),
+        back=_back(pid),
+        update=update,
+        labels={"body": "Update"},
+        values=request.form if request.method == "POST" else {"body": update.get("body") or ""},
+    )
 
 
 @bp.route("/projects/<uuid:pid>/status-updates/<uuid:uid>/retract", methods=["GET", "POST"])
 def retract_update(pid: Any, uid: Any) -> Response:
     """Confirm, then retract a status update (kept in the history, marked retracted)."""
-    if me() is None:
-        return sign_in_first()
-    project = _project(pid)
-    update = _find(f"{PROJECTS}/{pid}/status-updates", uid, "status update")
-    if request.method == "GET":
-        return form("pages/participation/retract.html", project=project, update=update, back=_back(pid))
-    answer = api.call("DELETE", f"{PROJECTS}/{pid}/status-updates/{uid}")
-    if answer.ok:
-        return done("The status update is retracted.", _back(pid))
-    return refused(answer)
+    signed_in()
+    return form_page(
+        "pages/participation/retract.html",
+        lambda: api.call("DELETE", f"{PROJECTS}/{pid}/status-updates/{uid}"),
+        "The status update is retracted.",
+        _back(pid),
+        project=_project(pid),
+        update=_find(f"{PROJECTS}/{pid}/status-updates", uid, "status update"),
+        back=_back(pid),
+    )

@@ -395,39 +395,35 @@ def _members(project: dict[str, Any]) -> list[dict[str, Any]]:
 
 @bp.route("/projects/<uuid:project_id>/edit", methods=["GET", "POST"])
 def edit(project_id: UUID) -> Response:
-    if not me():
-        return flow.sign_in_first()
-    current = _project(project_id)
-    if not current.ok:
-        return flow.refused(current)
-    project = current.body
+    flow.signed_in()
+    project = flow.body_of(_project(project_id))
     context = _form_context(request.form if request.method == "POST" else _as_values(project))
     context.update(project=project, members=_members(project))
-    if request.method == "GET":
-        return flow.form("pages/projects/edit.html", **context)
-    answer = api.call("PATCH", f"/api/v1/projects/{project_id}", _changes(project, _form_body()))
-    if answer.ok:
-        return flow.done("The project has been updated.", f"/projects/{project_id}")
-    return flow.form("pages/projects/edit.html", answer, **context)
+    return flow.form_page(
+        "pages/projects/edit.html",
+        lambda: api.call("PATCH", f"/api/v1/projects/{project_id}", _changes(project, _form_body())),
+        "The project has been updated.",
+        f"/projects/{project_id}",
+        **context,
+    )
 
 
 # ------------------------------------------------------------------ phase, goal, archive
 @bp.route("/projects/<uuid:project_id>/phase", methods=["GET", "POST"])
 def phase(project_id: UUID) -> Response:
-    if not me():
-        return flow.sign_in_first()
-    current = _project(project_id)
-    if not current.ok:
-        return flow.refused(current)
-    project = current.body
+    flow.signed_in()
+    project = flow.body_of(_project(project_id))
     values = request.form if request.method == "POST" else {"phase": project.get("phase")}
-    context = dict(project=project, phases=PHASES, values=values, labels=LABELS)
-    if request.method == "GET":
-        return flow.form("pages/projects/phase.html", **context)
-    answer = api.post(f"/api/v1/projects/{project_id}/phase", present({"phase": text("phase")}))
-    if answer.ok:
-        return flow.done(f"The project is now in {name_of(text('phase'))}.", f"/projects/{project_id}")
-    return flow.form("pages/projects/phase.html", answer, **context)
+    return flow.form_page(
+        "pages/projects/phase.html",
+        lambda: api.post(f"/api/v1/projects/{project_id}/phase", present({"phase": text("phase")})),
+        f"The project is now in {name_of(text('phase'))}.",
+        f"/projects/{project_id}",
+        project=project,
+        phases=PHASES,
+        values=values,
+        labels=LABELS,
+    )
 
 
 def _goal_values(project: dict[str, Any]) -> dict[str, Any]:
@@ -447,44 +443,42 @@ def _goal_values(project: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@bp.route("/projects/<uuid:project_id>/goal", methods=["GET", "POST"])
-def goal(project_id: UUID) -> Response:
-    if not me():
-        return flow.sign_in_first()
-    current = _project(project_id)
-    if not current.ok:
-        return flow.refused(current)
-    project = current.body
-    values = request.form if request.method == "POST" else _goal_values(project)
-    context = dict(project=project, values=values, labels=LABELS)
-    if request.method == "GET":
-        return flow.form("pages/projects/goal.html", **context)
+def _goal_body() -> dict[str, Any]:
     body = {"min_partners": number("min_partners"), "deadline": text("deadline")}
     for name in ("money", "days"):
         amount = number(name)
         body[name] = str(amount) if amount is not None else None
-    answer = api.call("PUT", f"/api/v1/projects/{project_id}/goal", present(body))
-    if answer.ok:
-        return flow.done("The goal has been set.", f"/projects/{project_id}")
-    return flow.form("pages/projects/goal.html", answer, **context)
+    return present(body)
+
+
+@bp.route("/projects/<uuid:project_id>/goal", methods=["GET", "POST"])
+def goal(project_id: UUID) -> Response:
+    flow.signed_in()
+    project = flow.body_of(_project(project_id))
+    values = request.form if request.method == "POST" else _goal_values(project)
+    return flow.form_page(
+        "pages/projects/goal.html",
+        lambda: api.call("PUT", f"/api/v1/projects/{project_id}/goal", _goal_body()),
+        "The goal has been set.",
+        f"/projects/{project_id}",
+        project=project,
+        values=values,
+        labels=LABELS,
+    )
 
 
 @bp.route("/projects/<uuid:project_id>/archive", methods=["GET", "POST"], defaults={"restore": False})
 @bp.route("/projects/<uuid:project_id>/restore", methods=["GET", "POST"], defaults={"restore": True})
 def archive(project_id: UUID, restore: bool) -> Response:
-    if not me():
-        return flow.sign_in_first()
-    current = _project(project_id)
-    if not current.ok:
-        return flow.refused(current)
-    project = current.body
-    if request.method == "GET":
-        return flow.form("pages/projects/archive.html", project=project, restore=restore)
-    answer = api.post(f"/api/v1/projects/{project_id}/{'restore' if restore else 'archive'}")
-    if answer.ok:
-        message = "The project has been restored." if restore else "The project has been archived."
-        return flow.done(message, f"/projects/{project_id}")
-    return flow.refused(answer)
+    flow.signed_in()
+    return flow.form_page(
+        "pages/projects/archive.html",
+        lambda: api.post(f"/api/v1/projects/{project_id}/{'restore' if restore else 'archive'}"),
+        "The project has been restored." if restore else "The project has been archived.",
+        f"/projects/{project_id}",
+        project=flow.body_of(_project(project_id)),
+        restore=restore,
+    )
 
 
 # ------------------------------------------------------------------ history
