@@ -42,7 +42,7 @@ run: init  ## install, initialise and serve the API on the embedded default
 	$(BIN)/pipeline serve
 
 test: $(STAMP) $(ASSETS) browser  ## every test: unit, integration (PostgreSQL + Redis), end to end, browser
-	$(BIN)/pytest
+	$(BIN)/pytest --durations=15
 
 lint: $(STAMP)  ## ruff, ruff format --check and the type checker (mypy)
 	$(BIN)/ruff check .

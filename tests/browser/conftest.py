@@ -55,13 +55,14 @@ def serve(tmp: Path, **env: str) -> Iterator[Site]:
         yield Site(base, outbox, tmp / "server.log")
 
 
-@pytest.fixture(scope="session")
+# Package scope: they end with tests/browser, so no server or Chromium idles through the rest of the run.
+@pytest.fixture(scope="package")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """One embedded Pipeline for the browser tests (tests make their own people and projects)."""
     yield from serve(tmp_path_factory.mktemp("site"))
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def playwright() -> Iterator[Playwright]:
     if not CHROMIUM.exists():
         pytest.fail("Debian's Chromium is missing: `make browser` (apt-get install chromium) installs it.")
@@ -69,7 +70,7 @@ def playwright() -> Iterator[Playwright]:
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS, headless=True)
     yield chromium
