@@ -19,7 +19,8 @@ def test_similar_lists_a_resembling_project_and_not_an_unrelated_one(page: Page,
     alike = site.project(other, title=titles[1], summary="Buy visitor permits.", tags=[tag])
     site.project(other, title=titles[2], summary="When we open.")
 
-    page.goto(site.base + f"/projects/{first['id']}/similar")
+    page.goto(site.base + f"/projects/{first['id']}")
+    page.get_by_role("navigation", name="Project sections").get_by_role("link", name="Similar projects").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Projects like {titles[0]}")
     found = page.get_by_role("link", name=titles[1])
     expect(found).to_have_attribute("href", f"/projects/{alike['id']}")
