@@ -90,10 +90,6 @@ def show(template: str, answer: Answer | None = None, rename: dict[str, str] | N
     return flow.refused(answer)
 
 
-def signed_in() -> dict[str, Any] | None:
-    return me()
-
-
 # ------------------------------------------------------------------ sign up
 @bp.route("/sign-up", methods=["GET", "POST"])
 def sign_up() -> Response:
@@ -127,7 +123,7 @@ def sign_up() -> Response:
 
 @bp.get("/sign-up/check-email")
 def check_email() -> Response:
-    address = session.get("signed_up_email") or (signed_in() or {}).get("email")
+    address = session.get("signed_up_email") or (me() or {}).get("email")
     return flow.form("pages/account/check_email.html", address=address)
 
 
@@ -148,12 +144,12 @@ def verify_email() -> Response:
     if not answer.ok:
         return flow.refused(answer)
     session.pop("signed_up_email", None)
-    return flow.done("Your email address is verified.", "/account" if signed_in() else "/sign-in")
+    return flow.done("Your email address is verified.", "/account" if me() else "/sign-in")
 
 
 @bp.post("/account/verification-email")
 def resend_verification() -> Response:
-    person = signed_in()
+    person = me()
     if person is None:
         return flow.sign_in_first()
     answer = api.post("/api/v1/me/verification-email")
@@ -189,7 +185,7 @@ def sign_in() -> Response:
 @bp.route("/sign-out", methods=["GET", "POST"])
 def sign_out() -> Response:
     if request.method == "GET":
-        if signed_in() is None:
+        if me() is None:
             return redirect("/", 303)  # type: ignore[return-value]
         return flow.form("pages/account/sign_out.html")
     if session.get(api.TOKEN):
@@ -234,7 +230,7 @@ def reset_sent() -> Response:
 # ------------------------------------------------------------------ your account
 @bp.route("/account", methods=["GET", "POST"])
 def account() -> Response:
-    person = signed_in()
+    person = me()
     if person is None:
         return flow.sign_in_first()
     org = person.get("organisation") or {}
@@ -275,7 +271,7 @@ def account() -> Response:
 
 @bp.route("/account/password", methods=["GET", "POST"])
 def change_password() -> Response:
-    if signed_in() is None:
+    if me() is None:
         return flow.sign_in_first()
     if request.method == "GET":
         return flow.form("pages/account/password.html")
@@ -325,7 +321,7 @@ def _notification_problems(answer: Answer) -> Problems:
 
 @bp.route("/account/notifications", methods=["GET", "POST"])
 def notifications() -> Response:
-    if signed_in() is None:
+    if me() is None:
         return flow.sign_in_first()
     current = api.get("/api/v1/me/notifications")
     if not current.ok:
@@ -369,7 +365,7 @@ def notifications() -> Response:
 # ------------------------------------------------------------------ erasure
 @bp.route("/account/erase", methods=["GET", "POST"])
 def erase() -> Response:
-    if signed_in() is None:
+    if me() is None:
         return flow.sign_in_first()
     if request.method == "GET":
         return flow.form("pages/account/erase.html")

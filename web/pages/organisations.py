@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, abort, render_template, request
 
 from web.pages import api, errors, flow, me
 from web.pages.api import Answer
@@ -36,13 +36,13 @@ def _page_of(org: dict[str, Any]) -> str:
     return "/organisations/" + quote(org.get("code") or org["id"], safe="")
 
 
-def _organisation(code_or_id: str) -> tuple[dict[str, Any] | None, Response | None]:
+def _organisation(code_or_id: str) -> dict[str, Any]:
+    """The organisation; an unknown one or a refusal ends the request with its page."""
     answer = api.get(_base(code_or_id), **api.fresh())
     if answer.status == 404:
-        return None, errors.page(404, "There is no organisation with that code or id.")
-    if not answer.ok:
-        return None, flow.refused(answer)
-    return answer.body, None
+        abort(errors.page(404, "There is no organisation with that code or id."))
+    org: dict[str, Any] = flow.body_of(answer)
+    return org
 
 
 def may_manage(org: dict[str, Any]) -> bool:
@@ -91,9 +91,7 @@ def _context(org: dict[str, Any]) -> dict[str, Any]:
 
 @bp.get("/organisations/<code_or_id>")
 def organisation(code_or_id: str) -> Response:
-    org, refusal = _organisation(code_or_id)
-    if org is None:
-        return refusal  # type: ignore[return-value]
+    org = _organisation(code_or_id)
     return flow.form("pages/organisations/organisation.html", **_context(org))
 
 
@@ -114,9 +112,7 @@ def _member_name(org: dict[str, Any], person_id: str) -> str | None:
 
 @bp.post("/organisations/<code_or_id>/admins")
 def make_admin(code_or_id: str) -> Response:
-    org, refusal = _organisation(code_or_id)
-    if org is None:
-        return refusal  # type: ignore[return-value]
+    org = _organisation(code_or_id)
     person_id = request.form.get("person_id", "")
     name = _member_name(org, person_id) or "They"
     return _admin_write(
@@ -126,9 +122,7 @@ def make_admin(code_or_id: str) -> Response:
 
 @bp.route("/organisations/<code_or_id>/members/<person_id>/remove", methods=["GET", "POST"])
 def remove_member(code_or_id: str, person_id: str) -> Response:
-    org, refusal = _organisation(code_or_id)
-    if org is None:
-        return refusal  # type: ignore[return-value]
+    org = _organisation(code_or_id)
     if me() is None:
         return flow.sign_in_first()
     name = _member_name(org, person_id)
@@ -142,9 +136,7 @@ def remove_member(code_or_id: str, person_id: str) -> Response:
 
 @bp.post("/organisations/<code_or_id>/pending/<person_id>/approve")
 def approve(code_or_id: str, person_id: str) -> Response:
-    org, refusal = _organisation(code_or_id)
-    if org is None:
-        return refusal  # type: ignore[return-value]
+    org = _organisation(code_or_id)
     path = _base(org["id"]) + "/pending-members/" + quote(person_id, safe="") + "/approve"
     name = text("name") or "They"
     return _admin_write("POST", path, None, org, f"{name} is now a member of {org['name']}.")
@@ -152,9 +144,7 @@ def approve(code_or_id: str, person_id: str) -> Response:
 
 @bp.route("/organisations/<code_or_id>/pending/<person_id>/decline", methods=["GET", "POST"])
 def decline(code_or_id: str, person_id: str) -> Response:
-    org, refusal = _organisation(code_or_id)
-    if org is None:
-        return refusal  # type: ignore[return-value]
+    org = _organisation(code_or_id)
     if me() is None:
         return flow.sign_in_first()
     pending = api.get(_base(org["id"]) + "/pending-members", limit=500)
@@ -174,9 +164,7 @@ def decline(code_or_id: str, person_id: str) -> Response:
 
 @bp.route("/organisations/<code_or_id>/domains", methods=["POST"])
 def add_domain(code_or_id: str) -> Response:
-    org, refusal = _organisation(code_or_id)
-    if org is None:
-        return refusal  # type: ignore[return-value]
+    org = _organisation(code_or_id)
     domain = text("domain") or ""
     answer = api.post(_base(org["id"]) + "/domains", {"domain": domain})
     if answer.ok:
@@ -199,9 +187,7 @@ def _organisation_with_problems(org: dict[str, Any], answer: Answer) -> Response
 
 @bp.route("/organisations/<code_or_id>/domains/<domain>/remove", methods=["GET", "POST"])
 def remove_domain(code_or_id: str, domain: str) -> Response:
-    org, refusal = _organisation(code_or_id)
-    if org is None:
-        return refusal  # type: ignore[return-value]
+    org = _organisation(code_or_id)
     if me() is None:
         return flow.sign_in_first()
     if domain not in (org.get("domains") or []):

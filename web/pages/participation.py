@@ -18,8 +18,9 @@ from flask import Blueprint, Response, current_app, render_template, request
 from werkzeug.exceptions import HTTPException, abort
 
 from domain.project import CONTRIBUTION_KINDS
-from web.pages import api, me
+from web.pages import api, errors, me
 from web.pages.flow import body_of, done, form, form_page, refused, safe_next, sign_in_first, signed_in
+from web.pages.forms import text
 
 bp = Blueprint("participation", __name__)
 
@@ -144,13 +145,7 @@ def _find(path: str, item_id: Any, what: str) -> dict[str, Any]:
     for item in _items(answer):
         if str(item.get("id")) == str(item_id):
             return item
-    abort(errors_page(404, f"There is no {what} with that address on this project."))
-
-
-def errors_page(status: int, detail: str) -> Response:
-    from web.pages import errors
-
-    return errors.page(status, detail)
+    abort(errors.page(404, f"There is no {what} with that address on this project."))
 
 
 def _my_pledge(pid: Any) -> dict[str, Any] | None:
@@ -194,7 +189,7 @@ def need(pid: Any) -> Response:
     signed_in()
     return form_page(
         "pages/participation/need.html",
-        lambda: api.post(f"{PROJECTS}/{pid}/needs", {"comment": _text("comment")}),
+        lambda: api.post(f"{PROJECTS}/{pid}/needs", {"comment": text("comment")}),
         "Your organisation needs this too: the team has been told.",
         _back(pid),
         project=_project(pid),
@@ -208,11 +203,6 @@ def withdraw_need(pid: Any) -> Response:
         return sign_in_first()
     answer = api.call("DELETE", f"{PROJECTS}/{pid}/needs")
     return _after(answer, "Your organisation no longer says it needs this.", pid)
-
-
-def _text(name: str) -> str | None:
-    value = request.form.get(name, "").strip()
-    return value or None
 
 
 def _amount(name: str) -> str | None:
@@ -244,7 +234,7 @@ def pledge(pid: Any) -> Response:
         "money": _amount("money") or "0",
         "days": _amount("days") or "0",
         "contributions": request.form.getlist("contributions"),
-        "message": _text("message"),
+        "message": text("message"),
     }
     answer = api.call("PUT", f"{PROJECTS}/{pid}/pledges/mine", body)
     if answer.ok:
@@ -269,7 +259,7 @@ def withdraw_pledge(pid: Any) -> Response:
     current = _my_pledge(pid)
     if request.method == "GET":
         if current is None:
-            return errors_page(404, "Your organisation has no pledge to this project to withdraw.")
+            return errors.page(404, "Your organisation has no pledge to this project to withdraw.")
         return form("pages/participation/withdraw_pledge.html", project=project, current=current, back=_back(pid))
     answer = api.call("DELETE", f"{PROJECTS}/{pid}/pledges/mine")
     if answer.ok:
@@ -284,7 +274,7 @@ def ask(pid: Any) -> Response:
     signed_in()
     return form_page(
         "pages/participation/ask.html",
-        lambda: api.post(f"{PROJECTS}/{pid}/contribution-requests", {"message": _text("message")}),
+        lambda: api.post(f"{PROJECTS}/{pid}/contribution-requests", {"message": text("message")}),
         "Your request to contribute is sent: the team will answer it.",
         _back(pid),
         project=_project(pid),
@@ -327,7 +317,7 @@ def approve(pid: Any, rid: Any) -> Response:
 def decline(pid: Any, rid: Any) -> Response:
     if me() is None:
         return sign_in_first()
-    answer = api.post(f"{PROJECTS}/{pid}/contribution-requests/{rid}/decline", {"reason": _text("reason")})
+    answer = api.post(f"{PROJECTS}/{pid}/contribution-requests/{rid}/decline", {"reason": text("reason")})
     if answer.ok:
         return done("The request is declined: they will be told.", _back(pid))
     return _request_page(pid, rid, answer)
@@ -340,7 +330,7 @@ def post_update(pid: Any) -> Response:
     signed_in()
     return form_page(
         "pages/participation/update.html",
-        lambda: api.post(f"{PROJECTS}/{pid}/status-updates", {"body": _text("body") or ""}),
+        lambda: api.post(f"{PROJECTS}/{pid}/status-updates", {"body": text("body") or ""}),
         "Your status update is posted.",
         _back(pid),
         project=_project(pid),
@@ -357,7 +347,7 @@ def correct_update(pid: Any, uid: Any) -> Response:
     update = _find(f"{PROJECTS}/{pid}/status-updates", uid, "status update")
     return form_page(
         "pages/participation/update.html",
-        lambda: api.call("PATCH", f"{PROJECTS}/{pid}/status-updates/{uid}", {"body": _text("body") or ""}),
+        lambda: api.call("PATCH", f"{PROJECTS}/{pid}/status-updates/{uid}", {"body": text("body") or ""}),
         "The status update is corrected.",
         _back(pid),
         project=_project(pid),

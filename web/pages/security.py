@@ -26,7 +26,6 @@ csrf = CSRFProtect()
 # A form body may be this many times the API's body limit: percent-encoding takes 9 bytes for a
 # character of 3 in UTF-8. The API then holds the JSON the page sends it to its own limit.
 FORM_ENCODING = 10
-SCRIPT_SOURCES = "'self'"
 POLICY = (
     "default-src 'self'; script-src 'self' 'nonce-{nonce}'; style-src 'self'; img-src 'self' data:; "
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
