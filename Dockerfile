@@ -25,7 +25,10 @@ COPY projections ./projections
 COPY web ./web
 COPY --from=assets /src/web/static ./web/static
 COPY workers ./workers
-RUN pip install . && rm -rf build ./*.egg-info
+# PyICU builds against ICU's headers; only the library (libicu72, Debian bookworm) stays.
+RUN apt-get update && apt-get install -y --no-install-recommends libicu72 libicu-dev pkg-config g++ \
+    && pip install . && rm -rf build ./*.egg-info \
+    && apt-get purge -y --auto-remove libicu-dev pkg-config g++ && rm -rf /var/lib/apt/lists/*
 
 # Run as an unprivileged user. /app is the working directory: the embedded default
 # DATABASE_URL (sqlite:///var/pipeline.sqlite3) is relative to it. The home directory

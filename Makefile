@@ -4,9 +4,17 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench init worker clean assets browser screenshots
+.PHONY: run test lint bench init worker clean assets browser screenshots icu
 
-$(STAMP): pyproject.toml
+# PyICU (Unicode's confusable skeletons and character properties: docs/security-notes/names.md)
+# builds against the system's ICU: libicu-dev, pkg-config and a C++ compiler.
+icu:
+	pkg-config --exists icu-i18n && command -v g++ >/dev/null \
+	  || { [ "$$(id -u)" = 0 ] && { apt-get install -y -q libicu-dev pkg-config g++ >/dev/null \
+	       || { apt-get update -q >/dev/null && apt-get install -y -q libicu-dev pkg-config g++ >/dev/null; }; }; } \
+	  || { echo "Install ICU's headers: apt-get install libicu-dev pkg-config g++" >&2; exit 1; }
+
+$(STAMP): pyproject.toml | icu
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"

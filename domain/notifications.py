@@ -17,6 +17,7 @@ from typing import Any
 from uuid import UUID, uuid5
 
 from domain.clock import Aggregate, event
+from domain.display import display_problem, visible
 from domain.errors import ValidationFailed
 from domain.organisation import NAMESPACE
 
@@ -118,15 +119,13 @@ def preferences_id(person_id: UUID) -> UUID:
 
 def tag_problem(tag: str) -> str | None:
     """Why a (trimmed, lower-cased) tag is refused, or None. One rule for projects' tags and
-    people's interests: 1 to 50 characters, something visible in it, and no bidirectional
-    controls (U+202A-U+202E, U+2066-U+2069), which make a tag read as another."""
+    people's interests: 1 to 50 characters, something visible in it, and what every name
+    is held to (:mod:`domain.display`: no bidirectional controls, no invisible fillers)."""
     if not 1 <= len(tag) <= 50:
         return "A tag is 1 to 50 characters."
-    if not any(unicodedata.category(ch)[0] in "LNPS" for ch in tag):
+    if not any(unicodedata.category(ch)[0] in "LNPS" for ch in tag) or not visible(tag):
         return "A tag needs a visible letter, digit or sign."
-    if any("\u202a" <= ch <= "\u202e" or "\u2066" <= ch <= "\u2069" for ch in tag):
-        return "A tag must not contain bidirectional text controls."
-    return None
+    return display_problem(tag)
 
 
 def clean_interests(

@@ -9,6 +9,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields
 
+from domain.display import display_problem
 from domain.errors import ValidationFailed
 from domain.project import AMOUNT, parse_amount
 
@@ -17,28 +18,42 @@ EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
 LATEST = datetime(2199, 12, 31, 23, 59, 59, tzinfo=UTC)
 
 
+def shown_safely(text: str, *, free_text: bool = False) -> str:
+    """``text`` if it displays as stored (:mod:`domain.display`), else a ValidationError."""
+    problem = display_problem(text, free_text=free_text)
+    if problem:
+        raise ValidationError(problem)
+    return text
+
+
 class Text(fields.String):
-    """One line of text with surrounding whitespace removed; blank counts as invalid."""
+    """One line of text that names or says something (a name, title, tag, job title),
+    surrounding whitespace removed; blank, invisible or reordering characters are invalid."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         text = super()._deserialize(value, attr, data, **kwargs).strip()
         if not text:
             raise ValidationError("Must not be blank.")
-        return text
+        return shown_safely(text)
 
 
 class Prose(fields.String):
-    """Text that may run over several lines (Markdown, messages): tab and newline are
-    allowed, CR LF is stored as LF. ``blank=False``: trimmed, and blank is invalid."""
+    """Text that may run over several lines (messages, updates, Markdown): tab and newline
+    are allowed, CR LF is stored as LF. ``blank=False``: trimmed, and blank is invalid.
+    Held to the display rule of names; ``free_text`` (long descriptions) only to its
+    first point, no reordering controls (:mod:`domain.display`)."""
 
-    def __init__(self, *, blank: bool = True, **kwargs: Any) -> None:
+    def __init__(self, *, blank: bool = True, free_text: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.blank = blank
+        self.blank, self.free_text = blank, free_text
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         text = super()._deserialize(value, attr, data, **kwargs)
-        if not self.blank and not text.strip():
-            raise ValidationError("Must not be blank.")
+        if not text.strip():
+            if not self.blank:
+                raise ValidationError("Must not be blank.")
+            return text
+        shown_safely(text, free_text=self.free_text)
         return text if self.blank else text.strip()
 
 

@@ -210,7 +210,7 @@ def _recorded(written: Written) -> dict[str, Any]:
 class OrganisationChangeSchema(InputSchema):
     name = Text(validate=validate.Length(max=200), metadata={"description": "Not for councils"})
     website = fields.Url(allow_none=True, validate=validate.Length(max=500))
-    description = Prose(allow_none=True, validate=validate.Length(max=2000))
+    description = Prose(allow_none=True, free_text=True, validate=validate.Length(max=2000))
 
     @validates_schema
     def something(self, data: dict[str, Any], **kwargs: Any) -> None:

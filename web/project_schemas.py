@@ -37,7 +37,7 @@ class LinksSchema(InputSchema):
 class ProjectFieldsSchema(InputSchema):
     title = Text(validate=validate.Length(max=200))
     summary = Text(validate=validate.Length(max=1000), metadata={"description": "One paragraph"})
-    description = Prose(validate=validate.Length(max=20000), metadata={"description": "Markdown"})
+    description = Prose(validate=validate.Length(max=20000), free_text=True, metadata={"description": "Markdown"})
     tags = fields.List(Tag(), validate=validate.Length(max=20))
     department = Text(allow_none=True, validate=validate.Length(max=200))
     key_contact_id = fields.UUID(allow_none=True, metadata={"description": "A member of the owning organisation"})

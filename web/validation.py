@@ -2,10 +2,12 @@
 
 Refused everywhere: NUL and the other C0/C1 control characters, DEL, lone surrogates
 (``"\\ud800"`` arrives through JSON escapes and cannot be encoded, stored or sent) and
-Unicode noncharacters. Tab and newline are allowed only in fields that hold prose
-(:class:`web.fields.Prose`), where CR LF is normalised to LF first. A stored NUL
-froze a PostgreSQL read model for good; a CR LF in a title made its email unsendable:
-refusing them here is cheaper than guarding every place text goes."""
+Unicode noncharacters; a number with a fraction where a whole number belongs (marshmallow's
+Integer, whichever schema declares it, would store ``1.9`` as 1). Tab and newline are
+allowed only in fields that hold prose (:class:`web.fields.Prose`), where CR LF is
+normalised to LF first. A stored NUL froze a PostgreSQL read model for good; a CR LF
+in a title made its email unsendable: refusing them here is cheaper than guarding every
+place text goes."""
 
 from __future__ import annotations
 
@@ -111,6 +113,11 @@ def clean_value(value: Any, field: fields.Field | None) -> Any:
         return value
     if isinstance(value, int) and abs(value) > MAX_INTEGER:
         raise ValidationError("Number out of range.")
+    if isinstance(value, float) and isinstance(field, fields.Integer):
+        if not value.is_integer():
+            raise ValidationError("Not a whole number.")  # marshmallow would store int(1.9), a 1
+        if abs(value) > MAX_INTEGER:
+            raise ValidationError("Number out of range.")
     by_key, other = _inner_fields(field)
     if isinstance(value, Mapping):
         return _clean_mapping(value, by_key, other)

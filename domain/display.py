@@ -1,0 +1,89 @@
+"""What a text that names something may hold: one rule, so that what people read is what
+was stored, in the order it was stored.
+
+A name, title, tag, job title, status update or message is refused when it holds
+
+* a bidirectional control (Unicode's Bidi_Control: U+202A..U+202E, U+2066..U+2069,
+  U+200E, U+200F, U+061C), which makes text display in another order than it is stored
+  ("Hull\\u202eCity" reads as "HullytiC"); or
+* an invisible character: a format character (category Cf, such as U+200B ZERO WIDTH
+  SPACE or U+FEFF BYTE ORDER MARK), a default-ignorable code point (U+3164 HANGUL
+  FILLER and the other fillers, U+034F, variation selectors out of place...) or U+2800
+  BRAILLE PATTERN BLANK, which let two texts that look the same differ, or hide a text.
+
+Joiners keep their legitimate uses: ZWJ and ZWNJ where IDNA's CONTEXTJ rules (RFC 5892)
+allow them (after a virama, between joining Arabic letters), ZWJ between two pictographs
+(an emoji sequence), a variation selector right after a visible character, and emoji tag
+characters after the black flag (the Welsh and Scottish flags).
+
+Long free text (descriptions in Markdown) is held only to the first point: it may carry
+zero-width spaces and marks that some scripts need. Anything with nothing visible in it
+is blank, whatever it holds. The properties come from ICU (PyICU), not a table of ours.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+import icu
+import idna.core
+
+BIDI_CONTROLS = icu.UnicodeSet("[:Bidi_Control:]")
+REORDERING = icu.UnicodeSet(r"[\u202A-\u202E\u2066-\u2069]")  # embeddings, overrides, isolates
+INVISIBLE = icu.UnicodeSet(r"[[:Default_Ignorable_Code_Point:][:Cf:]\u2800]")
+PICTOGRAPHS = icu.UnicodeSet("[:Extended_Pictographic:]")
+VARIATION_SELECTORS = icu.UnicodeSet("[:Variation_Selector:]")
+EMOJI_TAGS = icu.UnicodeSet(r"[\U000E0020-\U000E007F]")
+BLACK_FLAG = "\U0001f3f4"
+ZWJ, ZWNJ = "\u200d", "\u200c"
+for _frozen in (BIDI_CONTROLS, REORDERING, INVISIBLE, PICTOGRAPHS, VARIATION_SELECTORS, EMOJI_TAGS):
+    _frozen.freeze()
+
+
+def _label(char: str) -> str:
+    name = unicodedata.name(char, "") or icu.Char.charName(char)
+    return f"U+{ord(char):04X} {name}".strip()
+
+
+def visible(text: str) -> bool:
+    """Whether ``text`` shows anything: a character that is neither space nor invisible."""
+    return any(not ch.isspace() and not INVISIBLE.contains(ch) for ch in text)
+
+
+def _joiner_allowed(text: str, at: int) -> bool:
+    before, after = text[at - 1 : at], text[at + 1 : at + 2]
+    if text[at] == ZWJ and before and after:
+        if (PICTOGRAPHS.contains(before) or VARIATION_SELECTORS.contains(before)) and PICTOGRAPHS.contains(after):
+            return True  # a ZWJ emoji sequence: 👩‍💻
+    try:
+        return bool(idna.core.valid_contextj(text, at))
+    except (ValueError, IndexError):
+        return False
+
+
+def _allowed_invisible(text: str, at: int) -> bool:
+    """An invisible character in one of the places where it does a visible job."""
+    char, before = text[at], text[at - 1 : at]
+    if char in (ZWJ, ZWNJ):
+        return _joiner_allowed(text, at)
+    if VARIATION_SELECTORS.contains(char):
+        return bool(before) and not INVISIBLE.contains(before)
+    if EMOJI_TAGS.contains(char):
+        return before == BLACK_FLAG or (bool(before) and EMOJI_TAGS.contains(before) and before != "\U000e007f")
+    return False
+
+
+def display_problem(text: str, *, free_text: bool = False) -> str | None:
+    """Why ``text`` may not be shown as a name, title, tag or message, or None.
+    ``free_text``: long prose (a description), held only to no reordering controls."""
+    if not visible(text):
+        return "Required: this holds nothing visible (only spaces or invisible characters)."
+    for at, char in enumerate(text):
+        if free_text:
+            if REORDERING.contains(char):
+                return f"Must not contain a direction-changing character ({_label(char)}): it reorders what is shown."
+            continue
+        if BIDI_CONTROLS.contains(char):
+            return f"Must not contain a direction-changing character ({_label(char)}): it reorders what is shown."
+        if INVISIBLE.contains(char) and not _allowed_invisible(text, at):
+            return f"Must not contain an invisible character ({_label(char)})."
+    return None
