@@ -29,6 +29,7 @@ from domain.engagement import EngagementCommands
 from domain.errors import NotFound, OrganisationNotResolved, RegisterNotLoaded
 from domain.group_commit import GroupCommit
 from domain.history import HistoryMark
+from domain.lookalike import looks_like
 from domain.membership import MembershipCommands
 from domain.names import NameMatcher
 from domain.organisation import COUNCIL, OTHER_KINDS, Organisation, OrganisationName, council_id, name_key
@@ -254,6 +255,13 @@ class PipelineApplication(EngagementCommands, AccountCommands, MembershipCommand
             pass
         else:
             return self.get_organisation(index.organisation_id), False
+        lookalike = looks_like(self, name, None)
+        if lookalike is not None:  # "Нull City Council" in Cyrillic: an impostor's name, never a new one
+            raise OrganisationNotResolved(
+                f"'{name}' looks the same as the name of {lookalike[0]} but is written with other characters: "
+                "choose the organisation by its code or id, or give a name that reads differently.",
+                [lookalike[1], *candidates],
+            )
         if kind is None or kind == COUNCIL or not create:
             hint = (
                 "It is not a council in the register."

@@ -23,6 +23,7 @@ from eventsourcing.persistence import IntegrityError
 
 from domain.email_domains import SEED_SOURCE, clean_domain, covered, domain_of
 from domain.errors import Conflict, NotAllowed, NotFound, RuleBroken
+from domain.lookalike import refuse_lookalike
 from domain.names import normalise
 from domain.organisation import COUNCIL, EmailDomain, Organisation, OrganisationName, council_id, name_key
 from domain.person import PENDING, Person
@@ -235,8 +236,9 @@ class MembershipCommands:
 
     # ----------------------------------------------------------------- details
     def refuse_taken_name(self: PipelineApplication, name: str, organisation_id: UUID) -> list[Any]:
-        """No organisation may take the exact name (normalised) of another, council or not.
-        Returns the name's index aggregate to save with the change (empty if already ours)."""
+        """No organisation may take the exact name (normalised) of another, council or not,
+        nor one that looks the same (:mod:`domain.lookalike`). Returns the name's index
+        aggregates to save with the change (empty if already ours)."""
         key = name_key(name)
         council = self.council_names.get(key)
         if council is not None and council_id(council) != organisation_id:
@@ -244,10 +246,10 @@ class MembershipCommands:
         try:
             index: OrganisationName = self.repository.get(OrganisationName.create_id(name))
         except AggregateNotFoundError:
-            return [OrganisationName(name=name, organisation_id=organisation_id)]
+            return [OrganisationName(name=name, organisation_id=organisation_id), *refuse_lookalike(self, name, organisation_id)]
         if index.organisation_id != organisation_id:
             raise Conflict("Another organisation already has that name.")
-        return []
+        return refuse_lookalike(self, name, organisation_id)
 
     def update_organisation(
         self: PipelineApplication, organisation_id: UUID, changes: dict[str, Any], *, actor: UUID

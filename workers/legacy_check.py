@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from domain import legacy as L
+from domain.display import display_problem
 
 MAX_LISTED = 30  # problems listed in a refusal; the rest counted
 _WHOLE = re.compile(r"[+-]?\d+")
@@ -32,6 +33,25 @@ def text(value: Any) -> str | None:
     if isinstance(value, bytes):
         raise Unreadable("is binary data, not text")
     return None if value is None else str(value)
+
+
+def name_text(value: Any) -> str | None:
+    """Text that names something (an organisation, a person, a title, tags): held to the
+    display rule every name is (:mod:`domain.display`) when it holds anything."""
+    found = text(value)
+    problem = display_problem(found) if found and found.strip() else None
+    if problem:
+        raise Unreadable(f"cannot be shown as stored: {problem[0].lower()}{problem[1:]}")
+    return found
+
+
+def prose_text(value: Any) -> str | None:
+    """Free text (a page's Markdown): only reordering controls are refused."""
+    found = text(value)
+    problem = display_problem(found, free_text=True) if found and found.strip() else None
+    if problem:
+        raise Unreadable(f"cannot be shown as stored: {problem[0].lower()}{problem[1:]}")
+    return found
 
 
 def whole(value: Any) -> int | None:
@@ -85,22 +105,22 @@ def flag(value: Any) -> bool:
 
 Reader = Callable[[Any], Any]
 COLUMNS: dict[str, dict[str, Reader]] = {
-    "pipeline_orgs": {"id": required_whole, "orgname": text},
+    "pipeline_orgs": {"id": required_whole, "orgname": name_text},
     "roadkill_users": {
-        "id": text, "username": text, "email": text, "firstname": text, "lastname": text, "orgid": whole,
+        "id": text, "username": text, "email": text, "firstname": name_text, "lastname": name_text, "orgid": whole,
         "isactivated": flag, "createdon": time,
     },
     "roadkill_pages": {
-        "id": required_whole, "title": text, "tags": text, "createdby": text, "createdon": time,
+        "id": required_whole, "title": name_text, "tags": name_text, "createdby": text, "createdon": time,
         "projectlanguage": text, "projectstatus": text, "orgid": whole,
     },
     "roadkill_pagecontent": {
-        "pageid": required_whole, "versionnumber": required_whole, "editedby": text, "editedon": time, "text": text,
+        "pageid": required_whole, "versionnumber": required_whole, "editedby": text, "editedon": time, "text": prose_text,
         "projectstart": date, "projectend": date, "projectestimatedtime": flag, "projectlanguage": text,
         "projectstatus": text,
     },
     "pipeline_relationship": {
-        "id": required_whole, "username": text, "pageid": whole, "reltypeid": whole, "reltext": text,
+        "id": required_whole, "username": text, "pageid": whole, "reltypeid": whole, "reltext": name_text,
         "reldatetime": time, "orgid": whole,
     },
     "pipeline_relationship_types": {"id": required_whole, "reltypetext": text},

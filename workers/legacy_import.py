@@ -23,6 +23,7 @@ from domain import clock, history
 from domain import legacy as L
 from domain.errors import RegisterNotLoaded
 from domain.legacy_orgs import AMBIGUOUS, place
+from domain.lookalike import OrganisationLookalike, looks_like, lookalike_keys
 from domain.names import normalise
 from domain.organisation import COUNCIL, Organisation, OrganisationName, council_id, name_key
 from domain.person import Person, email_key
@@ -56,6 +57,7 @@ class LegacyImport:
         self.orgs: dict[int, tuple[UUID, str]] = {}  # legacy org id -> (organisation id, kind)
         self.people: dict[str, tuple[UUID, UUID]] = {}  # username (case-folded) -> (person id, organisation id)
         self.projects: dict[int, UUID] = {}  # legacy page id -> project id
+        self.lookalikes: dict[str, str] = {}  # look-alike key -> name of an organisation created in this run
 
     def run(self) -> Report:
         self.report.head_before = int(self.app.recorder.max_notification_id() or 0)
@@ -134,16 +136,31 @@ class LegacyImport:
         if at is None:
             self.report.unplaced.append(f"organisation {legacy} '{name}': no member, project or interest dates it")
             return
+        lookalike = self._lookalike(name)
+        if lookalike is not None:  # an impostor's name: never created, and the operator is told
+            self.report.unplaced.append(f"organisation {legacy} '{name}': looks the same as {lookalike}; not created")
+            return
         with clock.set_to(at):
             registered = Organisation.Registered  # type: ignore[attr-defined]  # made by @event
             org = Organisation._create(
                 registered, id=L.org_id(legacy), kind=kind, name=name, code=None, register=None, registered_by=None
             )
-            self.add(at, org, OrganisationName(name=name, organisation_id=org.id))
+            claims = [OrganisationLookalike(key=key, organisation_id=org.id) for key in sorted(lookalike_keys(name))]
+            self.add(at, org, OrganisationName(name=name, organisation_id=org.id), *claims)
         created[name_key(name)] = org.id
+        self.lookalikes.update(dict.fromkeys(lookalike_keys(name), name))
         self.orgs[legacy] = (org.id, kind)
         self.report.resolutions.append((name, f"created as {kind} ({why})"))
         self.report.counts["organisations created"] += 1
+
+    def _lookalike(self, name: str) -> str | None:
+        """What ``name`` looks like: a council, an organisation already stored, or one
+        this file creates under another name (:mod:`domain.lookalike`)."""
+        found = looks_like(self.app, name, None)
+        if found is not None:
+            return found[0]
+        earlier = next((self.lookalikes[key] for key in lookalike_keys(name) if key in self.lookalikes), None)
+        return None if earlier is None else f"'{earlier}', created earlier in this file"
 
     def _pending_org(self, organisation_id: UUID) -> Any:
         return next((a for a in self.pending if a.id == organisation_id), None)
