@@ -22,11 +22,12 @@ from uuid import UUID, uuid5
 
 import icu
 from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.utils import get_topic
 
 from domain.clock import Aggregate, event
 from domain.display import INVISIBLE
 from domain.errors import Conflict
-from domain.organisation import NAMESPACE, council_id, name_key
+from domain.organisation import NAMESPACE, OrganisationName, council_id, name_key
 from domain.register import load_register
 
 if TYPE_CHECKING:
@@ -97,3 +98,37 @@ def refuse_lookalike(app: PipelineApplication, name: str, organisation_id: UUID)
         except AggregateNotFoundError:
             new.append(OrganisationLookalike(key=key, organisation_id=organisation_id))
     return new
+
+
+def claim_existing_names(app: PipelineApplication, page: int = 500) -> list[str]:
+    """Claim the look-alike keys of every name an organisation has ever taken (each
+    ``OrganisationName`` claimed), for organisations recorded before these keys were;
+    idempotent. Returns the names that look like another organisation's (left as they
+    are, for the operator to see)."""
+    topic = get_topic(OrganisationName.Claimed)  # type: ignore[attr-defined]  # made by @event
+    holders: dict[str, UUID] = {}
+    clashes: list[str] = []
+    start = 1
+    while True:
+        notifications = app.recorder.select_notifications(start=start, limit=page, topics=[topic])
+        for notification in notifications:
+            claimed = app.mapper.to_domain_event(notification)
+            _hold(app, claimed.name, claimed.organisation_id, holders, clashes)
+        if len(notifications) < page:
+            break
+        start = notifications[-1].id + 1
+    new = [OrganisationLookalike(key=key, organisation_id=org) for key, org in holders.items()]
+    for at in range(0, len(new), page):
+        app.save(*new[at : at + page])
+    return clashes
+
+
+def _hold(app: PipelineApplication, name: str, organisation_id: UUID, holders: dict[str, UUID], clashes: list[str]) -> None:
+    for key in sorted(lookalike_keys(name)):
+        council = council_lookalikes().get(key)
+        try:
+            holder = app.repository.get(OrganisationLookalike.create_id(key)).organisation_id
+        except AggregateNotFoundError:
+            holder = council_id(council[0]) if council else holders.setdefault(key, organisation_id)
+        if holder != organisation_id and name not in clashes:
+            clashes.append(name)

@@ -13,6 +13,7 @@ from uuid import UUID
 from eventsourcing.persistence import Recording
 
 from domain.application import PipelineApplication, RegisterLoad
+from domain.lookalike import claim_existing_names
 from projections import failures, rebuilds, runner
 from projections.db import ReadDatabase, Timeouts, open_database, sqlite_path
 from workers import follow
@@ -117,6 +118,8 @@ def initialise(settings: Settings | None = None, *, reporter: rebuilds.Reporter 
             )
         runtime.keys.ensure_index_key()
         loaded = runtime.app.load_register()
+        for name in claim_existing_names(runtime.app):
+            log.warning("organisation name %r looks like another organisation's (recorded before names were compared)", name)
         for name in runtime.catch_up():
             log.error("follower %s is failing: see `pipeline projections status`", name)
     finally:

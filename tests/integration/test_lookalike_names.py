@@ -141,3 +141,22 @@ def test_a_legacy_file_with_a_hidden_character_in_a_name_is_refused_whole(any_ru
         read(file)
     assert "orgname 'Acme\\u202eLtd' cannot be shown as stored" in str(refused.value)
     assert "title '\u3164' cannot be shown as stored" in str(refused.value)
+
+
+def test_organisations_recorded_before_names_were_compared_are_claimed_at_init(any_runtime: Runtime) -> None:
+    from domain.lookalike import claim_existing_names
+    from domain.organisation import Organisation, OrganisationName
+    from projections import runner
+
+    app = any_runtime.app
+    original = f"Acme {uuid.uuid4().hex[:6]} Ltd"
+    old = Organisation(kind="supplier", name=original)  # as a sign-up saved it before: no look-alike keys
+    impostor_then = Organisation(kind="supplier", name="\u0410" + original[1:])
+    app.save(old, OrganisationName(name=original, organisation_id=old.id))
+    app.save(impostor_then, OrganisationName(name=impostor_then.name, organisation_id=impostor_then.id))
+    assert claim_existing_names(app) == [impostor_then.name]  # the clash recorded before is told, not hidden
+    head = runner.head(app)
+    assert claim_existing_names(app) == [impostor_then.name] and runner.head(app) == head  # idempotent
+    client = client_for(any_runtime)
+    refused = founder(client, original.replace("e", "\u0435"))  # е: Cyrillic small ie
+    assert is_problem(refused, 409, 422) and f"'{original}'" in refused.json["detail"], refused.json
