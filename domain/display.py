@@ -24,6 +24,7 @@ is blank, whatever it holds. The properties come from ICU (PyICU), not a table o
 from __future__ import annotations
 
 import unicodedata
+
 import icu
 import idna.core
 
@@ -51,9 +52,9 @@ def visible(text: str) -> bool:
 
 def _joiner_allowed(text: str, at: int) -> bool:
     before, after = text[at - 1 : at], text[at + 1 : at + 2]
-    if text[at] == ZWJ and before and after:
-        if (PICTOGRAPHS.contains(before) or VARIATION_SELECTORS.contains(before)) and PICTOGRAPHS.contains(after):
-            return True  # a ZWJ emoji sequence: 👩‍💻
+    emoji_before = bool(before) and (PICTOGRAPHS.contains(before) or VARIATION_SELECTORS.contains(before))
+    if text[at] == ZWJ and emoji_before and bool(after) and PICTOGRAPHS.contains(after):
+        return True  # a ZWJ emoji sequence: 👩‍💻
     try:
         return bool(idna.core.valid_contextj(text, at))
     except (ValueError, IndexError):

@@ -27,7 +27,7 @@ from eventsourcing.utils import get_topic
 from domain.clock import Aggregate, event
 from domain.display import INVISIBLE
 from domain.errors import Conflict
-from domain.organisation import NAMESPACE, OrganisationName, council_id, name_key
+from domain.organisation import NAMESPACE, Organisation, OrganisationName, council_id, name_key
 from domain.register import load_register
 
 if TYPE_CHECKING:
@@ -80,7 +80,7 @@ def looks_like(app: PipelineApplication, name: str, organisation_id: UUID | None
         except AggregateNotFoundError:
             continue
         if index.organisation_id != organisation_id:
-            other = app.repository.get(index.organisation_id)
+            other: Organisation = app.repository.get(index.organisation_id)
             return f"'{other.name}', another organisation", {"id": str(other.id), "name": other.name}
     return None
 
@@ -112,7 +112,7 @@ def claim_existing_names(app: PipelineApplication, page: int = 500) -> list[str]
     while True:
         notifications = app.recorder.select_notifications(start=start, limit=page, topics=[topic])
         for notification in notifications:
-            claimed = app.mapper.to_domain_event(notification)
+            claimed: Any = app.mapper.to_domain_event(notification)  # an OrganisationName.Claimed
             _hold(app, claimed.name, claimed.organisation_id, holders, clashes)
         if len(notifications) < page:
             break
@@ -123,11 +123,14 @@ def claim_existing_names(app: PipelineApplication, page: int = 500) -> list[str]
     return clashes
 
 
-def _hold(app: PipelineApplication, name: str, organisation_id: UUID, holders: dict[str, UUID], clashes: list[str]) -> None:
+def _hold(
+    app: PipelineApplication, name: str, organisation_id: UUID, holders: dict[str, UUID], clashes: list[str]
+) -> None:
     for key in sorted(lookalike_keys(name)):
         council = council_lookalikes().get(key)
         try:
-            holder = app.repository.get(OrganisationLookalike.create_id(key)).organisation_id
+            index: OrganisationLookalike = app.repository.get(OrganisationLookalike.create_id(key))
+            holder = index.organisation_id
         except AggregateNotFoundError:
             holder = council_id(council[0]) if council else holders.setdefault(key, organisation_id)
         if holder != organisation_id and name not in clashes:

@@ -246,7 +246,10 @@ class MembershipCommands:
         try:
             index: OrganisationName = self.repository.get(OrganisationName.create_id(name))
         except AggregateNotFoundError:
-            return [OrganisationName(name=name, organisation_id=organisation_id), *refuse_lookalike(self, name, organisation_id)]
+            return [
+                OrganisationName(name=name, organisation_id=organisation_id),
+                *refuse_lookalike(self, name, organisation_id),
+            ]
         if index.organisation_id != organisation_id:
             raise Conflict("Another organisation already has that name.")
         return refuse_lookalike(self, name, organisation_id)

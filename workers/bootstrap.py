@@ -119,7 +119,9 @@ def initialise(settings: Settings | None = None, *, reporter: rebuilds.Reporter 
         runtime.keys.ensure_index_key()
         loaded = runtime.app.load_register()
         for name in claim_existing_names(runtime.app):
-            log.warning("organisation name %r looks like another organisation's (recorded before names were compared)", name)
+            log.warning(
+                "organisation name %r looks like another organisation's (recorded before names were compared)", name
+            )
         for name in runtime.catch_up():
             log.error("follower %s is failing: see `pipeline projections status`", name)
     finally:

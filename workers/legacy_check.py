@@ -115,9 +115,9 @@ COLUMNS: dict[str, dict[str, Reader]] = {
         "projectlanguage": text, "projectstatus": text, "orgid": whole,
     },
     "roadkill_pagecontent": {
-        "pageid": required_whole, "versionnumber": required_whole, "editedby": text, "editedon": time, "text": prose_text,
-        "projectstart": date, "projectend": date, "projectestimatedtime": flag, "projectlanguage": text,
-        "projectstatus": text,
+        "pageid": required_whole, "versionnumber": required_whole, "editedby": text, "editedon": time,
+        "text": prose_text, "projectstart": date, "projectend": date, "projectestimatedtime": flag,
+        "projectlanguage": text, "projectstatus": text,
     },
     "pipeline_relationship": {
         "id": required_whole, "username": text, "pageid": whole, "reltypeid": whole, "reltext": name_text,

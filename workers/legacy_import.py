@@ -23,7 +23,7 @@ from domain import clock, history
 from domain import legacy as L
 from domain.errors import RegisterNotLoaded
 from domain.legacy_orgs import AMBIGUOUS, place
-from domain.lookalike import OrganisationLookalike, looks_like, lookalike_keys
+from domain.lookalike import OrganisationLookalike, lookalike_keys, looks_like
 from domain.names import normalise
 from domain.organisation import COUNCIL, Organisation, OrganisationName, council_id, name_key
 from domain.person import Person, email_key

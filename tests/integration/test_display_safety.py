@@ -68,7 +68,8 @@ def refused_storing_nothing(rt: Runtime, send: Any, field: str) -> None:
 def test_a_sign_up_name_or_job_title_that_hides_or_reorders_text_is_refused(any_runtime: Runtime, text: str) -> None:
     client = client_for(any_runtime)
     for field in ("name", "job_title"):
-        refused_storing_nothing(any_runtime, lambda: client.post("/api/v1/people", json=sign_up_body(**{field: text})), field)
+        body = sign_up_body(**{field: text})
+        refused_storing_nothing(any_runtime, lambda b=body: client.post("/api/v1/people", json=b), field)
 
 
 @pytest.mark.parametrize("text", [*HOSTILE.values(), *BLANK.values()], ids=[*HOSTILE, *BLANK])
@@ -83,7 +84,9 @@ def test_a_project_title_summary_or_tag_that_hides_reorders_or_shows_nothing_is_
         ("tags", {**PROJECT, "tags": ["waste", text]}),
         ("department", {**PROJECT, "department": text}),
     ):
-        refused_storing_nothing(sqlite_runtime, lambda b=body: client.post("/api/v1/projects", json=b, headers=headers), field)
+        refused_storing_nothing(
+            sqlite_runtime, lambda b=body: client.post("/api/v1/projects", json=b, headers=headers), field
+        )
 
 
 def test_a_title_or_tag_of_only_a_hangul_filler_is_required_not_stored(pg_runtime: Runtime) -> None:
@@ -104,13 +107,14 @@ def test_status_updates_pledge_messages_and_profile_changes_refuse_hidden_text(
     client = client_for(sqlite_runtime)
     headers, _ = operator(client)
     project = client.post("/api/v1/projects", json=PROJECT, headers=headers).json["id"]
+    at = f"/api/v1/projects/{project}"
     doors = [
-        ("body", lambda: client.post(f"/api/v1/projects/{project}/status-updates", json={"body": text}, headers=headers)),
+        ("body", lambda: client.post(f"{at}/status-updates", json={"body": text}, headers=headers)),
         ("name", lambda: client.patch("/api/v1/me", json={"name": text}, headers=headers)),
         ("job_title", lambda: client.patch("/api/v1/me", json={"job_title": text}, headers=headers)),
-        ("title", lambda: client.patch(f"/api/v1/projects/{project}", json={"title": text}, headers=headers)),
-        ("message", lambda: client.put(f"/api/v1/projects/{project}/pledges/mine", json={"money": "1", "message": text}, headers=headers)),
-    ]  # fmt: skip
+        ("title", lambda: client.patch(at, json={"title": text}, headers=headers)),
+        ("message", lambda: client.put(f"{at}/pledges/mine", json={"money": "1", "message": text}, headers=headers)),
+    ]
     for field, send in doors:
         refused_storing_nothing(sqlite_runtime, send, field)
 
@@ -168,6 +172,8 @@ def test_a_whole_number_written_with_a_point_zero_is_still_a_whole_number(sqlite
     client = client_for(sqlite_runtime)
     headers, _ = operator(client)
     project = client.post("/api/v1/projects", json=PROJECT, headers=headers).json["id"]
-    set_goal = client.put(f"/api/v1/projects/{project}/goal", json={"min_partners": 2.0, "deadline": SOON}, headers=headers)
+    set_goal = client.put(
+        f"/api/v1/projects/{project}/goal", json={"min_partners": 2.0, "deadline": SOON}, headers=headers
+    )
     assert set_goal.status_code == 200, set_goal.json
     assert client.get(f"/api/v1/projects/{project}").json["goal"]["min_partners"] == 2

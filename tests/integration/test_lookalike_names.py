@@ -57,7 +57,9 @@ def signed_in_founder(client: Any, organisation_name: str) -> tuple[str, dict[st
     return created.json["organisation"]["id"], {"Authorization": f"Bearer {token}"}
 
 
-@pytest.mark.parametrize("name", [CYRILLIC_HULL, UKRAINIAN_HULL, "HULL CITY COUNC\u0406L", "\u04bbull c\u0456ty council"])
+@pytest.mark.parametrize(
+    "name", [CYRILLIC_HULL, UKRAINIAN_HULL, "HULL CITY COUNC\u0406L", "\u04bbull c\u0456ty council"]
+)
 def test_signing_up_an_organisation_named_like_a_council_is_refused_naming_the_council(
     any_runtime: Runtime, name: str
 ) -> None:
