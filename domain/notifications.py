@@ -141,7 +141,7 @@ def clean_interests(
     problems = [problem for t in tags if (problem := tag_problem(t))]
     if problems:
         raise ValidationFailed(problems[0])
-    bad = [w for w in words if not WORD.fullmatch(w)]
+    bad = [w for w in words if not WORD.fullmatch(w) or display_problem(w)]  # U+3164 is a "letter"
     if bad:
         raise ValidationFailed(
             f"A word is one word of up to 40 letters or digits (inner - or ' allowed); not: {', '.join(bad[:5])}."

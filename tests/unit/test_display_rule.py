@@ -149,3 +149,13 @@ def test_a_name_that_does_not_look_like_a_councils_shares_no_key(name: str) -> N
     from domain.lookalike import council_lookalikes, lookalike_keys
 
     assert not any(key in council_lookalikes() for key in lookalike_keys(name))
+
+
+@pytest.mark.parametrize("word", ["bins\u3164", "\u3164bins", "bi\u115fns"])
+def test_an_interest_word_with_a_filler_letter_is_refused(word: str) -> None:
+    from domain.errors import ValidationFailed
+    from domain.notifications import clean_interests
+
+    with pytest.raises(ValidationFailed, match="A word is one word"):
+        clean_interests([], [word])
+    assert clean_interests([], ["bins"]) == ([], ["bins"])
