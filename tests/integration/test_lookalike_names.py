@@ -162,3 +162,31 @@ def test_organisations_recorded_before_names_were_compared_are_claimed_at_init(a
     client = client_for(any_runtime)
     refused = founder(client, original.replace("e", "\u0435"))  # е: Cyrillic small ie
     assert is_problem(refused, 409, 422) and f"'{original}'" in refused.json["detail"], refused.json
+
+
+def test_look_alike_names_signed_up_at_the_same_moment_make_one_organisation(pg_settings: Any) -> None:
+    from domain.application import OrganisationRef, PipelineApplication
+    from domain.errors import DomainError
+    from domain.organisation import Organisation
+    from tests.factories import email as council_free_email
+    from tests.integration.test_concurrent_sign_ups import in_parallel, recorded
+    from workers.bootstrap import build_runtime
+
+    for _round in range(3):
+        stem = f"Race {uuid.uuid4().hex[:6]} Ltd"
+        spellings = [stem, stem.replace("a", "\u0430"), stem.replace("e", "\u0435"), stem.replace("d", "\u0501")]
+
+        def sign_up(app: PipelineApplication, i: int, spellings: list[str] = spellings) -> Any:
+            ref = OrganisationRef(name=spellings[i], kind="supplier")
+            return app.sign_up(
+                name=f"Racer {i}", email=council_free_email(), job_title=None, organisation=ref, password=PASSWORD
+            )
+
+        results = in_parallel(len(spellings), pg_settings, sign_up)
+        winners = [r for r in results if not isinstance(r, Exception)]
+        assert len(winners) == 1, results
+        assert all(isinstance(r, DomainError) for r in results if r not in winners), results
+        rt = build_runtime(pg_settings)
+        created = [e for e in recorded(rt.app, Organisation.Registered) if e.name in spellings]
+        rt.close()
+        assert [e.originator_id for e in created] == [winners[0].aggregate.organisation_id]
