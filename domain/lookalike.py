@@ -87,16 +87,21 @@ def looks_like(app: PipelineApplication, name: str, organisation_id: UUID | None
 
 def refuse_lookalike(app: PipelineApplication, name: str, organisation_id: UUID) -> list[Aggregate]:
     """Conflict if ``name`` looks like another organisation's; else the index aggregates
-    to save with the organisation (none for keys it holds already)."""
+    to save with the organisation (none for keys it holds already). Each key is read once:
+    a key found free is claimed (a rival claiming it first makes the save fail), a key
+    found held is judged by its holder (never skipped on a second, later read)."""
     found = looks_like(app, name, organisation_id)
     if found is not None:
         raise Conflict(f"'{name}' looks the same as the name of {found[0]}: choose a name that reads differently.")
     new: list[Aggregate] = []
     for key in sorted(lookalike_keys(name)):
         try:
-            app.repository.get(OrganisationLookalike.create_id(key))
+            index: OrganisationLookalike = app.repository.get(OrganisationLookalike.create_id(key))
         except AggregateNotFoundError:
             new.append(OrganisationLookalike(key=key, organisation_id=organisation_id))
+            continue
+        if index.organisation_id != organisation_id:  # claimed since looks_like read it: a rival won
+            raise Conflict(f"'{name}' looks the same as the name of an organisation created a moment ago.")
     return new
 
 
