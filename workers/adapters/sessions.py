@@ -90,7 +90,7 @@ REDEEMABLE = (  # the person behind an unused, unexpired emailed link
 VERIFY_EMAIL = "verify-email"
 RESET_PASSWORD = "reset-password"  # noqa: S105 - a purpose, not a secret
 UNDO_EMAIL_CHANGE = "undo-email-change"  # the "this wasn't me" link mailed to the address given up
-VOIDS_NEWER_ONLY = frozenset({UNDO_EMAIL_CHANGE})
+VOIDS_NEWER = frozenset({UNDO_EMAIL_CHANGE})
 TOKEN_LIFETIMES = {
     VERIFY_EMAIL: timedelta(days=2),
     RESET_PASSWORD: timedelta(hours=1),
@@ -201,10 +201,11 @@ class TokenStore:
 
     def redeem(self, purpose: str, token: str, address: str) -> Link | None:
         """The token's link, if it is valid and was sent to ``address`` (the person's address
-        now); marks it used in the same transaction, so it works once, and voids every other
-        unused link of the same purpose the person holds: using one link ends the older ones.
-        An undo link voids only those mailed after it: the address given up first wins, so a
-        thief who moved the account on twice cannot use the second notice to beat the owner.
+        now); marks it used in the same transaction, so it works once, and voids the person's
+        other unused links of the same purpose mailed before it: using a link ends the older
+        ones (a stale one used ends no newer one). An undo link instead voids those mailed after
+        it: the address given up first wins, so a thief who moved the account on twice cannot
+        use the second notice to beat the owner.
         Whether the link still fits the account (its generation) is the command's to decide,
         against the version it saves."""
         now = _text(_now())
@@ -218,10 +219,10 @@ class TokenStore:
             )
             if used != 1:
                 return None
-            newer_only = " AND created_at >= :created" if purpose in VOIDS_NEWER_ONLY else ""
+            which = " AND created_at >= :created" if purpose in VOIDS_NEWER else " AND created_at <= :created"
             tx.execute(
                 "UPDATE account_tokens SET used_at = :now"
-                " WHERE person_id = :person AND purpose = :purpose AND used_at IS NULL" + newer_only,
+                " WHERE person_id = :person AND purpose = :purpose AND used_at IS NULL" + which,
                 {"person": rows[0]["person_id"], "purpose": purpose, "now": now, "created": rows[0]["created_at"]},
             )
         return _link(rows[0])
