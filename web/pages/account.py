@@ -282,8 +282,8 @@ def account() -> Response:
         changes.update(choice)
     if not changes:
         return flow.done("Nothing to change: your details are as they were.", "/account")
-    if "email" in changes:  # the API asks for it to change the address
-        changes["current_password"] = request.form.get("current_password", "")
+    if "email" in changes and request.form.get("current_password"):  # the API asks for it for a new address
+        changes["current_password"] = request.form["current_password"]
     answer = api.call("PATCH", "/api/v1/me", changes)
     if not answer.ok:
         return show(
