@@ -123,7 +123,8 @@ def test_an_erasure_deletes_the_persons_eml_files_and_no_one_elses(runtime: Runt
     )
     send_waiting_mail(runtime)
     outbox = Path(runtime.settings.outbox_dir)
-    assert len(list(outbox.glob("*.eml"))) == 3  # two verifications for the first address and the second
+    # two verifications for the first address and the second, and the notice to the first
+    assert len(list(outbox.glob("*.eml"))) == 4
 
     assert client.delete("/api/v1/me", json={"password": PASSWORD}, headers=auth).status_code == 200
 
