@@ -354,6 +354,6 @@ class EmailChangeUndo(MethodView):
         address = next((a for a in former if link.sent_to(data["token"], a)), None)
         if address is None or rt.tokens.redeem(sessions.UNDO_EMAIL_CHANGE, data["token"], address) is None:
             abort(422, **INVALID_LINK)
+        rt.sessions.revoke_all(link.person_id)  # first: whatever happens next, the intruder is out
         undone = rt.app.undo_email_change(link.person_id, address=address)
-        rt.sessions.revoke_all(link.person_id)
         return {"event_position": undone.written.position, "address_restored": undone.restored}
