@@ -3,6 +3,7 @@ profile, organisation membership and admins, operators, and erasure."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid4
 
@@ -10,13 +11,19 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
 from domain import passwords as policy
-from domain.errors import Conflict, DuplicateEmail, NotAllowed, NotFound, RuleBroken
-from domain.person import Person, PersonEmail
+from domain.errors import Conflict, DuplicateEmail, LinkExpired, NotAllowed, NotFound, RuleBroken
+from domain.person import UNDONE, Person, PersonEmail, email_key
 from domain.results import Written, position_of
 
 if TYPE_CHECKING:  # pragma: no cover
     from domain.application import OrganisationRef, PipelineApplication
     from domain.organisation import Organisation
+
+
+@dataclass(frozen=True)
+class Undone:
+    written: Written
+    restored: bool  # the account has the address back (False: someone else holds it now)
 
 
 class AccountCommands:
@@ -149,11 +156,21 @@ class AccountCommands:
         return person if self.passwords.verify(hashed, password) else None
 
     # ------------------------------------------------------- verification, passwords
-    def verify_email(self: PipelineApplication, person_id: UUID) -> Written:
-        """Mark the email verified; on one of the organisation's domains, the person becomes
-        a member (and, if the organisation has no admin yet, its admin)."""
+    def verify_email(
+        self: PipelineApplication, person_id: UUID, *, address: str | None = None, generation: int | None = None
+    ) -> Written:
+        """Mark the address verified; on one of the organisation's domains, the person becomes
+        a member (and, if the organisation has no admin yet, its admin).
+
+        ``address`` and ``generation`` say what a link was mailed to and when (the person's
+        count of address changes then): it verifies only if the person still holds that very
+        address, unchanged since, in the version this saves; a concurrent write makes the save
+        fail and the retry checks everything again (``LinkExpired`` once the address moved).
+        Without them the system itself vouches for the address on file (command line, demo)."""
         for _attempt in range(3):
             person = self.active_person(person_id)
+            if address is not None:
+                self._require_link_fits(person, address, generation, person.verification_generation)
             if person.email_verified:
                 return Written(person, None, None)
             person.verify_email()
@@ -162,8 +179,17 @@ class AccountCommands:
             try:
                 return Written(person, position_of(self.save(*changed)), org)
             except IntegrityError:
-                continue  # someone else became admin at the same moment: look again
+                continue  # the person or the organisation changed at the same moment: decide again
         raise RuleBroken("Could not verify the email; please try again.")
+
+    def _require_link_fits(
+        self: PipelineApplication, person: Person, address: str, generation: int | None, current: int
+    ) -> None:
+        """An emailed link works only for the address it was mailed to, while the person holds
+        it, and while nothing that voids links (``Person.*_generation``) happened since."""
+        on_file = self.personal.open(person.id, person.email) or ""
+        if generation != current or not on_file or email_key(on_file) != email_key(address):
+            raise LinkExpired()
 
     def request_verification(self: PipelineApplication, person_id: UUID) -> Written:
         """Send the verification email again (409 once verified)."""
@@ -171,17 +197,13 @@ class AccountCommands:
         person.request_verification()
         return Written(person, position_of(self.save(person)), None)
 
-    def request_password_reset(self: PipelineApplication, email: str) -> Written | None:
-        """Record a reset request for the account with ``email``; None (and nothing recorded)
-        if there is none: the caller answers the same either way."""
+    def reset_recipient(self: PipelineApplication, email: str) -> Person | None:
+        """The account a password reset for ``email`` is mailed to, or None. Reading only: a
+        reset request leaves no event (positions and histories are public, so one would tell
+        which addresses have accounts); the link goes straight to the outbox."""
         owner = self.email_owner(email)
-        if owner is None:
-            return None
-        person = self.get_person(owner)
-        if person.erased:
-            return None
-        person.request_password_reset()
-        return Written(person, position_of(self.save(person)), None)
+        person = self.get_person(owner) if owner is not None else None
+        return person if person is not None and not person.erased and person.email else None
 
     def check_new_password(self: PipelineApplication, person_id: UUID, new_password: str) -> None:
         person = self.active_person(person_id)
@@ -202,6 +224,63 @@ class AccountCommands:
         )
         return Written(person, position_of(self.save(person)), None)
 
+    def reset_password(
+        self: PipelineApplication, person_id: UUID, new_password: str, *, address: str, generation: int | None
+    ) -> Written:
+        """Choose a new password with a reset link mailed to ``address`` at ``generation``
+        (``Person.reset_generation``): refused (``LinkExpired``) once the address or the
+        password changed since, checked against the version saved."""
+        self.check_new_password(person_id, new_password)
+        hashed = self.passwords.hash(new_password)
+        for _attempt in range(3):
+            person = self.active_person(person_id)
+            self._require_link_fits(person, address, generation, person.reset_generation)
+            sealed = self.personal.seal(person.id, hashed)
+            person.change_password(sealed, reason="reset", actor=person_id)
+            try:
+                return Written(person, position_of(self.save(person)), None)
+            except IntegrityError:
+                again = self.active_person(person_id)
+                if again.password_hash == sealed:  # it committed; only the acknowledgement was lost
+                    return Written(again, self.recorder.max_notification_id(), None)
+        raise RuleBroken("Could not change the password; please try again.")
+
+    # ------------------------------------------------------- "this wasn't me"
+    def former_addresses(self: PipelineApplication, person_id: UUID) -> list[str]:
+        """Every address the person gave up, opened (the one an undo link was mailed to is among them)."""
+        return self._former(self.active_person(person_id))
+
+    def _former(self: PipelineApplication, person: Person) -> list[str]:
+        return [a for sealed in person.former_emails if (a := self.personal.open(person.id, sealed))]
+
+    def undo_email_change(self: PipelineApplication, person_id: UUID, *, address: str) -> Undone:
+        """Someone holding ``address``, which the account gave up, says the change was not theirs.
+        The password goes (whoever changed the address knew it; a reset link sets a new one); the
+        account takes ``address`` back, verified (the link mailed to it proves it), and with it a
+        membership by its domain, unless someone else holds it now. Decided against the version
+        saved; a concurrent write makes it decide again."""
+        for _attempt in range(3):
+            person = self.active_person(person_id)
+            if email_key(address) not in {email_key(a) for a in self._former(person)}:
+                raise LinkExpired()
+            changed: list[Any] = [person]
+            restored = email_key(self.personal.open(person.id, person.email) or "") == email_key(address)
+            if not restored:
+                try:
+                    changed += self._change_email(person, address, actor=None, reason=UNDONE)
+                    restored = True
+                except DuplicateEmail:
+                    pass  # someone else took it meanwhile: the account keeps the address it has
+            person.remove_password(reason="email change undone", actor=None)
+            if restored and not person.email_verified:
+                person.verify_email()
+                changed += self.admit_by_domain(person)
+            try:
+                return Undone(Written(person, position_of(self.save(*changed)), None), restored)
+            except IntegrityError:
+                continue
+        raise RuleBroken("Could not undo the change; please try again.")
+
     # ------------------------------------------------------------------ profile
     def update_profile(
         self: PipelineApplication, person_id: UUID, changes: dict[str, Any], *, actor: UUID | None
@@ -213,23 +292,27 @@ class AccountCommands:
         profile: dict[str, Any] = {field: seal(changes[field]) for field in ("name", "job_title") if field in changes}
         person.change_profile(profile, actor=actor)
         changed: list[Any] = [person]
-        if "email" in changes:
-            changed += self._change_email(person, changes["email"].strip(), actor=actor)
+        indexes = self._change_email(person, changes["email"].strip(), actor=actor) if "email" in changes else []
+        changed += indexes
         if "organisation" in changes:
             changed += self._move(person, changes["organisation"], actor=actor)
+        elif indexes:  # a new address, same organisation: a membership earned by the old one may end
+            changed += self.membership_follows_address(person, actor=actor)
         try:
             return Written(person, position_of(self.save(*changed)), None)
         except IntegrityError:
             raise Conflict("Your account or organisation changed at the same moment; please try again.") from None
 
-    def _change_email(self: PipelineApplication, person: Person, email: str, *, actor: UUID | None) -> list[Any]:
+    def _change_email(
+        self: PipelineApplication, person: Person, email: str, *, actor: UUID | None, reason: str | None = None
+    ) -> list[Any]:
         old = self.personal.open(person.id, person.email) or ""
         if old.casefold() == email.casefold():
             return []
         new_index = self._claim_email(email, person.id)
         old_index: PersonEmail = self.repository.get(self.personal.email_index_id(old))
         old_index.release()
-        person.change_email(self.personal.seal(person.id, email), actor=actor)
+        person.change_email(self.personal.seal(person.id, email), actor=actor, reason=reason)
         return [new_index, old_index]
 
     def _move(self: PipelineApplication, person: Person, ref: OrganisationRef, *, actor: UUID | None) -> list[Any]:

@@ -62,3 +62,13 @@ class NotAllowed(DomainError):
     """The person may not do this to this thing (answered as 403)."""
 
     title = "Forbidden"
+
+
+class LinkExpired(RuleBroken):
+    """An emailed link no longer fits the account: its address or password changed since
+    it was sent, or a newer link was used (answered as 422, naming the token)."""
+
+    title = "Link no longer valid"
+
+    def __init__(self, detail: str = "That link is not valid: it may have been used or have expired.") -> None:
+        super().__init__(detail, errors={"token": ["Unknown, used or expired."]})

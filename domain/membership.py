@@ -26,7 +26,7 @@ from domain.errors import Conflict, NotAllowed, NotFound, RuleBroken
 from domain.lookalike import refuse_lookalike
 from domain.names import normalise
 from domain.organisation import COUNCIL, EmailDomain, Organisation, OrganisationName, council_id, name_key
-from domain.person import PENDING, Person
+from domain.person import BY_DOMAIN, PENDING, Person
 from domain.results import Written, position_of
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -90,10 +90,28 @@ class MembershipCommands:
         domain = covered(org.domains, self.personal.open(person.id, person.email) or "")
         if domain is None:
             return []
-        person.admit(actor=None, reason=f"verified email on {domain}")
+        person.admit(actor=None, reason=f"{BY_DOMAIN}{domain}", by_domain=True)
         if org.admins:
             return []
         org.appoint_admin(person.id, actor=None, reason=f"first verified member on {domain}")
+        return [org]
+
+    def membership_follows_address(self: PipelineApplication, person: Person, *, actor: UUID | None) -> list[Any]:
+        """After an address change: a member admitted by their address's domain stays one only
+        while the new address is on one of the organisation's domains; otherwise they are pending
+        again and stop being its admin, in the same save. A member an admin (or an operator)
+        approved, or the creator of the organisation, keeps their membership. Returns the
+        organisation if it changed too (the caller saves both)."""
+        if not (person.is_member and person.admitted_by_domain and person.organisation_id is not None):
+            return []
+        org = self.get_organisation(person.organisation_id)
+        if covered(org.domains, self.personal.open(person.id, person.email) or "") is not None:
+            return []
+        reason = "email changed to an address off the organisation's domains"
+        person.lapse_membership(actor=actor, reason=reason)
+        if not org.is_admin(person.id):
+            return []
+        org.drop_admin(person.id, actor=actor, reason=reason)
         return [org]
 
     # --------------------------------------------------- approving and declining

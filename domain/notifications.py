@@ -71,6 +71,13 @@ _KINDS = (
         digestible=False,
     ),
     Kind("reset-password", "the account's own address", "a password reset request", switchable=False, digestible=False),
+    Kind(
+        "email-changed",
+        "the address an account gave up",
+        "an address change (the email links to undo it)",
+        switchable=False,
+        digestible=False,
+    ),
     Kind("new-follower", "owners and team", "someone follows the project"),
     Kind("need-declared", "owners and team", 'an organisation says "we need this too"'),
     Kind("contribution-request", "owners and team", "someone asks to contribute (the email links to the answer)"),

@@ -13,6 +13,8 @@ from domain.errors import Conflict, NotAllowed, RuleBroken
 
 MEMBER = "member"  # may act for the organisation: propose, edit, pledge, post, approve
 PENDING = "pending"  # claims the organisation; waits for an admin (or a matching verified email)
+UNDONE = "undone by the address given up"  # an address change a "this wasn't me" link made
+BY_DOMAIN = "verified email on "  # how a membership earned by the address's domain gives its reason
 
 
 def email_key(email: str) -> str:
@@ -49,6 +51,12 @@ class Person(Aggregate):
         self.erased = False
         self.membership: str | None = PENDING
         self.excluded_from: list[UUID] = []  # organisations that removed or declined this person
+        # How often the address and the password changed: an emailed link carries the count of
+        # its moment (``link_generation``) and works only while it is still the count of now.
+        self.email_changes = 0
+        self.former_emails: list[str] = []  # sealed addresses given up (an undo link names one)
+        self.password_changes = 0
+        self.admitted_by_domain = False  # membership earned by the address, not granted by an admin
 
     @property
     def is_member(self) -> bool:
@@ -61,6 +69,16 @@ class Person(Aggregate):
         if self.organisation_id is None:
             raise NotAllowed("You belong to no organisation: join one first (PATCH /api/v1/me).")
         return self.organisation_id
+
+    @property
+    def verification_generation(self) -> int:
+        """A verification link's generation: any change of address voids older links."""
+        return self.email_changes
+
+    @property
+    def reset_generation(self) -> int:
+        """A reset link's generation: any change of address or password voids older links."""
+        return self.email_changes + self.password_changes
 
     def _require_active(self) -> None:
         if self.erased:
@@ -81,22 +99,25 @@ class Person(Aggregate):
     def _request_verification(self) -> None:
         pass
 
-    def request_password_reset(self) -> None:
-        """Someone asked to reset this account's password (the notifier mails the account's address)."""
-        self._require_active()
-        self._request_password_reset()
-
     @event("PasswordResetRequested")
     def _request_password_reset(self) -> None:
-        pass
+        """Stored history only: a reset request is no longer an event (it told anyone reading
+        the public log which addresses have accounts); the link goes straight to the outbox."""
 
     def change_password(self, password_hash: str, *, reason: str, actor: UUID | None) -> None:
         self._require_active()
         self._change_password(password_hash=password_hash, reason=reason, actor=actor)
 
+    def remove_password(self, *, reason: str, actor: UUID | None) -> None:
+        """No password signs in any more: a reset link sets a new one."""
+        self._require_active()
+        if self.password_hash is not None:
+            self._change_password(password_hash=None, reason=reason, actor=actor)
+
     @event("PasswordChanged")
-    def _change_password(self, password_hash: str, reason: str, actor: UUID | None) -> None:
+    def _change_password(self, password_hash: str | None, reason: str, actor: UUID | None) -> None:
         self.password_hash = password_hash
+        self.password_changes += 1
 
     def change_profile(self, changes: dict[str, Any], *, actor: UUID | None) -> None:
         """``changes``: sealed ``name`` and/or ``job_title``."""
@@ -109,14 +130,19 @@ class Person(Aggregate):
         for field, value in changes.items():
             setattr(self, field, value)
 
-    def change_email(self, email: str, *, actor: UUID | None) -> None:
+    def change_email(self, email: str, *, actor: UUID | None, reason: str | None = None) -> None:
+        """``reason``: None for a change the person made; ``UNDONE`` when a "this wasn't me" link
+        gave the account an address back (the address left then is not offered an undo)."""
         self._require_active()
-        self._change_email(email=email, actor=actor)
+        self._change_email(email=email, actor=actor, reason=reason)
 
     @event("EmailChanged")
-    def _change_email(self, email: str, actor: UUID | None) -> None:
+    def _change_email(self, email: str, actor: UUID | None, reason: str | None = None) -> None:
+        if self.email:
+            self.former_emails.append(self.email)
         self.email = email
         self.email_verified = False
+        self.email_changes += 1
 
     def move_to(self, organisation_id: UUID, organisation_kind: str, *, actor: UUID | None = None) -> None:
         """Move to another organisation (people change councils): a pending member there."""
@@ -143,21 +169,38 @@ class Person(Aggregate):
         self.organisation_id = organisation_id
         self.organisation_kind = organisation_kind
         self.membership = PENDING
+        self.admitted_by_domain = False
 
-    def admit(self, *, actor: UUID | None, reason: str) -> None:
-        """Make a pending member a member of their organisation."""
+    def admit(self, *, actor: UUID | None, reason: str, by_domain: bool = False) -> None:
+        """Make a pending member a member of their organisation (``by_domain``: earned by a
+        verified address on its domains, so kept only while the address stays on them)."""
         self._require_active()
         if self.organisation_id is None:
             raise RuleBroken("The person belongs to no organisation.")
         if self.membership == MEMBER:
             raise RuleBroken("The person is already a member of the organisation.")
-        self._admit(organisation_id=self.organisation_id, actor=actor, reason=reason)
+        self._admit(organisation_id=self.organisation_id, actor=actor, reason=reason, by_domain=by_domain)
 
     @event("MembershipApproved")
-    def _admit(self, organisation_id: UUID, actor: UUID | None, reason: str) -> None:
+    def _admit(self, organisation_id: UUID, actor: UUID | None, reason: str, by_domain: bool | None = None) -> None:
         self.membership = MEMBER
+        # events stored before ``by_domain`` existed say it in their reason
+        self.admitted_by_domain = reason.startswith(BY_DOMAIN) if by_domain is None else by_domain
         if organisation_id in self.excluded_from:
             self.excluded_from.remove(organisation_id)
+
+    def lapse_membership(self, *, actor: UUID | None, reason: str) -> None:
+        """A member by domain whose address left the organisation's domains: pending again,
+        until an admin approves them or they verify an address on one of its domains."""
+        self._require_active()
+        if self.organisation_id is None or self.membership != MEMBER or not self.admitted_by_domain:
+            raise RuleBroken("Only a member admitted by their address's domain can lose membership by it.")
+        self._lapse(organisation_id=self.organisation_id, actor=actor, reason=reason)
+
+    @event("MembershipLapsed")
+    def _lapse(self, organisation_id: UUID, actor: UUID | None, reason: str) -> None:
+        self.membership = PENDING
+        self.admitted_by_domain = False
 
     def decline(self, *, actor: UUID | None, reason: str | None) -> None:
         """Refuse a pending member: they leave the organisation and stay out until approved."""
@@ -173,6 +216,7 @@ class Person(Aggregate):
         self, organisation_id: UUID, organisation_kind: str | None, actor: UUID | None, reason: str | None
     ) -> None:
         self.organisation_id = self.organisation_kind = self.membership = None
+        self.admitted_by_domain = False
         self.excluded_from.append(organisation_id)
 
     def remove_from_organisation(self, *, actor: UUID | None) -> None:
@@ -187,6 +231,7 @@ class Person(Aggregate):
         self.organisation_id = None
         self.organisation_kind = None
         self.membership = None
+        self.admitted_by_domain = False
         if organisation_id not in self.excluded_from:
             self.excluded_from.append(organisation_id)
 
@@ -211,6 +256,7 @@ class Person(Aggregate):
         """Record that the person was erased: the event holds no personal data."""
         self.erased = True
         self.name = self.email = self.job_title = self.password_hash = None
+        self.former_emails = []
         self.is_operator = self.is_evaluator = False
 
 

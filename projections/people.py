@@ -75,6 +75,10 @@ class PeopleProjection(Projection):
     def approved(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
         yield _set(str(event.originator_id), timestamp(event.timestamp), membership="member")
 
+    @handles(Person.MembershipLapsed)
+    def lapsed(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+        yield _set(str(event.originator_id), timestamp(event.timestamp), membership="pending")
+
     @handles(Person.ProfileChanged)
     def profile_changed(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
         changes: dict[str, str | None] = {}

@@ -23,7 +23,9 @@ from web.errors import ProblemSchema
 from web.fields import Email, OrganisationSummarySchema, Text
 from web.limits import FailedSignIns
 from web.validation import InputSchema
+from workers import notifier
 from workers.adapters import sessions
+from workers.adapters.sessions import Link
 from workers.bootstrap import Runtime
 
 log = logging.getLogger(__name__)
@@ -34,22 +36,31 @@ Password = lambda **kw: fields.String(validate=validate.Length(min=1, max=1024),
 
 def _request_reset_after_answering(rt: Runtime, email: str) -> None:
     try:
-        rt.app.request_password_reset(email)
+        notifier.send_password_reset(rt, email)
     except Exception:  # the 202 is gone already; the failure must not vanish
-        log.exception("password reset not recorded")
+        log.exception("password reset not mailed")
 
 
-def _redeem(purpose: str, token: str) -> UUID | None:
-    """The person whose valid ``token`` this is, if it was sent to their address of now."""
+def _redeem(purpose: str, token: str) -> tuple[Link, str] | None:
+    """The valid ``token``'s link, used up now, and the address it was mailed to, if that is
+    the person's address of now. Whether the link still fits the account (its address and
+    generation, in the version saved) is then the command's to decide."""
     rt = runtime()
-    person_id = rt.tokens.peek(purpose, token)
-    if person_id is None:
+    link = rt.tokens.peek(purpose, token)
+    if link is None:
         return None
     try:
-        address = rt.app.reveal(rt.app.active_person(person_id))["email"]
+        address = rt.app.reveal(rt.app.active_person(link.person_id))["email"] or ""
     except NotFound:
         return None
-    return rt.tokens.redeem(purpose, token, address or "")
+    used = rt.tokens.redeem(purpose, token, address)
+    return (used, address) if used is not None and used.person_id == link.person_id else None
+
+
+INVALID_LINK: dict[str, Any] = {
+    "message": "That link is not valid: it may have been used or have expired.",
+    "errors": {"token": ["Unknown, used or expired."]},
+}
 
 
 # ------------------------------------------------------------------ schemas
@@ -86,6 +97,7 @@ class MeSchema(Schema):
 
 
 class ProfileSchema(InputSchema):
+    current_password = Password(metadata={"description": "Your current password: needed to change your email"})
     name = Text(validate=validate.Length(max=200))
     job_title = Text(allow_none=True, validate=validate.Length(max=200))
     email = Email(validate=validate.Length(max=254))
@@ -96,7 +108,7 @@ class ProfileSchema(InputSchema):
 
     @validates_schema
     def something_and_one_organisation(self, data: dict[str, Any], **kwargs: Any) -> None:
-        if not data:
+        if not set(data) - {"current_password"}:
             raise ValidationError("Give at least one field to change.", field_name="_schema")
         given = [k for k in ("organisation_code", "organisation_id", "organisation_name") if data.get(k)]
         if len(given) > 1:
@@ -138,6 +150,12 @@ class WrittenSchema(Schema):
     event_position = fields.Integer(allow_none=True)
 
 
+class UndoneSchema(WrittenSchema):
+    address_restored = fields.Boolean(
+        metadata={"description": "False if someone else holds the address now: the account keeps the new one"}
+    )
+
+
 def _after(response: Response, work: Callable[[], None]) -> Response:
     response.call_on_close(work)
     return response
@@ -155,16 +173,20 @@ def _me(event_position: int | None = None) -> dict[str, Any]:
     return me
 
 
-def _check_password(password: str) -> None:
+def _my_address() -> str:
+    return runtime().app.reveal(current_person())["email"] or ""
+
+
+def _check_password(password: str, *, field: str = "password") -> None:
     """The signed-in person's current password, counted with failed sign-ins: a stolen
     session must not become a way to guess the password without limit."""
     rt = runtime()
-    email = rt.app.reveal(current_person())["email"] or ""
+    email = _my_address()
     failures, account = FailedSignIns(rt.settings.sign_in_failure_limit), email_key(email)
     failures.refuse_if_locked(account)
     if rt.app.authenticate(email, password) is None:
         failures.record_failure(account)
-        abort(403, message="That is not your current password.", errors={"password": ["Incorrect."]})
+        abort(403, message="That is not your current password.", errors={field: ["Incorrect."]})
 
 
 # ------------------------------------------------------------------ sessions
@@ -206,11 +228,21 @@ class Me(MethodView):
 
     @blp.arguments(ProfileSchema)
     @blp.response(200, MeSchema)
+    @blp.alt_response(403, schema=ProblemSchema, description="Changing the email needs your current password")
     @blp.alt_response(409, schema=ProblemSchema, description="Email already used by someone else")
     def patch(self, changes: dict[str, Any]) -> dict[str, Any]:
-        """Change your name, job title, email (verified again) or organisation (you move)."""
-        # A new address is mailed a link by the notifier; links mailed to the old one stop
-        # working because each is bound to the address it was sent to (see TokenStore.redeem).
+        """Change your name, job title, email (verified again; needs `current_password`) or
+        organisation (you move). A new address is mailed a link; the old one is told, with a
+        link that undoes the change. Every older verification and reset link stops working."""
+        password = changes.pop("current_password", None)
+        if "email" in changes and email_key(changes["email"]) != email_key(_my_address()):
+            if password is None:
+                abort(
+                    403,
+                    message="Give your current password to change your email address.",
+                    errors={"current_password": ["Required to change your email."]},
+                )
+            _check_password(password, field="current_password")
         return _me(runtime().app.update_profile(actor_id(), changes, actor=actor_id()).position)
 
     @blp.arguments(ErasureSchema)
@@ -254,16 +286,13 @@ class EmailVerifications(MethodView):
     @blp.response(200, WrittenSchema)
     @blp.alt_response(422, schema=ProblemSchema, description="Token unknown, used or expired")
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
-        """Verify an email address with the token from the verification email."""
-        rt = runtime()
-        person_id = _redeem(sessions.VERIFY_EMAIL, data["token"])
-        if person_id is None:
-            abort(
-                422,
-                message="That link is not valid: it may have been used or have expired.",
-                errors={"token": ["Unknown, used or expired."]},
-            )
-        written = rt.app.verify_email(person_id)
+        """Verify an email address with the token from the verification email: only the
+        address it was mailed to, and only while the account still holds it unchanged."""
+        redeemed = _redeem(sessions.VERIFY_EMAIL, data["token"])
+        if redeemed is None:
+            abort(422, **INVALID_LINK)
+        link, address = redeemed
+        written = runtime().app.verify_email(link.person_id, address=address, generation=link.generation)
         return {"event_position": written.position}
 
 
@@ -285,18 +314,46 @@ class PasswordResetConfirm(MethodView):
     @blp.response(200, WrittenSchema)
     @blp.alt_response(422, schema=ProblemSchema, description="Token invalid, or password not acceptable")
     def post(self, data: dict[str, Any]) -> dict[str, Any]:
-        """Choose a new password with the token from the reset email; signs out every session."""
+        """Choose a new password with the token from the reset email; signs out every session.
+        Refused once the account's address or password changed since the link was mailed, or a
+        newer reset link was used."""
         rt = runtime()
-        invalid: dict[str, Any] = {
-            "message": "That link is not valid: it may have been used or have expired.",
-            "errors": {"token": ["Unknown, used or expired."]},
-        }
-        person_id = rt.tokens.peek(sessions.RESET_PASSWORD, data["token"])
-        if person_id is None:
-            abort(422, **invalid)
-        rt.app.check_new_password(person_id, data["new_password"])  # before the token is used up
-        if _redeem(sessions.RESET_PASSWORD, data["token"]) != person_id:
-            abort(422, **invalid)
-        written = rt.app.change_password(person_id, data["new_password"], reason="reset", actor=person_id)
-        rt.sessions.revoke_all(person_id)
+        link = rt.tokens.peek(sessions.RESET_PASSWORD, data["token"])
+        if link is None:
+            abort(422, **INVALID_LINK)
+        rt.app.check_new_password(link.person_id, data["new_password"])  # before the token is used up
+        redeemed = _redeem(sessions.RESET_PASSWORD, data["token"])
+        if redeemed is None or redeemed[0].person_id != link.person_id:
+            abort(422, **INVALID_LINK)
+        used, address = redeemed
+        written = rt.app.reset_password(
+            used.person_id, data["new_password"], address=address, generation=used.generation
+        )
+        rt.sessions.revoke_all(used.person_id)
         return {"event_position": written.position}
+
+
+@blp.route("/email-changes/undo")
+class EmailChangeUndo(MethodView):
+    @blp.arguments(TokenSchema)
+    @blp.response(200, UndoneSchema)
+    @blp.alt_response(422, schema=ProblemSchema, description="Token unknown, used or expired")
+    def post(self, data: dict[str, Any]) -> dict[str, Any]:
+        """ "This wasn't me", with the token mailed to the address an account gave up: signs
+        every session of the account out, removes its password (whoever changed the address knew
+        it; a reset link to the restored address sets a new one) and gives the account that
+        address back, verified, if nobody else holds it now."""
+        rt = runtime()
+        link = rt.tokens.peek(sessions.UNDO_EMAIL_CHANGE, data["token"])
+        if link is None:
+            abort(422, **INVALID_LINK)
+        try:
+            former = rt.app.former_addresses(link.person_id)
+        except NotFound:
+            abort(422, **INVALID_LINK)
+        address = next((a for a in former if link.sent_to(data["token"], a)), None)
+        if address is None or rt.tokens.redeem(sessions.UNDO_EMAIL_CHANGE, data["token"], address) is None:
+            abort(422, **INVALID_LINK)
+        rt.sessions.revoke_all(link.person_id)  # first: whatever happens next, the intruder is out
+        undone = rt.app.undo_email_change(link.person_id, address=address)
+        return {"event_position": undone.written.position, "address_restored": undone.restored}

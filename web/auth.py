@@ -46,6 +46,7 @@ RULES: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/email-verifications"): PUBLIC,
     ("POST", "/api/v1/password-resets"): PUBLIC,
     ("POST", "/api/v1/password-resets/confirm"): PUBLIC,
+    ("POST", "/api/v1/email-changes/undo"): PUBLIC,  # the token mailed to the address given up is the proof
     ("PATCH", "/api/v1/organisations/<code_or_id>"): ORG_ADMIN,
     ("POST", "/api/v1/organisations/<code_or_id>/admins"): ORG_ADMIN,
     ("DELETE", "/api/v1/organisations/<code_or_id>/members/<uuid:person_id>"): ORG_ADMIN,

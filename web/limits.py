@@ -39,6 +39,7 @@ SHARED_ACCESS_BUDGET = (  # per client address, one budget (setting sign_in_ip_l
     "accounts.EmailVerifications",
     "accounts.PasswordResets",
     "accounts.PasswordResetConfirm",
+    "accounts.EmailChangeUndo",
 )
 # endpoint -> (method, does it spend the signed-in account's budget too)
 SENDS_MAIL = {

@@ -25,6 +25,8 @@ class Recipient:
     verified: bool
     erased: bool
     organisation_id: UUID | None = None
+    verification_generation: int = 0  # what a link mailed now carries (``Person.*_generation``)
+    reset_generation: int = 0
 
     @property
     def reachable(self) -> bool:
@@ -75,6 +77,7 @@ class Message:
     subject: str
     body: str
     token_purpose: str | None = None  # a token of this purpose replaces TOKEN_SLOT in the body
+    generation: int = 0  # the account's generation the token is bound to (see TokenStore.redeem)
     html: str | None = None  # the body as an HTML fragment (escaped); None: made from the text
     project_id: UUID | None = None  # what the message is about: a digest groups by it
     project_title: str | None = None
@@ -104,6 +107,8 @@ class Facts(Protocol):
     ) -> list[ProjectFacts]: ...
 
     def opened(self, person_id: UUID, sealed: Any) -> str | None: ...
+
+    def former_address(self, person_id: UUID, version: int) -> str | None: ...  # before that version's event
 
     def preferences(self, person_id: UUID) -> dict[str, Any]: ...  # domain.notifications: frequency, off, ...
 

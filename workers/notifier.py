@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from typing import Any
 
 from eventsourcing.utils import get_topic
@@ -28,7 +29,7 @@ from projections.base import Projection, Reveal, Statement, timestamp
 from workers import emails
 from workers.adapters import mail, sessions
 from workers.notify_facts import RuntimeFacts
-from workers.notify_policy import FOLLOWED_TOPICS, TOKEN_SLOT, Facts, Message, messages
+from workers.notify_policy import FOLLOWED_TOPICS, TOKEN_SLOT, Facts, Message, messages, reset_message
 
 log = logging.getLogger(__name__)
 
@@ -143,7 +144,8 @@ def _stored(dedupe: str, message: Message, events: list[str], facts: Facts) -> l
     )
     stored = []
     if message.token_purpose:
-        token, (sql, params) = sessions.new_token(message.token_purpose, message.person_id, message.recipient)
+        purpose, person, recipient = message.token_purpose, message.person_id, message.recipient
+        token, (sql, params) = sessions.new_token(purpose, person, recipient, message.generation)
         text, html = text.replace(TOKEN_SLOT, token), html.replace(TOKEN_SLOT, token)
         stored.append(Statement(sql, params))
     sql, params = mail.new_message(
@@ -160,3 +162,24 @@ def _stored(dedupe: str, message: Message, events: list[str], facts: Facts) -> l
         project_id=str(message.project_id) if message.project_id else None,
     )
     return [Statement(sql, params), *stored]
+
+
+def send_password_reset(rt: Any, email: str) -> str | None:
+    """Mail a reset link to the account with ``email``, if there is one: its message and token
+    go straight to the outbox in one transaction, then to the dispatcher (sent inline when
+    embedded, by a job otherwise). No event is written, so nothing public (the log's head, the
+    person's history) moves: a request tells nobody whether the address has an account.
+    Returns the outbox id, or None if there is no such account."""
+    person = rt.app.reset_recipient(email)
+    if person is None:
+        return None
+    facts = RuntimeFacts(rt, rt.keys.revealer([person.id]))
+    found = None
+    for message in reset_message(facts, person.id):
+        dedupe = f"password-reset:{uuid.uuid4()}"  # each request is its own message
+        with rt.db.transaction() as tx:
+            for statement in _stored(dedupe, message, [], facts):
+                tx.execute(statement.sql, dict(statement.params))
+        found = mail.message_id_for(dedupe)
+        rt.dispatcher.request_email(found)
+    return found

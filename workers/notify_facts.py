@@ -46,7 +46,16 @@ class RuntimeFacts:
         email = self.reveal(person.id, person.email)
         reveal = self.reveal if email is not None else self.rt.keys.revealer([person.id])  # not the batch's
         name, address = reveal(person.id, person.name), reveal(person.id, person.email)
-        return Recipient(person.id, name, address, person.email_verified, False, person.organisation_id)
+        return Recipient(
+            person.id,
+            name,
+            address,
+            person.email_verified,
+            False,
+            person.organisation_id,
+            person.verification_generation,
+            person.reset_generation,
+        )
 
     def project(self, project_id: UUID) -> ProjectFacts | None:
         """As the project stands now, read once per batch (several of its events, and the
@@ -131,3 +140,14 @@ class RuntimeFacts:
 
     def opened(self, person_id: UUID, sealed: Any) -> str | None:
         return self.reveal(person_id, sealed) or self.rt.keys.open(person_id, sealed)
+
+    def former_address(self, person_id: UUID, version: int) -> str | None:
+        """The address the person held just before their event at ``version`` (an address
+        change): None if there was none, or it can no longer be opened (erased)."""
+        if version <= 1:
+            return None
+        try:
+            before = self.rt.app.repository.get(person_id, version=version - 1)
+        except AggregateNotFoundError:
+            return None
+        return self.opened(person_id, getattr(before, "email", None)) if not before.erased else None

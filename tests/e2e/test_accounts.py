@@ -112,7 +112,7 @@ def test_an_old_verification_link_does_not_verify_a_new_address(api: Api) -> Non
     mine, me = _signed_up(api, name="Click https://evil.example now")
     kept = api.token_sent_to(mine, "verify-email")
     victim = f"victim.{uuid.uuid4().hex[:8]}@example.gov.uk"
-    assert api.request("PATCH", "/api/v1/me", {"email": victim}, headers=me)[0] == 200
+    assert api.request("PATCH", "/api/v1/me", {"email": victim, "current_password": PASSWORD}, headers=me)[0] == 200
     status, _, problem = api.post("/api/v1/email-verifications", {"token": kept})
     assert status == 422 and problem["errors"]["token"]
     account = api.get("/api/v1/me", headers=me)[2]
@@ -127,7 +127,9 @@ def test_an_email_change_voids_outstanding_reset_links(api: Api) -> None:
     assert api.post("/api/v1/password-resets", {"email": address})[0] == 202
     reset = api.token_sent_to(address, "reset-password")
     new_address = f"moved.{uuid.uuid4().hex[:8]}@example.gov.uk"
-    assert api.request("PATCH", "/api/v1/me", {"email": new_address}, headers=me)[0] == 200
+    assert (
+        api.request("PATCH", "/api/v1/me", {"email": new_address, "current_password": PASSWORD}, headers=me)[0] == 200
+    )
     confirm = {"token": reset, "new_password": PASSWORD + " taken over"}
     assert api.post("/api/v1/password-resets/confirm", confirm)[0] == 422
     assert api.post("/api/v1/sessions", {"email": new_address, "password": PASSWORD})[0] == 201

@@ -51,6 +51,7 @@ VALID: dict[tuple[str, str], dict[str, Any]] = {
     ("PUT", "/api/v1/me/notifications"): {"frequency": "daily", "interests": {"tags": ["bins"], "words": ["potholes"]}},
     ("POST", "/api/v1/unsubscribe"): {"token": "a-token-of-some-length"},
     ("POST", "/api/v1/email-verifications"): {"token": "a-token-of-some-length"},
+    ("POST", "/api/v1/email-changes/undo"): {"token": "a-token-of-some-length"},
     ("POST", "/api/v1/password-resets"): {"email": "ann.hostile@example.gov.uk"},
     ("POST", "/api/v1/password-resets/confirm"): {
         "token": "a-token-of-some-length",

@@ -117,10 +117,14 @@ def test_an_erasure_deletes_the_persons_eml_files_and_no_one_elses(runtime: Runt
     _, other_email, _ = sign_up(client, "other" + tag, name=f"Staying Person {tag}", job_title="Analyst")
     send_waiting_mail(runtime)  # before the change: a link to a superseded address is not sent
     changed = f"second.address.{tag}@example.gov.uk"
-    assert client.patch("/api/v1/me", json={"email": changed}, headers=auth).status_code == 200
+    assert (
+        client.patch("/api/v1/me", json={"email": changed, "current_password": PASSWORD}, headers=auth).status_code
+        == 200
+    )
     send_waiting_mail(runtime)
     outbox = Path(runtime.settings.outbox_dir)
-    assert len(list(outbox.glob("*.eml"))) == 3  # two verifications for the first address and the second
+    # two verifications for the first address and the second, and the notice to the first
+    assert len(list(outbox.glob("*.eml"))) == 4
 
     assert client.delete("/api/v1/me", json={"password": PASSWORD}, headers=auth).status_code == 200
 

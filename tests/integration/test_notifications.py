@@ -98,7 +98,9 @@ def test_nobody_is_mailed_at_an_address_they_have_not_verified(client: Any, sqli
     update = {"body": "First news"}
     assert client.post(f"/api/v1/projects/{project}/status-updates", json=update, headers=owner).status_code == 201
     assert mail_to(sqlite_runtime, "project-news") == [follower_id]
-    moved = client.patch("/api/v1/me", json={"email": "victim@victim-corp.example"}, headers=follower)
+    moved = client.patch(
+        "/api/v1/me", json={"email": "victim@victim-corp.example", "current_password": PASSWORD}, headers=follower
+    )
     assert moved.status_code == 200 and moved.json["email_verified"] is False
     update = {"body": "Cheap pills"}
     assert client.post(f"/api/v1/projects/{project}/status-updates", json=update, headers=owner).status_code == 201

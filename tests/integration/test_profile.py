@@ -34,10 +34,13 @@ def join(client: Any, code: str, *, verified: bool) -> tuple[str, dict[str, str]
 def test_a_new_email_must_be_verified_again_and_gets_a_new_link(client: Any, sqlite_runtime: Runtime) -> None:
     _, me = join(client, "WGN", verified=True)
     sent_before = sqlite_runtime.db.query("SELECT COUNT(*) AS n FROM outbox")[0]["n"]
-    changed = client.patch("/api/v1/me", json={"email": "moved.on@example.gov.uk"}, headers=me)
+    changed = client.patch(
+        "/api/v1/me", json={"email": "moved.on@example.gov.uk", "current_password": PASSWORD}, headers=me
+    )
     assert changed.status_code == 200
     assert (changed.json["email"], changed.json["email_verified"]) == ("moved.on@example.gov.uk", False)
-    assert sqlite_runtime.db.query("SELECT COUNT(*) AS n FROM outbox")[0]["n"] == sent_before + 1
+    outbox = sqlite_runtime.db.query("SELECT COUNT(*) AS n FROM outbox")[0]["n"]
+    assert outbox == sent_before + 2  # a link to the new address, a notice to the old one
     assert (
         client.patch("/api/v1/organisations/WGN", json={"website": "https://w.example"}, headers=me).status_code == 403
     )  # no longer verified

@@ -68,7 +68,7 @@ def test_the_link_mailed_to_a_new_address_verifies_it(embedded: Runtime, tmp_pat
     token = client.post("/api/v1/sessions", json={"email": first, "password": PASSWORD}).json["token"]
     me = {"Authorization": f"Bearer {token}"}
     new = f"moved.{uuid.uuid4().hex[:8]}@example.gov.uk"
-    assert client.patch("/api/v1/me", json={"email": new}, headers=me).status_code == 200
+    assert client.patch("/api/v1/me", json={"email": new, "current_password": PASSWORD}, headers=me).status_code == 200
 
     (link,) = link_token(tmp_path / "outbox", new, "verify-email")
     verified = client.post("/api/v1/email-verifications", json={"token": link})

@@ -24,6 +24,7 @@ class FakeFacts:
     interested: list[tuple[UUID, str, str]] = field(default_factory=list)  # people_interested's answer
     resembling: list[ProjectFacts] = field(default_factory=list)  # projects_resembling's answer
     asked: list[tuple[frozenset[str], frozenset[str]]] = field(default_factory=list)  # what the policy asked
+    former: dict[tuple[UUID, int], str] = field(default_factory=dict)  # (person, version) -> address before
     public_url: str = "https://pipeline.example"
 
     # ------------------------------------------------------------ Facts
@@ -56,6 +57,9 @@ class FakeFacts:
 
     def opened(self, person_id: UUID, sealed: Any) -> str | None:
         return str(sealed)  # the fake "seals" nothing
+
+    def former_address(self, person_id: UUID, version: int) -> str | None:
+        return self.former.get((person_id, version))
 
     def preferences(self, person_id: UUID) -> dict[str, Any]:
         return {"frequency": "immediate", "off": [], "tags": [], "words": []}

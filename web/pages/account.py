@@ -162,6 +162,34 @@ def resend_verification() -> Response:
     )
 
 
+@bp.route("/undo-email-change", methods=["GET", "POST"])
+def undo_email_change() -> Response:
+    """The "this wasn't me" link mailed to the address an account gave up."""
+    if request.method == "GET":
+        return flow.form("pages/account/undo_email_change.html", token=request.args.get("token", ""))
+    answer = api.post("/api/v1/email-changes/undo", {"token": request.form.get("token", "")})
+    if answer.status in (400, 422):
+        return errors.page(
+            422,
+            "This link is not valid: it may have been used already or have expired.",
+            title="This link does not work",
+        )
+    if not answer.ok:
+        return flow.refused(answer)
+    session.clear()  # every session of the account was signed out
+    if answer.body.get("address_restored"):
+        return flow.done(
+            "The change is undone: the account has this address back, every session is signed out and its "
+            "password is removed. Ask for a password reset link to choose a new one.",
+            "/reset-password",
+        )
+    return flow.done(
+        "Every session of the account is signed out and its password is removed, but someone else now holds "
+        "this address, so it could not be given back. Contact the service's operators.",
+        "/",
+    )
+
+
 # ------------------------------------------------------------------ sign in and out
 @bp.route("/sign-in", methods=["GET", "POST"])
 def sign_in() -> Response:
@@ -254,6 +282,8 @@ def account() -> Response:
         changes.update(choice)
     if not changes:
         return flow.done("Nothing to change: your details are as they were.", "/account")
+    if "email" in changes and request.form.get("current_password"):  # the API asks for it for a new address
+        changes["current_password"] = request.form["current_password"]
     answer = api.call("PATCH", "/api/v1/me", changes)
     if not answer.ok:
         return show(

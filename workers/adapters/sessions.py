@@ -29,7 +29,8 @@ DDL = (
         created_at TEXT NOT NULL,
         expires_at TEXT NOT NULL,
         used_at TEXT,
-        binding TEXT NOT NULL)""",
+        binding TEXT NOT NULL,
+        generation INTEGER NOT NULL DEFAULT -1)""",
     "CREATE INDEX IF NOT EXISTS account_tokens_by_person ON account_tokens (person_id)",
 )
 
@@ -40,16 +41,30 @@ COLUMNS = {
 
 
 def add_token_binding(db: ReadDatabase) -> None:
-    """Databases made before tokens were bound to addresses lack ``binding``: add it. Links
-    mailed before then bind to nothing, so they no longer redeem (ask for a new one)."""
-    if "binding" not in {r["name"] for r in db.query(COLUMNS[db.dialect])}:
+    """Databases made before tokens were bound to addresses lack ``binding``, and those made
+    before links carried a generation lack ``generation``: add them. Links mailed before then
+    bind to nothing (or to generation -1, which no account has), so they no longer redeem."""
+    present = {r["name"] for r in db.query(COLUMNS[db.dialect])}
+    missing = [
+        (column, sql)
+        for column, sql in (
+            ("binding", "ALTER TABLE account_tokens ADD COLUMN binding TEXT NOT NULL DEFAULT ''"),
+            ("generation", "ALTER TABLE account_tokens ADD COLUMN generation INTEGER NOT NULL DEFAULT -1"),
+        )
+        if column not in present
+    ]
+    for _column, sql in missing:
         with db.transaction() as tx:
-            tx.execute("ALTER TABLE account_tokens ADD COLUMN binding TEXT NOT NULL DEFAULT ''")
+            tx.execute(sql)
 
 
-def new_token(purpose: str, person_id: UUID, address: str) -> tuple[str, tuple[str, dict[str, Any]]]:
-    """A new single-use token bound to ``address``, and the INSERT that stores its hash (so a
-    log follower can store it in the same transaction as the message that carries it)."""
+def new_token(
+    purpose: str, person_id: UUID, address: str, generation: int = 0
+) -> tuple[str, tuple[str, dict[str, Any]]]:
+    """A new single-use token bound to ``address`` and to the account's ``generation`` for its
+    purpose (``Person.verification_generation``, ``Person.reset_generation``), and the INSERT
+    that stores its hash (so a log follower can store it in the same transaction as the message
+    that carries it)."""
     token = secrets.token_urlsafe(32)
     now = _now()
     params = {
@@ -59,21 +74,28 @@ def new_token(purpose: str, person_id: UUID, address: str) -> tuple[str, tuple[s
         "now": _text(now),
         "expires": _text(now + TOKEN_LIFETIMES[purpose]),
         "binding": binding(token, address),
+        "generation": generation,
     }
     sql = (
-        "INSERT INTO account_tokens (token_hash, purpose, person_id, created_at, expires_at, binding)"
-        " VALUES (:hash, :purpose, :person, :now, :expires, :binding)"
+        "INSERT INTO account_tokens (token_hash, purpose, person_id, created_at, expires_at, binding, generation)"
+        " VALUES (:hash, :purpose, :person, :now, :expires, :binding, :generation)"
     )
     return token, (sql, params)
 
 
 REDEEMABLE = (  # the person behind an unused, unexpired emailed link
-    "SELECT person_id, binding FROM account_tokens WHERE token_hash = :hash AND purpose = :purpose"
-    " AND used_at IS NULL AND expires_at > :now"
+    "SELECT person_id, binding, generation, created_at FROM account_tokens"
+    " WHERE token_hash = :hash AND purpose = :purpose AND used_at IS NULL AND expires_at > :now"
 )
 VERIFY_EMAIL = "verify-email"
 RESET_PASSWORD = "reset-password"  # noqa: S105 - a purpose, not a secret
-TOKEN_LIFETIMES = {VERIFY_EMAIL: timedelta(days=2), RESET_PASSWORD: timedelta(hours=1)}
+UNDO_EMAIL_CHANGE = "undo-email-change"  # the "this wasn't me" link mailed to the address given up
+VOIDS_NEWER = frozenset({UNDO_EMAIL_CHANGE})
+TOKEN_LIFETIMES = {
+    VERIFY_EMAIL: timedelta(days=2),
+    RESET_PASSWORD: timedelta(hours=1),
+    UNDO_EMAIL_CHANGE: timedelta(days=7),
+}
 
 
 def _now() -> datetime:
@@ -92,6 +114,18 @@ def binding(token: str, address: str) -> str:
     """Ties a token to the address it was mailed to. Keyed by the token itself, so the
     stored value cannot be matched against guessed addresses without the emailed link."""
     return hashlib.sha256(f"{token}\n{email_key(address)}".encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Link:
+    """An emailed link that is still unused and unexpired: whose, and its generation."""
+
+    person_id: UUID
+    generation: int
+    binding: str
+
+    def sent_to(self, token: str, address: str) -> bool:
+        return hmac.compare_digest(self.binding, binding(token, address))
 
 
 @dataclass(frozen=True)
@@ -154,20 +188,26 @@ class TokenStore:
     def __init__(self, db: ReadDatabase) -> None:
         self.db = db
 
-    def issue(self, purpose: str, person_id: UUID, address: str) -> str:
-        token, (sql, params) = new_token(purpose, person_id, address)
+    def issue(self, purpose: str, person_id: UUID, address: str, generation: int = 0) -> str:
+        token, (sql, params) = new_token(purpose, person_id, address, generation)
         with self.db.transaction() as tx:
             tx.execute(sql, params)
         return token
 
-    def peek(self, purpose: str, token: str) -> UUID | None:
-        """The token's person if it is valid now, without using it up."""
+    def peek(self, purpose: str, token: str) -> Link | None:
+        """The token's link if it is valid now, without using it up."""
         rows = self.db.query(REDEEMABLE, {"hash": token_hash(token), "purpose": purpose, "now": _text(_now())})
-        return UUID(rows[0]["person_id"]) if rows else None
+        return _link(rows[0]) if rows else None
 
-    def redeem(self, purpose: str, token: str, address: str) -> UUID | None:
-        """The token's person, if it is valid and was sent to ``address`` (the person's address
-        now); marks it used in the same transaction, so it works once."""
+    def redeem(self, purpose: str, token: str, address: str) -> Link | None:
+        """The token's link, if it is valid and was sent to ``address`` (the person's address
+        now); marks it used in the same transaction, so it works once, and voids the person's
+        other unused links of the same purpose mailed before it: using a link ends the older
+        ones (a stale one used ends no newer one). An undo link instead voids those mailed after
+        it: the address given up first wins, so a thief who moved the account on twice cannot
+        use the second notice to beat the owner.
+        Whether the link still fits the account (its generation) is the command's to decide,
+        against the version it saves."""
         now = _text(_now())
         with self.db.transaction() as tx:
             rows = tx.query(REDEEMABLE, {"hash": token_hash(token), "purpose": purpose, "now": now})
@@ -177,4 +217,16 @@ class TokenStore:
                 "UPDATE account_tokens SET used_at = :now WHERE token_hash = :hash AND used_at IS NULL",
                 {"hash": token_hash(token), "now": now},
             )
-        return UUID(rows[0]["person_id"]) if used == 1 else None
+            if used != 1:
+                return None
+            which = " AND created_at >= :created" if purpose in VOIDS_NEWER else " AND created_at <= :created"
+            tx.execute(
+                "UPDATE account_tokens SET used_at = :now"
+                " WHERE person_id = :person AND purpose = :purpose AND used_at IS NULL" + which,
+                {"person": rows[0]["person_id"], "purpose": purpose, "now": now, "created": rows[0]["created_at"]},
+            )
+        return _link(rows[0])
+
+
+def _link(row: dict[str, Any]) -> Link:
+    return Link(UUID(row["person_id"]), int(row["generation"]), row["binding"])

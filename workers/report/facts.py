@@ -26,6 +26,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "Person.EmailChanged": (),
     "Person.MovedOrganisation": ("organisation_id", "organisation_kind"),
     "Person.MembershipApproved": ("organisation_id",),
+    "Person.MembershipLapsed": (),
     "Person.MembershipDeclined": (),
     "Person.RemovedFromOrganisation": (),
     "Person.Erased": (),

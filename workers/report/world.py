@@ -143,6 +143,8 @@ def _person(world: World, fact: Fact) -> None:
         person.org, person.kind, person.member = d["organisation_id"], d["organisation_kind"], False
     elif kind == "Person.MembershipApproved":
         person.member = person.org == d["organisation_id"]
+    elif kind == "Person.MembershipLapsed":
+        person.member = False
     elif kind in ("Person.MembershipDeclined", "Person.RemovedFromOrganisation"):
         person.org = person.kind = None
         person.member = False
