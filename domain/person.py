@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from domain.addresses import mailbox
 from domain.clock import Aggregate, event
 from domain.errors import Conflict, NotAllowed, RuleBroken
 
@@ -16,8 +17,8 @@ PENDING = "pending"  # claims the organisation; waits for an admin (or a matchin
 
 
 def email_key(email: str) -> str:
-    """Emails are unique case-insensitively and ignoring surrounding spaces."""
-    return email.strip().casefold()
+    """Emails are unique per mailbox: case, quoting and spaces aside (``domain.addresses``)."""
+    return mailbox(email)
 
 
 class Person(Aggregate):
