@@ -11,7 +11,7 @@ from eventsourcing.persistence import IntegrityError
 
 from domain import passwords as policy
 from domain.errors import Conflict, DuplicateEmail, NotAllowed, NotFound, RuleBroken
-from domain.person import Person, PersonEmail
+from domain.person import Person, PersonEmail, email_key
 from domain.results import Written, position_of
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -224,7 +224,7 @@ class AccountCommands:
 
     def _change_email(self: PipelineApplication, person: Person, email: str, *, actor: UUID | None) -> list[Any]:
         old = self.personal.open(person.id, person.email) or ""
-        if old.casefold() == email.casefold():
+        if email_key(old) == email_key(email):  # another spelling of the same mailbox
             return []
         new_index = self._claim_email(email, person.id)
         old_index: PersonEmail = self.repository.get(self.personal.email_index_id(old))
