@@ -4,8 +4,9 @@
   password-reset steps spend ONE shared budget, so guessing passwords and guessing
   tokens cannot be spread over several endpoints.
 - Mail: every endpoint that sends mail spends the recipient inbox's budget (shared by
-  all of them, and by every spelling of the address: ``+tag``, quoting, case) and, when someone is signed in, their account's budget; 40 resends do not
-  make 40 emails. Only answers below 400 (mail actually sent) are counted.
+  all of them, and by every spelling of the address: ``+tag``, quoting, case) and, when
+  someone is signed in, their account's budget; 40 resends do not make 40 emails.
+  Only answers below 400 (mail actually sent) are counted.
 - Per account, failed sign-ins first slow an attacker down and then lock the account.
 
 Redis holds the counters in production, memory when embedded. If Redis refuses or hangs

@@ -15,7 +15,7 @@ from eventsourcing.persistence import Recording
 from domain.application import PipelineApplication, RegisterLoad
 from projections import failures, rebuilds, runner
 from projections.db import ReadDatabase, Timeouts, open_database, sqlite_path
-from workers import follow
+from workers import address_index, follow
 from workers.adapters import idempotency, keys, mail, secret_key, sessions
 from workers.adapters.keys import KeyStore
 from workers.adapters.passwords import Argon2Hasher
@@ -116,6 +116,7 @@ def initialise(settings: Settings | None = None, *, reporter: rebuilds.Reporter 
                 "projection %s: rebuilt for version %s, switched in at position %s", view.name, view.version, at
             )
         runtime.keys.ensure_index_key()
+        address_index.move_to_mailbox_ids(runtime.app, runtime.keys)  # addresses stored before one canonical form
         loaded = runtime.app.load_register()
         for name in runtime.catch_up():
             log.error("follower %s is failing: see `pipeline projections status`", name)
