@@ -10,6 +10,7 @@ words and quoted-printable decoded), so an encoding never hides a name."""
 from __future__ import annotations
 
 import html as html_lib
+import logging
 import re
 import uuid
 from collections.abc import Callable, Iterable
@@ -22,6 +23,7 @@ from markupsafe import escape
 
 from domain.addresses import mailbox
 
+log = logging.getLogger(__name__)
 INSTEAD = "Someone"  # as messages written after the erasure name them (``notices_base.name_of``)
 _ESCAPES: tuple[Callable[[str], str], ...] = (str, html_lib.escape, lambda text: str(escape(text)))
 
@@ -57,10 +59,20 @@ def forget_eml_files(directory: Path, addresses: Iterable[str], names: Names) ->
         if recipients & theirs:
             path.unlink(missing_ok=True)
             deleted += 1
-        elif names and _rewrite(message, names):
-            _replace(path, bytes(message))
+        elif names and _rewritten(path, message, names):
             rewritten += 1
     return deleted, rewritten
+
+
+def _rewritten(path: Path, message: EmailMessage, names: Names) -> bool:
+    try:
+        changed = _rewrite(message, names)
+    except (LookupError, ValueError):  # a part in a charset or shape we never write: say which file
+        log.warning("erasure: could not read %s to take names out of it; check it by hand", path.name)
+        return False
+    if changed:
+        _replace(path, bytes(message))
+    return changed
 
 
 def _rewrite(message: EmailMessage, names: Names) -> bool:
