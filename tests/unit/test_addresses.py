@@ -51,3 +51,11 @@ def test_the_recipient_form_drops_only_a_tag_of_the_local_part(address: str, inb
 def test_different_mailboxes_stay_apart() -> None:
     keys = {mailbox(a) for a in ("ann@x.org", "ann@y.org", "anne@x.org", "a.nn@x.org", '"ann "@x.org')}
     assert len(keys) == 5
+
+
+def test_a_password_holding_the_local_part_is_refused_however_the_address_is_quoted() -> None:
+    from domain.passwords import problems
+
+    refused = "Do not use your name or email address in your password."
+    assert refused in problems("my zephyrine.q password", email='"Zephyrine.Q"@example.gov.uk')
+    assert refused in problems("my zephyrine.q password", email="zephyrine.q@example.gov.uk")
