@@ -3,7 +3,8 @@ and ``pipeline people erase``.
 
 The domain records ``Person.Erased``, frees the email address and destroys the person's
 key (crypto-shredding: the sealed fields in the log can never be opened again). Here
-the rest follows: sessions, tokens, outbox rows and ``.eml`` files go; the read models
+the rest follows: sessions, tokens, their outbox rows and ``.eml`` files go, and every
+name they ever had leaves other people's mail (rows, digest items, ``.eml`` files); the read models
 that held the person's opened fields are brought up to date at once (not left to a
 worker), and then the database files are scrubbed of the old row versions."""
 
