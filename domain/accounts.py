@@ -307,7 +307,7 @@ class AccountCommands:
         self: PipelineApplication, person: Person, email: str, *, actor: UUID | None, reason: str | None = None
     ) -> list[Any]:
         old = self.personal.open(person.id, person.email) or ""
-        if old.casefold() == email.casefold():
+        if email_key(old) == email_key(email):  # another spelling of the same mailbox
             return []
         new_index = self._claim_email(email, person.id)
         old_index: PersonEmail = self.repository.get(self.personal.email_index_id(old))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+from domain.addresses import mailbox
 from domain.errors import ValidationFailed
 
 MIN_LENGTH = 12
@@ -35,7 +36,7 @@ def problems(password: str, *, email: str = "", name: str = "") -> list[str]:
         found.append("This is one of the most common passwords; choose another.")
     elif len(password) >= MIN_LENGTH and _repeats_a_short_unit(folded):
         found.append("This password repeats a short pattern; choose another.")
-    local_part = email.split("@")[0].casefold()
+    local_part = mailbox(email).rpartition("@")[0] if "@" in email else email.casefold()
     if (len(local_part) >= 4 and local_part in folded) or (name and folded == name.casefold()):
         found.append("Do not use your name or email address in your password.")
     return found

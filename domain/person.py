@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from domain.addresses import mailbox
 from domain.clock import Aggregate, event
 from domain.errors import Conflict, NotAllowed, RuleBroken
 
@@ -18,8 +19,8 @@ BY_DOMAIN = "verified email on "  # how a membership earned by the address's dom
 
 
 def email_key(email: str) -> str:
-    """Emails are unique case-insensitively and ignoring surrounding spaces."""
-    return email.strip().casefold()
+    """Emails are unique per mailbox: case, quoting and spaces aside (``domain.addresses``)."""
+    return mailbox(email)
 
 
 class Person(Aggregate):

@@ -14,6 +14,7 @@ import logging
 import sqlite3
 import time
 from collections.abc import Iterable
+from typing import Any
 
 from projections.db import ReadDatabase
 
@@ -49,6 +50,20 @@ def _checkpoint(path: str, attempts: int = 20) -> bool:
         conn.close()
 
 
+def _horizon_passed(conn: Any, attempts: int = 30) -> bool:
+    """Wait (a few seconds at most) until every transaction that began before now has ended.
+    VACUUM FULL copies a dead row version while any running transaction is older than the
+    one that deleted it, and such a transaction need not show in this database's
+    ``pg_stat_activity`` (one creating or dropping another database held it in a test run)."""
+    row = conn.execute("SELECT pg_current_xact_id()").fetchone()  # a new id, committed at once
+    for attempt in range(attempts):
+        passed = conn.execute("SELECT pg_snapshot_xmin(pg_current_snapshot()) > %s", (row[0],)).fetchone()
+        if passed and passed[0]:
+            return True
+        time.sleep(0.02 * (attempt + 1))
+    return False
+
+
 def _vacuum_full(conninfo: str, tables: list[str]) -> list[str]:
     import psycopg
     from psycopg import sql
@@ -60,6 +75,8 @@ def _vacuum_full(conninfo: str, tables: list[str]) -> list[str]:
         older = row[0] if row else 0  # count(*) always answers one row
         if older:  # VACUUM FULL must keep row versions such a transaction may still see
             busy.append(f"(old row versions kept for {older} open transaction(s); erase again once they end)")
+        elif not _horizon_passed(conn):
+            busy.append("(old row versions kept: a transaction older than the erasure is still running)")
         for table in tables:  # one at a time: a busy table does not hold up the others
             for _attempt in range(3):  # a lock held by a passing reader or autovacuum is soon free
                 try:

@@ -3,9 +3,10 @@
 - Per client address: sign-up has its own limit; sign-in, email verification and both
   password-reset steps spend ONE shared budget, so guessing passwords and guessing
   tokens cannot be spread over several endpoints.
-- Mail: every endpoint that sends mail spends the recipient address's budget (shared by
-  all of them) and, when someone is signed in, their account's budget; 40 resends do not
-  make 40 emails. Only answers below 400 (mail actually sent) are counted.
+- Mail: every endpoint that sends mail spends the recipient inbox's budget (shared by
+  all of them, and by every spelling of the address: ``+tag``, quoting, case) and, when
+  someone is signed in, their account's budget; 40 resends do not make 40 emails.
+  Only answers below 400 (mail actually sent) are counted.
 - Per account, failed sign-ins first slow an attacker down and then lock the account.
 
 Redis holds the counters in production, memory when embedded. If Redis refuses or hangs
@@ -27,6 +28,7 @@ from limits.storage import MemoryStorage
 from limits.strategies import FixedWindowRateLimiter, RateLimiter
 from werkzeug.exceptions import TooManyRequests
 
+from domain.addresses import recipient
 from domain.person import email_key
 from web.auth import current_person
 from workers.settings import Settings
@@ -58,14 +60,15 @@ def _json_email() -> str | None:
 
 
 def recipient_key() -> str:
-    """Whom this request would mail: the address in the body, else the signed-in person's
-    own. As its keyed email index id, so the counters' storage holds no address, nor a hash
-    of one that a guess could be checked against."""
+    """Whose inbox this request would mail: the address in the body, else the signed-in
+    person's own, in the one form every spelling of that inbox shares (``+tag``, quoting and
+    case aside: ``domain.addresses.recipient``). As its keyed email index id, so the
+    counters' storage holds no address, nor a hash of one that a guess could be checked against."""
     app = current_app.extensions["pipeline"].app
     address = _json_email()
     if address is None and current_person() is not None:
         address = app.reveal(current_person())["email"]
-    return f"to:{app.personal.email_index_id(address or '')}"
+    return f"to:{app.personal.email_index_id(recipient(address or ''))}"
 
 
 def account_key() -> str:

@@ -16,7 +16,7 @@ from domain.application import PipelineApplication, RegisterLoad
 from domain.lookalike import claim_existing_names
 from projections import failures, rebuilds, runner
 from projections.db import ReadDatabase, Timeouts, open_database, sqlite_path
-from workers import follow
+from workers import address_index, follow
 from workers.adapters import idempotency, keys, mail, secret_key, sessions
 from workers.adapters.keys import KeyStore
 from workers.adapters.passwords import Argon2Hasher
@@ -117,6 +117,7 @@ def initialise(settings: Settings | None = None, *, reporter: rebuilds.Reporter 
                 "projection %s: rebuilt for version %s, switched in at position %s", view.name, view.version, at
             )
         runtime.keys.ensure_index_key()
+        address_index.move_to_mailbox_ids(runtime.app, runtime.keys)  # addresses stored before one canonical form
         loaded = runtime.app.load_register()
         for name in claim_existing_names(runtime.app):
             log.warning(

@@ -3,7 +3,8 @@ and ``pipeline people erase``.
 
 The domain records ``Person.Erased``, frees the email address and destroys the person's
 key (crypto-shredding: the sealed fields in the log can never be opened again). Here
-the rest follows: sessions, tokens, outbox rows and ``.eml`` files go; the read models
+the rest follows: sessions, tokens, their outbox rows and ``.eml`` files go, and every
+name they ever had leaves other people's mail (rows, digest items, ``.eml`` files); the read models
 that held the person's opened fields are brought up to date at once (not left to a
 worker), and then the database files are scrubbed of the old row versions."""
 
@@ -11,8 +12,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Iterator
+from typing import Any
 from uuid import UUID
 
+from domain.personal import SEALED
 from domain.results import Written
 from projections import rebuilds, runner
 from projections.registry import get
@@ -29,9 +33,9 @@ PERSONAL_TABLES = ("person_keys", "outbox", "digest_items")  # wrapped keys; add
 def erase_person(rt: Runtime, person_id: UUID, *, actor: UUID | None) -> Written:
     """Erase and scrub; safe to repeat (a second call finishes an interrupted one)."""
     rt.app.require_own_account(person_id, actor)  # refused before any mail or session is touched
-    addresses = _addresses(rt, person_id)  # while the key still opens them
-    names = _names(rt, person_id)
+    addresses, names = personal_values(rt, person_id)  # while the key still opens them
     rt.outbox.forget_person(person_id, addresses)  # nothing more is sent to them
+    rt.outbox.forget_name(names)  # before the key goes: an erasure cut short here lost no name
     written = rt.app.erase(person_id, actor=actor)
     rt.sessions.forget_person(person_id)
     _settle_the_notifier(rt)
@@ -61,13 +65,35 @@ def _settle_the_notifier(rt: Runtime) -> None:
         log.exception("erasure: the notifier could not catch up; clearing the outbox anyway")
 
 
-def _addresses(rt: Runtime, person_id: UUID) -> set[str]:
-    """Every address the person ever had (sign-up and each change), opened."""
-    opened = (rt.keys.open(person_id, getattr(e, "email", None)) for e in rt.app.events.get(person_id))
-    return {address for address in opened if address}
+# Sealed fields no message ever shows, so never looked for in mail: the password hash, and the
+# job title (the people view holds it, and loses it when the view catches up with the erasure;
+# replacing a title such as "IT" or "Head of Digital" in other people's mail would rewrite
+# their words, not remove the person's).
+NOT_IN_MAIL = frozenset({"password_hash", "job_title"})
 
 
-def _names(rt: Runtime, person_id: UUID) -> set[str]:
-    """Every name the person ever had (sign-up and each change), opened."""
-    opened = (rt.keys.open(person_id, getattr(e, "name", None)) for e in rt.app.events.get(person_id))
-    return {name for name in opened if name}
+def personal_values(rt: Runtime, person_id: UUID) -> tuple[set[str], set[str]]:
+    """(addresses, names): every sealed value in every event of the person, opened. ``email``
+    fields are their addresses; every other sealed text not in ``NOT_IN_MAIL`` (the name they
+    signed up or were imported with, each one a ``ProfileChanged`` gave under ``changes``, and
+    any personal field added later) is a name to forget."""
+    addresses: set[str] = set()
+    names: set[str] = set()
+    for event in rt.app.events.get(person_id):
+        for field, sealed in _sealed(vars(event)):
+            value = rt.keys.open(person_id, sealed)
+            if value and field not in NOT_IN_MAIL:
+                (addresses if field == "email" else names).add(value)
+    return addresses, names
+
+
+def _sealed(data: Any, field: str = "") -> Iterator[tuple[str, str]]:
+    """(field, sealed value) for every sealed value in ``data``, however deep it is nested."""
+    if isinstance(data, str) and data.startswith(SEALED):
+        yield field, data
+    elif isinstance(data, dict):
+        for key, value in data.items():
+            yield from _sealed(value, str(key))
+    elif isinstance(data, list | tuple):
+        for value in data:
+            yield from _sealed(value, field)

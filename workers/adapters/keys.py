@@ -61,8 +61,19 @@ def _open(secret: bytes, person_id: UUID, sealed: str) -> str | None:
 
 
 def email_index_id(index_key: bytes, email: str) -> UUID:
-    """The index id of an address: case-insensitive, and unknowable without ``index_key``."""
-    digest = hmac.new(index_key, b"person-email:" + email_key(email).encode(), hashlib.sha256).digest()
+    """The index id of an address: one per mailbox (``email_key``), unknowable without ``index_key``."""
+    return _index_id(index_key, email_key(email))
+
+
+def legacy_email_index_id(index_key: bytes, email: str) -> UUID:
+    """The index id earlier versions gave an address (only spaces and case folded): where a
+    stored address that is not canonical (a "quoted" local part) is still indexed until
+    ``pipeline init`` moves it (``workers.address_index``)."""
+    return _index_id(index_key, email.strip().casefold())
+
+
+def _index_id(index_key: bytes, key: str) -> UUID:
+    digest = hmac.new(index_key, b"person-email:" + key.encode(), hashlib.sha256).digest()
     return UUID(bytes=digest[:16], version=4)
 
 
@@ -163,6 +174,9 @@ class KeyStore:
     # ------------------------------------------------------------ email index
     def email_index_id(self, email: str) -> UUID:
         return email_index_id(self._email_index_key(), email)
+
+    def legacy_email_index_id(self, email: str) -> UUID:
+        return legacy_email_index_id(self._email_index_key(), email)
 
     def server_secret(self, purpose: bytes) -> bytes:
         """A secret for ``purpose``, derived from the email index key (wrapped under the KEK,

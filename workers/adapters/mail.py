@@ -6,7 +6,6 @@ and attempt count, and is tried again; a sent message keeps only its metadata.""
 
 from __future__ import annotations
 
-import html as html_lib
 import json
 import logging
 import re
@@ -23,6 +22,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from projections.base import timestamp
 from projections.db import ReadDatabase
+from workers.adapters.forgetting import INSTEAD, Names, forget_eml_files
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +109,8 @@ class FileSender:
     """Writes each message as an .eml file (the embedded default: read them with any mail client).
 
     The file name carries ``tag(recipient)`` (the email index id: a keyed hash, not the
-    address), so an erasure can find and delete the files sent to the person's addresses."""
+    address), to tell files for one mailbox apart at a glance; an erasure reads each file's
+    ``To`` as a mailbox instead (``forget``)."""
 
     def __init__(self, directory: Path, tag: Callable[[str], str] | None = None) -> None:
         self.directory, self._tag = directory, tag
@@ -122,16 +123,12 @@ class FileSender:
         tmp.write_bytes(bytes(message))
         tmp.rename(self.directory / name)  # readers never see half a message
 
-    def forget(self, addresses: Iterable[str]) -> int:
-        """Delete every file sent to these addresses; returns how many."""
-        if self._tag is None:
-            return 0
-        gone = 0
-        for tag in {self._tag(address) for address in addresses}:
-            for path in self.directory.glob(f"*-{tag}-*.eml"):
-                path.unlink(missing_ok=True)
-                gone += 1
-        return gone
+    def forget(self, addresses: Iterable[str], names: Names | None = None) -> int:
+        """Delete every file sent to these addresses, whatever their spelling (compared as
+        mailboxes, not by the tag in the name: files written before the tag was canonical
+        are found too), and take ``names`` out of every other; returns how many changed."""
+        deleted, rewritten = forget_eml_files(self.directory, addresses, names or Names(()))
+        return deleted + rewritten
 
 
 class SMTPSender:
@@ -291,35 +288,33 @@ class Outbox:
         )
         return [r["id"] for r in rows]
 
-    def forget_name(self, names: Iterable[str], instead: str = "Someone") -> None:
-        """Other people's messages and digest items stop naming an erased person: each of
-        their names (and its HTML-escaped form) becomes ``instead`` where it stands as words of
-        its own (a short name inside a longer word is left alone), as messages written after
-        the erasure say it (``notices_base.name_of``). What the mail log shows is then what
-        the log itself can still say."""
-        forms = {form for n in names if n and n.strip() for form in (n, html_lib.escape(n))}
-        if not forms:
+    def forget_name(self, names: Iterable[str], instead: str = INSTEAD) -> None:
+        """Other people's messages, digest items and .eml files stop naming an erased person:
+        each of their names becomes ``instead`` wherever it stands as words of its own, in any
+        case and form (``workers.adapters.forgetting``), as messages written after the
+        erasure say it (``notices_base.name_of``). What the mail log shows is then what the
+        log itself can still say."""
+        forgotten = Names(names)
+        if not forgotten:
             return
-        alternatives = "|".join(re.escape(f) for f in sorted(forms, key=len, reverse=True))  # longest first
-        pattern = re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
         tables = {"outbox": ("id", ("subject", "body", "html")), "digest_items": ("dedupe", ("subject", "body"))}
+        probes = {f"p{i}": _like(probe) for i, probe in enumerate(forgotten.probes)}
         with self.db.transaction() as tx:
             for table, (key, columns) in tables.items():
-                for column in columns:
-                    for form in forms:
-                        like = "%" + form.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-                        rows = tx.query(
-                            f"SELECT {key} AS key, {column} AS text FROM {table}"  # our constant names
-                            f" WHERE {column} LIKE :like ESCAPE '\\'",
-                            {"like": like},
-                        )
-                        for row in rows:
-                            changed = pattern.sub(instead, row["text"])
-                            if changed != row["text"]:
-                                tx.execute(
-                                    f"UPDATE {table} SET {column} = :text WHERE {key} = :key",
-                                    {"text": changed, "key": row["key"]},
-                                )
+                for column in columns:  # lower(): PostgreSQL's LIKE heeds case; SQLite's folds ASCII only
+                    found = " OR ".join(
+                        f"{column} LIKE :{p} ESCAPE '\\' OR lower({column}) LIKE :{p} ESCAPE '\\'" for p in probes
+                    )
+                    rows = tx.query(f"SELECT {key} AS key, {column} AS text FROM {table} WHERE {found}", probes)
+                    for row in rows:  # our constant names above; the probes are parameters
+                        changed = forgotten.replaced(row["text"], instead)
+                        if changed != row["text"]:
+                            tx.execute(
+                                f"UPDATE {table} SET {column} = :text WHERE {key} = :key",
+                                {"text": changed, "key": row["key"]},
+                            )
+        if isinstance(self.sender, FileSender):
+            self.sender.forget((), forgotten)
 
     def forget_person(self, person_id: uuid.UUID, addresses: Iterable[str] = ()) -> None:
         """Drop the person's outbox rows and, with a FileSender, the .eml files sent to
@@ -329,3 +324,8 @@ class Outbox:
             tx.execute("DELETE FROM digest_items WHERE person_id = :person", {"person": str(person_id)})
         if isinstance(self.sender, FileSender):
             self.sender.forget(addresses)
+
+
+def _like(text: str) -> str:
+    """A LIKE pattern finding ``text`` anywhere (its own % and _ taken literally)."""
+    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
