@@ -34,6 +34,14 @@ def test_every_status_update_is_reached_through_the_pages_once(any_runtime: Runt
     assert {uuid.UUID(u["id"]) for u in seen} == set(posted)
     assert [u["posted_at"] for u in seen] == sorted((u["posted_at"] for u in seen), reverse=True)
     assert seen[-1]["body"] == "Update 0"
+    pages = create_app(runtime=any_runtime).test_client()
+    pages.environ_base["wsgi.url_scheme"] = "https"
+    with pages.session_transaction() as browser:
+        browser["token"] = any_runtime.sessions.start(owner.id)[0]
+    oldest = pages.get(f"/projects/{project.id}/status-updates/{posted[0]}/edit")  # past the first 500
+    assert oldest.status_code == 200 and "Update 0" in oldest.get_data(as_text=True)
+    panel = pages.get(f"/projects/{project.id}")
+    assert panel.status_code == 200 and f"Update {POSTED - 1}" in panel.get_data(as_text=True)
 
 
 def test_a_cursor_not_given_out_by_the_api_is_400(sqlite_runtime: Runtime) -> None:
