@@ -16,11 +16,13 @@ from typing import Any
 import pytest
 from eventsourcing.utils import get_topic
 
+from domain import requests
 from domain.interest import StatusUpdate
-from tests.factories import PASSWORD, council_email
+from tests.factories import PASSWORD, council_email, council_member
 from tests.faults.conftest import _with_port
 from tests.faults.proxy import TcpProxy
 from web.app import create_app
+from web.project_schemas import PledgeSchema
 from workers.bootstrap import Runtime, build_runtime
 from workers.settings import Settings
 
@@ -147,3 +149,30 @@ def test_a_replayed_sign_in_never_returns_a_signed_out_token(any_runtime: Runtim
     assert replayed.status_code == 201 and replayed.json["token"] != first
     assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {replayed.json['token']}"}).status_code == 200
     assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {first}"}).status_code == 401
+
+
+def test_a_second_execution_under_the_same_key_cannot_commit_through_group_commit_either(
+    any_runtime: Runtime,
+) -> None:
+    """A pledge saves through group commit (``save_command``): its mark is added in the
+    request's own context, so the second run under the same key is refused as a whole."""
+    app = any_runtime.app
+    owner, backer = council_member(app, "WGN"), council_member(app, "KTT")
+    project = app.propose_project(owner.id, "concept", {"title": "Bins", "summary": "Collections"}).aggregate
+    pledge = PledgeSchema().load({"money": "1500"})
+    marked = requests.carrying_out("a keyed hash")
+    try:
+        app.make_pledge(project.id, backer.id, pledge)
+        assert requests.committed()
+    finally:
+        requests.done_carrying(marked)
+    head = any_runtime.app.recorder.max_notification_id()
+    again = requests.carrying_out("a keyed hash")
+    try:
+        with pytest.raises(requests.AlreadyCarriedOut):
+            app.withdraw_pledge(project.id, backer.id)
+        assert not requests.committed()
+    finally:
+        requests.done_carrying(again)
+    assert any_runtime.app.recorder.max_notification_id() == head
+    assert app.withdraw_pledge(project.id, backer.id).position is not None  # without the key: done
