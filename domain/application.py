@@ -18,10 +18,10 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, Repository
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import Recording
+from eventsourcing.persistence import IntegrityError, Recording
 from eventsourcing.utils import get_topic, strtobool
 
-from domain import history
+from domain import history, requests
 from domain.accounts import AccountCommands
 from domain.cache import DEFAULT_MAXSIZE, CachingRepository
 from domain.email_domains import Unplaced, register_seed_plan
@@ -103,7 +103,7 @@ class PipelineApplication(EngagementCommands, AccountCommands, MembershipCommand
         self.turns = [threading.Lock() for _ in range(64)]  # per-project turns, striped (see retrying)
         self.group_commit = strtobool(self.env.get("GROUP_COMMIT", "y"))  # see save_command
         self._acting: ContextVar[Any] = ContextVar(f"pipeline_acting_{id(self)}", default=None)
-        self._group = GroupCommit(self.save)
+        self._group = GroupCommit(self._save_as_given)
 
     def construct_repository(self) -> Repository[UUID]:
         plain = super().construct_repository()
@@ -126,7 +126,37 @@ class PipelineApplication(EngagementCommands, AccountCommands, MembershipCommand
             ]
             if listed:
                 objs = (HistoryMark(source, listed, datetime.now(UTC).isoformat()), *objs)
-        return super().save(*objs, **kwargs)
+        return self._marked(lambda *marked: super(PipelineApplication, self).save(*marked, **kwargs), objs)
+
+    def _save_as_given(self, *objs: Any) -> list[Recording[UUID]]:
+        """Group commit's joint save: each command's mark was added in its own request."""
+        return super().save(*objs)
+
+    def _marked(self, save: Callable[..., list[Recording[UUID]]], objs: tuple[Any, ...]) -> list[Recording[UUID]]:
+        """The first save of a request made under an Idempotency-Key carries its mark
+        (``domain.requests``); if the mark is in the log already, the request was carried out
+        before and is refused as a whole, whatever else the save held."""
+        mark = requests.pending_mark()
+        if mark is None:
+            return save(*objs)
+        try:
+            recordings = save(*objs, mark)
+        except IntegrityError:
+            requests.mark_settled(saved=False)
+            if self.carried_out(mark.key_id):
+                raise requests.AlreadyCarriedOut(
+                    "This request (its Idempotency-Key) was carried out before; it is not done again."
+                ) from None
+            raise
+        except BaseException:
+            requests.mark_settled(saved=False)
+            raise
+        requests.mark_settled(saved=True)
+        return recordings
+
+    def carried_out(self, key_id: str) -> bool:
+        """Whether a request's mark is in the log (read from the store, not the cache)."""
+        return bool(self.recorder.select_events(requests.RequestMark.create_id(key_id), limit=1))
 
     # ------------------------------------------------- who is acting, per request
     def acting_as(self, person: Any) -> Token[Any]:
@@ -151,7 +181,7 @@ class PipelineApplication(EngagementCommands, AccountCommands, MembershipCommand
         process (``domain.group_commit``); each still gets its own recordings or error."""
         if not self.group_commit or history.origin() is not None:  # a history mark is per save, per thread
             return self.save(*aggregates)
-        recordings = self._group.save(*aggregates)
+        recordings = self._marked(self._group.save, aggregates)  # the mark is this request's, added here
         self._snapshot_when_due(aggregates, recordings)
         return recordings
 

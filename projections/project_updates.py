@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from domain.interest import ContributionRequest, StatusUpdate
@@ -89,14 +89,26 @@ class ProjectUpdatesProjection(Projection):
 
 # ------------------------------------------------------------------ queries
 @reads("project_updates", "people")
-def status_updates(db: Reader, project_id: str, *, limit: int = 50, include_retracted: bool = False) -> list[dict]:
+def status_updates(
+    db: Reader,
+    project_id: str,
+    *,
+    limit: int = 50,
+    include_retracted: bool = False,
+    after: Sequence[str] | None = None,
+) -> list[dict]:
+    """Newest first (ties by id); ``after`` is the (posted_at, id) of the last one already seen."""
+    params: dict[str, Any] = {"id": project_id, "limit": limit}
+    if after is not None:
+        params["at"], params["after_id"] = after
     sql = (
         "SELECT s.*, pe.name AS author_name FROM status_updates s LEFT JOIN people pe ON pe.id = s.author_id"
         " WHERE s.project_id = :id"
         + ("" if include_retracted else " AND s.retracted = FALSE")
+        + ("" if after is None else " AND (s.posted_at < :at OR (s.posted_at = :at AND s.id > :after_id))")
         + " ORDER BY s.posted_at DESC, s.id LIMIT :limit"
     )
-    rows = db.query(sql, {"id": project_id, "limit": limit})
+    rows = db.query(sql, params)
     for row in rows:
         row["retracted"] = bool(row["retracted"])
     return rows

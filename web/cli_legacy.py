@@ -7,7 +7,7 @@ import click
 from domain.errors import RegisterNotLoaded
 from web.progress import progress
 from workers.legacy_file import NotALegacyFile, read
-from workers.legacy_import import Report, import_legacy
+from workers.legacy_import import MembersPlanned, Report, import_legacy, members_planned
 
 COUNTS = (
     "organisations resolved to the register",
@@ -40,8 +40,12 @@ def import_() -> None:
 
 @import_.command("legacy")
 @click.argument("file", type=click.Path(dir_okay=False))
-def import_legacy_command(file: str) -> None:
-    """Write the original Pipeline's SQLite database (2014 schema) as events. Safe to repeat."""
+@click.option("--yes", is_flag=True, help="Do not ask before creating the members listed (for scripts).")
+def import_legacy_command(file: str, yes: bool) -> None:
+    """Write the original Pipeline's SQLite database (2014 schema) as events. Safe to repeat.
+
+    First lists how many members (verified or not) of which organisations it will create,
+    and asks before writing anything, unless --yes."""
     from web.cli import _require_initialised, _require_reachable
     from workers.bootstrap import build_runtime
     from workers.settings import Settings
@@ -55,10 +59,13 @@ def import_legacy_command(file: str) -> None:
     _require_initialised(settings)
     rt = build_runtime(settings)
     try:
+        _confirm_members(members_planned(rt.app, data), yes)
         with progress("importing", data.facts) as advance:
             report = import_legacy(rt, data, advance)
     except RegisterNotLoaded as error:
         raise click.ClickException(str(error)) from None
+    except click.ClickException:
+        raise
     except Exception as error:  # not a traceback: what stopped it, and that a second run continues
         raise click.ClickException(
             f"The import stopped: {type(error).__name__}: {error}. The file was checked before writing;"
@@ -72,6 +79,25 @@ def import_legacy_command(file: str) -> None:
         f" ({_versions} versions), {len(data.relationships)} likes and joins."
     )
     click.echo("\n".join(render(report)))
+
+
+def _confirm_members(planned: list[MembersPlanned], yes: bool) -> None:
+    """A legacy file can name any council: say whom it makes members where, and ask."""
+    if not planned:
+        click.echo("This file creates no new members.")
+        return
+    total, verified = sum(p.members for p in planned), sum(p.verified for p in planned)
+    click.echo(f"This file will create up to {total} members ({verified} verified) of {len(planned)} organisations:")
+    for p in planned:
+        click.echo(f"  {p.organisation}: {p.members} members ({p.verified} verified)")
+    if yes:
+        return
+    try:
+        confirmed = click.confirm("Create these members?", default=False)
+    except click.Abort:  # no answer (end of input): not a yes
+        confirmed = False
+    if not confirmed:
+        raise click.ClickException("Nothing imported (not confirmed; pass --yes to import without asking).")
 
 
 def render(report: Report) -> list[str]:

@@ -7,6 +7,17 @@ with a key claims it; a retry with the same method, path and body gets the first
 with another body is 422, and while the first is still being answered, 409. Answers of 5xx
 and 429 are not kept: retrying those must do the work.
 
+A write is never done twice and never answered 5xx once committed. The answer is kept
+after the command commits, so a database that drops between the two would lose it: the
+command's first save therefore carries a mark in the log (``domain.requests``), in the
+same transaction. Storing the answer is retried for ``FINISH_WITHIN``; a retry whose key
+has no answer but whose mark is in the log is answered 409 "Already carried out" (never
+run again, however long after); a second execution's save is refused by the mark's id.
+
+An answer that carries a bearer token (sign-in) is given again only while that session is
+live: once it is signed out or expired, the kept answer is dropped and the retry is done
+as a new request (a sign-in checks the password again and starts a new session).
+
 Answers can hold bearer tokens and personal data, so the database keeps no key and no
 answer in clear: rows are found by a hash of (owner, key), answers are sealed with
 AES-GCM under another hash of them, and the body fingerprint is keyed the same way. Only
@@ -19,7 +30,11 @@ import base64
 import hashlib
 import hmac
 import json
+import logging
 import os
+import time
+from collections.abc import Callable
+from contextvars import Token
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -28,14 +43,20 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from flask import Flask, Response, current_app, g, request
 
+from domain import requests
 from projections.db import ReadDatabase
 from web.errors import problem
 from workers.adapters.idempotency import DDL  # noqa: F401 - re-exported: the table the store below uses
 
+log = logging.getLogger(__name__)
 HEADER = "Idempotency-Key"
 KEPT_HEADERS = ("Content-Type", "Location")
 ABANDONED_AFTER = timedelta(minutes=2)  # a claim this old with no answer: its process died
 MAX_KEY_LENGTH = 255
+FINISH_WITHIN = 30.0  # seconds to keep trying to store a committed write's answer (the client waits)
+FINISH_PAUSE = 0.5
+CarriedOut = Callable[[str], bool]
+SessionLive = Callable[[str], bool]
 
 
 def _now() -> datetime:
@@ -85,9 +106,18 @@ class Claim:
         return response
 
 
+def carried_out_answer() -> Response:
+    return problem(
+        409,
+        "Already carried out",
+        "A request with this Idempotency-Key was carried out, but its answer could not be kept."
+        " It will not be carried out again: read the resource to see the result.",
+    )
+
+
 class IdempotencyStore:
-    def __init__(self, db: ReadDatabase, kept: timedelta) -> None:
-        self.db, self.kept = db, kept
+    def __init__(self, db: ReadDatabase, kept: timedelta, carried_out: CarriedOut, live: SessionLive) -> None:
+        self.db, self.kept, self.carried_out, self.live = db, kept, carried_out, live
 
     def claim(self, claim: Claim) -> Response | None:
         """None if this request now owns the key (go on and answer it); else the answer to give."""
@@ -102,7 +132,22 @@ class IdempotencyStore:
             if claimed:
                 return None
             rows = tx.query("SELECT * FROM idempotency_keys WHERE key_hash = :key", {"key": claim.key_hash})
-        return self._answer_for(claim, rows[0], now) if rows else self.claim(claim)  # purged meanwhile
+        if not rows:
+            return self.claim(claim)  # purged meanwhile
+        answer = self._answer_for(claim, rows[0], now)
+        if answer is not None and self._token_ended(answer):
+            self._forget(claim)  # never hand out a signed-out session: do the request again
+            return self.claim(claim)
+        return answer
+
+    def _token_ended(self, answer: Response) -> bool:
+        body = answer.get_json(silent=True) if answer.is_json else None
+        token = body.get("token") if isinstance(body, dict) else None
+        return isinstance(token, str) and not self.live(token)
+
+    def _forget(self, claim: Claim) -> None:
+        with self.db.transaction() as tx:
+            tx.execute("DELETE FROM idempotency_keys WHERE key_hash = :key", {"key": claim.key_hash})
 
     def _answer_for(self, claim: Claim, row: dict[str, Any], now: datetime) -> Response | None:
         if not hmac.compare_digest(row["request_hash"], claim.request_hash):
@@ -114,6 +159,8 @@ class IdempotencyStore:
             )
         if row["answer"] is not None:
             return claim.open(row["answer"]) or problem(422, "Idempotency-Key reused", "Use a new key.")
+        if self.carried_out(claim.key_hash):  # committed, its answer lost: never again
+            return carried_out_answer()
         if row["created_at"] < _text(now - ABANDONED_AFTER) and self._take_over(claim, row["created_at"], now):
             return None
         return problem(
@@ -137,9 +184,23 @@ class IdempotencyStore:
     def finish(self, claim: Claim, response: Response) -> None:
         with self.db.transaction() as tx:
             tx.execute(
-                "UPDATE idempotency_keys SET answer = :answer WHERE key_hash = :key",
+                "UPDATE idempotency_keys SET answer = :answer WHERE key_hash = :key AND answer IS NULL",
                 {"key": claim.key_hash, "answer": claim.seal(response)},
             )
+
+    def finish_committed(self, claim: Claim, response: Response) -> None:
+        """Keep a committed write's answer, trying for ``FINISH_WITHIN`` seconds while the
+        database is away; if it stays away, the answer is still given (the mark in the log
+        keeps a retry from doing the write again)."""
+        deadline = time.monotonic() + FINISH_WITHIN
+        while True:
+            try:
+                return self.finish(claim, response)
+            except Exception as error:  # the driver's own connection errors
+                if time.monotonic() >= deadline:
+                    log.error("could not keep the answer of a committed write: %s", type(error).__name__)
+                    return None
+                time.sleep(FINISH_PAUSE)
 
     def release(self, claim: Claim) -> None:
         with self.db.transaction() as tx:
@@ -183,7 +244,10 @@ def init_app(app: Flask, kept: timedelta) -> None:
     """Register after the access check (a key belongs to the person it finds)."""
 
     def store() -> IdempotencyStore:
-        return IdempotencyStore(current_app.extensions["pipeline"].db, kept)
+        runtime = current_app.extensions["pipeline"]
+        return IdempotencyStore(
+            runtime.db, kept, runtime.app.carried_out, lambda token: runtime.sessions.find(token) is not None
+        )
 
     @app.before_request
     def replay_or_claim() -> Response | None:
@@ -198,20 +262,29 @@ def init_app(app: Flask, kept: timedelta) -> None:
         answer = store().claim(claim)
         if answer is None:
             g.idempotency_claim = claim
+            g.idempotency_carrying = requests.carrying_out(claim.key_hash)
         return answer
 
     @app.after_request
     def remember_answer(response: Response) -> Response:
         claim = g.pop("idempotency_claim", None)
-        if claim is not None:
+        if claim is None:
+            return response
+        if requests.committed():
             if response.status_code >= 500 or response.status_code == 429:
-                store().release(claim)  # not an answer to keep: a retry must do the work
-            else:
-                store().finish(claim, response)
+                response = carried_out_answer()  # the write is in the log: never 5xx for it
+            store().finish_committed(claim, response)
+        elif response.status_code >= 500 or response.status_code == 429:
+            store().release(claim)  # nothing was written: a retry must do the work
+        else:
+            store().finish(claim, response)
         return response
 
     @app.teardown_request
     def release_unanswered(_error: BaseException | None) -> None:
+        carrying: Token[Any] | None = g.pop("idempotency_carrying", None)
         claim = g.pop("idempotency_claim", None)
-        if claim is not None:  # the answer was never made: free the key for a retry
+        if claim is not None and not requests.committed():  # no answer made and nothing written
             store().release(claim)
+        if carrying is not None:
+            requests.done_carrying(carrying)

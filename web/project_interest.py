@@ -13,7 +13,7 @@ from marshmallow import Schema, fields
 from projections import project_updates as updates_view
 from projections import projects as view
 from web.auth import actor_id
-from web.common import ReadArgs, answers_from, runtime
+from web.common import TIME_ID_CURSOR, ListArgs, ReadArgs, answers_from, decode_cursor, next_link, page_of, runtime
 from web.errors import ProblemSchema
 from web.project_schemas import (
     CommentSchema,
@@ -31,6 +31,9 @@ blp = Blueprint(
     url_prefix="/api/v1/projects",
     description="Status updates, following, needs and contribution requests.",
 )
+
+
+StatusUpdatePageSchema = page_of(StatusUpdateOutSchema, "StatusUpdatePageSchema")
 
 
 def _exists(project_id: UUID) -> None:
@@ -67,12 +70,16 @@ class ContributionRequestSchema(Schema):
 
 @blp.route("/<uuid:project_id>/status-updates")
 class StatusUpdates(MethodView):
-    @blp.arguments(ReadArgs, location="query")
-    @blp.response(200, StatusUpdateOutSchema(many=True))
+    @blp.arguments(ListArgs, location="query")
+    @blp.response(200, StatusUpdatePageSchema)
     @answers_from(updates_view.status_updates)
-    def get(self, args: dict[str, Any], project_id: UUID) -> list[dict[str, Any]]:
-        """Status updates, newest first (retracted ones left out)."""
-        return updates_view.status_updates(runtime().db, str(project_id), limit=500)
+    def get(self, args: dict[str, Any], project_id: UUID) -> dict[str, Any]:
+        """Status updates, newest first (retracted ones left out), a page at a time."""
+        after = decode_cursor(args.get("cursor"), TIME_ID_CURSOR)
+        rows = updates_view.status_updates(runtime().db, str(project_id), limit=args["limit"] + 1, after=after)
+        more = len(rows) > args["limit"]
+        rows = rows[: args["limit"]]
+        return {"items": rows, "next": next_link([rows[-1]["posted_at"], rows[-1]["id"]]) if more else None}
 
     @blp.arguments(TextBodySchema)
     @blp.response(201, ProjectWrittenSchema)

@@ -265,6 +265,54 @@ def _new_key(personal: Any, pid: UUID) -> None:
             raise error from None
 
 
+@dataclass(frozen=True)
+class MembersPlanned:
+    """New members an import would admit into one organisation (``members_planned``)."""
+
+    organisation: str  # "KHL Hull City Council", or "'Name' (not a council)"
+    members: int
+    verified: int
+
+
+def members_planned(app: Any, data: LegacyData) -> list[MembersPlanned]:
+    """Before anything is written: how many people the file would make members of which
+    organisation (councils first, most first), and how many of them verified. A hostile file
+    can name any council: the operator sees this and confirms. People already imported, or
+    whose address is taken, are not counted; an organisation the import cannot date is
+    counted though its people will be reported unplaced, so these are upper bounds."""
+    register = {r.code: r for r in _register()}
+    official = {code: normalise(r.official_name) for code, r in register.items()}
+    names = {int(r["id"]): " ".join(str(r["orgname"] or "").split()) for r in data.orgs}
+    placed: dict[int, str] = {}
+    tally: Counter[str] = Counter()
+    verified: Counter[str] = Counter()
+    claimed: set[str] = set()
+    for row in data.users:
+        email = str(row["email"] or "").strip()
+        name = names.get(int(row["orgid"])) if row["orgid"] is not None else None
+        if not name or "@" not in email or email_key(email) in claimed:
+            continue
+        claimed.add(email_key(email))
+        if _exists(app, L.user_id(str(row["id"]))) or app.email_owner(email) is not None:
+            continue
+        legacy = int(row["orgid"])
+        if legacy not in placed:
+            code = place(name, app.councils, official).code
+            placed[legacy] = f"{code} {register[code].official_name}" if code else f"{name!r} (not a council)"
+        tally[placed[legacy]] += 1
+        verified[placed[legacy]] += bool(L.flag(row["isactivated"]))
+    order = sorted(tally, key=lambda label: ("(not a council)" in label, -tally[label], label))
+    return [MembersPlanned(label, tally[label], verified[label]) for label in order]
+
+
+def _exists(app: Any, aggregate_id: UUID) -> bool:
+    try:
+        app.repository.get(aggregate_id)
+    except AggregateNotFoundError:
+        return False
+    return True
+
+
 def _register() -> Any:
     from domain.register import load_register
 

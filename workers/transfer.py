@@ -1,6 +1,6 @@
 """Export the whole event log to a file and import it into an empty store, either database.
 
-The file is NDJSON (one JSON object a line), format ``pipeline-events`` version 1:
+The file is NDJSON (one JSON object a line), format ``pipeline-events`` version 2:
 
 1. a header: ``{"format", "version", "head", "events", "person_keys", "keks", "source",
    "exported_at"}``; ``keks`` lists the ids of the key-encryption keys the keys are
@@ -11,9 +11,15 @@ The file is NDJSON (one JSON object a line), format ``pipeline-events`` version 
 3. one ``{"position", "originator_id", "version", "topic", "state"}`` line per event, in
    log order; ``state`` is the stored bytes in base64, untouched (times, ids and versions
    inside it stay as they were);
-4. ``{"end": true, "events": N, "sha256": H}``, H the SHA-256 of every byte before this
-   line: a file without it was cut short, and one whose bytes differ was changed; both
-   are refused (``workers.transfer_read`` checks every line before anything is written).
+4. ``{"end": true, "events": N, "sha256": H, "mac_kek": K, "mac": M}``, H the SHA-256 of
+   every byte before this line and M an HMAC-SHA256 of H under a key derived from the
+   key-encryption key K (the current KEK of the exporting installation, which the
+   operator holds outside the database): a file without it was cut short, one whose bytes
+   differ was changed, and one whose MAC does not verify under the importer's KEK K was
+   changed and "resealed" (anyone can recompute a plain digest) or made under another
+   KEK; all are refused (``workers.transfer_read`` checks every line before anything is
+   written). Version 1 files carried only the digest: they are refused, with the advice
+   to export again.
 
 The import writes each event at its original position (the views and the notifier keep
 positions), moves the store's sequence past the last one, builds every view from the
@@ -24,6 +30,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import json
 import os
 from collections.abc import Callable, Iterator
@@ -34,9 +41,10 @@ from typing import IO, Any
 from uuid import UUID
 
 from projections import runner
+from workers.adapters.kek import Kek
 from workers.bootstrap import Runtime
 
-FORMAT, VERSION = "pipeline-events", 1
+FORMAT, VERSION = "pipeline-events", 2
 PAGE = 1000
 Advance = Callable[[int], None]
 
@@ -66,6 +74,13 @@ class Header:
             raw = None
         if not isinstance(raw, dict) or raw.get("format") != FORMAT:
             raise TransferError(f"This is not a Pipeline event export (its first line is not a {FORMAT} header).")
+        if raw.get("version") == 1:
+            raise TransferError(
+                "This export is in format version 1, whose end line carries no keyed MAC: its content cannot be"
+                " told from a forgery, so it is not imported. Export again from the source installation with this"
+                " version (`pipeline events export FILE`), then import that file here with the same"
+                " key-encryption key."
+            )
         if raw.get("version") != VERSION:
             raise TransferError(f"Export format version {raw.get('version')} is not supported (only {VERSION}).")
         head, events, person_keys = (field(raw, name, int) for name in ("head", "events", "person_keys"))
@@ -85,6 +100,13 @@ def field(raw: dict[str, Any], name: str, kind: type, line: int = 1) -> Any:
         problem = "is missing" if name not in raw else f"is not {wanted}"
         raise TransferError(f"Line {line} of the export: its {name!r} {problem}.")
     return value
+
+
+def mac(kek: Kek, digest: str) -> str:
+    """The end line's MAC: HMAC-SHA256 of the content's SHA-256, under a key derived from the
+    KEK (never the KEK itself), so only a holder of that KEK can make or check one."""
+    key = hmac.new(kek.key, b"pipeline-events export mac", hashlib.sha256).digest()
+    return hmac.new(key, f"{FORMAT} {VERSION}\n{digest}".encode(), hashlib.sha256).hexdigest()
 
 
 def _dumps(value: Any) -> str:
@@ -110,7 +132,7 @@ def export(rt: Runtime, path: Path, advance: Advance = lambda n: None) -> Header
         header = {"format": FORMAT, "version": VERSION, "head": head, "events": count}
         header |= {"person_keys": len(people), "keks": keks, "source": source}
         header["exported_at"] = datetime.now(UTC).isoformat()
-        _assemble(path, header, secrets, people, body, count)
+        _assemble(path, header, secrets, people, body, count, rt.keys.ring.current)
     finally:
         body.unlink(missing_ok=True)
     return Header(head, count, len(people), keks, source)
@@ -139,9 +161,10 @@ def _event_pages(rt: Runtime, head: int) -> Iterator[tuple[int, str]]:
 
 
 def _assemble(
-    path: Path, header: dict[str, Any], secrets: list[dict], people: list[dict], body: Path, count: int
+    path: Path, header: dict[str, Any], secrets: list[dict], people: list[dict], body: Path, count: int, kek: Kek
 ) -> None:
-    """Header, keys, events, then the end line, which carries the SHA-256 of every byte before it."""
+    """Header, keys, events, then the end line, which carries the SHA-256 of every byte before
+    it and that digest's MAC under ``kek``."""
     partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
     digest = hashlib.sha256()
 
@@ -160,7 +183,9 @@ def _assemble(
             with body.open("rb") as events:
                 while chunk := events.read(1 << 20):
                     write(out, chunk)
-            out.write(_dumps({"end": True, "events": count, "sha256": digest.hexdigest()}).encode())
+            end = {"end": True, "events": count, "sha256": digest.hexdigest()}
+            end |= {"mac_kek": kek.id, "mac": mac(kek, digest.hexdigest())}
+            out.write(_dumps(end).encode())
         os.replace(partial, path)
     finally:
         partial.unlink(missing_ok=True)

@@ -8,8 +8,9 @@ its five fields of the right kinds; positions rise strictly (never above the hea
 head); each aggregate's versions run 1, 2, 3... (a duplicate or a gap is refused); and,
 when ``decode`` is asked, the event decodes with the target's own mapper, into an
 event holding every field its class requires. The end line
-counts what the header says, and its SHA-256 is that of every byte before it. Any fault
-is a ``TransferError`` naming the line and what is wrong."""
+counts what the header says, its SHA-256 is that of every byte before it, and its MAC
+verifies under the KEK it names, which this installation must hold (``transfer.mac``).
+Any fault is a ``TransferError`` naming the line and what is wrong."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import base64
 import binascii
 import dataclasses
 import hashlib
+import hmac
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -31,7 +33,7 @@ from domain.person import Person
 from workers.adapters.kek import KekError
 from workers.adapters.keys import EMAIL_INDEX, unwrap_row
 from workers.bootstrap import Runtime
-from workers.transfer import Header, TransferError
+from workers.transfer import Header, TransferError, mac
 from workers.transfer import field as need
 
 KEY_FIELDS = ("kek_id", "wrapped", "created_at")
@@ -85,7 +87,7 @@ def read(rt: Runtime, path: Path, header: Header, *, decode: bool, tally: Tally)
             record = _json(raw, number)
             kind = _kind(record, number, tally)
             if kind == "end":
-                _check_end(record, number, header, tally, digest.hexdigest())
+                _check_end(rt, record, number, header, tally, digest.hexdigest())
                 continue
             digest.update(raw)
             if kind == "event":
@@ -199,7 +201,7 @@ def _uuid(text: str, number: int) -> UUID:
         raise TransferError(f"Line {number} of the export: {text[:40]!r} is not an id.") from None
 
 
-def _check_end(record: dict[str, Any], number: int, header: Header, tally: Tally, digest: str) -> None:
+def _check_end(rt: Runtime, record: dict[str, Any], number: int, header: Header, tally: Tally, digest: str) -> None:
     if record.get("end") is not True or record.get("events") != header.events or tally.events != header.events:
         raise TransferError(
             f"The export is incomplete: its header says {header.events} events, its end line (line {number})"
@@ -215,4 +217,23 @@ def _check_end(record: dict[str, Any], number: int, header: Header, tally: Tally
         raise TransferError(
             f"The export's content does not match the digest on its end line (line {number}):"
             " it was changed or damaged."
+        )
+    _check_mac(rt, record, number, digest)
+
+
+def _check_mac(rt: Runtime, record: dict[str, Any], number: int, digest: str) -> None:
+    kek_id, sealed = record.get("mac_kek"), record.get("mac")
+    if not isinstance(kek_id, str) or not isinstance(sealed, str):
+        raise TransferError(f"The export's end line (line {number}) carries no MAC: it was changed; export again.")
+    try:
+        kek = rt.keys.ring.get(kek_id)
+    except KekError:
+        raise TransferError(
+            f"The export was sealed under key-encryption key {kek_id[:16]!r}, which this installation does not"
+            " hold: configure that KEK (PIPELINE_SECRET_KEY or the key file) to import it."
+        ) from None
+    if not hmac.compare_digest(sealed, mac(kek, digest)):
+        raise TransferError(
+            f"The export's MAC (line {number}) does not verify: its content was changed after it was exported"
+            " (a recomputed digest is not enough). Nothing was imported; export again from the source."
         )

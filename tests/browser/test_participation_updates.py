@@ -66,7 +66,7 @@ def test_the_owner_posts_corrects_and_retracts_updates_newest_first(page: Page, 
     expect(updates_in(page)).to_have_count(1)
     expect(panel_of(page)).not_to_contain_text("Alpha starts in March.")
 
-    stored = site.api("GET", f"/api/v1/projects/{project['id']}/status-updates")
+    stored = site.api("GET", f"/api/v1/projects/{project['id']}/status-updates")["items"]
     assert [(u["body"], u["revisions"]) for u in stored] == [("Discovery interviews booked for January.", 2)]
 
     reader = site.person("BRE")
@@ -80,7 +80,7 @@ def test_the_owner_posts_corrects_and_retracts_updates_newest_first(page: Page, 
     page.get_by_label("Update").fill("Not mine to post.")
     page.get_by_role("button", name="Post the update").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("You cannot do this")
-    assert len(site.api("GET", f"/api/v1/projects/{project['id']}/status-updates")) == 1
+    assert len(site.api("GET", f"/api/v1/projects/{project['id']}/status-updates")["items"]) == 1
 
 
 def test_the_emailed_post_an_update_link_asks_to_sign_in_first(page: Page, site: Site) -> None:

@@ -205,7 +205,7 @@ def test_redteam_another_organisation_is_refused_every_project_and_admin_action(
     assert [r["decision"] for r in site.api("GET", f"/api/v1/projects/{pid}/contribution-requests", person=owner)] == [
         None
     ]
-    updates = site.api("GET", f"/api/v1/projects/{pid}/status-updates")
+    updates = site.api("GET", f"/api/v1/projects/{pid}/status-updates")["items"]
     assert [(u["body"], u["retracted"]) for u in updates] == [("Owner's words", False)]
     organisation = site.api("GET", "/api/v1/organisations/KHL")
     assert "taken-over.example.org" not in organisation["domains"]

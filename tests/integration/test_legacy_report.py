@@ -75,7 +75,7 @@ def test_the_report_on_the_imported_file_gives_the_files_own_figures(
     url = f"sqlite:///{tmp_path}/pipeline.sqlite3" if mode == "sqlite" else request.getfixturevalue("pg_url")
     env = pipeline_env(DATABASE_URL=url)
     run_cli("init", env=env)
-    run_cli("import", "legacy", str(SAMPLE), env=env)
+    run_cli("import", "legacy", str(SAMPLE), "--yes", env=env)
     report = json.loads(run_cli("report", "engagement", "--format", "json", env=env))
     want = expected()
 

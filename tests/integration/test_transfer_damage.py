@@ -1,6 +1,7 @@
 """``pipeline events import`` refuses every kind of damaged export, naming the line and the
 fault, and writes nothing: each damage below is made to a real export and "resealed" (its
-end-line digest recomputed), so it is the line checks that must catch it, not the digest."""
+end-line digest and MAC recomputed, as only a holder of the source's KEK could), so it is
+the line checks that must catch it, not the digest or the MAC (``test_transfer_mac``)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from tests import support
 from tests.factories import mixed_history
 from tests.integration.test_event_transfer import empty_pg, target_settings  # noqa: F401
 from workers import log_import, transfer
+from workers.adapters.kek import Kek
 from workers.bootstrap import Runtime, build_runtime
 from workers.transfer import TransferError
 
@@ -34,10 +36,14 @@ def keys(lines: Lines) -> list[int]:
     return [i for i, line in enumerate(lines) if "person_key" in line]
 
 
+SEALING: dict[str, Kek] = {}  # the KEK of the last export made here (its holder can reseal)
+
+
 def write_digest(lines: Lines) -> None:
-    """Make the end line's digest that of the lines before it, as they now are."""
+    """Make the end line's digest, and its MAC, those of the lines before it, as they now are."""
     end = max(i for i, line in enumerate(lines) if "end" in line)
     lines[end]["sha256"] = hashlib.sha256("".join(json.dumps(line) + "\n" for line in lines[:end]).encode()).hexdigest()
+    lines[end]["mac"] = transfer.mac(SEALING["kek"], lines[end]["sha256"])
 
 
 def write(file: Path, lines: Lines, reseal: bool = True) -> None:
@@ -184,6 +190,7 @@ def exported(source: Runtime, tmp_path: Path) -> tuple[Path, Lines]:
     mixed_history(source.app)
     file = tmp_path / "log.ndjson"
     transfer.export(source, file)
+    SEALING["kek"] = source.keys.ring.current
     return file, [json.loads(line) for line in file.read_text().splitlines()]
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from flask import Blueprint, Response, current_app, render_template, request
 from werkzeug.exceptions import HTTPException, abort
@@ -53,8 +54,19 @@ def participation_amount(value: Any) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+UPDATES_SHOWN = 500  # the newest, on the panel (the API's largest page)
+
+
 def _items(answer: api.Answer) -> list[dict[str, Any]]:
+    """A list answer's items, whether a plain list or a page (``{"items", "next"}``)."""
+    if answer.ok and isinstance(answer.body, dict):
+        return list(answer.body.get("items") or [])
     return answer.body if answer.ok and isinstance(answer.body, list) else []
+
+
+def _next_cursor(answer: api.Answer) -> str | None:
+    link = answer.body.get("next") if answer.ok and isinstance(answer.body, dict) else None
+    return parse_qs(urlsplit(link).query).get("cursor", [None])[0] if link else None
 
 
 def _org_id(person: dict[str, Any] | None) -> str | None:
@@ -88,7 +100,9 @@ def participation_for(project: dict[str, Any]) -> dict[str, Any]:
     fresh = api.fresh()
     base = f"{PROJECTS}/{pid}"
     updates = sorted(
-        _items(api.get(f"{base}/status-updates", **fresh)), key=lambda u: u.get("posted_at") or "", reverse=True
+        _items(api.get(f"{base}/status-updates", limit=UPDATES_SHOWN, **fresh)),
+        key=lambda u: u.get("posted_at") or "",
+        reverse=True,
     )
     on_team, for_owner, may_answer = _roles(project, person)
     found: dict[str, Any] = {
@@ -140,12 +154,18 @@ def _project(pid: Any) -> dict[str, Any]:
 
 
 def _find(path: str, item_id: Any, what: str) -> dict[str, Any]:
-    answer = api.get(path, **api.fresh())
-    body_of(answer)
-    for item in _items(answer):
-        if str(item.get("id")) == str(item_id):
-            return item
-    abort(errors.page(404, f"There is no {what} with that address on this project."))
+    """The item with ``item_id`` in a list answer, following its pages (an old update too)."""
+    query: dict[str, Any] = dict(api.fresh())
+    while True:
+        answer = api.get(path, **query)
+        body_of(answer)
+        for item in _items(answer):
+            if str(item.get("id")) == str(item_id):
+                return item
+        cursor = _next_cursor(answer)
+        if cursor is None:
+            abort(errors.page(404, f"There is no {what} with that address on this project."))
+        query["cursor"] = cursor
 
 
 def _my_pledge(pid: Any) -> dict[str, Any] | None:
