@@ -59,6 +59,7 @@ class Settings:
     port: int = 8000
     web_concurrency: int = 2
     web_threads: int = 8
+    proxy_hops: int = 0  # reverse proxies in front whose X-Forwarded-For is trusted (nginx: 1)
     read_wait_seconds: float = 5.0
     sweep_seconds: float = 30.0
     batch_size: int = 500
@@ -103,6 +104,7 @@ class Settings:
             port=_int(env, "PORT", cls.port),
             web_concurrency=_int(env, "WEB_CONCURRENCY", cls.web_concurrency),
             web_threads=_int(env, "WEB_THREADS", cls.web_threads),
+            proxy_hops=_int(env, "PIPELINE_PROXY_HOPS", cls.proxy_hops),
             read_wait_seconds=_float(env, "PIPELINE_READ_WAIT_SECONDS", cls.read_wait_seconds),
             sweep_seconds=_float(env, "PIPELINE_SWEEP_SECONDS", cls.sweep_seconds),
             batch_size=_int(env, "PIPELINE_BATCH_SIZE", cls.batch_size),
