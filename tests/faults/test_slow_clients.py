@@ -33,6 +33,7 @@ pytestmark = [pytest.mark.faults, pytest.mark.integration]
 
 SLOW_CLIENTS = 40
 TRICKLE_SECONDS = 2.0
+TEMP_PATHS = ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 
 
@@ -130,9 +131,9 @@ class SlowClients:
 
     def start(self) -> SlowClients:
         head = (
-            "POST /api/v1/people HTTP/1.1\r\nHost: pipeline.example\r\nContent-Type: application/json\r\n"
-            "Content-Length: 4000\r\n\r\n{"
-        ).encode()
+            b"POST /api/v1/people HTTP/1.1\r\nHost: pipeline.example\r\nContent-Type: application/json\r\n"
+            b"Content-Length: 4000\r\n\r\n{"
+        )
         for _ in range(self.count):
             s = socket.create_connection(("127.0.0.1", self.port), timeout=5)
             s.sendall(head)
