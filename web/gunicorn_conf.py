@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from workers.adapters.log_redaction import install
 
-install()  # in the master; forked workers inherit it (web.wsgi installs it again, harmlessly)
+install()  # in the master; forked workers inherit it (create_app installs it again, harmlessly)
 
 timeout = 30
 graceful_timeout = 20

@@ -15,15 +15,15 @@ A repeat keeps its Message-ID, so mail servers and clients can recognise it."""
 
 from __future__ import annotations
 
+import contextlib
 import html as html_lib
 import json
 import logging
-import math
 import re
 import smtplib
 import socket
 import ssl
-import time
+import threading
 import uuid
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
@@ -152,35 +152,13 @@ def send_deadline(claim_seconds: float) -> float:
     return claim_seconds * 2 / 3
 
 
-class _Bounded:
-    """smtplib's timeout bounds each socket operation; this bounds the whole exchange
-    (connect, greeting, STARTTLS, login, the message, QUIT) by ``deadline``."""
-
-    deadline: float = math.inf
-    sock: socket.socket | None
-
-    def _shorten(self) -> None:
-        left = self.deadline - time.monotonic()
-        if left <= 0:
-            raise TimeoutError("the SMTP exchange took longer than its deadline")
-        if self.sock is not None:
-            self.sock.settimeout(left)
-
-    def send(self, s: Any) -> None:
-        self._shorten()
-        super().send(s)  # type: ignore[misc]
-
-    def getreply(self) -> tuple[int, bytes]:
-        self._shorten()
-        return super().getreply()  # type: ignore[misc]
-
-
-class _SMTP(_Bounded, smtplib.SMTP):
-    pass
-
-
-class _SMTPS(_Bounded, smtplib.SMTP_SSL):
-    pass
+def _cut(smtp: smtplib.SMTP, expired: threading.Event) -> None:
+    """The deadline passed: end the exchange wherever it stands (a blocked read returns)."""
+    expired.set()
+    sock = smtp.sock
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
 
 
 class SMTPSender:
@@ -199,17 +177,29 @@ class SMTPSender:
 
     def send(self, message: EmailMessage) -> None:
         context = ssl.create_default_context()
-        cls = _SMTPS if self.tls else _SMTP
+        cls = smtplib.SMTP_SSL if self.tls else smtplib.SMTP
         kwargs: dict[str, Any] = {"context": context} if self.tls else {}
         smtp = cls(timeout=self.timeout, **kwargs)  # not connected yet: the deadline covers connecting
-        smtp.deadline = time.monotonic() + self.deadline
-        with smtp:
-            smtp.connect(self.host, self.port)
-            if self.starttls:
-                smtp.starttls(context=context)
-            if self.user:
-                smtp.login(self.user, self.password)
-            smtp.send_message(message)
+        # smtplib's timeout bounds each read, and a server trickling bytes never trips it: a
+        # watchdog ends the whole exchange at the deadline, so the sender's claim outlives it.
+        expired = threading.Event()
+        watchdog = threading.Timer(self.deadline, _cut, (smtp, expired))
+        watchdog.daemon = True
+        watchdog.start()
+        try:
+            with smtp:
+                smtp.connect(self.host, self.port)
+                if self.starttls:
+                    smtp.starttls(context=context)
+                if self.user:
+                    smtp.login(self.user, self.password)
+                smtp.send_message(message)
+        except OSError as error:  # smtplib's errors are OSErrors too
+            if expired.is_set():
+                raise TimeoutError(f"the SMTP exchange took longer than {self.deadline:g} s") from error
+            raise
+        finally:
+            watchdog.cancel()
 
 
 ADDRESS = re.compile(r"[^\s<>()\[\]{}'\",;:]+@[^\s<>()\[\]{}'\",;:]+")
