@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench init worker clean assets browser screenshots icu
+.PHONY: run test lint bench init worker clean assets browser nginx screenshots icu
 
 # PyICU (Unicode's confusable skeletons and character properties: docs/security-notes/names.md)
 # builds against the system's ICU: libicu-dev, pkg-config and a C++ compiler.
@@ -49,7 +49,13 @@ init: $(STAMP) $(ASSETS)
 run: init  ## install, initialise and serve the API on the embedded default
 	$(BIN)/pipeline serve
 
-test: $(STAMP) $(ASSETS) browser  ## every test: unit, integration (PostgreSQL + Redis), end to end, browser
+# The slow-client test runs Debian's nginx in front of gunicorn with the repository's
+# web/nginx.conf.template, as docker-compose.yml does (no Docker engine needed).
+nginx:
+	test -x /usr/sbin/nginx || { [ "$$(id -u)" = 0 ] && apt-get install -y -q nginx >/dev/null; } \
+	  || { echo "Install nginx: apt-get install nginx" >&2; exit 1; }
+
+test: $(STAMP) $(ASSETS) browser nginx  ## every test: unit, integration (PostgreSQL + Redis), end to end, browser
 	$(BIN)/pytest --durations=15
 
 lint: $(STAMP)  ## ruff, ruff format --check and the type checker (mypy)

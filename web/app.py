@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import Flask, request
 from werkzeug.exceptions import UnsupportedMediaType
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from web import (
     accounts,
@@ -35,6 +36,7 @@ from web import (
 )
 from web.errors import ProblemApi, register_error_handlers
 from web.pages.scope import is_page
+from workers.adapters import log_redaction
 from workers.bootstrap import Runtime, build_runtime
 from workers.settings import Settings
 
@@ -44,6 +46,7 @@ BODY_METHODS = ("POST", "PUT", "PATCH")
 def create_app(config: dict[str, Any] | None = None, runtime: Runtime | None = None) -> Flask:
     """Build the API. ``runtime`` lets tests pass one in; by default it comes from the environment."""
     settings = runtime.settings if runtime else Settings.from_env()
+    log_redaction.install()  # no token, password or address in any log line (access logs included)
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = Flask(__name__, static_url_path="/assets")  # GOV.UK Frontend's CSS asks for /assets/fonts/...
     app.config.update(
@@ -55,6 +58,8 @@ def create_app(config: dict[str, Any] | None = None, runtime: Runtime | None = N
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    if settings.proxy_hops:  # behind nginx: the client's address is the one the nearest proxy saw
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.proxy_hops, x_proto=settings.proxy_hops)  # type: ignore[method-assign]
     app.config.update(config or {})
     app.extensions["pipeline"] = runtime or build_runtime(settings)
     auth.init_app(app)  # before the body checks: an anonymous write is 401 whatever its body

@@ -28,6 +28,9 @@ T = TypeVar("T")
 
 @click.group(help="Pipeline: where council digital teams publish, find and back shared projects.")
 def main() -> None:
+    from workers.adapters.log_redaction import install
+
+    install()  # every record redacted: werkzeug's request lines carry the tokens of emailed links
     logging.basicConfig(level=Settings.from_env().log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
 
@@ -80,6 +83,8 @@ def serve(host: str | None, port: int | None) -> None:
     gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
     args = [
         gunicorn,
+        "--config",
+        "python:web.gunicorn_conf",
         "--bind",
         f"{host}:{port}",
         "--workers",
@@ -90,8 +95,6 @@ def serve(host: str | None, port: int | None) -> None:
         str(settings.web_threads),
         "--access-logfile",
         "-",
-        "--graceful-timeout",
-        "20",
         "web.wsgi:app",
     ]
     os.execv(gunicorn, args)

@@ -1,4 +1,4 @@
-"""WSGI entry point for gunicorn: ``gunicorn web.wsgi:app``."""
+"""WSGI entry point for gunicorn: ``gunicorn --config python:web.gunicorn_conf web.wsgi:app``."""
 
 from web.app import create_app
 

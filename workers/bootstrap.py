@@ -40,8 +40,13 @@ class Runtime:
 
     def __post_init__(self) -> None:
         s = self.settings
-        sender = mail.SMTPSender(s.smtp_url) if s.smtp_url else mail.FileSender(Path(s.outbox_dir), self._mail_tag)
-        self.outbox = mail.Outbox(self.db, sender, s.mail_from)
+        deadline = mail.send_deadline(s.mail_claim_seconds)  # a live sender finishes inside its claim
+        sender: mail.Sender = (
+            mail.SMTPSender(s.smtp_url, deadline=deadline)
+            if s.smtp_url
+            else mail.FileSender(Path(s.outbox_dir), self._mail_tag)
+        )
+        self.outbox = mail.Outbox(self.db, sender, s.mail_from, claim_seconds=s.mail_claim_seconds)
         self.sessions = SessionStore(self.db, timedelta(hours=s.session_hours))
         self.tokens = TokenStore(self.db)
         if s.embedded:

@@ -94,11 +94,13 @@ def keep_current(rt: Runtime, wanted: Iterable[str] | None = None) -> dict[str, 
 
 def sweep(rt: Runtime) -> None:
     """What the worker's sweep and the embedded ticker do every ``PIPELINE_SWEEP_SECONDS``:
-    decide goals past their deadline, retry unsent mail, catch every lagging follower up, then
-    what time brings (``workers.engagement``: nudges, reminders, deadline warnings) and the
-    digests whose period has ended (``workers.digests``). Each step runs whatever happened to
-    the one before it (a busy project, a mail server down)."""
-    for step in (_decide_due_goals, _retry_unsent_mail, _catch_up_lagging, _engage, _send_digests):
+    decide goals past their deadline, catch every lagging follower up, then what time brings
+    (``workers.engagement``: nudges, reminders, deadline warnings) and the digests whose period
+    has ended (``workers.digests``), and last send every unsent message no live sender holds,
+    those just written included, directly, without a queue: a job lost with its worker or a
+    Redis that hangs never holds mail up for longer than a claim and a sweep. Each step runs
+    whatever happened to the one before it (a busy project, a mail server down)."""
+    for step in (_decide_due_goals, _catch_up_lagging, _engage, _send_digests, _send_unsent_mail):
         try:
             step(rt)
         except Exception:
@@ -111,9 +113,10 @@ def _decide_due_goals(rt: Runtime) -> None:
         log.info("sweep: decided %s goal(s) past their deadline", decided)
 
 
-def _retry_unsent_mail(rt: Runtime) -> None:
-    for message_id in rt.outbox.unsent():
-        rt.dispatcher.request_email(message_id)
+def _send_unsent_mail(rt: Runtime) -> None:
+    sent = rt.outbox.send_unsent()
+    if sent:
+        log.info("sweep: sent %s message(s) no job had sent", sent)
 
 
 def _engage(rt: Runtime) -> None:

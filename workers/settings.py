@@ -50,6 +50,13 @@ def check_tuning(env: Mapping[str, str]) -> None:
             raise SystemExit(f"{name} must be a whole number of days from 1 to 3650")
 
 
+def _claim_seconds(env: Mapping[str, str]) -> float:
+    seconds = _float(env, "PIPELINE_MAIL_CLAIM_SECONDS", 60.0)
+    if not 3 <= seconds <= 3600:
+        raise SystemExit("PIPELINE_MAIL_CLAIM_SECONDS must be from 3 to 3600 (seconds)")
+    return seconds
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
@@ -59,8 +66,10 @@ class Settings:
     port: int = 8000
     web_concurrency: int = 2
     web_threads: int = 8
+    proxy_hops: int = 0  # reverse proxies in front whose X-Forwarded-For is trusted (nginx: 1)
     read_wait_seconds: float = 5.0
     sweep_seconds: float = 30.0
+    mail_claim_seconds: float = 60.0  # a sender that died leaves its message to a sweep after this
     batch_size: int = 500
     max_body_bytes: int = 64 * 1024
     db_pool_size: int = 10
@@ -103,8 +112,10 @@ class Settings:
             port=_int(env, "PORT", cls.port),
             web_concurrency=_int(env, "WEB_CONCURRENCY", cls.web_concurrency),
             web_threads=_int(env, "WEB_THREADS", cls.web_threads),
+            proxy_hops=_int(env, "PIPELINE_PROXY_HOPS", cls.proxy_hops),
             read_wait_seconds=_float(env, "PIPELINE_READ_WAIT_SECONDS", cls.read_wait_seconds),
             sweep_seconds=_float(env, "PIPELINE_SWEEP_SECONDS", cls.sweep_seconds),
+            mail_claim_seconds=_claim_seconds(env),
             batch_size=_int(env, "PIPELINE_BATCH_SIZE", cls.batch_size),
             max_body_bytes=_int(env, "PIPELINE_MAX_BODY_BYTES", cls.max_body_bytes),
             db_pool_size=_int(env, "PIPELINE_DB_POOL_SIZE", cls.db_pool_size),

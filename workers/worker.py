@@ -19,6 +19,11 @@ from workers.jobs import close_process_runtime, process_runtime
 
 log = logging.getLogger(__name__)
 
+# RQ's blocking dequeue waits ``worker_ttl - 15`` s, on a socket that times out 10 s later:
+# with RQ's default (420) a hung Redis held the loop for 415 s. Mail never waits on this loop
+# (the sweep sends it), but catch-up jobs do: a stall now costs the loop at most 40 s.
+WORKER_TTL = 45
+
 
 def sweep_once() -> None:
     follow.sweep(process_runtime())
@@ -71,7 +76,7 @@ def _work_until_stopped(redis: Any, settings: Any, stop: threading.Event, burst:
 
     for restart in itertools.count():
         try:
-            worker = Worker([settings.queue_name], connection=redis, serializer=JSONSerializer)
+            worker = Worker([settings.queue_name], connection=redis, serializer=JSONSerializer, worker_ttl=WORKER_TTL)
             # The scheduler (a small forked process that only talks to Redis) runs jobs
             # enqueued for later: goal deadlines.
             worker.work(burst=burst, logging_level=settings.log_level, with_scheduler=not burst)

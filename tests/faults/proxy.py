@@ -1,5 +1,7 @@
 """A small TCP proxy to cut a service off without touching the shared server: ``cut()``
-closes every connection and refuses new ones; ``restore()`` listens again on the same port."""
+closes every connection and refuses new ones; ``restore()`` listens again on the same port.
+``stall()`` keeps every connection open (and accepts new ones) but passes nothing either
+way, as a hung server or a dead network path does; ``resume()`` lets it all through."""
 
 from __future__ import annotations
 
@@ -17,6 +19,8 @@ class TcpProxy:
         self._lock = threading.Lock()
         self._open: set[socket.socket] = set()
         self._listener: socket.socket | None = None
+        self._flowing = threading.Event()
+        self._flowing.set()
 
     def start(self) -> TcpProxy:
         listener = socket.socket()
@@ -47,6 +51,7 @@ class TcpProxy:
     def _pipe(self, source: socket.socket, sink: socket.socket) -> None:
         try:
             while data := source.recv(65536):
+                self._flowing.wait()  # held while stalled, then passed on
                 sink.sendall(data)
         except OSError:
             pass
@@ -74,5 +79,12 @@ class TcpProxy:
     def restore(self) -> None:
         self.start()
 
+    def stall(self) -> None:
+        self._flowing.clear()
+
+    def resume(self) -> None:
+        self._flowing.set()
+
     def close(self) -> None:
         self.cut()
+        self.resume()

@@ -2,15 +2,27 @@
 
 A message is stored first, then sent by an RQ job (production) or right after the
 request (embedded). A failed send leaves the message in the outbox with its error
-and attempt count, and is tried again; a sent message keeps only its metadata."""
+and attempt count, and is tried again; a sent message keeps only its metadata.
+
+Who sends a message is decided in the outbox, never in RQ's registries: a sender claims
+the row (``claimed_until``) in one conditional UPDATE, and a claim lapses after
+``PIPELINE_MAIL_CLAIM_SECONDS``. Each send is bounded by a deadline shorter than its
+claim, so a live sender never loses its claim mid-send; a sender that died (kill -9, a
+lost machine) leaves a claim that lapses, and the next sweep (``send_unsent``, which
+needs no Redis) sends the message. The guarantee: at least once; exactly once unless a
+sender dies between the mail server accepting the message and the row being marked sent.
+A repeat keeps its Message-ID, so mail servers and clients can recognise it."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import re
 import smtplib
+import socket
 import ssl
+import threading
 import uuid
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
@@ -87,7 +99,7 @@ def migrate(db: ReadDatabase) -> None:
         tx.execute(DEDUPE_DDL)
 
 
-CLAIM_SECONDS = 120  # longer than a send can take (SMTP's timeout is 20 s); then another may try
+CLAIM_SECONDS = 60.0  # the default of PIPELINE_MAIL_CLAIM_SECONDS
 CLAIM = (
     "UPDATE outbox SET claimed_until = :until WHERE id = :id AND sent_at IS NULL"
     " AND (claimed_until IS NULL OR claimed_until < :now)"
@@ -131,10 +143,26 @@ class FileSender:
         return deleted + rewritten
 
 
-class SMTPSender:
-    """``smtp://user:pass@host:port`` (STARTTLS with ``?starttls=1``) or ``smtps://...``."""
+def send_deadline(claim_seconds: float) -> float:
+    """How long one whole send may take: well inside its claim, so that a live sender
+    finishes (or gives up) before another may take the message."""
+    return claim_seconds * 2 / 3
 
-    def __init__(self, url: str, timeout: float = 20) -> None:
+
+def _cut(smtp: smtplib.SMTP, expired: threading.Event) -> None:
+    """The deadline passed: end the exchange wherever it stands (a blocked read returns)."""
+    expired.set()
+    sock = smtp.sock
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+
+
+class SMTPSender:
+    """``smtp://user:pass@host:port`` (STARTTLS with ``?starttls=1``) or ``smtps://...``.
+    A send gives up after ``deadline`` seconds in all (each step after ``timeout``)."""
+
+    def __init__(self, url: str, timeout: float = 20, deadline: float = send_deadline(CLAIM_SECONDS)) -> None:
         parts = urlsplit(url)
         if parts.scheme not in ("smtp", "smtps"):
             raise ValueError("SMTP_URL must start with smtp:// or smtps://")
@@ -142,18 +170,33 @@ class SMTPSender:
         self.starttls = parse_qs(parts.query).get("starttls", ["0"])[0] in ("1", "true", "yes")
         self.host, self.port = parts.hostname or "localhost", parts.port or (465 if self.tls else 25)
         self.user, self.password = unquote(parts.username or ""), unquote(parts.password or "")
-        self.timeout = timeout
+        self.timeout, self.deadline = min(timeout, deadline), deadline
 
     def send(self, message: EmailMessage) -> None:
         context = ssl.create_default_context()
         cls = smtplib.SMTP_SSL if self.tls else smtplib.SMTP
         kwargs: dict[str, Any] = {"context": context} if self.tls else {}
-        with cls(self.host, self.port, timeout=self.timeout, **kwargs) as smtp:
-            if self.starttls:
-                smtp.starttls(context=context)
-            if self.user:
-                smtp.login(self.user, self.password)
-            smtp.send_message(message)
+        smtp = cls(timeout=self.timeout, **kwargs)  # not connected yet: the deadline covers connecting
+        # smtplib's timeout bounds each read, and a server trickling bytes never trips it: a
+        # watchdog ends the whole exchange at the deadline, so the sender's claim outlives it.
+        expired = threading.Event()
+        watchdog = threading.Timer(self.deadline, _cut, (smtp, expired))
+        watchdog.daemon = True
+        watchdog.start()
+        try:
+            with smtp:
+                smtp.connect(self.host, self.port)
+                if self.starttls:
+                    smtp.starttls(context=context)
+                if self.user:
+                    smtp.login(self.user, self.password)
+                smtp.send_message(message)
+        except OSError as error:  # smtplib's errors are OSErrors too
+            if expired.is_set():
+                raise TimeoutError(f"the SMTP exchange took longer than {self.deadline:g} s") from error
+            raise
+        finally:
+            watchdog.cancel()
 
 
 ADDRESS = re.compile(r"[^\s<>()\[\]{}'\",;:]+@[^\s<>()\[\]{}'\",;:]+")
@@ -211,9 +254,16 @@ def new_message(
     }
 
 
+# Failures that say the mail server (or the way to it) is down, not that one message is bad.
+SERVER_DOWN = (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, ConnectionError, TimeoutError, socket.gaierror)
+
+
 class Outbox:
-    def __init__(self, db: ReadDatabase, sender: Sender, from_address: str) -> None:
+    def __init__(
+        self, db: ReadDatabase, sender: Sender, from_address: str, *, claim_seconds: float = CLAIM_SECONDS
+    ) -> None:
         self.db, self.sender, self.from_address = db, sender, from_address
+        self.claim_seconds = claim_seconds
 
     def add(self, *, person_id: uuid.UUID | None, kind: str, recipient: str, subject: str, body: str) -> str:
         """Store a message to send now (outside any log follower); returns its id."""
@@ -255,9 +305,10 @@ class Outbox:
     def _claim(self, message_id: str) -> bool:
         """Take the message for sending, atomically: two processes (a job and a sweep, or the
         embedded server and a CLI command) never both send it. A claim lapses after
-        ``CLAIM_SECONDS``, so a sender that died leaves it to the next try."""
+        ``claim_seconds``, so a sender that died leaves it to the next sweep."""
         now = datetime.now(UTC)
-        params = {"id": message_id, "now": timestamp(now), "until": timestamp(now + timedelta(seconds=CLAIM_SECONDS))}
+        until = now + timedelta(seconds=self.claim_seconds)
+        params = {"id": message_id, "now": timestamp(now), "until": timestamp(until)}
         with self.db.transaction() as tx:
             return tx.execute(CLAIM, params) == 1
 
@@ -280,13 +331,31 @@ class Outbox:
         return message
 
     def unsent(self, limit: int = 100, *, untried: bool = False) -> list[str]:
-        """Messages still to send, oldest first; ``untried``: only those never tried (new ones),
-        so a failing mail server is retried by the sweeps, not on every write."""
+        """Messages still to send and not claimed by a live sender, oldest first; ``untried``:
+        only those never tried (new ones), so a failing mail server is retried by the sweeps,
+        not on every write."""
         rows = self.db.query(
-            "SELECT id FROM outbox WHERE sent_at IS NULL AND attempts < :max ORDER BY created_at LIMIT :limit",
-            {"max": 1 if untried else MAX_ATTEMPTS, "limit": limit},
+            "SELECT id FROM outbox WHERE sent_at IS NULL AND attempts < :max"
+            " AND (claimed_until IS NULL OR claimed_until < :now) ORDER BY created_at LIMIT :limit",
+            {"max": 1 if untried else MAX_ATTEMPTS, "now": _now(), "limit": limit},
         )
         return [r["id"] for r in rows]
+
+    def send_unsent(self) -> int:
+        """The sweep's part: send every unsent message no live sender holds, here and now
+        (no queue: a job that died with its worker, or a Redis that hangs, stops nothing).
+        A message that fails is recorded and the next one tried; once the mail server
+        itself is unreachable, the rest wait for the next sweep. Returns how many were sent."""
+        sent = 0
+        for message_id in self.unsent():
+            try:
+                sent += self.send(message_id)
+            except SERVER_DOWN:
+                log.warning("the mail server is unreachable; unsent mail waits for the next sweep")
+                break
+            except Exception:  # recorded on the row by send(); one bad message stops no other
+                log.debug("message %s not sent; the next one is tried", message_id, exc_info=True)
+        return sent
 
     def forget_name(self, names: Iterable[str], instead: str = INSTEAD) -> None:
         """Other people's messages, digest items and .eml files stop naming an erased person:
