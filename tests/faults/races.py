@@ -115,3 +115,15 @@ def pending(runtime: Runtime, code: str) -> Person:
 
 def event_names(runtime: Runtime, aggregate_id: uuid.UUID) -> list[str]:
     return [type(event).__qualname__.rpartition(".")[2] for event in runtime.app.events.get(aggregate_id)]
+
+
+def log_order(runtime: Runtime, *ids: uuid.UUID, back: int = 500) -> list[Any]:
+    """The events of aggregates ``ids`` among the last ``back`` of the log, in log order."""
+    chosen = set(ids)
+    head = runtime.app.recorder.max_notification_id() or 0
+    found = runtime.app.recorder.select_notifications(start=max(head - back, 1), limit=back + 1)
+    return [runtime.app.mapper.to_domain_event(n) for n in found if n.originator_id in chosen]
+
+
+def name_of(event: Any) -> str:
+    return type(event).__qualname__.rpartition(".")[2]
