@@ -167,7 +167,8 @@ class PipelineApplication(EngagementCommands, AccountCommands, MembershipCommand
         process (``domain.group_commit``); each still gets its own recordings or error."""
         if not self.group_commit or history.origin() is not None:  # a history mark is per save, per thread
             return self.save(*aggregates, decided_on=decided_on)
-        recordings = self._group.save(*aggregates, unchanged=unchanged_versions(aggregates, decided_on))
+        unchanged = unchanged_versions(aggregates, decided_on)
+        recordings = self._group.save(*aggregates, **({"unchanged": unchanged} if unchanged else {}))
         self._snapshot_when_due(aggregates, recordings)
         return recordings
 

@@ -84,7 +84,7 @@ class GroupCommit:
         if len(group) > 1:
             unchanged = {k: v for waiting in group for k, v in waiting.unchanged.items()}
             try:  # (two commands that read one aggregate at different versions fail together, then alone)
-                recordings = self._save(*[event for waiting in group for event in waiting.events], unchanged=unchanged)
+                recordings = self._save(*[event for waiting in group for event in waiting.events], **_held(unchanged))
             except Exception:  # the whole transaction rolled back: each command is saved alone below
                 log.debug("a group of %s saves failed together; saving each alone", len(group), exc_info=True)
             else:
@@ -92,7 +92,7 @@ class GroupCommit:
                 return
         for waiting in group:
             try:
-                waiting.recordings = self._save(*waiting.events, unchanged=waiting.unchanged)
+                waiting.recordings = self._save(*waiting.events, **_held(waiting.unchanged))
             except Exception as error:  # its own answer: raised in its own thread
                 waiting.error = error
 
@@ -101,3 +101,8 @@ class GroupCommit:
         by_event = {(r.domain_event.originator_id, r.domain_event.originator_version): r for r in recordings}
         for waiting in group:
             waiting.recordings = [by_event[(e.originator_id, e.originator_version)] for e in waiting.events]
+
+
+def _held(unchanged: dict[UUID, int]) -> dict[str, Any]:
+    """The save's ``unchanged`` argument, given only when there is something to hold it to."""
+    return {"unchanged": unchanged} if unchanged else {}
