@@ -110,11 +110,11 @@ class EngagementCommands:
         proof). An erased person's link does nothing."""
         if kind not in KINDS or not KINDS[kind].switchable:
             raise ValidationFailed(f"There is no notification called {kind!r} to unsubscribe from.")
-        person = self.get_person(person_id)
-        if person.erased:
-            raise NotFound("No such person.")
 
         def command() -> Written:
+            person = self.get_person(person_id)
+            if person.erased:
+                raise NotFound("No such person.")
             found = self._preferences(person_id)
             if found is None:
                 found = NotificationPreferences(
@@ -127,7 +127,7 @@ class EngagementCommands:
                 )
             elif not found.unsubscribe(kind):
                 return Written(found, None)
-            return Written(found, position_of(self.save(found)))
+            return Written(found, position_of(self.save(found, decided_on=[person])))
 
         return self.retrying(command)
 

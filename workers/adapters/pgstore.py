@@ -83,6 +83,8 @@ class BoundedRecorder(_Bounded, PostgresApplicationRecorder):
         super()._insert_events(curs, stored_events, **kwargs)
 
     def insert_events(self, stored_events: Sequence[Any], **kwargs: Any) -> Any:
+        if kwargs.get("unchanged") and self.datastore.enable_db_functions:  # that path skips _insert_events
+            raise RuntimeError("POSTGRES_ENABLE_DB_FUNCTIONS skips the check of what a command decided on.")
         return self._bounded(PostgresApplicationRecorder.insert_events, stored_events, **kwargs)
 
     def select_events(self, *args: Any, **kwargs: Any) -> Any:
