@@ -52,6 +52,7 @@ class CheckingRecorder(SQLiteApplicationRecorder):
 
 class SecureDeleteSQLiteFactory(SQLiteFactory):
     application_recorder_class = CheckingRecorder
+
     def __init__(self, env: Environment | EnvType | None) -> None:
         super().__init__(env)
         plain = self.datastore.pool  # nothing borrowed from it yet: swap it for ours

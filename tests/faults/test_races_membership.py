@@ -8,6 +8,7 @@ last admin to two removals at once; nobody admits anyone after they stopped bein
 
 from __future__ import annotations
 
+from functools import partial
 from uuid import UUID
 
 import pytest
@@ -18,10 +19,12 @@ from tests.faults.races import Answer, Api, at_once, event_names, log_order, nam
 from workers.bootstrap import Runtime
 
 pytestmark = [pytest.mark.races, pytest.mark.faults, pytest.mark.integration]
-TRIES = 12
+TRIES = 8
 WGN = council_id("WGN")
 # Councils with seeded email domains, one per try where a try needs an organisation of its own.
-SEEDED = sorted(code for code, domains in register_seed_plan().by_council.items() if domains and code not in ("WGN", "KTT"))
+SEEDED = sorted(
+    code for code, seeded in register_seed_plan().by_council.items() if seeded and code not in ("WGN", "KTT")
+)
 
 
 def _members(path: str, person_id: UUID, action: str = "") -> str:
@@ -41,8 +44,8 @@ def test_two_admins_approving_and_declining_one_person_at_once_answer_it_once(ra
     for _ in range(TRIES):
         person = pending(race_runtime, "WGN")
         approved, declined = at_once(
-            lambda: api.call("POST", _members("WGN", person.id, "/approve"), token=first),
-            lambda: api.call("POST", _members("WGN", person.id, "/decline"), {"reason": None}, token=second),
+            partial(api.call, "POST", _members("WGN", person.id, "/approve"), token=first),
+            partial(api.call, "POST", _members("WGN", person.id, "/decline"), {"reason": None}, token=second),
         )
         assert len(_answered([approved, declined], allowed_losses=(404, 409))) == 1, (approved, declined)
         answers = [n for n in event_names(race_runtime, person.id) if n in ("MembershipApproved", "MembershipDeclined")]
@@ -61,8 +64,8 @@ def test_approving_while_another_admin_removes_the_person_ends_as_one_of_them_di
     for _ in range(TRIES):
         person = pending(race_runtime, "WGN")
         approved, removed = at_once(
-            lambda: api.call("POST", _members("WGN", person.id, "/approve"), token=first),
-            lambda: api.call("DELETE", _members("WGN", person.id), token=second),
+            partial(api.call, "POST", _members("WGN", person.id, "/approve"), token=first),
+            partial(api.call, "DELETE", _members("WGN", person.id), token=second),
         )
         _answered([approved, removed], allowed_losses=(404, 409))
         assert removed.status == 200 or approved.status == 200, (approved, removed)
@@ -81,8 +84,8 @@ def test_approving_someone_moving_away_never_makes_them_a_member_where_they_move
         person = pending(race_runtime, "WGN")
         session, _ = race_runtime.sessions.start(person.id)
         approved, moved = at_once(
-            lambda: api.call("POST", _members("WGN", person.id, "/approve"), token=admin),
-            lambda: api.call("PATCH", "/api/v1/me", {"organisation_code": "KTT"}, token=session),
+            partial(api.call, "POST", _members("WGN", person.id, "/approve"), token=admin),
+            partial(api.call, "PATCH", "/api/v1/me", {"organisation_code": "KTT"}, token=session),
         )
         _answered([approved, moved], allowed_losses=(404, 409))
         after = app.get_person(person.id)
@@ -96,12 +99,13 @@ def test_two_admins_removing_each_other_at_once_leave_the_organisation_an_admin(
     api, app = Api(race_runtime), race_runtime.app
     for attempt in range(TRIES):
         code = SEEDED[attempt]
-        (one, one_token), (two, two_token) = officer(race_runtime, code, admin=True), officer(race_runtime, code, admin=True)
+        one, one_token = officer(race_runtime, code, admin=True)
+        two, two_token = officer(race_runtime, code, admin=True)
         org_id = council_id(code)
         assert set(app.get_organisation(org_id).admins) == {one.id, two.id}
         first, second = at_once(
-            lambda: api.call("DELETE", _members(code, two.id), token=one_token),
-            lambda: api.call("DELETE", _members(code, one.id), token=two_token),
+            partial(api.call, "DELETE", _members(code, two.id), token=one_token),
+            partial(api.call, "DELETE", _members(code, one.id), token=two_token),
         )
         _answered([first, second], allowed_losses=(403, 409))
         assert app.get_organisation(org_id).admins != [], (first, second)
@@ -109,18 +113,18 @@ def test_two_admins_removing_each_other_at_once_leave_the_organisation_an_admin(
 
 def test_an_admin_removed_while_approving_admits_nobody_after_the_removal(race_runtime: Runtime) -> None:
     """The approval decides on the approver being an admin: that must hold when it is saved."""
-    api, app = Api(race_runtime), race_runtime.app
+    api = Api(race_runtime)
     for attempt in range(TRIES):
         code = SEEDED[-1 - attempt]
-        (_, boss), (deputy, deputy_token) = officer(race_runtime, code, admin=True), officer(race_runtime, code, admin=True)
+        _, boss = officer(race_runtime, code, admin=True)
+        deputy, deputy_token = officer(race_runtime, code, admin=True)
         person = pending(race_runtime, code)
         approved, removed = at_once(
-            lambda: api.call("POST", _members(code, person.id, "/approve"), token=deputy_token),
-            lambda: api.call("DELETE", _members(code, deputy.id), token=boss),
+            partial(api.call, "POST", _members(code, person.id, "/approve"), token=deputy_token),
+            partial(api.call, "DELETE", _members(code, deputy.id), token=boss),
         )
         _answered([approved, removed], allowed_losses=(403, 409))
         assert removed.status == 200, removed
         if approved.status == 200:  # then the approval must come first in the log
             order = [name_of(e) for e in log_order(race_runtime, person.id, council_id(code))]
             assert order.index("MembershipApproved") < order.index("AdminDropped"), order
-

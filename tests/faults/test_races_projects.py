@@ -11,22 +11,25 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 from typing import Any
 from uuid import UUID
 
 import pytest
-
 from eventsourcing.persistence import IntegrityError
 
 from domain import clock
+from domain.application import OrganisationRef
 from domain.errors import DomainError
+from domain.interest import Follow
 from domain.organisation import council_id
 from domain.person import Person
+from tests.factories import PASSWORD, email
 from tests.faults.races import Answer, Api, at_once, log_order, name_of, officer
 from workers.bootstrap import Runtime
 
 pytestmark = [pytest.mark.races, pytest.mark.faults, pytest.mark.integration]
-TRIES = 10
+TRIES = 6
 PLEDGE_EVENTS = ("PledgeMade", "PledgeAmended", "PledgeWithdrawn")
 
 
@@ -63,10 +66,10 @@ def test_pledges_racing_the_deadline_never_change_a_decided_goal(race_runtime: R
         app.make_pledge(project.id, backers[2].id, _pledge("100"))
         before, after = deadline - timedelta(seconds=1), deadline + timedelta(seconds=1)
         outcomes = at_once(
-            _at(before, lambda: app.make_pledge(project.id, backers[0].id, _pledge("150"))),
-            _at(before, lambda: app.amend_pledge(project.id, backers[1].id, _pledge("90"))),
-            _at(before, lambda: app.withdraw_pledge(project.id, backers[2].id)),
-            _at(after, lambda: app.decide_goal(project.id)),
+            _at(before, partial(app.make_pledge, project.id, backers[0].id, _pledge("150"))),
+            _at(before, partial(app.amend_pledge, project.id, backers[1].id, _pledge("90"))),
+            _at(before, partial(app.withdraw_pledge, project.id, backers[2].id)),
+            _at(after, partial(app.decide_goal, project.id)),
         )
         for outcome in outcomes:
             _refused(outcome)
@@ -90,8 +93,8 @@ def test_two_team_answers_to_one_request_at_once_answer_it_once(race_runtime: Ru
         request = app.request_contribution(project.id, asker.id, "let us help").aggregate
         path = f"/api/v1/projects/{project.id}/contribution-requests/{request.id}"
         approved, declined = at_once(
-            lambda: api.call("POST", f"{path}/approve", token=owner_token),
-            lambda: api.call("POST", f"{path}/decline", {"reason": None}, token=colleague_token),
+            partial(api.call, "POST", f"{path}/approve", token=owner_token),
+            partial(api.call, "POST", f"{path}/decline", {"reason": None}, token=colleague_token),
         )
         assert isinstance(approved, Answer) and isinstance(declined, Answer)
         assert sorted([approved.status < 300, declined.status < 300]) == [False, True], (approved, declined)
@@ -119,14 +122,12 @@ def test_nobody_pledges_or_follows_after_being_erased_at_the_same_moment(race_ru
     for _ in range(TRIES):
         backer, _ = officer(race_runtime, "KTT")
         erased, pledged, followed = at_once(
-            lambda: app.erase(backer.id, actor=backer.id),
-            lambda: app.pledge_for_organisation(project.id, backer.id, _pledge("10")),
-            lambda: app.follow(project.id, backer.id, following=True),
+            partial(app.erase, backer.id, actor=backer.id),
+            partial(app.pledge_for_organisation, project.id, backer.id, _pledge("10")),
+            partial(app.follow, project.id, backer.id, following=True),
         )
         assert not isinstance(erased, Exception), erased
         _refused(pledged), _refused(followed)
-        from domain.interest import Follow
-
         acts = _acts_after(race_runtime, backer, "Erased", project.id, Follow.id_for(project.id, backer.id))
         assert acts == [], f"{acts} recorded after the person was erased"
         if not isinstance(pledged, Exception):  # it came first: the organisation's pledge stands
@@ -141,8 +142,8 @@ def test_nobody_pledges_for_an_organisation_after_being_removed_from_it(race_run
     for _ in range(TRIES):
         backer, _ = officer(race_runtime, "KTT")
         removed, pledged = at_once(
-            lambda: app.remove_member(council_id("KTT"), backer.id, actor=admin.id),
-            lambda: app.pledge_for_organisation(project.id, backer.id, _pledge("10")),
+            partial(app.remove_member, council_id("KTT"), backer.id, actor=admin.id),
+            partial(app.pledge_for_organisation, project.id, backer.id, _pledge("10")),
         )
         assert not isinstance(removed, Exception), removed
         _refused(pledged)
@@ -153,16 +154,14 @@ def test_nobody_pledges_for_an_organisation_after_being_removed_from_it(race_run
 
 
 def test_two_sign_ups_creating_one_organisation_name_make_one_organisation(race_runtime: Runtime) -> None:
-    from domain.application import OrganisationRef
-    from tests.factories import PASSWORD, email
-
     app = race_runtime.app
     for attempt in range(TRIES):
         name = f"Racing Supplies {attempt} Ltd"
 
         def sign_up(spelling: str) -> Callable[[], Any]:
             ref = OrganisationRef(name=spelling, kind="supplier")
-            return lambda: app.sign_up(name="Founder", email=email(), job_title=None, organisation=ref, password=PASSWORD)
+            founder = {"name": "Founder", "email": email(), "job_title": None, "password": PASSWORD}
+            return partial(app.sign_up, organisation=ref, **founder)
 
         first, second = at_once(sign_up(name), sign_up(name.upper() + "."))
         assert not isinstance(first, Exception) and not isinstance(second, Exception), (first, second)

@@ -5,6 +5,8 @@ never verified, and an address is marked verified only by a link mailed to it.""
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 
 from domain.organisation import council_id
@@ -26,8 +28,8 @@ def _try_to_verify_someone_elses_address(runtime: Runtime, api: Api, code: str) 
     stolen = council_email(code)
 
     verified, changed = at_once(
-        lambda: api.call("POST", "/api/v1/email-verifications", {"token": link}),
-        lambda: api.call("PATCH", "/api/v1/me", email_change_body(stolen), token=session),
+        partial(api.call, "POST", "/api/v1/email-verifications", {"token": link}),
+        partial(api.call, "PATCH", "/api/v1/me", email_change_body(stolen), token=session),
     )
     assert isinstance(verified, Answer) and verified.status in (200, 409, 422), verified
     assert isinstance(changed, Answer) and changed.status in (200, 409), changed
