@@ -81,6 +81,13 @@ def register_entry(record: CouncilRecord) -> dict[str, Any]:
     }
 
 
+def unchanged_versions(saved: Iterable[Any], decided_on: Iterable[Any]) -> dict[UUID, int]:
+    """id -> version read, of each aggregate decided on that the save does not itself change
+    (one it changes is checked already: its next version must be free)."""
+    changed = {getattr(obj, "id", None) or getattr(obj, "originator_id", None) for obj in saved if obj is not None}
+    return {a.id: a.version for a in decided_on if a is not None and a.id not in changed}
+
+
 class PipelineApplication(EngagementCommands, AccountCommands, MembershipCommands, ProjectCommands, Application[UUID]):
     name = "pipeline"  # pinned: table names and env prefixes derive from it
     snapshotting_intervals = {Project: 100}  # busy projects load from a recent snapshot
@@ -113,9 +120,15 @@ class PipelineApplication(EngagementCommands, AccountCommands, MembershipCommand
             cache_maxsize=int(self.env.get(self.AGGREGATE_CACHE_MAXSIZE) or 0) or None,
         )
 
-    def save(self, *objs: Any, **kwargs: Any) -> list[Recording[UUID]]:
+    def save(self, *objs: Any, decided_on: Iterable[Any] = (), **kwargs: Any) -> list[Recording[UUID]]:
         """Every save; while history is being written (``domain.history``), a mark listing the
-        save's events goes first in the same transaction, so followers can tell it apart."""
+        save's events goes first in the same transaction, so followers can tell it apart.
+
+        ``decided_on``: aggregates the command's rules read but it does not change (the actor,
+        the organisation whose admins may approve, ...). The save commits only if none of them
+        has moved since it was read, else raises ``IntegrityError`` as a version conflict does:
+        a command decides on exactly the versions it saves against (issue 20)."""
+        self._hold_unchanged({**kwargs.pop("unchanged", {}), **unchanged_versions(objs, decided_on)}, kwargs)
         source = history.origin()
         if source is not None:
             listed = [
@@ -128,9 +141,19 @@ class PipelineApplication(EngagementCommands, AccountCommands, MembershipCommand
                 objs = (HistoryMark(source, listed, datetime.now(UTC).isoformat()), *objs)
         return self._marked(lambda *marked: super(PipelineApplication, self).save(*marked, **kwargs), objs)
 
-    def _save_as_given(self, *objs: Any) -> list[Recording[UUID]]:
-        """Group commit's joint save: each command's mark was added in its own request."""
-        return super().save(*objs)
+    def _save_as_given(self, *objs: Any, unchanged: dict[UUID, int] | None = None) -> list[Recording[UUID]]:
+        """Group commit's joint save: each command's mark was added in its own request, and
+        ``unchanged`` joins what every command of the group decided on."""
+        kwargs: dict[str, Any] = {}
+        self._hold_unchanged(unchanged or {}, kwargs)
+        return super().save(*objs, **kwargs)
+
+    def _hold_unchanged(self, unchanged: dict[UUID, int], kwargs: dict[str, Any]) -> None:
+        """Ask the store to commit only while the aggregates a command decided on are unchanged."""
+        if unchanged:
+            if not getattr(self.recorder, "checks_unchanged", False):
+                raise RuntimeError("This event store cannot check the versions a command decided on.")
+            kwargs["unchanged"] = unchanged
 
     def _marked(self, save: Callable[..., list[Recording[UUID]]], objs: tuple[Any, ...]) -> list[Recording[UUID]]:
         """The first save of a request made under an Idempotency-Key carries its mark
@@ -175,13 +198,15 @@ class PipelineApplication(EngagementCommands, AccountCommands, MembershipCommand
         person = self._acting.get()
         return person if person is not None and person.id == person_id else None
 
-    def save_command(self, *aggregates: Aggregate) -> list[Recording[UUID]]:
+    def save_command(self, *aggregates: Aggregate, decided_on: Iterable[Any] = ()) -> list[Recording[UUID]]:
         """A busy command's save: with group commit on (``PIPELINE_GROUP_COMMIT``, default on),
         in one transaction with the saves of other commands running at the same moment in this
         process (``domain.group_commit``); each still gets its own recordings or error."""
         if not self.group_commit or history.origin() is not None:  # a history mark is per save, per thread
-            return self.save(*aggregates)
-        recordings = self._marked(self._group.save, aggregates)  # the mark is this request's, added here
+            return self.save(*aggregates, decided_on=decided_on)
+        unchanged = unchanged_versions(aggregates, decided_on)
+        held = {"unchanged": unchanged} if unchanged else {}  # the mark below is this request's, added here
+        recordings = self._marked(lambda *marked: self._group.save(*marked, **held), aggregates)
         self._snapshot_when_due(aggregates, recordings)
         return recordings
 

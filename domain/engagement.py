@@ -79,6 +79,7 @@ class EngagementCommands:
         clean_interests(tags, words)  # refused before anything is read
 
         def command() -> Written:
+            person = self.acting_person(person_id)  # again on a retry: the person may be what moved
             found = self._preferences(person_id)
             now = choices_of(found)
             kept = set(given_off if given_off is not None else now["off"]) - {k for k, on in switch.items() if on}
@@ -100,7 +101,7 @@ class EngagementCommands:
                 )
             elif not found.choose(chosen_frequency, chosen_off, chosen_tags, chosen_words):
                 return Written(found, None)
-            return Written(found, position_of(self.save(found)))
+            return Written(found, position_of(self.save(found, decided_on=[person])))
 
         return self.retrying(command)
 
@@ -109,11 +110,11 @@ class EngagementCommands:
         proof). An erased person's link does nothing."""
         if kind not in KINDS or not KINDS[kind].switchable:
             raise ValidationFailed(f"There is no notification called {kind!r} to unsubscribe from.")
-        person = self.get_person(person_id)
-        if person.erased:
-            raise NotFound("No such person.")
 
         def command() -> Written:
+            person = self.get_person(person_id)
+            if person.erased:
+                raise NotFound("No such person.")
             found = self._preferences(person_id)
             if found is None:
                 found = NotificationPreferences(
@@ -126,7 +127,7 @@ class EngagementCommands:
                 )
             elif not found.unsubscribe(kind):
                 return Written(found, None)
-            return Written(found, position_of(self.save(found)))
+            return Written(found, position_of(self.save(found, decided_on=[person])))
 
         return self.retrying(command)
 

@@ -30,6 +30,7 @@ MAX_GROUP = 64  # events of at most this many commands in one transaction
 @dataclass(eq=False)
 class _Waiting:
     events: list[Any]
+    unchanged: dict[UUID, int]  # what the command decided on, unchanged (see PipelineApplication.save)
     done: threading.Event = field(default_factory=threading.Event)
     lead: bool = False  # woken to save the next group, not with an answer
     recordings: list[Recording[UUID]] | None = None
@@ -48,8 +49,8 @@ class GroupCommit:
         self._queue: list[_Waiting] = []
         self._saving = False
 
-    def save(self, *aggregates: Aggregate) -> list[Recording[UUID]]:
-        mine = _Waiting([event for aggregate in aggregates for event in aggregate.collect_events()])
+    def save(self, *aggregates: Aggregate, unchanged: dict[UUID, int] | None = None) -> list[Recording[UUID]]:
+        mine = _Waiting([event for aggregate in aggregates for event in aggregate.collect_events()], unchanged or {})
         with self._lock:
             self._queue.append(mine)
             leading = not self._saving
@@ -81,8 +82,9 @@ class GroupCommit:
 
     def _commit(self, group: Sequence[_Waiting]) -> None:
         if len(group) > 1:
-            try:
-                recordings = self._save(*[event for waiting in group for event in waiting.events])
+            unchanged = {k: v for waiting in group for k, v in waiting.unchanged.items()}
+            try:  # (two commands that read one aggregate at different versions fail together, then alone)
+                recordings = self._save(*[event for waiting in group for event in waiting.events], **_held(unchanged))
             except Exception:  # the whole transaction rolled back: each command is saved alone below
                 log.debug("a group of %s saves failed together; saving each alone", len(group), exc_info=True)
             else:
@@ -90,7 +92,7 @@ class GroupCommit:
                 return
         for waiting in group:
             try:
-                waiting.recordings = self._save(*waiting.events)
+                waiting.recordings = self._save(*waiting.events, **_held(waiting.unchanged))
             except Exception as error:  # its own answer: raised in its own thread
                 waiting.error = error
 
@@ -99,3 +101,8 @@ class GroupCommit:
         by_event = {(r.domain_event.originator_id, r.domain_event.originator_version): r for r in recordings}
         for waiting in group:
             waiting.recordings = [by_event[(e.originator_id, e.originator_version)] for e in waiting.events]
+
+
+def _held(unchanged: dict[UUID, int]) -> dict[str, Any]:
+    """The save's ``unchanged`` argument, given only when there is something to hold it to."""
+    return {"unchanged": unchanged} if unchanged else {}

@@ -39,18 +39,21 @@ class MembershipCommands:
     """Mixed into ``PipelineApplication``."""
 
     # ------------------------------------------------------------- who may act
-    def require_admin(self: PipelineApplication, org: Organisation, actor: UUID | None) -> None:
+    def require_admin(self: PipelineApplication, org: Organisation, actor: UUID | None) -> list[Any]:
         """``actor`` may manage ``org``: an operator, or a verified member who is its admin.
-        ``None`` is the system itself (the command line, the register seed)."""
+        ``None`` is the system itself (the command line, the register seed). Returns what the
+        decision read (the organisation and the actor), for the save to hold it to: a change
+        saved with it commits only if neither moved meanwhile (``decided_on``)."""
         if actor is None:
-            return
+            return [org]
         person = self.active_person(actor)
         if person.is_operator:
-            return
+            return [org, person]
         if not (person.email_verified and person.is_member and person.organisation_id == org.id):
             raise NotAllowed(ADMIN_ONLY)
         if not org.is_admin(person.id):
             raise NotAllowed(ADMIN_ONLY)
+        return [org, person]
 
     def acting_person(self: PipelineApplication, person_id: UUID) -> Person:
         """The person, if they may act on projects at all: not erased, and their address verified
@@ -119,10 +122,10 @@ class MembershipCommands:
         self: PipelineApplication, organisation_id: UUID, person_id: UUID, *, actor: UUID | None
     ) -> Written:
         org = self.get_organisation(organisation_id)
-        self.require_admin(org, actor)
+        deciders = self.require_admin(org, actor)
         person = self._pending_of(org, person_id)
         person.admit(actor=actor, reason="approved" if actor else "approved by an operator")
-        return Written(person, position_of(self.save(person)), org)
+        return Written(person, position_of(self.save(person, decided_on=deciders)), org)
 
     def decline_member(
         self: PipelineApplication,
@@ -133,10 +136,10 @@ class MembershipCommands:
         reason: str | None = None,
     ) -> Written:
         org = self.get_organisation(organisation_id)
-        self.require_admin(org, actor)
+        deciders = self.require_admin(org, actor)
         person = self._pending_of(org, person_id)
         person.decline(actor=actor, reason=reason)
-        return Written(person, position_of(self.save(person)), org)
+        return Written(person, position_of(self.save(person, decided_on=deciders)), org)
 
     def _pending_of(self: PipelineApplication, org: Organisation, person_id: UUID) -> Person:
         person = self.active_person(person_id)
@@ -149,16 +152,16 @@ class MembershipCommands:
     # ------------------------------------------------------------------ admins
     def appoint_admin(self: PipelineApplication, organisation_id: UUID, person_id: UUID, *, actor: UUID) -> Written:
         org = self.get_organisation(organisation_id)
-        self.require_admin(org, actor)
+        deciders = self.require_admin(org, actor)
         person = self.active_person(person_id)
         if person.organisation_id != org.id or not person.email_verified or not person.is_member:
             raise RuleBroken("Only a verified member of the organisation can be made its admin.")
         org.appoint_admin(person.id, actor=actor, reason="appointed")
-        return Written(org, position_of(self.save(org)), org)
+        return Written(org, position_of(self.save(org, decided_on=[*deciders, person])), org)
 
     def remove_member(self: PipelineApplication, organisation_id: UUID, person_id: UUID, *, actor: UUID) -> Written:
         org = self.get_organisation(organisation_id)
-        self.require_admin(org, actor)
+        deciders = self.require_admin(org, actor)
         person = self.active_person(person_id)
         if person.organisation_id != org.id:
             raise NotFound("That person is not a member of this organisation.")
@@ -166,19 +169,19 @@ class MembershipCommands:
             raise RuleBroken("Admins cannot remove themselves; move to another organisation instead.")
         person.remove_from_organisation(actor=actor)
         org.drop_admin(person.id, actor=actor, reason="removed from organisation")
-        return Written(person, position_of(self.save(person, org)), org)
+        return Written(person, position_of(self.save(person, org, decided_on=deciders)), org)
 
     # ----------------------------------------------------------- email domains
     def add_domain(self: PipelineApplication, organisation_id: UUID, domain: str, *, actor: UUID | None) -> Written:
         org = self.get_organisation(organisation_id)
-        self.require_admin(org, actor)
+        deciders = self.require_admin(org, actor)
         domain = clean_domain(domain)
         self._require_control(domain, actor)
         claim = self._claim_domain(domain, org.id)
         if not org.add_domain(domain, actor=actor, source="added by an admin" if actor else "added by an operator"):
             return Written(org, None, org)
         try:
-            return Written(org, position_of(self.save(org, *claim)), org)
+            return Written(org, position_of(self.save(org, *claim, decided_on=deciders)), org)
         except IntegrityError:
             raise Conflict(f"Another organisation claimed '{domain}' at the same moment.") from None
 
@@ -200,7 +203,7 @@ class MembershipCommands:
 
     def remove_domain(self: PipelineApplication, organisation_id: UUID, domain: str, *, actor: UUID | None) -> Written:
         org = self.get_organisation(organisation_id)
-        self.require_admin(org, actor)
+        deciders = self.require_admin(org, actor)
         domain = domain.strip().strip(".").lower()
         org.remove_domain(domain, actor=actor)
         changed: list[Any] = [org]
@@ -212,7 +215,7 @@ class MembershipCommands:
             if claim.organisation_id == org.id:
                 claim.release()
                 changed.append(claim)
-        return Written(org, position_of(self.save(*changed)), org)
+        return Written(org, position_of(self.save(*changed, decided_on=deciders)), org)
 
     def _claim_domain(self: PipelineApplication, domain: str, organisation_id: UUID) -> list[Any]:
         try:
@@ -276,7 +279,7 @@ class MembershipCommands:
         self: PipelineApplication, organisation_id: UUID, changes: dict[str, Any], *, actor: UUID
     ) -> Written:
         org = self.get_organisation(organisation_id)
-        self.require_admin(org, actor)
+        deciders = self.require_admin(org, actor)
         if "name" in changes and org.kind == COUNCIL:
             raise RuleBroken("A council's name comes from the register and cannot be changed here.")
         extra = self.refuse_taken_name(changes["name"], org.id) if "name" in changes else []
@@ -284,6 +287,6 @@ class MembershipCommands:
             raise RuleBroken("An organisation's name needs letters or digits.")
         org.change_details(changes, actor=actor)
         try:
-            return Written(org, position_of(self.save(org, *extra)), org)
+            return Written(org, position_of(self.save(org, *extra, decided_on=deciders)), org)
         except IntegrityError:
-            raise Conflict("Another organisation took that name at the same moment.") from None
+            raise Conflict("The organisation, its name or its admins changed at the same moment.") from None

@@ -45,6 +45,7 @@ class ProjectCommands:
                 try:
                     return command()
                 except IntegrityError:
+                    self._acting.set(None)  # the actor may be what moved: load them afresh from now on
                     time.sleep(random.uniform(0, 0.002 * (attempt + 1)))  # jitter, not security
         raise Conflict("The project is very busy; please try again.")
 
@@ -88,84 +89,96 @@ class ProjectCommands:
             raise NotAllowed("Only the owning organisation's members, the team, or an operator may do this.")
         return person, not self._inside(project, person)
 
-    def _team_member(self: PipelineApplication, project: Project, person_id: UUID) -> Person:
+    def _team_member(self: PipelineApplication, project: Project, person_id: UUID) -> list[Any]:
+        """The person may answer for the team; returns what that decision read (the person, and
+        the owning organisation if it was their being its admin), for the save to hold it to."""
         person = self.acting_person(person_id)
-        admin = self.speaks_for_owner(project, person) and self.get_organisation(project.organisation_id).is_admin(
-            person.id
-        )
-        if self.on_team(project, person) or admin or person.is_operator:
-            return person
+        if self.on_team(project, person) or person.is_operator:
+            return [person]
+        owner = self.get_organisation(project.organisation_id) if self.speaks_for_owner(project, person) else None
+        if owner is not None and owner.is_admin(person.id):
+            return [person, owner]
         raise NotAllowed("Only the project's team (or the owning organisation's admins) may do this.")
 
-    def _key_contact_ok(self: PipelineApplication, organisation_id: UUID, details: dict[str, Any]) -> None:
+    def _key_contact_ok(self: PipelineApplication, organisation_id: UUID, details: dict[str, Any]) -> Person | None:
+        """The key contact the details name, if any, once checked (the save holds it to that)."""
         contact = details.get("key_contact_id")
         if contact is None:
-            return
+            return None
         try:
             person = self.active_person(contact)
         except NotFound:
             raise RuleBroken("The key contact must be a person who has signed up.") from None
         if person.organisation_id != organisation_id or not person.is_member:
             raise RuleBroken("The key contact must be a member (not pending) of the owning organisation.")
+        return person
 
     # -------------------------------------------------------------- projects
     def propose_project(self: PipelineApplication, actor: UUID, phase: str, details: dict[str, Any]) -> Written:
         person = self.acting_member(actor)
         org_id = person.belongs_to
-        self._key_contact_ok(org_id, details)
+        contact = self._key_contact_ok(org_id, details)
         project = Project(organisation_id=org_id, proposer_id=person.id, phase=phase, details=details)
-        return Written(project, position_of(self.save(project)), None)
+        return Written(project, position_of(self.save(project, decided_on=[person, contact])), None)
 
     def edit_project(self: PipelineApplication, project_id: UUID, changes: dict[str, Any], actor: UUID) -> Written:
         def command() -> Written:
             project = self.get_project(project_id)
-            _, moderation = self._editor(project, actor)
-            self._key_contact_ok(project.organisation_id, changes)
+            person, moderation = self._editor(project, actor)
+            contact = self._key_contact_ok(project.organisation_id, changes)
             project.edit(changes, actor=actor, moderation=moderation)
-            return Written(project, position_of(self.save(project)), None)
+            return Written(project, position_of(self.save(project, decided_on=[person, contact])), None)
 
         return self.retrying(command, key=project_id)
 
     def change_phase(self: PipelineApplication, project_id: UUID, phase: str, actor: UUID) -> Written:
         def command() -> Written:
             project = self.get_project(project_id)
-            _, moderation = self._editor(project, actor)
+            person, moderation = self._editor(project, actor)
             project.change_phase(phase, actor=actor, moderation=moderation)
-            return Written(project, position_of(self.save(project)), None)
+            return Written(project, position_of(self.save(project, decided_on=[person])), None)
 
         return self.retrying(command, key=project_id)
 
     def archive_project(self: PipelineApplication, project_id: UUID, actor: UUID, *, restore: bool) -> Written:
         def command() -> Written:
             project = self.get_project(project_id)
-            _, moderation = self._editor(project, actor)
+            person, moderation = self._editor(project, actor)
             (project.restore if restore else project.archive)(actor=actor, moderation=moderation)
-            return Written(project, position_of(self.save(project)), None)
+            return Written(project, position_of(self.save(project, decided_on=[person])), None)
 
         return self.retrying(command, key=project_id)
 
     # ------------------------------------------------------- status updates
     def post_status_update(self: PipelineApplication, project_id: UUID, body: str, actor: UUID) -> Written:
-        project = self.get_project(project_id)
-        self._editor(project, actor)
-        update = StatusUpdate(project_id=project.id, author_id=actor, body=body)
-        return Written(update, position_of(self.save(update)), None)
+        def command() -> Written:
+            project = self.get_project(project_id)
+            person, _ = self._editor(project, actor)
+            update = StatusUpdate(project_id=project.id, author_id=actor, body=body)
+            return Written(update, position_of(self.save(update, decided_on=[project, person])), None)
+
+        return self.retrying(command, key=project_id)
 
     def revise_status_update(
         self: PipelineApplication, project_id: UUID, update_id: UUID, body: str | None, actor: UUID
     ) -> Written:
         """Correct (``body``) or retract (None) an update posted on this project."""
-        update = self._get(update_id, StatusUpdate, "No status update with that id.")
-        if update.project_id != project_id:
-            raise NotFound("No status update with that id on this project.")
-        self._editor(self.get_project(project_id), actor)
-        update.retract(actor=actor) if body is None else update.correct(body, actor=actor)
-        return Written(update, position_of(self.save(update)), None)
+
+        def command() -> Written:
+            update = self._get(update_id, StatusUpdate, "No status update with that id.")
+            if update.project_id != project_id:
+                raise NotFound("No status update with that id on this project.")
+            project = self.get_project(project_id)
+            person, _ = self._editor(project, actor)
+            update.retract(actor=actor) if body is None else update.correct(body, actor=actor)
+            return Written(update, position_of(self.save(update, decided_on=[project, person])), None)
+
+        return self.retrying(command, key=project_id)
 
     # -------------------------------------------------------------- interest
     def follow(self: PipelineApplication, project_id: UUID, actor: UUID, *, following: bool) -> Written:
         project = self.get_project(project_id)
-        self.acting_person(actor)
+        person = self.acting_person(actor)
         follow_id = Follow.id_for(project.id, actor)
         try:
             follow: Follow = self.repository.get(follow_id)
@@ -177,7 +190,7 @@ class ProjectCommands:
             changed = follow.follow() if following else follow.unfollow()
             if not changed:
                 return Written(follow, None, None)
-        return Written(follow, position_of(self.save(follow)), None)
+        return Written(follow, position_of(self.save(follow, decided_on=[person])), None)
 
     def declare_need(
         self: PipelineApplication, project_id: UUID, actor: UUID, comment: str | None, *, withdraw: bool = False
@@ -203,18 +216,21 @@ class ProjectCommands:
                     "Your membership is pending: you cannot change or withdraw what your organisation said."
                 )
             need.withdraw(actor) if withdraw else need.declare(actor, comment)
-        return Written(need, position_of(self.save(need)), None)
+        return Written(need, position_of(self.save(need, decided_on=[person])), None)
 
     # --------------------------------------------------------- contributing
     def request_contribution(self: PipelineApplication, project_id: UUID, actor: UUID, message: str | None) -> Written:
-        project = self.get_project(project_id)
-        person = self._claimant(actor)
-        if person.id in project.team:
-            raise Conflict("You are already on the team.")
-        request = ContributionRequest(
-            project_id=project.id, person_id=person.id, organisation_id=person.belongs_to, message=message
-        )
-        return Written(request, position_of(self.save(request)), None)
+        def command() -> Written:
+            project = self.get_project(project_id)
+            person = self._claimant(actor)
+            if person.id in project.team:
+                raise Conflict("You are already on the team.")
+            request = ContributionRequest(
+                project_id=project.id, person_id=person.id, organisation_id=person.belongs_to, message=message
+            )
+            return Written(request, position_of(self.save(request, decided_on=[project, person])), None)
+
+        return self.retrying(command, key=project_id)
 
     def get_contribution_request(self: PipelineApplication, request_id: UUID) -> ContributionRequest:
         return self._get(request_id, ContributionRequest, "No contribution request with that id.")
@@ -235,14 +251,14 @@ class ProjectCommands:
             if request.project_id != project_id:
                 raise NotFound("No contribution request with that id on this project.")
             project = self.get_project(project_id)
-            self._team_member(project, actor)
+            deciders = [project, *self._team_member(project, actor)]
             if not approve:
                 request.decline(actor=actor, reason=reason)
-                return Written(request, position_of(self.save(request)), None)
+                return Written(request, position_of(self.save(request, decided_on=deciders)), None)
             request.approve(actor=actor)
             if request.person_id not in project.team:
                 project.add_to_team(request.person_id, request.organisation_id, actor=actor)
-            return Written(request, position_of(self.save(request, project)), None)
+            return Written(request, position_of(self.save(request, project, decided_on=deciders)), None)
 
         return self.retrying(command)
 
@@ -281,24 +297,24 @@ class ProjectCommands:
     ) -> Written:
         """Apply ``change`` (project, organisation id, person id, now) for a member acting for
         their organisation; position None if it recorded nothing."""
-        person = self.acting_member(actor)
 
         def command() -> Written:
+            person = self.acting_member(actor)  # again on a retry: the actor may be what moved
             project = self.get_project(project_id)
             now = self.now()
             if project.decide(now):  # the deadline passed: record the outcome, then refuse
                 self.save(project)
             change(project, person.belongs_to, person.id, now)
-            return Written(project, position_of(self.save_command(project)), None)
+            return Written(project, position_of(self.save_command(project, decided_on=[person])), None)
 
         return self.retrying(command, key=project_id)
 
     def set_goal(self: PipelineApplication, project_id: UUID, goal: dict[str, Any], actor: UUID) -> Written:
         def command() -> Written:
             project = self.get_project(project_id)
-            self._team_member(project, actor)
+            deciders = self._team_member(project, actor)
             project.set_goal(goal, actor=actor, now=self.now())
-            return Written(project, position_of(self.save(project)), None)
+            return Written(project, position_of(self.save(project, decided_on=deciders)), None)
 
         return self.retrying(command, key=project_id)
 

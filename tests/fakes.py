@@ -1,15 +1,20 @@
-"""Fakes for unit tests only: an in-memory key store and a fast password hasher."""
+"""Fakes for unit tests only: an in-memory key store, a fast password hasher, and the
+in-memory event store holding saves to what they decided on as the real stores do."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
 import hmac
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from uuid import UUID, uuid4
 
+from eventsourcing.popo import POPOApplicationRecorder, POPOFactory
+
 from domain.application import PipelineApplication
+from projections.sqlite_events import raise_if_moved
 from workers.adapters.keys import email_index_id
 
 
@@ -57,9 +62,26 @@ class FastHasher:
         return hmac.compare_digest(hashed, self.hash(password))
 
 
+class CheckingMemoryRecorder(POPOApplicationRecorder):
+    """eventsourcing's in-memory recorder, also checking a save's ``unchanged`` versions
+    (``PipelineApplication.save``'s ``decided_on``) under its lock, before it inserts."""
+
+    checks_unchanged = True
+
+    def _assert_uniqueness(self, stored_events: Sequence[Any], **kwargs: Any) -> None:
+        super()._assert_uniqueness(stored_events, **kwargs)
+        unchanged: dict[UUID, int] = kwargs.get("unchanged") or {}
+        raise_if_moved(unchanged, {i: max(self._stored_events_index.get(str(i), {0: 0})) for i in unchanged})
+
+
+class MemoryStore(POPOFactory):
+    def application_recorder(self) -> CheckingMemoryRecorder:
+        return CheckingMemoryRecorder()
+
+
 def memory_application(load_register: bool = True) -> PipelineApplication:
     app = PipelineApplication(
-        env={"PERSISTENCE_MODULE": "eventsourcing.popo"}, personal=MemoryKeys(), passwords=FastHasher()
+        env={"PERSISTENCE_MODULE": "tests.fakes:MemoryStore"}, personal=MemoryKeys(), passwords=FastHasher()
     )
     if load_register:
         app.load_register()

@@ -4,6 +4,7 @@ on a fresh database, with whatever Redis or database address the test puts in be
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -99,3 +100,16 @@ def make_stack(pg_template: str, redis_available: None, tmp_path: Path) -> Itera
 def _with_port(url: str, port: int) -> str:
     parts = urlsplit(url)
     return urlunsplit(parts._replace(netloc=f"{parts.username or 'postgres'}@127.0.0.1:{port}"))
+
+
+# ------------------------------------------------------------------ the race suite
+@pytest.fixture(params=["sqlite", "pg"])
+def race_runtime(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Runtime]:
+    """One runtime per database for ``tests/faults/test_races_*``: the same settings as
+    ``any_runtime`` but with the rate limits off (a race needs many tries from one address)
+    and mail written under the test's own folder."""
+    base: Settings = request.getfixturevalue(f"{request.param}_settings")
+    settings = dataclasses.replace(base, rate_limits=False, outbox_dir=str(tmp_path / "outbox"))
+    runtime = build_runtime(settings)
+    yield runtime
+    runtime.close()

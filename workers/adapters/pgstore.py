@@ -15,8 +15,10 @@ from typing import Any
 from eventsourcing.persistence import InterfaceError, OperationalError
 from eventsourcing.postgres import PostgresAggregateRecorder, PostgresApplicationRecorder, PostgresFactory
 from eventsourcing.utils import retry
+from psycopg.sql import SQL, Identifier
 
 from projections.db import Timeouts, connection_options
+from projections.sqlite_events import raise_if_moved
 from workers.settings import Settings
 
 RETRY_WAIT_SECONDS = 0.2
@@ -62,9 +64,27 @@ class BoundedSnapshotRecorder(_Bounded, PostgresAggregateRecorder):
 
 
 class BoundedRecorder(_Bounded, PostgresApplicationRecorder):
-    """The event store's recorder."""
+    """The event store's recorder. A save may name aggregates it decided on without changing
+    (``unchanged``: id -> the version read); it commits only if none has moved since, checked
+    under the table lock every insert takes, in the insert's transaction."""
+
+    checks_unchanged = True
+
+    def _insert_events(self, curs: Any, stored_events: Sequence[Any], **kwargs: Any) -> None:
+        unchanged: dict[Any, int] = kwargs.get("unchanged") or {}
+        if unchanged:
+            self._lock_table(curs)  # taken again by the insert below: a no-op in the same transaction
+            statement = SQL(
+                "SELECT originator_id, MAX(originator_version) AS version FROM {}.{}"
+                " WHERE originator_id = ANY(%s) GROUP BY originator_id"
+            ).format(Identifier(self.datastore.schema or "public"), Identifier(self.events_table_name))
+            curs.execute(statement, (list(unchanged),))
+            raise_if_moved(unchanged, {row["originator_id"]: row["version"] for row in curs.fetchall()})
+        super()._insert_events(curs, stored_events, **kwargs)
 
     def insert_events(self, stored_events: Sequence[Any], **kwargs: Any) -> Any:
+        if kwargs.get("unchanged") and self.datastore.enable_db_functions:  # that path skips _insert_events
+            raise RuntimeError("POSTGRES_ENABLE_DB_FUNCTIONS skips the check of what a command decided on.")
         return self._bounded(PostgresApplicationRecorder.insert_events, stored_events, **kwargs)
 
     def select_events(self, *args: Any, **kwargs: Any) -> Any:
