@@ -173,14 +173,18 @@ class AccountCommands:
                 self._require_link_fits(person, address, generation, person.verification_generation)
             if person.email_verified:
                 return Written(person, None, None)
+            org = self.organisation_of(person)  # read before deciding on its domains; held to at the save
             person.verify_email()
             changed: list[Any] = [person, *self.admit_by_domain(person)]
-            org = self.get_organisation(person.organisation_id) if person.organisation_id else None
             try:
-                return Written(person, position_of(self.save(*changed)), org)
+                return Written(person, position_of(self.save(*changed, decided_on=[org])), org)
             except IntegrityError:
                 continue  # the person or the organisation changed at the same moment: decide again
         raise RuleBroken("Could not verify the email; please try again.")
+
+    def organisation_of(self: PipelineApplication, person: Person) -> Organisation | None:
+        """The person's organisation as read now (None if they belong to none)."""
+        return self.get_organisation(person.organisation_id) if person.organisation_id else None
 
     def _require_link_fits(
         self: PipelineApplication, person: Person, address: str, generation: int | None, current: int
@@ -264,6 +268,7 @@ class AccountCommands:
             if email_key(address) not in {email_key(a) for a in self._former(person)}:
                 raise LinkExpired()
             changed: list[Any] = [person]
+            org = self.organisation_of(person)  # its domains decide a membership: held to at the save
             restored = email_key(self.personal.open(person.id, person.email) or "") == email_key(address)
             if not restored:
                 try:
@@ -276,7 +281,7 @@ class AccountCommands:
                 person.verify_email()
                 changed += self.admit_by_domain(person)
             try:
-                return Undone(Written(person, position_of(self.save(*changed)), None), restored)
+                return Undone(Written(person, position_of(self.save(*changed, decided_on=[org])), None), restored)
             except IntegrityError:
                 continue
         raise RuleBroken("Could not undo the change; please try again.")
@@ -292,6 +297,7 @@ class AccountCommands:
         profile: dict[str, Any] = {field: seal(changes[field]) for field in ("name", "job_title") if field in changes}
         person.change_profile(profile, actor=actor)
         changed: list[Any] = [person]
+        org = self.organisation_of(person)  # its domains decide whether a membership lapses: held to at the save
         indexes = self._change_email(person, changes["email"].strip(), actor=actor) if "email" in changes else []
         changed += indexes
         if "organisation" in changes:
@@ -299,7 +305,7 @@ class AccountCommands:
         elif indexes:  # a new address, same organisation: a membership earned by the old one may end
             changed += self.membership_follows_address(person, actor=actor)
         try:
-            return Written(person, position_of(self.save(*changed)), None)
+            return Written(person, position_of(self.save(*changed, decided_on=[org])), None)
         except IntegrityError:
             raise Conflict("Your account or organisation changed at the same moment; please try again.") from None
 

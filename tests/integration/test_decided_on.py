@@ -5,11 +5,16 @@ finds the same at full speed; these take one losing interleaving step by step.""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from eventsourcing.persistence import IntegrityError
 
+from domain.application import OrganisationRef
 from domain.errors import NotAllowed
 from domain.organisation import council_id
+from domain.person import Person
+from tests.factories import PASSWORD, council_email
 from tests.faults.races import officer, pending
 from workers.bootstrap import Runtime
 
@@ -64,3 +69,28 @@ def test_an_approval_by_an_admin_removed_after_their_rights_were_read_is_refused
     with pytest.raises(IntegrityError):
         app.save(person, decided_on=deciders)
     assert not app.get_person(person.id).is_member
+
+
+def test_a_verification_admits_nobody_by_a_domain_removed_before_it_saved(
+    any_runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app = any_runtime.app
+    admin, _ = officer(any_runtime, "WGN", admin=True)
+    address = council_email("WGN")
+    person = app.sign_up(
+        name="Joiner", email=address, job_title=None, organisation=OrganisationRef(code="WGN"), password=PASSWORD
+    ).aggregate
+    domain = address.rpartition("@")[2]
+    admit, removed = app.admit_by_domain, []
+
+    def admit_then_lose_the_domain(who: Person) -> list[Any]:
+        decided = admit(who)  # admitted by the domain as read ...
+        if not removed:  # ... which an admin removes before the verification saves
+            removed.append(app.remove_domain(council_id("WGN"), domain, actor=admin.id))
+        return decided
+
+    monkeypatch.setattr(app, "admit_by_domain", admit_then_lose_the_domain)
+    app.verify_email(person.id)
+    after = app.get_person(person.id)
+    assert removed and after.email_verified
+    assert not after.is_member  # decided again on the organisation as saved: no domain, no membership
