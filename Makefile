@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test lint bench init worker clean assets browser nginx screenshots icu
 
-# PyICU (Unicode's confusable skeletons and character properties: docs/security-notes/names.md)
+# PyICU (Unicode's confusable skeletons and character properties: docs/security.md)
 # builds against the system's ICU: libicu-dev, pkg-config and a C++ compiler.
 icu:
 	pkg-config --exists icu-i18n && command -v g++ >/dev/null \
