@@ -269,6 +269,8 @@ class AccountCommands:
                 try:
                     changed += self._change_email(person, address, actor=None, reason=UNDONE)
                     restored = True
+                    # like any address change: a membership earned by the address left may end
+                    changed += self.membership_follows_address(person, actor=None)
                 except DuplicateEmail:
                     pass  # someone else took it meanwhile: the account keeps the address it has
             person.remove_password(reason="email change undone", actor=None)

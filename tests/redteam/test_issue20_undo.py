@@ -1,0 +1,74 @@
+"""Red team (issue 20): the "this wasn't me" undo of an email change.
+
+The undo moves the account back to the address it gave up. That is an address change like
+any other, so it must keep item 4's invariant: a membership earned by a domain lasts only
+while the account's address is on that domain."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.factories import council_email, email
+from tests.integration.accounts.helpers import change_email, new_link, sign_up
+from web.app import create_app
+from workers.bootstrap import Runtime, build_runtime
+
+pytestmark = pytest.mark.integration
+
+ROOMY = {
+    "mail_recipient_limit": "1000/minute",
+    "mail_account_limit": "1000/minute",
+    "sign_in_ip_limit": "1000/minute",
+    "sign_up_ip_limit": "1000/minute",
+}
+
+
+@pytest.fixture(params=["sqlite", "pg"])
+def red_rt(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Runtime]:
+    base = request.getfixturevalue(f"{request.param}_settings")
+    runtime = build_runtime(dataclasses.replace(base, outbox_dir=str(tmp_path / "outbox"), **ROOMY))
+    yield runtime
+    runtime.close()
+
+
+@pytest.fixture
+def red_client(red_rt: Runtime) -> Any:
+    return create_app(runtime=red_rt).test_client()
+
+
+def verify(rt: Runtime, client: Any, address: str) -> None:
+    token = new_link(rt, address, "verify-email", set())
+    assert client.post("/api/v1/email-verifications", json={"token": token}).status_code == 200
+
+
+def test_an_undo_back_to_a_private_address_ends_a_membership_earned_by_the_council_domain(
+    red_rt: Runtime, red_client: Any
+) -> None:
+    """Someone with a private address moves to a council address, verifies it (member by
+    domain, and admin: the first verified member), then follows the undo link mailed to the
+    private address. The account is back on the private address, off every domain of the
+    council, yet on main it stays member and admin for good: the undo's address change never
+    asks whether the membership still follows the address (update_profile does)."""
+    rt, client = red_rt, red_client
+    private = email()
+    person_id, me = sign_up(client, private, "KTT")
+    verify(rt, client, private)
+    at_council = council_email("KTT")
+    assert change_email(client, me, at_council).status_code == 200
+    verify(rt, client, at_council)
+    person = rt.app.get_person(person_id)
+    assert person.membership == "member" and rt.app.get_organisation(person.organisation_id).is_admin(person_id)
+
+    undo = new_link(rt, private, "undo-email-change", set())
+    undone = red_client.post("/api/v1/email-changes/undo", json={"token": undo})
+    assert undone.status_code == 200 and undone.json["address_restored"] is True
+
+    person = rt.app.get_person(person_id)
+    assert rt.app.reveal(person)["email"] == private
+    assert person.membership == "pending", "a private address keeps a membership earned by the council's domain"
+    assert not rt.app.get_organisation(person.organisation_id).is_admin(person_id)
