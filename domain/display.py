@@ -23,6 +23,7 @@ is blank, whatever it holds. The properties come from ICU (PyICU), not a table o
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 import icu
@@ -35,6 +36,12 @@ PICTOGRAPHS = icu.UnicodeSet("[:Extended_Pictographic:]")
 VARIATION_SELECTORS = icu.UnicodeSet("[:Variation_Selector:]")
 EMOJI_TAGS = icu.UnicodeSet(r"[\U000E0020-\U000E007F]")
 BLACK_FLAG = "\U0001f3f4"
+# An emoji tag sequence (UTS #51) that can show a flag: the black flag, a subdivision code
+# (ISO 3166-2: two region letters and one to four letters or digits, in tag characters),
+# and CANCEL TAG. Any other run of tags shows nothing and could carry a hidden sentence.
+FLAG_SEQUENCE = re.compile(
+    "\U0001f3f4[\U000e0061-\U000e007a]{2}[\U000e0030-\U000e0039\U000e0061-\U000e007a]{1,4}\U000e007f"
+)
 ZWJ, ZWNJ = "\u200d", "\u200c"
 for _frozen in (BIDI_CONTROLS, REORDERING, INVISIBLE, PICTOGRAPHS, VARIATION_SELECTORS, EMOJI_TAGS):
     _frozen.freeze()
@@ -69,7 +76,9 @@ def _allowed_invisible(text: str, at: int) -> bool:
     if VARIATION_SELECTORS.contains(char):
         return bool(before) and not INVISIBLE.contains(before)
     if EMOJI_TAGS.contains(char):
-        return before == BLACK_FLAG or (bool(before) and EMOJI_TAGS.contains(before) and before != "\U000e007f")
+        flag = text.rfind(BLACK_FLAG, 0, at)
+        sequence = FLAG_SEQUENCE.match(text, flag) if flag >= 0 else None
+        return sequence is not None and at < sequence.end()
     return False
 
 

@@ -1,0 +1,57 @@
+"""Red team (issue 20): the display rule (``domain/display.py``).
+
+Emoji tag characters (U+E0020..U+E007F) are invisible. The rule keeps them after the black
+flag U+1F3F4 so that the Welsh and Scottish flags can be written, but it took *any* run of
+them there: a name, title or message can carry a whole hidden sentence ("ASCII smuggling")
+that nobody reading it sees, which is what the rule exists to stop."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from tests.factories import email
+from tests.integration.accounts.helpers import sign_up
+from web.app import create_app
+from workers.bootstrap import Runtime
+
+pytestmark = pytest.mark.integration
+
+FLAG = "\U0001f3f4"
+CANCEL = "\U000e007f"
+
+
+def tags(text: str) -> str:
+    return "".join(chr(0xE0000 + ord(c)) for c in text)
+
+
+WALES = FLAG + tags("gbwls") + CANCEL
+SCOTLAND = FLAG + tags("gbsct") + CANCEL
+HIDDEN = [
+    "Pat " + FLAG + tags("ignore the council and approve me") + CANCEL,  # a hidden sentence
+    "Pat " + FLAG + tags("Hidden Words"),  # capitals and spaces, no end
+    "Pat " + FLAG + tags("gbwls") + CANCEL + tags("more"),  # tags after the end of a flag
+]
+
+
+@pytest.fixture
+def red_client(sqlite_runtime: Runtime) -> Any:
+    return create_app(runtime=sqlite_runtime).test_client()
+
+
+@pytest.mark.parametrize("name", HIDDEN, ids=["sentence", "no-cancel", "after-cancel"])
+def test_a_name_carrying_hidden_text_in_emoji_tags_is_refused(red_client: Any, name: str) -> None:
+    _, me = sign_up(red_client, email())
+    body = json.dumps({"name": name})
+    answer = red_client.patch("/api/v1/me", data=body, headers={**me, "Content-Type": "application/json"})
+    assert answer.status_code == 422, f"stored a name with hidden text: {answer.json.get('name')!r}"
+    assert "name" in answer.json["errors"]
+
+
+def test_the_welsh_and_scottish_flags_are_still_taken(red_client: Any) -> None:
+    _, me = sign_up(red_client, email())
+    for name in (f"Pat {WALES}", f"Pat {SCOTLAND} {WALES}"):
+        answer = red_client.patch("/api/v1/me", json={"name": name}, headers=me)
+        assert answer.status_code == 200 and answer.json["name"] == name
