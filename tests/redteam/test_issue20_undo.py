@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from tests.factories import council_email, email
-from tests.integration.accounts.helpers import change_email, new_link, sign_up
+from tests.integration.accounts.helpers import change_email, links, new_link, sign_up
 from web.app import create_app
 from workers.bootstrap import Runtime, build_runtime
 
@@ -72,3 +72,42 @@ def test_an_undo_back_to_a_private_address_ends_a_membership_earned_by_the_counc
     assert rt.app.reveal(person)["email"] == private
     assert person.membership == "pending", "a private address keeps a membership earned by the council's domain"
     assert not rt.app.get_organisation(person.organisation_id).is_admin(person_id)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="an address change frees the old address at once and an unverified sign-up claims it: the thief "
+    "squats the owner's address, the undo cannot restore it and the thief resets the password through the new one",
+)
+def test_a_thief_cannot_defeat_the_undo_by_signing_up_with_the_address_given_up(
+    red_rt: Runtime, red_client: Any
+) -> None:
+    """A thief who knows the password moves the account from the owner's address A to their own
+    B, and at once signs up a second account with A (no proof of A is needed to sign up: the
+    account is merely unverified). The owner follows the undo link mailed to A, which proves A,
+    yet the undo sees A "held by someone else" and leaves the account on B. The thief then asks
+    for a reset link, which goes to B, and owns the account again."""
+    rt, client = red_rt, red_client
+    owners = council_email("WGN")
+    person_id, me = sign_up(client, owners, "WGN")
+    verify(rt, client, owners)
+    thiefs = email()
+    assert change_email(client, me, thiefs).status_code == 200
+    sign_up(client, owners, "WGN")  # the squat: an unverified account on the owner's address
+
+    undo = new_link(rt, owners, "undo-email-change", set())
+    undone = client.post("/api/v1/email-changes/undo", json={"token": undo})
+    assert undone.status_code == 200
+
+    # the thief's way back in: a reset link to the address the account still has
+    assert client.post("/api/v1/password-resets", json={"email": thiefs}, buffered=True).status_code == 202
+    resets = links(rt, thiefs, "reset-password")
+    if resets:
+        (token,) = resets
+        confirm = {"token": token, "new_password": "the thief's own new passphrase"}
+        taken_back = client.post("/api/v1/password-resets/confirm", json=confirm).status_code == 200
+    else:
+        taken_back = False
+    assert not taken_back, "the thief took the account back through the address the undo could not replace"
+    assert undone.json["address_restored"] is True
+    assert rt.app.reveal(rt.app.get_person(person_id))["email"] == owners
