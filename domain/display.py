@@ -35,6 +35,9 @@ INVISIBLE = icu.UnicodeSet(r"[[:Default_Ignorable_Code_Point:][:Cf:]\u2800]")
 PICTOGRAPHS = icu.UnicodeSet("[:Extended_Pictographic:]")
 VARIATION_SELECTORS = icu.UnicodeSet("[:Variation_Selector:]")
 EMOJI_TAGS = icu.UnicodeSet(r"[\U000E0020-\U000E007F]")
+EMOJI = icu.UnicodeSet("[:Emoji:]")
+IDEOGRAPHS = icu.UnicodeSet("[:Ideographic:]")
+MONGOLIAN = icu.UnicodeSet("[:Script=Mongolian:]")
 BLACK_FLAG = "\U0001f3f4"
 # An emoji tag sequence (UTS #51) that can show a flag: the black flag, a subdivision code
 # (ISO 3166-2: two region letters and one to four letters or digits, in tag characters),
@@ -43,7 +46,8 @@ FLAG_SEQUENCE = re.compile(
     "\U0001f3f4[\U000e0061-\U000e007a]{2}[\U000e0030-\U000e0039\U000e0061-\U000e007a]{1,4}\U000e007f"
 )
 ZWJ, ZWNJ = "\u200d", "\u200c"
-for _frozen in (BIDI_CONTROLS, REORDERING, INVISIBLE, PICTOGRAPHS, VARIATION_SELECTORS, EMOJI_TAGS):
+_SETS = (BIDI_CONTROLS, REORDERING, INVISIBLE, PICTOGRAPHS, VARIATION_SELECTORS, EMOJI_TAGS, EMOJI, IDEOGRAPHS, MONGOLIAN)
+for _frozen in _SETS:
     _frozen.freeze()
 
 
@@ -68,13 +72,31 @@ def _joiner_allowed(text: str, at: int) -> bool:
         return False
 
 
+def _variation_allowed(char: str, before: str) -> bool:
+    """A variation selector only where it selects a variant: emoji or text style after an
+    emoji, an ideographic variation (VS17..VS256) after an ideograph, a Mongolian free
+    variation selector after a Mongolian letter, VS1..VS14 after a visible character. Anywhere
+    else (after a space, VS17 after a Latin letter) it shows nothing and could carry hidden
+    bytes, one per selector."""
+    if not before or before.isspace() or INVISIBLE.contains(before):
+        return False
+    code = ord(char)
+    if code in (0xFE0E, 0xFE0F):
+        return EMOJI.contains(before)
+    if 0xE0100 <= code <= 0xE01EF:
+        return IDEOGRAPHS.contains(before)
+    if 0x180B <= code <= 0x180F:
+        return MONGOLIAN.contains(before)
+    return True
+
+
 def _allowed_invisible(text: str, at: int) -> bool:
     """An invisible character in one of the places where it does a visible job."""
     char, before = text[at], text[at - 1 : at]
     if char in (ZWJ, ZWNJ):
         return _joiner_allowed(text, at)
     if VARIATION_SELECTORS.contains(char):
-        return bool(before) and not INVISIBLE.contains(before)
+        return _variation_allowed(char, before)
     if EMOJI_TAGS.contains(char):
         flag = text.rfind(BLACK_FLAG, 0, at)
         sequence = FLAG_SEQUENCE.match(text, flag) if flag >= 0 else None
