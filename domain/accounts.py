@@ -259,19 +259,20 @@ class AccountCommands:
         thief's: the first address given up wins, whenever the thief's notice was mailed).
         Read from the person's events up to the version loaded, so decided on what is saved."""
         opened = lambda sealed: email_key(self.personal.open(person.id, sealed) or "")  # noqa: E731
+        signed_up, changed, password = (getattr(Person, n) for n in ("SignedUp", "EmailChanged", "PasswordChanged"))
         given_up: list[str] = []  # the mailbox of each address given up, in order
         void: set[int] = set()
         current = ""
         for event in self.repository.event_store.get(person.id, lte=person.version):
-            if isinstance(event, Person.SignedUp):
+            if isinstance(event, signed_up):
                 current = opened(event.email) if event.email else ""
                 continue
-            if isinstance(event, Person.EmailChanged):
+            if isinstance(event, changed):
                 if current:
                     given_up.append(current)
                 current = opened(event.email)
-            undone = isinstance(event, Person.EmailChanged) and event.reason == UNDONE
-            undone = undone or isinstance(event, Person.PasswordChanged) and event.reason == UNDO_REASON
+            undone = isinstance(event, changed) and event.reason == UNDONE
+            undone = undone or isinstance(event, password) and event.reason == UNDO_REASON
             kept = [i for i, box in enumerate(given_up) if box == current and i not in void]
             if undone and kept:  # an undo gave ``current`` back: later give-ups were the thief's
                 void.update(range(kept[-1] + 1, len(given_up)))

@@ -46,7 +46,9 @@ def red_client(sqlite_runtime: Runtime) -> Any:
     return create_app(runtime=sqlite_runtime).test_client()
 
 
-@pytest.mark.parametrize("name", HIDDEN, ids=["sentence", "no-cancel", "after-cancel", "selectors-after-spaces", "ivs-after-latin"])
+@pytest.mark.parametrize(
+    "name", HIDDEN, ids=["sentence", "no-cancel", "after-cancel", "selectors-after-spaces", "ivs-after-latin"]
+)
 def test_a_name_carrying_hidden_text_in_emoji_tags_is_refused(red_client: Any, name: str) -> None:
     _, me = sign_up(red_client, email())
     body = json.dumps({"name": name})
