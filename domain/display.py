@@ -46,7 +46,12 @@ FLAG_SEQUENCE = re.compile(
     "\U0001f3f4[\U000e0061-\U000e007a]{2}[\U000e0030-\U000e0039\U000e0061-\U000e007a]{1,4}\U000e007f"
 )
 ZWJ, ZWNJ = "\u200d", "\u200c"
+# Unicode's Stream-Safe Text Format (UAX #15) caps a run of non-starters at 30: no script needs
+# more, and a tower of them ("Zalgo" text) is drawn over the lines around it.
+MAX_MARKS = 30
+MARKS = icu.UnicodeSet("[:M:]")  # combining marks (Mn, Mc, Me)
 _SETS = (
+    MARKS,
     BIDI_CONTROLS,
     REORDERING,
     INVISIBLE,
@@ -114,11 +119,26 @@ def _allowed_invisible(text: str, at: int) -> bool:
     return False
 
 
+def _stacked(text: str) -> bool:
+    """Whether more than ``MAX_MARKS`` combining marks follow one another anywhere in ``text``."""
+    run = 0
+    for char in text:
+        run = run + 1 if MARKS.contains(char) else 0
+        if run > MAX_MARKS:
+            return True
+    return False
+
+
 def display_problem(text: str, *, free_text: bool = False) -> str | None:
     """Why ``text`` may not be shown as a name, title, tag or message, or None.
     ``free_text``: long prose (a description), held only to no reordering controls."""
     if not visible(text):
         return "Required: this holds nothing visible (only spaces or invisible characters)."
+    if _stacked(text):
+        return (
+            f"Must not stack more than {MAX_MARKS} combining marks on one character: they spill over the text"
+            " around it."
+        )
     for at, char in enumerate(text):
         if free_text:
             if REORDERING.contains(char):

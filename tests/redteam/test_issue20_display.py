@@ -63,3 +63,15 @@ def test_the_welsh_and_scottish_flags_are_still_taken(red_client: Any) -> None:
     for name in (f"Pat {WALES}", f"Pat {SCOTLAND} {WALES}", *kept):
         answer = red_client.patch("/api/v1/me", json={"name": name}, headers=me)
         assert answer.status_code == 200 and answer.json["name"] == name
+
+
+def test_a_name_stacking_hundreds_of_combining_marks_is_refused(red_client: Any) -> None:
+    """A tower of combining marks ("Zalgo" text) is drawn over the lines above and below it:
+    a name can cover the organisation or the buttons next to it. Unicode's Stream-Safe Text
+    Format caps a run of them at 30; the rule took 500."""
+    _, me = sign_up(red_client, email())
+    answer = red_client.patch("/api/v1/me", json={"name": "Pat T" + "\u0336\u0301\u0489" * 170}, headers=me)
+    assert answer.status_code == 422, "stored a name of 510 stacked combining marks"
+    assert "name" in answer.json["errors"]
+    kept = red_client.patch("/api/v1/me", json={"name": "Zo\u00eb \u0915\u094d\u0937\u0924\u094d\u0930"}, headers=me)
+    assert kept.status_code == 200
