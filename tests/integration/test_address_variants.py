@@ -56,7 +56,9 @@ def test_a_quoted_or_recased_spelling_of_a_taken_address_is_the_same_account(run
     other = sign_up(client, f"other.{tag}@example.gov.uk")
     token = client.post("/api/v1/sessions", json={"email": f"other.{tag}@example.gov.uk", "password": PASSWORD})
     auth = {"Authorization": f"Bearer {token.json['token']}"}
-    moved = client.patch("/api/v1/me", json={"email": f'"Victim.{tag}"@example.gov.uk'}, headers=auth)
+    moved = client.patch(
+        "/api/v1/me", json={"email": f'"Victim.{tag}"@example.gov.uk', "current_password": PASSWORD}, headers=auth
+    )
     assert moved.status_code == 409 and moved.content_type == "application/problem+json"
 
     runtime.catch_up()  # the people view (inline already when embedded)
