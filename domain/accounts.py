@@ -20,6 +20,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from domain.organisation import Organisation
 
 
+UNDO_REASON = "email change undone"  # why an undo removes the password
+
+
 @dataclass(frozen=True)
 class Undone:
     written: Written
@@ -255,7 +258,31 @@ class AccountCommands:
         return self._former(self.active_person(person_id))
 
     def _former(self: PipelineApplication, person: Person) -> list[str]:
-        return [a for sealed in person.former_emails if (a := self.personal.open(person.id, sealed))]
+        """The addresses an undo link may still give back: every address given up, except one
+        given up after the address an undo restored was given up, and before that undo (a
+        thief's: the first address given up wins, whenever the thief's notice was mailed).
+        Read from the person's events up to the version loaded, so decided on what is saved."""
+        opened = lambda sealed: email_key(self.personal.open(person.id, sealed) or "")  # noqa: E731
+        signed_up, changed, password = (getattr(Person, n) for n in ("SignedUp", "EmailChanged", "PasswordChanged"))
+        given_up: list[str] = []  # the mailbox of each address given up, in order
+        void: set[int] = set()
+        current = ""
+        for event in self.repository.event_store.get(person.id, lte=person.version):
+            if isinstance(event, signed_up):
+                current = opened(event.email) if event.email else ""
+                continue
+            if isinstance(event, changed):
+                if current:
+                    given_up.append(current)
+                current = opened(event.email)
+            undone = isinstance(event, changed) and event.reason == UNDONE
+            undone = undone or isinstance(event, password) and event.reason == UNDO_REASON
+            kept = [i for i, box in enumerate(given_up) if box == current and i not in void]
+            if undone and kept:  # an undo gave ``current`` back: later give-ups were the thief's
+                void.update(range(kept[-1] + 1, len(given_up)))
+        live = {box for i, box in enumerate(given_up) if i not in void}
+        addresses = [self.personal.open(person.id, sealed) for sealed in person.former_emails]
+        return [a for a in addresses if a and email_key(a) in live]
 
     def undo_email_change(self: PipelineApplication, person_id: UUID, *, address: str) -> Undone:
         """Someone holding ``address``, which the account gave up, says the change was not theirs.
@@ -274,9 +301,11 @@ class AccountCommands:
                 try:
                     changed += self._change_email(person, address, actor=None, reason=UNDONE)
                     restored = True
+                    # like any address change: a membership earned by the address left may end
+                    changed += self.membership_follows_address(person, actor=None)
                 except DuplicateEmail:
                     pass  # someone else took it meanwhile: the account keeps the address it has
-            person.remove_password(reason="email change undone", actor=None)
+            person.remove_password(reason=UNDO_REASON, actor=None)
             if restored and not person.email_verified:
                 person.verify_email()
                 changed += self.admit_by_domain(person)

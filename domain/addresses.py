@@ -13,8 +13,9 @@ reach the same mailbox give the same form:
 
 ``recipient``: whose inbox a message lands in, for the per-recipient mail budget: the
 mailbox, with a ``+tag`` after the local part dropped (``ann+1@x`` and ``ann+2@x`` are
-delivered to ``ann@x`` by every common mail service). Accounts keep ``+tag`` addresses
-apart (people use them for separate accounts on purpose); budgets do not.
+delivered to ``ann@x`` by every common mail service; Gmail also ignores dots, and
+googlemail.com is gmail.com). Accounts keep ``+tag`` addresses apart (people use them for
+separate accounts on purpose); budgets do not.
 
 Both are keys, not addresses to send to: mail goes to the address as it was given."""
 
@@ -35,11 +36,18 @@ def mailbox(address: str) -> str:
     return f"{_unquoted(local).casefold()}@{_ascii_domain(domain)}"
 
 
+# Gmail delivers googlemail.com to gmail.com and ignores every dot in the local part.
+_DOTLESS = {"gmail.com": "gmail.com", "googlemail.com": "gmail.com"}
+
+
 def recipient(address: str) -> str:
-    """``mailbox(address)`` without a ``+tag``: the inbox the message lands in."""
+    """``mailbox(address)`` without a ``+tag`` (and, at Gmail, without dots): the inbox the
+    message lands in."""
     box = mailbox(address)
     local, at, domain = box.rpartition("@")
     base = local.split("+", 1)[0]
+    if at and domain in _DOTLESS:
+        base, domain = base.replace(".", ""), _DOTLESS[domain]
     return f"{base}@{domain}" if at and base else box
 
 

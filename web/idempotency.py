@@ -83,6 +83,12 @@ class Claim:
         key_hash = hmac.new(server_secret, b"pipeline-idempotency-id\n" + material, hashlib.sha256).hexdigest()
         return cls(key_hash, fingerprint, secret)
 
+    @property
+    def mark_id(self) -> str:
+        """The id of this request's mark in the log: the key *and* the request, so that a key,
+        once its row has expired, may serve another request (the same request stays refused)."""
+        return f"{self.key_hash}:{self.request_hash}"
+
     def seal(self, response: Response) -> str:
         answer = {
             "status": response.status_code,
@@ -159,7 +165,8 @@ class IdempotencyStore:
             )
         if row["answer"] is not None:
             return claim.open(row["answer"]) or problem(422, "Idempotency-Key reused", "Use a new key.")
-        if self.carried_out(claim.key_hash):  # committed, its answer lost: never again
+        if self.carried_out(claim.mark_id) or self.carried_out(claim.key_hash):  # committed, answer lost
+            # (a mark named by the key alone was written before marks named the request too)
             return carried_out_answer()
         if row["created_at"] < _text(now - ABANDONED_AFTER) and self._take_over(claim, row["created_at"], now):
             return None
@@ -262,7 +269,7 @@ def init_app(app: Flask, kept: timedelta) -> None:
         answer = store().claim(claim)
         if answer is None:
             g.idempotency_claim = claim
-            g.idempotency_carrying = requests.carrying_out(claim.key_hash)
+            g.idempotency_carrying = requests.carrying_out(claim.mark_id)
         return answer
 
     @app.after_request

@@ -121,8 +121,10 @@ def _address_given_up(facts: Facts, person_id: UUID, version: int) -> list[Messa
     whether or not it was verified (it was the account's address), never to an erased person."""
     person = facts.person(person_id)
     former = facts.former_address(person_id, version)
-    if person is None or person.erased or not former or former == person.email:
+    if person is None or person.erased or not former:
         return []
+    # Told even if the account holds that address again by now (a thief's A -> B -> A done before
+    # the notifier got here): the owner must still hear of it, and their link must exist.
     body = (
         "Hello,\n\nThe email address of your Pipeline account was just changed from this address to "
         "another one.\n\nIf that was you, there is nothing to do.\n\n"

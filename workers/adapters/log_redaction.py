@@ -28,10 +28,12 @@ _SENSITIVE_WORDS = "token|pass(?:word|wd)?|secret|key|email|mail|sig(?:nature)?|
 SENSITIVE_NAMES = rf"[\w.\-]*?(?:{_SENSITIVE_WORDS})[\w.\-]*"
 PARAMETER = re.compile(rf"(?i)([?&;]{SENSITIVE_NAMES}(?:=|%3D))[^&;\s\"'#]*")
 _ATOM = r"[^\s<>()\[\]{}'\",;:/?&=]+"
+# A domain's character: a letter or digit of any script (ann@bücher.de, ann@x.рф), a hyphen,
+# or one written as %XX (a request line) or \xXX (an SMTP server's reply, shown as bytes).
+_DOMAIN_CHAR = r"(?:[^\W_]|-|%[0-9a-f]{2}|\\x[0-9a-f]{2})"
+_DOMAIN = rf"(?:{_DOMAIN_CHAR}+(?:\.{_DOMAIN_CHAR}+)+|\[[0-9a-f:.]+\])"  # or an address literal
 # dot-atom local parts (an apostrophe inside, as in o'neil), quoted ones ("ann"@), then the domain
-ADDRESS = re.compile(
-    rf"(?i)(?:{_ATOM}(?:'{_ATOM})*|(?:\"|%22)[^\"\s]*?(?:\"|%22))(?:@|%40)[a-z0-9][a-z0-9.\-]*\.[a-z]{{2,}}"
-)
+ADDRESS = re.compile(rf"(?i)(?:{_ATOM}(?:'{_ATOM})*|(?:\"|%22)[^\"\s]*?(?:\"|%22))(?:@|%40){_DOMAIN}")
 
 
 def redact(text: str) -> str:
