@@ -10,6 +10,7 @@ from uuid import UUID, uuid4
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
+from domain import clock
 from domain import passwords as policy
 from domain.errors import Conflict, DuplicateEmail, LinkExpired, NotAllowed, NotFound, RuleBroken
 from domain.person import UNDONE, Person, PersonEmail, email_key
@@ -105,9 +106,9 @@ class AccountCommands:
             index: PersonEmail = self.repository.get(index_id)
         except AggregateNotFoundError:
             return PersonEmail(id=index_id, person_id=person_id)
-        if index.person_id is not None:
+        if not index.free_for(person_id, clock.now()):  # held, or given up by another account lately
             raise DuplicateEmail("Someone has already signed up with that email.")
-        index.reclaim(person_id)  # released by an erasure or an email change
+        index.reclaim(person_id)  # released by an erasure, or given up by an email change
         return index
 
     def email_owner(self: PipelineApplication, email: str) -> UUID | None:
@@ -346,7 +347,7 @@ class AccountCommands:
             return []
         new_index = self._claim_email(email, person.id)
         old_index: PersonEmail = self.repository.get(self.personal.email_index_id(old))
-        old_index.release()
+        old_index.give_up(person.id)  # held for this account while its undo link works
         person.change_email(self.personal.seal(person.id, email), actor=actor, reason=reason)
         return [new_index, old_index]
 

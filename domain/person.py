@@ -5,6 +5,7 @@ sealed with the person's own key (see ``domain.personal``), never plain text."""
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -16,6 +17,9 @@ MEMBER = "member"  # may act for the organisation: propose, edit, pledge, post, 
 PENDING = "pending"  # claims the organisation; waits for an admin (or a matching verified email)
 UNDONE = "undone by the address given up"  # an address change a "this wasn't me" link made
 BY_DOMAIN = "verified email on "  # how a membership earned by the address's domain gives its reason
+
+
+HELD_AFTER_CHANGE = timedelta(days=7)  # as long as the undo link mailed to the address given up
 
 
 def email_key(email: str) -> str:
@@ -268,6 +272,8 @@ class PersonEmail(Aggregate):
     nobody holding only the stored events can tell whose address it is; the address
     itself is not stored."""
 
+    held_for: UUID | None = None  # who gave the address up by an email change (see give_up)
+
     @event("Claimed")
     def __init__(self, id: UUID, person_id: UUID) -> None:
         self.person_id: UUID | None = person_id
@@ -275,6 +281,22 @@ class PersonEmail(Aggregate):
     @event("Released")
     def release(self) -> None:
         self.person_id = None
+        self.held_for = None
+
+    @event("GivenUp")
+    def give_up(self, person_id: UUID) -> None:
+        """The account changed to another address. For ``HELD_AFTER_CHANGE`` it alone may take
+        this one back (the "this wasn't me" link mailed here works that long): nobody else can
+        squat it meanwhile to stop the owner's undo."""
+        self.person_id = None
+        self.held_for = person_id
+
+    def free_for(self, person_id: UUID, moment: datetime) -> bool:
+        """Whether ``person_id`` may claim the address at ``moment``."""
+        if self.person_id is not None:
+            return False
+        held = self.held_for not in (None, person_id)
+        return not (held and self.modified_on is not None and moment < self.modified_on + HELD_AFTER_CHANGE)
 
     @event("Reclaimed")
     def reclaim(self, person_id: UUID) -> None:

@@ -7,10 +7,11 @@ from typing import Any
 
 import pytest
 
+from domain import clock
 from domain.application import OrganisationRef, PipelineApplication
 from domain.errors import DuplicateEmail, NotFound, RuleBroken, ValidationFailed
 from domain.organisation import council_id
-from domain.person import Person
+from domain.person import HELD_AFTER_CHANGE, Person
 from tests.factories import PASSWORD, council_email
 from tests.fakes import memory_application
 
@@ -95,7 +96,10 @@ def test_changing_email_frees_the_old_address_and_needs_verifying_again(app: Pip
     assert changed.email_verified is False
     assert app.email_owner("new@example.gov.uk") == person.id
     assert app.email_owner("old@example.gov.uk") is None
-    sign_up(app, email="old@example.gov.uk")  # the old address can be used again
+    with pytest.raises(DuplicateEmail):  # held for its account while the undo link works ...
+        sign_up(app, email="old@example.gov.uk")
+    with clock.set_to(clock.now() + HELD_AFTER_CHANGE):
+        sign_up(app, email="old@example.gov.uk")  # ... then anyone's again
     with pytest.raises(DuplicateEmail):
         app.update_profile(person.id, {"email": "OLD@example.gov.uk"}, actor=person.id)
 
