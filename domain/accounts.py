@@ -392,6 +392,21 @@ class AccountCommands:
         return Written(person, position_of(self.save(person)), None)
 
     # ------------------------------------------------------------------- erasure
+    def _held_addresses_freed(self: PipelineApplication, person: Person) -> list[PersonEmail]:
+        """Addresses the person gave up that are still held for them (``PersonEmail.give_up``):
+        nobody will undo anything once they are erased, so each is released with the erasure."""
+        freed = []
+        opened = (self.personal.open(person.id, sealed) for sealed in person.former_emails)
+        for index_id in {self.personal.email_index_id(address) for address in opened if address}:
+            try:
+                index: PersonEmail = self.repository.get(index_id)
+            except AggregateNotFoundError:
+                continue
+            if index.person_id is None and index.held_for == person.id:
+                index.release()
+                freed.append(index)
+        return freed
+
     def erase(self: PipelineApplication, person_id: UUID, *, actor: UUID | None) -> Written:
         """Erase a person: record it (without their data), free their email, destroy their key."""
         self.require_own_account(person_id, actor)
@@ -406,6 +421,7 @@ class AccountCommands:
             if index.person_id == person.id:
                 index.release()
                 changed.append(index)
+        changed += self._held_addresses_freed(person)
         if person.organisation_id is not None:
             org = self.get_organisation(person.organisation_id)
             if org.is_admin(person.id):

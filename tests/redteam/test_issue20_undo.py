@@ -203,3 +203,14 @@ def test_an_address_given_up_is_free_for_anyone_once_its_undo_link_has_expired(
     index = rt.app.repository.get(rt.app.personal.email_index_id(first))
     assert not index.free_for(uuid.uuid4(), index.modified_on)  # someone else, at once: held
     assert index.free_for(uuid.uuid4(), index.modified_on + HELD_AFTER_CHANGE)  # a week later: free
+
+
+def test_an_erasure_frees_the_addresses_held_for_the_account(red_rt: Runtime, red_client: Any) -> None:
+    """Nobody can undo anything for an erased account, so what was held for it is free again."""
+    rt, client = red_rt, red_client
+    first = council_email("WGN")
+    person_id, me = sign_up(client, first, "WGN")
+    assert change_email(client, me, email()).status_code == 200
+    assert client.delete("/api/v1/me", json={"password": PASSWORD}, headers=me).status_code == 200
+    sign_up(client, first, "WGN")  # at once: the address is free
+    assert rt.app.email_owner(first) not in (None, person_id)
