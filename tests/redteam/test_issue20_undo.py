@@ -6,7 +6,6 @@ while the account's address is on that domain."""
 
 from __future__ import annotations
 
-import dataclasses
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,26 +15,16 @@ import pytest
 
 from domain.person import HELD_AFTER_CHANGE
 from tests.factories import PASSWORD, council_email, email
-from tests.integration.accounts.helpers import change_email, links, new_link, sign_up
+from tests.integration.accounts.helpers import change_email, links, new_link, roomy_runtime, sign_up
 from web.app import create_app
-from workers.bootstrap import Runtime, build_runtime
+from workers.bootstrap import Runtime
 
 pytestmark = pytest.mark.integration
-
-ROOMY = {
-    "mail_recipient_limit": "1000/minute",
-    "mail_account_limit": "1000/minute",
-    "sign_in_ip_limit": "1000/minute",
-    "sign_up_ip_limit": "1000/minute",
-}
 
 
 @pytest.fixture(params=["sqlite", "pg"])
 def red_rt(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Runtime]:
-    base = request.getfixturevalue(f"{request.param}_settings")
-    runtime = build_runtime(dataclasses.replace(base, outbox_dir=str(tmp_path / "outbox"), **ROOMY))
-    yield runtime
-    runtime.close()
+    yield from roomy_runtime(request, tmp_path)
 
 
 @pytest.fixture

@@ -4,12 +4,32 @@ was sent (embedded: a .eml file) or waits in the outbox (production without a wo
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.factories import PASSWORD
-from workers.bootstrap import Runtime
+from workers.bootstrap import Runtime, build_runtime
+
+ROOMY = {
+    "mail_recipient_limit": "1000/minute",
+    "mail_account_limit": "1000/minute",
+    "sign_in_ip_limit": "1000/minute",
+    "sign_up_ip_limit": "1000/minute",
+}
+
+
+def roomy_runtime(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Runtime]:
+    """A runtime in the mode ``request.param`` names (sqlite or pg) with its own outbox folder
+    and roomy mail limits: for a fixture to yield from."""
+    base = request.getfixturevalue(f"{request.param}_settings")
+    runtime = build_runtime(dataclasses.replace(base, outbox_dir=str(tmp_path / "outbox"), **ROOMY))
+    yield runtime
+    runtime.close()
 
 
 def bearer(token: str) -> dict[str, str]:
