@@ -304,13 +304,12 @@ class PipelineApplication(EngagementCommands, AccountCommands, MembershipCommand
             raise OrganisationNotResolved(
                 f"'{name}' matches more than one council: choose one by its code.", candidates
             )
-        try:
-            index: OrganisationName = self.repository.get(OrganisationName.create_id(name))
-        except AggregateNotFoundError:
-            pass
-        else:
-            return self.get_organisation(index.organisation_id), False
+        named = self._organisation_named(name)
+        if named is not None:
+            return named, False
         lookalike = looks_like(self, name, None)
+        if lookalike is not None and (named := self._organisation_named(name)) is not None:
+            return named, False  # created under this very name since the first look: the same one
         if lookalike is not None:  # "Нull City Council" in Cyrillic: an impostor's name, never a new one
             raise OrganisationNotResolved(
                 f"'{name}' looks the same as the name of {lookalike[0]} but is written with other characters: "
@@ -325,6 +324,13 @@ class PipelineApplication(EngagementCommands, AccountCommands, MembershipCommand
             )
             raise OrganisationNotResolved(f"No organisation called '{name}'. {hint}", candidates)
         return Organisation(kind=kind, name=name), True
+
+    def _organisation_named(self, name: str) -> Organisation | None:
+        try:
+            index: OrganisationName = self.repository.get(OrganisationName.create_id(name))
+        except AggregateNotFoundError:
+            return None
+        return self.get_organisation(index.organisation_id)
 
     def _council(self, code: str) -> Organisation:
         try:
