@@ -111,10 +111,9 @@ def broken_links(files: Iterable[Path]) -> list[str]:
 
 
 def tracked_markdown() -> list[Path]:
-    """The Markdown files git tracks (so vendored node_modules and .venv are never read)."""
-    listed = subprocess.run(
-        ["git", "ls-files", "-z", "--", "*.md"], cwd=ROOT, capture_output=True, check=True, text=True
-    ).stdout
+    """The Markdown files git tracks or would track (never node_modules, .venv or other ignored files)."""
+    command = ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard", "--", "*.md"]
+    listed = subprocess.run(command, cwd=ROOT, capture_output=True, check=True, text=True).stdout
     return [ROOT / name for name in listed.split("\0") if name and (ROOT / name).exists()]
 
 

@@ -43,7 +43,8 @@ def test_an_anchor_naming_no_heading_is_reported(checker: ModuleType, tmp_path: 
 
 
 def test_good_links_pass_with_githubs_slugs(checker: ModuleType, tmp_path: Path) -> None:
-    write(tmp_path / "docs" / "guide.md", '# Guide\n\n## "Was I told?": `pipeline mail log --person ID`\n## FAQ\n## FAQ\n')
+    guide = '# Guide\n\n## "Was I told?": `pipeline mail log --person ID`\n## FAQ\n## FAQ\n'
+    write(tmp_path / "docs" / "guide.md", guide)
     write(tmp_path / "tests" / "unit" / "x.py", "")
     page = write(
         tmp_path / "README.md",
