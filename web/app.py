@@ -111,7 +111,8 @@ def create_app(config: dict[str, Any] | None = None, runtime: Runtime | None = N
 API_REFERENCE = """<!DOCTYPE html>
 <html lang="en">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Pipeline API reference</title><link rel="stylesheet" href="/assets/vendor/swagger-ui.css"></head>
+<title>Pipeline API reference</title><link rel="icon" sizes="48x48" href="/assets/images/favicon.ico">
+<link rel="stylesheet" href="/assets/vendor/swagger-ui.css"></head>
 <body><div id="reference" data-openapi="/api/v1/openapi.json"></div>
 <script src="/assets/vendor/swagger-ui-bundle.js"></script><script src="/assets/api-reference.js"></script>
 </body>
