@@ -20,12 +20,13 @@ $(STAMP): pyproject.toml | icu
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
-# The pages' assets: GOV.UK Frontend and accessible-autocomplete from the npm registry, at the
+# The pages' assets: GOV.UK Frontend, accessible-autocomplete and Swagger UI (the API reference
+# at /api/reference) from the npm registry, at the
 # versions package-lock.json pins, copied into web/static (served at /assets). No CDN.
 ASSETS := web/static/vendor/.copied
 GOVUK := node_modules/govuk-frontend/dist/govuk
 node_modules/.installed: package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
+	SCARF_ANALYTICS=false npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
 $(ASSETS): node_modules/.installed
@@ -34,6 +35,7 @@ $(ASSETS): node_modules/.installed
 	cp $(GOVUK)/govuk-frontend.min.css $(GOVUK)/govuk-frontend.min.js web/static/vendor/
 	cp node_modules/accessible-autocomplete/dist/accessible-autocomplete.min.css web/static/vendor/
 	cp node_modules/accessible-autocomplete/dist/accessible-autocomplete.min.js web/static/vendor/
+	cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css web/static/vendor/
 	touch $@
 
 assets: $(ASSETS)
@@ -58,10 +60,11 @@ nginx:
 test: $(STAMP) $(ASSETS) browser nginx  ## every test: unit, integration (PostgreSQL + Redis), end to end, browser
 	$(BIN)/pytest --durations=15
 
-lint: $(STAMP)  ## ruff, ruff format --check and the type checker (mypy)
+lint: $(STAMP)  ## ruff, ruff format --check, the type checker (mypy) and the docs' relative links
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/python tools/check_links.py
 
 bench: $(STAMP)  ## sign-ups/s over HTTP and rebuild events/s, beside their baselines
 	$(BIN)/python tests/benchmarks/run.py

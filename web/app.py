@@ -6,7 +6,7 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, Response, request
 from werkzeug.exceptions import UnsupportedMediaType
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -101,4 +101,30 @@ def create_app(config: dict[str, Any] | None = None, runtime: Runtime | None = N
     register_error_handlers(app)
     pages.init_app(app, settings)
     headers.init_app(app)
+    app.add_url_rule("/api/reference", "api_reference", api_reference)
     return app
+
+
+# The API reference: Swagger UI (npm's swagger-ui-dist, copied into web/static/vendor by
+# `make assets`) over the OpenAPI document, every byte from this origin. Its own policy: no
+# nonce is needed, since the page has no inline script or style at all.
+API_REFERENCE = """<!DOCTYPE html>
+<html lang="en">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Pipeline API reference</title><link rel="icon" sizes="48x48" href="/assets/images/favicon.ico">
+<link rel="stylesheet" href="/assets/vendor/swagger-ui.css"></head>
+<body><div id="reference" data-openapi="/api/v1/openapi.json"></div>
+<script src="/assets/vendor/swagger-ui-bundle.js"></script><script src="/assets/api-reference.js"></script>
+</body>
+</html>
+"""
+API_REFERENCE_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+
+
+def api_reference() -> Response:
+    response = Response(API_REFERENCE, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = API_REFERENCE_POLICY
+    return response

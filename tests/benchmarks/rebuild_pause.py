@@ -4,7 +4,7 @@
     .venv/bin/python tests/benchmarks/rebuild_pause.py --sign-ups 20000            # PostgreSQL
     .venv/bin/python tests/benchmarks/rebuild_pause.py --sign-ups 20000 --sqlite   # embedded
 
-Not part of `make bench`: it measures one thing for the README. It drops what it made."""
+Not part of `make bench`: it measures one thing for docs/performance.md. It drops what it made."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The README's screenshots: the home, search and project pages of a demo history, in
+"""The README's screenshots (README.md, top): the home, search and project pages of a demo history, in
 Debian's Chromium. Run with ``make screenshots``; it writes tests/browser/screenshots/*.png.
 
 Usage: python -m tests.browser.screenshots"""

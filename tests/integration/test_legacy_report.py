@@ -1,5 +1,5 @@
 """Done when: `pipeline import legacy sample.sqlite && pipeline report engagement` gives the
-figures this test computes on its own from the file (sqlite3 and the README's time rules),
+figures this test computes on its own from the file (sqlite3 and the time rules of docs/history-and-reports.md),
 in both modes, through the real commands."""
 
 from __future__ import annotations

@@ -79,7 +79,7 @@ def test_the_link_mailed_to_a_new_address_verifies_it(embedded: Runtime, tmp_pat
 # ------------------------------------------------------------------ defect 2
 def test_rebuilding_a_lagging_notifier_still_mails_what_it_had_not_handled(pg_runtime: Runtime) -> None:
     """Production: a sign-up's job waits (no worker yet, or the notifier is failing and the
-    README says `pipeline projections rebuild NAME` retries at once). Rebuilding the notifier
+    docs/operating.md says `pipeline projections rebuild NAME` retries at once). Rebuilding the notifier
     moves it to the head, past the sign-up it never handled: no verification mail, ever."""
     rt = pg_runtime
     person = member(rt, "WGN", verified=False)  # the catch-up job is enqueued; no worker has run it

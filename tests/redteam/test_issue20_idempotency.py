@@ -2,7 +2,7 @@
 
 A keyed write leaves a ``RequestMark`` whose id derives from (owner, key) only. The key's
 row, with the request's fingerprint, is purged after ``PIPELINE_IDEMPOTENCY_HOURS``
-(README: "Keys are kept ... hours"), but the mark stays in the log for ever. So once a key
+(docs/api.md: "Keys are kept ... hours"), but the mark stays in the log for ever. So once a key
 has been used for a write, *any* later request with it, a different one that never ran,
 is refused "409 Already carried out ... read the resource to see the result", after its
 side effects outside the log are done (here: the verification link used up for nothing)."""

@@ -1,6 +1,6 @@
 """Red team: legacy files that are not quite the sample (`pipeline import legacy`).
 
-The README promises a file that is not right stops with a message saying which, and
+docs/history-and-reports.md promises a file that is not right stops with a message saying which, and
 nothing written. Each test here fails because of a defect."""
 
 from __future__ import annotations
