@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -109,11 +110,11 @@ def _running(installed: Installed, command: str, env: Mapping[str, str], log: Pa
             yield proc
         finally:
             if proc.poll() is None:
-                os.killpg(proc.pid, 15)
+                os.killpg(proc.pid, signal.SIGTERM)
                 try:
                     proc.wait(15)
                 except subprocess.TimeoutExpired:
-                    os.killpg(proc.pid, 9)
+                    os.killpg(proc.pid, signal.SIGKILL)
                     proc.wait(10)
 
 
