@@ -9,15 +9,13 @@ COPY Makefile package.json package-lock.json ./
 COPY web/static ./web/static
 RUN make assets
 
-FROM python:3.11-slim
-
-ENV PYTHONDONTWRITEBYTECODE=1 \
-    PYTHONUNBUFFERED=1 \
-    PIP_NO_CACHE_DIR=1 \
+# The wheel, built from the same files tests/integration/test_wheel.py builds it from (that
+# test installs it outside the checkout and runs it in both modes, so a package or a data
+# file the wheel leaves out fails there). README.md is needed: pyproject.toml names it as
+# the package's readme.
+FROM python:3.11-slim AS wheel
+ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
-
-# Install the package (and its console script `pipeline`) into the system Python.
-# README.md is needed: pyproject.toml names it as the package's readme.
 WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY domain ./domain
@@ -25,9 +23,21 @@ COPY projections ./projections
 COPY web ./web
 COPY --from=assets /src/web/static ./web/static
 COPY workers ./workers
+RUN pip wheel --no-deps --wheel-dir /dist .
+
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+# Install the wheel and its dependencies (and its console script `pipeline`) into the
+# system Python; no source tree is left in the image.
 # PyICU builds against ICU's headers; only the library (libicu72, Debian bookworm) stays.
+COPY --from=wheel /dist /dist
 RUN apt-get update && apt-get install -y --no-install-recommends libicu72 libicu-dev pkg-config g++ \
-    && pip install . && rm -rf build ./*.egg-info \
+    && pip install /dist/pipeline-*.whl && rm -rf /dist \
     && apt-get purge -y --auto-remove libicu-dev pkg-config g++ && rm -rf /var/lib/apt/lists/*
 
 # Run as an unprivileged user. /app is the working directory: the embedded default
