@@ -12,8 +12,9 @@ from eventsourcing.persistence import IntegrityError
 
 from domain import clock
 from domain import passwords as policy
-from domain.base import ApplicationBase, OrganisationRef
+from domain.base import ApplicationBase
 from domain.errors import Conflict, DuplicateEmail, LinkExpired, NotAllowed, NotFound, RuleBroken
+from domain.inputs import OrganisationRef, ProfileChanges
 from domain.person import UNDONE, Person, PersonEmail, email_key
 from domain.results import Written, position_of
 
@@ -295,7 +296,7 @@ class AccountCommands(ApplicationBase):
         raise RuleBroken("Could not undo the change; please try again.")
 
     # ------------------------------------------------------------------ profile
-    def update_profile(self, person_id: UUID, changes: dict[str, Any], *, actor: UUID | None) -> Written:
+    def update_profile(self, person_id: UUID, changes: ProfileChanges, *, actor: UUID | None) -> Written:
         """``changes`` may hold ``name``, ``job_title``, ``email`` and ``organisation`` (a ref)."""
         self.require_own_account(person_id, actor)
         person = self.active_person(person_id)

@@ -16,7 +16,6 @@ import time
 from collections.abc import Callable, Iterable
 from contextlib import nullcontext
 from contextvars import ContextVar, Token
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any, TypeVar
@@ -33,6 +32,7 @@ from domain.email_domains import covered
 from domain.errors import Conflict, NotAllowed, NotFound, OrganisationNotResolved, RegisterNotLoaded
 from domain.group_commit import GroupCommit
 from domain.history import HistoryMark
+from domain.inputs import OrganisationRef
 from domain.interest import ContributionRequest
 from domain.lookalike import looks_like, refuse_lookalike
 from domain.names import NameMatcher
@@ -47,16 +47,6 @@ LogMoved = Callable[[list[Recording[UUID]]], None]
 TAggregate = TypeVar("TAggregate", bound=Aggregate)
 T = TypeVar("T")
 RETRIES = 40
-
-
-@dataclass(frozen=True)
-class OrganisationRef:
-    """How a command names an organisation: exactly one of code, id or name."""
-
-    code: str | None = None
-    id: UUID | None = None
-    name: str | None = None
-    kind: str | None = None  # needed only to create an organisation from a new name
 
 
 def unchanged_versions(saved: Iterable[Any], decided_on: Iterable[Any]) -> dict[UUID, int]:

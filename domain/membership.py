@@ -24,6 +24,7 @@ from eventsourcing.persistence import IntegrityError
 from domain.base import ApplicationBase
 from domain.email_domains import SEED_SOURCE, clean_domain, domain_of
 from domain.errors import Conflict, NotAllowed, NotFound, RuleBroken
+from domain.inputs import OrganisationChanges
 from domain.names import normalise
 from domain.organisation import COUNCIL, EmailDomain, Organisation, council_id
 from domain.person import PENDING, Person
@@ -189,7 +190,7 @@ class MembershipCommands(ApplicationBase):
         return added, taken
 
     # ----------------------------------------------------------------- details
-    def update_organisation(self, organisation_id: UUID, changes: dict[str, Any], *, actor: UUID) -> Written:
+    def update_organisation(self, organisation_id: UUID, changes: OrganisationChanges, *, actor: UUID) -> Written:
         org = self.get_organisation(organisation_id)
         deciders = self.require_admin(org, actor)
         if "name" in changes and org.kind == COUNCIL:
@@ -197,7 +198,7 @@ class MembershipCommands(ApplicationBase):
         extra = self.refuse_taken_name(changes["name"], org.id) if "name" in changes else []
         if "name" in changes and not normalise(changes["name"]):
             raise RuleBroken("An organisation's name needs letters or digits.")
-        org.change_details(changes, actor=actor)
+        org.change_details(dict(changes), actor=actor)
         try:
             return Written(org, position_of(self.save(org, *extra, decided_on=deciders)), org)
         except IntegrityError:

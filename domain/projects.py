@@ -12,6 +12,7 @@ from eventsourcing.application import AggregateNotFoundError
 
 from domain.base import ApplicationBase
 from domain.errors import Conflict, NotAllowed, NotFound, RuleBroken
+from domain.inputs import Goal, Pledge, ProjectChanges, ProjectDetails
 from domain.interest import ContributionRequest, Follow, Need, StatusUpdate
 from domain.project import Project
 from domain.results import Written, position_of
@@ -71,7 +72,7 @@ class ProjectCommands(ApplicationBase):
             return [person, owner]
         raise NotAllowed("Only the project's team (or the owning organisation's admins) may do this.")
 
-    def _key_contact_ok(self, organisation_id: UUID, details: dict[str, Any]) -> Person | None:
+    def _key_contact_ok(self, organisation_id: UUID, details: ProjectChanges | ProjectDetails) -> Person | None:
         """The key contact the details name, if any, once checked (the save holds it to that)."""
         contact = details.get("key_contact_id")
         if contact is None:
@@ -85,19 +86,19 @@ class ProjectCommands(ApplicationBase):
         return person
 
     # -------------------------------------------------------------- projects
-    def propose_project(self, actor: UUID, phase: str, details: dict[str, Any]) -> Written:
+    def propose_project(self, actor: UUID, phase: str, details: ProjectDetails) -> Written:
         person = self.acting_member(actor)
         org_id = person.belongs_to
         contact = self._key_contact_ok(org_id, details)
-        project = Project(organisation_id=org_id, proposer_id=person.id, phase=phase, details=details)
+        project = Project(organisation_id=org_id, proposer_id=person.id, phase=phase, details=dict(details))
         return Written(project, position_of(self.save(project, decided_on=[person, contact])), None)
 
-    def edit_project(self, project_id: UUID, changes: dict[str, Any], actor: UUID) -> Written:
+    def edit_project(self, project_id: UUID, changes: ProjectChanges, actor: UUID) -> Written:
         def command() -> Written:
             project = self.get_project(project_id)
             person, moderation = self._editor(project, actor)
             contact = self._key_contact_ok(project.organisation_id, changes)
-            project.edit(changes, actor=actor, moderation=moderation)
+            project.edit(dict(changes), actor=actor, moderation=moderation)
             return Written(project, position_of(self.save(project, decided_on=[person, contact])), None)
 
         return self.retrying(command, key=project_id)
@@ -227,22 +228,24 @@ class ProjectCommands(ApplicationBase):
         return self.retrying(command)
 
     # ------------------------------------------------------- pledges, goal
-    def make_pledge(self, project_id: UUID, actor: UUID, pledge: dict[str, Any]) -> Written:
+    def make_pledge(self, project_id: UUID, actor: UUID, pledge: Pledge) -> Written:
         """The actor's organisation's first pledge to the project."""
         return self._pledging(
-            project_id, actor, lambda project, org, person, now: project.make_pledge(org, person, pledge, now=now)
+            project_id, actor, lambda project, org, person, now: project.make_pledge(org, person, dict(pledge), now=now)
         )
 
-    def amend_pledge(self, project_id: UUID, actor: UUID, pledge: dict[str, Any]) -> Written:
+    def amend_pledge(self, project_id: UUID, actor: UUID, pledge: Pledge) -> Written:
         """Change the pledge the actor's organisation has made (position None if unchanged)."""
         return self._pledging(
-            project_id, actor, lambda project, org, person, now: project.amend_pledge(org, person, pledge, now=now)
+            project_id,
+            actor,
+            lambda project, org, person, now: project.amend_pledge(org, person, dict(pledge), now=now),
         )
 
-    def pledge_for_organisation(self, project_id: UUID, actor: UUID, pledge: dict[str, Any]) -> Written:
+    def pledge_for_organisation(self, project_id: UUID, actor: UUID, pledge: Pledge) -> Written:
         """Make the actor's organisation's pledge, or amend the one it has (PUT .../pledges/mine)."""
         return self._pledging(
-            project_id, actor, lambda project, org, person, now: project.pledge_for(org, person, pledge, now=now)
+            project_id, actor, lambda project, org, person, now: project.pledge_for(org, person, dict(pledge), now=now)
         )
 
     def withdraw_pledge(self, project_id: UUID, actor: UUID) -> Written:
@@ -271,11 +274,11 @@ class ProjectCommands(ApplicationBase):
 
         return self.retrying(command, key=project_id)
 
-    def set_goal(self, project_id: UUID, goal: dict[str, Any], actor: UUID) -> Written:
+    def set_goal(self, project_id: UUID, goal: Goal, actor: UUID) -> Written:
         def command() -> Written:
             project = self.get_project(project_id)
             deciders = self._team_member(project, actor)
-            project.set_goal(goal, actor=actor, now=self.now())
+            project.set_goal(dict(goal), actor=actor, now=self.now())
             return Written(project, position_of(self.save(project, decided_on=deciders)), None)
 
         return self.retrying(command, key=project_id)
