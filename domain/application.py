@@ -14,9 +14,10 @@ from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
 
 from domain.accounts import AccountCommands
-from domain.base import ApplicationBase, LogMoved, OrganisationRef, TAggregate, unchanged_versions
+from domain.base import ApplicationBase, LogMoved, TAggregate, unchanged_versions
 from domain.email_domains import Unplaced, register_seed_plan
 from domain.engagement import EngagementCommands
+from domain.inputs import OrganisationRef
 from domain.lookalike import looks_like
 from domain.membership import MembershipCommands
 from domain.organisation import COUNCIL, Organisation, council_id
