@@ -12,12 +12,13 @@ from eventsourcing.persistence import IntegrityError
 
 from domain import clock
 from domain import passwords as policy
+from domain.base import ApplicationBase
 from domain.errors import Conflict, DuplicateEmail, LinkExpired, NotAllowed, NotFound, RuleBroken
+from domain.inputs import OrganisationRef, ProfileChanges
 from domain.person import UNDONE, Person, PersonEmail, email_key
 from domain.results import Written, position_of
 
 if TYPE_CHECKING:  # pragma: no cover
-    from domain.application import OrganisationRef, PipelineApplication
     from domain.organisation import Organisation
 
 
@@ -30,12 +31,12 @@ class Undone:
     restored: bool  # the account has the address back (False: someone else holds it now)
 
 
-class AccountCommands:
-    """Mixed into ``PipelineApplication``."""
+class AccountCommands(ApplicationBase):
+    """People and their accounts; composed into ``PipelineApplication``."""
 
     # ------------------------------------------------------------------ sign-up
     def sign_up(
-        self: PipelineApplication,
+        self,
         *,
         name: str,
         email: str,
@@ -77,7 +78,7 @@ class AccountCommands:
         raise RuleBroken("The organisation changed while signing up; please try again.")
 
     def _new_person(
-        self: PipelineApplication,
+        self,
         person_id: UUID,
         name: str,
         email: str,
@@ -96,11 +97,11 @@ class AccountCommands:
             password_hash=seal(person_id, password_hash),
         )
 
-    def _refuse_taken_email(self: PipelineApplication, email: str) -> None:
+    def _refuse_taken_email(self, email: str) -> None:
         if self.email_owner(email) is not None:
             raise DuplicateEmail("Someone has already signed up with that email.")
 
-    def _claim_email(self: PipelineApplication, email: str, person_id: UUID) -> PersonEmail:
+    def _claim_email(self, email: str, person_id: UUID) -> PersonEmail:
         index_id = self.personal.email_index_id(email)
         try:
             index: PersonEmail = self.repository.get(index_id)
@@ -111,23 +112,13 @@ class AccountCommands:
         index.reclaim(person_id)  # released by an erasure, or given up by an email change
         return index
 
-    def email_owner(self: PipelineApplication, email: str) -> UUID | None:
+    def email_owner(self, email: str) -> UUID | None:
         try:
             return self.repository.get(self.personal.email_index_id(email)).person_id
         except AggregateNotFoundError:
             return None
 
     # ------------------------------------------------------------------ reading
-    def get_person(self: PipelineApplication, person_id: UUID) -> Person:
-        person = self._get(person_id, Person, "No person with that id.")
-        return person
-
-    def active_person(self: PipelineApplication, person_id: UUID) -> Person:
-        person = self.get_person(person_id)
-        if person.erased:
-            raise NotFound("No person with that id.")
-        return person
-
     @staticmethod
     def require_own_account(person_id: UUID, actor: UUID | None) -> None:
         """People change only their own account. ``None`` is the system itself: the command
@@ -135,7 +126,7 @@ class AccountCommands:
         if actor is not None and actor != person_id:
             raise NotAllowed("You may change only your own account.")
 
-    def reveal(self: PipelineApplication, person: Person) -> dict[str, Any]:
+    def reveal(self, person: Person) -> dict[str, Any]:
         """The person's own view of their account, personal fields opened."""
         opened = self.personal.open
         return {
@@ -149,7 +140,7 @@ class AccountCommands:
             "is_evaluator": person.is_evaluator,
         }
 
-    def authenticate(self: PipelineApplication, email: str, password: str) -> Person | None:
+    def authenticate(self, email: str, password: str) -> Person | None:
         """The person whose email and password these are, or None (never says which was wrong)."""
         owner = self.email_owner(email)
         person = self.get_person(owner) if owner else None
@@ -160,9 +151,7 @@ class AccountCommands:
         return person if self.passwords.verify(hashed, password) else None
 
     # ------------------------------------------------------- verification, passwords
-    def verify_email(
-        self: PipelineApplication, person_id: UUID, *, address: str | None = None, generation: int | None = None
-    ) -> Written:
+    def verify_email(self, person_id: UUID, *, address: str | None = None, generation: int | None = None) -> Written:
         """Mark the address verified; on one of the organisation's domains, the person becomes
         a member (and, if the organisation has no admin yet, its admin).
 
@@ -186,26 +175,20 @@ class AccountCommands:
                 continue  # the person or the organisation changed at the same moment: decide again
         raise RuleBroken("Could not verify the email; please try again.")
 
-    def organisation_of(self: PipelineApplication, person: Person) -> Organisation | None:
-        """The person's organisation as read now (None if they belong to none)."""
-        return self.get_organisation(person.organisation_id) if person.organisation_id else None
-
-    def _require_link_fits(
-        self: PipelineApplication, person: Person, address: str, generation: int | None, current: int
-    ) -> None:
+    def _require_link_fits(self, person: Person, address: str, generation: int | None, current: int) -> None:
         """An emailed link works only for the address it was mailed to, while the person holds
         it, and while nothing that voids links (``Person.*_generation``) happened since."""
         on_file = self.personal.open(person.id, person.email) or ""
         if generation != current or not on_file or email_key(on_file) != email_key(address):
             raise LinkExpired()
 
-    def request_verification(self: PipelineApplication, person_id: UUID) -> Written:
+    def request_verification(self, person_id: UUID) -> Written:
         """Send the verification email again (409 once verified)."""
         person = self.active_person(person_id)
         person.request_verification()
         return Written(person, position_of(self.save(person)), None)
 
-    def reset_recipient(self: PipelineApplication, email: str) -> Person | None:
+    def reset_recipient(self, email: str) -> Person | None:
         """The account a password reset for ``email`` is mailed to, or None. Reading only: a
         reset request leaves no event (positions and histories are public, so one would tell
         which addresses have accounts); the link goes straight to the outbox."""
@@ -213,7 +196,7 @@ class AccountCommands:
         person = self.get_person(owner) if owner is not None else None
         return person if person is not None and not person.erased and person.email else None
 
-    def check_new_password(self: PipelineApplication, person_id: UUID, new_password: str) -> None:
+    def check_new_password(self, person_id: UUID, new_password: str) -> None:
         person = self.active_person(person_id)
         policy.check(
             new_password,
@@ -221,9 +204,7 @@ class AccountCommands:
             name=self.personal.open(person.id, person.name) or "",
         )
 
-    def change_password(
-        self: PipelineApplication, person_id: UUID, new_password: str, *, reason: str, actor: UUID | None
-    ) -> Written:
+    def change_password(self, person_id: UUID, new_password: str, *, reason: str, actor: UUID | None) -> Written:
         self.require_own_account(person_id, actor)
         self.check_new_password(person_id, new_password)
         person = self.active_person(person_id)
@@ -232,9 +213,7 @@ class AccountCommands:
         )
         return Written(person, position_of(self.save(person)), None)
 
-    def reset_password(
-        self: PipelineApplication, person_id: UUID, new_password: str, *, address: str, generation: int | None
-    ) -> Written:
+    def reset_password(self, person_id: UUID, new_password: str, *, address: str, generation: int | None) -> Written:
         """Choose a new password with a reset link mailed to ``address`` at ``generation``
         (``Person.reset_generation``): refused (``LinkExpired``) once the address or the
         password changed since, checked against the version saved."""
@@ -254,11 +233,11 @@ class AccountCommands:
         raise RuleBroken("Could not change the password; please try again.")
 
     # ------------------------------------------------------- "this wasn't me"
-    def former_addresses(self: PipelineApplication, person_id: UUID) -> list[str]:
+    def former_addresses(self, person_id: UUID) -> list[str]:
         """Every address the person gave up, opened (the one an undo link was mailed to is among them)."""
         return self._former(self.active_person(person_id))
 
-    def _former(self: PipelineApplication, person: Person) -> list[str]:
+    def _former(self, person: Person) -> list[str]:
         """The addresses an undo link may still give back: every address given up, except one
         given up after the address an undo restored was given up, and before that undo (a
         thief's: the first address given up wins, whenever the thief's notice was mailed).
@@ -285,7 +264,7 @@ class AccountCommands:
         addresses = [self.personal.open(person.id, sealed) for sealed in person.former_emails]
         return [a for a in addresses if a and email_key(a) in live]
 
-    def undo_email_change(self: PipelineApplication, person_id: UUID, *, address: str) -> Undone:
+    def undo_email_change(self, person_id: UUID, *, address: str) -> Undone:
         """Someone holding ``address``, which the account gave up, says the change was not theirs.
         The password goes (whoever changed the address knew it; a reset link sets a new one); the
         account takes ``address`` back, verified (the link mailed to it proves it), and with it a
@@ -317,9 +296,7 @@ class AccountCommands:
         raise RuleBroken("Could not undo the change; please try again.")
 
     # ------------------------------------------------------------------ profile
-    def update_profile(
-        self: PipelineApplication, person_id: UUID, changes: dict[str, Any], *, actor: UUID | None
-    ) -> Written:
+    def update_profile(self, person_id: UUID, changes: ProfileChanges, *, actor: UUID | None) -> Written:
         """``changes`` may hold ``name``, ``job_title``, ``email`` and ``organisation`` (a ref)."""
         self.require_own_account(person_id, actor)
         person = self.active_person(person_id)
@@ -339,9 +316,7 @@ class AccountCommands:
         except IntegrityError:
             raise Conflict("Your account or organisation changed at the same moment; please try again.") from None
 
-    def _change_email(
-        self: PipelineApplication, person: Person, email: str, *, actor: UUID | None, reason: str | None = None
-    ) -> list[Any]:
+    def _change_email(self, person: Person, email: str, *, actor: UUID | None, reason: str | None = None) -> list[Any]:
         old = self.personal.open(person.id, person.email) or ""
         if email_key(old) == email_key(email):  # another spelling of the same mailbox
             return []
@@ -351,7 +326,7 @@ class AccountCommands:
         person.change_email(self.personal.seal(person.id, email), actor=actor, reason=reason)
         return [new_index, old_index]
 
-    def _move(self: PipelineApplication, person: Person, ref: OrganisationRef, *, actor: UUID | None) -> list[Any]:
+    def _move(self, person: Person, ref: OrganisationRef, *, actor: UUID | None) -> list[Any]:
         org, _ = self.resolve_organisation(ref, create=False)
         changed: list[Any] = []
         if person.organisation_id is not None:
@@ -362,9 +337,7 @@ class AccountCommands:
         person.move_to(org.id, org.kind, actor=actor)
         return changed + self.admit_by_domain(person)
 
-    def move_person(
-        self: PipelineApplication, person_id: UUID, ref: OrganisationRef, *, actor: UUID | None = None
-    ) -> Written:
+    def move_person(self, person_id: UUID, ref: OrganisationRef, *, actor: UUID | None = None) -> Written:
         self.require_own_account(person_id, actor)
         person = self.active_person(person_id)
         changed = self._move(person, ref, actor=actor)
@@ -372,7 +345,7 @@ class AccountCommands:
         return Written(person, position_of(self.save(person, *changed)), org)
 
     # ------------------------------------------------------------------ operators
-    def set_operator(self: PipelineApplication, email: str, grant: bool) -> Written:
+    def set_operator(self, email: str, grant: bool) -> Written:
         owner = self.email_owner(email)
         if owner is None:
             raise NotFound("Nobody has signed up with that email.")
@@ -382,7 +355,7 @@ class AccountCommands:
         person.grant_operator() if grant else person.revoke_operator()
         return Written(person, position_of(self.save(person)), None)
 
-    def set_evaluator(self: PipelineApplication, person_id: UUID, grant: bool, *, actor: UUID | None) -> Written:
+    def set_evaluator(self, person_id: UUID, grant: bool, *, actor: UUID | None) -> Written:
         """Grant or revoke the evaluator role (reading the whole event log); granting it twice
         (or revoking it from someone without it) records nothing."""
         person = self.active_person(person_id)
@@ -392,7 +365,7 @@ class AccountCommands:
         return Written(person, position_of(self.save(person)), None)
 
     # ------------------------------------------------------------------- erasure
-    def _held_addresses_freed(self: PipelineApplication, person: Person) -> list[PersonEmail]:
+    def _held_addresses_freed(self, person: Person) -> list[PersonEmail]:
         """Addresses the person gave up that are still held for them (``PersonEmail.give_up``):
         nobody will undo anything once they are erased, so each is released with the erasure."""
         freed = []
@@ -407,7 +380,7 @@ class AccountCommands:
                 freed.append(index)
         return freed
 
-    def erase(self: PipelineApplication, person_id: UUID, *, actor: UUID | None) -> Written:
+    def erase(self, person_id: UUID, *, actor: UUID | None) -> Written:
         """Erase a person: record it (without their data), free their email, destroy their key."""
         self.require_own_account(person_id, actor)
         person = self.get_person(person_id)

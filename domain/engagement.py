@@ -8,12 +8,13 @@ aggregates, and record each fact once (``domain.reminders``)."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
+from domain.base import ApplicationBase
 from domain.errors import NotFound, RuleBroken, ValidationFailed
 from domain.notifications import (
     DEFAULTS,
@@ -28,9 +29,6 @@ from domain.notifications import (
 from domain.reminders import NUDGES_BEFORE_QUIET, DeadlineWarning, ProjectNudge, ProjectWentQuiet
 from domain.results import Written, position_of
 
-if TYPE_CHECKING:  # pragma: no cover
-    from domain.application import PipelineApplication
-
 DEADLINE_WARNING = timedelta(days=7)
 REQUEST_REMINDER = timedelta(days=7)
 # A request still unanswered after this long was not made in this store's live life (taken in
@@ -42,22 +40,22 @@ REMINDER_TOO_LATE = timedelta(days=30)
 NUDGE_TOO_LATE = timedelta(days=365)
 
 
-class EngagementCommands:
-    """Mixed into ``PipelineApplication``."""
+class EngagementCommands(ApplicationBase):
+    """Notification choices and what time brings; composed into ``PipelineApplication``."""
 
     # ---------------------------------------------------------- preferences
-    def notification_preferences(self: PipelineApplication, person_id: UUID) -> dict[str, Any]:
+    def notification_preferences(self, person_id: UUID) -> dict[str, Any]:
         """The person's choices, or the defaults if they never chose."""
         return choices_of(self._preferences(person_id))
 
-    def _preferences(self: PipelineApplication, person_id: UUID) -> NotificationPreferences | None:
+    def _preferences(self, person_id: UUID) -> NotificationPreferences | None:
         try:
             return self.repository.get(preferences_id(person_id))
         except AggregateNotFoundError:
             return None
 
     def choose_notifications(
-        self: PipelineApplication,
+        self,
         person_id: UUID,
         *,
         frequency: str | None = None,
@@ -105,7 +103,7 @@ class EngagementCommands:
 
         return self.retrying(command)
 
-    def unsubscribe(self: PipelineApplication, person_id: UUID, kind: str) -> Written:
+    def unsubscribe(self, person_id: UUID, kind: str) -> Written:
         """Switch one kind off for one person (the email link: no session, the token is the
         proof). An erased person's link does nothing."""
         if kind not in KINDS or not KINDS[kind].switchable:
@@ -132,7 +130,7 @@ class EngagementCommands:
         return self.retrying(command)
 
     # ---------------------------------------------------------- what time brings
-    def nudge_project(self: PipelineApplication, project_id: UUID, idle_since: datetime, number: int) -> Written:
+    def nudge_project(self, project_id: UUID, idle_since: datetime, number: int) -> Written:
         """Record the ``number``th nudge (1 or 2) of the project's idle spell since
         ``idle_since``, to its key contact. Nothing if it was recorded already, if the
         project is archived, or if nudge ``number - 1`` was not. ``number`` 3 marks it quiet."""
@@ -160,7 +158,7 @@ class EngagementCommands:
             after=ProjectNudge.id_for(project_id, idle_since, number - 1) if number > 1 else None,
         )
 
-    def warn_deadline(self: PipelineApplication, project_id: UUID) -> Written:
+    def warn_deadline(self, project_id: UUID) -> Written:
         """Warn the team once per deadline that it is a week (or less) away."""
         project = self.get_project(project_id)
         now = self.now()
@@ -175,7 +173,7 @@ class EngagementCommands:
             project,
         )
 
-    def remind_request(self: PipelineApplication, request_id: UUID) -> Written:
+    def remind_request(self, request_id: UUID) -> Written:
         """Remind the team once of a contribution request unanswered for 7 days (not one older
         than 30 days: see ``REMINDER_TOO_LATE``)."""
 
@@ -188,9 +186,7 @@ class EngagementCommands:
 
         return self.retrying(command)
 
-    def _once(
-        self: PipelineApplication, aggregate_id: UUID, make: Any, project: Any, after: UUID | None = None
-    ) -> Written:
+    def _once(self, aggregate_id: UUID, make: Any, project: Any, after: UUID | None = None) -> Written:
         if after is not None and not self._exists(after):
             raise RuleBroken("The nudge before this one has not been sent.")
         if self._exists(aggregate_id):
@@ -201,7 +197,7 @@ class EngagementCommands:
         except IntegrityError:  # another sweep recorded it first
             return Written(project, None)
 
-    def _exists(self: PipelineApplication, aggregate_id: UUID) -> bool:
+    def _exists(self, aggregate_id: UUID) -> bool:
         try:
             self.repository.get(aggregate_id)
         except AggregateNotFoundError:

@@ -30,7 +30,7 @@ MAX_GROUP = 64  # events of at most this many commands in one transaction
 @dataclass(eq=False)
 class _Waiting:
     events: list[Any]
-    unchanged: dict[UUID, int]  # what the command decided on, unchanged (see PipelineApplication.save)
+    unchanged: dict[UUID, int]  # what the command decided on, unchanged (see ApplicationBase.save)
     done: threading.Event = field(default_factory=threading.Event)
     lead: bool = False  # woken to save the next group, not with an answer
     recordings: list[Recording[UUID]] | None = None

@@ -31,7 +31,7 @@ from domain.organisation import NAMESPACE, Organisation, OrganisationName, counc
 from domain.register import load_register
 
 if TYPE_CHECKING:
-    from domain.application import PipelineApplication
+    from eventsourcing.application import Application
 
 _SPOOF = icu.SpoofChecker()
 
@@ -67,7 +67,7 @@ class OrganisationLookalike(Aggregate):
         return uuid5(NAMESPACE, f"organisation-lookalike:{key}")
 
 
-def looks_like(app: PipelineApplication, name: str, organisation_id: UUID | None) -> tuple[str, dict[str, Any]] | None:
+def looks_like(app: Application[UUID], name: str, organisation_id: UUID | None) -> tuple[str, dict[str, Any]] | None:
     """What ``name`` looks like, as (a phrase naming it, a candidate as the API lists one),
     or None when it looks like no organisation other than ``organisation_id``."""
     for key in sorted(lookalike_keys(name)):
@@ -85,7 +85,7 @@ def looks_like(app: PipelineApplication, name: str, organisation_id: UUID | None
     return None
 
 
-def refuse_lookalike(app: PipelineApplication, name: str, organisation_id: UUID) -> list[Aggregate]:
+def refuse_lookalike(app: Application[UUID], name: str, organisation_id: UUID) -> list[Aggregate]:
     """Conflict if ``name`` looks like another organisation's; else the index aggregates
     to save with the organisation (none for keys it holds already). Each key is read once:
     a key found free is claimed (a rival claiming it first makes the save fail), a key
@@ -105,7 +105,7 @@ def refuse_lookalike(app: PipelineApplication, name: str, organisation_id: UUID)
     return new
 
 
-def claim_existing_names(app: PipelineApplication, page: int = 500) -> list[str]:
+def claim_existing_names(app: Application[UUID], page: int = 500) -> list[str]:
     """Claim the look-alike keys of every name an organisation has ever taken (each
     ``OrganisationName`` claimed), for organisations recorded before these keys were;
     idempotent. Returns the names that look like another organisation's (left as they
@@ -129,7 +129,7 @@ def claim_existing_names(app: PipelineApplication, page: int = 500) -> list[str]
 
 
 def _hold(
-    app: PipelineApplication, name: str, organisation_id: UUID, holders: dict[str, UUID], clashes: list[str]
+    app: Application[UUID], name: str, organisation_id: UUID, holders: dict[str, UUID], clashes: list[str]
 ) -> None:
     for key in sorted(lookalike_keys(name)):
         council = council_lookalikes().get(key)

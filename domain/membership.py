@@ -15,31 +15,29 @@ the organisation's own details.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.persistence import IntegrityError
 
-from domain.email_domains import SEED_SOURCE, clean_domain, covered, domain_of
+from domain.base import ApplicationBase
+from domain.email_domains import SEED_SOURCE, clean_domain, domain_of
 from domain.errors import Conflict, NotAllowed, NotFound, RuleBroken
-from domain.lookalike import refuse_lookalike
+from domain.inputs import OrganisationChanges
 from domain.names import normalise
-from domain.organisation import COUNCIL, EmailDomain, Organisation, OrganisationName, council_id, name_key
-from domain.person import BY_DOMAIN, PENDING, Person
+from domain.organisation import COUNCIL, EmailDomain, Organisation, council_id
+from domain.person import PENDING, Person
 from domain.results import Written, position_of
-
-if TYPE_CHECKING:  # pragma: no cover
-    from domain.application import PipelineApplication
 
 ADMIN_ONLY = "Only an admin of this organisation (or an operator) may do this."
 
 
-class MembershipCommands:
-    """Mixed into ``PipelineApplication``."""
+class MembershipCommands(ApplicationBase):
+    """Who may act for an organisation; composed into ``PipelineApplication``."""
 
     # ------------------------------------------------------------- who may act
-    def require_admin(self: PipelineApplication, org: Organisation, actor: UUID | None) -> list[Any]:
+    def require_admin(self, org: Organisation, actor: UUID | None) -> list[Any]:
         """``actor`` may manage ``org``: an operator, or a verified member who is its admin.
         ``None`` is the system itself (the command line, the register seed). Returns what the
         decision read (the organisation and the actor), for the save to hold it to: a change
@@ -55,72 +53,8 @@ class MembershipCommands:
             raise NotAllowed(ADMIN_ONLY)
         return [org, person]
 
-    def acting_person(self: PipelineApplication, person_id: UUID) -> Person:
-        """The person, if they may act on projects at all: not erased, and their address verified
-        (the API's own gate says the same; this holds for any caller of the commands). The
-        request's signed-in person, loaded by that gate moments ago, is not loaded again."""
-        person = self.known_person(person_id) or self.active_person(person_id)
-        if not person.email_verified:
-            raise NotAllowed(
-                "Verify your email address first: open the link we sent you "
-                "(POST /api/v1/me/verification-email sends another)."
-            )
-        return person
-
-    def acting_member(self: PipelineApplication, person_id: UUID) -> Person:
-        """The person, if they may act for their organisation (propose, pledge, ...)."""
-        person = self.acting_person(person_id)
-        if person.organisation_id is None:
-            raise NotAllowed("You belong to no organisation: join one first (PATCH /api/v1/me).")
-        if not person.is_member:
-            raise NotAllowed(
-                "Your membership of this organisation is pending: an admin of the organisation must approve it "
-                "(or verify an email address on one of its domains) before you can act for it."
-            )
-        return person
-
-    # ------------------------------------------------------- joining by domain
-    def admit_by_domain(self: PipelineApplication, person: Person) -> list[Any]:
-        """If the person's verified address is on their organisation's domains (and the
-        organisation has not removed them), make them a member; the first such member of an
-        organisation without admins becomes its admin. Returns the organisation if it changed
-        too (the person is changed in place; the caller saves both)."""
-        if not person.email_verified or person.organisation_id is None or person.membership != PENDING:
-            return []
-        if person.organisation_id in person.excluded_from:
-            return []
-        org = self.get_organisation(person.organisation_id)
-        domain = covered(org.domains, self.personal.open(person.id, person.email) or "")
-        if domain is None:
-            return []
-        person.admit(actor=None, reason=f"{BY_DOMAIN}{domain}", by_domain=True)
-        if org.admins:
-            return []
-        org.appoint_admin(person.id, actor=None, reason=f"first verified member on {domain}")
-        return [org]
-
-    def membership_follows_address(self: PipelineApplication, person: Person, *, actor: UUID | None) -> list[Any]:
-        """After an address change: a member admitted by their address's domain stays one only
-        while the new address is on one of the organisation's domains; otherwise they are pending
-        again and stop being its admin, in the same save. A member an admin (or an operator)
-        approved, or the creator of the organisation, keeps their membership. Returns the
-        organisation if it changed too (the caller saves both)."""
-        if not (person.is_member and person.admitted_by_domain and person.organisation_id is not None):
-            return []
-        org = self.get_organisation(person.organisation_id)
-        if covered(org.domains, self.personal.open(person.id, person.email) or "") is not None:
-            return []
-        reason = "email changed to an address off the organisation's domains"
-        person.lapse_membership(actor=actor, reason=reason)
-        if not org.is_admin(person.id):
-            return []
-        org.drop_admin(person.id, actor=actor, reason=reason)
-        return [org]
-
     # --------------------------------------------------- approving and declining
-    def approve_member(
-        self: PipelineApplication, organisation_id: UUID, person_id: UUID, *, actor: UUID | None
-    ) -> Written:
+    def approve_member(self, organisation_id: UUID, person_id: UUID, *, actor: UUID | None) -> Written:
         org = self.get_organisation(organisation_id)
         deciders = self.require_admin(org, actor)
         person = self._pending_of(org, person_id)
@@ -128,7 +62,7 @@ class MembershipCommands:
         return Written(person, position_of(self.save(person, decided_on=deciders)), org)
 
     def decline_member(
-        self: PipelineApplication,
+        self,
         organisation_id: UUID,
         person_id: UUID,
         *,
@@ -141,7 +75,7 @@ class MembershipCommands:
         person.decline(actor=actor, reason=reason)
         return Written(person, position_of(self.save(person, decided_on=deciders)), org)
 
-    def _pending_of(self: PipelineApplication, org: Organisation, person_id: UUID) -> Person:
+    def _pending_of(self, org: Organisation, person_id: UUID) -> Person:
         person = self.active_person(person_id)
         if person.organisation_id != org.id:
             raise NotFound("That person has not asked to join this organisation.")
@@ -150,7 +84,7 @@ class MembershipCommands:
         return person
 
     # ------------------------------------------------------------------ admins
-    def appoint_admin(self: PipelineApplication, organisation_id: UUID, person_id: UUID, *, actor: UUID) -> Written:
+    def appoint_admin(self, organisation_id: UUID, person_id: UUID, *, actor: UUID) -> Written:
         org = self.get_organisation(organisation_id)
         deciders = self.require_admin(org, actor)
         person = self.active_person(person_id)
@@ -159,7 +93,7 @@ class MembershipCommands:
         org.appoint_admin(person.id, actor=actor, reason="appointed")
         return Written(org, position_of(self.save(org, decided_on=[*deciders, person])), org)
 
-    def remove_member(self: PipelineApplication, organisation_id: UUID, person_id: UUID, *, actor: UUID) -> Written:
+    def remove_member(self, organisation_id: UUID, person_id: UUID, *, actor: UUID) -> Written:
         org = self.get_organisation(organisation_id)
         deciders = self.require_admin(org, actor)
         person = self.active_person(person_id)
@@ -172,7 +106,7 @@ class MembershipCommands:
         return Written(person, position_of(self.save(person, org, decided_on=deciders)), org)
 
     # ----------------------------------------------------------- email domains
-    def add_domain(self: PipelineApplication, organisation_id: UUID, domain: str, *, actor: UUID | None) -> Written:
+    def add_domain(self, organisation_id: UUID, domain: str, *, actor: UUID | None) -> Written:
         org = self.get_organisation(organisation_id)
         deciders = self.require_admin(org, actor)
         domain = clean_domain(domain)
@@ -185,7 +119,7 @@ class MembershipCommands:
         except IntegrityError:
             raise Conflict(f"Another organisation claimed '{domain}' at the same moment.") from None
 
-    def _require_control(self: PipelineApplication, domain: str, actor: UUID | None) -> None:
+    def _require_control(self, domain: str, actor: UUID | None) -> None:
         """An admin lists only their own verified address's domain, a parent of it or a subdomain
         of it: evidence that they write from there. Operators (and the command line) list any
         domain, after checking it themselves."""
@@ -201,7 +135,7 @@ class MembershipCommands:
                 f"You can list '{domain}' only from a verified address on it; ask an operator to add it otherwise."
             )
 
-    def remove_domain(self: PipelineApplication, organisation_id: UUID, domain: str, *, actor: UUID | None) -> Written:
+    def remove_domain(self, organisation_id: UUID, domain: str, *, actor: UUID | None) -> Written:
         org = self.get_organisation(organisation_id)
         deciders = self.require_admin(org, actor)
         domain = domain.strip().strip(".").lower()
@@ -217,7 +151,7 @@ class MembershipCommands:
                 changed.append(claim)
         return Written(org, position_of(self.save(*changed, decided_on=deciders)), org)
 
-    def _claim_domain(self: PipelineApplication, domain: str, organisation_id: UUID) -> list[Any]:
+    def _claim_domain(self, domain: str, organisation_id: UUID) -> list[Any]:
         try:
             claim: EmailDomain = self.repository.get(EmailDomain.create_id(domain))
         except AggregateNotFoundError:
@@ -229,7 +163,7 @@ class MembershipCommands:
         claim.reclaim(organisation_id)
         return [claim]
 
-    def seed_domains(self: PipelineApplication, by_council: Mapping[str, list[str]]) -> tuple[int, list[str]]:
+    def seed_domains(self, by_council: Mapping[str, list[str]]) -> tuple[int, list[str]]:
         """List each council's seeded domains (those it lacks and nobody else has claimed).
         Returns how many were added, and the domains left out because another organisation
         holds them. Running it again adds nothing."""
@@ -256,28 +190,7 @@ class MembershipCommands:
         return added, taken
 
     # ----------------------------------------------------------------- details
-    def refuse_taken_name(self: PipelineApplication, name: str, organisation_id: UUID) -> list[Any]:
-        """No organisation may take the exact name (normalised) of another, council or not,
-        nor one that looks the same (:mod:`domain.lookalike`). Returns the name's index
-        aggregates to save with the change (empty if already ours)."""
-        key = name_key(name)
-        council = self.council_names.get(key)
-        if council is not None and council_id(council) != organisation_id:
-            raise Conflict(f"'{name}' is the name of a council in the register ({council}).")
-        try:
-            index: OrganisationName = self.repository.get(OrganisationName.create_id(name))
-        except AggregateNotFoundError:
-            return [
-                OrganisationName(name=name, organisation_id=organisation_id),
-                *refuse_lookalike(self, name, organisation_id),
-            ]
-        if index.organisation_id != organisation_id:
-            raise Conflict("Another organisation already has that name.")
-        return refuse_lookalike(self, name, organisation_id)
-
-    def update_organisation(
-        self: PipelineApplication, organisation_id: UUID, changes: dict[str, Any], *, actor: UUID
-    ) -> Written:
+    def update_organisation(self, organisation_id: UUID, changes: OrganisationChanges, *, actor: UUID) -> Written:
         org = self.get_organisation(organisation_id)
         deciders = self.require_admin(org, actor)
         if "name" in changes and org.kind == COUNCIL:
@@ -285,7 +198,7 @@ class MembershipCommands:
         extra = self.refuse_taken_name(changes["name"], org.id) if "name" in changes else []
         if "name" in changes and not normalise(changes["name"]):
             raise RuleBroken("An organisation's name needs letters or digits.")
-        org.change_details(changes, actor=actor)
+        org.change_details(dict(changes), actor=actor)
         try:
             return Written(org, position_of(self.save(org, *extra, decided_on=deciders)), org)
         except IntegrityError:

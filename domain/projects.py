@@ -3,57 +3,29 @@ contribution requests, pledges and goals."""
 
 from __future__ import annotations
 
-import random
-import time
 from collections.abc import Callable
-from contextlib import nullcontext
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
-from eventsourcing.persistence import IntegrityError
 
-from domain import clock
+from domain.base import ApplicationBase
 from domain.errors import Conflict, NotAllowed, NotFound, RuleBroken
+from domain.inputs import Goal, Pledge, ProjectChanges, ProjectDetails
 from domain.interest import ContributionRequest, Follow, Need, StatusUpdate
 from domain.project import Project
 from domain.results import Written, position_of
 
 if TYPE_CHECKING:  # pragma: no cover
-    from domain.application import PipelineApplication
     from domain.person import Person
 
-T = TypeVar("T")
-RETRIES = 40
 
-
-class ProjectCommands:
-    """Mixed into ``PipelineApplication``."""
-
-    def now(self) -> datetime:
-        return clock.now()
-
-    def retrying(self: PipelineApplication, command: Callable[[], T], key: UUID | None = None) -> T:
-        """Run a command that loads, changes and saves; if another writer saved the same
-        aggregate first, load again and redo it. Nothing acknowledged is ever lost.
-
-        Commands on the same ``key`` (a project) take turns within this process, so only
-        writers in other processes can make them retry."""
-        with self.turns[hash(key) % len(self.turns)] if key is not None else nullcontext():
-            for attempt in range(RETRIES):
-                try:
-                    return command()
-                except IntegrityError:
-                    self._acting.set(None)  # the actor may be what moved: load them afresh from now on
-                    time.sleep(random.uniform(0, 0.002 * (attempt + 1)))  # jitter, not security
-        raise Conflict("The project is very busy; please try again.")
+class ProjectCommands(ApplicationBase):
+    """Projects and what people do on them; composed into ``PipelineApplication``."""
 
     # ---------------------------------------------------------------- access
-    def get_project(self: PipelineApplication, project_id: UUID) -> Project:
-        return self._get(project_id, Project, "No project with that id.")
-
-    def _claimant(self: PipelineApplication, person_id: UUID) -> Person:
+    def _claimant(self, person_id: UUID) -> Person:
         """Someone in an organisation, member or pending: enough to follow, to say "we need
         this too" and to ask to contribute, which they do as themselves."""
         person = self.acting_person(person_id)
@@ -75,21 +47,21 @@ class ProjectCommands:
             return False
         return person.is_member or joined != project.organisation_id
 
-    def _inside(self: PipelineApplication, project: Project, person: Person) -> bool:
+    def _inside(self, project: Project, person: Person) -> bool:
         """On the team, or a member of the owning organisation: may edit without moderating."""
         return self.on_team(project, person) or self.speaks_for_owner(project, person)
 
-    def may_edit(self: PipelineApplication, project: Project, person: Person) -> bool:
+    def may_edit(self, project: Project, person: Person) -> bool:
         return person.is_operator or self._inside(project, person)
 
-    def _editor(self: PipelineApplication, project: Project, person_id: UUID) -> tuple[Person, bool]:
+    def _editor(self, project: Project, person_id: UUID) -> tuple[Person, bool]:
         """The person, and whether they act as a moderator (an operator from outside)."""
         person = self.acting_person(person_id)
         if not self.may_edit(project, person):
             raise NotAllowed("Only the owning organisation's members, the team, or an operator may do this.")
         return person, not self._inside(project, person)
 
-    def _team_member(self: PipelineApplication, project: Project, person_id: UUID) -> list[Any]:
+    def _team_member(self, project: Project, person_id: UUID) -> list[Any]:
         """The person may answer for the team; returns what that decision read (the person, and
         the owning organisation if it was their being its admin), for the save to hold it to."""
         person = self.acting_person(person_id)
@@ -100,7 +72,7 @@ class ProjectCommands:
             return [person, owner]
         raise NotAllowed("Only the project's team (or the owning organisation's admins) may do this.")
 
-    def _key_contact_ok(self: PipelineApplication, organisation_id: UUID, details: dict[str, Any]) -> Person | None:
+    def _key_contact_ok(self, organisation_id: UUID, details: ProjectChanges | ProjectDetails) -> Person | None:
         """The key contact the details name, if any, once checked (the save holds it to that)."""
         contact = details.get("key_contact_id")
         if contact is None:
@@ -114,24 +86,24 @@ class ProjectCommands:
         return person
 
     # -------------------------------------------------------------- projects
-    def propose_project(self: PipelineApplication, actor: UUID, phase: str, details: dict[str, Any]) -> Written:
+    def propose_project(self, actor: UUID, phase: str, details: ProjectDetails) -> Written:
         person = self.acting_member(actor)
         org_id = person.belongs_to
         contact = self._key_contact_ok(org_id, details)
-        project = Project(organisation_id=org_id, proposer_id=person.id, phase=phase, details=details)
+        project = Project(organisation_id=org_id, proposer_id=person.id, phase=phase, details=dict(details))
         return Written(project, position_of(self.save(project, decided_on=[person, contact])), None)
 
-    def edit_project(self: PipelineApplication, project_id: UUID, changes: dict[str, Any], actor: UUID) -> Written:
+    def edit_project(self, project_id: UUID, changes: ProjectChanges, actor: UUID) -> Written:
         def command() -> Written:
             project = self.get_project(project_id)
             person, moderation = self._editor(project, actor)
             contact = self._key_contact_ok(project.organisation_id, changes)
-            project.edit(changes, actor=actor, moderation=moderation)
+            project.edit(dict(changes), actor=actor, moderation=moderation)
             return Written(project, position_of(self.save(project, decided_on=[person, contact])), None)
 
         return self.retrying(command, key=project_id)
 
-    def change_phase(self: PipelineApplication, project_id: UUID, phase: str, actor: UUID) -> Written:
+    def change_phase(self, project_id: UUID, phase: str, actor: UUID) -> Written:
         def command() -> Written:
             project = self.get_project(project_id)
             person, moderation = self._editor(project, actor)
@@ -140,7 +112,7 @@ class ProjectCommands:
 
         return self.retrying(command, key=project_id)
 
-    def archive_project(self: PipelineApplication, project_id: UUID, actor: UUID, *, restore: bool) -> Written:
+    def archive_project(self, project_id: UUID, actor: UUID, *, restore: bool) -> Written:
         def command() -> Written:
             project = self.get_project(project_id)
             person, moderation = self._editor(project, actor)
@@ -150,7 +122,7 @@ class ProjectCommands:
         return self.retrying(command, key=project_id)
 
     # ------------------------------------------------------- status updates
-    def post_status_update(self: PipelineApplication, project_id: UUID, body: str, actor: UUID) -> Written:
+    def post_status_update(self, project_id: UUID, body: str, actor: UUID) -> Written:
         def command() -> Written:
             project = self.get_project(project_id)
             person, _ = self._editor(project, actor)
@@ -159,9 +131,7 @@ class ProjectCommands:
 
         return self.retrying(command, key=project_id)
 
-    def revise_status_update(
-        self: PipelineApplication, project_id: UUID, update_id: UUID, body: str | None, actor: UUID
-    ) -> Written:
+    def revise_status_update(self, project_id: UUID, update_id: UUID, body: str | None, actor: UUID) -> Written:
         """Correct (``body``) or retract (None) an update posted on this project."""
 
         def command() -> Written:
@@ -176,7 +146,7 @@ class ProjectCommands:
         return self.retrying(command, key=project_id)
 
     # -------------------------------------------------------------- interest
-    def follow(self: PipelineApplication, project_id: UUID, actor: UUID, *, following: bool) -> Written:
+    def follow(self, project_id: UUID, actor: UUID, *, following: bool) -> Written:
         project = self.get_project(project_id)
         person = self.acting_person(actor)
         follow_id = Follow.id_for(project.id, actor)
@@ -192,9 +162,7 @@ class ProjectCommands:
                 return Written(follow, None, None)
         return Written(follow, position_of(self.save(follow, decided_on=[person])), None)
 
-    def declare_need(
-        self: PipelineApplication, project_id: UUID, actor: UUID, comment: str | None, *, withdraw: bool = False
-    ) -> Written:
+    def declare_need(self, project_id: UUID, actor: UUID, comment: str | None, *, withdraw: bool = False) -> Written:
         project = self.get_project(project_id)
         person = self._claimant(actor)
         need_id = Need.id_for(project.id, person.belongs_to)
@@ -219,7 +187,7 @@ class ProjectCommands:
         return Written(need, position_of(self.save(need, decided_on=[person])), None)
 
     # --------------------------------------------------------- contributing
-    def request_contribution(self: PipelineApplication, project_id: UUID, actor: UUID, message: str | None) -> Written:
+    def request_contribution(self, project_id: UUID, actor: UUID, message: str | None) -> Written:
         def command() -> Written:
             project = self.get_project(project_id)
             person = self._claimant(actor)
@@ -232,11 +200,8 @@ class ProjectCommands:
 
         return self.retrying(command, key=project_id)
 
-    def get_contribution_request(self: PipelineApplication, request_id: UUID) -> ContributionRequest:
-        return self._get(request_id, ContributionRequest, "No contribution request with that id.")
-
     def decide_contribution(
-        self: PipelineApplication,
+        self,
         project_id: UUID,
         request_id: UUID,
         actor: UUID,
@@ -263,34 +228,34 @@ class ProjectCommands:
         return self.retrying(command)
 
     # ------------------------------------------------------- pledges, goal
-    def make_pledge(self: PipelineApplication, project_id: UUID, actor: UUID, pledge: dict[str, Any]) -> Written:
+    def make_pledge(self, project_id: UUID, actor: UUID, pledge: Pledge) -> Written:
         """The actor's organisation's first pledge to the project."""
         return self._pledging(
-            project_id, actor, lambda project, org, person, now: project.make_pledge(org, person, pledge, now=now)
+            project_id, actor, lambda project, org, person, now: project.make_pledge(org, person, dict(pledge), now=now)
         )
 
-    def amend_pledge(self: PipelineApplication, project_id: UUID, actor: UUID, pledge: dict[str, Any]) -> Written:
+    def amend_pledge(self, project_id: UUID, actor: UUID, pledge: Pledge) -> Written:
         """Change the pledge the actor's organisation has made (position None if unchanged)."""
         return self._pledging(
-            project_id, actor, lambda project, org, person, now: project.amend_pledge(org, person, pledge, now=now)
+            project_id,
+            actor,
+            lambda project, org, person, now: project.amend_pledge(org, person, dict(pledge), now=now),
         )
 
-    def pledge_for_organisation(
-        self: PipelineApplication, project_id: UUID, actor: UUID, pledge: dict[str, Any]
-    ) -> Written:
+    def pledge_for_organisation(self, project_id: UUID, actor: UUID, pledge: Pledge) -> Written:
         """Make the actor's organisation's pledge, or amend the one it has (PUT .../pledges/mine)."""
         return self._pledging(
-            project_id, actor, lambda project, org, person, now: project.pledge_for(org, person, pledge, now=now)
+            project_id, actor, lambda project, org, person, now: project.pledge_for(org, person, dict(pledge), now=now)
         )
 
-    def withdraw_pledge(self: PipelineApplication, project_id: UUID, actor: UUID) -> Written:
+    def withdraw_pledge(self, project_id: UUID, actor: UUID) -> Written:
         """Withdraw the actor's organisation's pledge."""
         return self._pledging(
             project_id, actor, lambda project, org, person, now: project.withdraw_pledge(org, person, now=now)
         )
 
     def _pledging(
-        self: PipelineApplication,
+        self,
         project_id: UUID,
         actor: UUID,
         change: Callable[[Project, UUID, UUID, datetime], object],
@@ -309,16 +274,16 @@ class ProjectCommands:
 
         return self.retrying(command, key=project_id)
 
-    def set_goal(self: PipelineApplication, project_id: UUID, goal: dict[str, Any], actor: UUID) -> Written:
+    def set_goal(self, project_id: UUID, goal: Goal, actor: UUID) -> Written:
         def command() -> Written:
             project = self.get_project(project_id)
             deciders = self._team_member(project, actor)
-            project.set_goal(goal, actor=actor, now=self.now())
+            project.set_goal(dict(goal), actor=actor, now=self.now())
             return Written(project, position_of(self.save(project, decided_on=deciders)), None)
 
         return self.retrying(command, key=project_id)
 
-    def decide_goal(self: PipelineApplication, project_id: UUID) -> Written:
+    def decide_goal(self, project_id: UUID) -> Written:
         """Decide a goal whose deadline has passed; a no-op (position None) otherwise or if
         already decided. Safe to run any number of times, from any number of places."""
 

@@ -15,6 +15,7 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate, va
 
 from domain.application import OrganisationRef
 from domain.errors import NotFound
+from domain.inputs import ProfileChanges, checked
 from domain.organisation import KINDS
 from domain.person import email_key
 from web.auth import actor_id, current_person
@@ -243,7 +244,8 @@ class Me(MethodView):
                     errors={"current_password": ["Required to change your email."]},
                 )
             _check_password(password, field="current_password")
-        return _me(runtime().app.update_profile(actor_id(), changes, actor=actor_id()).position)
+        wanted = checked(ProfileChanges, changes)
+        return _me(runtime().app.update_profile(actor_id(), wanted, actor=actor_id()).position)
 
     @blp.arguments(ErasureSchema)
     @blp.response(200, WrittenSchema)

@@ -12,6 +12,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from domain.inputs import OrganisationChanges, checked
 from domain.names import Candidate, NameMatcher
 from domain.organisation import KINDS, organisation_id
 from domain.results import Written
@@ -232,7 +233,8 @@ class WriteResultSchema(Schema):
 @blp.alt_response(403, schema=ProblemSchema, description="Not an admin of this organisation")
 def change_organisation(changes: dict[str, Any], code_or_id: str) -> dict[str, Any]:
     """Change an organisation's details (its admins; a council's name comes from the register)."""
-    return _recorded(runtime().app.update_organisation(organisation_id(code_or_id), changes, actor=actor_id()))
+    wanted = checked(OrganisationChanges, changes)
+    return _recorded(runtime().app.update_organisation(organisation_id(code_or_id), wanted, actor=actor_id()))
 
 
 @blp.route("/<code_or_id>/admins", methods=["POST"])

@@ -11,6 +11,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint, abort
 from marshmallow import fields, validate
 
+from domain.inputs import Goal, Pledge, ProjectChanges, ProjectDetails, checked
 from domain.organisation import KINDS, organisation_id
 from domain.project import BUDGET_BANDS, COLLABORATION_LEVELS, PHASES
 from projections import project_updates as updates_view
@@ -121,7 +122,7 @@ class Projects(MethodView):
     def post(self, data: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]]:
         """Propose a project on behalf of your organisation; you are on its team from the start."""
         phase = data.pop("phase")
-        result = runtime().app.propose_project(actor_id(), phase, data)
+        result = runtime().app.propose_project(actor_id(), phase, checked(ProjectDetails, data))
         body, status = written(result.aggregate.id, result.position, 201)
         return body, status, {"Location": url_for("projects.ProjectDetail", project_id=result.aggregate.id)}
 
@@ -153,7 +154,7 @@ class ProjectDetail(MethodView):
     @blp.alt_response(403, schema=ProblemSchema, description="Not allowed to edit this project")
     def patch(self, changes: dict[str, Any], project_id: UUID) -> tuple[dict[str, Any], int]:
         """Edit fields; the event records each change from what to what, by whom."""
-        result = runtime().app.edit_project(project_id, changes, actor_id())
+        result = runtime().app.edit_project(project_id, checked(ProjectChanges, changes), actor_id())
         return written(project_id, result.position)
 
 
@@ -186,7 +187,7 @@ def restore(project_id: UUID) -> tuple[dict[str, Any], int]:
 @blp.alt_response(409, schema=ProblemSchema, description="The goal has already been decided")
 def set_goal(goal: dict[str, Any], project_id: UUID) -> tuple[dict[str, Any], int]:
     """Set or change the goal (the team only): partners, money, person-days, and a deadline."""
-    result = runtime().app.set_goal(project_id, goal, actor_id())  # the goal decider takes it from here
+    result = runtime().app.set_goal(project_id, checked(Goal, goal), actor_id())  # the goal decider takes it from here
     return written(project_id, result.position)
 
 
@@ -207,7 +208,9 @@ class MyPledge(MethodView):
     @blp.alt_response(409, schema=ProblemSchema, description="Goal decided, deadline passed, or archived")
     def put(self, pledge: dict[str, Any], project_id: UUID) -> tuple[dict[str, Any], int]:
         """Pledge for your organisation, or amend its pledge (one live pledge per organisation)."""
-        return written(project_id, runtime().app.pledge_for_organisation(project_id, actor_id(), pledge).position)
+        return written(
+            project_id, runtime().app.pledge_for_organisation(project_id, actor_id(), checked(Pledge, pledge)).position
+        )
 
     @blp.response(200, ProjectWrittenSchema)
     @blp.alt_response(409, schema=ProblemSchema, description="Goal decided or deadline passed")

@@ -20,6 +20,7 @@ from eventsourcing.utils import get_topic
 from domain import clock, history
 from domain.application import OrganisationRef, PipelineApplication
 from domain.errors import DomainError
+from domain.inputs import ProjectDetails, checked
 from domain.organisation import council_id
 from domain.person import Person
 from domain.results import Written
@@ -201,7 +202,7 @@ def _approve(app: PipelineApplication, ids: Ids, story: Plan, a: dict[str, Any])
 
 def _propose(app: PipelineApplication, ids: Ids, story: Plan, a: dict[str, Any]) -> Written:
     actor = ids.people[a["person"]]
-    written = app.propose_project(actor, a["phase"], {**a["details"], "key_contact_id": actor})
+    written = app.propose_project(actor, a["phase"], checked(ProjectDetails, {**a["details"], "key_contact_id": actor}))
     ids.projects[a["project"]] = written.aggregate.id
     return written
 
