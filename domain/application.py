@@ -18,7 +18,6 @@ from domain.base import ApplicationBase, LogMoved, TAggregate, unchanged_version
 from domain.email_domains import Unplaced, register_seed_plan
 from domain.engagement import EngagementCommands
 from domain.inputs import OrganisationRef
-from domain.lookalike import looks_like
 from domain.membership import MembershipCommands
 from domain.organisation import COUNCIL, Organisation, council_id
 from domain.project import Project
@@ -67,10 +66,6 @@ def register_entry(record: CouncilRecord) -> dict[str, Any]:
 class PipelineApplication(EngagementCommands, AccountCommands, MembershipCommands, ProjectCommands, ApplicationBase):
     name = "pipeline"  # pinned: table names and env prefixes derive from it
     snapshotting_intervals = {Project: 100}  # busy projects load from a recent snapshot
-
-    def _looks_like(self, name: str) -> tuple[str, dict[str, Any]] | None:
-        # Read from this module when called, so a test can put a rival's sign-up in between.
-        return looks_like(self, name, None)
 
     # ----------------------------------------------------------------- register
     def load_register(self, records: Iterable[CouncilRecord] | None = None) -> RegisterLoad:

@@ -326,7 +326,7 @@ class ApplicationBase(Application[UUID]):
         named = self._organisation_named(name)
         if named is not None:
             return named, False
-        lookalike = self._looks_like(name)
+        lookalike = looks_like(self, name, None)
         if lookalike is not None and (named := self._organisation_named(name)) is not None:
             return named, False  # created under this very name since the first look: the same one
         if lookalike is not None:  # "Нull City Council" in Cyrillic: an impostor's name, never a new one
@@ -343,10 +343,6 @@ class ApplicationBase(Application[UUID]):
             )
             raise OrganisationNotResolved(f"No organisation called '{name}'. {hint}", candidates)
         return Organisation(kind=kind, name=name), True
-
-    def _looks_like(self, name: str) -> tuple[str, dict[str, Any]] | None:
-        """What a new organisation's name looks like, if anything (``domain.lookalike``)."""
-        return looks_like(self, name, None)
 
     def _organisation_named(self, name: str) -> Organisation | None:
         try:

@@ -137,17 +137,17 @@ def test_a_name_created_by_a_rival_between_two_looks_is_joined_not_refused(
 ) -> None:
     """A rival sign-up creates "Harbour Makers" after this one found no organisation of
     that name but before it looked for look-alikes: the same name is the same organisation."""
-    import domain.application as application
+    import domain.base as base
 
-    real = application.looks_like
+    real = base.looks_like
     rival: list[Person] = []
 
     def rival_first(app: PipelineApplication, name: str, organisation_id: object) -> object:
         if not rival:
-            monkeypatch.setattr(application, "looks_like", real)
+            monkeypatch.setattr(base, "looks_like", real)
             rival.append(sign_up(app, name="Harbour Makers", kind="community"))
         return real(app, name, organisation_id)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(application, "looks_like", rival_first)
+    monkeypatch.setattr(base, "looks_like", rival_first)
     person = sign_up(loaded, name="HARBOUR MAKERS.", kind="community")
     assert rival and person.organisation_id == rival[0].organisation_id
