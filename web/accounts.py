@@ -26,7 +26,7 @@ from web.validation import InputSchema
 from workers import notifier
 from workers.adapters import sessions
 from workers.adapters.sessions import Link
-from workers.bootstrap import Runtime
+from workers.runtime.bootstrap import Runtime
 
 log = logging.getLogger(__name__)
 

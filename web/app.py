@@ -37,8 +37,8 @@ from web import (
 from web.errors import ProblemApi, register_error_handlers
 from web.pages.scope import is_page
 from workers.adapters import log_redaction
-from workers.bootstrap import Runtime, build_runtime
-from workers.settings import Settings
+from workers.runtime.bootstrap import Runtime, build_runtime
+from workers.runtime.settings import Settings
 
 BODY_METHODS = ("POST", "PUT", "PATCH")
 

@@ -14,14 +14,14 @@ import click
 
 from projections import runner
 from web.cli_roles import role_commands
-from workers import follow
-from workers.bootstrap import build_runtime, initialise
-from workers.settings import Settings
+from workers.runtime import follow
+from workers.runtime.bootstrap import build_runtime, initialise
+from workers.runtime.settings import Settings
 
 if TYPE_CHECKING:  # pragma: no cover
     from projections.base import Projection
     from workers.adapters.keys import KeyStore
-    from workers.bootstrap import Runtime
+    from workers.runtime.bootstrap import Runtime
 
 T = TypeVar("T")
 
@@ -104,7 +104,7 @@ def serve(host: str | None, port: int | None) -> None:
 @click.option("--burst", is_flag=True, help="Exit once the queue is empty (for scripts and tests).")
 def worker(burst: bool) -> None:
     """Run an RQ worker that builds projections (needs REDIS_URL)."""
-    from workers.worker import run_worker
+    from workers.runtime.worker import run_worker
 
     settings = Settings.from_env()
     _require_reachable(settings)
@@ -446,7 +446,7 @@ def _usage(usage: dict[str, int]) -> str:
 
 
 def _start_ticker(rt: Runtime) -> None:
-    """Embedded mode has no worker: a background thread sweeps (``workers.follow.sweep``:
+    """Embedded mode has no worker: a background thread sweeps (``workers.runtime.follow.sweep``:
     goals past their deadline, unsent mail, lagging followers) every PIPELINE_SWEEP_SECONDS."""
     import threading
 

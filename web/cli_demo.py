@@ -9,10 +9,10 @@ import time
 import click
 
 from web.progress import progress
-from workers import follow
 from workers.demo import LONDON, Options, plan
 from workers.demo_run import Refused, StepFailed, Summary, catch_up, prepare, write
-from workers.settings import Settings
+from workers.runtime import follow
+from workers.runtime.settings import Settings
 
 DEFAULTS = Options()
 
@@ -34,7 +34,7 @@ def demo(seed: int, councils: int, suppliers: int, projects: int, as_json: bool)
     NEW, empty store, through the ordinary commands with the clock set to 2014-15. It refuses a
     store that holds people, or whose council register was loaded after the story begins."""
     from web.cli import _require_reachable  # web.cli imports this module at its end
-    from workers.bootstrap import build_runtime
+    from workers.runtime.bootstrap import build_runtime
 
     settings = Settings.from_env()
     _require_reachable(settings)

@@ -47,8 +47,8 @@ def import_legacy_command(file: str, yes: bool) -> None:
     First lists how many members (verified or not) of which organisations it will create,
     and asks before writing anything, unless --yes."""
     from web.cli import _require_initialised, _require_reachable
-    from workers.bootstrap import build_runtime
-    from workers.settings import Settings
+    from workers.runtime.bootstrap import build_runtime
+    from workers.runtime.settings import Settings
 
     try:
         data = read(file)

@@ -14,8 +14,8 @@ from uuid import UUID
 
 import click
 
-from workers.bootstrap import build_runtime
-from workers.settings import Settings
+from workers.runtime.bootstrap import build_runtime
+from workers.runtime.settings import Settings
 
 HOW_OFTEN = {
     "immediate": "each email at once",

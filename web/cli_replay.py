@@ -11,8 +11,8 @@ import click
 from domain.results import Written
 from web.cli_roles import role_commands
 from web.progress import progress
-from workers.bootstrap import Runtime, build_runtime
-from workers.settings import Settings
+from workers.runtime.bootstrap import Runtime, build_runtime
+from workers.runtime.settings import Settings
 
 
 @click.group()

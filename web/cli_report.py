@@ -8,10 +8,10 @@ from pathlib import Path
 import click
 
 from web.progress import progress
-from workers.bootstrap import build_runtime
 from workers.report import charts, render
 from workers.report.engagement import EngagementReports
 from workers.report.params import DEFAULT_FORGOTTEN_DAYS, BadParameter, parse
+from workers.runtime.bootstrap import build_runtime
 
 
 @click.group()

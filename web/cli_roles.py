@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from workers.bootstrap import Runtime, build_runtime
+from workers.runtime.bootstrap import Runtime, build_runtime
 
 
 def role_commands(role: str, about: str, apply: Callable[[Runtime, str, bool], Any]) -> click.Group:

@@ -21,7 +21,7 @@ from projections import runner
 from projections.base import READS, views_read_by
 from projections.registry import PROJECTIONS
 from web.validation import MAX_INTEGER, InputSchema, text_problem
-from workers.bootstrap import Runtime
+from workers.runtime.bootstrap import Runtime
 
 MAX_LIMIT = 500
 P = ParamSpec("P")

@@ -20,8 +20,8 @@ from web.common import ReadArgs, answers_from, runtime
 from web.errors import problem
 from web.fields import Day
 from workers.adapters.kek import KekError
-from workers.bootstrap import Runtime
-from workers.follow import all_followers
+from workers.runtime.bootstrap import Runtime
+from workers.runtime.follow import all_followers
 
 log = logging.getLogger(__name__)
 

@@ -27,7 +27,7 @@ from web.errors import ProblemSchema, problem
 from web.validation import InputSchema
 from workers import emails
 from workers.adapters import unsubscribe as tokens
-from workers.settings import Settings
+from workers.runtime.settings import Settings
 
 blp = Blueprint("unsubscribe", __name__, description="One-click unsubscribe from one kind of email (no sign-in).")
 LINK = "unsubscribe.UnsubscribeLink"

@@ -23,11 +23,11 @@ from domain.errors import DomainError
 from domain.organisation import council_id
 from domain.person import Person
 from domain.results import Written
-from workers import follow
 from workers.adapters import secret_key
-from workers.bootstrap import Runtime, build_runtime, initialise
 from workers.demo import START, Plan, Step
-from workers.settings import Settings
+from workers.runtime import follow
+from workers.runtime.bootstrap import Runtime, build_runtime, initialise
+from workers.runtime.settings import Settings
 
 Advance = Callable[[int], None]
 NEW_DATABASE = (

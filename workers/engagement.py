@@ -86,7 +86,7 @@ def sweep(rt: Any, now: datetime | None = None) -> dict[str, int]:
 
 
 def caught_up(rt: Any) -> bool:
-    from workers.follow import follower
+    from workers.runtime.follow import follower
 
     statuses = runner.status(rt.app, rt.db, [follower(name) for name in READS])
     return not any(s.lag or s.failure for s in statuses)

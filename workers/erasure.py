@@ -21,8 +21,8 @@ from domain.results import Written
 from projections import rebuilds, runner
 from projections.registry import get
 from projections.scrub import scrub
-from workers.bootstrap import Runtime
 from workers.notifier import Notifier
+from workers.runtime.bootstrap import Runtime
 
 log = logging.getLogger(__name__)
 

@@ -20,10 +20,10 @@ from typing import Any
 from projections import runner
 from projections.base import Projection
 from projections.db import Transaction
-from workers import follow
 from workers.adapters import idempotency, keys, mail, sessions
 from workers.adapters.kek import UnknownKek
-from workers.bootstrap import Runtime
+from workers.runtime import follow
+from workers.runtime.bootstrap import Runtime
 from workers.transfer import Advance, Header, TransferError
 from workers.transfer_read import EventLine, KeyLine, Tally, read
 

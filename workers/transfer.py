@@ -42,7 +42,7 @@ from uuid import UUID
 
 from projections import runner
 from workers.adapters.kek import Kek
-from workers.bootstrap import Runtime
+from workers.runtime.bootstrap import Runtime
 
 FORMAT, VERSION = "pipeline-events", 2
 PAGE = 1000

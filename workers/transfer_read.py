@@ -32,7 +32,7 @@ from eventsourcing.utils import get_topic
 from domain.person import Person
 from workers.adapters.kek import KekError
 from workers.adapters.keys import EMAIL_INDEX, unwrap_row
-from workers.bootstrap import Runtime
+from workers.runtime.bootstrap import Runtime
 from workers.transfer import Header, TransferError, mac
 from workers.transfer import field as need
 

@@ -19,7 +19,7 @@ from tests.factories import PASSWORD
 from tests.hostile import census, is_problem, operator
 from web.app import create_app
 from web.validation import InputSchema
-from workers.bootstrap import Runtime
+from workers.runtime.bootstrap import Runtime
 
 pytestmark = pytest.mark.integration
 PROJECT = {"title": "Bins app", "summary": "Collection days on your phone"}

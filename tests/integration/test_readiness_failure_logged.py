@@ -9,7 +9,7 @@ import pytest
 
 from web import operations
 from web.app import create_app
-from workers.bootstrap import Runtime
+from workers.runtime.bootstrap import Runtime
 
 pytestmark = pytest.mark.integration
 

@@ -16,8 +16,8 @@ from projections.registry import get
 from tests import support
 from tests.factories import bulk_sign_ups, council_member, dump
 from web.app import create_app
-from workers.bootstrap import Runtime, build_runtime, initialise
-from workers.settings import Settings
+from workers.runtime.bootstrap import Runtime, build_runtime, initialise
+from workers.runtime.settings import Settings
 
 pytestmark = pytest.mark.integration
 PAGE = 50

@@ -19,7 +19,7 @@ from projections import runner
 from tests.integration.test_event_transfer import empty_pg, target_settings  # noqa: F401
 from tests.redteam.test_transfer_files import event_lines, exported, target
 from workers import log_import, transfer
-from workers.bootstrap import Runtime
+from workers.runtime.bootstrap import Runtime
 from workers.transfer import TransferError
 
 pytestmark = pytest.mark.integration

@@ -15,7 +15,7 @@ from tests import support
 from tests.factories import council_member
 from web.mail_log import mail_log
 from workers.adapters.mail import Outbox, SMTPSender
-from workers.bootstrap import Runtime
+from workers.runtime.bootstrap import Runtime
 
 pytestmark = pytest.mark.integration
 ADDRESS = "ann.refused@example.gov.uk"

@@ -16,7 +16,7 @@ from projections import runner
 from tests.factories import mixed_history
 from tests.integration.test_event_transfer import empty_pg, target_settings  # noqa: F401
 from workers import log_import, transfer
-from workers.bootstrap import Runtime, build_runtime
+from workers.runtime.bootstrap import Runtime, build_runtime
 from workers.transfer import TransferError
 
 pytestmark = pytest.mark.integration

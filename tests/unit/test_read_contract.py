@@ -23,7 +23,7 @@ from projections.runner import create_tables
 from web.app import create_app
 from web.common import ReadArgs, answers_from
 from web.errors import ProblemApi
-from workers.settings import Settings
+from workers.runtime.settings import Settings
 
 HEAD = 10  # the head of the fake event log
 

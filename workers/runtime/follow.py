@@ -24,7 +24,7 @@ from workers import digests, engagement, goals
 from workers.notifier import Notifier
 
 if TYPE_CHECKING:  # pragma: no cover
-    from workers.bootstrap import Runtime
+    from workers.runtime.bootstrap import Runtime
 
 log = logging.getLogger(__name__)
 

@@ -16,14 +16,14 @@ from domain.application import PipelineApplication, RegisterLoad
 from domain.lookalike import claim_existing_names
 from projections import failures, rebuilds, runner
 from projections.db import ReadDatabase, Timeouts, open_database, sqlite_path
-from workers import address_index, follow
 from workers.adapters import idempotency, keys, mail, secret_key, sessions
 from workers.adapters.keys import KeyStore
 from workers.adapters.passwords import Argon2Hasher
 from workers.adapters.pgstore import store_env
 from workers.adapters.sessions import SessionStore, TokenStore
-from workers.dispatch import Dispatcher, InlineDispatcher, RQDispatcher
-from workers.settings import Settings
+from workers.runtime import address_index, follow
+from workers.runtime.dispatch import Dispatcher, InlineDispatcher, RQDispatcher
+from workers.runtime.settings import Settings
 
 log = logging.getLogger(__name__)
 

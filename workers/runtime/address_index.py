@@ -55,7 +55,7 @@ def move_to_mailbox_ids(app: PipelineApplication, keys: KeyStore) -> Moved:
     if result.held_by_another:
         log.warning(
             "%d people share a mailbox with another account, which keeps it; they cannot be found by address"
-            " until an operator settles it (see workers/address_index.py): %s",
+            " until an operator settles it (see workers/runtime/address_index.py): %s",
             len(result.held_by_another),
             ", ".join(map(str, result.held_by_another)),
         )

@@ -2,7 +2,7 @@
 
 The worker does not fork per job (``SimpleWorker``): database pools are built
 once in this process and never cross a fork. On start, and then every
-``PIPELINE_SWEEP_SECONDS``, it sweeps (``workers.follow.sweep``: goals past their
+``PIPELINE_SWEEP_SECONDS``, it sweeps (``workers.runtime.follow.sweep``: goals past their
 deadline, unsent mail, every lagging follower), so a lost Redis job never leaves a
 read model stale, a goal undecided or a message unsent for good."""
 
@@ -14,8 +14,8 @@ import signal
 import threading
 from typing import Any
 
-from workers import follow
-from workers.jobs import close_process_runtime, process_runtime
+from workers.runtime import follow
+from workers.runtime.jobs import close_process_runtime, process_runtime
 
 log = logging.getLogger(__name__)
 

@@ -6,8 +6,9 @@ import logging
 from uuid import UUID
 
 from projections import runner
-from workers import follow, goals
-from workers.bootstrap import Runtime, build_runtime
+from workers import goals
+from workers.runtime import follow
+from workers.runtime.bootstrap import Runtime, build_runtime
 
 log = logging.getLogger(__name__)
 

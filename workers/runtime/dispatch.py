@@ -117,7 +117,7 @@ class RQDispatcher:
             if self._enqueue_once(
                 attempt_id,
                 (JobStatus.QUEUED,),
-                "workers.jobs.catch_up_projections",
+                "workers.runtime.jobs.catch_up_projections",
                 names,
                 result_ttl=0,  # gone when done: the id is free for the next write
                 failure_ttl=24 * 3600,
@@ -183,7 +183,7 @@ class RQDispatcher:
             f"the goal decision of {project_id}",
             lambda: self.queue.enqueue_at(
                 deadline,
-                "workers.jobs.decide_goal",
+                "workers.runtime.jobs.decide_goal",
                 project_id,
                 result_ttl=3600,
                 failure_ttl=7 * 24 * 3600,
@@ -193,7 +193,7 @@ class RQDispatcher:
 
     def schedule_engagement(self, at: datetime) -> bool:
         """A job at ``at`` (RQ's scheduler: the start of the next UTC day, when digests fall due)
-        that records what time brings and writes the digests (``workers.jobs.engage``). One per
+        that records what time brings and writes the digests (``workers.runtime.jobs.engage``). One per
         moment, however often the sweeps ask: its id names the moment. True once one is scheduled."""
         from rq.job import Job
 
@@ -203,7 +203,7 @@ class RQDispatcher:
             if not Job.exists(job_id, connection=self.redis):
                 self.queue.enqueue_at(
                     at,
-                    "workers.jobs.engage",
+                    "workers.runtime.jobs.engage",
                     job_id=job_id,
                     result_ttl=24 * 3600,  # keeps the id taken past the moment: no second job for it
                     failure_ttl=7 * 24 * 3600,
@@ -226,7 +226,7 @@ class RQDispatcher:
         self._enqueue_once(
             re.sub(r"[^A-Za-z0-9_-]", "_", f"pipeline-mail--{self.queue_name}--{message_id}"),
             waiting_or_running,  # it sends the message
-            "workers.jobs.send_email",
+            "workers.runtime.jobs.send_email",
             message_id,
             retry=Retry(max=3),
             result_ttl=0,
