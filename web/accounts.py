@@ -23,9 +23,9 @@ from web.errors import ProblemSchema
 from web.fields import Email, OrganisationSummarySchema, Text
 from web.limits import FailedSignIns
 from web.validation import InputSchema
-from workers import notifier
 from workers.adapters import sessions
 from workers.adapters.sessions import Link
+from workers.notify import notifier
 from workers.runtime.bootstrap import Runtime
 
 log = logging.getLogger(__name__)

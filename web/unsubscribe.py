@@ -25,8 +25,8 @@ from domain.notifications import KINDS, Kind
 from web.common import runtime
 from web.errors import ProblemSchema, problem
 from web.validation import InputSchema
-from workers import emails
 from workers.adapters import unsubscribe as tokens
+from workers.notify import emails
 from workers.runtime.settings import Settings
 
 blp = Blueprint("unsubscribe", __name__, description="One-click unsubscribe from one kind of email (no sign-in).")

@@ -21,7 +21,7 @@ from domain.results import Written
 from projections import rebuilds, runner
 from projections.registry import get
 from projections.scrub import scrub
-from workers.notifier import Notifier
+from workers.notify.notifier import Notifier
 from workers.runtime.bootstrap import Runtime
 
 log = logging.getLogger(__name__)

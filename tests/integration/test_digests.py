@@ -19,8 +19,8 @@ import pytest
 from domain import clock
 from tests.factories import council_member
 from tests.smtp import Inbox
-from workers import digests
-from workers.notifier import DIGEST_ITEM
+from workers.notify import digests
+from workers.notify.notifier import DIGEST_ITEM
 from workers.runtime import follow
 from workers.runtime.bootstrap import Runtime, build_runtime
 from workers.runtime.settings import Settings

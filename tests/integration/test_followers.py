@@ -14,7 +14,7 @@ import pytest
 from projections import runner
 from tests.factories import council_member
 from web.app import create_app
-from workers.notifier import Notifier
+from workers.notify.notifier import Notifier
 from workers.runtime import follow
 from workers.runtime.bootstrap import Runtime, initialise
 

@@ -17,7 +17,7 @@ from projections.projects import ProjectsProjection
 from tests.factories import PASSWORD, council_email, council_member
 from web.app import create_app
 from workers import erasure
-from workers.notifier import Notifier
+from workers.notify.notifier import Notifier
 from workers.runtime.bootstrap import Runtime, build_runtime, initialise
 from workers.runtime.settings import Settings
 

@@ -1,12 +1,12 @@
 """Who is told what: the notifier's policy, a pure function of an event and what the read
-side knows (``Facts``), unit-tested without a database. ``workers.notifier`` is the process
+side knows (``Facts``), unit-tested without a database. ``workers.notify.notifier`` is the process
 that runs it over the log and delivers what it decides (at once, in a digest, or not at all,
 as each recipient chose).
 
 ``HANDLERS`` maps each event class the notifier follows to the function that decides; the
 functions live by subject: the account's own messages here, a project's news and its
-people in ``workers.notices_project``, pledges and the goal in ``workers.notices_goal``, a
-new project's matches in ``workers.notices_matching``. Every message is of one kind of
+people in ``workers.notify.notices.project``, pledges and the goal in ``workers.notify.notices.goal``, a
+new project's matches in ``workers.notify.notices.matching``. Every message is of one kind of
 ``domain.notifications.KINDS``; each person gets at most one message per event."""
 
 from __future__ import annotations
@@ -21,11 +21,11 @@ from domain.interest import ContributionRequest, Follow, Need, StatusUpdate
 from domain.person import UNDONE, Person
 from domain.project import Project
 from domain.reminders import DeadlineWarning, ProjectNudge
-from workers import notices_goal as goal
-from workers import notices_project as around
 from workers.adapters import sessions
-from workers.notices_base import TOKEN_SLOT, Facts, Message, ProjectFacts, Recipient, RequestFacts
-from workers.notices_matching import matching_interest
+from workers.notify.notices import goal
+from workers.notify.notices import project as around
+from workers.notify.notices.base import TOKEN_SLOT, Facts, Message, ProjectFacts, Recipient, RequestFacts
+from workers.notify.notices.matching import matching_interest
 
 __all__ = ["FOLLOWED", "FOLLOWED_TOPICS", "TOKEN_SLOT", "Facts", "Message", "ProjectFacts", "Recipient", "RequestFacts"]
 

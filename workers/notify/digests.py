@@ -23,8 +23,8 @@ from uuid import UUID
 from domain.errors import NotFound
 from domain.notifications import DAILY, WEEKLY, switched_off
 from projections.base import timestamp
-from workers import emails
 from workers.adapters import mail, unsubscribe
+from workers.notify import emails
 
 log = logging.getLogger(__name__)
 

@@ -1,5 +1,5 @@
 """Email bodies: plain text and simple HTML from one pair of templates per message
-(``workers/templates/email/NAME.txt`` and ``NAME.html``), then framed with the footer every
+(``workers/notify/templates/email/NAME.txt`` and ``NAME.html``), then framed with the footer every
 message carries: why it came, the one-click unsubscribe link (for kinds one may switch
 off) and where to choose what one gets. HTML is escaped by Jinja: titles and update texts
 are user text."""
@@ -19,7 +19,7 @@ URL = re.compile(r"https?://[^\s<>\"]+")
 @cache
 def _environment() -> Environment:
     return Environment(
-        loader=PackageLoader("workers", "templates/email"),
+        loader=PackageLoader("workers.notify", "templates/email"),
         autoescape=select_autoescape(["html"]),
         undefined=StrictUndefined,  # a missing value is a bug, not an empty sentence
         trim_blocks=True,

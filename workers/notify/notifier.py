@@ -1,6 +1,6 @@
 """The notifier: a log follower that decides who is emailed about which event.
 
-``workers.notify_policy.messages`` is the policy, a pure function of an event and what the
+``workers.notify.policy.messages`` is the policy, a pure function of an event and what the
 read side knows (``Facts``). ``Notifier`` is the process around it: it
 follows the log with its own tracking position like any view, and writes the messages
 (and the single-use tokens their links carry) to the outbox in the same transaction as
@@ -12,7 +12,7 @@ Sending is separate: the outbox's messages are sent by jobs (or inline when embe
 
 Delivery follows each recipient's choices (``domain.notifications``): a kind they switched
 off is dropped; if they chose a daily or weekly digest, a kind that may wait goes to
-``digest_items`` instead (``workers.digests`` sends those, once per period)."""
+``digest_items`` instead (``workers.notify.digests`` sends those, once per period)."""
 
 from __future__ import annotations
 
@@ -26,10 +26,10 @@ from eventsourcing.utils import get_topic
 from domain.history import HistoryMark
 from domain.notifications import IMMEDIATE, KINDS, switched_off
 from projections.base import Projection, Reveal, Statement, timestamp
-from workers import emails
 from workers.adapters import mail, sessions
-from workers.notify_facts import RuntimeFacts
-from workers.notify_policy import FOLLOWED_TOPICS, TOKEN_SLOT, Facts, Message, messages, reset_message
+from workers.notify import emails
+from workers.notify.facts import RuntimeFacts
+from workers.notify.policy import FOLLOWED_TOPICS, TOKEN_SLOT, Facts, Message, messages, reset_message
 
 log = logging.getLogger(__name__)
 

@@ -12,7 +12,7 @@ from typing import Any, Protocol
 from uuid import UUID
 
 from domain.project import Project
-from workers import emails
+from workers.notify import emails
 
 TOKEN_SLOT = "{{token}}"  # noqa: S105 - where the link's single-use token goes (never in user text)
 

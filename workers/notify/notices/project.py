@@ -1,7 +1,7 @@
 """Who hears of what happens around a project: its owners and team (a follower, "we need
 this too", a contribution request and its reminder), the person who asked (the answer), the
 project's people (news, an archive or restore) and its key contact (a nudge). Pledges and
-the goal are in ``workers.notices_goal``; a new project's matches in ``notices_matching``."""
+the goal are in ``workers.notify.notices.goal``; a new project's matches in ``notices_matching``."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from uuid import UUID
 
 from domain.interest import ContributionRequest
 from domain.reminders import NUDGES_BEFORE_QUIET
-from workers.notices_base import (
+from workers.notify.notices.base import (
     Facts,
     Message,
     Notice,

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from domain.project import Project
-from workers.notices_base import Facts, Message, Notice, days, listed, money, organisation, project_link, tell
+from workers.notify.notices.base import Facts, Message, Notice, days, listed, money, organisation, project_link, tell
 
 NEAR = Decimal("0.8")  # "80% of the goal"
 REACHED, NEARLY = "reached", "80%"

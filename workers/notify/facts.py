@@ -16,7 +16,7 @@ from projections import project_updates as updates_view
 from projections import projects as projects_view
 from projections.base import Reveal
 from workers.adapters import unsubscribe
-from workers.notices_base import ProjectFacts, Recipient, RequestFacts
+from workers.notify.notices.base import ProjectFacts, Recipient, RequestFacts
 
 
 class RuntimeFacts:

@@ -19,7 +19,7 @@ from typing import Any
 from uuid import UUID
 
 from projections.interests import TAG, TAG_WEIGHT, WORD_WEIGHT, terms
-from workers.notices_base import Facts, Message, Notice, ProjectFacts, listed, project_link, tell
+from workers.notify.notices.base import Facts, Message, Notice, ProjectFacts, listed, project_link, tell
 
 THRESHOLD = 3
 MAX_PROJECTS = 30  # resembling projects looked at, most alike first
