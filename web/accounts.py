@@ -254,7 +254,7 @@ class Me(MethodView):
 
 
 def erase_person(person_id: UUID, *, actor: UUID | None) -> int | None:
-    from workers import erasure  # the same steps as `pipeline people erase`
+    from workers.processes import erasure  # the same steps as `pipeline people erase`
 
     return erasure.erase_person(runtime(), person_id, actor=actor).position
 

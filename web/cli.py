@@ -353,7 +353,7 @@ def people() -> None:
 def people_erase(person_id: UUID, yes: bool) -> None:
     """Erase a person (UK GDPR art. 17): their personal data becomes unreadable for ever."""
     from domain.errors import DomainError
-    from workers.erasure import erase_person
+    from workers.processes.erasure import erase_person
 
     if not yes:
         click.confirm(f"Erase person {person_id}? This cannot be undone", abort=True)

@@ -17,9 +17,9 @@ import pytest
 from domain.history import HistoryMark, covered
 from projections import runner
 from tests import support
-from workers import goals
 from workers.demo import END, START, Options, plan
 from workers.demo_run import Refused, Summary, catch_up, prepare, write
+from workers.processes import goals
 from workers.runtime import follow
 from workers.runtime.bootstrap import Runtime, build_runtime
 from workers.runtime.settings import Settings

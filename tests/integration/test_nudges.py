@@ -23,7 +23,7 @@ from projections import projects as projects_view
 from projections import runner
 from tests.factories import council_member
 from web.app import create_app
-from workers import engagement
+from workers.processes import engagement
 from workers.runtime import follow
 from workers.runtime.bootstrap import Runtime, build_runtime
 

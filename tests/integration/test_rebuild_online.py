@@ -233,7 +233,7 @@ def test_a_long_read_holds_up_the_switch_but_never_the_other_readers(pg_runtime:
 
 def test_an_erasure_reaches_a_rebuild_stopped_part_way(any_runtime: Runtime) -> None:
     from projections.beside import REBUILD
-    from workers.erasure import erase_person
+    from workers.processes.erasure import erase_person
 
     rt = any_runtime
     ann = council_member(rt.app, "KTT", name="Ermintrude Stopped")

@@ -7,7 +7,7 @@ followers those events' topics feed, and the dispatcher asks for exactly those t
 up (inline when embedded, one RQ job otherwise). ``keep_current`` is that catch-up, used
 by the inline dispatcher, the RQ job and the sweeps alike; ``sweep`` adds what only time
 brings: deadlines that passed, mail that failed before, idle projects, unanswered requests,
-near deadlines (``workers.engagement``) and digests whose period ended (``workers.notify.digests``)."""
+near deadlines (``workers.processes.engagement``) and digests whose period ended (``workers.notify.digests``)."""
 
 from __future__ import annotations
 
@@ -20,9 +20,9 @@ from typing import TYPE_CHECKING
 from projections import runner
 from projections.base import Projection
 from projections.registry import all_projections
-from workers import engagement, goals
 from workers.notify import digests
 from workers.notify.notifier import Notifier
+from workers.processes import engagement, goals
 
 if TYPE_CHECKING:  # pragma: no cover
     from workers.runtime.bootstrap import Runtime
@@ -96,7 +96,7 @@ def keep_current(rt: Runtime, wanted: Iterable[str] | None = None) -> dict[str, 
 def sweep(rt: Runtime) -> None:
     """What the worker's sweep and the embedded ticker do every ``PIPELINE_SWEEP_SECONDS``:
     decide goals past their deadline, catch every lagging follower up, then what time brings
-    (``workers.engagement``: nudges, reminders, deadline warnings) and the digests whose period
+    (``workers.processes.engagement``: nudges, reminders, deadline warnings) and the digests whose period
     has ended (``workers.notify.digests``), and last send every unsent message no live sender holds,
     those just written included, directly, without a queue: a job lost with its worker or a
     Redis that hangs never holds mail up for longer than a claim and a sweep. Each step runs

@@ -6,7 +6,7 @@ import logging
 from uuid import UUID
 
 from projections import runner
-from workers import goals
+from workers.processes import goals
 from workers.runtime import follow
 from workers.runtime.bootstrap import Runtime, build_runtime
 
@@ -61,7 +61,7 @@ def send_email(message_id: str) -> bool:
 
 def engage() -> dict[str, int]:
     """Scheduled for the start of each UTC day (``follow.schedule_engagement``): what time
-    brings (``workers.engagement``) and the digests now due, at once rather than at the next
+    brings (``workers.processes.engagement``) and the digests now due, at once rather than at the next
     sweep. The sweeps do the same, so a lost job loses nothing; both are idempotent."""
     runtime = process_runtime()
     done = follow.engage(runtime)
