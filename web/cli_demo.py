@@ -1,5 +1,5 @@
 """``pipeline demo``: a seeded, realistic history modelled on the 2014 alpha, for evaluators
-(the story: ``workers.demo``; how it is written: ``workers.demo_run``)."""
+(the story: ``workers.history.demo.story``; how it is written: ``workers.history.demo.run``)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import time
 import click
 
 from web.progress import progress
-from workers.demo import LONDON, Options, plan
-from workers.demo_run import Refused, StepFailed, Summary, catch_up, prepare, write
+from workers.history.demo.run import Refused, StepFailed, Summary, catch_up, prepare, write
+from workers.history.demo.story import LONDON, Options, plan
 from workers.runtime import follow
 from workers.runtime.settings import Settings
 

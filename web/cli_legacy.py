@@ -6,8 +6,8 @@ import click
 
 from domain.errors import RegisterNotLoaded
 from web.progress import progress
-from workers.legacy_file import NotALegacyFile, read
-from workers.legacy_import import MembersPlanned, Report, import_legacy, members_planned
+from workers.history.legacy.file import NotALegacyFile, read
+from workers.history.legacy.importer import MembersPlanned, Report, import_legacy, members_planned
 
 COUNTS = (
     "organisations resolved to the register",

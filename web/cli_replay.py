@@ -1,6 +1,6 @@
 """``pipeline events export FILE`` and ``pipeline events import FILE``: the whole log, with
 the keys that open its personal data (wrapped under the KEK), to a file and into an empty
-store. The format is described in ``workers.transfer``."""
+store. The format is described in ``workers.history.transfer.export``."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ def events() -> None:
 def events_export(file: Path) -> None:
     """Write every event (ids, versions, times and positions as stored) and the wrapped keys to FILE."""
     from projections import runner
-    from workers import transfer
+    from workers.history.transfer import export as transfer
 
     rt = build_runtime()
     try:
@@ -44,9 +44,9 @@ def events_export(file: Path) -> None:
 def events_import(file: Path) -> None:
     """Write the events of FILE into this (empty) store at their original positions, then build every view.
     Needs the KEK the export was made under; nobody is emailed about imported events."""
-    from workers import log_import
     from workers.adapters.secret_key import key_file
-    from workers.transfer import Header, TransferError
+    from workers.history.transfer import load as log_import
+    from workers.history.transfer.export import Header, TransferError
 
     settings = Settings.from_env()
     try:

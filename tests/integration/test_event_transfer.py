@@ -15,8 +15,9 @@ from domain import clock
 from domain.application import OrganisationRef
 from tests import support
 from tests.factories import council_member, dump, mixed_history
-from workers import log_import, transfer
 from workers.adapters.secret_key import key_file
+from workers.history.transfer import export as transfer
+from workers.history.transfer import load as log_import
 from workers.runtime.bootstrap import Runtime, build_runtime
 from workers.runtime.settings import Settings
 

@@ -17,8 +17,8 @@ from tests.factories import PASSWORD
 from tests.hostile import census, is_problem
 from tests.support import LEGACY_SAMPLE
 from web.app import create_app
-from workers.legacy_file import read
-from workers.legacy_import import import_legacy
+from workers.history.legacy.file import read
+from workers.history.legacy.importer import import_legacy
 from workers.runtime.bootstrap import Runtime
 
 pytestmark = pytest.mark.integration

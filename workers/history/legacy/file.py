@@ -11,8 +11,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from workers import legacy_check as C
-from workers.legacy_check import MAX_LISTED
+from workers.history.legacy import check as C
+from workers.history.legacy.check import MAX_LISTED
 
 TABLES = {
     "pipeline_orgs": ("id", "orgname"),

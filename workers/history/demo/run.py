@@ -1,4 +1,4 @@
-"""Carrying out ``pipeline demo``'s story (``workers.demo``): each step is one of the
+"""Carrying out ``pipeline demo``'s story (``workers.history.demo.story``): each step is one of the
 application's ordinary commands, run with the clock at the step's time and inside
 ``history.writing_history(DEMO)``, so every event carries its 2014-15 time and the notifier
 emails nobody about it."""
@@ -24,7 +24,7 @@ from domain.organisation import council_id
 from domain.person import Person
 from domain.results import Written
 from workers.adapters import secret_key
-from workers.demo import START, Plan, Step
+from workers.history.demo.story import START, Plan, Step
 from workers.runtime import follow
 from workers.runtime.bootstrap import Runtime, build_runtime, initialise
 from workers.runtime.settings import Settings

@@ -27,8 +27,8 @@ from domain.lookalike import OrganisationLookalike, lookalike_keys, looks_like
 from domain.names import normalise
 from domain.organisation import COUNCIL, Organisation, OrganisationName, council_id, name_key
 from domain.person import Person, email_key
-from workers.legacy_file import LegacyData
-from workers.legacy_projects import ProjectWriter, write_interest
+from workers.history.legacy.file import LegacyData
+from workers.history.legacy.projects import ProjectWriter, write_interest
 
 BATCH_EVENTS = 500  # events per save: one transaction each, a history mark listing them
 
@@ -88,7 +88,7 @@ class LegacyImport:
         self.pending, self.pending_at = [], None
 
     def time(self, value: Any, what: str) -> datetime | None:
-        """A time read by ``workers.legacy_file.check`` (rows without one were left out)."""
+        """A time read by ``workers.history.legacy.file.check`` (rows without one were left out)."""
         if isinstance(value, datetime):
             return value
         self.report.unplaced.append(f"{what}: no time")

@@ -1,9 +1,9 @@
-"""``pipeline events import``: a file written by ``workers.transfer.export`` into an empty
+"""``pipeline events import``: a file written by ``workers.history.transfer.export.export`` into an empty
 store (SQLite or PostgreSQL, whichever the source was).
 
 Checked before anything is written: this process has the KEK(s) the keys are wrapped under,
 the store holds no event and no key, and every line of the file is what it must be, each
-event decoding with this store's mapper (``workers.transfer_read``). Then, in one
+event decoding with this store's mapper (``workers.history.transfer.read``). Then, in one
 transaction, reading the file again with the same checks (a file changed meanwhile rolls
 back): the keys as they were (but those of people without a living sign-up in the file),
 and every event at its original position, with the store's sequence moved to the last.
@@ -22,10 +22,10 @@ from projections.base import Projection
 from projections.db import Transaction
 from workers.adapters import idempotency, keys, mail, sessions
 from workers.adapters.kek import UnknownKek
+from workers.history.transfer.export import Advance, Header, TransferError
+from workers.history.transfer.read import EventLine, KeyLine, Tally, read
 from workers.runtime import follow
 from workers.runtime.bootstrap import Runtime
-from workers.transfer import Advance, Header, TransferError
-from workers.transfer_read import EventLine, KeyLine, Tally, read
 
 BATCH = 1000
 INSERT_INDEX_KEY = (

@@ -17,7 +17,7 @@ The file is NDJSON (one JSON object a line), format ``pipeline-events`` version 
    operator holds outside the database): a file without it was cut short, one whose bytes
    differ was changed, and one whose MAC does not verify under the importer's KEK K was
    changed and "resealed" (anyone can recompute a plain digest) or made under another
-   KEK; all are refused (``workers.transfer_read`` checks every line before anything is
+   KEK; all are refused (``workers.history.transfer.read`` checks every line before anything is
    written). Version 1 files carried only the digest: they are refused, with the advice
    to export again.
 

@@ -1,5 +1,5 @@
 """The original Pipeline's pages as projects (every kept version an edit), and its likes
-and joins as follows and contribution requests: part of ``workers.legacy_import``.
+and joins as follows and contribution requests: part of ``workers.history.legacy.importer``.
 
 A page is proposed at its ``createdon`` by ``createdby`` for its ``orgid``, with the
 first kept version's fields (older versions were pruned: the first kept one is the
@@ -19,7 +19,7 @@ from domain.interest import ContributionRequest, Follow
 from domain.project import Project
 
 if TYPE_CHECKING:  # pragma: no cover
-    from workers.legacy_import import LegacyImport
+    from workers.history.legacy.importer import LegacyImport
 
 
 class ProjectWriter:
@@ -117,7 +117,7 @@ def _details(page: dict[str, Any], version: dict[str, Any]) -> dict[str, Any]:
         "summary": L.summary_of(text, title),
         "description": text,
         "tags": L.tags_of(page["tags"], version["projectlanguage"]),
-        "phase_start": version.get("projectstart"),  # read by workers.legacy_file.check
+        "phase_start": version.get("projectstart"),  # read by workers.history.legacy.file.check
         "phase_end": version.get("projectend"),
         "phase_dates_estimated": bool(version.get("projectestimatedtime")),
     }

@@ -4,7 +4,7 @@ Modelled on the alpha (docs/DOMAIN.md): from September 2014 over eight months, a
 hundred councils and a few suppliers sign up in a burst, then a trickle; most projects are
 proposed in their owners' first weeks and never touched again; interest and pledges mostly
 lead nowhere; a few goals are met. ``plan`` turns a seed into a list of timed ``Step``s
-(pure: the same seed gives the same steps, times and counts); ``workers.demo_run`` carries
+(pure: the same seed gives the same steps, times and counts); ``workers.history.demo.run`` carries
 them out through the application's ordinary commands, with the clock at each step's time."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from domain.email_domains import register_seed_plan
 from domain.register import load_register
-from workers import demo_data as words
+from workers.history.demo import data as words
 
 LONDON = ZoneInfo("Europe/London")
 START = datetime(2014, 9, 1, tzinfo=LONDON)  # the alpha opens (and the register is recorded)
@@ -100,7 +100,7 @@ def eligible_councils() -> list[tuple[str, str, str]]:
 
 
 def plan(options: Options, councils: list[tuple[str, str, str]] | None = None) -> Plan:
-    from workers.demo_projects import plan_projects
+    from workers.history.demo.projects import plan_projects
 
     rng = random.Random(options.seed)
     story = Plan(options)

@@ -1,5 +1,5 @@
 """The projects of ``pipeline demo``'s story: proposals, the few that stay alive, the interest
-around them, pledges, and goals decided at their deadlines (see ``workers.demo``)."""
+around them, pledges, and goals decided at their deadlines (see ``workers.history.demo.story``)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from domain.project import BUDGET_BANDS, COLLABORATION_LEVELS, CONTRIBUTION_KINDS, PHASES
-from workers import demo_data as words
-from workers.demo import END, LONDON, Person, Plan, before_end, day_text
+from workers.history.demo import data as words
+from workers.history.demo.story import END, LONDON, Person, Plan, before_end, day_text
 
 EXTRA_TAGS = ("shared service", "open source", "local digital", "common platform", "user research")
 MORE = (

@@ -1,4 +1,4 @@
-"""Reading a ``pipeline-events`` file (``workers.transfer``) line by line, so that an
+"""Reading a ``pipeline-events`` file (``workers.history.transfer.export``) line by line, so that an
 import refuses any damage before it writes anything.
 
 Every line after the header is checked for what it must be: keys, then events, then the
@@ -32,9 +32,9 @@ from eventsourcing.utils import get_topic
 from domain.person import Person
 from workers.adapters.kek import KekError
 from workers.adapters.keys import EMAIL_INDEX, unwrap_row
+from workers.history.transfer.export import Header, TransferError, mac
+from workers.history.transfer.export import field as need
 from workers.runtime.bootstrap import Runtime
-from workers.transfer import Header, TransferError, mac
-from workers.transfer import field as need
 
 KEY_FIELDS = ("kek_id", "wrapped", "created_at")
 EVENT_FIELDS = frozenset({"position", "originator_id", "version", "topic", "state"})

@@ -1,6 +1,6 @@
 """Every value of a legacy file read and checked before anything is written.
 
-``check`` turns the raw rows of ``workers.legacy_file`` into typed values, in place,
+``check`` turns the raw rows of ``workers.history.legacy.file`` into typed values, in place,
 for every column the import uses. A value that the README's rules cannot read (a time
 in another format, Unix seconds, a text where a number belongs, a NULL version number,
 a project date that is not a date, binary data) refuses the whole file, every such
