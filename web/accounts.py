@@ -17,12 +17,12 @@ from domain.application import OrganisationRef
 from domain.errors import NotFound
 from domain.organisation import KINDS
 from domain.person import email_key
-from web.auth import actor_id, current_person
 from web.common import runtime
-from web.errors import ProblemSchema
 from web.fields import Email, OrganisationSummarySchema, Text
-from web.limits import FailedSignIns
-from web.validation import InputSchema
+from web.http.auth import actor_id, current_person
+from web.http.errors import ProblemSchema
+from web.http.limits import FailedSignIns
+from web.http.validation import InputSchema
 from workers.adapters import sessions
 from workers.adapters.sessions import Link
 from workers.notify import notifier

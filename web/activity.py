@@ -16,7 +16,7 @@ from domain.organisation import NAMESPACE, organisation_id
 from projections import activity as view
 from projections.base import timestamp
 from web.common import EVENT_CURSOR, ListArgs, ReadArgs, answers_from, decode_cursor, next_link, page_of, runtime
-from web.validation import printable
+from web.http.validation import printable
 
 blp = Blueprint("activity", __name__, url_prefix="/api/v1", description="What happened, newest first.")
 ATOM = "http://www.w3.org/2005/Atom"

@@ -13,14 +13,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from web import (
     accounts,
     activity,
-    auth,
-    door,
     events,
-    headers,
     history,
-    idempotency,
     insights,
-    limits,
     mail_log,
     notifications,
     operations,
@@ -29,12 +24,12 @@ from web import (
     people,
     project_interest,
     projects,
-    query_args,
     reports,
     roles,
     unsubscribe,
 )
-from web.errors import ProblemApi, register_error_handlers
+from web.http import auth, door, headers, idempotency, limits, query_args
+from web.http.errors import ProblemApi, register_error_handlers
 from web.pages.scope import is_page
 from workers.adapters import log_redaction
 from workers.runtime.bootstrap import Runtime, build_runtime

@@ -71,7 +71,7 @@ def serve(host: str | None, port: int | None) -> None:
     _migrate_outdated(settings)
     if settings.embedded:
         from web.app import create_app
-        from web.headers import QuietRequestHandler
+        from web.http.headers import QuietRequestHandler
 
         app = create_app()
         rt = app.extensions["pipeline"]

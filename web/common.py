@@ -20,7 +20,7 @@ from marshmallow import Schema, fields, validate
 from projections import runner
 from projections.base import READS, views_read_by
 from projections.registry import PROJECTIONS
-from web.validation import MAX_INTEGER, InputSchema, text_problem
+from web.http.validation import MAX_INTEGER, InputSchema, text_problem
 from workers.runtime.bootstrap import Runtime
 
 MAX_LIMIT = 500

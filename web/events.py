@@ -22,9 +22,9 @@ from marshmallow import ValidationError, fields, validate, validates
 from domain.catalogue import topics_by_type
 from projections import replay, runner
 from web.common import runtime
-from web.errors import ProblemSchema
 from web.fields import within
-from web.validation import MAX_INTEGER, InputSchema
+from web.http.errors import ProblemSchema
+from web.http.validation import MAX_INTEGER, InputSchema
 
 log = logging.getLogger(__name__)
 NDJSON = "application/x-ndjson"

@@ -1,5 +1,5 @@
 """Input fields shared by the schemas. What characters text may hold is checked once,
-for every field, by :class:`web.validation.InputSchema`; these add shape and range."""
+for every field, by :class:`web.http.validation.InputSchema`; these add shape and range."""
 
 from __future__ import annotations
 

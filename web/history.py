@@ -21,10 +21,10 @@ from domain.personal import FORMER_MEMBER
 from domain.project import Project
 from projections import related
 from web import timeline
-from web.auth import current_person
 from web.common import EVENT_CURSOR, MAX_LIMIT, ReadArgs, answers_from, decode_cursor, encode_cursor, page_of, runtime
-from web.errors import ProblemSchema
-from web.validation import InputSchema
+from web.http.auth import current_person
+from web.http.errors import ProblemSchema
+from web.http.validation import InputSchema
 
 blp = Blueprint("history", __name__, url_prefix="/api/v1", description="What happened to a resource, event by event.")
 

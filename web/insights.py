@@ -21,11 +21,11 @@ from projections import organisations as directory
 from projections import projects as projects_view
 from projections.base import timestamp
 from web.common import ListArgs, ReadArgs, answers_from, decode_offset, next_link, runtime
-from web.errors import ProblemSchema
 from web.fields import OrganisationSummarySchema
+from web.http.errors import ProblemSchema
+from web.http.validation import printable
 from web.project_schemas import PledgeOutSchema, ProjectSchema
 from web.projects import ProjectListArgs, ProjectPageSchema, shaped
-from web.validation import printable
 
 blp = Blueprint("insights", __name__, url_prefix="/api/v1", description="Figures and views across projects.")
 MAX_MONTHS = 36

@@ -14,7 +14,7 @@ from marshmallow import Schema, fields
 
 from projections.db import ReadDatabase
 from web.common import runtime
-from web.errors import ProblemSchema
+from web.http.errors import ProblemSchema
 
 blp = Blueprint(
     "mail_log", __name__, url_prefix="/api/v1/people", description="Operators: the email written for a person."

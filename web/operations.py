@@ -17,8 +17,8 @@ from domain.organisation import KINDS
 from projections import runner
 from projections import signups as signups_view
 from web.common import ReadArgs, answers_from, runtime
-from web.errors import problem
 from web.fields import Day
+from web.http.errors import problem
 from workers.adapters.kek import KekError
 from workers.runtime.bootstrap import Runtime
 from workers.runtime.follow import all_followers

@@ -20,7 +20,6 @@ from projections import people as people_view
 from projections import runner
 from projections.db import ReadDatabase
 from web import as_of
-from web.auth import actor_id
 from web.common import (
     NAME_ID_CURSOR,
     TIME_ID_CURSOR,
@@ -32,9 +31,10 @@ from web.common import (
     page_of,
     runtime,
 )
-from web.errors import ProblemSchema
 from web.fields import Prose, Text
-from web.validation import InputSchema
+from web.http.auth import actor_id
+from web.http.errors import ProblemSchema
+from web.http.validation import InputSchema
 
 blp = Blueprint(
     "organisations",

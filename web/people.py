@@ -25,9 +25,9 @@ from web.common import (
     page_of,
     runtime,
 )
-from web.errors import ProblemSchema
 from web.fields import Email, OrganisationSummarySchema, Text
-from web.validation import InputSchema
+from web.http.errors import ProblemSchema
+from web.http.validation import InputSchema
 
 blp = Blueprint(
     "people", __name__, url_prefix="/api/v1/people", description="People who signed up, and sign-up itself."

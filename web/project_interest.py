@@ -12,9 +12,9 @@ from marshmallow import Schema, fields
 
 from projections import project_updates as updates_view
 from projections import projects as view
-from web.auth import actor_id
 from web.common import TIME_ID_CURSOR, ListArgs, ReadArgs, answers_from, decode_cursor, next_link, page_of, runtime
-from web.errors import ProblemSchema
+from web.http.auth import actor_id
+from web.http.errors import ProblemSchema
 from web.project_schemas import (
     CommentSchema,
     DeclineSchema,

@@ -17,10 +17,10 @@ from projections import project_updates as updates_view
 from projections import projects as view
 from projections import related
 from web import as_of, as_of_project
-from web.auth import actor_id
 from web.common import ListArgs, ReadArgs, answers_from, decode_offset, next_link, page_of, runtime
-from web.errors import ProblemSchema
 from web.fields import Moment
+from web.http.auth import actor_id
+from web.http.errors import ProblemSchema
 from web.project_schemas import (
     GoalSchema,
     PhaseSchema,

@@ -11,8 +11,8 @@ from flask_smorest import Blueprint, abort
 from marshmallow import RAISE, Schema, fields, validate
 
 from web.common import runtime
-from web.errors import ProblemSchema
-from web.validation import InputSchema
+from web.http.errors import ProblemSchema
+from web.http.validation import InputSchema
 from workers.report import charts
 from workers.report.engagement import EngagementReports
 from workers.report.params import DEFAULT_FORGOTTEN_DAYS, MAX_FORGOTTEN_DAYS, BadParameter, Params, parse

@@ -10,9 +10,9 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from web.auth import actor_id
 from web.common import runtime
-from web.errors import ProblemSchema
+from web.http.auth import actor_id
+from web.http.errors import ProblemSchema
 
 blp = Blueprint(
     "roles", __name__, url_prefix="/api/v1/people", description="Roles operators grant: evaluator (reads the log)."

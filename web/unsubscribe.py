@@ -23,8 +23,8 @@ from marshmallow import Schema, fields, validate
 from domain.errors import NotFound
 from domain.notifications import KINDS, Kind
 from web.common import runtime
-from web.errors import ProblemSchema, problem
-from web.validation import InputSchema
+from web.http.errors import ProblemSchema, problem
+from web.http.validation import InputSchema
 from workers.adapters import unsubscribe as tokens
 from workers.notify import emails
 from workers.runtime.settings import Settings
@@ -205,7 +205,7 @@ class UnsubscribeApi(MethodView):
 def limit(app: Flask, settings: Settings) -> None:
     """Per client address, counted like sign-in (``PIPELINE_SIGN_IN_IP_LIMIT``) in a budget of
     its own: a mail provider unsubscribing many people must not lock anyone out of signing in.
-    Call after ``web.limits.init_app``."""
+    Call after ``web.http.limits.init_app``."""
     limiter = app.extensions["pipeline_limiter"]
     shared = limiter.shared_limit(settings.sign_in_ip_limit, scope="unsubscribe")
     for endpoint in ENDPOINTS:

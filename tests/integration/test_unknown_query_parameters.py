@@ -12,7 +12,7 @@ from tests import support
 from tests.factories import PASSWORD, council_email
 from tests.integration.test_access_rules import concrete, sign_in
 from web.app import create_app
-from web.query_args import declared
+from web.http.query_args import declared
 from workers.runtime.bootstrap import Runtime
 
 pytestmark = pytest.mark.integration

@@ -10,7 +10,7 @@ from marshmallow import ValidationError, fields
 
 from domain.notifications import tag_problem
 from web.fields import Prose, Text
-from web.validation import InputSchema
+from web.http.validation import InputSchema
 
 REORDERING = {
     "RLO": "Hull\u202eCity",

@@ -22,7 +22,7 @@ from projections.registry import PROJECTIONS, all_projections
 from projections.runner import create_tables
 from web.app import create_app
 from web.common import ReadArgs, answers_from
-from web.errors import ProblemApi
+from web.http.errors import ProblemApi
 from workers.runtime.settings import Settings
 
 HEAD = 10  # the head of the fake event log

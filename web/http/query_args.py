@@ -18,8 +18,8 @@ from flask import Flask, current_app, request
 from flask_smorest import abort
 from marshmallow import Schema, fields
 
+from web.http.validation import printable
 from web.pages.scope import is_page
-from web.validation import printable
 
 QUERY = "query"
 

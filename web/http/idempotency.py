@@ -45,7 +45,7 @@ from flask import Flask, Response, current_app, g, request
 
 from domain import requests
 from projections.db import ReadDatabase
-from web.errors import problem
+from web.http.errors import problem
 from workers.adapters.idempotency import DDL  # noqa: F401 - re-exported: the table the store below uses
 
 log = logging.getLogger(__name__)
@@ -243,7 +243,7 @@ def _bad_key(key: str) -> Response | None:
 
 
 def _owner() -> str:
-    person = g.get("person")  # set by the access check (web.auth), which runs first
+    person = g.get("person")  # set by the access check (web.http.auth), which runs first
     return f"person:{person.id}" if person is not None else f"client:{request.remote_addr or '-'}"
 
 

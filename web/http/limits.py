@@ -30,7 +30,7 @@ from werkzeug.exceptions import TooManyRequests
 
 from domain.addresses import recipient
 from domain.person import email_key
-from web.auth import current_person
+from web.http.auth import current_person
 from workers.runtime.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -18,7 +18,7 @@ from flask import Flask, request
 from flask.json.provider import DefaultJSONProvider
 from flask_smorest import abort
 
-from web.validation import MAX_INTEGER, printable, text_problem
+from web.http.validation import MAX_INTEGER, printable, text_problem
 
 MAX_DEPTH = 32
 BODY_METHODS = ("POST", "PUT", "PATCH", "DELETE")
@@ -80,7 +80,7 @@ def _problem(value: Any) -> str | None:
 def body_problems(value: Any, path: str = "") -> Iterator[tuple[str, list[str]]]:
     """(field path, messages) for every number no column of ours holds and every string
     no field may hold, wherever they are: even a body the endpoint ignores. Fields of
-    one line are held to more by the schema (:mod:`web.validation`)."""
+    one line are held to more by the schema (:mod:`web.http.validation`)."""
     problem = _problem(value)
     if problem:
         yield path or "_body", [problem]
