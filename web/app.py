@@ -10,7 +10,8 @@ from flask import Flask, request
 from werkzeug.exceptions import UnsupportedMediaType
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from web import (
+from web import pages
+from web.api import (
     accounts,
     activity,
     events,
@@ -20,7 +21,6 @@ from web import (
     notifications,
     operations,
     organisations,
-    pages,
     people,
     project_interest,
     projects,

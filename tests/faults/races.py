@@ -16,7 +16,7 @@ from typing import Any
 from domain.application import OrganisationRef
 from domain.person import Person
 from tests.factories import PASSWORD, council_email
-from web.accounts import ProfileSchema
+from web.api.accounts import ProfileSchema
 from web.app import create_app
 from workers.runtime.bootstrap import Runtime
 

@@ -21,8 +21,8 @@ from domain.interest import StatusUpdate
 from tests.factories import PASSWORD, council_email, council_member
 from tests.faults.conftest import _with_port
 from tests.faults.proxy import TcpProxy
+from web.api.project_schemas import PledgeSchema
 from web.app import create_app
-from web.project_schemas import PledgeSchema
 from workers.runtime.bootstrap import Runtime, build_runtime
 from workers.runtime.settings import Settings
 

@@ -21,8 +21,8 @@ import pytest
 from tests import support
 from tests.factories import PASSWORD
 from tests.hostile import census, is_problem, operator
+from web.api.fields import Prose
 from web.app import create_app
-from web.fields import Prose
 from workers.runtime.bootstrap import Runtime, build_runtime, initialise
 from workers.runtime.settings import Settings
 

@@ -16,8 +16,8 @@ import pytest
 
 from tests.factories import PASSWORD, council_member
 from tests.integration.test_erasure_at_rest import raw_bytes, send_waiting_mail
+from web.api.mail_log import mail_log
 from web.app import create_app
-from web.mail_log import mail_log
 from workers.runtime.bootstrap import Runtime, build_runtime
 from workers.runtime.settings import Settings
 

@@ -13,7 +13,7 @@ from aiosmtpd.controller import Controller
 
 from tests import support
 from tests.factories import council_member
-from web.mail_log import mail_log
+from web.api.mail_log import mail_log
 from workers.adapters.mail import Outbox, SMTPSender
 from workers.runtime.bootstrap import Runtime
 

@@ -9,7 +9,7 @@ import pytest
 from marshmallow import ValidationError, fields
 
 from domain.notifications import tag_problem
-from web.fields import Prose, Text
+from web.api.fields import Prose, Text
 from web.http.validation import InputSchema
 
 REORDERING = {

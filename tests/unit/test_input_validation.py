@@ -10,7 +10,7 @@ from marshmallow import ValidationError, fields
 
 from domain.errors import ValidationFailed
 from domain.project import parse_amount
-from web.fields import Prose, Text
+from web.api.fields import Prose, Text
 from web.http import door
 from web.http.validation import InputSchema, printable, text_problem
 

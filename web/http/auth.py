@@ -16,7 +16,7 @@ from werkzeug.exceptions import Forbidden, HTTPException, Unauthorized
 from domain.errors import NotAllowed, NotFound
 from domain.membership import ADMIN_ONLY
 from domain.organisation import organisation_id
-from web.common import runtime
+from web.api.common import runtime
 from web.pages.scope import is_page
 
 log = logging.getLogger(__name__)

@@ -4,7 +4,7 @@ Refused everywhere: NUL and the other C0/C1 control characters, DEL, lone surrog
 (``"\\ud800"`` arrives through JSON escapes and cannot be encoded, stored or sent) and
 Unicode noncharacters; a number with a fraction where a whole number belongs (marshmallow's
 Integer, whichever schema declares it, would store ``1.9`` as 1). Tab and newline are
-allowed only in fields that hold prose (:class:`web.fields.Prose`), where CR LF is
+allowed only in fields that hold prose (:class:`web.api.fields.Prose`), where CR LF is
 normalised to LF first. A stored NUL froze a PostgreSQL read model for good; a CR LF
 in a title made its email unsendable: refusing them here is cheaper than guarding every
 place text goes."""
@@ -17,7 +17,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, pre_load
 
-from web.fields import Prose
+from web.api.fields import Prose
 
 _NONCHARACTERS = "\ufdd0-\ufdef" + "".join(
     f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}" for plane in range(17)

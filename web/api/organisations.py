@@ -19,8 +19,8 @@ from projections import organisations as directory
 from projections import people as people_view
 from projections import runner
 from projections.db import ReadDatabase
-from web import as_of
-from web.common import (
+from web.api import as_of
+from web.api.common import (
     NAME_ID_CURSOR,
     TIME_ID_CURSOR,
     ListArgs,
@@ -31,7 +31,7 @@ from web.common import (
     page_of,
     runtime,
 )
-from web.fields import Prose, Text
+from web.api.fields import Prose, Text
 from web.http.auth import actor_id
 from web.http.errors import ProblemSchema
 from web.http.validation import InputSchema

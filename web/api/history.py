@@ -20,8 +20,17 @@ from domain.person import Person
 from domain.personal import FORMER_MEMBER
 from domain.project import Project
 from projections import related
-from web import timeline
-from web.common import EVENT_CURSOR, MAX_LIMIT, ReadArgs, answers_from, decode_cursor, encode_cursor, page_of, runtime
+from web.api import timeline
+from web.api.common import (
+    EVENT_CURSOR,
+    MAX_LIMIT,
+    ReadArgs,
+    answers_from,
+    decode_cursor,
+    encode_cursor,
+    page_of,
+    runtime,
+)
 from web.http.auth import current_person
 from web.http.errors import ProblemSchema
 from web.http.validation import InputSchema

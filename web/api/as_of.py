@@ -24,8 +24,8 @@ from domain.person import Person
 from domain.personal import FORMER_MEMBER
 from domain.timetravel import state_at, state_or_none
 from projections.base import timestamp
-from web.common import ReadArgs, runtime
-from web.fields import within
+from web.api.common import ReadArgs, runtime
+from web.api.fields import within
 
 AS_OF_HELP = (
     "An ISO 8601 time with its zone (e.g. 2015-01-31T12:00:00Z): the state at that moment, "

@@ -16,8 +16,8 @@ from marshmallow import Schema, fields, validate
 from domain.organisation import KINDS
 from projections import runner
 from projections import signups as signups_view
-from web.common import ReadArgs, answers_from, runtime
-from web.fields import Day
+from web.api.common import ReadArgs, answers_from, runtime
+from web.api.fields import Day
 from web.http.errors import problem
 from workers.adapters.kek import KekError
 from workers.runtime.bootstrap import Runtime

@@ -17,8 +17,8 @@ from domain.application import OrganisationRef
 from domain.errors import NotFound
 from domain.organisation import KINDS
 from domain.person import email_key
-from web.common import runtime
-from web.fields import Email, OrganisationSummarySchema, Text
+from web.api.common import runtime
+from web.api.fields import Email, OrganisationSummarySchema, Text
 from web.http.auth import actor_id, current_person
 from web.http.errors import ProblemSchema
 from web.http.limits import FailedSignIns

@@ -15,8 +15,8 @@ from domain.organisation import KINDS, organisation_id
 from projections import organisations as directory
 from projections import people as people_view
 from projections.base import timestamp
-from web import as_of
-from web.common import (
+from web.api import as_of
+from web.api.common import (
     TIME_ID_CURSOR,
     ListArgs,
     answers_from,
@@ -25,7 +25,7 @@ from web.common import (
     page_of,
     runtime,
 )
-from web.fields import Email, OrganisationSummarySchema, Text
+from web.api.fields import Email, OrganisationSummarySchema, Text
 from web.http.errors import ProblemSchema
 from web.http.validation import InputSchema
 

@@ -13,7 +13,7 @@ from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from projections.db import ReadDatabase
-from web.common import runtime
+from web.api.common import runtime
 from web.http.errors import ProblemSchema
 
 blp = Blueprint(

@@ -12,10 +12,8 @@ from marshmallow import Schema, fields
 
 from projections import project_updates as updates_view
 from projections import projects as view
-from web.common import TIME_ID_CURSOR, ListArgs, ReadArgs, answers_from, decode_cursor, next_link, page_of, runtime
-from web.http.auth import actor_id
-from web.http.errors import ProblemSchema
-from web.project_schemas import (
+from web.api.common import TIME_ID_CURSOR, ListArgs, ReadArgs, answers_from, decode_cursor, next_link, page_of, runtime
+from web.api.project_schemas import (
     CommentSchema,
     DeclineSchema,
     MessageSchema,
@@ -23,7 +21,9 @@ from web.project_schemas import (
     StatusUpdateOutSchema,
     TextBodySchema,
 )
-from web.projects import written
+from web.api.projects import written
+from web.http.auth import actor_id
+from web.http.errors import ProblemSchema
 
 blp = Blueprint(
     "project_interest",

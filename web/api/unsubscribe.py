@@ -22,7 +22,7 @@ from marshmallow import Schema, fields, validate
 
 from domain.errors import NotFound
 from domain.notifications import KINDS, Kind
-from web.common import runtime
+from web.api.common import runtime
 from web.http.errors import ProblemSchema, problem
 from web.http.validation import InputSchema
 from workers.adapters import unsubscribe as tokens

@@ -21,8 +21,8 @@ from marshmallow import ValidationError, fields, validate, validates
 
 from domain.catalogue import topics_by_type
 from projections import replay, runner
-from web.common import runtime
-from web.fields import within
+from web.api.common import runtime
+from web.api.fields import within
 from web.http.errors import ProblemSchema
 from web.http.validation import MAX_INTEGER, InputSchema
 

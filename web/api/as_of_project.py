@@ -21,8 +21,8 @@ from domain.timetravel import state_at, state_or_none
 from projections import related
 from projections.base import timestamp
 from projections.projects import pence, progress, render_markdown
-from web.as_of import name_of, summary
-from web.common import runtime
+from web.api.as_of import name_of, summary
+from web.api.common import runtime
 
 LATEST_UPDATES = 5  # as the current answer shows
 

@@ -14,7 +14,7 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate, va
 
 from domain.errors import ValidationFailed
 from domain.notifications import FREQUENCIES, KINDS, MAX_TAGS, MAX_WORDS, WORD, clean_interests, switched_off
-from web.common import runtime
+from web.api.common import runtime
 from web.http.auth import actor_id
 from web.http.errors import ProblemSchema
 from web.http.validation import InputSchema

@@ -16,12 +16,10 @@ from domain.project import BUDGET_BANDS, COLLABORATION_LEVELS, PHASES
 from projections import project_updates as updates_view
 from projections import projects as view
 from projections import related
-from web import as_of, as_of_project
-from web.common import ListArgs, ReadArgs, answers_from, decode_offset, next_link, page_of, runtime
-from web.fields import Moment
-from web.http.auth import actor_id
-from web.http.errors import ProblemSchema
-from web.project_schemas import (
+from web.api import as_of, as_of_project
+from web.api.common import ListArgs, ReadArgs, answers_from, decode_offset, next_link, page_of, runtime
+from web.api.fields import Moment
+from web.api.project_schemas import (
     GoalSchema,
     PhaseSchema,
     PledgeOutSchema,
@@ -32,6 +30,8 @@ from web.project_schemas import (
     ProjectSchema,
     ProjectWrittenSchema,
 )
+from web.http.auth import actor_id
+from web.http.errors import ProblemSchema
 
 blp = Blueprint(
     "projects",

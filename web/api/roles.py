@@ -10,7 +10,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
-from web.common import runtime
+from web.api.common import runtime
 from web.http.auth import actor_id
 from web.http.errors import ProblemSchema
 

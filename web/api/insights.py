@@ -20,12 +20,12 @@ from projections import insights as view
 from projections import organisations as directory
 from projections import projects as projects_view
 from projections.base import timestamp
-from web.common import ListArgs, ReadArgs, answers_from, decode_offset, next_link, runtime
-from web.fields import OrganisationSummarySchema
+from web.api.common import ListArgs, ReadArgs, answers_from, decode_offset, next_link, runtime
+from web.api.fields import OrganisationSummarySchema
+from web.api.project_schemas import PledgeOutSchema, ProjectSchema
+from web.api.projects import ProjectListArgs, ProjectPageSchema, shaped
 from web.http.errors import ProblemSchema
 from web.http.validation import printable
-from web.project_schemas import PledgeOutSchema, ProjectSchema
-from web.projects import ProjectListArgs, ProjectPageSchema, shaped
 
 blp = Blueprint("insights", __name__, url_prefix="/api/v1", description="Figures and views across projects.")
 MAX_MONTHS = 36

@@ -10,7 +10,7 @@ from flask import Response, current_app
 from flask_smorest import Blueprint, abort
 from marshmallow import RAISE, Schema, fields, validate
 
-from web.common import runtime
+from web.api.common import runtime
 from web.http.errors import ProblemSchema
 from web.http.validation import InputSchema
 from workers.report import charts

@@ -15,7 +15,7 @@ from marshmallow import Schema, fields, validate
 from domain.organisation import NAMESPACE, organisation_id
 from projections import activity as view
 from projections.base import timestamp
-from web.common import EVENT_CURSOR, ListArgs, ReadArgs, answers_from, decode_cursor, next_link, page_of, runtime
+from web.api.common import EVENT_CURSOR, ListArgs, ReadArgs, answers_from, decode_cursor, next_link, page_of, runtime
 from web.http.validation import printable
 
 blp = Blueprint("activity", __name__, url_prefix="/api/v1", description="What happened, newest first.")
