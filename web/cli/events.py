@@ -9,8 +9,8 @@ from pathlib import Path
 import click
 
 from domain.results import Written
-from web.cli_roles import role_commands
-from web.progress import progress
+from web.cli.progress import progress
+from web.cli.roles import role_commands
 from workers.runtime.bootstrap import Runtime, build_runtime
 from workers.runtime.settings import Settings
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from web.progress import progress
+from web.cli.progress import progress
 from workers.report import charts, render
 from workers.report.engagement import EngagementReports
 from workers.report.params import DEFAULT_FORGOTTEN_DAYS, BadParameter, parse

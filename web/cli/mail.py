@@ -74,7 +74,7 @@ def mail_log_command(person_id: UUID, as_json: bool) -> None:
     events it stands for; their digest items; and the choices that applied."""
     from projections.db import missing_table
     from web.api.mail_log import mail_log, person_state  # Flask only for this command
-    from web.cli import _require_reachable  # web.cli imports this module at its end
+    from web.cli.main import _require_reachable  # web.cli.main imports this module at its end
 
     settings = Settings.from_env()
     _require_reachable(settings)

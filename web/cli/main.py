@@ -13,7 +13,7 @@ from uuid import UUID
 import click
 
 from projections import runner
-from web.cli_roles import role_commands
+from web.cli.roles import role_commands
 from workers.runtime import follow
 from workers.runtime.bootstrap import build_runtime, initialise
 from workers.runtime.settings import Settings
@@ -42,7 +42,7 @@ def init() -> None:
 
     settings = Settings.from_env()
     _require_reachable(settings)
-    from web.progress import progress
+    from web.cli.progress import progress
 
     made = ensure_key(settings)
     if made:
@@ -171,7 +171,7 @@ def projections_rebuild(names: tuple[str, ...], rebuild_all: bool) -> None:
     for all of them. Run again after a crash, it carries on where it stopped. A process that acts
     on the world (the notifier) is left where it is."""
     from projections import rebuilds
-    from web.progress import progress
+    from web.cli.progress import progress
 
     if bool(names) == rebuild_all:
         raise click.UsageError("Give projection NAMES or --all (not both).")
@@ -226,7 +226,7 @@ def projections_verify(name: str | None, limit: int) -> None:
     """Rebuild views (NAME, or all) into scratch tables up to their live position and compare
     them row by row; print the differences. Exits 1 if any view differs from its log."""
     from projections import verify
-    from web.progress import progress
+    from web.cli.progress import progress
 
     _require_reachable(Settings.from_env())
     targets = [p for p in follow.all_followers() if not p.starts_at_head and name in (None, p.name)]
@@ -263,7 +263,7 @@ def _batch(rt: Runtime) -> int:
 
 def _migrate(rt: Runtime) -> list[tuple[Projection, int]]:
     from projections import rebuilds
-    from web.progress import progress
+    from web.cli.progress import progress
 
     migrated = rebuilds.migrate(rt.app, rt.db, follow.all_followers(), batch_size=_batch(rt), reporter=progress)
     for projection, at in migrated:
@@ -502,21 +502,21 @@ def _where(settings: Settings) -> str:
     return describe_url(settings.database_url)
 
 
-from web.cli_report import report  # noqa: E402
+from web.cli.report import report  # noqa: E402
 
 main.add_command(report)
 
-from web.cli_legacy import import_  # noqa: E402
+from web.cli.legacy import import_  # noqa: E402
 
 main.add_command(import_)
 
-from web.cli_demo import demo  # noqa: E402
+from web.cli.demo import demo  # noqa: E402
 
 main.add_command(demo)
-from web.cli_replay import evaluators, events  # noqa: E402
+from web.cli.events import evaluators, events  # noqa: E402
 
 main.add_command(events)
 main.add_command(evaluators)
-from web.cli_mail import mail  # noqa: E402
+from web.cli.mail import mail  # noqa: E402
 
 main.add_command(mail)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from domain.errors import RegisterNotLoaded
-from web.progress import progress
+from web.cli.progress import progress
 from workers.history.legacy.file import NotALegacyFile, read
 from workers.history.legacy.importer import MembersPlanned, Report, import_legacy, members_planned
 
@@ -46,7 +46,7 @@ def import_legacy_command(file: str, yes: bool) -> None:
 
     First lists how many members (verified or not) of which organisations it will create,
     and asks before writing anything, unless --yes."""
-    from web.cli import _require_initialised, _require_reachable
+    from web.cli.main import _require_initialised, _require_reachable
     from workers.runtime.bootstrap import build_runtime
     from workers.runtime.settings import Settings
 
