@@ -8,6 +8,7 @@ import time
 
 import click
 
+from web.cli.checks import require_reachable
 from web.cli.progress import progress
 from workers.history.demo.run import Refused, StepFailed, Summary, catch_up, prepare, write
 from workers.history.demo.story import LONDON, Options, plan
@@ -33,11 +34,10 @@ def demo(seed: int, councils: int, suppliers: int, projects: int, as_json: bool)
     """Write a seeded history modelled on the 2014 alpha (September 2014 to April 2015) into a
     NEW, empty store, through the ordinary commands with the clock set to 2014-15. It refuses a
     store that holds people, or whose council register was loaded after the story begins."""
-    from web.cli.main import _require_reachable  # web.cli.main imports this module at its end
     from workers.runtime.bootstrap import build_runtime
 
     settings = Settings.from_env()
-    _require_reachable(settings)
+    require_reachable(settings)
     story = plan(Options(seed, councils, suppliers, projects))
     began = time.monotonic()
     try:

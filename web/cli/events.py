@@ -8,10 +8,8 @@ from pathlib import Path
 
 import click
 
-from domain.results import Written
 from web.cli.progress import progress
-from web.cli.roles import role_commands
-from workers.runtime.bootstrap import Runtime, build_runtime
+from workers.runtime.bootstrap import build_runtime
 from workers.runtime.settings import Settings
 
 
@@ -80,19 +78,3 @@ def events_import(file: Path) -> None:
             else ""
         )
     )
-
-
-def _set_evaluator(rt: Runtime, email: str, grant: bool) -> Written:
-    from domain.errors import NotFound
-
-    owner = rt.app.email_owner(email)
-    if owner is None:
-        raise NotFound("Nobody has signed up with that email.")
-    return rt.app.set_evaluator(owner, grant, actor=None)
-
-
-evaluators = role_commands(
-    "evaluator",
-    "Grant or revoke the evaluator role: reading the whole event log (GET /api/v1/events).",
-    _set_evaluator,
-)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from domain.errors import RegisterNotLoaded
+from web.cli.checks import require_initialised, require_reachable
 from web.cli.progress import progress
 from workers.history.legacy.file import NotALegacyFile, read
 from workers.history.legacy.importer import MembersPlanned, Report, import_legacy, members_planned
@@ -46,7 +47,6 @@ def import_legacy_command(file: str, yes: bool) -> None:
 
     First lists how many members (verified or not) of which organisations it will create,
     and asks before writing anything, unless --yes."""
-    from web.cli.main import _require_initialised, _require_reachable
     from workers.runtime.bootstrap import build_runtime
     from workers.runtime.settings import Settings
 
@@ -55,8 +55,8 @@ def import_legacy_command(file: str, yes: bool) -> None:
     except NotALegacyFile as error:
         raise click.ClickException(str(error)) from None
     settings = Settings.from_env()
-    _require_reachable(settings)
-    _require_initialised(settings)
+    require_reachable(settings)
+    require_initialised(settings)
     rt = build_runtime(settings)
     try:
         _confirm_members(members_planned(rt.app, data), yes)

@@ -14,6 +14,7 @@ from uuid import UUID
 
 import click
 
+from web.cli.checks import require_reachable
 from workers.runtime.bootstrap import build_runtime
 from workers.runtime.settings import Settings
 
@@ -74,10 +75,9 @@ def mail_log_command(person_id: UUID, as_json: bool) -> None:
     events it stands for; their digest items; and the choices that applied."""
     from projections.db import missing_table
     from web.api.mail_log import mail_log, person_state  # Flask only for this command
-    from web.cli.main import _require_reachable  # web.cli.main imports this module at its end
 
     settings = Settings.from_env()
-    _require_reachable(settings)
+    require_reachable(settings)
     rt = build_runtime(settings)
     try:
         log = mail_log(rt.db, person_id)

@@ -1,4 +1,4 @@
-"""``pipeline <role>s grant|revoke EMAIL``: one shape for every role given from the command line."""
+"""``pipeline operators|evaluators grant|revoke EMAIL``: one shape for every role given from the command line."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from domain.results import Written
 from workers.runtime.bootstrap import Runtime, build_runtime
 
 
@@ -40,3 +41,26 @@ def role_commands(role: str, about: str, apply: Callable[[Runtime, str, bool], A
         change(email, False)
 
     return group
+
+
+operators = role_commands(
+    "operator",
+    "Grant or revoke the operator role (only ever from here, never through the API).",
+    lambda rt, email, grant: rt.app.set_operator(email, grant),
+)
+
+
+def _set_evaluator(rt: Runtime, email: str, grant: bool) -> Written:
+    from domain.errors import NotFound
+
+    owner = rt.app.email_owner(email)
+    if owner is None:
+        raise NotFound("Nobody has signed up with that email.")
+    return rt.app.set_evaluator(owner, grant, actor=None)
+
+
+evaluators = role_commands(
+    "evaluator",
+    "Grant or revoke the evaluator role: reading the whole event log (GET /api/v1/events).",
+    _set_evaluator,
+)
