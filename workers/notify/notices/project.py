@@ -1,7 +1,7 @@
 """Who hears of what happens around a project: its owners and team (a follower, "we need
 this too", a contribution request and its reminder), the person who asked (the answer), the
 project's people (news, an archive or restore) and its key contact (a nudge). Pledges and
-the goal are in ``workers.notify.notices.goal``; a new project's matches in ``notices_matching``."""
+the goal are in ``workers.notify.notices.goal``; a new project's matches in ``workers.notify.notices.matching``."""
 
 from __future__ import annotations
 
