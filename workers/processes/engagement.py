@@ -28,8 +28,9 @@ from domain.engagement import DEADLINE_WARNING, NUDGE_TOO_LATE, REMINDER_TOO_LAT
 from domain.errors import DomainError
 from domain.interest import ContributionRequest
 from domain.reminders import NUDGES_BEFORE_QUIET, DeadlineWarning
-from projections import runner
+from projections import registry, runner
 from projections.base import Projection, Reveal, Statement, handles, timestamp
+from workers.processes.goals import GoalDeadlines
 
 log = logging.getLogger(__name__)
 
@@ -66,9 +67,6 @@ class Reminders(Projection):
         )
 
 
-READS = ("projects", "goal_deadlines", Reminders.name)
-
-
 # ------------------------------------------------------------------ the sweep
 def sweep(rt: Any, now: datetime | None = None) -> dict[str, int]:
     """Record every nudge, quiet mark, reminder and deadline warning now due; how many of each.
@@ -86,9 +84,8 @@ def sweep(rt: Any, now: datetime | None = None) -> dict[str, int]:
 
 
 def caught_up(rt: Any) -> bool:
-    from workers.runtime.follow import follower
-
-    statuses = runner.status(rt.app, rt.db, [follower(name) for name in READS])
+    reads = [registry.get("projects"), GoalDeadlines(), Reminders()]  # what the sweep decides from
+    statuses = runner.status(rt.app, rt.db, reads)
     return not any(s.lag or s.failure for s in statuses)
 
 
