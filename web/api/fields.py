@@ -43,6 +43,8 @@ class Prose(fields.String):
     Held to the display rule of names; ``free_text`` (long descriptions) only to its
     first point, no reordering controls (:mod:`domain.display`)."""
 
+    multiline = True  # what the input door (``web.http.validation``) reads to keep its newlines
+
     def __init__(self, *, blank: bool = True, free_text: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.blank, self.free_text = blank, free_text

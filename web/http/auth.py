@@ -7,17 +7,19 @@ that every write endpoint enforces its rule."""
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from flask import Flask, g, request
+from flask import Flask, current_app, g, request
 from werkzeug.exceptions import Forbidden, HTTPException, Unauthorized
 
 from domain.errors import NotAllowed, NotFound
 from domain.membership import ADMIN_ONLY
 from domain.organisation import organisation_id
-from web.api.common import runtime
 from web.pages.scope import is_page
+
+if TYPE_CHECKING:  # pragma: no cover
+    from workers.runtime.bootstrap import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -175,3 +177,8 @@ def init_app(app: Flask) -> None:
                 return
             raise
         _enforce(role or PUBLIC)
+
+
+def runtime() -> Runtime:
+    """The runtime the app factory put on the app (a guard sits below the API's helpers)."""
+    return current_app.extensions["pipeline"]

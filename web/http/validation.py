@@ -17,8 +17,6 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, pre_load
 
-from web.api.fields import Prose
-
 _NONCHARACTERS = "\ufdd0-\ufdef" + "".join(
     f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}" for plane in range(17)
 )
@@ -108,7 +106,7 @@ def _clean_list(items: list[Any], field: fields.Field | None) -> list[Any]:
 def clean_value(value: Any, field: fields.Field | None) -> Any:
     """``value`` with its text checked (and prose normalised) against ``field``, recursively."""
     if isinstance(value, str):
-        return clean_text(value, multiline=isinstance(field, Prose))
+        return clean_text(value, multiline=getattr(field, "multiline", False))
     if isinstance(value, bool):
         return value
     if isinstance(value, int) and abs(value) > MAX_INTEGER:
