@@ -2,7 +2,7 @@
 
 Pure functions only: ids derived from legacy ids, times, phases, dates, summaries,
 tags, migration stamps and the kind of an organisation that is not a council. The
-import itself (``workers.legacy_import``) builds the aggregates from these."""
+import itself (``workers.history.legacy.importer``) builds the aggregates from these."""
 
 from __future__ import annotations
 

@@ -91,7 +91,7 @@ READS = "__reads__"  # where @reads leaves its declaration on a function
 def reads(*views: str) -> Callable[[Query], Query]:
     """Declare the views (projections, by name) whose tables a query reads, the joined
     ones included. A request that must see a write waits for exactly these: see
-    ``web.common.answers_from``."""
+    ``web.api.common.answers_from``."""
     if not views:
         raise ValueError("A query reads at least one view.")
 

@@ -30,7 +30,7 @@ log = logging.getLogger(__name__)
 Advance = Callable[[int], None]
 Reporter = Callable[[str, int], AbstractContextManager[Advance]]
 """Makes a progress reporter: ``with reporter(label, total) as advance: advance(n)``
-(``web.progress.progress`` on the command line)."""
+(``web.cli.progress.progress`` on the command line)."""
 
 BATCH = 5000  # log positions read per page: fewer, bigger transactions per copy
 SWITCH_TRIES = 100  # catch up and try again while new events keep arriving between the two

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from tests import smtp, support
-from workers.bootstrap import Runtime, build_runtime, initialise
-from workers.settings import Settings
+from workers.runtime.bootstrap import Runtime, build_runtime, initialise
+from workers.runtime.settings import Settings
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@ from typing import Any
 
 from projections import runner
 from tests.factories import PASSWORD, council_email
-from workers.bootstrap import Runtime
+from workers.runtime.bootstrap import Runtime
 
 PROBLEM = "application/problem+json"
 

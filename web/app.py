@@ -10,35 +10,30 @@ from flask import Flask, Response, request
 from werkzeug.exceptions import UnsupportedMediaType
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from web import (
+from web import pages
+from web.api import (
     accounts,
     activity,
-    auth,
-    door,
     events,
-    headers,
     history,
-    idempotency,
     insights,
-    limits,
     mail_log,
     notifications,
     operations,
     organisations,
-    pages,
     people,
     project_interest,
     projects,
-    query_args,
     reports,
     roles,
     unsubscribe,
 )
-from web.errors import ProblemApi, register_error_handlers
+from web.http import auth, door, headers, idempotency, limits, query_args
+from web.http.errors import ProblemApi, register_error_handlers
 from web.pages.scope import is_page
 from workers.adapters import log_redaction
-from workers.bootstrap import Runtime, build_runtime
-from workers.settings import Settings
+from workers.runtime.bootstrap import Runtime, build_runtime
+from workers.runtime.settings import Settings
 
 BODY_METHODS = ("POST", "PUT", "PATCH")
 

@@ -24,8 +24,8 @@ from projections import runner
 from projections.registry import all_projections
 from tests import support
 from tests.benchmarks.load import percentile
-from workers.bootstrap import Runtime, build_runtime, initialise
-from workers.settings import Settings
+from workers.runtime.bootstrap import Runtime, build_runtime, initialise
+from workers.runtime.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 LOAD_SCRIPT = Path(__file__).with_name("load.py")

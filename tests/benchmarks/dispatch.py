@@ -1,6 +1,6 @@
 """The dispatch phase: worker CPU per write, in-process, on its own PostgreSQL database.
 
-After each write the catch-up job a worker would run (``workers.jobs.catch_up_projections``)
+After each write the catch-up job a worker would run (``workers.runtime.jobs.catch_up_projections``)
 is run here, timed with the process's CPU clock: for the followers the write's events feed
 (what the dispatcher asks for) and, on alternate writes of the same kind, for every
 follower (what it asked for before it took them from the topics). Sign-ups include the
@@ -17,7 +17,7 @@ from domain.application import OrganisationRef
 from tests.benchmarks.common import Report, runtime_for, say
 from tests.benchmarks.pledges import make_members, propose
 from tests.factories import PASSWORD
-from workers import follow, jobs
+from workers.runtime import follow, jobs
 
 PLEDGE_TOPICS = ("domain.project:Project.PledgeMade", "domain.project:Project.PledgeAmended")
 SIGN_UP_TOPICS = ("domain.person:Person.SignedUp", "domain.person:PersonEmail.Claimed")

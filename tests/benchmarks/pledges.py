@@ -47,7 +47,7 @@ from tests.benchmarks.common import (
 )
 from tests.benchmarks.load import pledge_value
 from tests.factories import PASSWORD
-from workers.bootstrap import Runtime
+from workers.runtime.bootstrap import Runtime
 
 PLEDGE_TOPICS = (get_topic(Project.PledgeMade), get_topic(Project.PledgeAmended))
 MEMBERS_PER_CLIENT = 4  # organisations each client pledges for, in turn

@@ -53,7 +53,7 @@ from tests.benchmarks.common import (  # noqa: E402
     say,
     sql_scalar,
 )
-from workers.follow import all_followers  # noqa: E402
+from workers.runtime.follow import all_followers  # noqa: E402
 
 PGBENCH_DIR = OUT_DIR / "pgbench"
 SAMPLED_IDS = 2000

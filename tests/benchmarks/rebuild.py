@@ -82,7 +82,7 @@ def views_of(database_url: str, workdir: Path) -> dict[str, tuple[int, float]]:
     one-pass rebuild (the same code the command runs)."""
     from projections import rebuilds
     from projections.onepass import Pass
-    from workers import follow
+    from workers.runtime import follow
 
     timings: list[Pass] = []
     with runtime_for(database_url, init=False) as rt:

@@ -24,8 +24,8 @@ from projections.registry import get
 from tests import support
 from tests.factories import bulk_sign_ups
 from web.app import create_app
-from workers.bootstrap import Runtime, build_runtime, initialise
-from workers.settings import Settings
+from workers.runtime.bootstrap import Runtime, build_runtime, initialise
+from workers.runtime.settings import Settings
 
 
 def readers(rt: Runtime, stop: threading.Event, out: list[tuple[float, float]], count: int = 2) -> list[Any]:

@@ -10,7 +10,7 @@ import pytest
 from tests import support
 from tests.e2e.conftest import Api
 from tests.factories import PASSWORD as PW
-from workers.follow import names
+from workers.runtime.follow import names
 
 pytestmark = pytest.mark.e2e
 

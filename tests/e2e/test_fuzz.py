@@ -19,8 +19,8 @@ from hypothesis import HealthCheck, settings
 from domain.application import OrganisationRef
 from tests.factories import council_email
 from web.app import create_app
-from workers.bootstrap import build_runtime, initialise
-from workers.settings import Settings
+from workers.runtime.bootstrap import build_runtime, initialise
+from workers.runtime.settings import Settings
 
 pytestmark = pytest.mark.e2e
 _workdir = tempfile.TemporaryDirectory(prefix="pipeline-fuzz-")  # removed when the run ends

@@ -17,8 +17,8 @@ import pytest
 from domain.application import OrganisationRef
 from tests import support
 from tests.factories import PASSWORD
-from workers.bootstrap import Runtime, build_runtime
-from workers.settings import Settings
+from workers.runtime.bootstrap import Runtime, build_runtime
+from workers.runtime.settings import Settings
 
 
 @dataclass

@@ -14,7 +14,7 @@ from projections import runner
 from projections.registry import all_projections
 from tests import support
 from tests.factories import dump
-from workers.bootstrap import Runtime
+from workers.runtime.bootstrap import Runtime
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,9 @@ from typing import Any
 from domain.application import OrganisationRef
 from domain.person import Person
 from tests.factories import PASSWORD, council_email
-from web.accounts import ProfileSchema
+from web.api.accounts import ProfileSchema
 from web.app import create_app
-from workers.bootstrap import Runtime
+from workers.runtime.bootstrap import Runtime
 
 
 @dataclass(frozen=True)

@@ -21,10 +21,10 @@ from domain.interest import StatusUpdate
 from tests.factories import PASSWORD, council_email, council_member
 from tests.faults.conftest import _with_port
 from tests.faults.proxy import TcpProxy
+from web.api.project_schemas import PledgeSchema
 from web.app import create_app
-from web.project_schemas import PledgeSchema
-from workers.bootstrap import Runtime, build_runtime
-from workers.settings import Settings
+from workers.runtime.bootstrap import Runtime, build_runtime
+from workers.runtime.settings import Settings
 
 pytestmark = [pytest.mark.faults, pytest.mark.integration]
 CUT_SECONDS = 4.0  # longer than one try of the answer store (2 s pool wait), shorter than its bound

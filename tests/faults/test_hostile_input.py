@@ -21,10 +21,10 @@ import pytest
 from tests import support
 from tests.factories import PASSWORD
 from tests.hostile import census, is_problem, operator
+from web.api.fields import Prose
 from web.app import create_app
-from web.fields import Prose
-from workers.bootstrap import Runtime, build_runtime, initialise
-from workers.settings import Settings
+from workers.runtime.bootstrap import Runtime, build_runtime, initialise
+from workers.runtime.settings import Settings
 
 pytestmark = [pytest.mark.faults, pytest.mark.integration]
 WRITES = ("POST", "PUT", "PATCH", "DELETE")

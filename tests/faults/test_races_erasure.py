@@ -15,7 +15,7 @@ from domain.errors import DomainError
 from domain.organisation import council_id
 from tests.faults.races import at_once, log_order, name_of, officer
 from tests.faults.test_races_membership import SEEDED
-from workers.bootstrap import Runtime
+from workers.runtime.bootstrap import Runtime
 
 pytestmark = [pytest.mark.races, pytest.mark.faults, pytest.mark.integration]
 TRIES = 6

@@ -16,7 +16,7 @@ import pytest
 from domain.email_domains import register_seed_plan
 from domain.organisation import council_id
 from tests.faults.races import Answer, Api, at_once, event_names, log_order, name_of, officer, pending
-from workers.bootstrap import Runtime
+from workers.runtime.bootstrap import Runtime
 
 pytestmark = [pytest.mark.races, pytest.mark.faults, pytest.mark.integration]
 TRIES = 8

@@ -26,7 +26,7 @@ from domain.organisation import council_id
 from domain.person import Person
 from tests.factories import PASSWORD, email
 from tests.faults.races import Answer, Api, at_once, log_order, name_of, officer
-from workers.bootstrap import Runtime
+from workers.runtime.bootstrap import Runtime
 
 pytestmark = [pytest.mark.races, pytest.mark.faults, pytest.mark.integration]
 TRIES = 6

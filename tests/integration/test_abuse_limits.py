@@ -12,8 +12,8 @@ import pytest
 
 from tests.factories import PASSWORD, email
 from web.app import create_app
-from workers.bootstrap import Runtime, build_runtime, initialise
-from workers.settings import Settings
+from workers.runtime.bootstrap import Runtime, build_runtime, initialise
+from workers.runtime.settings import Settings
 
 pytestmark = pytest.mark.integration
 

@@ -11,9 +11,9 @@ import pytest
 
 from tests import support
 from tests.factories import PASSWORD, council_email
-from web import auth
 from web.app import create_app
-from workers.bootstrap import Runtime
+from web.http import auth
+from workers.runtime.bootstrap import Runtime
 
 pytestmark = pytest.mark.integration
 WRITES = ("POST", "PUT", "PATCH", "DELETE")

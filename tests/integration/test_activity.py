@@ -14,7 +14,7 @@ from domain.organisation import council_id
 from projections import activity, runner
 from projections.registry import get
 from tests.factories import PASSWORD, council_email, email
-from workers.bootstrap import Runtime
+from workers.runtime.bootstrap import Runtime
 
 pytestmark = pytest.mark.integration
 

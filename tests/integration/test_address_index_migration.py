@@ -15,7 +15,7 @@ from tests.factories import PASSWORD
 from tests.integration.test_address_variants import sign_up
 from web.app import create_app
 from workers.adapters.keys import legacy_email_index_id
-from workers.bootstrap import Runtime, initialise
+from workers.runtime.bootstrap import Runtime, initialise
 
 pytestmark = pytest.mark.integration
 

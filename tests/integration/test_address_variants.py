@@ -13,8 +13,8 @@ import pytest
 
 from tests.factories import PASSWORD
 from web.app import create_app
-from workers.bootstrap import Runtime, build_runtime
-from workers.settings import Settings
+from workers.runtime.bootstrap import Runtime, build_runtime
+from workers.runtime.settings import Settings
 
 pytestmark = pytest.mark.integration
 

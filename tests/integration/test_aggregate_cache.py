@@ -15,8 +15,8 @@ from eventsourcing.persistence import IntegrityError
 from domain.person import PersonEmail
 from domain.project import Project
 from tests.factories import council_member
-from workers.bootstrap import Runtime, build_runtime
-from workers.settings import Settings
+from workers.runtime.bootstrap import Runtime, build_runtime
+from workers.runtime.settings import Settings
 
 pytestmark = pytest.mark.integration
 

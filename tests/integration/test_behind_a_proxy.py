@@ -12,8 +12,8 @@ import pytest
 
 from tests.factories import PASSWORD, email
 from web.app import create_app
-from workers.bootstrap import build_runtime
-from workers.settings import Settings
+from workers.runtime.bootstrap import build_runtime
+from workers.runtime.settings import Settings
 
 pytestmark = pytest.mark.integration
 

@@ -18,8 +18,8 @@ from tests.conftest import worker_env
 from tests.factories import PASSWORD
 from tests.hostile import census, is_problem, operator
 from web.app import create_app
-from web.validation import InputSchema
-from workers.bootstrap import Runtime
+from web.http.validation import InputSchema
+from workers.runtime.bootstrap import Runtime
 
 pytestmark = pytest.mark.integration
 PROJECT = {"title": "Bins app", "summary": "Collection days on your phone"}

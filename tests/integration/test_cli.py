@@ -11,8 +11,8 @@ from domain.application import OrganisationRef
 from tests import support
 from tests.conftest import worker_env
 from tests.factories import PASSWORD, bulk_sign_ups, dump, mixed_history
-from workers.bootstrap import Runtime
-from workers.follow import all_followers
+from workers.runtime.bootstrap import Runtime
+from workers.runtime.follow import all_followers
 
 pytestmark = pytest.mark.integration
 

@@ -14,8 +14,8 @@ from domain.errors import DuplicateEmail
 from domain.organisation import Organisation
 from domain.person import Person
 from tests.factories import PASSWORD, email
-from workers.bootstrap import build_runtime
-from workers.settings import Settings
+from workers.runtime.bootstrap import build_runtime
+from workers.runtime.settings import Settings
 
 pytestmark = pytest.mark.integration
 

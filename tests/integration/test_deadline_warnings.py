@@ -16,7 +16,7 @@ from domain.interest import ContributionRequest
 from domain.reminders import DeadlineWarning
 from tests.factories import council_member
 from tests.integration.test_nudges import recorded, sweep_at
-from workers.bootstrap import Runtime
+from workers.runtime.bootstrap import Runtime
 
 pytestmark = pytest.mark.integration
 

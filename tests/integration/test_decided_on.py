@@ -16,7 +16,7 @@ from domain.organisation import council_id
 from domain.person import Person
 from tests.factories import PASSWORD, council_email
 from tests.faults.races import officer, pending
-from workers.bootstrap import Runtime
+from workers.runtime.bootstrap import Runtime
 
 pytestmark = pytest.mark.integration
 

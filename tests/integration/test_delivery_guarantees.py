@@ -27,8 +27,8 @@ from tests.conftest import worker_env
 from tests.factories import PASSWORD, council_email
 from tests.smtp import Inbox, closed_port
 from web.app import create_app
-from workers.bootstrap import Runtime, build_runtime
-from workers.settings import Settings
+from workers.runtime.bootstrap import Runtime, build_runtime
+from workers.runtime.settings import Settings
 
 pytestmark = pytest.mark.integration
 PROJECTS, FOLLOWERS = 24, 5

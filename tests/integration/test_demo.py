@@ -17,11 +17,12 @@ import pytest
 from domain.history import HistoryMark, covered
 from projections import runner
 from tests import support
-from workers import follow, goals
-from workers.bootstrap import Runtime, build_runtime
-from workers.demo import END, START, Options, plan
-from workers.demo_run import Refused, Summary, catch_up, prepare, write
-from workers.settings import Settings
+from workers.history.demo.run import Refused, Summary, catch_up, prepare, write
+from workers.history.demo.story import END, START, Options, plan
+from workers.processes import goals
+from workers.runtime import follow
+from workers.runtime.bootstrap import Runtime, build_runtime
+from workers.runtime.settings import Settings
 
 SMALL = Options(seed=7, councils=12, suppliers=2, projects=8)
 WINDOW = (START.astimezone(UTC), END.astimezone(UTC))

@@ -19,10 +19,11 @@ import pytest
 from domain import clock
 from tests.factories import council_member
 from tests.smtp import Inbox
-from workers import digests, follow
-from workers.bootstrap import Runtime, build_runtime
-from workers.notifier import DIGEST_ITEM
-from workers.settings import Settings
+from workers.notify import digests
+from workers.notify.notifier import DIGEST_ITEM
+from workers.runtime import follow
+from workers.runtime.bootstrap import Runtime, build_runtime
+from workers.runtime.settings import Settings
 
 pytestmark = pytest.mark.integration
 

@@ -13,9 +13,9 @@ from rq.job import Job
 from rq.registry import ScheduledJobRegistry
 
 from tests import support
-from workers import follow
-from workers.bootstrap import Runtime
-from workers.dispatch import RQDispatcher
+from workers.runtime import follow
+from workers.runtime.bootstrap import Runtime
+from workers.runtime.dispatch import RQDispatcher
 
 pytestmark = pytest.mark.integration
 
@@ -40,7 +40,7 @@ def test_the_engagement_job_is_scheduled_once_for_each_moment(dispatcher: RQDisp
     ids = sorted(registry.get_job_ids())
     assert len(ids) == 2
     job = Job.fetch(ids[0], connection=dispatcher.redis, serializer=dispatcher.queue.serializer)
-    assert job.func_name == "workers.jobs.engage"
+    assert job.func_name == "workers.runtime.jobs.engage"
     assert registry.get_scheduled_time(ids[0]) == midnight
 
 

@@ -19,7 +19,7 @@ from tests.factories import council_member
 from tests.integration.test_digests import received, story
 from tests.integration.test_nudges import recorded
 from tests.smtp import Inbox
-from workers.bootstrap import Runtime
+from workers.runtime.bootstrap import Runtime
 
 pytestmark = pytest.mark.integration
 

@@ -15,7 +15,7 @@ from rq.job import Job, JobStatus
 
 from projections.registry import all_projections
 from tests import support
-from workers.dispatch import RQDispatcher
+from workers.runtime.dispatch import RQDispatcher
 
 pytestmark = pytest.mark.integration
 NAMES = [p.name for p in all_projections()]

@@ -14,7 +14,7 @@ import pytest
 from tests.factories import PASSWORD
 from tests.hostile import census, is_problem, operator
 from web.app import create_app
-from workers.bootstrap import Runtime
+from workers.runtime.bootstrap import Runtime
 
 pytestmark = pytest.mark.integration
 PROJECT = {"title": "Bins app", "summary": "Collection days on your phone"}

@@ -9,9 +9,9 @@ import pytest
 
 from domain.organisation import council_id
 from tests.report_story import Story, write_story
-from workers.bootstrap import Runtime
 from workers.report.engagement import EngagementReports
 from workers.report.params import parse
+from workers.runtime.bootstrap import Runtime
 
 pytestmark = pytest.mark.integration
 

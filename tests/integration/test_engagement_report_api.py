@@ -15,7 +15,7 @@ from tests import support
 from tests.conftest import worker_env
 from tests.report_story import write_story
 from web.app import create_app
-from workers.bootstrap import Runtime
+from workers.runtime.bootstrap import Runtime
 
 pytestmark = pytest.mark.integration
 SVG = "{http://www.w3.org/2000/svg}"

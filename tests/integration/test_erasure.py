@@ -14,7 +14,7 @@ from projections.db import sqlite_path
 from projections.registry import all_projections
 from tests.factories import PASSWORD, dump
 from web.app import create_app
-from workers.bootstrap import Runtime
+from workers.runtime.bootstrap import Runtime
 
 pytestmark = pytest.mark.integration
 

@@ -16,8 +16,8 @@ import pytest
 from projections.db import sqlite_path
 from tests.factories import PASSWORD
 from web.app import create_app
-from workers.bootstrap import Runtime, build_runtime
-from workers.settings import Settings
+from workers.runtime.bootstrap import Runtime, build_runtime
+from workers.runtime.settings import Settings
 
 pytestmark = pytest.mark.integration
 

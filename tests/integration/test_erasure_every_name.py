@@ -16,10 +16,10 @@ import pytest
 
 from tests.factories import PASSWORD, council_member
 from tests.integration.test_erasure_at_rest import raw_bytes, send_waiting_mail
+from web.api.mail_log import mail_log
 from web.app import create_app
-from web.mail_log import mail_log
-from workers.bootstrap import Runtime, build_runtime
-from workers.settings import Settings
+from workers.runtime.bootstrap import Runtime, build_runtime
+from workers.runtime.settings import Settings
 
 pytestmark = pytest.mark.integration
 

@@ -16,8 +16,8 @@ from tests.factories import PASSWORD
 from web.app import create_app
 from workers.adapters.kek import Kek, KeyRing, UnknownKek, parse_ring
 from workers.adapters.keys import KeyStore
-from workers.bootstrap import Runtime, build_runtime
-from workers.settings import Settings
+from workers.runtime.bootstrap import Runtime, build_runtime
+from workers.runtime.settings import Settings
 
 pytestmark = pytest.mark.integration
 

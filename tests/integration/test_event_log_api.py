@@ -13,7 +13,7 @@ from domain.application import OrganisationRef
 from domain.person import Person
 from tests.factories import PASSWORD, bulk_sign_ups, council_member, mixed_history
 from web.app import create_app
-from workers.bootstrap import Runtime
+from workers.runtime.bootstrap import Runtime
 
 pytestmark = pytest.mark.integration
 

@@ -15,10 +15,11 @@ from domain import clock
 from domain.application import OrganisationRef
 from tests import support
 from tests.factories import council_member, dump, mixed_history
-from workers import log_import, transfer
 from workers.adapters.secret_key import key_file
-from workers.bootstrap import Runtime, build_runtime
-from workers.settings import Settings
+from workers.history.transfer import export as transfer
+from workers.history.transfer import load as log_import
+from workers.runtime.bootstrap import Runtime, build_runtime
+from workers.runtime.settings import Settings
 
 pytestmark = pytest.mark.integration
 PLEDGE = {"money": "1500.00", "days": "3", "contributions": ["user research"], "message": "Count us in"}

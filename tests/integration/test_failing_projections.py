@@ -17,7 +17,7 @@ from tests import support
 from tests.factories import PASSWORD, council_email, dump
 from tests.fakes import Clock
 from web.app import create_app
-from workers.bootstrap import Runtime
+from workers.runtime.bootstrap import Runtime
 
 pytestmark = pytest.mark.integration
 POISON = "poisoned title"

@@ -14,9 +14,9 @@ import pytest
 from projections import runner
 from tests.factories import council_member
 from web.app import create_app
-from workers import follow
-from workers.bootstrap import Runtime, initialise
-from workers.notifier import Notifier
+from workers.notify.notifier import Notifier
+from workers.runtime import follow
+from workers.runtime.bootstrap import Runtime, initialise
 
 pytestmark = pytest.mark.integration
 

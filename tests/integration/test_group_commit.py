@@ -14,8 +14,8 @@ from eventsourcing.utils import get_topic
 from domain import history
 from domain.project import Project
 from tests.factories import council_member
-from workers.bootstrap import Runtime, build_runtime
-from workers.settings import Settings
+from workers.runtime.bootstrap import Runtime, build_runtime
+from workers.runtime.settings import Settings
 
 pytestmark = pytest.mark.integration
 COUNCILS = ["KTT", "KHL", "BNH", "CMD", "LDS", "MAN", "SHF", "BST", "BIR", "NET", "LIV", "YOR"]

@@ -18,7 +18,7 @@ from domain.personal import FORMER_MEMBER
 from tests.factories import PASSWORD, council_member, email
 from web.app import create_app
 from workers.adapters.keys import PREFIX as SEALED
-from workers.bootstrap import Runtime
+from workers.runtime.bootstrap import Runtime
 
 pytestmark = pytest.mark.integration
 START = datetime(2014, 9, 1, 9, tzinfo=UTC)

@@ -11,7 +11,7 @@ import pytest
 from domain import clock, history
 from domain.history import HistoryMark
 from tests.factories import council_member
-from workers.bootstrap import Runtime
+from workers.runtime.bootstrap import Runtime
 
 pytestmark = pytest.mark.integration
 

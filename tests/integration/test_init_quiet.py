@@ -10,8 +10,8 @@ import psycopg
 import pytest
 
 from tests import support
-from workers.bootstrap import initialise
-from workers.settings import Settings
+from workers.runtime.bootstrap import initialise
+from workers.runtime.settings import Settings
 
 pytestmark = pytest.mark.integration
 

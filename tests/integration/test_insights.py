@@ -15,7 +15,7 @@ from domain.application import OrganisationRef
 from domain.organisation import council_id
 from tests.factories import PASSWORD, council_email
 from web.app import create_app
-from workers.bootstrap import Runtime
+from workers.runtime.bootstrap import Runtime
 
 pytestmark = pytest.mark.integration
 NEXT_YEAR = datetime.now(UTC).year + 1

@@ -13,9 +13,9 @@ from click.testing import CliRunner
 
 from projections import runner
 from tests.support import LEGACY_SAMPLE, pipeline_env, run_cli
-from web.cli import main
-from workers.bootstrap import build_runtime
-from workers.settings import Settings
+from web.cli.main import main
+from workers.runtime.bootstrap import build_runtime
+from workers.runtime.settings import Settings
 
 pytestmark = pytest.mark.integration
 

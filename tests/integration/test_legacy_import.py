@@ -17,9 +17,9 @@ from domain.person import Person
 from domain.project import Project
 from projections import activity, people, projects
 from tests.support import LEGACY_SAMPLE
-from workers.bootstrap import Runtime
-from workers.legacy_file import read
-from workers.legacy_import import Report, import_legacy
+from workers.history.legacy.file import read
+from workers.history.legacy.importer import Report, import_legacy
+from workers.runtime.bootstrap import Runtime
 
 pytestmark = pytest.mark.integration
 

@@ -17,8 +17,8 @@ from redis import Redis
 from tests import support
 from tests.factories import PASSWORD, email
 from web.app import create_app
-from workers.bootstrap import build_runtime
-from workers.settings import Settings
+from workers.runtime.bootstrap import build_runtime
+from workers.runtime.settings import Settings
 
 pytestmark = [pytest.mark.integration, pytest.mark.faults]
 BOUND_SECONDS = 20  # for a handful of requests; unbounded waits are what this guards against

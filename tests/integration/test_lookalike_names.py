@@ -17,9 +17,9 @@ from tests.factories import PASSWORD
 from tests.hostile import census, is_problem
 from tests.support import LEGACY_SAMPLE
 from web.app import create_app
-from workers.bootstrap import Runtime
-from workers.legacy_file import read
-from workers.legacy_import import import_legacy
+from workers.history.legacy.file import read
+from workers.history.legacy.importer import import_legacy
+from workers.runtime.bootstrap import Runtime
 
 pytestmark = pytest.mark.integration
 
@@ -171,7 +171,7 @@ def test_look_alike_names_signed_up_at_the_same_moment_make_one_organisation(pg_
     from domain.organisation import Organisation
     from tests.factories import email as council_free_email
     from tests.integration.test_concurrent_sign_ups import in_parallel, recorded
-    from workers.bootstrap import build_runtime
+    from workers.runtime.bootstrap import build_runtime
 
     for _round in range(int(os.environ.get("LOOKALIKE_RACE_ROUNDS", "8"))):
         stem = f"Race {uuid.uuid4().hex[:6]} Ltd"

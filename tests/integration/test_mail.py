@@ -13,7 +13,7 @@ from tests.factories import PASSWORD
 from tests.smtp import Inbox, closed_port
 from web.app import create_app
 from workers.adapters.mail import MAX_ATTEMPTS, Outbox, SMTPSender
-from workers.bootstrap import Runtime
+from workers.runtime.bootstrap import Runtime
 
 pytestmark = pytest.mark.integration
 
@@ -55,7 +55,7 @@ def test_a_failed_send_is_recorded_and_retried_later(sqlite_runtime: Runtime, sm
 def test_a_sign_up_survives_a_mail_server_that_is_down(sqlite_settings: Any) -> None:
     from dataclasses import replace
 
-    from workers.bootstrap import build_runtime
+    from workers.runtime.bootstrap import build_runtime
 
     runtime = build_runtime(replace(sqlite_settings, smtp_url=f"smtp://127.0.0.1:{closed_port()}"))
     try:

@@ -15,7 +15,7 @@ from tests.conftest import worker_env
 from tests.factories import PASSWORD, council_email
 from web.app import create_app
 from workers.adapters.mail import FileSender, Outbox, SMTPSender
-from workers.bootstrap import Runtime
+from workers.runtime.bootstrap import Runtime
 
 pytestmark = pytest.mark.integration
 

@@ -11,7 +11,7 @@ import pytest
 from domain.notifications import KINDS, MAX_WORDS
 from tests.factories import PASSWORD, council_email
 from web.app import create_app
-from workers.bootstrap import Runtime, build_runtime
+from workers.runtime.bootstrap import Runtime, build_runtime
 
 pytestmark = pytest.mark.integration
 URL = "/api/v1/me/notifications"

@@ -23,7 +23,7 @@ from tests.conftest import worker_env
 from tests.factories import PASSWORD, council_email
 from tests.smtp import Inbox
 from web.app import create_app
-from workers.bootstrap import Runtime
+from workers.runtime.bootstrap import Runtime
 
 pytestmark = pytest.mark.integration
 PUBLIC_URL = "https://pipeline.example"

@@ -9,7 +9,7 @@ import pytest
 
 from tests.factories import PASSWORD, council_email
 from web.app import create_app
-from workers.bootstrap import Runtime
+from workers.runtime.bootstrap import Runtime
 
 pytestmark = pytest.mark.integration
 

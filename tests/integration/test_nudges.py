@@ -23,8 +23,9 @@ from projections import projects as projects_view
 from projections import runner
 from tests.factories import council_member
 from web.app import create_app
-from workers import engagement, follow
-from workers.bootstrap import Runtime, build_runtime
+from workers.processes import engagement
+from workers.runtime import follow
+from workers.runtime.bootstrap import Runtime, build_runtime
 
 pytestmark = pytest.mark.integration
 

@@ -19,7 +19,7 @@ from projections.projects import get as project_row
 from tests import support
 from tests.conftest import worker_env
 from tests.factories import council_member
-from workers.bootstrap import Runtime, build_runtime
+from workers.runtime.bootstrap import Runtime, build_runtime
 
 pytestmark = pytest.mark.integration
 COUNCILS = ["KTT", "KHL", "BNH", "CMD", "LDS", "MAN", "SHF", "BST", "BIR", "NET", "LIV", "YOR"]
@@ -97,7 +97,7 @@ def test_a_goal_is_decided_once_despite_duplicate_jobs_racing_deciders_and_a_res
     app.make_pledge(project.id, backer.id, {"money": "150.00", "days": "0", "contributions": [], "message": None})
     queue = Queue(pg_runtime.settings.queue_name, connection=Redis.from_url(support.REDIS_URL))
     for _ in range(3):  # duplicates, as a retried enqueue or a second web process would make
-        queue.enqueue("workers.jobs.decide_goal", str(project.id))
+        queue.enqueue("workers.runtime.jobs.decide_goal", str(project.id))
     env = worker_env(pg_runtime.settings, PIPELINE_SWEEP_SECONDS="1")
     first = support.Process(["worker"], env, tmp_path / "worker-1.log")
     second = support.Process(["worker"], env, tmp_path / "worker-2.log")
@@ -114,7 +114,7 @@ def test_a_goal_is_decided_once_despite_duplicate_jobs_racing_deciders_and_a_res
         first.kill()  # a restart: kill one worker without clean-up, start another
         third = support.Process(["worker"], env, tmp_path / "worker-3.log")
         for _ in range(2):
-            queue.enqueue("workers.jobs.decide_goal", str(project.id))
+            queue.enqueue("workers.runtime.jobs.decide_goal", str(project.id))
         support.wait_until(lambda: queue.count == 0, timeout=30, message="the duplicate jobs to run")
         support.wait_until(
             lambda: (r := project_row(pg_runtime.db, str(project.id))) and r["goal_state"] == "met",

@@ -14,9 +14,9 @@ from projections.registry import get
 from tests import support
 from tests.factories import bulk_sign_ups, council_member, dump, mixed_history
 from tests.integration.test_rebuild_online import Readers, Writer, cli_settings, projects  # noqa: F401
-from workers import follow
-from workers.bootstrap import Runtime, build_runtime, initialise
-from workers.settings import Settings
+from workers.runtime import follow
+from workers.runtime.bootstrap import Runtime, build_runtime, initialise
+from workers.runtime.settings import Settings
 
 pytestmark = pytest.mark.integration
 

@@ -12,7 +12,7 @@ from projections.base import Statement
 from projections.people import PeopleProjection
 from projections.registry import all_projections, get
 from tests.factories import bulk_sign_ups, dump, mixed_history
-from workers.bootstrap import Runtime, build_runtime
+from workers.runtime.bootstrap import Runtime, build_runtime
 
 pytestmark = pytest.mark.integration
 

@@ -10,7 +10,7 @@ from tests import support
 from tests.conftest import worker_env
 from tests.factories import PASSWORD as PW
 from web.app import create_app
-from workers.bootstrap import Runtime
+from workers.runtime.bootstrap import Runtime
 
 pytestmark = pytest.mark.integration
 

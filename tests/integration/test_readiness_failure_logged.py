@@ -7,9 +7,9 @@ import logging
 
 import pytest
 
-from web import operations
+from web.api import operations
 from web.app import create_app
-from workers.bootstrap import Runtime
+from workers.runtime.bootstrap import Runtime
 
 pytestmark = pytest.mark.integration
 
@@ -22,8 +22,8 @@ def test_a_failed_readiness_check_answers_503_and_logs_the_traceback(
 
     monkeypatch.setattr(operations, "_ready", broken)
     client = create_app(runtime=sqlite_runtime).test_client()
-    with caplog.at_level(logging.WARNING, logger="web.operations"):
+    with caplog.at_level(logging.WARNING, logger="web.api.operations"):
         answer = client.get("/readyz")
     assert answer.status_code == 503 and "OSError" in answer.json["detail"]
-    (record,) = [r for r in caplog.records if r.name == "web.operations"]
+    (record,) = [r for r in caplog.records if r.name == "web.api.operations"]
     assert record.exc_info is not None and str(record.exc_info[1]) == "disk on fire"

@@ -12,7 +12,7 @@ from domain.application import OrganisationRef
 from projections import insights
 from tests.factories import PASSWORD
 from tests.integration.test_insights import client, member, propose
-from workers.bootstrap import Runtime
+from workers.runtime.bootstrap import Runtime
 
 pytestmark = pytest.mark.integration
 

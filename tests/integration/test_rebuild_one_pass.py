@@ -15,8 +15,8 @@ from projections.registry import all_projections, get
 from tests import support
 from tests.factories import bulk_sign_ups, council_member, dump, mixed_history
 from tests.integration.test_rebuild_online import Writer, leftovers
-from workers import follow
-from workers.bootstrap import Runtime
+from workers.runtime import follow
+from workers.runtime.bootstrap import Runtime
 
 pytestmark = pytest.mark.integration
 

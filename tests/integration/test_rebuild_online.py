@@ -16,8 +16,8 @@ from projections.registry import get
 from tests import support
 from tests.factories import bulk_sign_ups, council_member, dump
 from web.app import create_app
-from workers.bootstrap import Runtime, build_runtime, initialise
-from workers.settings import Settings
+from workers.runtime.bootstrap import Runtime, build_runtime, initialise
+from workers.runtime.settings import Settings
 
 pytestmark = pytest.mark.integration
 PAGE = 50
@@ -233,7 +233,7 @@ def test_a_long_read_holds_up_the_switch_but_never_the_other_readers(pg_runtime:
 
 def test_an_erasure_reaches_a_rebuild_stopped_part_way(any_runtime: Runtime) -> None:
     from projections.beside import REBUILD
-    from workers.erasure import erase_person
+    from workers.processes.erasure import erase_person
 
     rt = any_runtime
     ann = council_member(rt.app, "KTT", name="Ermintrude Stopped")

@@ -16,10 +16,10 @@ from projections import runner
 from projections.projects import ProjectsProjection
 from tests.factories import PASSWORD, council_email, council_member
 from web.app import create_app
-from workers import erasure
-from workers.bootstrap import Runtime, build_runtime, initialise
-from workers.notifier import Notifier
-from workers.settings import Settings
+from workers.notify.notifier import Notifier
+from workers.processes import erasure
+from workers.runtime.bootstrap import Runtime, build_runtime, initialise
+from workers.runtime.settings import Settings
 
 pytestmark = pytest.mark.integration
 

@@ -10,7 +10,7 @@ import pytest
 
 from tests.factories import council_member
 from web.app import create_app
-from workers.bootstrap import Runtime
+from workers.runtime.bootstrap import Runtime
 
 pytestmark = pytest.mark.integration
 POSTED = 503

@@ -16,7 +16,7 @@ from domain import clock, history
 from domain.application import OrganisationRef
 from tests.factories import PASSWORD, council_member, email
 from web.app import create_app
-from workers.bootstrap import Runtime
+from workers.runtime.bootstrap import Runtime
 
 pytestmark = pytest.mark.integration
 START = datetime(2014, 9, 1, 9, tzinfo=UTC)

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from workers.bootstrap import Runtime, build_runtime, initialise
-from workers.settings import Settings
+from workers.runtime.bootstrap import Runtime, build_runtime, initialise
+from workers.runtime.settings import Settings
 
 pytestmark = pytest.mark.integration
 

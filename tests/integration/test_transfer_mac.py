@@ -18,9 +18,10 @@ from domain.person import Person
 from projections import runner
 from tests.integration.test_event_transfer import empty_pg, target_settings  # noqa: F401
 from tests.redteam.test_transfer_files import event_lines, exported, target
-from workers import log_import, transfer
-from workers.bootstrap import Runtime
-from workers.transfer import TransferError
+from workers.history.transfer import export as transfer
+from workers.history.transfer import load as log_import
+from workers.history.transfer.export import TransferError
+from workers.runtime.bootstrap import Runtime
 
 pytestmark = pytest.mark.integration
 

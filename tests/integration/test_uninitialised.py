@@ -11,10 +11,10 @@ from flask import Flask
 from werkzeug.routing import IntegerConverter, UUIDConverter
 
 from tests import support
+from web.api.operations import WITHOUT_DATABASE
 from web.app import create_app
-from web.operations import WITHOUT_DATABASE
-from workers.bootstrap import build_runtime
-from workers.settings import Settings
+from workers.runtime.bootstrap import build_runtime
+from workers.runtime.settings import Settings
 
 pytestmark = pytest.mark.integration
 

@@ -12,8 +12,8 @@ from tests import support
 from tests.factories import PASSWORD, council_email
 from tests.integration.test_access_rules import concrete, sign_in
 from web.app import create_app
-from web.query_args import declared
-from workers.bootstrap import Runtime
+from web.http.query_args import declared
+from workers.runtime.bootstrap import Runtime
 
 pytestmark = pytest.mark.integration
 UNKNOWN = "surely_not_a_parameter"

@@ -13,8 +13,8 @@ import pytest
 from tests.factories import council_member
 from web.app import create_app
 from workers.adapters import unsubscribe as tokens
-from workers.bootstrap import Runtime, build_runtime
-from workers.settings import Settings
+from workers.runtime.bootstrap import Runtime, build_runtime
+from workers.runtime.settings import Settings
 
 pytestmark = pytest.mark.integration
 ONE_CLICK = {"data": "List-Unsubscribe=One-Click", "content_type": "application/x-www-form-urlencoded"}
@@ -124,7 +124,7 @@ def test_a_missing_token_or_an_unknown_parameter_is_refused(client: Any) -> None
 
 
 def test_the_link_of_an_erased_person_is_not_found(client: Any, sqlite_runtime: Runtime) -> None:
-    from workers.erasure import erase_person
+    from workers.processes.erasure import erase_person
 
     ann = council_member(sqlite_runtime.app, "WGN")
     link = token(sqlite_runtime, ann.id, "project-news")

@@ -15,7 +15,7 @@ from projections.registry import all_projections
 from tests import support
 from tests.conftest import worker_env
 from tests.factories import PASSWORD, bulk_sign_ups, dump, email
-from workers.bootstrap import Runtime
+from workers.runtime.bootstrap import Runtime
 
 pytestmark = pytest.mark.integration
 

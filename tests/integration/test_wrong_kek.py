@@ -13,8 +13,8 @@ import pytest
 
 from tests import support
 from web.app import create_app
-from workers.bootstrap import build_runtime, initialise
-from workers.settings import Settings
+from workers.runtime.bootstrap import build_runtime, initialise
+from workers.runtime.settings import Settings
 
 pytestmark = pytest.mark.integration
 OTHER_KEY = base64.b64encode(os.urandom(32)).decode()

@@ -17,8 +17,8 @@ import pytest
 from domain.addresses import recipient
 from tests.factories import PASSWORD
 from web.app import create_app
-from workers.bootstrap import build_runtime
-from workers.settings import Settings
+from workers.runtime.bootstrap import build_runtime
+from workers.runtime.settings import Settings
 
 pytestmark = pytest.mark.integration
 

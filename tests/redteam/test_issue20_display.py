@@ -17,7 +17,7 @@ import pytest
 from tests.factories import email
 from tests.integration.accounts.helpers import sign_up
 from web.app import create_app
-from workers.bootstrap import Runtime
+from workers.runtime.bootstrap import Runtime
 
 pytestmark = pytest.mark.integration
 

@@ -17,7 +17,7 @@ from domain.person import HELD_AFTER_CHANGE
 from tests.factories import PASSWORD, council_email, email
 from tests.integration.accounts.helpers import change_email, links, new_link, roomy_runtime, sign_up
 from web.app import create_app
-from workers.bootstrap import Runtime
+from workers.runtime.bootstrap import Runtime
 
 pytestmark = pytest.mark.integration
 

@@ -14,9 +14,9 @@ import pytest
 
 from projections import runner
 from tests.support import LEGACY_SAMPLE, pipeline_env, run_cli
-from workers.bootstrap import Runtime
-from workers.legacy_file import NotALegacyFile, read
-from workers.legacy_import import import_legacy
+from workers.history.legacy.file import NotALegacyFile, read
+from workers.history.legacy.importer import import_legacy
+from workers.runtime.bootstrap import Runtime
 
 pytestmark = pytest.mark.integration
 SAMPLE = LEGACY_SAMPLE

@@ -12,8 +12,8 @@ from datetime import timedelta
 import pytest
 
 from tests.factories import council_email, council_member
-from workers.bootstrap import Runtime
-from workers.digests import send_due
+from workers.notify.digests import send_due
+from workers.runtime.bootstrap import Runtime
 
 pytestmark = pytest.mark.integration
 

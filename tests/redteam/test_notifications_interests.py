@@ -15,7 +15,7 @@ import pytest
 from tests.factories import council_member
 from tests.integration.test_notification_preferences import URL, member
 from web.app import create_app
-from workers.bootstrap import Runtime
+from workers.runtime.bootstrap import Runtime
 
 pytestmark = pytest.mark.integration
 

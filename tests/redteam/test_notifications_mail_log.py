@@ -13,9 +13,9 @@ from aiosmtpd.controller import Controller
 
 from tests import support
 from tests.factories import council_member
-from web.mail_log import mail_log
+from web.api.mail_log import mail_log
 from workers.adapters.mail import Outbox, SMTPSender
-from workers.bootstrap import Runtime
+from workers.runtime.bootstrap import Runtime
 
 pytestmark = pytest.mark.integration
 ADDRESS = "ann.refused@example.gov.uk"
@@ -55,8 +55,8 @@ def test_an_erased_persons_name_is_not_kept_in_other_peoples_mail_log(any_runtim
     """Ann follows two projects, then erases her account: their owners' outbox rows and
     digest items said "Ann Zebedee-Quill is following it" and kept saying it, in the mail
     log, after the erasure (which cleared only Ann's own rows)."""
-    from workers.digests import send_due
-    from workers.erasure import erase_person
+    from workers.notify.digests import send_due
+    from workers.processes.erasure import erase_person
 
     app = any_runtime.app
     owner = council_member(app, "WGN", name="Owner")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from tests.factories import council_member
-from workers.bootstrap import Runtime
+from workers.runtime.bootstrap import Runtime
 
 pytestmark = pytest.mark.integration
 

@@ -11,7 +11,7 @@ import pytest
 from tests.factories import council_member
 from tests.integration.test_event_log_api import evaluator
 from web.app import create_app
-from workers.bootstrap import Runtime
+from workers.runtime.bootstrap import Runtime
 
 pytestmark = pytest.mark.integration
 

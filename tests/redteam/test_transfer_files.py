@@ -15,9 +15,10 @@ import pytest
 from projections import runner
 from tests.factories import mixed_history
 from tests.integration.test_event_transfer import empty_pg, target_settings  # noqa: F401
-from workers import log_import, transfer
-from workers.bootstrap import Runtime, build_runtime
-from workers.transfer import TransferError
+from workers.history.transfer import export as transfer
+from workers.history.transfer import load as log_import
+from workers.history.transfer.export import TransferError
+from workers.runtime.bootstrap import Runtime, build_runtime
 
 pytestmark = pytest.mark.integration
 

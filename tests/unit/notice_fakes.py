@@ -11,7 +11,7 @@ from typing import Any
 from uuid import UUID, uuid4
 
 from domain.project import Project
-from workers.notices_base import ProjectFacts, Recipient, RequestFacts
+from workers.notify.notices.base import ProjectFacts, Recipient, RequestFacts
 
 
 @dataclass

@@ -9,7 +9,7 @@ import pytest
 
 from projections import beside
 from projections.registry import all_projections
-from workers import follow
+from workers.runtime import follow
 
 
 def test_the_renamer_leaves_parameters_literals_and_columns_alone() -> None:

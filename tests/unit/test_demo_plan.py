@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from workers.demo import END, START, Options, Plan, Step, daytime, plan
+from workers.history.demo.story import END, START, Options, Plan, Step, daytime, plan
 
 STORY = plan(Options())
 

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from workers.digests import OTHER, Group, body, grouped, last_ended, period_start, subject, when
+from workers.notify.digests import OTHER, Group, body, grouped, last_ended, period_start, subject, when
 
 
 def at(text: str) -> datetime:

@@ -9,8 +9,8 @@ import pytest
 from marshmallow import ValidationError, fields
 
 from domain.notifications import tag_problem
-from web.fields import Prose, Text
-from web.validation import InputSchema
+from web.api.fields import Prose, Text
+from web.http.validation import InputSchema
 
 REORDERING = {
     "RLO": "Hull\u202eCity",

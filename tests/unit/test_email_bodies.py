@@ -7,8 +7,8 @@ from email import message_from_bytes
 from email.message import Message
 from typing import Any
 
-from workers import emails
 from workers.adapters.mail import Outbox
+from workers.notify import emails
 
 
 def test_user_text_in_a_title_is_escaped_in_html_and_kept_as_is_in_text() -> None:

@@ -58,14 +58,14 @@ def test_the_check_sees_imports_in_functions_under_type_checking_and_relative_on
         "if TYPE_CHECKING:\n"
         "    from web.app import create_app\n"
         "def later():\n"
-        "    import workers.jobs\n"
+        "    import workers.runtime.jobs\n"
         "from ..errors import Conflict\n"
         "from . import names\n"
     )
     assert sorted(imported(source, "domain.sub")) == [
         (1, "typing"),
         (3, "web.app"),
-        (5, "workers.jobs"),
+        (5, "workers.runtime.jobs"),
         (6, "domain.errors"),
         (7, "domain.sub.names"),
     ]

@@ -10,9 +10,9 @@ from marshmallow import ValidationError, fields
 
 from domain.errors import ValidationFailed
 from domain.project import parse_amount
-from web import door
-from web.fields import Prose, Text
-from web.validation import InputSchema, printable, text_problem
+from web.api.fields import Prose, Text
+from web.http import door
+from web.http.validation import InputSchema, printable, text_problem
 
 REFUSED_IN_ANY_TEXT = {
     "NUL": "a\x00b",

@@ -9,7 +9,7 @@ import pytest
 from domain.organisation import NAMESPACE
 from workers.adapters.kek import Kek, KekError, KeyRing, UnknownKek, parse_ring
 from workers.adapters.keys import email_index_id
-from workers.settings import Settings
+from workers.runtime.settings import Settings
 
 ADDRESS = "asha.patel@kingston.gov.uk"
 

@@ -11,9 +11,9 @@ from uuid import UUID
 from domain.project import Project
 from projections.interests import stem, terms
 from tests.unit.notice_fakes import FakeFacts, goal, now, pledge
-from workers.notices_goal import NEARLY, REACHED, crossing, progress
-from workers.notices_matching import MAX_PEOPLE, THRESHOLD, resemblance
-from workers.notify_policy import Message, messages
+from workers.notify.notices.goal import NEARLY, REACHED, crossing, progress
+from workers.notify.notices.matching import MAX_PEOPLE, THRESHOLD, resemblance
+from workers.notify.policy import Message, messages
 
 
 def proposed(facts: FakeFacts, owner: UUID, **details: object) -> tuple[Project, list[Message]]:

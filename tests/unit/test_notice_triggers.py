@@ -14,7 +14,7 @@ from domain.interest import ContributionRequest, Follow, Need
 from domain.project import Project
 from domain.reminders import DeadlineWarning, ProjectNudge
 from tests.unit.notice_fakes import FakeFacts, goal, now, pledge
-from workers.notify_policy import Message, messages
+from workers.notify.policy import Message, messages
 
 
 @dataclass
@@ -111,7 +111,7 @@ def test_a_contribution_request_reaches_owners_with_one_link_to_answer_it_and_so
 
 
 def _request_facts(request: ContributionRequest) -> Any:
-    from workers.notices_base import RequestFacts
+    from workers.notify.notices.base import RequestFacts
 
     return RequestFacts(request.id, request.project_id, request.person_id, request.organisation_id, request.message)
 

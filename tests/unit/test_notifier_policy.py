@@ -12,7 +12,7 @@ from domain.interest import Follow, Need, StatusUpdate
 from domain.notifications import KINDS
 from domain.person import UNDONE, Person
 from tests.unit.notice_fakes import FakeFacts
-from workers.notify_policy import TOKEN_SLOT, Recipient, messages, reset_message
+from workers.notify.policy import TOKEN_SLOT, Recipient, messages, reset_message
 
 
 def signed_up(person_id: UUID, email: str) -> Any:
@@ -149,7 +149,7 @@ def test_events_nobody_is_told_about_make_no_messages() -> None:
 
 
 def test_every_kind_the_policy_sends_has_a_text_and_an_html_template() -> None:
-    folder = Path(__file__).resolve().parents[2] / "workers" / "templates" / "email"
+    folder = Path(__file__).resolve().parents[2] / "workers" / "notify" / "templates" / "email"
     inline = {"verify-email", "reset-password", "email-changed"}  # the account's own, written inline
     written_here = set(KINDS) - inline - {"digest"}  # digests elsewhere
     for kind in written_here:

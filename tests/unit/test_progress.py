@@ -1,7 +1,7 @@
 import io
 import time
 
-from web.progress import Progress, progress
+from web.cli.progress import Progress, progress
 
 
 def test_without_a_terminal_a_line_every_few_seconds_with_rate_and_eta() -> None:

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from web.limits import DEAD_STORAGE_SECONDS, Counters
+from web.http.limits import DEAD_STORAGE_SECONDS, Counters
 
 
 class Storage:
@@ -42,7 +42,7 @@ def test_a_storage_failure_is_logged_with_its_traceback_and_counting_moves_to_me
 ) -> None:
     storage, clock = Storage(), Clock()
     counters = Counters(Limiter(storage), "test", enabled=True, clock=clock)  # type: ignore[arg-type]
-    with caplog.at_level(logging.WARNING, logger="web.limits"):
+    with caplog.at_level(logging.WARNING, logger="web.http.limits"):
         counters.hit("2/minute", "someone")
     (record,) = caplog.records
     assert record.exc_info is not None and "storage refused" in str(record.exc_info[1])

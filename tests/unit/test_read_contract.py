@@ -20,10 +20,10 @@ from projections.base import READS, reads, views_read_by
 from projections.db import Reader, SQLiteDatabase
 from projections.registry import PROJECTIONS, all_projections
 from projections.runner import create_tables
+from web.api.common import ReadArgs, answers_from
 from web.app import create_app
-from web.common import ReadArgs, answers_from
-from web.errors import ProblemApi
-from workers.settings import Settings
+from web.http.errors import ProblemApi
+from workers.runtime.settings import Settings
 
 HEAD = 10  # the head of the fake event log
 

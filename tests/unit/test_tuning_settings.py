@@ -3,7 +3,7 @@ naming the variable, never a traceback from deep inside a command."""
 
 import pytest
 
-from workers.settings import Settings
+from workers.runtime.settings import Settings
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
 from web.pages import api, security
 from web.pages.scope import PAGES
-from workers.settings import Settings
+from workers.runtime.settings import Settings
 
 
 def me() -> dict[str, Any] | None:

@@ -24,7 +24,7 @@ from markupsafe import escape
 from domain.addresses import mailbox
 
 log = logging.getLogger(__name__)
-INSTEAD = "Someone"  # as messages written after the erasure name them (``notices_base.name_of``)
+INSTEAD = "Someone"  # as messages written after the erasure name them (``workers.notify.notices.base.name_of``)
 _ESCAPES: tuple[Callable[[str], str], ...] = (str, html_lib.escape, lambda text: str(escape(text)))
 
 

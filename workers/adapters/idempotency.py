@@ -1,4 +1,4 @@
-"""The table behind ``Idempotency-Key`` (web.idempotency keeps the HTTP side)."""
+"""The table behind ``Idempotency-Key`` (web.http.idempotency keeps the HTTP side)."""
 
 DDL = (
     """CREATE TABLE IF NOT EXISTS idempotency_keys (

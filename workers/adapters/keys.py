@@ -68,7 +68,7 @@ def email_index_id(index_key: bytes, email: str) -> UUID:
 def legacy_email_index_id(index_key: bytes, email: str) -> UUID:
     """The index id earlier versions gave an address (only spaces and case folded): where a
     stored address that is not canonical (a "quoted" local part) is still indexed until
-    ``pipeline init`` moves it (``workers.address_index``)."""
+    ``pipeline init`` moves it (``workers.runtime.address_index``)."""
     return _index_id(index_key, email.strip().casefold())
 
 

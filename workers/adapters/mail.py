@@ -361,7 +361,7 @@ class Outbox:
         """Other people's messages, digest items and .eml files stop naming an erased person:
         each of their names becomes ``instead`` wherever it stands as words of its own, in any
         case and form (``workers.adapters.forgetting``), as messages written after the
-        erasure say it (``notices_base.name_of``). What the mail log shows is then what the
+        erasure say it (``workers.notify.notices.base.name_of``). What the mail log shows is then what the
         log itself can still say."""
         forgotten = Names(names)
         if not forgotten:

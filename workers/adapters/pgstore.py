@@ -19,7 +19,7 @@ from psycopg.sql import SQL, Identifier
 
 from projections.db import Timeouts, connection_options
 from projections.sqlite_events import raise_if_moved
-from workers.settings import Settings
+from workers.runtime.settings import Settings
 
 RETRY_WAIT_SECONDS = 0.2
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from projections.db import sqlite_path
 from workers.adapters.kek import Kek, KekError, KeyRing, parse_ring
-from workers.settings import Settings
+from workers.runtime.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ from typing import Any
 from uuid import UUID
 
 from workers.report.world import World
-from workers.settings import NUDGE_ANSWER_DAYS, NUDGE_DAYS
+from workers.runtime.settings import NUDGE_ANSWER_DAYS, NUDGE_DAYS
 
 
 def idle_days(world: World) -> int:

@@ -10,7 +10,7 @@ import pytest
 
 from tests.integration.accounts.helpers import roomy_runtime
 from web.app import create_app
-from workers.bootstrap import Runtime
+from workers.runtime.bootstrap import Runtime
 
 
 @pytest.fixture(params=["sqlite", "pg"])

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from tests.factories import PASSWORD
-from workers.bootstrap import Runtime, build_runtime
+from workers.runtime.bootstrap import Runtime, build_runtime
 
 ROOMY = {
     "mail_recipient_limit": "1000/minute",

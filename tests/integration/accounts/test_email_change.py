@@ -15,7 +15,7 @@ from domain import clock
 from domain.person import HELD_AFTER_CHANGE, UNDONE
 from tests.factories import PASSWORD, council_email, email
 from tests.integration.accounts.helpers import change_email, links, new_link, sign_in, sign_up
-from workers.bootstrap import Runtime
+from workers.runtime.bootstrap import Runtime
 
 pytestmark = pytest.mark.integration
 

@@ -15,7 +15,7 @@ import pytest
 from domain.email_domains import covered
 from tests.factories import PASSWORD, council_email, email
 from tests.integration.accounts.helpers import change_email, new_link, sign_in, sign_up
-from workers.bootstrap import Runtime
+from workers.runtime.bootstrap import Runtime
 
 pytestmark = pytest.mark.integration
 

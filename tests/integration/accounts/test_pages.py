@@ -10,7 +10,7 @@ import pytest
 
 from tests.factories import PASSWORD, council_email, email
 from tests.integration.accounts.helpers import new_link, sign_up
-from workers.bootstrap import Runtime
+from workers.runtime.bootstrap import Runtime
 
 pytestmark = pytest.mark.integration
 

@@ -1,0 +1,120 @@
+"""Input fields shared by the schemas. What characters text may hold is checked once,
+for every field, by :class:`web.http.validation.InputSchema`; these add shape and range."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields
+
+from domain.display import display_problem
+from domain.errors import ValidationFailed
+from domain.project import AMOUNT, parse_amount
+
+EARLIEST_DAY, LATEST_DAY = date(1900, 1, 1), date(2199, 12, 31)
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(2199, 12, 31, 23, 59, 59, tzinfo=UTC)
+
+
+def shown_safely(text: str, *, free_text: bool = False) -> str:
+    """``text`` if it displays as stored (:mod:`domain.display`), else a ValidationError."""
+    problem = display_problem(text, free_text=free_text)
+    if problem:
+        raise ValidationError(problem)
+    return text
+
+
+class Text(fields.String):
+    """One line of text that names or says something (a name, title, tag, job title),
+    surrounding whitespace removed; blank, invisible or reordering characters are invalid."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs).strip()
+        if not text:
+            raise ValidationError("Must not be blank.")
+        return shown_safely(text)
+
+
+class Prose(fields.String):
+    """Text that may run over several lines (messages, updates, Markdown): tab and newline
+    are allowed, CR LF is stored as LF. ``blank=False``: trimmed, and blank is invalid.
+    Held to the display rule of names; ``free_text`` (long descriptions) only to its
+    first point, no reordering controls (:mod:`domain.display`)."""
+
+    multiline = True  # what the input door (``web.http.validation``) reads to keep its newlines
+
+    def __init__(self, *, blank: bool = True, free_text: bool = False, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.blank, self.free_text = blank, free_text
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if not text.strip():
+            if not self.blank:
+                raise ValidationError("Must not be blank.")
+            return text
+        shown_safely(text, free_text=self.free_text)
+        return text if self.blank else text.strip()
+
+
+class Email(fields.Email):
+    """An email address with surrounding whitespace removed before it is checked."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        return super()._deserialize(value.strip() if isinstance(value, str) else value, attr, data, **kwargs)
+
+
+class AmountString(fields.Field):
+    """Money or person-days: a string of at most 12 digits and 2 decimals, never a number."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        openapi = {"type": "string", "pattern": f"^{AMOUNT.pattern}$", "example": "1500.00"}
+        super().__init__(**{**kwargs, "metadata": {**openapi, **kwargs.get("metadata", {})}})
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Decimal:
+        try:
+            return parse_amount(value)
+        except ValidationFailed as error:
+            raise ValidationError(error.detail) from None
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        return None if value is None else str(value)
+
+
+def within(moment: datetime) -> datetime:
+    """``moment`` in UTC, if it lies between 1900 and 2199 (else a ValidationError)."""
+    try:
+        utc = moment.astimezone(UTC)
+    except OverflowError:
+        utc = None
+    if utc is None or not EARLIEST <= utc <= LATEST:
+        raise ValidationError("Out of range: give a time between 1900 and 2199.")
+    return utc
+
+
+class Day(fields.Date):
+    """A calendar day between 1900 and 2199."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> date:
+        day = super()._deserialize(value, attr, data, **kwargs)
+        if not EARLIEST_DAY <= day <= LATEST_DAY:
+            raise ValidationError("Out of range: give a day between 1900 and 2199.")
+        return day
+
+
+class Moment(fields.AwareDateTime):
+    """A date-time with a time zone, between 1900 and 2199, answered in UTC."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
+        return within(super()._deserialize(value, attr, data, **kwargs))
+
+
+class OrganisationSummarySchema(Schema):
+    """An organisation as embedded in other resources."""
+
+    id = fields.UUID()
+    code = fields.String(allow_none=True)
+    name = fields.String()
+    kind = fields.String()

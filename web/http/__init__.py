@@ -1,0 +1,1 @@
+"""The guards every request passes: auth, the input door, headers, limits, idempotency, errors."""

@@ -1,0 +1,1 @@
+"""Bulk history tools: the legacy import, the events transfer and the demo story."""

@@ -1,0 +1,1 @@
+"""Moving the event log between installations: export, reading a file, loading it."""

@@ -1,0 +1,153 @@
+"""``Facts`` for the notifier's policy, from the application (aggregates, personal keys)
+and the read side."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+
+from domain.errors import NotFound
+from domain.project import Project
+from projections import interests as interests_view
+from projections import project_updates as updates_view
+from projections import projects as projects_view
+from projections.base import Reveal
+from workers.adapters import unsubscribe
+from workers.notify.notices.base import ProjectFacts, Recipient, RequestFacts
+
+
+class RuntimeFacts:
+    """``Facts`` from the application (aggregates, personal keys) and the read side."""
+
+    def __init__(self, runtime: Any, reveal: Reveal) -> None:
+        self.rt, self.reveal = runtime, reveal  # ``reveal`` holds the keys of the batch's people
+        self.public_url: str = runtime.settings.public_url
+        self._people: dict[UUID, Recipient | None] = {}
+        self._choices: dict[UUID, dict[str, Any]] = {}
+        self._organisations: dict[UUID, str | None] = {}
+        self._versions: dict[tuple[UUID, int], Project | None] = {}
+        self._projects: dict[UUID, ProjectFacts | None] = {}
+
+    def person(self, person_id: UUID) -> Recipient | None:
+        if person_id not in self._people:
+            self._people[person_id] = self._person(person_id)
+        return self._people[person_id]
+
+    def _person(self, person_id: UUID) -> Recipient | None:
+        try:
+            person = self.rt.app.get_person(person_id)
+        except NotFound:  # an id from a stale view: nobody to tell
+            return None
+        if person.erased:
+            return Recipient(person.id, None, None, person.email_verified, True)
+        email = self.reveal(person.id, person.email)
+        reveal = self.reveal if email is not None else self.rt.keys.revealer([person.id])  # not the batch's
+        name, address = reveal(person.id, person.name), reveal(person.id, person.email)
+        return Recipient(
+            person.id,
+            name,
+            address,
+            person.email_verified,
+            False,
+            person.organisation_id,
+            person.verification_generation,
+            person.reset_generation,
+        )
+
+    def project(self, project_id: UUID) -> ProjectFacts | None:
+        """As the project stands now, read once per batch (several of its events, and the
+        projects a new one resembles, ask again)."""
+        if project_id not in self._projects:
+            self._projects[project_id] = self._project(project_id)
+        return self._projects[project_id]
+
+    def _project(self, project_id: UUID) -> ProjectFacts | None:
+        try:
+            project = self.rt.app.get_project(project_id)
+        except NotFound:
+            return None
+        details = project.details
+        key_contact = UUID(str(details.get("key_contact_id") or project.proposer_id))
+        followers = projects_view.followers(self.rt.db, str(project.id))
+        requests = updates_view.contribution_requests(self.rt.db, str(project.id))
+        return ProjectFacts(
+            project.id,
+            str(details.get("title") or "a project"),
+            str(details.get("summary") or ""),
+            frozenset(details.get("tags") or ()),
+            key_contact,
+            owners=frozenset({*project.team, project.proposer_id, key_contact}),
+            followers=frozenset(UUID(str(f["person_id"])) for f in followers),
+            pledgers=frozenset(UUID(str(p["person_id"])) for p in project.pledges.values()),
+            askers=frozenset(UUID(str(r["person_id"])) for r in requests if r["decision"] != "declined"),
+            organisation_id=project.organisation_id,
+            description=str(details.get("description") or ""),
+            archived=bool(project.archived),
+        )
+
+    def project_at(self, project_id: UUID, version: int | None) -> Project | None:
+        """The project as it was at ``version`` (None: now). Kept for the batch: consecutive
+        pledges each ask for the version before them, which the one before asked for."""
+        if version is None:
+            return self._load(project_id, None)
+        if (project_id, version) not in self._versions:
+            self._versions[(project_id, version)] = self._load(project_id, version)
+        return self._versions[(project_id, version)]
+
+    def _load(self, project_id: UUID, version: int | None) -> Project | None:
+        try:
+            found = self.rt.app.repository.get(project_id, version=version)
+        except AggregateNotFoundError:
+            return None
+        return found if isinstance(found, Project) else None
+
+    def organisation_name(self, organisation_id: UUID) -> str | None:
+        if organisation_id not in self._organisations:
+            try:
+                self._organisations[organisation_id] = self.rt.app.get_organisation(organisation_id).name
+            except NotFound:
+                self._organisations[organisation_id] = None
+        return self._organisations[organisation_id]
+
+    def contribution_request(self, request_id: UUID) -> RequestFacts | None:
+        try:
+            request = self.rt.app.get_contribution_request(request_id)
+        except NotFound:
+            return None
+        return RequestFacts(request.id, request.project_id, request.person_id, request.organisation_id, request.message)
+
+    def people_interested(self, tags: frozenset[str], words: frozenset[str]) -> list[tuple[UUID, str, str]]:
+        found = interests_view.people_interested(self.rt.db, tags, words)
+        return [(UUID(person), kind, term) for person, kind, term in found]
+
+    def projects_resembling(
+        self, project: ProjectFacts, tags: frozenset[str], words: frozenset[str], limit: int, before: datetime
+    ) -> list[ProjectFacts]:
+        org = str(project.organisation_id)
+        others = interests_view.projects_resembling(self.rt.db, str(project.id), org, tags, words, limit, before)
+        return [facts for other in others if (facts := self.project(UUID(other))) is not None]
+
+    def preferences(self, person_id: UUID) -> dict[str, Any]:
+        if person_id not in self._choices:
+            self._choices[person_id] = self.rt.app.notification_preferences(person_id)
+        return self._choices[person_id]
+
+    def unsubscribe_url(self, person_id: UUID, kind: str) -> str:
+        return unsubscribe.link(self.rt.keys, self.public_url, person_id, kind)
+
+    def opened(self, person_id: UUID, sealed: Any) -> str | None:
+        return self.reveal(person_id, sealed) or self.rt.keys.open(person_id, sealed)
+
+    def former_address(self, person_id: UUID, version: int) -> str | None:
+        """The address the person held just before their event at ``version`` (an address
+        change): None if there was none, or it can no longer be opened (erased)."""
+        if version <= 1:
+            return None
+        try:
+            before = self.rt.app.repository.get(person_id, version=version - 1)
+        except AggregateNotFoundError:
+            return None
+        return self.opened(person_id, getattr(before, "email", None)) if not before.erased else None

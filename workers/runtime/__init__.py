@@ -1,0 +1,1 @@
+"""The runtime: settings, the one bootstrap, job dispatch, the RQ worker and the log followers."""
