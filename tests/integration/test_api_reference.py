@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from web.app import create_app
-from workers.bootstrap import Runtime
+from workers.runtime.bootstrap import Runtime
 
 
 def test_the_reference_page_loads_its_bundle_from_the_apps_own_origin(sqlite_runtime: Runtime) -> None:
