@@ -32,7 +32,7 @@ from workers.adapters.keys import KeyStore
 
 log = logging.getLogger(__name__)
 PAGE = 1000
-ADDRESS_EVENTS = (get_topic(Person.SignedUp), get_topic(Person.EmailChanged))  # type: ignore[attr-defined]
+ADDRESS_EVENTS = (get_topic(Person.SignedUp), get_topic(Person.EmailChanged))
 
 
 @dataclass
