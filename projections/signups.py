@@ -27,7 +27,7 @@ class SignupsTimelineProjection(Projection):
     )
 
     @handles(Person.SignedUp)
-    def signed_up(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+    def signed_up(self, event: Person.SignedUp, reveal: Reveal) -> Iterator[Statement]:
         if migrated(event):
             return  # the moment accounts were moved into the original's store, not a sign-up
         yield Statement(COUNT, {"day": timestamp(event.timestamp)[:10], "kind": event.organisation_kind, "n": 1})
@@ -43,7 +43,7 @@ class SignupsTimelineProjection(Projection):
         return [Statement(COUNT, {"day": day, "kind": kind, "n": n}) for (day, kind), n in counts.items()]
 
 
-def migrated(event: Any) -> bool:
+def migrated(event: Person.SignedUp) -> bool:
     """A sign-up taken in from the original Pipeline whose time is its migration stamp
     (``domain.legacy``): the person signed up some time before, nobody knows when."""
     imported = getattr(event, "imported", None) or {}

@@ -47,7 +47,7 @@ class Reminders(Projection):
     )
 
     @handles(ContributionRequest.Requested)
-    def requested(self, event: Any, reveal: Reveal) -> Iterable[Statement]:
+    def requested(self, event: ContributionRequest.Requested, reveal: Reveal) -> Iterable[Statement]:
         yield Statement(
             "INSERT INTO pending_requests (request_id, project_id, requested_at) VALUES (:id, :project, :at)"
             " ON CONFLICT (request_id) DO NOTHING",
@@ -55,11 +55,15 @@ class Reminders(Projection):
         )
 
     @handles(ContributionRequest.Approved, ContributionRequest.Declined, ContributionRequest.Reminded)
-    def settled(self, event: Any, reveal: Reveal) -> Iterable[Statement]:
+    def settled(
+        self,
+        event: ContributionRequest.Approved | ContributionRequest.Declined | ContributionRequest.Reminded,
+        reveal: Reveal,
+    ) -> Iterable[Statement]:
         yield Statement("DELETE FROM pending_requests WHERE request_id = :id", {"id": str(event.originator_id)})
 
     @handles(DeadlineWarning.Given)
-    def warned(self, event: Any, reveal: Reveal) -> Iterable[Statement]:
+    def warned(self, event: DeadlineWarning.Given, reveal: Reveal) -> Iterable[Statement]:
         yield Statement(
             "INSERT INTO deadline_warnings (project_id, deadline) VALUES (:id, :deadline) ON CONFLICT DO NOTHING",
             {"id": str(event.project_id), "deadline": timestamp(datetime.fromisoformat(event.deadline))},

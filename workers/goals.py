@@ -34,7 +34,7 @@ class GoalDeadlines(Projection):
     )
 
     @handles(Project.GoalSet)
-    def goal_set(self, event: Any, reveal: Reveal) -> Iterable[Statement]:
+    def goal_set(self, event: Project.GoalSet, reveal: Reveal) -> Iterable[Statement]:
         yield Statement(
             "INSERT INTO goal_deadlines (project_id, deadline) VALUES (:id, :deadline)"
             " ON CONFLICT (project_id) DO UPDATE SET deadline = excluded.deadline, scheduled_at = NULL",
@@ -42,7 +42,7 @@ class GoalDeadlines(Projection):
         )
 
     @handles(Project.GoalDecided)
-    def goal_decided(self, event: Any, reveal: Reveal) -> Iterable[Statement]:
+    def goal_decided(self, event: Project.GoalDecided, reveal: Reveal) -> Iterable[Statement]:
         yield Statement("DELETE FROM goal_deadlines WHERE project_id = :id", {"id": str(event.originator_id)})
 
 
