@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar
+from uuid import UUID
 
 from eventsourcing.utils import get_topic
 
@@ -14,6 +15,20 @@ from eventsourcing.utils import get_topic
 class Statement:
     sql: str
     params: Mapping[str, Any] = field(default_factory=dict)
+
+
+class Recorded(Protocol):
+    """What every stored event carries, whatever its class: whose it is, which of theirs,
+    and when."""
+
+    @property
+    def originator_id(self) -> UUID: ...
+
+    @property
+    def originator_version(self) -> int: ...
+
+    @property
+    def timestamp(self) -> datetime: ...
 
 
 Reveal = Callable[[Any, Any], "str | None"]

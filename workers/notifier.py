@@ -25,7 +25,7 @@ from eventsourcing.utils import get_topic
 
 from domain.history import HistoryMark
 from domain.notifications import IMMEDIATE, KINDS, switched_off
-from projections.base import Projection, Reveal, Statement, timestamp
+from projections.base import Projection, Recorded, Reveal, Statement, timestamp
 from workers import emails
 from workers.adapters import mail, sessions
 from workers.notify_facts import RuntimeFacts
@@ -94,7 +94,7 @@ def _history_pending(db: Any) -> set[tuple[str, int]]:
     return {(str(r["originator_id"]), int(r["originator_version"])) for r in rows}
 
 
-def delivered(event: Any, message: Message, facts: Facts) -> list[Statement]:
+def delivered(event: Recorded, message: Message, facts: Facts) -> list[Statement]:
     """Where ``message`` goes, as its recipient chose: nowhere, their digest, or the outbox."""
     kind = KINDS.get(message.kind)
     choices = facts.preferences(message.person_id)
@@ -113,7 +113,7 @@ DIGEST_ITEM = (
 )
 
 
-def _digest_item(dedupe: str, message: Message, events: list[str], event: Any) -> dict[str, Any]:
+def _digest_item(dedupe: str, message: Message, events: list[str], event: Recorded) -> dict[str, Any]:
     return {
         "dedupe": dedupe,
         "person": str(message.person_id),
