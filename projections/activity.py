@@ -19,6 +19,7 @@ from domain.organisation import Organisation
 from domain.person import Person
 from domain.project import Project
 from projections.base import Projection, Recorded, Reveal, Statement, handles, reads, timestamp
+from projections.context import FollowerContext
 from projections.db import Reader
 from projections.signups import migrated
 
@@ -132,7 +133,7 @@ class ActivityProjection(Projection):
         "CREATE INDEX IF NOT EXISTS activity_by_actor ON activity (actor_id, at, id)",
     )
 
-    def batch(self, events: list[Any], reveal: Reveal, context: Any) -> list[Statement]:
+    def batch(self, events: list[Any], reveal: Reveal, context: FollowerContext | None) -> list[Statement]:
         return sources_first(super().batch(events, reveal, context))
 
     # ----------------------------------------------------------- people, organisations

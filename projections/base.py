@@ -10,6 +10,8 @@ from uuid import UUID
 
 from eventsourcing.utils import get_topic
 
+from projections.context import FollowerContext
+
 
 @dataclass(frozen=True)
 class Statement:
@@ -93,7 +95,7 @@ class Projection:
         attr = self._handlers.get(type(domain_event))
         return list(getattr(self, attr)(domain_event, reveal)) if attr else []
 
-    def batch(self, events: list[Any], reveal: Reveal, context: Any) -> list[Statement]:
+    def batch(self, events: list[Any], reveal: Reveal, context: FollowerContext | None) -> list[Statement]:
         """The statements for a batch of events. A view maps each event alone; a process
         (the notifier) overrides this to consult ``context``, what its runner gave it."""
         return [statement for event in events for statement in self.statements(event, reveal)]

@@ -9,6 +9,7 @@ from typing import Any
 from domain.organisation import Organisation
 from domain.person import Person
 from projections.base import Projection, Reveal, Statement, handles, reads, timestamp
+from projections.context import FollowerContext
 from projections.db import Reader
 from projections.signups import migrated
 
@@ -136,7 +137,7 @@ class OrganisationsProjection(Projection):
                 {**changes, "id": str(event.originator_id)},
             )
 
-    def batch(self, events: list[Any], reveal: Reveal, context: Any) -> list[Statement]:
+    def batch(self, events: list[Any], reveal: Reveal, context: FollowerContext | None) -> list[Statement]:
         return members_merged(super().batch(events, reveal, context))
 
     @handles(Person.SignedUp)

@@ -7,6 +7,7 @@ from typing import Any
 
 from domain.person import Person
 from projections.base import Projection, Reveal, Statement, handles, reads, timestamp
+from projections.context import FollowerContext
 from projections.db import Reader
 
 COUNT = (
@@ -32,7 +33,7 @@ class SignupsTimelineProjection(Projection):
             return  # the moment accounts were moved into the original's store, not a sign-up
         yield Statement(COUNT, {"day": timestamp(event.timestamp)[:10], "kind": event.organisation_kind, "n": 1})
 
-    def batch(self, events: list[Any], reveal: Reveal, context: Any) -> list[Statement]:
+    def batch(self, events: list[Any], reveal: Reveal, context: FollowerContext | None) -> list[Statement]:
         """One statement per day and kind for the whole batch, adding its sign-ups together: a
         busy day's row changes once per batch, not once per sign-up (PostgreSQL keeps every
         version of a row changed in a transaction until it commits)."""

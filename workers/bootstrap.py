@@ -56,6 +56,10 @@ class Runtime:
         self.app.log_moved = self.projections_changed  # the one place a save is heard of
 
     @property
+    def public_url(self) -> str:
+        return self.settings.public_url
+
+    @property
     def keys(self) -> KeyStore:
         return self.app.personal  # type: ignore[return-value]  # build_runtime puts a KeyStore there
 

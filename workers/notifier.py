@@ -26,6 +26,8 @@ from eventsourcing.utils import get_topic
 from domain.history import HistoryMark
 from domain.notifications import IMMEDIATE, KINDS, switched_off
 from projections.base import Projection, Recorded, Reveal, Statement, timestamp
+from projections.context import FollowerContext
+from projections.db import ReadDatabase
 from workers import emails
 from workers.adapters import mail, sessions
 from workers.notify_facts import RuntimeFacts
@@ -54,7 +56,7 @@ class Notifier(Projection):
     def topics(cls) -> tuple[str, ...]:
         return tuple(sorted({*FOLLOWED_TOPICS, get_topic(HistoryMark.Written)}))
 
-    def batch(self, events: list[Any], reveal: Reveal, context: Any) -> list[Statement]:
+    def batch(self, events: list[Any], reveal: Reveal, context: FollowerContext | None) -> list[Statement]:
         """The messages for a batch; nothing for events written as history (a mark lists
         them, earlier in this batch or in one before it)."""
         if context is None:
@@ -89,7 +91,7 @@ def _pair(key: tuple[str, int]) -> dict[str, Any]:
     return {"id": key[0], "version": key[1]}
 
 
-def _history_pending(db: Any) -> set[tuple[str, int]]:
+def _history_pending(db: ReadDatabase) -> set[tuple[str, int]]:
     rows = db.query("SELECT originator_id, originator_version FROM notifier_history")
     return {(str(r["originator_id"]), int(r["originator_version"])) for r in rows}
 
