@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from eventsourcing.utils import get_topic
 
@@ -32,6 +32,9 @@ from workers import emails
 from workers.adapters import mail, sessions
 from workers.notify_facts import RuntimeFacts
 from workers.notify_policy import FOLLOWED_TOPICS, TOKEN_SLOT, Facts, Message, messages, reset_message
+
+if TYPE_CHECKING:
+    from workers.dispatch import Dispatcher
 
 log = logging.getLogger(__name__)
 
@@ -166,7 +169,14 @@ def _stored(dedupe: str, message: Message, events: list[str], facts: Facts) -> l
     return [Statement(sql, params), *stored]
 
 
-def send_password_reset(rt: Any, email: str) -> str | None:
+class Resetting(FollowerContext, Protocol):
+    """What mailing a reset link uses: a follower's lookups, and the dispatcher to send it."""
+
+    @property
+    def dispatcher(self) -> Dispatcher: ...
+
+
+def send_password_reset(rt: Resetting, email: str) -> str | None:
     """Mail a reset link to the account with ``email``, if there is one: its message and token
     go straight to the outbox in one transaction, then to the dispatcher (sent inline when
     embedded, by a job otherwise). No event is written, so nothing public (the log's head, the
