@@ -16,9 +16,9 @@ from typing import Any
 from uuid import UUID
 
 import pytest
-from eventsourcing.domain import BaseAggregate, CanInitAggregate, CanMutateAggregate
+from eventsourcing.domain import BaseAggregate, CanInitAggregate, CanMutateAggregate, decorated_funcs
 from eventsourcing.persistence import StoredEvent
-from eventsourcing.utils import get_topic
+from eventsourcing.utils import get_topic, resolve_topic
 
 from tests.fakes import memory_application
 
@@ -84,3 +84,28 @@ def test_an_event_stored_before_decodes_to_the_same_state(line: dict[str, Any], 
     if isinstance(event, CanInitAggregate):
         aggregate = event.mutate(None)
         assert aggregate is not None and aggregate.id == event.originator_id
+
+
+BASE_FIELDS = {"originator_id", "originator_version", "timestamp", "originator_topic"}
+
+
+def recorded_by() -> list[tuple[str, Any, type[Any]]]:
+    """(topic, method, event class) for every ``@event`` method: ``__init__`` for a created one."""
+    pairs = []
+    for topic, cls in event_classes().items():
+        if cls in decorated_funcs:
+            pairs.append((topic, decorated_funcs[cls], cls))
+        elif issubclass(cls, CanInitAggregate) and not topic.endswith(".Created"):
+            aggregate = resolve_topic(topic.rpartition(".")[0])
+            pairs.append((topic, vars(aggregate)["__init__"].decorated_func, cls))
+    return pairs
+
+
+@pytest.mark.parametrize(("topic", "method", "cls"), recorded_by(), ids=lambda v: v if isinstance(v, str) else "")
+def test_each_event_class_has_a_field_for_every_parameter_of_its_method(topic: str, method: Any, cls: type) -> None:
+    """The library silently drops a method's argument that its event class has no field for
+    (the value would never be stored), and fails to apply an event whose field the method
+    lacks: the two must name the same things."""
+    parameters = [name for name in inspect.signature(method).parameters if name not in ("self", "id")]
+    fields = [f.name for f in dataclasses.fields(cls) if f.name not in BASE_FIELDS]
+    assert fields == parameters
