@@ -29,7 +29,12 @@ class HistoryMark(Aggregate):
     of writing (ISO; absent from marks of earlier versions), so a view can tell when the history
     arrived: an imported 2014 project is not "idle since 2014" the day it is taken in."""
 
-    @event("Written")
+    class Written(Aggregate.Created):
+        origin: str
+        events: list[list[Any]]
+        written_at: str | None
+
+    @event(Written)
     def __init__(self, origin: str, events: list[list[Any]], written_at: str | None = None) -> None:
         self.origin = origin
         self.events = events

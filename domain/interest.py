@@ -15,7 +15,12 @@ from domain.organisation import NAMESPACE
 class Follow(Aggregate):
     """One per (project, person)."""
 
-    @event("Followed")
+    class Followed(Aggregate.Created):
+        project_id: UUID
+        person_id: UUID
+        imported: dict[str, Any] | None
+
+    @event(Followed)
     def __init__(self, id: UUID, project_id: UUID, person_id: UUID, imported: dict[str, Any] | None = None) -> None:
         self.project_id, self.person_id, self.active = project_id, person_id, True
         self.imported = imported  # a like taken in from the original Pipeline (domain.legacy)
@@ -30,7 +35,11 @@ class Follow(Aggregate):
         self._refollow(project_id=self.project_id, person_id=self.person_id)
         return True
 
-    @event("Refollowed")
+    class Refollowed(Aggregate.Event):
+        project_id: UUID
+        person_id: UUID
+
+    @event(Refollowed)
     def _refollow(self, project_id: UUID, person_id: UUID) -> None:
         self.active = True
 
@@ -40,7 +49,11 @@ class Follow(Aggregate):
         self._unfollow(project_id=self.project_id, person_id=self.person_id)
         return True
 
-    @event("Unfollowed")
+    class Unfollowed(Aggregate.Event):
+        project_id: UUID
+        person_id: UUID
+
+    @event(Unfollowed)
     def _unfollow(self, project_id: UUID, person_id: UUID) -> None:
         self.active = False
 
@@ -48,7 +61,13 @@ class Follow(Aggregate):
 class Need(Aggregate):
     """ "We need this too": one per (project, organisation)."""
 
-    @event("Declared")
+    class Declared(Aggregate.Created):
+        project_id: UUID
+        organisation_id: UUID
+        person_id: UUID
+        comment: str | None
+
+    @event(Declared)
     def __init__(
         self,
         id: UUID,
@@ -71,7 +90,13 @@ class Need(Aggregate):
             project_id=self.project_id, organisation_id=self.organisation_id, person_id=person_id, comment=comment
         )
 
-    @event("Redeclared")
+    class Redeclared(Aggregate.Event):
+        project_id: UUID
+        organisation_id: UUID
+        person_id: UUID
+        comment: str | None
+
+    @event(Redeclared)
     def _redeclare(self, project_id: UUID, organisation_id: UUID, person_id: UUID, comment: str | None) -> None:
         self.comment, self.active = comment, True
 
@@ -80,7 +105,12 @@ class Need(Aggregate):
             raise RuleBroken("Your organisation has not said it needs this.")
         self._withdraw(project_id=self.project_id, organisation_id=self.organisation_id, person_id=person_id)
 
-    @event("Withdrawn")
+    class Withdrawn(Aggregate.Event):
+        project_id: UUID
+        organisation_id: UUID
+        person_id: UUID
+
+    @event(Withdrawn)
     def _withdraw(self, project_id: UUID, organisation_id: UUID, person_id: UUID) -> None:
         self.active = False
 
@@ -88,7 +118,14 @@ class Need(Aggregate):
 class ContributionRequest(Aggregate):
     """Someone asks to join a project's team; the team decides."""
 
-    @event("Requested")
+    class Requested(Aggregate.Created):
+        project_id: UUID
+        person_id: UUID
+        organisation_id: UUID
+        message: str | None
+        imported: dict[str, Any] | None
+
+    @event(Requested)
     def __init__(
         self,
         project_id: UUID,
@@ -110,7 +147,10 @@ class ContributionRequest(Aggregate):
         self._require_pending()
         self._approve(actor=actor)
 
-    @event("Approved")
+    class Approved(Aggregate.Event):
+        actor: UUID
+
+    @event(Approved)
     def _approve(self, actor: UUID) -> None:
         self.decision = "approved"
 
@@ -118,7 +158,11 @@ class ContributionRequest(Aggregate):
         self._require_pending()
         self._decline(actor=actor, reason=reason)
 
-    @event("Declined")
+    class Declined(Aggregate.Event):
+        actor: UUID
+        reason: str | None
+
+    @event(Declined)
     def _decline(self, actor: UUID, reason: str | None) -> None:
         self.decision = "declined"
 
@@ -129,7 +173,10 @@ class ContributionRequest(Aggregate):
         self._remind(project_id=self.project_id)
         return True
 
-    @event("Reminded")
+    class Reminded(Aggregate.Event):
+        project_id: UUID
+
+    @event(Reminded)
     def _remind(self, project_id: UUID) -> None:
         self.reminded = True
 
@@ -137,7 +184,12 @@ class ContributionRequest(Aggregate):
 class StatusUpdate(Aggregate):
     """A dated progress note from the team; corrections keep every revision."""
 
-    @event("Posted")
+    class Posted(Aggregate.Created):
+        project_id: UUID
+        author_id: UUID
+        body: str
+
+    @event(Posted)
     def __init__(self, project_id: UUID, author_id: UUID, body: str) -> None:
         self.project_id, self.author_id, self.body = project_id, author_id, body
         self.retracted = False
@@ -148,7 +200,11 @@ class StatusUpdate(Aggregate):
         if body != self.body:
             self._correct(body=body, actor=actor)
 
-    @event("Corrected")
+    class Corrected(Aggregate.Event):
+        body: str
+        actor: UUID
+
+    @event(Corrected)
     def _correct(self, body: str, actor: UUID) -> None:
         self.body = body
 
@@ -157,6 +213,9 @@ class StatusUpdate(Aggregate):
             raise Conflict("The update has already been retracted.")
         self._retract(actor=actor)
 
-    @event("Retracted")
+    class Retracted(Aggregate.Event):
+        actor: UUID
+
+    @event(Retracted)
     def _retract(self, actor: UUID) -> None:
         self.retracted = True

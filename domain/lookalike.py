@@ -57,7 +57,11 @@ def council_lookalikes() -> dict[str, tuple[str, str]]:
 class OrganisationLookalike(Aggregate):
     """Index aggregate: one per look-alike key of a non-council organisation's name."""
 
-    @event("Claimed")
+    class Claimed(Aggregate.Created):
+        key: str
+        organisation_id: UUID
+
+    @event(Claimed)
     def __init__(self, key: str, organisation_id: UUID) -> None:
         self.key = key
         self.organisation_id = organisation_id
@@ -110,7 +114,7 @@ def claim_existing_names(app: Application[UUID], page: int = 500) -> list[str]:
     ``OrganisationName`` claimed), for organisations recorded before these keys were;
     idempotent. Returns the names that look like another organisation's (left as they
     are, for the operator to see)."""
-    topic = get_topic(OrganisationName.Claimed)  # type: ignore[attr-defined]  # made by @event
+    topic = get_topic(OrganisationName.Claimed)
     holders: dict[str, UUID] = {}
     clashes: list[str] = []
     start = 1

@@ -175,7 +175,14 @@ def check_kinds(names: list[str]) -> list[str]:
 class NotificationPreferences(Aggregate):
     """One per person, made the first time they choose anything."""
 
-    @event("Chosen")
+    class Chosen(Aggregate.Created):
+        person_id: UUID
+        frequency: str
+        off: list[str]
+        tags: list[str]
+        words: list[str]
+
+    @event(Chosen)
     def __init__(
         self, id: UUID, person_id: UUID, frequency: str, off: list[str], tags: list[str], words: list[str]
     ) -> None:
@@ -189,7 +196,14 @@ class NotificationPreferences(Aggregate):
         self._change(person_id=self.person_id, frequency=frequency, off=sorted(off), tags=tags, words=words)
         return True
 
-    @event("Changed")
+    class Changed(Aggregate.Event):
+        person_id: UUID
+        frequency: str
+        off: list[str]
+        tags: list[str]
+        words: list[str]
+
+    @event(Changed)
     def _change(self, person_id: UUID, frequency: str, off: list[str], tags: list[str], words: list[str]) -> None:
         self.frequency, self.off, self.tags, self.words = frequency, list(off), list(tags), list(words)
 
@@ -200,7 +214,11 @@ class NotificationPreferences(Aggregate):
         self._unsubscribe(person_id=self.person_id, kind=kind)  # the person acts, through their link
         return True
 
-    @event("Unsubscribed")
+    class Unsubscribed(Aggregate.Event):
+        person_id: UUID
+        kind: str
+
+    @event(Unsubscribed)
     def _unsubscribe(self, person_id: UUID, kind: str) -> None:
         self.off = sorted({*self.off, kind})
 

@@ -54,7 +54,14 @@ def name_key(name: str) -> str:
 class Organisation(Aggregate):
     """A council or another body that people belong to."""
 
-    @event("Registered")
+    class Registered(Aggregate.Created):
+        kind: str
+        name: str
+        code: str | None
+        register: dict[str, Any] | None
+        registered_by: UUID | None
+
+    @event(Registered)
     def __init__(
         self,
         kind: str,
@@ -90,7 +97,10 @@ class Organisation(Aggregate):
         if changes:
             self._amend_register_entry(changes=changes)
 
-    @event("RegisterEntryAmended")
+    class RegisterEntryAmended(Aggregate.Event):
+        changes: dict[str, Any]
+
+    @event(RegisterEntryAmended)
     def _amend_register_entry(self, changes: dict[str, Any]) -> None:
         self.register.update(changes)
         if "official_name" in changes:
@@ -105,7 +115,12 @@ class Organisation(Aggregate):
             raise RuleBroken("That person is already an admin of this organisation.")
         self._appoint_admin(person_id=person_id, actor=actor, reason=reason)
 
-    @event("AdminAppointed")
+    class AdminAppointed(Aggregate.Event):
+        person_id: UUID
+        actor: UUID | None
+        reason: str
+
+    @event(AdminAppointed)
     def _appoint_admin(self, person_id: UUID, actor: UUID | None, reason: str) -> None:
         self.admins.append(person_id)
 
@@ -113,7 +128,12 @@ class Organisation(Aggregate):
         if person_id in self.admins:
             self._drop_admin(person_id=person_id, actor=actor, reason=reason)
 
-    @event("AdminDropped")
+    class AdminDropped(Aggregate.Event):
+        person_id: UUID
+        actor: UUID | None
+        reason: str
+
+    @event(AdminDropped)
     def _drop_admin(self, person_id: UUID, actor: UUID | None, reason: str) -> None:
         self.admins.remove(person_id)
 
@@ -125,7 +145,12 @@ class Organisation(Aggregate):
         self._add_domain(domain=domain, actor=actor, source=source)
         return True
 
-    @event("DomainAdded")
+    class DomainAdded(Aggregate.Event):
+        domain: str
+        actor: UUID | None
+        source: str
+
+    @event(DomainAdded)
     def _add_domain(self, domain: str, actor: UUID | None, source: str) -> None:
         self.domains.append(domain)
 
@@ -134,7 +159,11 @@ class Organisation(Aggregate):
             raise RuleBroken(f"'{domain}' is not one of this organisation's email domains.")
         self._remove_domain(domain=domain, actor=actor)
 
-    @event("DomainRemoved")
+    class DomainRemoved(Aggregate.Event):
+        domain: str
+        actor: UUID | None
+
+    @event(DomainRemoved)
     def _remove_domain(self, domain: str, actor: UUID | None) -> None:
         self.domains.remove(domain)
         self.removed_domains.append(domain)
@@ -149,7 +178,11 @@ class Organisation(Aggregate):
         if changes:
             self._change_details(changes=changes, actor=actor)
 
-    @event("DetailsChanged")
+    class DetailsChanged(Aggregate.Event):
+        changes: dict[str, Any]
+        actor: UUID | None
+
+    @event(DetailsChanged)
     def _change_details(self, changes: dict[str, Any], actor: UUID | None) -> None:
         if "name" in changes:
             self.name = changes["name"]
@@ -160,7 +193,11 @@ class EmailDomain(Aggregate):
     """Index aggregate: one per email domain, naming the organisation that lists it, so
     that a domain is evidence for one organisation only."""
 
-    @event("Claimed")
+    class Claimed(Aggregate.Created):
+        domain: str
+        organisation_id: UUID
+
+    @event(Claimed)
     def __init__(self, domain: str, organisation_id: UUID) -> None:
         self.domain = domain
         self.organisation_id: UUID | None = organisation_id
@@ -169,11 +206,17 @@ class EmailDomain(Aggregate):
     def create_id(domain: str) -> UUID:
         return uuid5(NAMESPACE, f"email-domain:{domain}")
 
-    @event("Reclaimed")
+    class Reclaimed(Aggregate.Event):
+        organisation_id: UUID
+
+    @event(Reclaimed)
     def reclaim(self, organisation_id: UUID) -> None:
         self.organisation_id = organisation_id
 
-    @event("Released")
+    class Released(Aggregate.Event):
+        pass
+
+    @event(Released)
     def release(self) -> None:
         self.organisation_id = None
 
@@ -185,7 +228,11 @@ class OrganisationName(Aggregate):
     that create "Acme Ltd" and "ACME LTD." at once cannot both succeed.
     """
 
-    @event("Claimed")
+    class Claimed(Aggregate.Created):
+        name: str
+        organisation_id: UUID
+
+    @event(Claimed)
     def __init__(self, name: str, organisation_id: UUID) -> None:
         self.name = name
         self.organisation_id = organisation_id

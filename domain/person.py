@@ -31,7 +31,16 @@ class Person(Aggregate):
     """A person and the organisation they act for. Events carry the organisation's
     id and kind as they were when the person acted, and who acted (``actor``)."""
 
-    @event("SignedUp")
+    class SignedUp(Aggregate.Created):
+        name: str
+        email: str
+        job_title: str | None
+        organisation_id: UUID
+        organisation_kind: str
+        password_hash: str | None
+        imported: dict[str, Any] | None
+
+    @event(SignedUp)
     def __init__(
         self,
         id: UUID,  # chosen first, so personal fields can be sealed with the person's key
@@ -89,7 +98,10 @@ class Person(Aggregate):
         if self.erased:
             raise RuleBroken("This person has been erased.")
 
-    @event("EmailVerified")
+    class EmailVerified(Aggregate.Event):
+        pass
+
+    @event(EmailVerified)
     def verify_email(self) -> None:
         self.email_verified = True
 
@@ -100,11 +112,17 @@ class Person(Aggregate):
             raise Conflict("The email address is already verified.")
         self._request_verification()
 
-    @event("VerificationRequested")
+    class VerificationRequested(Aggregate.Event):
+        pass
+
+    @event(VerificationRequested)
     def _request_verification(self) -> None:
         pass
 
-    @event("PasswordResetRequested")
+    class PasswordResetRequested(Aggregate.Event):
+        pass
+
+    @event(PasswordResetRequested)
     def _request_password_reset(self) -> None:
         """Stored history only: a reset request is no longer an event (it told anyone reading
         the public log which addresses have accounts); the link goes straight to the outbox."""
@@ -119,7 +137,12 @@ class Person(Aggregate):
         if self.password_hash is not None:
             self._change_password(password_hash=None, reason=reason, actor=actor)
 
-    @event("PasswordChanged")
+    class PasswordChanged(Aggregate.Event):
+        password_hash: str | None
+        reason: str
+        actor: UUID | None
+
+    @event(PasswordChanged)
     def _change_password(self, password_hash: str | None, reason: str, actor: UUID | None) -> None:
         self.password_hash = password_hash
         self.password_changes += 1
@@ -130,7 +153,11 @@ class Person(Aggregate):
         if changes:
             self._change_profile(changes=changes, actor=actor)
 
-    @event("ProfileChanged")
+    class ProfileChanged(Aggregate.Event):
+        changes: dict[str, Any]
+        actor: UUID | None
+
+    @event(ProfileChanged)
     def _change_profile(self, changes: dict[str, Any], actor: UUID | None) -> None:
         for field, value in changes.items():
             setattr(self, field, value)
@@ -141,7 +168,12 @@ class Person(Aggregate):
         self._require_active()
         self._change_email(email=email, actor=actor, reason=reason)
 
-    @event("EmailChanged")
+    class EmailChanged(Aggregate.Event):
+        email: str
+        actor: UUID | None
+        reason: str | None
+
+    @event(EmailChanged)
     def _change_email(self, email: str, actor: UUID | None, reason: str | None = None) -> None:
         if self.email:
             self.former_emails.append(self.email)
@@ -162,7 +194,14 @@ class Person(Aggregate):
             actor=actor,
         )
 
-    @event("MovedOrganisation")
+    class MovedOrganisation(Aggregate.Event):
+        from_organisation_id: UUID | None
+        from_organisation_kind: str | None
+        organisation_id: UUID
+        organisation_kind: str
+        actor: UUID | None
+
+    @event(MovedOrganisation)
     def _move(
         self,
         from_organisation_id: UUID | None,
@@ -186,7 +225,13 @@ class Person(Aggregate):
             raise RuleBroken("The person is already a member of the organisation.")
         self._admit(organisation_id=self.organisation_id, actor=actor, reason=reason, by_domain=by_domain)
 
-    @event("MembershipApproved")
+    class MembershipApproved(Aggregate.Event):
+        organisation_id: UUID
+        actor: UUID | None
+        reason: str
+        by_domain: bool | None
+
+    @event(MembershipApproved)
     def _admit(self, organisation_id: UUID, actor: UUID | None, reason: str, by_domain: bool | None = None) -> None:
         self.membership = MEMBER
         # events stored before ``by_domain`` existed say it in their reason
@@ -202,7 +247,12 @@ class Person(Aggregate):
             raise RuleBroken("Only a member admitted by their address's domain can lose membership by it.")
         self._lapse(organisation_id=self.organisation_id, actor=actor, reason=reason)
 
-    @event("MembershipLapsed")
+    class MembershipLapsed(Aggregate.Event):
+        organisation_id: UUID
+        actor: UUID | None
+        reason: str
+
+    @event(MembershipLapsed)
     def _lapse(self, organisation_id: UUID, actor: UUID | None, reason: str) -> None:
         self.membership = PENDING
         self.admitted_by_domain = False
@@ -216,7 +266,13 @@ class Person(Aggregate):
             organisation_id=self.organisation_id, organisation_kind=self.organisation_kind, actor=actor, reason=reason
         )
 
-    @event("MembershipDeclined")
+    class MembershipDeclined(Aggregate.Event):
+        organisation_id: UUID
+        organisation_kind: str | None
+        actor: UUID | None
+        reason: str | None
+
+    @event(MembershipDeclined)
     def _decline(
         self, organisation_id: UUID, organisation_kind: str | None, actor: UUID | None, reason: str | None
     ) -> None:
@@ -231,7 +287,12 @@ class Person(Aggregate):
             raise RuleBroken("The person belongs to no organisation.")
         self._remove(organisation_id=self.organisation_id, organisation_kind=self.organisation_kind, actor=actor)
 
-    @event("RemovedFromOrganisation")
+    class RemovedFromOrganisation(Aggregate.Event):
+        organisation_id: UUID
+        organisation_kind: str | None
+        actor: UUID | None
+
+    @event(RemovedFromOrganisation)
     def _remove(self, organisation_id: UUID, organisation_kind: str | None, actor: UUID | None) -> None:
         self.organisation_id = None
         self.organisation_kind = None
@@ -240,23 +301,38 @@ class Person(Aggregate):
         if organisation_id not in self.excluded_from:
             self.excluded_from.append(organisation_id)
 
-    @event("OperatorGranted")
+    class OperatorGranted(Aggregate.Event):
+        pass
+
+    @event(OperatorGranted)
     def grant_operator(self) -> None:
         self.is_operator = True
 
-    @event("OperatorRevoked")
+    class OperatorRevoked(Aggregate.Event):
+        pass
+
+    @event(OperatorRevoked)
     def revoke_operator(self) -> None:
         self.is_operator = False
 
-    @event("EvaluatorGranted")
+    class EvaluatorGranted(Aggregate.Event):
+        actor: UUID | None
+
+    @event(EvaluatorGranted)
     def grant_evaluator(self, actor: UUID | None) -> None:
         self.is_evaluator = True
 
-    @event("EvaluatorRevoked")
+    class EvaluatorRevoked(Aggregate.Event):
+        actor: UUID | None
+
+    @event(EvaluatorRevoked)
     def revoke_evaluator(self, actor: UUID | None) -> None:
         self.is_evaluator = False
 
-    @event("Erased")
+    class Erased(Aggregate.Event):
+        actor: UUID | None
+
+    @event(Erased)
     def erase(self, actor: UUID | None) -> None:
         """Record that the person was erased: the event holds no personal data."""
         self.erased = True
@@ -274,16 +350,25 @@ class PersonEmail(Aggregate):
 
     held_for: UUID | None = None  # who gave the address up by an email change (see give_up)
 
-    @event("Claimed")
+    class Claimed(Aggregate.Created):
+        person_id: UUID
+
+    @event(Claimed)
     def __init__(self, id: UUID, person_id: UUID) -> None:
         self.person_id: UUID | None = person_id
 
-    @event("Released")
+    class Released(Aggregate.Event):
+        pass
+
+    @event(Released)
     def release(self) -> None:
         self.person_id = None
         self.held_for = None
 
-    @event("GivenUp")
+    class GivenUp(Aggregate.Event):
+        person_id: UUID
+
+    @event(GivenUp)
     def give_up(self, person_id: UUID) -> None:
         """The account changed to another address. For ``HELD_AFTER_CHANGE`` it alone may take
         this one back (the "this wasn't me" link mailed here works that long): nobody else can
@@ -298,6 +383,9 @@ class PersonEmail(Aggregate):
         held = self.held_for not in (None, person_id)
         return not (held and self.modified_on is not None and moment < self.modified_on + HELD_AFTER_CHANGE)
 
-    @event("Reclaimed")
+    class Reclaimed(Aggregate.Event):
+        person_id: UUID
+
+    @event(Reclaimed)
     def reclaim(self, person_id: UUID) -> None:
         self.person_id = person_id

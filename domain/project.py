@@ -74,7 +74,14 @@ def count_contributions(contributions: Iterable[Iterable[str]]) -> dict[str, int
 
 
 class Project(Aggregate):
-    @event("Proposed")
+    class Proposed(Aggregate.Created):
+        organisation_id: UUID
+        proposer_id: UUID
+        phase: str
+        details: dict[str, Any]
+        imported: dict[str, Any] | None
+
+    @event(Proposed)
     def __init__(
         self,
         organisation_id: UUID,
@@ -112,7 +119,12 @@ class Project(Aggregate):
             self._edit(changes=diff, actor=actor, moderation=moderation)
         return bool(diff)
 
-    @event("Edited")
+    class Edited(Aggregate.Event):
+        changes: dict[str, Any]
+        actor: UUID
+        moderation: bool
+
+    @event(Edited)
     def _edit(self, changes: dict[str, Any], actor: UUID, moderation: bool) -> None:
         for field, change in changes.items():
             self.details[field] = change["to"]
@@ -123,7 +135,13 @@ class Project(Aggregate):
             raise RuleBroken(f"The project is already in {phase}.")
         self._change_phase(from_phase=self.phase, phase=phase, actor=actor, moderation=moderation)
 
-    @event("PhaseChanged")
+    class PhaseChanged(Aggregate.Event):
+        from_phase: str
+        phase: str
+        actor: UUID
+        moderation: bool
+
+    @event(PhaseChanged)
     def _change_phase(self, from_phase: str, phase: str, actor: UUID, moderation: bool) -> None:
         self.phase = phase
 
@@ -132,7 +150,11 @@ class Project(Aggregate):
             raise Conflict("The project is already archived.")
         self._archive(actor=actor, moderation=moderation)
 
-    @event("Archived")
+    class Archived(Aggregate.Event):
+        actor: UUID
+        moderation: bool
+
+    @event(Archived)
     def _archive(self, actor: UUID, moderation: bool) -> None:
         self.archived = True
 
@@ -141,7 +163,11 @@ class Project(Aggregate):
             raise Conflict("The project is not archived.")
         self._restore(actor=actor, moderation=moderation)
 
-    @event("Restored")
+    class Restored(Aggregate.Event):
+        actor: UUID
+        moderation: bool
+
+    @event(Restored)
     def _restore(self, actor: UUID, moderation: bool) -> None:
         self.archived = False
 
@@ -151,7 +177,12 @@ class Project(Aggregate):
             raise Conflict("That person is already on the team.")
         self._add_to_team(person_id=person_id, organisation_id=organisation_id, actor=actor)
 
-    @event("TeamMemberAdded")
+    class TeamMemberAdded(Aggregate.Event):
+        person_id: UUID
+        organisation_id: UUID
+        actor: UUID
+
+    @event(TeamMemberAdded)
     def _add_to_team(self, person_id: UUID, organisation_id: UUID, actor: UUID) -> None:
         self.team.append(person_id)
         known = getattr(self, "team_organisations", {})  # a snapshot from before it was kept lacks it
@@ -181,7 +212,11 @@ class Project(Aggregate):
             raise RuleBroken("The deadline must be in the future.")
         self._set_goal(goal=goal, actor=actor)
 
-    @event("GoalSet")
+    class GoalSet(Aggregate.Event):
+        goal: dict[str, Any]
+        actor: UUID
+
+    @event(GoalSet)
     def _set_goal(self, goal: dict[str, Any], actor: UUID) -> None:
         self.goal = dict(goal)
 
@@ -214,7 +249,12 @@ class Project(Aggregate):
         self._decide(outcome=GOAL_MET if self.goal_met() else GOAL_MISSED, totals=totals, goal=dict(self.goal))
         return True
 
-    @event("GoalDecided")
+    class GoalDecided(Aggregate.Event):
+        outcome: str
+        totals: dict[str, Any]
+        goal: dict[str, Any]
+
+    @event(GoalDecided)
     def _decide(self, outcome: str, totals: dict[str, Any], goal: dict[str, Any]) -> None:
         self.outcome = outcome
 
@@ -261,11 +301,21 @@ class Project(Aggregate):
         else:
             self.make_pledge(organisation_id, person_id, pledge, now=now)
 
-    @event("PledgeMade")
+    class PledgeMade(Aggregate.Event):
+        organisation_id: UUID
+        person_id: UUID
+        pledge: dict[str, Any]
+
+    @event(PledgeMade)
     def _make_pledge(self, organisation_id: UUID, person_id: UUID, pledge: dict[str, Any]) -> None:
         self.pledges[str(organisation_id)] = {**pledge, "person_id": str(person_id)}
 
-    @event("PledgeAmended")
+    class PledgeAmended(Aggregate.Event):
+        organisation_id: UUID
+        person_id: UUID
+        pledge: dict[str, Any]
+
+    @event(PledgeAmended)
     def _amend_pledge(self, organisation_id: UUID, person_id: UUID, pledge: dict[str, Any]) -> None:
         self.pledges[str(organisation_id)] = {**pledge, "person_id": str(person_id)}
 
@@ -275,6 +325,10 @@ class Project(Aggregate):
             raise RuleBroken("Your organisation has no pledge on this project.")
         self._withdraw_pledge(organisation_id=organisation_id, person_id=person_id)
 
-    @event("PledgeWithdrawn")
+    class PledgeWithdrawn(Aggregate.Event):
+        organisation_id: UUID
+        person_id: UUID
+
+    @event(PledgeWithdrawn)
     def _withdraw_pledge(self, organisation_id: UUID, person_id: UUID) -> None:
         self.pledges.pop(str(organisation_id), None)

@@ -20,7 +20,13 @@ NUDGES_BEFORE_QUIET = 2
 class ProjectNudge(Aggregate):
     """The ``number``th nudge (1 or 2) of a project idle since ``idle_since``."""
 
-    @event("Sent")
+    class Sent(Aggregate.Created):
+        project_id: UUID
+        idle_since: str
+        number: int
+        key_contact_id: UUID
+
+    @event(Sent)
     def __init__(self, id: UUID, project_id: UUID, idle_since: str, number: int, key_contact_id: UUID) -> None:
         self.project_id, self.idle_since, self.number = project_id, idle_since, number
         self.key_contact_id = key_contact_id
@@ -34,7 +40,11 @@ class ProjectWentQuiet(Aggregate):
     """Two nudges for one idle spell went unanswered: the project shows as quiet until its
     next status update or edit."""
 
-    @event("Marked")
+    class Marked(Aggregate.Created):
+        project_id: UUID
+        idle_since: str
+
+    @event(Marked)
     def __init__(self, id: UUID, project_id: UUID, idle_since: str) -> None:
         self.project_id, self.idle_since = project_id, idle_since
 
@@ -46,7 +56,11 @@ class ProjectWentQuiet(Aggregate):
 class DeadlineWarning(Aggregate):
     """The goal's deadline is a week (or less) away; one per project and deadline."""
 
-    @event("Given")
+    class Given(Aggregate.Created):
+        project_id: UUID
+        deadline: str
+
+    @event(Given)
     def __init__(self, id: UUID, project_id: UUID, deadline: str) -> None:
         self.project_id, self.deadline = project_id, deadline
 

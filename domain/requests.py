@@ -26,7 +26,10 @@ class RequestMark(Aggregate):
     def create_id(key_id: str) -> UUID:
         return uuid5(_NAMESPACE, key_id)
 
-    @event("CarriedOut")
+    class CarriedOut(Aggregate.Created):
+        key_id: str
+
+    @event(CarriedOut)
     def __init__(self, key_id: str) -> None:
         self.key_id = key_id
 

@@ -18,7 +18,8 @@ from domain.interest import ContributionRequest, Follow, Need, StatusUpdate
 from domain.organisation import Organisation
 from domain.person import Person
 from domain.project import Project
-from projections.base import Projection, Reveal, Statement, handles, reads, timestamp
+from projections.base import Projection, Recorded, Reveal, Statement, handles, reads, timestamp
+from projections.context import FollowerContext
 from projections.db import Reader
 from projections.signups import migrated
 
@@ -72,7 +73,7 @@ def _id(value: Any) -> str | None:
 
 
 def row(
-    event: Any,
+    event: Recorded,
     type_: str,
     *,
     actor: Any = None,
@@ -132,17 +133,17 @@ class ActivityProjection(Projection):
         "CREATE INDEX IF NOT EXISTS activity_by_actor ON activity (actor_id, at, id)",
     )
 
-    def batch(self, events: list[Any], reveal: Reveal, context: Any) -> list[Statement]:
+    def batch(self, events: list[Any], reveal: Reveal, context: FollowerContext | None) -> list[Statement]:
         return sources_first(super().batch(events, reveal, context))
 
     # ----------------------------------------------------------- people, organisations
     @handles(Person.SignedUp)
-    def signed_up(self, e: Any, reveal: Reveal) -> Iterator[Statement]:
+    def signed_up(self, e: Person.SignedUp, reveal: Reveal) -> Iterator[Statement]:
         kind = "person.carried_over" if migrated(e) else "person.signed_up"  # a migration stamp is no sign-up
         yield row(e, kind, actor=e.originator_id, person=e.originator_id, org=e.organisation_id)
 
     @handles(Person.MovedOrganisation)
-    def moved(self, e: Any, reveal: Reveal) -> Iterator[Statement]:
+    def moved(self, e: Person.MovedOrganisation, reveal: Reveal) -> Iterator[Statement]:
         yield row(
             e,
             "person.moved",
@@ -153,29 +154,29 @@ class ActivityProjection(Projection):
         )
 
     @handles(Person.RemovedFromOrganisation)
-    def removed(self, e: Any, reveal: Reveal) -> Iterator[Statement]:
+    def removed(self, e: Person.RemovedFromOrganisation, reveal: Reveal) -> Iterator[Statement]:
         yield row(e, "person.removed", actor=e.actor, person=e.originator_id, org=e.organisation_id)
 
     @handles(Person.Erased)
-    def erased(self, e: Any, reveal: Reveal) -> Iterator[Statement]:
+    def erased(self, e: Person.Erased, reveal: Reveal) -> Iterator[Statement]:
         yield row(e, "person.erased", actor=e.actor, person=e.originator_id)
 
     @handles(Organisation.Registered)
-    def registered(self, e: Any, reveal: Reveal) -> Iterator[Statement]:
+    def registered(self, e: Organisation.Registered, reveal: Reveal) -> Iterator[Statement]:
         if e.code is None:  # councils come from the register, not from anyone's action
             yield row(e, "organisation.created", actor=e.registered_by, org=e.originator_id, kind=e.kind)
 
     @handles(Organisation.DetailsChanged)
-    def details_changed(self, e: Any, reveal: Reveal) -> Iterator[Statement]:
+    def details_changed(self, e: Organisation.DetailsChanged, reveal: Reveal) -> Iterator[Statement]:
         yield row(e, "organisation.details_changed", actor=e.actor, org=e.originator_id, fields=sorted(e.changes))
 
     @handles(Organisation.AdminAppointed)
-    def admin_appointed(self, e: Any, reveal: Reveal) -> Iterator[Statement]:
+    def admin_appointed(self, e: Organisation.AdminAppointed, reveal: Reveal) -> Iterator[Statement]:
         yield row(e, "organisation.admin_appointed", actor=e.actor, person=e.person_id, org=e.originator_id)
 
     # ------------------------------------------------------------------- projects
     @handles(Project.Proposed)
-    def proposed(self, e: Any, reveal: Reveal) -> Iterator[Statement]:
+    def proposed(self, e: Project.Proposed, reveal: Reveal) -> Iterator[Statement]:
         yield row(
             e,
             "project.proposed",
@@ -187,7 +188,7 @@ class ActivityProjection(Projection):
         )
 
     @handles(Project.Edited)
-    def edited(self, e: Any, reveal: Reveal) -> Iterator[Statement]:
+    def edited(self, e: Project.Edited, reveal: Reveal) -> Iterator[Statement]:
         yield row(
             e,
             "project.edited",
@@ -200,7 +201,7 @@ class ActivityProjection(Projection):
         )
 
     @handles(Project.PhaseChanged)
-    def phase_changed(self, e: Any, reveal: Reveal) -> Iterator[Statement]:
+    def phase_changed(self, e: Project.PhaseChanged, reveal: Reveal) -> Iterator[Statement]:
         yield row(
             e,
             "project.phase_changed",
@@ -213,7 +214,7 @@ class ActivityProjection(Projection):
         )
 
     @handles(Project.Archived, Project.Restored)
-    def archived(self, e: Any, reveal: Reveal) -> Iterator[Statement]:
+    def archived(self, e: Project.Archived | Project.Restored, reveal: Reveal) -> Iterator[Statement]:
         kind = "project.archived" if isinstance(e, Project.Archived) else "project.restored"
         yield row(
             e,
@@ -226,13 +227,13 @@ class ActivityProjection(Projection):
         )
 
     @handles(Project.TeamMemberAdded)
-    def team_joined(self, e: Any, reveal: Reveal) -> Iterator[Statement]:
+    def team_joined(self, e: Project.TeamMemberAdded, reveal: Reveal) -> Iterator[Statement]:
         yield row(
             e, "project.team_joined", actor=e.actor, person=e.person_id, org=e.organisation_id, project=e.originator_id
         )
 
     @handles(Project.GoalSet)
-    def goal_set(self, e: Any, reveal: Reveal) -> Iterator[Statement]:
+    def goal_set(self, e: Project.GoalSet, reveal: Reveal) -> Iterator[Statement]:
         yield row(
             e,
             "project.goal_set",
@@ -246,7 +247,7 @@ class ActivityProjection(Projection):
         )
 
     @handles(Project.GoalDecided)
-    def goal_decided(self, e: Any, reveal: Reveal) -> Iterator[Statement]:
+    def goal_decided(self, e: Project.GoalDecided, reveal: Reveal) -> Iterator[Statement]:
         yield row(
             e,
             f"project.goal_{e.outcome}",
@@ -257,7 +258,9 @@ class ActivityProjection(Projection):
         )
 
     @handles(Project.PledgeMade, Project.PledgeAmended, Project.PledgeWithdrawn)
-    def pledged(self, e: Any, reveal: Reveal) -> Iterator[Statement]:
+    def pledged(
+        self, e: Project.PledgeMade | Project.PledgeAmended | Project.PledgeWithdrawn, reveal: Reveal
+    ) -> Iterator[Statement]:
         if isinstance(e, Project.PledgeWithdrawn):
             kind, detail = "pledge.withdrawn", {}
         else:
@@ -269,18 +272,18 @@ class ActivityProjection(Projection):
 
     # ------------------------------------------------------------------- interest
     @handles(Follow.Followed, Follow.Refollowed)
-    def followed(self, e: Any, reveal: Reveal) -> Iterator[Statement]:
+    def followed(self, e: Follow.Followed | Follow.Refollowed, reveal: Reveal) -> Iterator[Statement]:
         yield row(
             e, "project.followed", actor=e.person_id, person=e.person_id, project=e.project_id, source=e.project_id
         )
 
     @handles(Need.Declared, Need.Redeclared, Need.Withdrawn)
-    def need(self, e: Any, reveal: Reveal) -> Iterator[Statement]:
+    def need(self, e: Need.Declared | Need.Redeclared | Need.Withdrawn, reveal: Reveal) -> Iterator[Statement]:
         kind = "project.need_withdrawn" if isinstance(e, Need.Withdrawn) else "project.need_declared"
         yield row(e, kind, actor=e.person_id, person=e.person_id, org=e.organisation_id, project=e.project_id)
 
     @handles(ContributionRequest.Requested)
-    def requested(self, e: Any, reveal: Reveal) -> Iterator[Statement]:
+    def requested(self, e: ContributionRequest.Requested, reveal: Reveal) -> Iterator[Statement]:
         yield row(
             e,
             "contribution.requested",
@@ -291,20 +294,22 @@ class ActivityProjection(Projection):
         )
 
     @handles(ContributionRequest.Approved, ContributionRequest.Declined)
-    def decided(self, e: Any, reveal: Reveal) -> Iterator[Statement]:
+    def decided(
+        self, e: ContributionRequest.Approved | ContributionRequest.Declined, reveal: Reveal
+    ) -> Iterator[Statement]:
         approved = isinstance(e, ContributionRequest.Approved)
         yield row(
             e, "contribution.approved" if approved else "contribution.declined", actor=e.actor, source=e.originator_id
         )
 
     @handles(StatusUpdate.Posted)
-    def posted(self, e: Any, reveal: Reveal) -> Iterator[Statement]:
+    def posted(self, e: StatusUpdate.Posted, reveal: Reveal) -> Iterator[Statement]:
         yield row(
             e, "status_update.posted", actor=e.author_id, person=e.author_id, project=e.project_id, source=e.project_id
         )
 
     @handles(StatusUpdate.Corrected, StatusUpdate.Retracted)
-    def revised(self, e: Any, reveal: Reveal) -> Iterator[Statement]:
+    def revised(self, e: StatusUpdate.Corrected | StatusUpdate.Retracted, reveal: Reveal) -> Iterator[Statement]:
         kind = "status_update.corrected" if isinstance(e, StatusUpdate.Corrected) else "status_update.retracted"
         yield row(e, kind, actor=e.actor, source=e.originator_id)
 

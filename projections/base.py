@@ -5,15 +5,32 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Protocol, TypeVar
+from uuid import UUID
 
 from eventsourcing.utils import get_topic
+
+from projections.context import FollowerContext
 
 
 @dataclass(frozen=True)
 class Statement:
     sql: str
     params: Mapping[str, Any] = field(default_factory=dict)
+
+
+class Recorded(Protocol):
+    """What every stored event carries, whatever its class: whose it is, which of theirs,
+    and when."""
+
+    @property
+    def originator_id(self) -> UUID: ...
+
+    @property
+    def originator_version(self) -> int: ...
+
+    @property
+    def timestamp(self) -> datetime: ...
 
 
 Reveal = Callable[[Any, Any], "str | None"]
@@ -78,7 +95,7 @@ class Projection:
         attr = self._handlers.get(type(domain_event))
         return list(getattr(self, attr)(domain_event, reveal)) if attr else []
 
-    def batch(self, events: list[Any], reveal: Reveal, context: Any) -> list[Statement]:
+    def batch(self, events: list[Any], reveal: Reveal, context: FollowerContext | None) -> list[Statement]:
         """The statements for a batch of events. A view maps each event alone; a process
         (the notifier) overrides this to consult ``context``, what its runner gave it."""
         return [statement for event in events for statement in self.statements(event, reveal)]

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from typing import Any, ClassVar
 
 from projections.base import Projection, Reveal, Statement
+from projections.context import FollowerContext
 from projections.db import Transaction
 
 REBUILD = "rebuild_"
@@ -73,7 +74,7 @@ class Copy(Projection):
     def topics(cls) -> tuple[str, ...]:
         return cls.live.topics()
 
-    def batch(self, events: list[Any], reveal: Reveal, context: Any) -> list[Statement]:
+    def batch(self, events: list[Any], reveal: Reveal, context: FollowerContext | None) -> list[Statement]:
         return [Statement(self.rename(s.sql), s.params) for s in self.live.batch(events, reveal, context)]
 
     def ddl_for(self, dialect: str) -> tuple[str, ...]:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from datetime import datetime
-from typing import Any
 
 from domain.notifications import STOPWORDS, NotificationPreferences, stem, terms
 from domain.project import Project
@@ -45,7 +44,7 @@ class InterestsProjection(Projection):
 
     # ----------------------------------------------------------- people
     @handles(NotificationPreferences.Chosen)
-    def chosen(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+    def chosen(self, event: NotificationPreferences.Chosen, reveal: Reveal) -> Iterator[Statement]:
         yield Statement(
             "INSERT INTO interest_people (preferences_id, person_id) VALUES (:id, :person)"
             " ON CONFLICT (preferences_id) DO NOTHING",
@@ -54,12 +53,12 @@ class InterestsProjection(Projection):
         yield from _declared(str(event.originator_id), event.tags, event.words)
 
     @handles(NotificationPreferences.Changed)
-    def changed(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+    def changed(self, event: NotificationPreferences.Changed, reveal: Reveal) -> Iterator[Statement]:
         yield from _declared(str(event.originator_id), event.tags, event.words)
 
     # ---------------------------------------------------------- projects
     @handles(Project.Proposed)
-    def proposed(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+    def proposed(self, event: Project.Proposed, reveal: Reveal) -> Iterator[Statement]:
         project = str(event.originator_id)
         yield Statement(
             "INSERT INTO interest_projects (project_id, organisation_id, proposed_at) VALUES (:id, :org, :at)",
@@ -69,7 +68,7 @@ class InterestsProjection(Projection):
         yield from _project_terms(project, WORD, terms(event.details.get("title")))
 
     @handles(Project.Edited)
-    def edited(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+    def edited(self, event: Project.Edited, reveal: Reveal) -> Iterator[Statement]:
         project = str(event.originator_id)
         for field, kind in (("tags", TAG), ("title", WORD)):
             if field in event.changes:
@@ -80,7 +79,7 @@ class InterestsProjection(Projection):
                 yield from _project_terms(project, kind, (new or ()) if kind == TAG else terms(new))
 
     @handles(Project.Archived, Project.Restored)
-    def archived(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+    def archived(self, event: Project.Archived | Project.Restored, reveal: Reveal) -> Iterator[Statement]:
         yield Statement(
             "UPDATE interest_projects SET archived = :archived WHERE project_id = :id",
             {"id": str(event.originator_id), "archived": isinstance(event, Project.Archived)},

@@ -9,6 +9,7 @@ from typing import Any
 from domain.organisation import Organisation
 from domain.person import Person
 from projections.base import Projection, Reveal, Statement, handles, reads, timestamp
+from projections.context import FollowerContext
 from projections.db import Reader
 from projections.signups import migrated
 
@@ -108,7 +109,7 @@ class OrganisationsProjection(Projection):
     )
 
     @handles(Organisation.Registered)
-    def registered(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+    def registered(self, event: Organisation.Registered, reveal: Reveal) -> Iterator[Statement]:
         register = dict(event.register or {})
         row = {column: _value(field, register.get(field)) for field, column in COLUMNS.items()}
         row.update(
@@ -125,7 +126,7 @@ class OrganisationsProjection(Projection):
         yield Statement(f"INSERT INTO organisations ({columns}) VALUES ({values})", row)
 
     @handles(Organisation.RegisterEntryAmended)
-    def amended(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+    def amended(self, event: Organisation.RegisterEntryAmended, reveal: Reveal) -> Iterator[Statement]:
         changes = {COLUMNS[f]: _value(f, v) for f, v in event.changes.items() if f in COLUMNS}
         if "short_name" in event.changes:
             changes["sort_name"] = (event.changes["short_name"] or "").casefold()
@@ -136,26 +137,26 @@ class OrganisationsProjection(Projection):
                 {**changes, "id": str(event.originator_id)},
             )
 
-    def batch(self, events: list[Any], reveal: Reveal, context: Any) -> list[Statement]:
+    def batch(self, events: list[Any], reveal: Reveal, context: FollowerContext | None) -> list[Statement]:
         return members_merged(super().batch(events, reveal, context))
 
     @handles(Person.SignedUp)
-    def signed_up(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+    def signed_up(self, event: Person.SignedUp, reveal: Reveal) -> Iterator[Statement]:
         # a migrated member's time is a migration stamp: no sign-up time known
         yield _member_delta(event.organisation_id, +1, None if migrated(event) else timestamp(event.timestamp))
 
     @handles(Person.MovedOrganisation)
-    def moved(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+    def moved(self, event: Person.MovedOrganisation, reveal: Reveal) -> Iterator[Statement]:
         if event.from_organisation_id is not None:
             yield _member_delta(event.from_organisation_id, -1)
         yield _member_delta(event.organisation_id, +1)
 
     @handles(Person.RemovedFromOrganisation)
-    def removed(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+    def removed(self, event: Person.RemovedFromOrganisation, reveal: Reveal) -> Iterator[Statement]:
         yield _member_delta(event.organisation_id, -1)
 
     @handles(Organisation.DetailsChanged)
-    def details_changed(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+    def details_changed(self, event: Organisation.DetailsChanged, reveal: Reveal) -> Iterator[Statement]:
         changes = {k: v for k, v in event.changes.items() if k in ("name", "website", "description")}
         if "name" in changes:
             changes["sort_name"] = changes["name"].casefold()
@@ -166,7 +167,7 @@ class OrganisationsProjection(Projection):
             )
 
     @handles(Organisation.DomainAdded)
-    def domain_added(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+    def domain_added(self, event: Organisation.DomainAdded, reveal: Reveal) -> Iterator[Statement]:
         yield Statement(
             "INSERT INTO organisation_domains (organisation_id, domain, source, added_at)"
             " VALUES (:id, :domain, :source, :at) ON CONFLICT (organisation_id, domain) DO NOTHING",
@@ -179,7 +180,7 @@ class OrganisationsProjection(Projection):
         )
 
     @handles(Organisation.DomainRemoved)
-    def domain_removed(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+    def domain_removed(self, event: Organisation.DomainRemoved, reveal: Reveal) -> Iterator[Statement]:
         yield Statement(
             "DELETE FROM organisation_domains WHERE organisation_id = :id AND domain = :domain",
             {"id": str(event.originator_id), "domain": event.domain},

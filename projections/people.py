@@ -42,7 +42,7 @@ class PeopleProjection(Projection):
     )
 
     @handles(Person.SignedUp)
-    def signed_up(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+    def signed_up(self, event: Person.SignedUp, reveal: Reveal) -> Iterator[Statement]:
         at = timestamp(event.timestamp)
         person, org = str(event.originator_id), str(event.organisation_id)
         yield Statement(
@@ -59,28 +59,30 @@ class PeopleProjection(Projection):
         yield _join(person, org, at)
 
     @handles(Person.MovedOrganisation)
-    def moved(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+    def moved(self, event: Person.MovedOrganisation, reveal: Reveal) -> Iterator[Statement]:
         at, person, org = timestamp(event.timestamp), str(event.originator_id), str(event.organisation_id)
         yield _set(person, at, organisation_id=org, membership="pending")
         yield _leave(person, at)
         yield _join(person, org, at)
 
     @handles(Person.RemovedFromOrganisation, Person.MembershipDeclined)
-    def removed(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+    def removed(
+        self, event: Person.RemovedFromOrganisation | Person.MembershipDeclined, reveal: Reveal
+    ) -> Iterator[Statement]:
         at, person = timestamp(event.timestamp), str(event.originator_id)
         yield _set(person, at, organisation_id=None, membership=None, is_admin=False)
         yield _leave(person, at)
 
     @handles(Person.MembershipApproved)
-    def approved(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+    def approved(self, event: Person.MembershipApproved, reveal: Reveal) -> Iterator[Statement]:
         yield _set(str(event.originator_id), timestamp(event.timestamp), membership="member")
 
     @handles(Person.MembershipLapsed)
-    def lapsed(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+    def lapsed(self, event: Person.MembershipLapsed, reveal: Reveal) -> Iterator[Statement]:
         yield _set(str(event.originator_id), timestamp(event.timestamp), membership="pending")
 
     @handles(Person.ProfileChanged)
-    def profile_changed(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+    def profile_changed(self, event: Person.ProfileChanged, reveal: Reveal) -> Iterator[Statement]:
         changes: dict[str, str | None] = {}
         if "name" in event.changes:
             changes["name"] = reveal(event.originator_id, event.changes["name"]) or FORMER_MEMBER
@@ -90,15 +92,15 @@ class PeopleProjection(Projection):
             yield _set(str(event.originator_id), timestamp(event.timestamp), **changes)
 
     @handles(Person.EmailVerified)
-    def verified(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+    def verified(self, event: Person.EmailVerified, reveal: Reveal) -> Iterator[Statement]:
         yield _set(str(event.originator_id), timestamp(event.timestamp), email_verified=True)
 
     @handles(Person.EmailChanged)
-    def email_changed(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+    def email_changed(self, event: Person.EmailChanged, reveal: Reveal) -> Iterator[Statement]:
         yield _set(str(event.originator_id), timestamp(event.timestamp), email_verified=False)
 
     @handles(Person.Erased)
-    def erased(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+    def erased(self, event: Person.Erased, reveal: Reveal) -> Iterator[Statement]:
         yield _set(
             str(event.originator_id),
             timestamp(event.timestamp),
@@ -109,7 +111,9 @@ class PeopleProjection(Projection):
         )
 
     @handles(Organisation.AdminAppointed, Organisation.AdminDropped)
-    def admin(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+    def admin(
+        self, event: Organisation.AdminAppointed | Organisation.AdminDropped, reveal: Reveal
+    ) -> Iterator[Statement]:
         appointed = isinstance(event, Organisation.AdminAppointed)
         yield _set(str(event.person_id), timestamp(event.timestamp), is_admin=appointed)
 

@@ -29,7 +29,7 @@ class ProjectUpdatesProjection(Projection):
     )
 
     @handles(StatusUpdate.Posted)
-    def posted(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+    def posted(self, event: StatusUpdate.Posted, reveal: Reveal) -> Iterator[Statement]:
         yield Statement(
             "INSERT INTO status_updates (id, project_id, author_id, body, posted_at)"
             " VALUES (:id, :project, :author, :body, :at)",
@@ -43,21 +43,21 @@ class ProjectUpdatesProjection(Projection):
         )
 
     @handles(StatusUpdate.Corrected)
-    def corrected(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+    def corrected(self, event: StatusUpdate.Corrected, reveal: Reveal) -> Iterator[Statement]:
         yield Statement(
             "UPDATE status_updates SET body = :body, revised_at = :at, revisions = revisions + 1 WHERE id = :id",
             {"id": str(event.originator_id), "body": event.body, "at": timestamp(event.timestamp)},
         )
 
     @handles(StatusUpdate.Retracted)
-    def retracted(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+    def retracted(self, event: StatusUpdate.Retracted, reveal: Reveal) -> Iterator[Statement]:
         yield Statement(
             "UPDATE status_updates SET retracted = TRUE, revised_at = :at WHERE id = :id",
             {"id": str(event.originator_id), "at": timestamp(event.timestamp)},
         )
 
     @handles(ContributionRequest.Requested)
-    def requested(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+    def requested(self, event: ContributionRequest.Requested, reveal: Reveal) -> Iterator[Statement]:
         yield Statement(
             "INSERT INTO contribution_requests (id, project_id, person_id, organisation_id, message, requested_at)"
             " VALUES (:id, :project, :person, :org, :message, :at)",
@@ -72,17 +72,18 @@ class ProjectUpdatesProjection(Projection):
         )
 
     @handles(ContributionRequest.Approved, ContributionRequest.Declined)
-    def decided(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
-        approved = isinstance(event, ContributionRequest.Approved)
+    def decided(
+        self, event: ContributionRequest.Approved | ContributionRequest.Declined, reveal: Reveal
+    ) -> Iterator[Statement]:
         yield Statement(
             "UPDATE contribution_requests SET decision = :decision, decided_at = :at, decided_by = :by,"
             " reason = :reason WHERE id = :id",
             {
                 "id": str(event.originator_id),
-                "decision": "approved" if approved else "declined",
+                "decision": "declined" if isinstance(event, ContributionRequest.Declined) else "approved",
                 "at": timestamp(event.timestamp),
                 "by": str(event.actor),
-                "reason": None if approved else event.reason,
+                "reason": event.reason if isinstance(event, ContributionRequest.Declined) else None,
             },
         )
 

@@ -171,7 +171,7 @@ class ProjectsProjection(Projection):
 
     # ---------------------------------------------------------------- project
     @handles(Project.Proposed)
-    def proposed(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+    def proposed(self, event: Project.Proposed, reveal: Reveal) -> Iterator[Statement]:
         at = timestamp(event.timestamp)
         row = {
             "id": str(event.originator_id),
@@ -200,7 +200,7 @@ class ProjectsProjection(Projection):
         )
 
     @handles(Project.Edited)
-    def edited(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+    def edited(self, event: Project.Edited, reveal: Reveal) -> Iterator[Statement]:
         new = {field: change["to"] for field, change in event.changes.items()}
         yield _update(event.originator_id, timestamp(event.timestamp), **_detail_columns(new))
         yield Statement(ACTIVE, {"id": str(event.originator_id), "at": timestamp(event.timestamp)})
@@ -208,13 +208,13 @@ class ProjectsProjection(Projection):
             yield from _tags(event.originator_id, new["tags"] or [])
 
     @handles(Project.PhaseChanged)
-    def phase_changed(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+    def phase_changed(self, event: Project.PhaseChanged, reveal: Reveal) -> Iterator[Statement]:
         yield _update(event.originator_id, timestamp(event.timestamp), phase=event.phase)
         yield Statement(ACTIVE, {"id": str(event.originator_id), "at": timestamp(event.timestamp)})
 
     # ------------------------------------------------ signs of life, nudges
     @handles(StatusUpdate.Posted)
-    def status_posted(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+    def status_posted(self, event: StatusUpdate.Posted, reveal: Reveal) -> Iterator[Statement]:
         project = str(event.project_id)
         yield Statement(
             "INSERT INTO project_status_updates (update_id, project_id) VALUES (:update, :project)"
@@ -224,11 +224,11 @@ class ProjectsProjection(Projection):
         yield Statement(ACTIVE, {"id": project, "at": timestamp(event.timestamp)})
 
     @handles(StatusUpdate.Corrected)
-    def status_corrected(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+    def status_corrected(self, event: StatusUpdate.Corrected, reveal: Reveal) -> Iterator[Statement]:
         yield Statement(ACTIVE_BY_UPDATE, {"update": str(event.originator_id), "at": timestamp(event.timestamp)})
 
     @handles(ProjectNudge.Sent)
-    def nudged(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+    def nudged(self, event: ProjectNudge.Sent, reveal: Reveal) -> Iterator[Statement]:
         """Counted only for the idle spell it was for: an update since started a new one."""
         yield Statement(
             "UPDATE projects SET nudges = :number, nudged_at = :at"
@@ -242,14 +242,14 @@ class ProjectsProjection(Projection):
         )
 
     @handles(ProjectWentQuiet.Marked)
-    def went_quiet(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+    def went_quiet(self, event: ProjectWentQuiet.Marked, reveal: Reveal) -> Iterator[Statement]:
         yield Statement(
             "UPDATE projects SET quiet = TRUE WHERE id = :id AND active_at = :idle",
             {"id": str(event.project_id), "idle": idle_since(event.idle_since)},
         )
 
     @handles(HistoryMark.Written)
-    def history_written(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+    def history_written(self, event: HistoryMark.Written, reveal: Reveal) -> Iterator[Statement]:
         written_at = getattr(event, "written_at", None)  # marks of earlier versions lack it
         if not written_at:
             return
@@ -259,11 +259,11 @@ class ProjectsProjection(Projection):
             yield Statement(RAISE_TO_FLOOR, {"id": project})
 
     @handles(Project.Archived, Project.Restored)
-    def archived(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+    def archived(self, event: Project.Archived | Project.Restored, reveal: Reveal) -> Iterator[Statement]:
         yield _update(event.originator_id, timestamp(event.timestamp), archived=isinstance(event, Project.Archived))
 
     @handles(Project.TeamMemberAdded)
-    def team_member_added(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+    def team_member_added(self, event: Project.TeamMemberAdded, reveal: Reveal) -> Iterator[Statement]:
         at = timestamp(event.timestamp)
         yield Statement(
             "INSERT INTO project_team (project_id, person_id, organisation_id, joined_at)"
@@ -282,7 +282,7 @@ class ProjectsProjection(Projection):
 
     # ------------------------------------------------------------ goal, pledges
     @handles(Project.GoalSet)
-    def goal_set(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+    def goal_set(self, event: Project.GoalSet, reveal: Reveal) -> Iterator[Statement]:
         goal = event.goal
         yield _update(
             event.originator_id,
@@ -295,12 +295,12 @@ class ProjectsProjection(Projection):
         )
 
     @handles(Project.GoalDecided)
-    def goal_decided(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+    def goal_decided(self, event: Project.GoalDecided, reveal: Reveal) -> Iterator[Statement]:
         at = timestamp(event.timestamp)
         yield _update(event.originator_id, at, goal_state=event.outcome, goal_decided_at=at)
 
     @handles(Project.PledgeMade, Project.PledgeAmended)
-    def pledged(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+    def pledged(self, event: Project.PledgeMade | Project.PledgeAmended, reveal: Reveal) -> Iterator[Statement]:
         at, pledge = timestamp(event.timestamp), event.pledge
         yield Statement(
             """INSERT INTO project_pledges (project_id, organisation_id, person_id, money_pence, days_hundredths,
@@ -322,7 +322,7 @@ class ProjectsProjection(Projection):
         yield Statement(RECOUNT_PLEDGES, {"id": str(event.originator_id), "at": at})
 
     @handles(Project.PledgeWithdrawn)
-    def withdrawn(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+    def withdrawn(self, event: Project.PledgeWithdrawn, reveal: Reveal) -> Iterator[Statement]:
         at = timestamp(event.timestamp)
         yield Statement(
             "DELETE FROM project_pledges WHERE project_id = :id AND organisation_id = :org",
@@ -332,7 +332,7 @@ class ProjectsProjection(Projection):
 
     # --------------------------------------------------------------- interest
     @handles(Follow.Followed, Follow.Refollowed)
-    def followed(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+    def followed(self, event: Follow.Followed | Follow.Refollowed, reveal: Reveal) -> Iterator[Statement]:
         at = timestamp(event.timestamp)
         project, person = _follow_keys(event)
         yield Statement(
@@ -342,7 +342,7 @@ class ProjectsProjection(Projection):
         yield Statement("UPDATE projects SET follower_count = follower_count + 1 WHERE id = :p", {"p": project})
 
     @handles(Follow.Unfollowed)
-    def unfollowed(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+    def unfollowed(self, event: Follow.Unfollowed, reveal: Reveal) -> Iterator[Statement]:
         project, person = _follow_keys(event)
         yield Statement(
             "DELETE FROM project_followers WHERE project_id = :p AND person_id = :person",
@@ -351,7 +351,7 @@ class ProjectsProjection(Projection):
         yield Statement("UPDATE projects SET follower_count = follower_count - 1 WHERE id = :p", {"p": project})
 
     @handles(Need.Declared, Need.Redeclared)
-    def need_declared(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+    def need_declared(self, event: Need.Declared | Need.Redeclared, reveal: Reveal) -> Iterator[Statement]:
         project, org = _need_keys(event)
         params = {"p": project, "org": org, "comment": event.comment, "at": timestamp(event.timestamp)}
         yield Statement("DELETE FROM project_needs WHERE project_id = :p AND organisation_id = :org", params)
@@ -366,7 +366,7 @@ class ProjectsProjection(Projection):
         )
 
     @handles(Need.Withdrawn)
-    def need_withdrawn(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+    def need_withdrawn(self, event: Need.Withdrawn, reveal: Reveal) -> Iterator[Statement]:
         project, org = _need_keys(event)
         params = {"p": project, "org": org}
         yield Statement("DELETE FROM project_needs WHERE project_id = :p AND organisation_id = :org", params)
@@ -381,11 +381,11 @@ def idle_since(value: str) -> str:
     return timestamp(datetime.fromisoformat(value))
 
 
-def _follow_keys(event: Any) -> tuple[str, str]:
+def _follow_keys(event: Follow.Followed | Follow.Refollowed | Follow.Unfollowed) -> tuple[str, str]:
     return str(event.project_id), str(event.person_id)
 
 
-def _need_keys(event: Any) -> tuple[str, str]:
+def _need_keys(event: Need.Declared | Need.Redeclared | Need.Withdrawn) -> tuple[str, str]:
     return str(event.project_id), str(event.organisation_id)
 
 

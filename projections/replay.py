@@ -21,7 +21,7 @@ from eventsourcing.persistence import Notification
 
 from domain.catalogue import type_name
 from domain.personal import SEALED
-from projections.base import Reveal, timestamp
+from projections.base import Recorded, Reveal, timestamp
 from projections.eventlog import EventLog
 
 NEVER_SHOWN = frozenset({"password_hash"})
@@ -82,7 +82,7 @@ def _any_after(app: EventLog, query: Query, after: int) -> bool:
     return bool(app.recorder.select_notifications(start=after + 1, limit=1, stop=query.stop, topics=query.topics))
 
 
-def render(notification: Notification, event: Any, reveal: Reveal) -> dict[str, Any]:
+def render(notification: Notification, event: Recorded, reveal: Reveal) -> dict[str, Any]:
     fields = {k: v for k, v in vars(event).items() if k not in ENVELOPE}
     owner = event.originator_id
     return {
@@ -96,7 +96,7 @@ def render(notification: Notification, event: Any, reveal: Reveal) -> dict[str, 
     }
 
 
-def actor_of(event: Any) -> UUID | None:
+def actor_of(event: Recorded) -> UUID | None:
     """Who acted: the person themself for what only they do (sign up, verify, ask again),
     else the first of ``ACTOR_FIELDS`` the event has. The log and every history say the same."""
     if type(event).__qualname__ in ACTS_ITSELF:

@@ -12,6 +12,7 @@ from typing import Any
 
 from projections import failures
 from projections.base import Projection, Statement
+from projections.context import FollowerContext
 from projections.db import ReadDatabase, missing_table
 from projections.eventlog import EventLog
 from projections.failures import Failure
@@ -185,7 +186,7 @@ def prepare_batch(
     db: ReadDatabase,
     projection: Projection,
     batch_size: int = 500,
-    context: Any = None,
+    context: FollowerContext | None = None,
     *,
     until: int | None = None,
 ) -> Batch | None:
@@ -255,7 +256,7 @@ def catch_up(
     batch_size: int = 500,
     progress: Callable[[int], None] | None = None,
     retry_max: float = RETRY_MAX_SECONDS,
-    context: Any = None,
+    context: FollowerContext | None = None,
 ) -> int:
     """Apply batches until the projection reaches the head as it was when called.
 
@@ -288,7 +289,7 @@ def keep_up(
     *,
     batch_size: int = 500,
     retry_max: float = RETRY_MAX_SECONDS,
-    context: Any = None,
+    context: FollowerContext | None = None,
 ) -> int | None:
     """The automatic catch-up (after writes, in jobs and sweeps): skipped while a recorded
     failure waits out its backoff, so a poisoned view is not retried on every write;

@@ -7,6 +7,7 @@ from typing import Any
 
 from domain.person import Person
 from projections.base import Projection, Reveal, Statement, handles, reads, timestamp
+from projections.context import FollowerContext
 from projections.db import Reader
 
 COUNT = (
@@ -27,12 +28,12 @@ class SignupsTimelineProjection(Projection):
     )
 
     @handles(Person.SignedUp)
-    def signed_up(self, event: Any, reveal: Reveal) -> Iterator[Statement]:
+    def signed_up(self, event: Person.SignedUp, reveal: Reveal) -> Iterator[Statement]:
         if migrated(event):
             return  # the moment accounts were moved into the original's store, not a sign-up
         yield Statement(COUNT, {"day": timestamp(event.timestamp)[:10], "kind": event.organisation_kind, "n": 1})
 
-    def batch(self, events: list[Any], reveal: Reveal, context: Any) -> list[Statement]:
+    def batch(self, events: list[Any], reveal: Reveal, context: FollowerContext | None) -> list[Statement]:
         """One statement per day and kind for the whole batch, adding its sign-ups together: a
         busy day's row changes once per batch, not once per sign-up (PostgreSQL keeps every
         version of a row changed in a transaction until it commits)."""
@@ -43,7 +44,7 @@ class SignupsTimelineProjection(Projection):
         return [Statement(COUNT, {"day": day, "kind": kind, "n": n}) for (day, kind), n in counts.items()]
 
 
-def migrated(event: Any) -> bool:
+def migrated(event: Person.SignedUp) -> bool:
     """A sign-up taken in from the original Pipeline whose time is its migration stamp
     (``domain.legacy``): the person signed up some time before, nobody knows when."""
     imported = getattr(event, "imported", None) or {}

@@ -17,7 +17,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
 
 from domain.errors import NotFound
@@ -25,6 +25,12 @@ from domain.notifications import DAILY, WEEKLY, switched_off
 from projections.base import timestamp
 from workers.adapters import mail, unsubscribe
 from workers.notify import emails
+
+if TYPE_CHECKING:
+    from domain.application import PipelineApplication
+    from projections.db import ReadDatabase
+    from workers.adapters.keys import KeyStore
+    from workers.runtime.dispatch import Dispatcher
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +120,26 @@ PENDING_PEOPLE = (
 )
 
 
-def send_due(rt: Any, now: datetime | None = None) -> int:
+class Digesting(Protocol):
+    """What sending digests uses of the runtime."""
+
+    @property
+    def app(self) -> PipelineApplication: ...
+
+    @property
+    def db(self) -> ReadDatabase: ...
+
+    @property
+    def dispatcher(self) -> Dispatcher: ...
+
+    @property
+    def keys(self) -> KeyStore: ...
+
+    @property
+    def public_url(self) -> str: ...
+
+
+def send_due(rt: Digesting, now: datetime | None = None) -> int:
     """Write the digest of every person whose period has ended with items kept; how many
     were written now. Each is then handed to the dispatcher to send."""
     now = now or rt.app.now()
@@ -134,7 +159,7 @@ def send_due(rt: Any, now: datetime | None = None) -> int:
     return written
 
 
-def send_for(rt: Any, person_id: UUID, now: datetime, first: str | None = None) -> str | None:
+def send_for(rt: Digesting, person_id: UUID, now: datetime, first: str | None = None) -> str | None:
     """The person's digest for their last ended period, if they have items due and it was not
     written before; its outbox id, or None. ``first``: when their oldest pending item was kept,
     if known (a weekly reader's items of this week need no transaction to find nothing due)."""
@@ -170,7 +195,7 @@ def send_for(rt: Any, person_id: UUID, now: datetime, first: str | None = None) 
     return message_id
 
 
-def _recipient(rt: Any, person_id: UUID) -> tuple[tuple[str | None, str] | None, bool]:
+def _recipient(rt: Digesting, person_id: UUID) -> tuple[tuple[str | None, str] | None, bool]:
     """(name, address) of a person who can be written to, or None; and whether they are gone
     for good (erased, unknown). An address not verified yet (a new one, until its link is
     clicked) is not gone: their items wait for it."""
@@ -187,7 +212,7 @@ def _recipient(rt: Any, person_id: UUID) -> tuple[tuple[str | None, str] | None,
 
 
 def _message(
-    rt: Any,
+    rt: Digesting,
     message_id: str,
     person_id: UUID,
     recipient: tuple[str | None, str],
@@ -196,7 +221,7 @@ def _message(
     items: list[dict[str, Any]],
     dedupe: str,
 ) -> tuple[str, dict[str, Any]]:
-    public_url = rt.settings.public_url
+    public_url = rt.public_url
     groups = grouped(items)
     title = subject(frequency, groups)
     text, html = body(frequency, ends, groups, recipient[0], public_url)

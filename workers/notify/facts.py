@@ -10,11 +10,13 @@ from uuid import UUID
 from eventsourcing.application import AggregateNotFoundError
 
 from domain.errors import NotFound
+from domain.person import Person
 from domain.project import Project
 from projections import interests as interests_view
 from projections import project_updates as updates_view
 from projections import projects as projects_view
 from projections.base import Reveal
+from projections.context import FollowerContext
 from workers.adapters import unsubscribe
 from workers.notify.notices.base import ProjectFacts, Recipient, RequestFacts
 
@@ -22,9 +24,9 @@ from workers.notify.notices.base import ProjectFacts, Recipient, RequestFacts
 class RuntimeFacts:
     """``Facts`` from the application (aggregates, personal keys) and the read side."""
 
-    def __init__(self, runtime: Any, reveal: Reveal) -> None:
-        self.rt, self.reveal = runtime, reveal  # ``reveal`` holds the keys of the batch's people
-        self.public_url: str = runtime.settings.public_url
+    def __init__(self, context: FollowerContext, reveal: Reveal) -> None:
+        self.rt, self.reveal = context, reveal  # ``reveal`` holds the keys of the batch's people
+        self.public_url: str = context.public_url
         self._people: dict[UUID, Recipient | None] = {}
         self._choices: dict[UUID, dict[str, Any]] = {}
         self._organisations: dict[UUID, str | None] = {}
@@ -99,7 +101,7 @@ class RuntimeFacts:
 
     def _load(self, project_id: UUID, version: int | None) -> Project | None:
         try:
-            found = self.rt.app.repository.get(project_id, version=version)
+            found: object = self.rt.app.repository.get(project_id, version=version)
         except AggregateNotFoundError:
             return None
         return found if isinstance(found, Project) else None
@@ -147,7 +149,7 @@ class RuntimeFacts:
         if version <= 1:
             return None
         try:
-            before = self.rt.app.repository.get(person_id, version=version - 1)
+            before: Person = self.rt.app.repository.get(person_id, version=version - 1)
         except AggregateNotFoundError:
             return None
         return self.opened(person_id, getattr(before, "email", None)) if not before.erased else None

@@ -19,17 +19,22 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from eventsourcing.utils import get_topic
 
 from domain.history import HistoryMark
 from domain.notifications import IMMEDIATE, KINDS, switched_off
-from projections.base import Projection, Reveal, Statement, timestamp
+from projections.base import Projection, Recorded, Reveal, Statement, timestamp
+from projections.context import FollowerContext
+from projections.db import ReadDatabase
 from workers.adapters import mail, sessions
 from workers.notify import emails
 from workers.notify.facts import RuntimeFacts
 from workers.notify.policy import FOLLOWED_TOPICS, TOKEN_SLOT, Facts, Message, messages, reset_message
+
+if TYPE_CHECKING:
+    from workers.runtime.dispatch import Dispatcher
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +59,7 @@ class Notifier(Projection):
     def topics(cls) -> tuple[str, ...]:
         return tuple(sorted({*FOLLOWED_TOPICS, get_topic(HistoryMark.Written)}))
 
-    def batch(self, events: list[Any], reveal: Reveal, context: Any) -> list[Statement]:
+    def batch(self, events: list[Any], reveal: Reveal, context: FollowerContext | None) -> list[Statement]:
         """The messages for a batch; nothing for events written as history (a mark lists
         them, earlier in this batch or in one before it)."""
         if context is None:
@@ -89,12 +94,12 @@ def _pair(key: tuple[str, int]) -> dict[str, Any]:
     return {"id": key[0], "version": key[1]}
 
 
-def _history_pending(db: Any) -> set[tuple[str, int]]:
+def _history_pending(db: ReadDatabase) -> set[tuple[str, int]]:
     rows = db.query("SELECT originator_id, originator_version FROM notifier_history")
     return {(str(r["originator_id"]), int(r["originator_version"])) for r in rows}
 
 
-def delivered(event: Any, message: Message, facts: Facts) -> list[Statement]:
+def delivered(event: Recorded, message: Message, facts: Facts) -> list[Statement]:
     """Where ``message`` goes, as its recipient chose: nowhere, their digest, or the outbox."""
     kind = KINDS.get(message.kind)
     choices = facts.preferences(message.person_id)
@@ -113,7 +118,7 @@ DIGEST_ITEM = (
 )
 
 
-def _digest_item(dedupe: str, message: Message, events: list[str], event: Any) -> dict[str, Any]:
+def _digest_item(dedupe: str, message: Message, events: list[str], event: Recorded) -> dict[str, Any]:
     return {
         "dedupe": dedupe,
         "person": str(message.person_id),
@@ -164,7 +169,14 @@ def _stored(dedupe: str, message: Message, events: list[str], facts: Facts) -> l
     return [Statement(sql, params), *stored]
 
 
-def send_password_reset(rt: Any, email: str) -> str | None:
+class Resetting(FollowerContext, Protocol):
+    """What mailing a reset link uses: a follower's lookups, and the dispatcher to send it."""
+
+    @property
+    def dispatcher(self) -> Dispatcher: ...
+
+
+def send_password_reset(rt: Resetting, email: str) -> str | None:
     """Mail a reset link to the account with ``email``, if there is one: its message and token
     go straight to the outbox in one transaction, then to the dispatcher (sent inline when
     embedded, by a job otherwise). No event is written, so nothing public (the log's head, the

@@ -38,25 +38,27 @@ def messages(event: Any, facts: Facts) -> list[Message]:
     return decide(event, facts) if decide is not None else []
 
 
-def _edited(event: Any, facts: Facts) -> list[Message]:
+def _edited(event: Project.Edited, facts: Facts) -> list[Message]:
     fields = ", ".join(sorted(event.changes)).replace("_", " ")
     return around.news(facts, event.originator_id, event.actor, "edited", f"Changed: {fields}.")
 
 
-def _phase(event: Any, facts: Facts) -> list[Message]:
+def _phase(event: Project.PhaseChanged, facts: Facts) -> list[Message]:
     detail = f"The project moved to the {event.phase} phase."
     return around.news(facts, event.originator_id, event.actor, f"now in {event.phase}", detail)
 
 
-def _posted(event: Any, facts: Facts) -> list[Message]:
+def _posted(event: StatusUpdate.Posted, facts: Facts) -> list[Message]:
     return around.news(facts, event.project_id, event.author_id, "a status update", event.body)
 
 
-def _signed_up(event: Any, facts: Facts) -> list[Message]:  # both carry the address to verify
+def _signed_up(
+    event: Person.SignedUp | Person.EmailChanged, facts: Facts
+) -> list[Message]:  # both carry the address to verify
     return _verification(facts, event.originator_id, facts.opened(event.originator_id, event.email))
 
 
-def _email_changed(event: Any, facts: Facts) -> list[Message]:
+def _email_changed(event: Person.EmailChanged, facts: Facts) -> list[Message]:
     """The new address gets its verification link; the address given up is told, with a link
     that undoes the change (``POST /api/v1/email-changes/undo``)."""
     if getattr(event, "reason", None) == UNDONE:  # the owner took their address back: no undo of that

@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
 
 from domain.engagement import DEADLINE_WARNING, NUDGE_TOO_LATE, REMINDER_TOO_LATE, REQUEST_REMINDER
@@ -31,6 +31,11 @@ from domain.reminders import NUDGES_BEFORE_QUIET, DeadlineWarning
 from projections import registry, runner
 from projections.base import Projection, Reveal, Statement, handles, timestamp
 from workers.processes.goals import GoalDeadlines
+
+if TYPE_CHECKING:
+    from domain.application import PipelineApplication
+    from projections.db import ReadDatabase
+    from workers.runtime.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +53,7 @@ class Reminders(Projection):
     )
 
     @handles(ContributionRequest.Requested)
-    def requested(self, event: Any, reveal: Reveal) -> Iterable[Statement]:
+    def requested(self, event: ContributionRequest.Requested, reveal: Reveal) -> Iterable[Statement]:
         yield Statement(
             "INSERT INTO pending_requests (request_id, project_id, requested_at) VALUES (:id, :project, :at)"
             " ON CONFLICT (request_id) DO NOTHING",
@@ -56,11 +61,15 @@ class Reminders(Projection):
         )
 
     @handles(ContributionRequest.Approved, ContributionRequest.Declined, ContributionRequest.Reminded)
-    def settled(self, event: Any, reveal: Reveal) -> Iterable[Statement]:
+    def settled(
+        self,
+        event: ContributionRequest.Approved | ContributionRequest.Declined | ContributionRequest.Reminded,
+        reveal: Reveal,
+    ) -> Iterable[Statement]:
         yield Statement("DELETE FROM pending_requests WHERE request_id = :id", {"id": str(event.originator_id)})
 
     @handles(DeadlineWarning.Given)
-    def warned(self, event: Any, reveal: Reveal) -> Iterable[Statement]:
+    def warned(self, event: DeadlineWarning.Given, reveal: Reveal) -> Iterable[Statement]:
         yield Statement(
             "INSERT INTO deadline_warnings (project_id, deadline) VALUES (:id, :deadline) ON CONFLICT DO NOTHING",
             {"id": str(event.project_id), "deadline": timestamp(datetime.fromisoformat(event.deadline))},
@@ -68,7 +77,20 @@ class Reminders(Projection):
 
 
 # ------------------------------------------------------------------ the sweep
-def sweep(rt: Any, now: datetime | None = None) -> dict[str, int]:
+class Sweeping(Protocol):
+    """What the engagement sweep uses of the runtime."""
+
+    @property
+    def app(self) -> PipelineApplication: ...
+
+    @property
+    def db(self) -> ReadDatabase: ...
+
+    @property
+    def settings(self) -> Settings: ...
+
+
+def sweep(rt: Sweeping, now: datetime | None = None) -> dict[str, int]:
     """Record every nudge, quiet mark, reminder and deadline warning now due; how many of each.
     Skipped while a view it reads lags the log (the next sweep comes soon): a project edited a
     moment ago must not be nudged from a view that has not seen the edit yet."""
@@ -83,13 +105,13 @@ def sweep(rt: Any, now: datetime | None = None) -> dict[str, int]:
     }
 
 
-def caught_up(rt: Any) -> bool:
+def caught_up(rt: Sweeping) -> bool:
     reads = [registry.get("projects"), GoalDeadlines(), Reminders()]  # what the sweep decides from
     statuses = runner.status(rt.app, rt.db, reads)
     return not any(s.lag or s.failure for s in statuses)
 
 
-def nudge_idle(rt: Any, now: datetime) -> int:
+def nudge_idle(rt: Sweeping, now: datetime) -> int:
     """Nudge 1 after ``nudge_days`` idle; nudge 2 ``nudge_answer_days`` after nudge 1 if still
     idle; the quiet mark as long again after nudge 2."""
     settings = rt.settings
@@ -115,7 +137,7 @@ def nudge_idle(rt: Any, now: datetime) -> int:
     )
 
 
-def remind_requests(rt: Any, now: datetime) -> int:
+def remind_requests(rt: Sweeping, now: datetime) -> int:
     rows = rt.db.query(
         "SELECT r.request_id FROM pending_requests r JOIN projects p ON p.id = r.project_id"
         " WHERE r.requested_at <= :before AND r.requested_at > :too_late AND p.archived = FALSE"
@@ -125,7 +147,7 @@ def remind_requests(rt: Any, now: datetime) -> int:
     return _each("request reminder", rows, lambda r: rt.app.remind_request(UUID(r["request_id"])))
 
 
-def warn_deadlines(rt: Any, now: datetime) -> int:
+def warn_deadlines(rt: Sweeping, now: datetime) -> int:
     rows = rt.db.query(
         "SELECT g.project_id FROM goal_deadlines g JOIN projects p ON p.id = g.project_id"
         " LEFT JOIN deadline_warnings w ON w.project_id = g.project_id AND w.deadline = g.deadline"

@@ -12,13 +12,31 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
 
 from domain.project import Project
 from projections.base import Projection, Reveal, Statement, handles, timestamp
 
+if TYPE_CHECKING:
+    from domain.application import PipelineApplication
+    from projections.db import ReadDatabase
+    from workers.runtime.dispatch import Dispatcher
+
 log = logging.getLogger(__name__)
+
+
+class Deciding(Protocol):
+    """What deciding and scheduling goals uses of the runtime."""
+
+    @property
+    def app(self) -> PipelineApplication: ...
+
+    @property
+    def db(self) -> ReadDatabase: ...
+
+    @property
+    def dispatcher(self) -> Dispatcher: ...
 
 
 class GoalDeadlines(Projection):
@@ -34,7 +52,7 @@ class GoalDeadlines(Projection):
     )
 
     @handles(Project.GoalSet)
-    def goal_set(self, event: Any, reveal: Reveal) -> Iterable[Statement]:
+    def goal_set(self, event: Project.GoalSet, reveal: Reveal) -> Iterable[Statement]:
         yield Statement(
             "INSERT INTO goal_deadlines (project_id, deadline) VALUES (:id, :deadline)"
             " ON CONFLICT (project_id) DO UPDATE SET deadline = excluded.deadline, scheduled_at = NULL",
@@ -42,7 +60,7 @@ class GoalDeadlines(Projection):
         )
 
     @handles(Project.GoalDecided)
-    def goal_decided(self, event: Any, reveal: Reveal) -> Iterable[Statement]:
+    def goal_decided(self, event: Project.GoalDecided, reveal: Reveal) -> Iterable[Statement]:
         yield Statement("DELETE FROM goal_deadlines WHERE project_id = :id", {"id": str(event.originator_id)})
 
 
@@ -53,7 +71,7 @@ def due(db: Any, now: datetime) -> list[UUID]:
     return [UUID(r["project_id"]) for r in rows]
 
 
-def decide(runtime: Any, project_id: UUID) -> int | None:
+def decide(runtime: Deciding, project_id: UUID) -> int | None:
     """Decide one goal if its deadline has passed. A job that RQ's scheduler (which works in
     whole seconds) ran a little early schedules itself again just after the deadline."""
     written = runtime.app.decide_goal(project_id)
@@ -67,12 +85,12 @@ def decide(runtime: Any, project_id: UUID) -> int | None:
     return None
 
 
-def decide_due(runtime: Any) -> int:
+def decide_due(runtime: Deciding) -> int:
     """Decide every goal whose deadline has passed (the sweeps' safety net); how many were decided."""
     return sum(1 for project_id in due(runtime.db, datetime.now(UTC)) if decide(runtime, project_id) is not None)
 
 
-def schedule_new(runtime: Any) -> int:
+def schedule_new(runtime: Deciding) -> int:
     """Schedule a decision job for each deadline that has none yet; how many were scheduled."""
     rows = runtime.db.query("SELECT project_id, deadline FROM goal_deadlines WHERE scheduled_at IS NULL")
     for row in rows:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from typing import cast
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
@@ -32,7 +32,7 @@ from workers.adapters.keys import KeyStore
 
 log = logging.getLogger(__name__)
 PAGE = 1000
-ADDRESS_EVENTS = (get_topic(Person.SignedUp), get_topic(Person.EmailChanged))  # type: ignore[attr-defined]
+ADDRESS_EVENTS = (get_topic(Person.SignedUp), get_topic(Person.EmailChanged))
 
 
 @dataclass
@@ -68,7 +68,7 @@ def _current_addresses(app: PipelineApplication) -> dict[UUID, str]:
     start = 1
     while notifications := app.recorder.select_notifications(start, PAGE, topics=ADDRESS_EVENTS):
         for notification in notifications:
-            event: Any = app.mapper.to_domain_event(notification)
+            event = cast("Person.SignedUp | Person.EmailChanged", app.mapper.to_domain_event(notification))
             latest[event.originator_id] = event.email
         start = notifications[-1].id + 1
     return latest

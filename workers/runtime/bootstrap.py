@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from uuid import UUID
@@ -30,38 +30,20 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Runtime:
+    """What a web process, a CLI command or a worker uses; ``build_runtime`` makes it."""
+
     settings: Settings
     app: PipelineApplication
     db: ReadDatabase
-    dispatcher: Dispatcher = field(init=False)
-    sessions: SessionStore = field(init=False)
-    tokens: TokenStore = field(init=False)
-    outbox: mail.Outbox = field(init=False)
-
-    def __post_init__(self) -> None:
-        s = self.settings
-        deadline = mail.send_deadline(s.mail_claim_seconds)  # a live sender finishes inside its claim
-        sender: mail.Sender = (
-            mail.SMTPSender(s.smtp_url, deadline=deadline)
-            if s.smtp_url
-            else mail.FileSender(Path(s.outbox_dir), self._mail_tag)
-        )
-        self.outbox = mail.Outbox(self.db, sender, s.mail_from, claim_seconds=s.mail_claim_seconds)
-        self.sessions = SessionStore(self.db, timedelta(hours=s.session_hours))
-        self.tokens = TokenStore(self.db)
-        if s.embedded:
-            self.dispatcher = InlineDispatcher(self.catch_up, self.outbox.send)
-        else:
-            self.dispatcher = RQDispatcher(s.redis_url or "", s.queue_name, s.redis_timeout_seconds)
-        self.app.log_moved = self.projections_changed  # the one place a save is heard of
+    keys: KeyStore
+    dispatcher: Dispatcher
+    sessions: SessionStore
+    tokens: TokenStore
+    outbox: mail.Outbox
 
     @property
-    def keys(self) -> KeyStore:
-        return self.app.personal  # type: ignore[return-value]  # build_runtime puts a KeyStore there
-
-    def _mail_tag(self, address: str) -> str:
-        """Names a person's .eml files by their email index id, so an erasure can find them."""
-        return self.keys.email_index_id(address).hex
+    def public_url(self) -> str:
+        return self.settings.public_url
 
     def projections_changed(self, recordings: list[Recording[UUID]]) -> None:
         """After every save: ask for the followers the new events feed (by their topics) to
@@ -81,7 +63,11 @@ class Runtime:
         self.app.close()
 
 
-def build_runtime(settings: Settings | None = None, *, create_tables: bool = False) -> Runtime:
+def build_runtime(
+    settings: Settings | None = None, *, create_tables: bool = False, follow_saves: bool = True
+) -> Runtime:
+    """The one place the runtime is wired. ``follow_saves``: every save asks the followers
+    to catch up (off while ``initialise`` writes, which catches up once at the end)."""
     settings = settings or Settings.from_env()
     if settings.database_url.startswith("sqlite:"):
         Path(sqlite_path(settings.database_url)).parent.mkdir(parents=True, exist_ok=True)
@@ -92,12 +78,36 @@ def build_runtime(settings: Settings | None = None, *, create_tables: bool = Fal
         statement=settings.db_statement_timeout_seconds,
     )
     db = open_database(settings.database_url, pool_size=settings.db_pool_size, timeouts=timeouts)
+    key_store = KeyStore(db, ring)
+    # The save callback and the inline dispatcher act on the runtime built last, below: they
+    # look it up when called (after this returns), so nothing is attached to it afterwards.
+    runtime: Runtime
     app = PipelineApplication(
         env=store_env(settings, create_tables=create_tables),
-        personal=KeyStore(db, ring),
+        personal=key_store,
         passwords=Argon2Hasher(),
+        log_moved=(lambda recordings: runtime.projections_changed(recordings)) if follow_saves else None,
     )
-    return Runtime(settings, app, db)
+    sender = _sender(settings, key_store)
+    outbox = mail.Outbox(db, sender, settings.mail_from, claim_seconds=settings.mail_claim_seconds)
+    session_store = SessionStore(db, timedelta(hours=settings.session_hours))
+    tokens = TokenStore(db)
+    dispatcher: Dispatcher = (
+        InlineDispatcher(lambda names: runtime.catch_up(names), outbox.send)
+        if settings.embedded
+        else RQDispatcher(settings.redis_url or "", settings.queue_name, settings.redis_timeout_seconds)
+    )
+    runtime = Runtime(settings, app, db, key_store, dispatcher, session_store, tokens, outbox)
+    return runtime
+
+
+def _sender(settings: Settings, keys: KeyStore) -> mail.Sender:
+    """SMTP if configured, else .eml files named by each person's email index id (so an
+    erasure can find them)."""
+    if settings.smtp_url:
+        deadline = mail.send_deadline(settings.mail_claim_seconds)  # a live sender finishes inside its claim
+        return mail.SMTPSender(settings.smtp_url, deadline=deadline)
+    return mail.FileSender(Path(settings.outbox_dir), lambda address: keys.email_index_id(address).hex)
 
 
 def initialise(settings: Settings | None = None, *, reporter: rebuilds.Reporter = rebuilds.quietly) -> RegisterLoad:
@@ -106,8 +116,7 @@ def initialise(settings: Settings | None = None, *, reporter: rebuilds.Reporter 
     nothing. In the embedded mode it also makes the key-encryption key file if there is none."""
     settings = settings or Settings.from_env()
     secret_key.ensure_key(settings)
-    runtime = build_runtime(settings, create_tables=True)
-    runtime.app.log_moved = None  # caught up once, below, rather than after every save
+    runtime = build_runtime(settings, create_tables=True, follow_saves=False)  # caught up once, below
     try:
         extra_ddl = keys.DDL + sessions.DDL + mail.DDL + idempotency.DDL
         runner.create_tables(runtime.db, follow.all_followers(), extra_ddl, head=runner.head(runtime.app))

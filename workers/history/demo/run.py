@@ -106,7 +106,7 @@ def prepare(settings: Settings, story: Plan) -> Path | None:
 
 
 def _refuse_unless_ready(app: PipelineApplication, story: Plan) -> None:
-    if app.recorder.select_notifications(None, 1, topics=[get_topic(Person.SignedUp)]):  # type: ignore[attr-defined]
+    if app.recorder.select_notifications(None, 1, topics=[get_topic(Person.SignedUp)]):
         raise Refused(
             "This store already holds people. The demo writes a whole history of its own: it must not mix with"
             f" real sign-ups, nor be written twice. {NEW_DATABASE}"

@@ -141,7 +141,7 @@ class LegacyImport:
             self.report.unplaced.append(f"organisation {legacy} '{name}': looks the same as {lookalike}; not created")
             return
         with clock.set_to(at):
-            registered = Organisation.Registered  # type: ignore[attr-defined]  # made by @event
+            registered = Organisation.Registered
             org = Organisation._create(
                 registered, id=L.org_id(legacy), kind=kind, name=name, code=None, register=None, registered_by=None
             )

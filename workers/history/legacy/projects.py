@@ -66,7 +66,7 @@ class ProjectWriter:
             self.report.notes.append(f"page {legacy}: status {first['projectstatus']!r} unknown: proposed in concept")
         imported = {"origin": L.ORIGIN, "legacy_id": legacy, "first_version": _number(versions)}
         with clock.set_to(at):
-            proposed = Project.Proposed  # type: ignore[attr-defined]  # made by @event
+            proposed = Project.Proposed
             return Project._create(
                 proposed, id=pid, organisation_id=org, proposer_id=proposer, phase=phase or "concept",
                 details=_details(page, first), imported=imported,
@@ -180,7 +180,7 @@ def _write_one(
                 job.report.counts["likes with a comment (kept in imported.comment)"] += 1
             aggregate: Any = Follow(id=aggregate_id, project_id=project, person_id=person[0], imported=imported)
         else:
-            requested = ContributionRequest.Requested  # type: ignore[attr-defined]  # made by @event
+            requested = ContributionRequest.Requested
             aggregate = ContributionRequest._create(
                 requested, id=aggregate_id, project_id=project, person_id=person[0],
                 organisation_id=org or person[1], message=comment, imported=imported,

@@ -39,7 +39,7 @@ from workers.runtime.bootstrap import Runtime
 KEY_FIELDS = ("kek_id", "wrapped", "created_at")
 EVENT_FIELDS = frozenset({"position", "originator_id", "version", "topic", "state"})
 SECTIONS = ("secret_key", "person_key", "event", "end")
-SIGNED_UP, ERASED = get_topic(Person.SignedUp), get_topic(Person.Erased)  # type: ignore[attr-defined]
+SIGNED_UP, ERASED = get_topic(Person.SignedUp), get_topic(Person.Erased)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from domain.project import Project
+from domain.reminders import DeadlineWarning
 from workers.notify.notices.base import Facts, Message, Notice, days, listed, money, organisation, project_link, tell
 
 NEAR = Decimal("0.8")  # "80% of the goal"
@@ -58,7 +59,9 @@ def standing(totals: dict[str, Any], goal: dict[str, Any]) -> list[str]:
     return lines
 
 
-def pledge_changed(event: Any, facts: Facts) -> list[Message]:
+def pledge_changed(
+    event: Project.PledgeMade | Project.PledgeAmended | Project.PledgeWithdrawn, facts: Facts
+) -> list[Message]:
     """The owners hear of the pledge, or, if it moved the goal past a mark, of that (with the
     pledge in it): one message each."""
     project = facts.project(event.originator_id)
@@ -104,7 +107,7 @@ def _progress_notice(title: str, owners: frozenset[Any], mark: str, context: dic
     return Notice("goal-progress", owners, subject, summary, {**context, "reached": reached})
 
 
-def goal_set(event: Any, facts: Facts) -> list[Message]:
+def goal_set(event: Project.GoalSet, facts: Facts) -> list[Message]:
     """A new goal may already be (nearly) met by the pledges there are."""
     project = facts.project(event.originator_id)
     if project is None:
@@ -124,7 +127,7 @@ def goal_set(event: Any, facts: Facts) -> list[Message]:
     return tell(facts, project, event.actor, _progress_notice(project.title, project.owners, mark, context))
 
 
-def deadline_soon(event: Any, facts: Facts) -> list[Message]:
+def deadline_soon(event: DeadlineWarning.Given, facts: Facts) -> list[Message]:
     project = facts.project(event.project_id)
     if project is None or project.archived:  # archived since the sweep recorded it
         return []
@@ -141,7 +144,7 @@ def deadline_soon(event: Any, facts: Facts) -> list[Message]:
     return tell(facts, project, None, Notice("deadline-soon", project.owners, subject, summary, context))
 
 
-def goal_decided(event: Any, facts: Facts) -> list[Message]:
+def goal_decided(event: Project.GoalDecided, facts: Facts) -> list[Message]:
     """Owners, followers, pledgers and those who asked to contribute, with the totals."""
     project = facts.project(event.originator_id)
     if project is None:

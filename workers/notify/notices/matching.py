@@ -15,9 +15,9 @@ Never the proposer, nor anyone in the proposing organisation: it is their own pr
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
+from domain.project import Project
 from projections.interests import TAG, TAG_WEIGHT, WORD_WEIGHT, terms
 from workers.notify.notices.base import Facts, Message, Notice, ProjectFacts, listed, project_link, tell
 
@@ -40,7 +40,7 @@ def resemblance(new: ProjectFacts, other: ProjectFacts) -> tuple[int, str]:
     return score, f"it shares {' and '.join(shared)} with your project “{other.title}”"
 
 
-def matching_interest(event: Any, facts: Facts) -> list[Message]:
+def matching_interest(event: Project.Proposed, facts: Facts) -> list[Message]:
     project = facts.project(event.originator_id)
     if project is None or project.archived or getattr(event, "imported", None):
         return []  # archived before the notifier read its proposal: it is no news to anyone

@@ -5,11 +5,11 @@ the goal are in ``workers.notify.notices.goal``; a new project's matches in ``wo
 
 from __future__ import annotations
 
-from typing import Any
 from uuid import UUID
 
-from domain.interest import ContributionRequest
-from domain.reminders import NUDGES_BEFORE_QUIET
+from domain.interest import ContributionRequest, Follow, Need
+from domain.project import Project
+from domain.reminders import NUDGES_BEFORE_QUIET, ProjectNudge
 from workers.notify.notices.base import (
     Facts,
     Message,
@@ -31,7 +31,7 @@ def who_from(facts: Facts, person_id: UUID, organisation_id: UUID | None = None)
     return f"{name} of {facts.organisation_name(org)}" if org and facts.organisation_name(org) else name
 
 
-def new_follower(event: Any, facts: Facts) -> list[Message]:
+def new_follower(event: Follow.Followed | Follow.Refollowed, facts: Facts) -> list[Message]:
     project = facts.project(event.project_id)
     if project is None or getattr(event, "imported", None):
         return []
@@ -43,7 +43,7 @@ def new_follower(event: Any, facts: Facts) -> list[Message]:
     )
 
 
-def need_declared(event: Any, facts: Facts) -> list[Message]:
+def need_declared(event: Need.Declared | Need.Redeclared, facts: Facts) -> list[Message]:
     project = facts.project(event.project_id)
     if project is None:
         return []
@@ -64,7 +64,7 @@ def request_link(facts: Facts, project_id: UUID, request_id: UUID) -> str:
     return project_link(facts, project_id, f"/contribution-requests/{request_id}")
 
 
-def contribution_requested(event: Any, facts: Facts) -> list[Message]:
+def contribution_requested(event: ContributionRequest.Requested, facts: Facts) -> list[Message]:
     project = facts.project(event.project_id)
     if project is None or getattr(event, "imported", None):
         return []
@@ -80,7 +80,7 @@ def contribution_requested(event: Any, facts: Facts) -> list[Message]:
     return tell(facts, project, event.person_id, notice)
 
 
-def request_reminded(event: Any, facts: Facts) -> list[Message]:
+def request_reminded(event: ContributionRequest.Reminded, facts: Facts) -> list[Message]:
     project, request = facts.project(event.project_id), facts.contribution_request(event.originator_id)
     if project is None or project.archived or request is None:  # archived since: time brings nothing
         return []
@@ -91,7 +91,7 @@ def request_reminded(event: Any, facts: Facts) -> list[Message]:
     return tell(facts, project, request.person_id, notice)
 
 
-def request_answered(event: Any, facts: Facts) -> list[Message]:
+def request_answered(event: ContributionRequest.Approved | ContributionRequest.Declined, facts: Facts) -> list[Message]:
     request = facts.contribution_request(event.originator_id)
     project = facts.project(request.project_id) if request is not None else None
     if request is None or project is None:
@@ -101,7 +101,7 @@ def request_answered(event: Any, facts: Facts) -> list[Message]:
     context = {
         "title": project.title,
         "approved": approved,
-        "reason": "" if approved else (event.reason or ""),
+        "reason": (event.reason or "") if isinstance(event, ContributionRequest.Declined) else "",
         "link": project_link(facts, project.id),
     }
     subject = f"{project.title}: your request to contribute was {decision}"
@@ -109,7 +109,7 @@ def request_answered(event: Any, facts: Facts) -> list[Message]:
     return tell(facts, project, event.actor, Notice("request-answered", [request.person_id], subject, summary, context))
 
 
-def archived(event: Any, facts: Facts, *, restored: bool) -> list[Message]:
+def archived(event: Project.Archived | Project.Restored, facts: Facts, *, restored: bool) -> list[Message]:
     """Its people hear that it was archived or restored: owners (but the one who did it),
     followers, pledgers and those who asked to contribute."""
     project = facts.project(event.originator_id)
@@ -139,7 +139,7 @@ def _one_line(text: str, limit: int = 100) -> str:
     return f"Status update: {line if len(line) <= limit else line[: limit - 1] + '…'}"
 
 
-def nudged(event: Any, facts: Facts) -> list[Message]:
+def nudged(event: ProjectNudge.Sent, facts: Facts) -> list[Message]:
     """The key contact alone, with one link: post an update."""
     project = facts.project(event.project_id)
     if project is None or project.archived:  # archived since the sweep recorded it
