@@ -60,11 +60,12 @@ nginx:
 test: $(STAMP) $(ASSETS) browser nginx  ## every test: unit, integration (PostgreSQL + Redis), end to end, browser
 	$(BIN)/pytest --durations=15
 
-lint: $(STAMP)  ## ruff, ruff format --check, the type checker (mypy) and the docs' relative links
+lint: $(STAMP)  ## ruff, ruff format --check, mypy, the docs' relative links and commit subjects
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/python tools/check_links.py
+	$(BIN)/python tools/check_commits.py
 
 bench: $(STAMP)  ## sign-ups/s over HTTP and rebuild events/s, beside their baselines
 	$(BIN)/python tests/benchmarks/run.py
