@@ -23,6 +23,9 @@ log = logging.getLogger(__name__)
 # with RQ's default (420) a hung Redis held the loop for 415 s. Mail never waits on this loop
 # (the sweep sends it), but catch-up jobs do: a stall now costs the loop at most 40 s.
 WORKER_TTL = 45
+# The pubsub thread ends as soon as Redis confirms the unsubscription; this only bounds a
+# Redis that does not answer (the thread is a daemon: it never holds the process up).
+UNSUBSCRIBE_WAIT = 2.0
 
 
 def sweep_once() -> None:
@@ -74,6 +77,9 @@ def _work_until_stopped(redis: Any, settings: Any, stop: threading.Event, burst:
             stop.set()
             super().request_stop(signum, frame)
 
+        def unsubscribe(self) -> None:
+            _unsubscribe_promptly(self)
+
     for restart in itertools.count():
         try:
             worker = Worker([settings.queue_name], connection=redis, serializer=JSONSerializer, worker_ttl=WORKER_TTL)
@@ -90,3 +96,19 @@ def _work_until_stopped(redis: Any, settings: Any, stop: threading.Event, burst:
             signal.signal(sig, lambda *_: stop.set())
         if stop.wait(wait):
             return
+
+
+def _unsubscribe_promptly(worker: Any) -> None:
+    """RQ's own ``unsubscribe`` sends UNSUBSCRIBE and only then tells its pubsub thread to
+    stop, and redis-py's ``stop()`` waits for the thread without a bound. If the thread
+    reads Redis's reply in between, it finds nothing subscribed and waits up to 60 s for a
+    subscription: a SIGTERM that came just after a job hung the worker that long. Telling
+    the thread first closes the gap: the reply that wakes it also ends it."""
+    thread, pubsub = worker.pubsub_thread, worker.pubsub
+    if thread is None or pubsub is None:
+        return
+    log.info("worker %s: unsubscribing from channel %s", worker.name, worker.pubsub_channel_name)
+    thread.stop(timeout=0)  # only clears its running flag: it has not been woken yet
+    pubsub.unsubscribe()
+    thread.join(timeout=UNSUBSCRIBE_WAIT)
+    pubsub.close()
