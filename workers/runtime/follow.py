@@ -27,12 +27,14 @@ from workers.notify import digests
 from workers.notify.notifier import Notifier
 from workers.processes import engagement, goals
 from workers.runtime.dispatch import Dispatcher
+from workers.runtime.settings import Settings
 
 
 class Following(FollowerContext, goals.Deciding, engagement.Sweeping, digests.Digesting, Protocol):
     """What following the log uses of the runtime: the followers' context, what the processes
-    and digests read, and the outbox. The bootstrap, which imports this module to wire saves
-    to followers, builds the one object that has all of it."""
+    and digests read, the outbox, and the whole of the settings and dispatcher. The
+    bootstrap, which imports this module to wire saves to followers, builds the one object
+    that has all of it."""
 
     @property
     def outbox(self) -> Outbox: ...
@@ -42,6 +44,9 @@ class Following(FollowerContext, goals.Deciding, engagement.Sweeping, digests.Di
 
     @property
     def keys(self) -> KeyStore: ...
+
+    @property
+    def settings(self) -> Settings: ...
 
 
 log = logging.getLogger(__name__)
