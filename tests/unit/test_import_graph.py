@@ -142,3 +142,34 @@ def test_no_modules_import_each_other_in_a_circle() -> None:
 def test_the_circle_check_finds_a_circle_through_a_package_face() -> None:
     graph = {"a": {"a.b": 1}, "a.b": {"c": 2}, "c": {"a": 3}, "d": {"a": 4}}
     assert circles(graph) == [["a", "a.b", "c"]]
+
+
+def room(module: str) -> str:
+    """A module's room: its first two names (``workers.runtime``, ``web.api``); a module
+    straight in a top-level folder (``web.app``, every one of ``domain``) is a room of its own."""
+    return ".".join(module.split(".")[:2])
+
+
+def rooms(graph: dict[str, dict[str, int]]) -> dict[str, dict[str, int]]:
+    """The same graph between rooms: room -> {room it imports from: how many arrows}."""
+    joined: dict[str, dict[str, int]] = {}
+    for module, arrows in graph.items():
+        for target in arrows:
+            if room(target) != room(module):
+                counts = joined.setdefault(room(module), {})
+                counts[room(target)] = counts.get(room(target), 0) + 1
+    return joined
+
+
+def test_no_rooms_import_each_other_in_a_circle() -> None:
+    graph = import_graph()
+    found = circles(rooms(graph))
+    arrows = [
+        f"  {module} imports {target}"
+        for group in found
+        for module, targets in sorted(graph.items())
+        for target in sorted(targets)
+        if room(module) in group and room(target) in group and room(module) != room(target)
+    ]
+    listed = "; ".join(" <-> ".join(group) for group in found)
+    assert not found, f"these rooms import each other round a circle: {listed}\n" + "\n".join(arrows)
