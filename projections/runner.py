@@ -102,7 +102,7 @@ def create_tables(
             params = {"name": projection.name, "version": projection.version, "now": _now(), "start": start}
             rows = tx.query("SELECT version FROM projection_positions WHERE name = :name", params)
             if rows and rows[0]["version"] != projection.version and projection.starts_at_head:
-                # a process has nothing to rebuild: it carries on from where it was (see ``rebuild``)
+                # a process has nothing to rebuild: it carries on from where it was (see ``rebuilds.rebuild``)
                 tx.execute("UPDATE projection_positions SET version = :version WHERE name = :name", params)
             elif rows and rows[0]["version"] != projection.version:
                 # its tables keep serving reads until a rebuild beside them switches (`migrate`)
@@ -302,24 +302,6 @@ def keep_up(
     except Exception:
         log.exception("projection %s failed to catch up; retrying later with backoff", projection.name)
         return None
-
-
-def rebuild(
-    app: EventLog,
-    db: ReadDatabase,
-    projection: Projection,
-    *,
-    batch_size: int = 1000,
-    progress: Callable[[int], None] | None = None,
-) -> int:
-    """Replay the log into a copy of the projection beside the live one, then switch it in:
-    readers are served throughout (see ``projections.rebuilds``). A process that acts on the
-    world (``starts_at_head``: the notifier) has nothing to rebuild and is left where it is:
-    replaying would act on the past again, and skipping to the head would drop what it has
-    still to do. Returns the position reached."""
-    from projections import rebuilds  # it builds on this module
-
-    return rebuilds.rebuild(app, db, projection, batch_size=batch_size, advance=progress)
 
 
 def horizon(app: EventLog, db: ReadDatabase, projection: Projection, top: int) -> int:

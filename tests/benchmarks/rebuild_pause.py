@@ -19,7 +19,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from projections import rebuilds, runner
+from projections import rebuilds
 from projections.registry import get
 from tests import support
 from tests.factories import bulk_sign_ups
@@ -62,7 +62,7 @@ def measure(rt: Runtime) -> None:
     threads = readers(rt, stop, reads)
     time.sleep(3)
     began = time.monotonic()
-    at = runner.rebuild(rt.app, rt.db, get("people"), batch_size=1000)
+    at = rebuilds.rebuild(rt.app, rt.db, get("people"), batch_size=1000)
     ended = time.monotonic()
     time.sleep(1)
     stop.set()

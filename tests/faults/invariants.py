@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from projections import runner
+from projections import rebuilds, runner
 from projections.registry import all_projections
 from tests import support
 from tests.factories import dump
@@ -56,5 +56,5 @@ def assert_nothing_lost(runtime: Runtime, acknowledged: Iterable[Ack], *, conver
     support.wait_until(lambda: converged(runtime), timeout=converge_within, interval=0.2, message="views to converge")
     live = dump(runtime.db)
     for projection in all_projections():
-        runner.rebuild(runtime.app, runtime.db, projection)
+        rebuilds.rebuild(runtime.app, runtime.db, projection)
     assert dump(runtime.db) == live, "a view built through the fault differs from a rebuild"

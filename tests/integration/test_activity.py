@@ -11,7 +11,7 @@ import pytest
 
 from domain.application import OrganisationRef
 from domain.organisation import council_id
-from projections import activity, runner
+from projections import activity, rebuilds
 from projections.registry import get
 from tests.factories import PASSWORD, council_email, email
 from workers.runtime.bootstrap import Runtime
@@ -183,6 +183,6 @@ def test_rebuilding_the_feed_gives_the_same_rows(any_runtime: Runtime) -> None:
     table = "SELECT * FROM activity ORDER BY id"
     built, shown = any_runtime.db.query(table), activity.feed(any_runtime.db)
     assert len(built) == 17
-    runner.rebuild(any_runtime.app, any_runtime.db, get("activity"), batch_size=4)  # sources across batches
+    rebuilds.rebuild(any_runtime.app, any_runtime.db, get("activity"), batch_size=4)  # sources across batches
     assert any_runtime.db.query(table) == built
     assert activity.feed(any_runtime.db) == shown

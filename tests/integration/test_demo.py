@@ -17,8 +17,9 @@ import pytest
 from domain.history import HistoryMark, covered
 from projections import runner
 from tests import support
+from workers.history.demo.planning import plan
 from workers.history.demo.run import Refused, Summary, catch_up, prepare, write
-from workers.history.demo.story import END, START, Options, plan
+from workers.history.demo.story import END, START, Options
 from workers.processes import goals
 from workers.runtime import follow
 from workers.runtime.bootstrap import Runtime, build_runtime

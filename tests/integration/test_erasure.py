@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from projections import runner
+from projections import rebuilds, runner
 from projections.db import sqlite_path
 from projections.registry import all_projections
 from tests.factories import PASSWORD, dump
@@ -93,7 +93,7 @@ def test_an_erased_person_leaves_no_trace_in_a_dump_and_rebuilds_still_work(any_
 
     incremental = dump(any_runtime.db)
     for projection in all_projections():
-        runner.rebuild(any_runtime.app, any_runtime.db, projection)
+        rebuilds.rebuild(any_runtime.app, any_runtime.db, projection)
     assert dump(any_runtime.db) == incremental
     assert "Ermintrude" not in whole_database(any_runtime)
     assert "Ermintrude" not in stored_events(any_runtime)

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from domain.application import OrganisationRef
-from projections import failures, runner
+from projections import failures, rebuilds, runner
 from projections.registry import all_projections
 from tests import support
 from tests.factories import PASSWORD, council_email, dump
@@ -172,7 +172,7 @@ def test_an_event_with_nul_in_its_text_does_not_freeze_the_views(any_runtime: Ru
     assert row == [{"title": "Bins and more", "summary": "ab"}]
     incremental = dump(rt.db)
     for projection in all_projections():
-        runner.rebuild(rt.app, rt.db, projection)
+        rebuilds.rebuild(rt.app, rt.db, projection)
     assert dump(rt.db) == incremental
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from projections import runner
+from projections import rebuilds, runner
 from tests.factories import council_member
 from web.app import create_app
 from workers.notify.notifier import Notifier
@@ -51,7 +51,7 @@ def test_rebuilding_the_notifier_and_replaying_the_log_sends_no_email_twice(any_
     assert kinds == {"verify-email", "project-news", "new-follower"} and len(sent) >= 5
 
     for follower in follow.all_followers():  # `pipeline projections rebuild --all`, then the catch-up
-        runner.rebuild(rt.app, rt.db, follower)
+        rebuilds.rebuild(rt.app, rt.db, follower)
     rt.catch_up()
     assert outbox(rt) == sent
 
@@ -59,7 +59,7 @@ def test_rebuilding_the_notifier_and_replaying_the_log_sends_no_email_twice(any_
     late = member(rt, "MAN", verified=False)
     rt.app.log_moved = heard
     behind = runner.position(rt.db, "notifier")
-    assert runner.rebuild(rt.app, rt.db, Notifier()) == behind  # left where it is: nothing skipped
+    assert rebuilds.rebuild(rt.app, rt.db, Notifier()) == behind  # left where it is: nothing skipped
     rt.catch_up()
     sent = sorted([*sent, ("verify-email", str(late))])
     assert outbox(rt) == sent

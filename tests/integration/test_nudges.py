@@ -20,7 +20,7 @@ from eventsourcing.utils import get_topic
 from domain import clock, history
 from domain.reminders import ProjectNudge, ProjectWentQuiet
 from projections import projects as projects_view
-from projections import runner
+from projections import rebuilds
 from tests.factories import council_member
 from web.app import create_app
 from workers.processes import engagement
@@ -206,7 +206,7 @@ def test_a_rebuild_of_the_views_brings_back_the_quiet_mark_and_records_nothing_a
     for day in (60, 74, 88):
         sweep_at(rt, t0, start + day * DAY)
     for name in ("projects", "reminders"):
-        runner.rebuild(rt.app, rt.db, follow.follower(name))
+        rebuilds.rebuild(rt.app, rt.db, follow.follower(name))
     row = view_row(rt, project)
     assert (row["quiet"], row["nudges"]) == (True, 2)
     assert sweep_at(rt, t0, start + 120 * DAY) == {"nudges": 0, "reminders": 0, "deadline_warnings": 0}

@@ -7,7 +7,7 @@ import threading
 import pytest
 
 from domain.organisation import council_id
-from projections import runner
+from projections import rebuilds, runner
 from projections.base import Statement
 from projections.people import PeopleProjection
 from projections.registry import all_projections, get
@@ -50,7 +50,7 @@ def test_rebuild_equals_incremental_building(any_runtime: Runtime) -> None:
     any_runtime.catch_up()
     incremental = dump(any_runtime.db)
     for projection in all_projections():
-        runner.rebuild(any_runtime.app, any_runtime.db, projection, batch_size=7)
+        rebuilds.rebuild(any_runtime.app, any_runtime.db, projection, batch_size=7)
     assert dump(any_runtime.db) == incremental
     assert sum(r["member_count"] for r in any_runtime.db.query("SELECT member_count FROM organisations")) == 14
 
@@ -121,6 +121,6 @@ def test_two_racing_workers_apply_every_event_exactly_once(pg_runtime: Runtime) 
     assert db.query("SELECT SUM(signups) AS n FROM signups_daily")[0]["n"] == 1500
     raced = dump(db)
     for projection in all_projections():
-        runner.rebuild(pg_runtime.app, db, projection)
+        rebuilds.rebuild(pg_runtime.app, db, projection)
     assert dump(db) == raced
     assert lost, "the two workers never collided, so this run proved nothing about racing"

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from projections import rebuilds, runner
+from projections import rebuilds
 from projections.registry import get
 from tests import support
 from tests.factories import bulk_sign_ups, council_member, dump
@@ -122,10 +122,10 @@ def test_reads_see_full_answers_throughout_a_rebuild_with_writes_going_on(any_ru
     with Readers(rt, ids, person) as readers, Writer(rt) as writer:
         support.wait_until(lambda: readers.reads > 20, timeout=60, message="the readers to start")
         before = readers.reads
-        runner.rebuild(rt.app, rt.db, get("people"), batch_size=500)  # thousands of rows
+        rebuilds.rebuild(rt.app, rt.db, get("people"), batch_size=500)  # thousands of rows
         during = readers.reads - before
-        runner.rebuild(rt.app, rt.db, get("organisations"), batch_size=500)
-        runner.rebuild(rt.app, rt.db, get("projects"), batch_size=5)  # a few rows, in many batches
+        rebuilds.rebuild(rt.app, rt.db, get("organisations"), batch_size=500)
+        rebuilds.rebuild(rt.app, rt.db, get("projects"), batch_size=5)  # a few rows, in many batches
     assert during > 0, "nobody read during the rebuild of people: nothing was proved"
     assert readers.problems == []
     assert writer.written, "nothing was written during the rebuilds"
@@ -135,7 +135,7 @@ def test_reads_see_full_answers_throughout_a_rebuild_with_writes_going_on(any_ru
     assert count == 2000 + 1 + writer.written  # the rebuilt view lost none of the writes made meanwhile
     incremental = dump(rt.db)
     for name in ("people", "organisations", "projects"):
-        runner.rebuild(rt.app, rt.db, get(name))
+        rebuilds.rebuild(rt.app, rt.db, get(name))
     assert dump(rt.db) == incremental
     assert leftovers(rt) == []
 
@@ -178,12 +178,12 @@ def test_a_killed_rebuild_carries_on_where_it_stopped(cli_settings: Settings, tm
         assert 0 < stopped_at < head, "the rebuild finished before it could be killed: nothing was proved"
         assert dump(rt.db) == complete  # the live view served, whole, all along
         done: list[int] = []
-        reached = runner.rebuild(rt.app, rt.db, get("people"), progress=done.append)
+        reached = rebuilds.rebuild(rt.app, rt.db, get("people"), advance=done.append)
         assert done[0] == stopped_at  # it started from where the killed one stopped, not from 0
         assert sum(done[1:]) <= head - stopped_at
         assert reached == head and rebuilds.in_progress(rt.db) == {}
         assert dump(rt.db) == complete
-        runner.rebuild(rt.app, rt.db, get("people"))  # from scratch
+        rebuilds.rebuild(rt.app, rt.db, get("people"))  # from scratch
         assert dump(rt.db) == complete
     finally:
         rt.close()
@@ -209,7 +209,7 @@ def test_a_long_read_holds_up_the_switch_but_never_the_other_readers(pg_runtime:
     finished: list[float] = []
 
     def rebuild_people() -> None:
-        runner.rebuild(rt.app, rt.db, get("people"))
+        rebuilds.rebuild(rt.app, rt.db, get("people"))
         finished.append(time.monotonic())
 
     with psycopg.connect(rt.settings.database_url) as long_read:
@@ -244,7 +244,7 @@ def test_an_erasure_reaches_a_rebuild_stopped_part_way(any_runtime: Runtime) -> 
     assert rt.db.query(names, {"id": str(ann.id)}) == [{"name": "Ermintrude Stopped"}]
     erase_person(rt, ann.id, actor=None)
     assert rt.db.query(names, {"id": str(ann.id)}) == [{"name": "Former member"}]
-    runner.rebuild(rt.app, rt.db, get("people"))
+    rebuilds.rebuild(rt.app, rt.db, get("people"))
     assert rt.db.query("SELECT name FROM people WHERE id = :id", {"id": str(ann.id)}) == [{"name": "Former member"}]
 
 
@@ -257,7 +257,7 @@ def test_two_rebuilds_of_one_view_at_once_leave_it_right(any_runtime: Runtime) -
 
     def rebuild() -> None:
         try:
-            runner.rebuild(rt.app, rt.db, get("people"), batch_size=100)
+            rebuilds.rebuild(rt.app, rt.db, get("people"), batch_size=100)
         except BaseException as error:  # reported below
             errors.append(error)
 

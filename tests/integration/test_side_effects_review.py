@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from projections import runner
+from projections import rebuilds, runner
 from projections.projects import ProjectsProjection
 from tests.factories import PASSWORD, council_email, council_member
 from web.app import create_app
@@ -85,7 +85,7 @@ def test_rebuilding_a_lagging_notifier_still_mails_what_it_had_not_handled(pg_ru
     person = member(rt, "WGN", verified=False)  # the catch-up job is enqueued; no worker has run it
     assert runner.position(rt.db, "notifier") < runner.head(rt.app)
 
-    runner.rebuild(rt.app, rt.db, Notifier())  # what `pipeline projections rebuild notifier|--all` does
+    rebuilds.rebuild(rt.app, rt.db, Notifier())  # what `pipeline projections rebuild notifier|--all` does
     rt.catch_up()  # the worker comes round
 
     assert [r["kind"] for r in outbox_to(rt, person)] == ["verify-email"]

@@ -10,7 +10,7 @@ from redis import Redis
 from rq import Queue
 
 from domain.application import OrganisationRef
-from projections import runner
+from projections import rebuilds, runner
 from projections.registry import all_projections
 from tests import support
 from tests.conftest import worker_env
@@ -115,5 +115,5 @@ def test_a_worker_killed_mid_batch_loses_and_duplicates_nothing(pg_runtime: Runt
     assert db.query("SELECT SUM(signups) AS n FROM signups_daily")[0]["n"] == 3000
     incremental = dump(db)
     for projection in all_projections():
-        runner.rebuild(pg_runtime.app, db, projection)
+        rebuilds.rebuild(pg_runtime.app, db, projection)
     assert dump(db) == incremental

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from workers.history.demo.story import END, START, Options, Plan, Step, daytime, plan
+from workers.history.demo.planning import plan
+from workers.history.demo.story import END, START, Options, Plan, Step, daytime
 
 STORY = plan(Options())
 

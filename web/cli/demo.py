@@ -10,8 +10,9 @@ import click
 
 from web.cli.checks import require_reachable
 from web.cli.progress import progress
+from workers.history.demo.planning import plan
 from workers.history.demo.run import Refused, StepFailed, Summary, catch_up, prepare, write
-from workers.history.demo.story import LONDON, Options, plan
+from workers.history.demo.story import LONDON, Options
 from workers.runtime import follow
 from workers.runtime.settings import Settings
 

@@ -10,28 +10,12 @@ accessible-autocomplete) are copied from ``node_modules`` into ``web/static`` by
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import Blueprint, Flask, g, session
+from flask import Blueprint, Flask
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, PrefixLoader
 
 from web.pages import api, security
 from web.pages.scope import PAGES
 from workers.runtime.settings import Settings
-
-
-def me() -> dict[str, Any] | None:
-    """The signed-in person as ``GET /api/v1/me`` shows them, or None (read once per request).
-    A token the API no longer accepts (expired, signed out elsewhere, erased) ends the session."""
-    if "me" not in g:
-        g.me = None
-        if session.get(api.TOKEN):
-            answer = api.get("/api/v1/me")
-            if answer.ok:
-                g.me = answer.body
-            elif answer.status == 401:
-                session.clear()
-    return g.me
 
 
 def _blueprints() -> list[Blueprint]:
@@ -52,7 +36,7 @@ def init_app(app: Flask, settings: Settings) -> None:
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
     security.init_app(app, settings.public_url, settings.session_hours)
-    app.context_processor(lambda: {"me": me(), **security.template_globals()})
+    app.context_processor(lambda: {"me": api.me(), **security.template_globals()})
     pages = Blueprint(PAGES, __name__)  # one per app: tests build several apps in one process
     pages.before_request(security.protect_forms)
     for child in _blueprints():

@@ -10,8 +10,8 @@ from urllib.parse import parse_qs, urlparse
 
 from flask import Blueprint, Response, redirect, render_template, request, session
 
-from web.pages import api, errors, flow, me
-from web.pages.api import Answer
+from web.pages import api, errors, flow
+from web.pages.api import Answer, me
 from web.pages.forms import Problems, problems_of, text
 
 bp = Blueprint("account", __name__)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from flask import current_app, request, session
+from flask import current_app, g, request, session
 from werkzeug.datastructures import Headers
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
@@ -100,3 +100,17 @@ def get(path: str, **query: Any) -> Answer:
 
 def post(path: str, body: Any = None) -> Answer:
     return call("POST", path, body)
+
+
+def me() -> dict[str, Any] | None:
+    """The signed-in person as ``GET /api/v1/me`` shows them, or None (read once per request).
+    A token the API no longer accepts (expired, signed out elsewhere, erased) ends the session."""
+    if "me" not in g:
+        g.me = None
+        if session.get(TOKEN):
+            answer = get("/api/v1/me")
+            if answer.ok:
+                g.me = answer.body
+            elif answer.status == 401:
+                session.clear()
+    return g.me

@@ -10,8 +10,8 @@ from urllib.parse import quote
 
 from flask import Response, abort, flash, make_response, redirect, render_template, request
 
-from web.pages import errors, me
-from web.pages.api import Answer
+from web.pages import errors
+from web.pages.api import Answer, me
 from web.pages.forms import Problems, problems_of
 
 FIELD_PROBLEMS = (400, 409, 413, 422)  # answers that name what to correct in the form (413: shorten it)

@@ -11,8 +11,8 @@ from urllib.parse import quote
 
 from flask import Blueprint, Response, abort, render_template, request
 
-from web.pages import api, errors, flow, me
-from web.pages.api import Answer
+from web.pages import api, errors, flow
+from web.pages.api import Answer, me
 from web.pages.forms import Problems, text
 
 bp = Blueprint("organisations", __name__)

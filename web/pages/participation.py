@@ -19,7 +19,8 @@ from flask import Blueprint, Response, current_app, render_template, request
 from werkzeug.exceptions import HTTPException, abort
 
 from domain.project import CONTRIBUTION_KINDS
-from web.pages import api, errors, me
+from web.pages import api, errors
+from web.pages.api import me
 from web.pages.flow import body_of, done, form, form_page, refused, safe_next, sign_in_first, signed_in
 from web.pages.forms import text
 

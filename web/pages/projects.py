@@ -20,7 +20,8 @@ from markupsafe import Markup
 from domain.organisation import KINDS
 from domain.project import BUDGET_BANDS, COLLABORATION_LEVELS, PHASES
 from projections.projects import SORTS
-from web.pages import api, flow, me
+from web.pages import api, flow
+from web.pages.api import me
 from web.pages.forms import number, present, text, words
 
 bp = Blueprint("projects", __name__)

@@ -254,6 +254,13 @@ def new_message(
     }
 
 
+class SendRequests(Protocol):
+    """Who sends a stored message when asked (the runtime's dispatcher: an RQ job in
+    production, right away when embedded)."""
+
+    def request_email(self, message_id: str) -> None: ...
+
+
 # Failures that say the mail server (or the way to it) is down, not that one message is bad.
 SERVER_DOWN = (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, ConnectionError, TimeoutError, socket.gaierror)
 

@@ -10,7 +10,7 @@ It is chosen with PERSISTENCE_MODULE=workers.adapters.pgstore:Factory (see ``sto
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 from eventsourcing.persistence import InterfaceError, OperationalError
 from eventsourcing.postgres import PostgresAggregateRecorder, PostgresApplicationRecorder, PostgresFactory
@@ -19,7 +19,6 @@ from psycopg.sql import SQL, Identifier
 
 from projections.db import Timeouts, connection_options
 from projections.sqlite_events import raise_if_moved
-from workers.runtime.settings import Settings
 
 RETRY_WAIT_SECONDS = 0.2
 
@@ -126,7 +125,28 @@ class Factory(PostgresFactory):
         return recorder
 
 
-def store_env(settings: Settings, *, create_tables: bool) -> dict[str, str]:
+class StoreSettings(Protocol):
+    """What the event store's environment is made from."""
+
+    @property
+    def db_connect_timeout_seconds(self) -> float: ...
+
+    @property
+    def db_pool_timeout_seconds(self) -> float: ...
+
+    @property
+    def db_statement_timeout_seconds(self) -> float: ...
+
+    @property
+    def db_lock_timeout_seconds(self) -> int: ...
+
+    @property
+    def db_retries(self) -> int: ...
+
+    def event_store_env(self, *, create_tables: bool) -> dict[str, str]: ...
+
+
+def store_env(settings: StoreSettings, *, create_tables: bool) -> dict[str, str]:
     """``Settings.event_store_env`` with this module as the PostgreSQL store and our bounds
     (each key also under the application's prefix, which eventsourcing reads first)."""
     env = settings.event_store_env(create_tables=create_tables)

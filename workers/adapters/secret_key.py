@@ -14,10 +14,10 @@ import os
 import stat
 from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol
 
 from projections.db import sqlite_path
 from workers.adapters.kek import Kek, KekError, KeyRing, parse_ring
-from workers.runtime.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +32,23 @@ MISSING = (
 )
 
 
-def key_file(settings: Settings) -> Path | None:
+class KeySettings(Protocol):
+    """What finding and loading the key-encryption keys reads of the settings."""
+
+    @property
+    def secret_key(self) -> str | None: ...
+
+    @property
+    def secret_key_file(self) -> str | None: ...
+
+    @property
+    def database_url(self) -> str: ...
+
+    @property
+    def embedded(self) -> bool: ...
+
+
+def key_file(settings: KeySettings) -> Path | None:
     """The key file in use; None when the key comes from PIPELINE_SECRET_KEY or nothing is configured."""
     if settings.secret_key_file:
         return Path(settings.secret_key_file)
@@ -41,7 +57,7 @@ def key_file(settings: Settings) -> Path | None:
     return Path(sqlite_path(settings.database_url)).parent / KEY_FILE_NAME
 
 
-def ensure_key(settings: Settings) -> Path | None:
+def ensure_key(settings: KeySettings) -> Path | None:
     """Embedded mode: make the key file if none is configured or it does not exist yet.
     Returns its path when it was made now."""
     path = key_file(settings)
@@ -51,7 +67,7 @@ def ensure_key(settings: Settings) -> Path | None:
     return path
 
 
-def load_ring(settings: Settings) -> KeyRing:
+def load_ring(settings: KeySettings) -> KeyRing:
     """The configured KEKs, or SystemExit with a message saying what to do."""
     if settings.secret_key and settings.secret_key_file:
         raise SystemExit("Set PIPELINE_SECRET_KEY or PIPELINE_SECRET_KEY_FILE, not both.")

@@ -30,7 +30,6 @@ if TYPE_CHECKING:
     from domain.application import PipelineApplication
     from projections.db import ReadDatabase
     from workers.adapters.keys import KeyStore
-    from workers.runtime.dispatch import Dispatcher
 
 log = logging.getLogger(__name__)
 
@@ -130,7 +129,7 @@ class Digesting(Protocol):
     def db(self) -> ReadDatabase: ...
 
     @property
-    def dispatcher(self) -> Dispatcher: ...
+    def dispatcher(self) -> mail.SendRequests: ...
 
     @property
     def keys(self) -> KeyStore: ...

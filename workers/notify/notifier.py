@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from eventsourcing.utils import get_topic
 
@@ -32,9 +32,6 @@ from workers.adapters import mail, sessions
 from workers.notify import emails
 from workers.notify.facts import RuntimeFacts
 from workers.notify.policy import FOLLOWED_TOPICS, TOKEN_SLOT, Facts, Message, messages, reset_message
-
-if TYPE_CHECKING:
-    from workers.runtime.dispatch import Dispatcher
 
 log = logging.getLogger(__name__)
 
@@ -173,7 +170,7 @@ class Resetting(FollowerContext, Protocol):
     """What mailing a reset link uses: a follower's lookups, and the dispatcher to send it."""
 
     @property
-    def dispatcher(self) -> Dispatcher: ...
+    def dispatcher(self) -> mail.SendRequests: ...
 
 
 def send_password_reset(rt: Resetting, email: str) -> str | None:

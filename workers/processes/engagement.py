@@ -35,7 +35,6 @@ from workers.processes.goals import GoalDeadlines
 if TYPE_CHECKING:
     from domain.application import PipelineApplication
     from projections.db import ReadDatabase
-    from workers.runtime.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +76,16 @@ class Reminders(Projection):
 
 
 # ------------------------------------------------------------------ the sweep
+class NudgeSettings(Protocol):
+    """How long a project may sit untouched, and a request unanswered, before a nudge."""
+
+    @property
+    def nudge_days(self) -> int: ...
+
+    @property
+    def nudge_answer_days(self) -> int: ...
+
+
 class Sweeping(Protocol):
     """What the engagement sweep uses of the runtime."""
 
@@ -87,7 +96,7 @@ class Sweeping(Protocol):
     def db(self) -> ReadDatabase: ...
 
     @property
-    def settings(self) -> Settings: ...
+    def settings(self) -> NudgeSettings: ...
 
 
 def sweep(rt: Sweeping, now: datetime | None = None) -> dict[str, int]:

@@ -13,16 +13,18 @@ from __future__ import annotations
 import contextlib
 import logging
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, Protocol
 from uuid import UUID
 
 from domain.personal import SEALED
 from domain.results import Written
 from projections import rebuilds, runner
+from projections.context import FollowerContext
 from projections.registry import get
 from projections.scrub import scrub
+from workers.adapters.mail import Outbox
+from workers.adapters.sessions import SessionStore
 from workers.notify.notifier import Notifier
-from workers.runtime.bootstrap import Runtime
 
 log = logging.getLogger(__name__)
 
@@ -30,7 +32,26 @@ PERSONAL_VIEWS = ("people",)  # the only views that store opened personal fields
 PERSONAL_TABLES = ("person_keys", "outbox", "digest_items")  # wrapped keys; addresses and names in mail
 
 
-def erase_person(rt: Runtime, person_id: UUID, *, actor: UUID | None) -> Written:
+class Batches(Protocol):
+    @property
+    def batch_size(self) -> int: ...
+
+
+class Erasing(FollowerContext, Protocol):
+    """What an erasure uses of the runtime: what the notifier consults (it is caught up
+    here), the outbox and sessions it clears, and the batch size of its catch-ups."""
+
+    @property
+    def outbox(self) -> Outbox: ...
+
+    @property
+    def sessions(self) -> SessionStore: ...
+
+    @property
+    def settings(self) -> Batches: ...
+
+
+def erase_person(rt: Erasing, person_id: UUID, *, actor: UUID | None) -> Written:
     """Erase and scrub; safe to repeat (a second call finishes an interrupted one)."""
     rt.app.require_own_account(person_id, actor)  # refused before any mail or session is touched
     addresses, names = personal_values(rt, person_id)  # while the key still opens them
@@ -55,7 +76,7 @@ def erase_person(rt: Runtime, person_id: UUID, *, actor: UUID | None) -> Written
     return written
 
 
-def _settle_the_notifier(rt: Runtime) -> None:
+def _settle_the_notifier(rt: Erasing) -> None:
     """A notifier batch prepared before the erasure (with the person's address in it) either
     commits before this catch-up moves the position, and the outbox is cleared after it, or
     loses the position to it and writes nothing: this catch-up sees the person erased."""
@@ -72,7 +93,7 @@ def _settle_the_notifier(rt: Runtime) -> None:
 NOT_IN_MAIL = frozenset({"password_hash", "job_title"})
 
 
-def personal_values(rt: Runtime, person_id: UUID) -> tuple[set[str], set[str]]:
+def personal_values(rt: Erasing, person_id: UUID) -> tuple[set[str], set[str]]:
     """(addresses, names): every sealed value in every event of the person, opened. ``email``
     fields are their addresses; every other sealed text not in ``NOT_IN_MAIL`` (the name they
     signed up or were imported with, each one a ``ProfileChanged`` gave under ``changes``, and

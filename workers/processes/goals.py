@@ -21,9 +21,14 @@ from projections.base import Projection, Reveal, Statement, handles, timestamp
 if TYPE_CHECKING:
     from domain.application import PipelineApplication
     from projections.db import ReadDatabase
-    from workers.runtime.dispatch import Dispatcher
 
 log = logging.getLogger(__name__)
+
+
+class GoalScheduler(Protocol):
+    """Who runs a goal's decision at its deadline (the runtime's dispatcher)."""
+
+    def schedule_goal_decision(self, project_id: str, deadline: datetime) -> bool: ...
 
 
 class Deciding(Protocol):
@@ -36,7 +41,7 @@ class Deciding(Protocol):
     def db(self) -> ReadDatabase: ...
 
     @property
-    def dispatcher(self) -> Dispatcher: ...
+    def dispatcher(self) -> GoalScheduler: ...
 
 
 class GoalDeadlines(Projection):

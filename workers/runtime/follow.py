@@ -15,17 +15,39 @@ import logging
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from functools import cache
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from projections import runner
 from projections.base import Projection
+from projections.context import FollowerContext
 from projections.registry import all_projections
+from workers.adapters.keys import KeyStore
+from workers.adapters.mail import Outbox
 from workers.notify import digests
 from workers.notify.notifier import Notifier
 from workers.processes import engagement, goals
+from workers.runtime.dispatch import Dispatcher
+from workers.runtime.settings import Settings
 
-if TYPE_CHECKING:  # pragma: no cover
-    from workers.runtime.bootstrap import Runtime
+
+class Following(FollowerContext, goals.Deciding, engagement.Sweeping, digests.Digesting, Protocol):
+    """What following the log uses of the runtime: the followers' context, what the processes
+    and digests read, the outbox, and the whole of the settings and dispatcher. The
+    bootstrap, which imports this module to wire saves to followers, builds the one object
+    that has all of it."""
+
+    @property
+    def outbox(self) -> Outbox: ...
+
+    @property
+    def dispatcher(self) -> Dispatcher: ...
+
+    @property
+    def keys(self) -> KeyStore: ...
+
+    @property
+    def settings(self) -> Settings: ...
+
 
 log = logging.getLogger(__name__)
 
@@ -65,7 +87,7 @@ def affected(topics: Iterable[str]) -> list[str]:
     return [name for name in names() if name in fed]
 
 
-def keep_current(rt: Runtime, wanted: Iterable[str] | None = None) -> dict[str, int]:
+def keep_current(rt: Following, wanted: Iterable[str] | None = None) -> dict[str, int]:
     """Catch the named followers (default: all) up to the head, then act on what they
     produced: schedule jobs for new goal deadlines, send new mail. A failing follower is
     recorded and skipped (see ``runner.keep_up``), never raised. Returns the log positions
@@ -93,7 +115,7 @@ def keep_current(rt: Runtime, wanted: Iterable[str] | None = None) -> dict[str, 
     return covered
 
 
-def sweep(rt: Runtime) -> None:
+def sweep(rt: Following) -> None:
     """What the worker's sweep and the embedded ticker do every ``PIPELINE_SWEEP_SECONDS``:
     decide goals past their deadline, catch every lagging follower up, then what time brings
     (``workers.processes.engagement``: nudges, reminders, deadline warnings) and the digests whose period
@@ -108,28 +130,28 @@ def sweep(rt: Runtime) -> None:
             log.exception("sweep: %s failed; the next sweep tries again", step.__name__.strip("_").replace("_", " "))
 
 
-def _decide_due_goals(rt: Runtime) -> None:
+def _decide_due_goals(rt: Following) -> None:
     decided = goals.decide_due(rt)
     if decided:
         log.info("sweep: decided %s goal(s) past their deadline", decided)
 
 
-def _send_unsent_mail(rt: Runtime) -> None:
+def _send_unsent_mail(rt: Following) -> None:
     sent = rt.outbox.send_unsent()
     if sent:
         log.info("sweep: sent %s message(s) no job had sent", sent)
 
 
-def _engage(rt: Runtime) -> None:
+def _engage(rt: Following) -> None:
     engagement.sweep(rt)  # each save asks its followers to catch up, as any command's does
     schedule_engagement(rt)
 
 
-def _send_digests(rt: Runtime) -> None:
+def _send_digests(rt: Following) -> None:
     digests.send_due(rt)
 
 
-def engage(rt: Runtime) -> dict[str, int]:
+def engage(rt: Following) -> dict[str, int]:
     """The scheduled job's work: both of the steps above; how much each recorded."""
     done = engagement.sweep(rt)
     done["digests"] = digests.send_due(rt)
@@ -137,14 +159,14 @@ def engage(rt: Runtime) -> dict[str, int]:
     return done
 
 
-def schedule_engagement(rt: Runtime) -> bool:
+def schedule_engagement(rt: Following) -> bool:
     """Ask RQ's scheduler for a run at the start of the next UTC day (a second after it), when
     daily digests fall due (weekly ones on Mondays)."""
     now = datetime.now(UTC)
     return rt.dispatcher.schedule_engagement(digests.period_start("daily", now) + timedelta(days=1, seconds=1))
 
 
-def _catch_up_lagging(rt: Runtime) -> None:
+def _catch_up_lagging(rt: Following) -> None:
     lagging = [s.name for s in runner.status(rt.app, rt.db, all_followers()) if s.lag]
     if lagging:
         keep_current(rt, lagging)

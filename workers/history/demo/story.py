@@ -99,15 +99,11 @@ def eligible_councils() -> list[tuple[str, str, str]]:
     )
 
 
-def plan(options: Options, councils: list[tuple[str, str, str]] | None = None) -> Plan:
-    from workers.history.demo.projects import plan_projects
-
-    rng = random.Random(options.seed)
-    story = Plan(options)
+def cast(rng: random.Random, story: Plan, councils: list[tuple[str, str, str]] | None = None) -> None:
+    """The story's organisations and the people who sign up for them (its projects are
+    planned after them, in ``workers.history.demo.projects``)."""
     _organisations(rng, story, councils if councils is not None else eligible_councils())
     _people(rng, story)
-    plan_projects(rng, story)
-    return story
 
 
 # ----------------------------------------------------------------------- when

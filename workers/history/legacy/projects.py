@@ -9,21 +9,65 @@ Title and tags exist only on the page (its latest); the language is one more tag
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from uuid import UUID
+
+from eventsourcing.domain import Aggregate
 
 from domain import clock
 from domain import legacy as L
 from domain.interest import ContributionRequest, Follow
 from domain.project import Project
+from workers.history.legacy.file import LegacyData
 
-if TYPE_CHECKING:  # pragma: no cover
-    from workers.history.legacy.importer import LegacyImport
+
+class Tally(Protocol):
+    """What writing projects adds to the import's report."""
+
+    @property
+    def counts(self) -> Counter[str]: ...
+
+    @property
+    def unplaced(self) -> list[str]: ...
+
+    @property
+    def notes(self) -> list[str]: ...
+
+
+class Importing(Protocol):
+    """What writing projects and interest uses of the import (``importer.LegacyImport``):
+    the file read, what is already placed, its report, and its pending aggregates."""
+
+    @property
+    def data(self) -> LegacyData: ...
+
+    @property
+    def orgs(self) -> dict[int, tuple[UUID, str]]: ...
+
+    @property
+    def people(self) -> dict[str, tuple[UUID, UUID]]: ...
+
+    @property
+    def projects(self) -> dict[int, UUID]: ...
+
+    @property
+    def report(self) -> Tally: ...
+
+    @property
+    def advance(self) -> Callable[[int], None]: ...
+
+    def load(self, aggregate_id: UUID) -> Any: ...
+
+    def add(self, at: datetime, *aggregates: Aggregate) -> None: ...
+
+    def time(self, value: Any, what: str) -> datetime | None: ...
 
 
 class ProjectWriter:
-    def __init__(self, job: LegacyImport) -> None:
+    def __init__(self, job: Importing) -> None:
         self.job, self.report = job, job.report
 
     def write_all(self) -> None:
@@ -132,7 +176,7 @@ def _sort_time(value: Any) -> datetime:
 
 
 # ------------------------------------------------------------------------ interest
-def write_interest(job: LegacyImport) -> None:
+def write_interest(job: Importing) -> None:
     """Likes -> follows, joins -> contribution requests (comment as the message)."""
     rows = sorted(job.data.relationships, key=lambda r: (_sort_time(r["reldatetime"]), int(r["id"])))
     done: set[UUID] = set()
@@ -160,7 +204,7 @@ def write_interest(job: LegacyImport) -> None:
 
 
 def _write_one(
-    job: LegacyImport, row: dict, kind: str, person: tuple[UUID, UUID], project: UUID, at: datetime, done: set
+    job: Importing, row: dict, kind: str, person: tuple[UUID, UUID], project: UUID, at: datetime, done: set
 ) -> None:
     comment = str(row["reltext"] or "").strip() or None
     placed = job.orgs.get(int(row["orgid"])) if row["orgid"] is not None else None
