@@ -14,6 +14,33 @@ from tests import smtp, support
 from workers.bootstrap import Runtime, build_runtime, initialise
 from workers.settings import Settings
 
+# A test's tier is the folder it lives in: `pytest -m unit` selects exactly tests/unit. The red
+# team's tests (real PostgreSQL and Redis, in-process) belong to the integration tier.
+TIERS = {"unit": "unit", "integration": "integration", "redteam": "integration", "e2e": "e2e"}
+TIERS |= {"faults": "faults", "browser": "browser"}
+TESTS = Path(__file__).resolve().parent
+
+
+def tier_of(path: Path) -> str | None:
+    try:
+        folder = path.resolve().relative_to(TESTS).parts[0]
+    except ValueError:
+        return None
+    return TIERS.get(folder)
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by these marks
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test with its folder's tier, and refuse a test marked with another tier
+    (the mark would make `-m <tier>` select tests from outside that folder)."""
+    for item in items:
+        tier = tier_of(item.path)
+        others = {mark.name for mark in item.iter_markers() if mark.name in TIERS.values()} - {tier}
+        if others:
+            raise pytest.UsageError(f"{item.nodeid} is marked {sorted(others)} but is in the {tier} tier")
+        if tier:
+            item.add_marker(tier)
+
 
 @pytest.fixture(scope="session")
 def postgres_available() -> None:
