@@ -27,6 +27,7 @@ FLAGS = [
 ]
 SHOTS = support.ROOT / "test-results"
 
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[pytest.TestReport]:
     report: pytest.TestReport = yield
