@@ -57,27 +57,31 @@ nginx:
 
 # The tiers are the folders of tests/ (each test is marked with its folder's tier: `pytest -m unit`).
 # Every test has its own database and queue, so most run in parallel (pytest-xdist): one test file
-# per worker at a time, since e2e and browser files share a server per module. The faults tier
-# (killed workers, cut connections, slow clients, races) times what it does: it runs alone, after.
+# per worker at a time, since e2e and browser files share a server per module. Tests marked
+# `serial` (the whole faults tier: killed workers, cut connections, slow clients, races; and any
+# other test that times what it does) run after, alone. Exit status 5 is "none selected".
 WORKERS ?= 4
 PARALLEL := -n $(WORKERS) --dist loadfile
-SHARED := tests/unit tests/integration tests/redteam tests/e2e tests/browser
+define tier
+	$(BIN)/pytest $(PARALLEL) -m "not serial" $(1) || [ $$? = 5 ]
+	$(BIN)/pytest -m serial $(1) || [ $$? = 5 ]
+endef
 
 test: $(STAMP) $(ASSETS) browser nginx  ## every test: all the tiers below
-	$(BIN)/pytest $(PARALLEL) --durations=15 $(SHARED)
-	$(BIN)/pytest --durations=15 tests/faults
+	$(BIN)/pytest $(PARALLEL) --durations=15 -m "not serial"
+	$(BIN)/pytest --durations=15 -m serial
 
 test-unit: $(STAMP)  ## in memory: the domain, views, policies (no services)
 	$(BIN)/pytest tests/unit
 
 test-integration: $(STAMP) $(ASSETS)  ## PostgreSQL + Redis, in-process (with the red team's tests)
-	$(BIN)/pytest $(PARALLEL) tests/integration tests/redteam
+	$(call tier,tests/integration tests/redteam)
 
 test-e2e: $(STAMP) $(ASSETS)  ## real server and worker processes over HTTP
-	$(BIN)/pytest $(PARALLEL) tests/e2e
+	$(call tier,tests/e2e)
 
 test-browser: $(STAMP) $(ASSETS) browser  ## Chromium through the pages
-	$(BIN)/pytest $(PARALLEL) tests/browser
+	$(call tier,tests/browser)
 
 test-faults: $(STAMP) $(ASSETS) nginx  ## killed workers, outages, slow clients, races: one at a time
 	$(BIN)/pytest tests/faults
