@@ -80,13 +80,14 @@ def queue_name() -> str:
 
 
 @pytest.fixture
-def pg_settings(pg_url: str, redis_available: None, queue_name: str) -> Settings:
+def pg_settings(pg_url: str, redis_available: None, queue_name: str, tmp_path: Path) -> Settings:
     return Settings(
         database_url=pg_url,
         redis_url=support.REDIS_URL,
         queue_name=queue_name,
         read_wait_seconds=2.0,
         secret_key=support.SECRET_KEY,
+        outbox_dir=str(tmp_path / "outbox"),  # not ./var/outbox: shared by every test and never emptied
     )
 
 
@@ -99,7 +100,11 @@ def pg_runtime(pg_settings: Settings) -> Iterator[Runtime]:
 
 @pytest.fixture
 def sqlite_settings(tmp_path: Path) -> Settings:
-    settings = Settings(database_url=f"sqlite:///{tmp_path}/pipeline.sqlite3", read_wait_seconds=1.0)
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path}/pipeline.sqlite3",
+        read_wait_seconds=1.0,
+        outbox_dir=str(tmp_path / "outbox"),
+    )
     initialise(settings)
     return settings
 
