@@ -123,12 +123,13 @@ def any_runtime(request: pytest.FixtureRequest) -> Runtime:
 
 
 def worker_env(settings: Settings, **extra: str) -> dict[str, str]:
-    return support.pipeline_env(
-        DATABASE_URL=settings.database_url,
-        REDIS_URL=settings.redis_url or "",
-        PIPELINE_QUEUE=settings.queue_name,
-        **extra,
-    )
+    mine = {
+        "DATABASE_URL": settings.database_url,
+        "REDIS_URL": settings.redis_url or "",
+        "PIPELINE_QUEUE": settings.queue_name,
+        "PIPELINE_OUTBOX_DIR": settings.outbox_dir,  # the test's own, as its runtime's
+    }
+    return support.pipeline_env(**(mine | extra))
 
 
 @pytest.fixture
