@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint bench init worker clean assets browser nginx screenshots icu
+.PHONY: run test test-unit test-integration test-e2e test-browser test-faults lint bench init worker clean assets browser nginx screenshots icu
 
 # PyICU (Unicode's confusable skeletons and character properties: docs/security.md)
 # builds against the system's ICU: libicu-dev, pkg-config and a C++ compiler.
@@ -57,8 +57,36 @@ nginx:
 	test -x /usr/sbin/nginx || { [ "$$(id -u)" = 0 ] && apt-get install -y -q nginx >/dev/null; } \
 	  || { echo "Install nginx: apt-get install nginx" >&2; exit 1; }
 
-test: $(STAMP) $(ASSETS) browser nginx  ## every test: unit, integration (PostgreSQL + Redis), end to end, browser
-	$(BIN)/pytest --durations=15
+# The tiers are the folders of tests/ (each test is marked with its folder's tier: `pytest -m unit`).
+# Every test has its own database and queue, so most run in parallel (pytest-xdist): one test file
+# per worker at a time, since e2e and browser files share a server per module. Tests marked
+# `serial` (the whole faults tier: killed workers, cut connections, slow clients, races; and any
+# other test that times what it does) run after, alone. Exit status 5 is "none selected".
+WORKERS ?= 4
+PARALLEL := -n $(WORKERS) --dist loadfile
+define tier
+	$(BIN)/pytest $(PARALLEL) -m "not serial" $(1) || [ $$? = 5 ]
+	$(BIN)/pytest -m serial $(1) || [ $$? = 5 ]
+endef
+
+test: $(STAMP) $(ASSETS) browser nginx  ## every test: all the tiers below
+	$(BIN)/pytest $(PARALLEL) --durations=15 -m "not serial"
+	$(BIN)/pytest --durations=15 -m serial
+
+test-unit: $(STAMP)  ## in memory: the domain, views, policies (no services)
+	$(BIN)/pytest tests/unit
+
+test-integration: $(STAMP) $(ASSETS)  ## PostgreSQL + Redis, in-process (with the red team's tests)
+	$(call tier,tests/integration tests/redteam)
+
+test-e2e: $(STAMP) $(ASSETS)  ## real server and worker processes over HTTP
+	$(call tier,tests/e2e)
+
+test-browser: $(STAMP) $(ASSETS) browser  ## Chromium through the pages
+	$(call tier,tests/browser)
+
+test-faults: $(STAMP) $(ASSETS) nginx  ## killed workers, outages, slow clients, races: one at a time
+	$(BIN)/pytest tests/faults
 
 lint: $(STAMP)  ## ruff, ruff format --check, mypy, the docs' relative links and commit subjects
 	$(BIN)/ruff check .

@@ -14,6 +14,35 @@ from tests import smtp, support
 from workers.runtime.bootstrap import Runtime, build_runtime, initialise
 from workers.runtime.settings import Settings
 
+# A test's tier is the folder it lives in: `pytest -m unit` selects exactly tests/unit. The red
+# team's tests (real PostgreSQL and Redis, in-process) belong to the integration tier.
+TIERS = {"unit": "unit", "integration": "integration", "redteam": "integration", "e2e": "e2e"}
+TIERS |= {"faults": "faults", "browser": "browser"}
+TESTS = Path(__file__).resolve().parent
+
+
+def tier_of(path: Path) -> str | None:
+    try:
+        folder = path.resolve().relative_to(TESTS).parts[0]
+    except ValueError:
+        return None
+    return TIERS.get(folder)
+
+
+@pytest.hookimpl(tryfirst=True)  # before `-m` deselects by these marks
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test with its folder's tier, and refuse a test marked with another tier
+    (the mark would make `-m <tier>` select tests from outside that folder)."""
+    for item in items:
+        tier = tier_of(item.path)
+        others = {mark.name for mark in item.iter_markers() if mark.name in TIERS.values()} - {tier}
+        if others:
+            raise pytest.UsageError(f"{item.nodeid} is marked {sorted(others)} but is in the {tier} tier")
+        if tier:
+            item.add_marker(tier)
+        if tier == "faults":  # they time what they do: `make test` runs them alone, after the rest
+            item.add_marker("serial")
+
 
 @pytest.fixture(scope="session")
 def postgres_available() -> None:
@@ -51,13 +80,14 @@ def queue_name() -> str:
 
 
 @pytest.fixture
-def pg_settings(pg_url: str, redis_available: None, queue_name: str) -> Settings:
+def pg_settings(pg_url: str, redis_available: None, queue_name: str, tmp_path: Path) -> Settings:
     return Settings(
         database_url=pg_url,
         redis_url=support.REDIS_URL,
         queue_name=queue_name,
         read_wait_seconds=2.0,
         secret_key=support.SECRET_KEY,
+        outbox_dir=str(tmp_path / "outbox"),  # not ./var/outbox: shared by every test and never emptied
     )
 
 
@@ -70,7 +100,11 @@ def pg_runtime(pg_settings: Settings) -> Iterator[Runtime]:
 
 @pytest.fixture
 def sqlite_settings(tmp_path: Path) -> Settings:
-    settings = Settings(database_url=f"sqlite:///{tmp_path}/pipeline.sqlite3", read_wait_seconds=1.0)
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path}/pipeline.sqlite3",
+        read_wait_seconds=1.0,
+        outbox_dir=str(tmp_path / "outbox"),
+    )
     initialise(settings)
     return settings
 
@@ -89,12 +123,13 @@ def any_runtime(request: pytest.FixtureRequest) -> Runtime:
 
 
 def worker_env(settings: Settings, **extra: str) -> dict[str, str]:
-    return support.pipeline_env(
-        DATABASE_URL=settings.database_url,
-        REDIS_URL=settings.redis_url or "",
-        PIPELINE_QUEUE=settings.queue_name,
-        **extra,
-    )
+    mine = {
+        "DATABASE_URL": settings.database_url,
+        "REDIS_URL": settings.redis_url or "",
+        "PIPELINE_QUEUE": settings.queue_name,
+        "PIPELINE_OUTBOX_DIR": settings.outbox_dir,  # the test's own, as its runtime's
+    }
+    return support.pipeline_env(**(mine | extra))
 
 
 @pytest.fixture

@@ -6,11 +6,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import sys
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any
 from uuid import UUID, uuid4
 
+from eventsourcing.persistence import StoredEvent
 from eventsourcing.popo import POPOApplicationRecorder, POPOFactory
 
 from domain.application import PipelineApplication
@@ -80,12 +83,28 @@ class MemoryStore(POPOFactory):
 
 
 def memory_application(load_register: bool = True) -> PipelineApplication:
-    app = PipelineApplication(
+    """A fresh application in memory, by default holding the register's councils and domains
+    (the events one ``load_register()`` records, loaded once per session and copied in)."""
+    app = _bare_application()
+    if load_register:
+        app.recorder.insert_events(list(_register_events()))
+    return app
+
+
+def _bare_application() -> PipelineApplication:
+    return PipelineApplication(
         env={"PERSISTENCE_MODULE": "tests.fakes:MemoryStore"}, personal=MemoryKeys(), passwords=FastHasher()
     )
-    if load_register:
-        app.load_register()
-    return app
+
+
+@cache
+def _register_events() -> tuple[StoredEvent, ...]:
+    """Loading the register builds 470 councils and their domains, a third of a second:
+    done once, its stored events (immutable, keyed by no personal key) serve every test."""
+    app = _bare_application()
+    app.load_register()
+    stored = app.recorder.select_notifications(start=None, limit=sys.maxsize)
+    return tuple(StoredEvent(e.originator_id, e.originator_version, e.topic, e.state) for e in stored)
 
 
 class Clock:

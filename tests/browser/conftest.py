@@ -26,13 +26,6 @@ FLAGS = [
     "--disable-sync",
 ]
 SHOTS = support.ROOT / "test-results"
-pytestmark = pytest.mark.browser
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if "tests/browser/" in str(item.fspath):
-            item.add_marker(pytest.mark.browser)
 
 
 @pytest.hookimpl(wrapper=True)

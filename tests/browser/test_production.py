@@ -14,8 +14,6 @@ from playwright.sync_api import Page, expect
 from tests import support
 from tests.browser.site import Site, assert_accessible, sign_in
 
-pytestmark = pytest.mark.integration
-
 
 @pytest.fixture(scope="module")
 def production(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:

@@ -135,7 +135,7 @@ BAD = [
     ("PUT", "{p}/pledges/mine", {"contributions": ["juggling"]}, 422),
     ("PUT", "{p}/pledges/mine", {}, 422),
     ("POST", "{p}/status-updates", {"body": "   "}, 422),
-    ("PUT", f"/api/v1/projects/{uuid.uuid4()}/pledges/mine", {"money": "5"}, 404),
+    ("PUT", f"/api/v1/projects/{uuid.uuid5(uuid.NAMESPACE_URL, 'no project')}/pledges/mine", {"money": "5"}, 404),
     ("POST", "/api/v1/projects/not-a-uuid/follow", None, 404),
 ]
 

@@ -26,7 +26,7 @@ from web.app import create_app
 from workers.runtime.bootstrap import Runtime, build_runtime
 from workers.runtime.settings import Settings
 
-pytestmark = [pytest.mark.faults, pytest.mark.integration]
+pytestmark = pytest.mark.faults
 CUT_SECONDS = 4.0  # longer than one try of the answer store (2 s pool wait), shorter than its bound
 
 

@@ -15,7 +15,7 @@ from tests.factories import PASSWORD
 from tests.faults.conftest import Stack
 from tests.faults.invariants import Ack, assert_nothing_lost
 
-pytestmark = [pytest.mark.faults, pytest.mark.integration]
+pytestmark = pytest.mark.faults
 CLIENTS = 50
 
 

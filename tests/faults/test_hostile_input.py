@@ -26,7 +26,7 @@ from web.app import create_app
 from workers.runtime.bootstrap import Runtime, build_runtime, initialise
 from workers.runtime.settings import Settings
 
-pytestmark = [pytest.mark.faults, pytest.mark.integration]
+pytestmark = pytest.mark.faults
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
 SOON = (datetime.now(UTC) + timedelta(days=30)).isoformat()
 HUGE = "__HUGE_NUMBER__"  # replaced in the raw body: json.dumps cannot write 5,000 digits

@@ -15,7 +15,7 @@ from tests.factories import PASSWORD, bulk_sign_ups, email
 from tests.faults.conftest import Stack
 from tests.faults.invariants import Ack, assert_nothing_lost, converged
 
-pytestmark = [pytest.mark.faults, pytest.mark.integration]
+pytestmark = pytest.mark.faults
 
 
 def positions(stack: Stack) -> dict[str, int]:

@@ -17,7 +17,7 @@ from tests.faults.races import at_once, log_order, name_of, officer
 from tests.faults.test_races_membership import SEEDED
 from workers.runtime.bootstrap import Runtime
 
-pytestmark = [pytest.mark.races, pytest.mark.faults, pytest.mark.integration]
+pytestmark = [pytest.mark.races, pytest.mark.faults]
 TRIES = 6
 
 

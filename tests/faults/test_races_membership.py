@@ -18,7 +18,7 @@ from domain.organisation import council_id
 from tests.faults.races import Answer, Api, at_once, event_names, log_order, name_of, officer, pending
 from workers.runtime.bootstrap import Runtime
 
-pytestmark = [pytest.mark.races, pytest.mark.faults, pytest.mark.integration]
+pytestmark = [pytest.mark.races, pytest.mark.faults]
 TRIES = 8
 WGN = council_id("WGN")
 # Councils with seeded email domains, one per try where a try needs an organisation of its own.

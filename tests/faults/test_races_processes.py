@@ -18,7 +18,7 @@ from tests.faults.conftest import Stack
 from tests.faults.races import at_once, email_change_body, log_order, name_of, officer, outsider, pending
 from tests.faults.test_races_membership import SEEDED
 
-pytestmark = [pytest.mark.races, pytest.mark.faults, pytest.mark.integration]
+pytestmark = [pytest.mark.races, pytest.mark.faults]
 TRIES = 8
 
 

@@ -28,7 +28,7 @@ from tests.factories import PASSWORD, email
 from tests.faults.races import Answer, Api, at_once, log_order, name_of, officer
 from workers.runtime.bootstrap import Runtime
 
-pytestmark = [pytest.mark.races, pytest.mark.faults, pytest.mark.integration]
+pytestmark = [pytest.mark.races, pytest.mark.faults]
 TRIES = 6
 PLEDGE_EVENTS = ("PledgeMade", "PledgeAmended", "PledgeWithdrawn")
 

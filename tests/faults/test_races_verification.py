@@ -14,7 +14,7 @@ from tests.factories import council_email
 from tests.faults.races import Answer, Api, at_once, email_change_body, outsider
 from workers.runtime.bootstrap import Runtime
 
-pytestmark = [pytest.mark.races, pytest.mark.faults, pytest.mark.integration]
+pytestmark = [pytest.mark.races, pytest.mark.faults]
 TRIES = 30  # on the code before issue 20's fix the attack won about 1 try in 4
 
 

@@ -4,13 +4,14 @@ never writes an event; a write asks only the followers its events feed."""
 
 from __future__ import annotations
 
-import time
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
+from domain import clock
 from projections import rebuilds, runner
 from tests.factories import council_member
 from web.app import create_app
@@ -19,6 +20,13 @@ from workers.runtime import follow
 from workers.runtime.bootstrap import Runtime, initialise
 
 pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def t0() -> Iterator[clock.Clock]:
+    """The settable clock, set to now: a test moves it past a deadline instead of sleeping."""
+    with clock.set_to(datetime.now(UTC)) as moment:
+        yield moment
 
 
 def outbox(rt: Runtime) -> list[tuple[str, str]]:
@@ -88,15 +96,15 @@ def test_a_notifier_started_on_an_old_history_sends_nothing_for_the_past(any_run
 
 
 def test_a_read_never_writes_an_event_and_the_sweep_decides_a_goal_past_its_deadline(
-    sqlite_runtime: Runtime,
+    sqlite_runtime: Runtime, t0: clock.Clock
 ) -> None:
     rt = sqlite_runtime
     client = create_app(runtime=rt).test_client()
     owner = member(rt, "WGN")
     project = rt.app.propose_project(owner, "alpha", {"title": "Soon", "summary": "s"}).aggregate.id
-    deadline = datetime.now(UTC) + timedelta(seconds=1)
+    deadline = t0.now() + timedelta(seconds=1)
     rt.app.set_goal(project, {"min_partners": 1, "money": "0", "days": "0", "deadline": deadline.isoformat()}, owner)
-    time.sleep(max((deadline - datetime.now(UTC)).total_seconds(), 0) + 0.2)
+    t0.advance(timedelta(seconds=1.2))  # the deadline passes (the settable clock: no sleep)
 
     head = runner.head(rt.app)
     reads = [

@@ -20,7 +20,7 @@ from web.app import create_app
 from workers.runtime.bootstrap import build_runtime
 from workers.runtime.settings import Settings
 
-pytestmark = [pytest.mark.integration, pytest.mark.faults]
+pytestmark = pytest.mark.integration
 BOUND_SECONDS = 20  # for a handful of requests; unbounded waits are what this guards against
 
 

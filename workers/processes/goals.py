@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
 
+from domain import clock
 from domain.project import Project
 from projections.base import Projection, Reveal, Statement, handles, timestamp
 
@@ -92,7 +93,7 @@ def decide(runtime: Deciding, project_id: UUID) -> int | None:
 
 def decide_due(runtime: Deciding) -> int:
     """Decide every goal whose deadline has passed (the sweeps' safety net); how many were decided."""
-    return sum(1 for project_id in due(runtime.db, datetime.now(UTC)) if decide(runtime, project_id) is not None)
+    return sum(1 for project_id in due(runtime.db, clock.now()) if decide(runtime, project_id) is not None)
 
 
 def schedule_new(runtime: Deciding) -> int:
