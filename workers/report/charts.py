@@ -1,19 +1,19 @@
 """The report's charts as SVG (matplotlib, Agg backend, no display needed): sign-ups per
 week, the funnel, and cohort retention. Text stays text in the SVG (searchable, and its
-title can be checked), and the output is the same for the same report."""
+title can be checked), and the output is the same for the same report.
+
+matplotlib is imported when a chart is first drawn, not with this module: it takes most of a
+second, which every web process, worker and command would otherwise pay at start-up."""
 
 from __future__ import annotations
 
 import io
 from collections.abc import Callable
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import matplotlib
-
-matplotlib.use("Agg")
-from matplotlib.dates import date2num
-from matplotlib.figure import Figure
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 TITLES = {
     "signups": "Sign-ups per week",
@@ -23,6 +23,8 @@ TITLES = {
 
 
 def _signups(fig: Figure, r: dict[str, Any]) -> None:
+    from matplotlib.dates import date2num
+
     ax = fig.add_subplot()
     weeks = r["people"]["by_week"]
     starts = date2num([date.fromisocalendar(int(w["week"][:4]), int(w["week"][6:]), 1) for w in weeks])
@@ -81,6 +83,11 @@ NAMES = tuple(DRAW)
 
 def svg(name: str, r: dict[str, Any]) -> str:
     """The chart ``name`` (one of ``NAMES``) of report ``r``, as an SVG document."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
     with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "pipeline-report", "font.size": 9}):
         fig = Figure(figsize=(8, 4.5))
         DRAW[name](fig, r)
