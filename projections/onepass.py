@@ -146,7 +146,7 @@ def fill(
     and apply it to every copy; ``advance`` hears of the log positions covered. PostgreSQL shares
     the copies among up to ``LANES`` lanes; SQLite has one lane for all (one writer at a time)."""
     top = runner.head(app) if until is None else until
-    done = Pass([Feed(c, runner.position(db, c.name), runner.horizon(app, db, c.live, top)) for c in copies])
+    done = Pass([_feed_for(app, db, c, top) for c in copies])
     cursor = reported = min((f.at for f in done.feeds), default=top)
     count = min(LANES, len(done.feeds)) if db.dialect == "postgres" else 1
     lanes = [Lane(db, done.feeds[i::count], cursor) for i in range(count)] if done.feeds else []
@@ -172,6 +172,16 @@ def fill(
             raise lane.error
     advance(max(cursor - reported, 0))
     return done
+
+
+def _feed_for(app: EventLog, db: ReadDatabase, copy: Copy, top: int) -> Feed:
+    """The copy's place in the pass; already gone (and holding the read back from nothing) if
+    another rebuild of the view switched it in since it was opened."""
+    try:
+        at = runner.position(db, copy.name)
+    except runner.NotInitialised:
+        return Feed(copy, top, top, gone=True)
+    return Feed(copy, at, runner.horizon(app, db, copy.live, top))
 
 
 def _read(app: EventLog, done: Pass, cursor: int, top: int, topics: list[str], batch_size: int) -> Page:

@@ -159,11 +159,14 @@ def rebuild_all(
     Each copy carries on from its own position if an earlier run left one; the read starts at
     the lowest. ``timings`` collects what each pass over the log cost (for benchmarks)."""
     views = [v for v in views if not v.starts_at_head]
-    copies = {}
+    copies, starts = {}, []
     for view in views:
-        copies[view.name] = open_copy(db, view, beside.REBUILD)[0]
+        copies[view.name], at = open_copy(db, view, beside.REBUILD)
+        starts.append(at)
     step = advance or (lambda count: None)
-    step(min((runner.position(db, c.name) for c in copies.values()), default=0))  # resumed: done counts as done
+    # Resumed: done counts as done. The positions open_copy saw, not read again: another rebuild
+    # of the view may switch the shared copy in (deleting its row) at any moment from here on.
+    step(min(starts, default=0))
     reached: dict[str, int] = {}
     indexed: set[str] = set()
     for attempt in range(SWITCH_TRIES):

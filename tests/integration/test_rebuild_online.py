@@ -269,3 +269,29 @@ def test_two_rebuilds_of_one_view_at_once_leave_it_right(any_runtime: Runtime) -
     assert errors == []
     assert rebuilds.in_progress(rt.db) == {}
     assert dump(rt.db) == complete
+
+
+def test_a_rebuild_whose_copy_another_switched_in_just_after_it_opened_it_finishes(
+    any_runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The window the two threads above hit now and then, held open: a second rebuild of the
+    view runs whole between the first's opening of the shared copy and its next look at it."""
+    rt = any_runtime
+    bulk_sign_ups(rt.app, 30)
+    rt.catch_up()
+    complete = dump(rt.db)
+    opened = rebuilds.open_copy
+    rivals: list[int] = []
+
+    def open_then_let_a_rival_finish(*args: Any, **kwargs: Any) -> Any:
+        result = opened(*args, **kwargs)
+        if not rivals:
+            rivals.append(0)
+            rivals[0] = rebuilds.rebuild(rt.app, rt.db, get("people"))  # switches the copy in, drops its row
+        return result
+
+    monkeypatch.setattr(rebuilds, "open_copy", open_then_let_a_rival_finish)
+    at = rebuilds.rebuild(rt.app, rt.db, get("people"))
+    assert at == rivals[0] > 0
+    assert rebuilds.in_progress(rt.db) == {}
+    assert dump(rt.db) == complete
