@@ -60,8 +60,8 @@ nginx:
 # The tiers are the folders of tests/ (each test is marked with its folder's tier: `pytest -m unit`).
 # Every test has its own database and queue, so most run in parallel (pytest-xdist): one test file
 # per worker at a time, since e2e and browser files share a server per module. Tests marked
-# `serial` (the whole faults tier: killed workers, cut connections, slow clients, races; and any
-# other test that times what it does) run after, alone. Exit status 5 is "none selected".
+# `serial` (those that time what they do: answers while a service is cut, mail within a sweep,
+# /healthz under slow clients) run after, alone. Exit status 5 is "none selected".
 WORKERS ?= 4
 PARALLEL := -n $(WORKERS) --dist loadfile
 define tier

@@ -41,8 +41,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             raise pytest.UsageError(f"{item.nodeid} is marked {sorted(others)} but is in the {tier} tier")
         if tier:
             item.add_marker(tier)
-        if tier == "faults":  # they time what they do: `make test` runs them alone, after the rest
-            item.add_marker("serial")
 
 
 @pytest.fixture(scope="session")

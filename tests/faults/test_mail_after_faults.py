@@ -21,7 +21,7 @@ from tests.factories import PASSWORD
 from tests.faults.conftest import Stack
 from tests.faults.proxy import TcpProxy
 
-pytestmark = pytest.mark.faults
+pytestmark = [pytest.mark.faults, pytest.mark.serial]  # it times answers: `make test` runs it alone
 
 SWEEP_SECONDS = 2.0
 CLAIM_SECONDS = 10.0

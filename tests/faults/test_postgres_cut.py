@@ -19,7 +19,7 @@ from tests.faults.conftest import Stack
 from tests.faults.invariants import Ack, assert_nothing_lost
 from tests.faults.proxy import TcpProxy
 
-pytestmark = pytest.mark.faults
+pytestmark = [pytest.mark.faults, pytest.mark.serial]  # it times answers: `make test` runs it alone
 ANSWER_BOUND_SECONDS = 10.0  # pool wait 2 s + two store tries, on a busy 2-core machine
 READY_BOUND_SECONDS = 2.5  # /readyz gives up after 1.5 s
 

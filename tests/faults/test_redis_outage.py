@@ -21,7 +21,7 @@ from tests.factories import PASSWORD
 from tests.faults.conftest import Stack
 from tests.faults.invariants import Ack, assert_nothing_lost
 
-pytestmark = pytest.mark.faults
+pytestmark = [pytest.mark.faults, pytest.mark.serial]  # it times answers: `make test` runs it alone
 WRITE_BOUND_SECONDS = 5.0  # Redis timeout 1 s + a sign-up's password hashing, on a busy machine
 
 

@@ -29,7 +29,7 @@ import yaml
 from tests import support
 from tests.faults.conftest import Stack
 
-pytestmark = pytest.mark.faults
+pytestmark = [pytest.mark.faults, pytest.mark.serial]  # it times answers: `make test` runs it alone
 
 SLOW_CLIENTS = 40
 TRICKLE_SECONDS = 2.0
