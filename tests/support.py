@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -35,6 +36,11 @@ ROOMY_LIMITS = {
 # otherwise keep enough idle connections to pass PostgreSQL's default max_connections of 100.
 TEST_POOL = {"POSTGRES_POOL_SIZE": "1", "POSTGRES_MAX_OVERFLOW": "14"}
 os.environ.update(TEST_POOL)  # read by eventsourcing (Application.construct_env) in this process
+
+# Mail from settings read from the environment (here, or in a process a test starts) that name no
+# folder of their own goes to this test process's own, never to the checkout's ./var/outbox,
+# which every parallel test process would share.
+os.environ["PIPELINE_OUTBOX_DIR"] = tempfile.mkdtemp(prefix="pipeline-test-outbox-")
 
 SECRET_KEY = "cGlwZWxpbmUgdGVzdCBrZXktZW5jcnlwdGlvbiBrZXk="  # tests' key-encryption key: not a secret
 

@@ -143,7 +143,11 @@ PATH_SEGMENTS = {"NUL in the path": "W\x00GN", "control character in the path": 
 def runtime(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Runtime]:
     """Rate limits off: the hundreds of refusals here must each reach the checks."""
     if request.param == "sqlite":
-        settings = Settings(database_url=f"sqlite:///{tmp_path}/pipeline.sqlite3", rate_limits=False)
+        settings = Settings(
+            database_url=f"sqlite:///{tmp_path}/pipeline.sqlite3",
+            rate_limits=False,
+            outbox_dir=str(tmp_path / "outbox"),
+        )
         initialise(settings)
     else:
         url = request.getfixturevalue("pg_url")
@@ -154,6 +158,7 @@ def runtime(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Runtime]
             queue_name=f"test-{uuid.uuid4().hex[:10]}",
             rate_limits=False,
             secret_key=support.SECRET_KEY,
+            outbox_dir=str(tmp_path / "outbox"),
         )
     rt = build_runtime(settings)
     yield rt

@@ -62,9 +62,10 @@ def empty_pg(postgres_available: None) -> Iterator[str]:
 def target_settings(kind: str, tmp_path: Path, pg_url: str, source: Settings) -> Settings:
     """An empty store of ``kind``, given the source's KEK (a key file, or the same variable)."""
     kek = {"secret_key": source.secret_key} if source.secret_key else {"secret_key_file": str(key_file(source))}
+    outbox = str(tmp_path / "target-outbox")
     if kind == "pg":
-        return Settings(database_url=pg_url, **kek)  # type: ignore[arg-type]
-    return Settings(database_url=f"sqlite:///{tmp_path}/target/pipeline.sqlite3", **kek)  # type: ignore[arg-type]
+        return Settings(database_url=pg_url, outbox_dir=outbox, **kek)  # type: ignore[arg-type]
+    return Settings(database_url=f"sqlite:///{tmp_path}/target/pipeline.sqlite3", outbox_dir=outbox, **kek)  # type: ignore[arg-type]
 
 
 def move(source: Runtime, target_settings: Settings, file: Path) -> Runtime:
@@ -135,7 +136,8 @@ def test_an_import_without_the_sources_key_encryption_key_is_refused(
     story(sqlite_runtime)
     file = tmp_path / "log.ndjson"
     transfer.export(sqlite_runtime, file)
-    target = build_runtime(Settings(database_url=empty_pg, secret_key=support.SECRET_KEY), create_tables=True)
+    empty = Settings(database_url=empty_pg, secret_key=support.SECRET_KEY, outbox_dir=str(tmp_path / "target-outbox"))
+    target = build_runtime(empty, create_tables=True)
     try:
         with pytest.raises(transfer.TransferError, match="same KEK as the source"):
             log_import.import_log(target, file)

@@ -145,7 +145,11 @@ def cli_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
     """A store the ``pipeline`` command can open too (the test's own KEK)."""
     if request.param == "pg":
         return request.getfixturevalue("pg_settings")
-    settings = Settings(database_url=f"sqlite:///{tmp_path}/pipeline.sqlite3", secret_key=support.SECRET_KEY)
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path}/pipeline.sqlite3",
+        secret_key=support.SECRET_KEY,
+        outbox_dir=str(tmp_path / "outbox"),
+    )
     initialise(settings)
     return settings
 

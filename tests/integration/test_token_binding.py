@@ -32,7 +32,7 @@ def test_init_adds_the_binding_to_a_database_made_before_it(tmp_path: Path) -> N
             " person_id TEXT NOT NULL, created_at TEXT NOT NULL, expires_at TEXT NOT NULL, used_at TEXT)"
         )
     old.close()
-    settings = Settings(database_url=f"sqlite:///{path}")
+    settings = Settings(database_url=f"sqlite:///{path}", outbox_dir=str(tmp_path / "outbox"))
     initialise(settings)
     runtime = build_runtime(settings)
     try:

@@ -91,6 +91,8 @@ def _outside_env(installed: Installed, **overrides: str) -> dict[str, str]:
     env = support.pipeline_env(**support.ROOMY_LIMITS, **overrides)
     for key in ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "VIRTUAL_ENV"):
         env.pop(key, None)
+    if "PIPELINE_OUTBOX_DIR" not in overrides:
+        env.pop("PIPELINE_OUTBOX_DIR", None)  # the default, ./var/outbox under the home it runs in
     env["PATH"] = os.pathsep.join([str(installed.venv / "bin"), "/usr/local/bin", "/usr/bin", "/bin"])
     return env
 
