@@ -5,6 +5,7 @@ a fresh queue name per test mean nothing needs resetting between tests."""
 from __future__ import annotations
 
 import shutil
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,6 +29,24 @@ def tier_of(path: Path) -> str | None:
     except ValueError:
         return None
     return TIERS.get(folder)
+
+
+STARTED = time.time()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Fail the run if any test wrote under the checkout's ./var/ (the embedded defaults), a
+    folder every parallel test process would share. xdist's controller checks, not each worker."""
+    if hasattr(session.config, "workerinput"):
+        return
+    written = support.written_under(support.ROOT / "var", STARTED)
+    if written:
+        names = ", ".join(str(path.relative_to(support.ROOT)) for path in written[:5])
+        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            why = f"{len(written)} files written under ./var/ by this run (first: {names})"
+            reporter.write_line(f"{why}: give the test's settings a folder of its own", red=True)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 @pytest.hookimpl(tryfirst=True)  # before `-m` deselects by these marks

@@ -42,6 +42,15 @@ os.environ.update(TEST_POOL)  # read by eventsourcing (Application.construct_env
 # which every parallel test process would share.
 os.environ["PIPELINE_OUTBOX_DIR"] = tempfile.mkdtemp(prefix="pipeline-test-outbox-")
 
+
+def written_under(folder: Path, since: float) -> list[Path]:
+    """Files under ``folder`` changed at or after ``since`` (a ``time.time()``): what a test
+    run left in a place no test may write to."""
+    if not folder.is_dir():
+        return []
+    return sorted(path for path in folder.rglob("*") if path.is_file() and path.stat().st_mtime >= since)
+
+
 SECRET_KEY = "cGlwZWxpbmUgdGVzdCBrZXktZW5jcnlwdGlvbiBrZXk="  # tests' key-encryption key: not a secret
 
 HOW_TO_START = {
