@@ -18,12 +18,14 @@ from domain.reminders import ProjectNudge, ProjectWentQuiet
 from projections import textsearch
 from projections.base import Projection, Reveal, Statement, handles, reads, timestamp
 from projections.db import Reader
+from projections.markdown_dialect import original_headings
 
 _markdown = MarkdownIt("commonmark", {"html": False})  # raw HTML is escaped; unsafe link schemes refused
 
 
 def render_markdown(text: str | None) -> str:
-    return _markdown.render(text or "")
+    """Project text as HTML, in the dialect of ``projections.markdown_dialect``."""
+    return _markdown.render(original_headings(text or ""))
 
 
 def pence(value: Any) -> int:
@@ -107,7 +109,8 @@ class ProjectsProjection(Projection):
     # 2: indexes for the CSV's keyset pages and the open goals' deadlines; SQLite's full-text
     # rows found by key; PostgreSQL leaves room on each page for HOT updates of the counters
     # 3: active_at, nudges, nudged_at and quiet (issue 11's nudges), and the tables they need
-    version = 3
+    # 4: description_html renders headings written without a space (``##Plan``), as the original did
+    version = 4
     tables = (
         "project_tags",
         "project_team",
