@@ -131,3 +131,44 @@ def test_interest_is_followed_through_when_a_colleague_acts_later_on_the_project
     )
     forgotten = r["interest"]["forgotten"]["items"]
     assert [item["organisation"]["id"] for item in forgotten] == [str(people[3][1])]  # only the stranger's
+
+
+def _imported_history(late_sign_up: datetime) -> list[Fact]:
+    """A migration stamp on most accounts, a project with four later versions, a like, and a
+    sign-up after the last of them."""
+    org, project, proposer = uuid4(), uuid4(), uuid4()
+    stamp = {"origin": "pipeline-2014", "legacy_id": "x", "created_on_is_migration_stamp": True}
+    stamped = [
+        fake("Person.SignedUp", uuid4(), T0, organisation_id=org, organisation_kind="council", imported=stamp)
+        for _ in range(3)
+    ]
+    at = [T0 - timedelta(days=10) + timedelta(days=n) for n in range(5)]
+    return facts(
+        fake("Person.SignedUp", proposer, T0, organisation_id=org, organisation_kind="council", imported=stamp),
+        *stamped,
+        fake("Project.Proposed", project, at[0], organisation_id=org, proposer_id=proposer, phase="alpha",
+             details={"title": "Old project"}),
+        fake("Project.Edited", project, at[1], actor=proposer, changes={"description": {"from": "a", "to": "b"}}),
+        fake("Project.Edited", project, at[2], actor=proposer, changes={"description": {"from": "b", "to": "c"}}),
+        fake("Project.PhaseChanged", project, at[2], phase="beta", actor=proposer),  # the same version
+        fake("Project.PhaseChanged", project, at[3], phase="live", actor=proposer),  # a version changing the phase only
+        fake("Follow.Followed", uuid4(), T0 + timedelta(days=5), project_id=project, person_id=proposer,
+             imported={"origin": "pipeline-2014", "kind": "like"}),
+        fake("Person.SignedUp", uuid4(), late_sign_up, organisation_id=org, organisation_kind="council"),
+    )  # fmt: skip
+
+
+def test_with_a_migration_stamp_the_period_ends_at_the_last_activity_not_the_last_sign_up() -> None:
+    last_like = T0 + timedelta(days=5)
+    r = report(_imported_history(late_sign_up=T0 + timedelta(days=40)), parse(), head=20)
+    assert r["period"]["to"] == last_like.isoformat()
+    assert (r["people"]["signed_up"], r["people"]["undated_sign_ups"]) == (4, 4)
+    assert any("sign-up dates are unknown" in n for n in r["notes"])
+    assert any("1 sign-up(s) after it are outside the period" in n for n in r["notes"])
+    asked = report(_imported_history(late_sign_up=T0 + timedelta(days=40)), parse(until="2014-12-31"), head=20)
+    assert asked["people"]["signed_up"] == 5  # a period asked for is the one given
+
+
+def test_edits_are_versions_that_changed_something_a_phase_change_with_an_edit_is_one() -> None:
+    r = report(_imported_history(late_sign_up=T0 + timedelta(days=40)), parse(), head=20)
+    assert r["projects"]["edits"] == 3  # text; text and phase at one moment; phase alone

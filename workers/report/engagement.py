@@ -14,7 +14,7 @@ from projections.eventlog import EventLog
 from workers.report import figures, nudges, outcomes
 from workers.report.facts import Fact, to_fact, topics
 from workers.report.params import TICK, Params
-from workers.report.world import fold
+from workers.report.world import MIGRATION_STAMP, fold
 
 PAGE = 1000
 CACHED_ANSWERS = 32
@@ -24,7 +24,7 @@ Advance = Callable[[int], None]
 def report(facts: Sequence[Fact], params: Params, head: int, now: datetime | None = None) -> dict[str, Any]:
     """The report over ``facts`` (any order); pure: the same facts and params give the same figures."""
     generated = now or datetime.now(UTC)
-    last = max((f.at for f in facts if not f.kind.startswith("Organisation.")), default=None)
+    last = last_activity(facts)
     end = params.until or (last + TICK if last else generated)
     window = figures.Window(params.start, end, params.forgotten_days)
     world = fold(facts, end)
@@ -32,8 +32,14 @@ def report(facts: Sequence[Fact], params: Params, head: int, now: datetime | Non
     undated = sum(1 for p in world.people.values() if p.undated and window.inside(p.signed_up_at))
     if undated:
         notes.append(
-            f"{undated} people were imported with a migration stamp for a sign-up time: they are counted in"
-            " people.signed_up but left out of people.by_week and cohorts."
+            f"{undated} people were imported with a migration stamp for a sign-up time: their sign-up dates are"
+            " unknown. They are counted in people.signed_up but left out of people.by_week and cohorts."
+        )
+    later = sum(1 for f in facts if f.kind == "Person.SignedUp" and f.at >= end)
+    if params.until is None and _stamped(facts) and later:
+        notes.append(
+            f"The period ends at the last activity on projects, not at a migration stamp or the last sign-up:"
+            f" {later} sign-up(s) after it are outside the period."
         )
     return {
         "generated_at": generated.isoformat(),
@@ -51,6 +57,23 @@ def report(facts: Sequence[Fact], params: Params, head: int, now: datetime | Non
         "nudges": nudges.measure(world, params.start, end),
         "notes": notes,
     }
+
+
+def _stamped(facts: Sequence[Fact]) -> bool:
+    return any(f.kind == "Person.SignedUp" and (f.data.get("imported") or {}).get(MIGRATION_STAMP) for f in facts)
+
+
+def last_activity(facts: Sequence[Fact]) -> datetime | None:
+    """When the period ends if ``to`` is not given: the last fact (organisations aside). In a
+    history with migration stamps (imported accounts' sign-up times unknown), the last real
+    activity instead: a proposal, version, like, join, pledge or update; not a sign-up, so
+    neither the stamp nor a late sign-up stretches the period. With no such activity, the last fact."""
+    dated = [f for f in facts if not f.kind.startswith("Organisation.")]
+    if _stamped(facts):
+        acts = [f.at for f in dated if not f.kind.startswith("Person.")]
+        if acts:
+            return max(acts)
+    return max((f.at for f in dated), default=None)
 
 
 class EngagementReports:

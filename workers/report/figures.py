@@ -148,7 +148,7 @@ def projects(world: World, w: Window) -> dict[str, Any]:
         "proposed": len(chosen),
         "by_phase": by_phase,
         "archived": sum(1 for p in chosen.values() if p.archived),
-        "edits": sum(1 for t in world.edits if w.inside(t)),
+        "edits": sum(1 for _, t in world.edits if w.inside(t)),
         "forgotten": {"days": w.days, "count": len(forgotten), "items": forgotten},
     }
 

@@ -85,7 +85,7 @@ class World:
     request_project: dict[UUID, UUID] = field(default_factory=dict)
     update_project: dict[UUID, UUID] = field(default_factory=dict)
     first_verified: dict[UUID, datetime] = field(default_factory=dict)  # organisation -> first verified member
-    edits: list[datetime] = field(default_factory=list)  # Project.Edited events
+    edits: dict[tuple[UUID, datetime], None] = field(default_factory=dict)  # (project, moment) changed
     # what each person and organisation did, by step of the funnel: proposed, followed_or_pledged, posted
     person_steps: dict[UUID, dict[str, list[datetime]]] = field(default_factory=lambda: defaultdict(dict))
     org_steps: dict[UUID, dict[str, list[datetime]]] = field(default_factory=lambda: defaultdict(dict))
@@ -187,8 +187,9 @@ def _project(world: World, fact: Fact) -> None:
 def _other_project_event(world: World, project: Project, fact: Fact) -> None:
     if fact.kind in UPDATES:
         project.updates.append(fact.at)
+    if fact.kind in ("Project.Edited", "Project.PhaseChanged"):
+        world.edits[(fact.id, fact.at)] = None  # an edit and a phase change at one moment: one version
     if fact.kind == "Project.Edited":
-        world.edits.append(fact.at)
         if fact.data["changes"].get("title"):
             project.title = fact.data["changes"]["title"]
     elif fact.kind == "Project.PhaseChanged":
