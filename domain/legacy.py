@@ -46,12 +46,22 @@ def org_id(legacy_id: int) -> UUID:
     return uuid5(LEGACY_NAMESPACE, f"org:{legacy_id}")
 
 
+UNKNOWN_ORG_NAME = "Unknown organisation (original Pipeline)"
+UNKNOWN_ORG_KIND = "community"  # the domain has no "unknown" kind; the name says what it is
+UNKNOWN_ORG_ID = uuid5(LEGACY_NAMESPACE, "org:unknown")
+
+
+def no_organisation(orgid: int | None) -> bool:
+    """``orgid`` NULL or 0: the original's "no organisation chosen"."""
+    return orgid is None or orgid == 0
+
+
 def join_id(username: str, legacy_page_id: int) -> UUID:
     return uuid5(LEGACY_NAMESPACE, f"join:{username}:{legacy_page_id}")
 
 
 _TIME = re.compile(r"(\d{4})-(\d\d)-(\d\d)[ T](\d\d):(\d\d)(?::(\d\d)(?:\.(\d{1,9}))?)?(Z|[+-]\d\d:\d\d)?")
-_DATE = re.compile(r"(\d{4}-\d\d-\d\d)(?:[ T]00:00(?::00(?:\.0{1,9})?)?Z?)?")
+_DATE = re.compile(r"(\d{4}-\d\d-\d\d)(?:[ T]([01]\d|2[0-3]):[0-5]\d(?::[0-5]\d(?:\.\d{1,9})?)?Z?)?")
 
 
 def parse_time(text: str | None) -> datetime:
@@ -85,8 +95,11 @@ def _offset(text: str) -> timezone:
 
 
 def date_of(text: str | None) -> str | None:
-    """A project date (written as midnight, no zone) as an ISO day, or None when empty.
-    ``ValueError`` for anything else (another time of day is not a date: not guessed)."""
+    """A project date as an ISO day, or None when empty: the day as written, whatever
+    time of day follows it (``2014-10-09 16:46:51``, ``...16:46:51.1234567Z`` mean
+    2014-10-09). The original's page form held a .NET ``DateTime`` that starts as
+    ``DateTime.Now`` and is shown as a day: a time of day is what its date picker left,
+    not part of the date. ``ValueError`` for anything else (not guessed)."""
     if not text or not text.strip():
         return None
     found = _DATE.fullmatch(text.strip())
@@ -154,7 +167,11 @@ _KIND_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
         ("nhs", "police", "fire", "trust", "university", "college", "commission", "public health",
          "ombudsman", "housing"),
     ),
-    ("association", ("association", "society", "federation", "institute", "lga", "cosla", "socitm", "solace")),
+    (
+        "association",  # bodies of councils or of their officers: "London Councils", "District Councils' Network"
+        ("association", "society", "federation", "institute", "lga", "cosla", "socitm", "solace", "councils",
+         "network", "local authorities", "convention of", "local government", "partnership"),
+    ),
     (
         "supplier",
         ("ltd", "limited", "llp", "plc", "inc", "consulting", "consultancy", "solutions", "software",
@@ -173,6 +190,12 @@ def guess_kind(name: str) -> tuple[str, str]:
             if f" {word.strip()} " in padded or (word.endswith(" ") and f" {word}" in padded):
                 return kind, f"'{word.strip()}' in the name"
     return "community", "no kind word in the name: the default"
+
+
+def association_of_councils(name: str) -> bool:
+    """Named as a body of councils or of their people (an association, a network, a
+    society): never taken for one council, whatever the register's fuzzy match says."""
+    return guess_kind(name)[0] == "association"
 
 
 def council_like(name: str) -> bool:

@@ -26,6 +26,18 @@ pytestmark = pytest.mark.integration
 SAMPLE = LEGACY_SAMPLE
 
 
+# Versions after a page's first that changed what a reader sees: text, dates (the day as
+# written, whatever time of day follows it), estimate, language or status.
+VISIBLE_CHANGES = """SELECT COUNT(*) FROM (SELECT
+    LAG(versionnumber) OVER w AS before,
+    text IS NOT LAG(text) OVER w OR substr(projectstart, 1, 10) IS NOT LAG(substr(projectstart, 1, 10)) OVER w
+    OR substr(projectend, 1, 10) IS NOT LAG(substr(projectend, 1, 10)) OVER w
+    OR projectestimatedtime IS NOT LAG(projectestimatedtime) OVER w
+    OR projectlanguage IS NOT LAG(projectlanguage) OVER w OR projectstatus IS NOT LAG(projectstatus) OVER w AS changed
+  FROM roadkill_pagecontent WINDOW w AS (PARTITION BY pageid ORDER BY versionnumber))
+  WHERE before IS NOT NULL AND changed"""
+
+
 def sql(query: str) -> Any:
     with sqlite3.connect(f"file:{SAMPLE}?mode=ro", uri=True) as db:
         return db.execute(query).fetchall()
@@ -50,11 +62,12 @@ def events_since(rt: Runtime, head: int) -> list[Any]:
 
 def test_figures_equal_those_of_the_file(imported: tuple[Runtime, Report, int]) -> None:
     rt, report, head = imported
-    placed_users = one("SELECT COUNT(*) FROM roadkill_users WHERE orgid IN (SELECT id FROM pipeline_orgs)")
-    verified = one(
-        "SELECT COUNT(*) FROM roadkill_users WHERE isactivated = 1 AND orgid IN (SELECT id FROM pipeline_orgs)"
-    )
-    later_versions = one("SELECT COUNT(*) - COUNT(DISTINCT pageid) FROM roadkill_pagecontent")
+    placed = "(orgid IS NULL OR orgid = 0 OR orgid IN (SELECT id FROM pipeline_orgs))"  # NULL and 0: no organisation
+    placed_users = one(f"SELECT COUNT(*) FROM roadkill_users WHERE {placed}")
+    verified = one(f"SELECT COUNT(*) FROM roadkill_users WHERE isactivated = 1 AND {placed}")
+    later_versions = one(VISIBLE_CHANGES)
+    unchanged = one("SELECT COUNT(*) - COUNT(DISTINCT pageid) FROM roadkill_pagecontent") - later_versions
+    assert unchanged == 1 and later_versions == 5  # the sample has a version that changed nothing
     status_changes = one(
         "SELECT COUNT(*) FROM (SELECT projectstatus, LAG(projectstatus) OVER"
         " (PARTITION BY pageid ORDER BY versionnumber) AS before FROM roadkill_pagecontent)"
@@ -67,6 +80,7 @@ def test_figures_equal_those_of_the_file(imported: tuple[Runtime, Report, int]) 
         "people members": placed_users,
         "projects": one("SELECT COUNT(*) FROM roadkill_pages"),
         "versions -> edits": later_versions,
+        "versions without a change": unchanged,
         "phase changes": status_changes,
         "likes -> follows": kinds[1],
         "joins -> contribution requests": kinds[2],
@@ -82,10 +96,11 @@ def test_figures_equal_those_of_the_file(imported: tuple[Runtime, Report, int]) 
     assert written["Project.PhaseChanged"] == status_changes
     assert written["Follow.Followed"] == kinds[1]
     assert written["ContributionRequest.Requested"] == kinds[2]
-    assert report.counts["organisations resolved to the register"] + report.counts["organisations created"] == one(
-        "SELECT COUNT(*) FROM pipeline_orgs"
-    )
-    assert report.unplaced == ["user 00000000-0000-0000-0000-00000000000b: no organisation"]
+    assert (
+        report.counts["organisations resolved to the register"] + report.counts["organisations created"]
+        == one("SELECT COUNT(*) FROM pipeline_orgs") + 1
+    )  # and the one "unknown organisation"
+    assert report.unplaced == []
 
 
 def test_original_times_are_kept_across_time_zones(imported: tuple[Runtime, Report, int]) -> None:
@@ -121,7 +136,7 @@ def test_nobody_is_mailed_about_the_history(imported: tuple[Runtime, Report, int
 
 def test_people_are_verified_as_the_file_says_and_have_no_password(imported: tuple[Runtime, Report, int]) -> None:
     rt, _, _ = imported
-    rows = sql("SELECT id, isactivated FROM roadkill_users WHERE orgid IS NOT NULL")
+    rows = sql("SELECT id, isactivated FROM roadkill_users")
     for legacy, activated in rows:
         person = rt.app.get_person(L.user_id(legacy))
         assert person.email_verified == bool(activated)
@@ -177,3 +192,44 @@ def test_the_views_show_the_imported_history(imported: tuple[Runtime, Report, in
     assert empty.message is None
     acme = rt.db.query("SELECT kind, member_count FROM organisations WHERE id = :id", {"id": str(L.org_id(365))})
     assert acme == [{"kind": "supplier", "member_count": 1}]
+
+
+def test_project_dates_with_a_time_of_day_are_that_day(imported: tuple[Runtime, Report, int]) -> None:
+    rt, _, _ = imported
+    assert one("SELECT projectstart FROM roadkill_pagecontent WHERE pageid = 4 AND versionnumber = 1") == (
+        "2014-01-09 16:46:51"
+    )
+    assert one("SELECT projectend FROM roadkill_pagecontent WHERE pageid = 5 AND versionnumber = 1").endswith("Z")
+    calculator, redesign = rt.app.get_project(L.page_id(4)), rt.app.get_project(L.page_id(5))
+    assert calculator.details["phase_start"] == "2014-01-09"
+    assert redesign.details["phase_end"] == "2016-09-01"
+
+
+def test_accounts_without_an_organisation_join_one_unknown_organisation(imported: tuple[Runtime, Report, int]) -> None:
+    rt, _, _ = imported
+    none = sql("SELECT id FROM roadkill_users WHERE orgid IS NULL OR orgid = 0 ORDER BY id")
+    assert len(none) == 2 and one("SELECT COUNT(*) FROM roadkill_users WHERE orgid = 0") == 1
+    people_without = [rt.app.get_person(L.user_id(legacy)) for (legacy,) in none]
+    assert {p.organisation_id for p in people_without} == {L.UNKNOWN_ORG_ID}
+    assert all(p.is_member for p in people_without)
+    unknown = rt.db.query("SELECT name, member_count FROM organisations WHERE id = :id", {"id": str(L.UNKNOWN_ORG_ID)})
+    assert unknown == [{"name": "Unknown organisation (original Pipeline)", "member_count": 2}]
+
+
+def test_an_association_of_councils_is_typed_as_one(imported: tuple[Runtime, Report, int]) -> None:
+    rt, report, _ = imported
+    assert one("SELECT orgname FROM pipeline_orgs WHERE id = 501") == "Local Government Association"
+    lga = rt.db.query("SELECT kind FROM organisations WHERE id = :id", {"id": str(L.org_id(501))})
+    assert lga == [{"kind": "association"}]
+    assert ("Local Government Association", "created as association ('association' in the name)") in (
+        report.resolutions
+    )
+
+
+def test_headings_without_a_space_render_as_the_original_rendered_them(imported: tuple[Runtime, Report, int]) -> None:
+    rt, _, _ = imported
+    assert one("SELECT text FROM roadkill_pagecontent WHERE pageid = 5 AND versionnumber = 1").startswith("###Web")
+    shown = projects.get(rt.db, str(L.page_id(5)))
+    assert shown is not None
+    assert shown["description_html"].startswith("<h3>Website redesign</h3>")
+    assert shown["summary"] == "Rethinking the county website around tasks."

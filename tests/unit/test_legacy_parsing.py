@@ -140,7 +140,42 @@ def test_other_forms_and_impossible_times_are_refused(text: str) -> None:
         L.parse_time(text)
 
 
-@pytest.mark.parametrize("text", ["soon", "2015-02-30 00:00:00", "2014-09-17 13:00:00", "2014-09-17garbage"])
-def test_a_project_date_must_be_a_real_day_at_midnight(text: str) -> None:
+@pytest.mark.parametrize("text", ["soon", "2015-02-30 00:00:00", "2014-09-17 25:00:00", "2014-09-17garbage"])
+def test_a_project_date_must_be_a_real_day(text: str) -> None:
     with pytest.raises(ValueError):
         L.date_of(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["2014-10-09 16:46:51", "2014-10-09 16:46:51.1234567", "2014-10-09T16:46:51.1234567Z", "2014-10-09 23:59"]
+)
+def test_a_project_date_with_a_time_of_day_is_that_day(text: str) -> None:
+    assert L.date_of(text) == "2014-10-09"  # what the original's date picker left: the day is what it meant
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Local Government Association", "LGA", "Society of IT Management", "Socitm",
+        "Association of North East Councils", "District Councils' Network", "London Councils",
+        "Convention of Scottish Local Authorities", "SOLACE",
+    ],
+)  # fmt: skip
+def test_a_body_of_councils_or_their_officers_is_an_association_not_community(name: str) -> None:
+    assert L.guess_kind(name)[0] == "association"
+    assert L.association_of_councils(name)
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("Acme Digital Ltd", "supplier"), ("LocalGov Digital", "community"),
+        ("Department for Communities and Local Government", "central_government"),
+    ],
+)  # fmt: skip
+def test_other_organisations_keep_their_kinds(name: str, kind: str) -> None:
+    assert L.guess_kind(name)[0] == kind
+
+
+def test_orgid_zero_or_null_is_no_organisation() -> None:
+    assert L.no_organisation(0) and L.no_organisation(None) and not L.no_organisation(12)

@@ -88,11 +88,11 @@ def time(value: Any) -> datetime | None:
 
 def date(value: Any) -> str | None:
     if value is not None and not isinstance(value, str):
-        raise Unreadable("is not a date (YYYY-MM-DD, at midnight)")
+        raise Unreadable("is not a date (YYYY-MM-DD, with or without a time of day)")
     try:
         return L.date_of(value)
     except ValueError:
-        raise Unreadable("is not a date (YYYY-MM-DD, at midnight)") from None
+        raise Unreadable("is not a date (YYYY-MM-DD, with or without a time of day)") from None
 
 
 def flag(value: Any) -> bool:

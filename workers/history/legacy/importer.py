@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -22,7 +22,7 @@ from eventsourcing.domain import Aggregate
 from domain import clock, history
 from domain import legacy as L
 from domain.errors import RegisterNotLoaded
-from domain.legacy_orgs import AMBIGUOUS, place
+from domain.legacy_orgs import AMBIGUOUS, FUZZY, NOT_FOUND, Placement, place
 from domain.lookalike import OrganisationLookalike, lookalike_keys, looks_like
 from domain.names import normalise
 from domain.organisation import COUNCIL, Organisation, OrganisationName, council_id, name_key
@@ -58,6 +58,7 @@ class LegacyImport:
         self.people: dict[str, tuple[UUID, UUID]] = {}  # username (case-folded) -> (person id, organisation id)
         self.projects: dict[int, UUID] = {}  # legacy page id -> project id
         self.lookalikes: dict[str, str] = {}  # look-alike key -> name of an organisation created in this run
+        self.unknown: dict[UUID, tuple[UUID, str]] = {}  # the "unknown organisation", once registered
 
     def run(self) -> Report:
         self.report.head_before = int(self.app.recorder.max_notification_id() or 0)
@@ -105,7 +106,7 @@ class LegacyImport:
             if not name:
                 self.report.unplaced.append(f"organisation {legacy}: no name")
                 continue
-            placement = place(name, self.app.councils, official)
+            placement = _placement(name, self.app, official)
             if placement.code is not None:
                 self._council(legacy, placement.code)
                 self.report.resolutions.append((name, placement.describe()))
@@ -120,7 +121,7 @@ class LegacyImport:
 
     def _other(self, legacy: int, name: str, placement: Any, at: datetime | None, created: dict[str, UUID]) -> None:
         kind, why = L.guess_kind(name)
-        if placement.how == AMBIGUOUS or L.council_like(name):
+        if (placement.how == AMBIGUOUS or L.council_like(name)) and kind != "association":
             kind, why = "public_body", f"council-like name, {placement.describe()}: not merged into a council"
         existing = self.load(L.org_id(legacy))
         if existing is None and name_key(name) in created:
@@ -165,6 +166,28 @@ class LegacyImport:
     def _pending_org(self, organisation_id: UUID) -> Any:
         return next((a for a in self.pending if a.id == organisation_id), None)
 
+    def organisation_of(self, orgid: int | None, at: datetime | None) -> tuple[UUID, str] | None:
+        """Where a row's ``orgid`` was placed; NULL or 0 (no organisation chosen) is the
+        import's one "unknown organisation", registered the first time it is needed."""
+        if not L.no_organisation(orgid):
+            return self.orgs.get(int(orgid or 0))
+        if L.UNKNOWN_ORG_ID not in self.unknown and at is not None:
+            self._register_unknown(at)
+        return self.unknown.get(L.UNKNOWN_ORG_ID)
+
+    def _register_unknown(self, at: datetime) -> None:
+        existing = self.load(L.UNKNOWN_ORG_ID)
+        if existing is None:
+            with clock.set_to(at):
+                org = Organisation._create(
+                    Organisation.Registered, id=L.UNKNOWN_ORG_ID, kind=L.UNKNOWN_ORG_KIND, name=L.UNKNOWN_ORG_NAME,
+                    code=None, register=None, registered_by=None,
+                )  # fmt: skip
+                self.add(at, org, OrganisationName(name=L.UNKNOWN_ORG_NAME, organisation_id=org.id))
+            self.report.counts["organisations created"] += 1
+            self.report.resolutions.append(("(orgid NULL or 0)", f"created as '{L.UNKNOWN_ORG_NAME}'"))
+        self.unknown[L.UNKNOWN_ORG_ID] = (L.UNKNOWN_ORG_ID, L.UNKNOWN_ORG_KIND)
+
     def _first_seen(self) -> dict[int, datetime]:
         """Each legacy organisation's earliest dated fact: when it is created, if it is."""
         seen: dict[int, datetime] = {}
@@ -172,7 +195,7 @@ class LegacyImport:
         facts += [(p["orgid"], p["createdon"]) for p in self.data.pages]
         facts += [(r["orgid"], r["reldatetime"]) for r in self.data.relationships]
         for legacy, at in facts:
-            if legacy is not None and isinstance(at, datetime) and (legacy not in seen or at < seen[legacy]):
+            if not L.no_organisation(legacy) and isinstance(at, datetime) and (legacy not in seen or at < seen[legacy]):
                 seen[legacy] = at
         return seen
 
@@ -197,9 +220,9 @@ class LegacyImport:
             self.people[username] = (pid, existing.organisation_id)
             self.report.counts["people already imported"] += 1
             return
-        org = self.orgs.get(int(row["orgid"])) if row["orgid"] is not None else None
         email = str(row["email"] or "").strip()
         at = self.time(row["createdon"], what)
+        org = self.organisation_of(row["orgid"], at)
         problem = self._person_problem(row, org, email, claimed)
         if problem:
             self.report.unplaced.append(f"{what}: {problem}")
@@ -213,8 +236,6 @@ class LegacyImport:
     def _person_problem(
         self, row: dict[str, Any], org: tuple[UUID, str] | None, email: str, claimed: dict[str, UUID]
     ) -> str | None:
-        if row["orgid"] is None:
-            return "no organisation"
         if org is None:
             return f"its organisation {row['orgid']} was not placed"
         if "@" not in email:
@@ -289,20 +310,29 @@ def members_planned(app: Any, data: LegacyData) -> list[MembersPlanned]:
     claimed: set[str] = set()
     for row in data.users:
         email = str(row["email"] or "").strip()
-        name = names.get(int(row["orgid"])) if row["orgid"] is not None else None
+        name = L.UNKNOWN_ORG_NAME if L.no_organisation(row["orgid"]) else names.get(int(row["orgid"]))
         if not name or "@" not in email or email_key(email) in claimed:
             continue
         claimed.add(email_key(email))
         if _exists(app, L.user_id(str(row["id"]))) or app.email_owner(email) is not None:
             continue
-        legacy = int(row["orgid"])
+        legacy = int(row["orgid"] or 0)
         if legacy not in placed:
-            code = place(name, app.councils, official).code
+            code = _placement(name, app, official).code
             placed[legacy] = f"{code} {register[code].official_name}" if code else f"{name!r} (not a council)"
         tally[placed[legacy]] += 1
         verified[placed[legacy]] += bool(L.flag(row["isactivated"]))
     order = sorted(tally, key=lambda label: ("(not a council)" in label, -tally[label], label))
     return [MembersPlanned(label, tally[label], verified[label]) for label in order]
+
+
+def _placement(name: str, app: Any, official: dict[str, str]) -> Placement:
+    """Where a typed name belongs in the register; a body of councils ("Local Government
+    Association") is never one council by a fuzzy match."""
+    placement = place(name, app.councils, official)
+    if placement.how == FUZZY and L.association_of_councils(name):
+        return replace(placement, how=NOT_FOUND, code=None, council=None)
+    return placement
 
 
 def _exists(app: Any, aggregate_id: UUID) -> bool:

@@ -65,6 +65,8 @@ class Importing(Protocol):
 
     def time(self, value: Any, what: str) -> datetime | None: ...
 
+    def organisation_of(self, orgid: int | None, at: datetime | None) -> tuple[UUID, str] | None: ...
+
 
 class ProjectWriter:
     def __init__(self, job: Importing) -> None:
@@ -85,8 +87,8 @@ class ProjectWriter:
             self.report.counts["projects already imported"] += 1
             return
         proposer = self.job.people.get(str(page["createdby"] or "").strip().casefold())
-        org = self.job.orgs.get(int(page["orgid"])) if page["orgid"] is not None else None
         at = self.job.time(page["createdon"], what)
+        org = self.job.organisation_of(page["orgid"], at)
         if proposer is None or org is None or at is None:
             if at is not None:
                 who = "its creator was not imported" if proposer is None else "its organisation was not placed"
@@ -207,7 +209,7 @@ def _write_one(
     job: Importing, row: dict, kind: str, person: tuple[UUID, UUID], project: UUID, at: datetime, done: set
 ) -> None:
     comment = str(row["reltext"] or "").strip() or None
-    placed = job.orgs.get(int(row["orgid"])) if row["orgid"] is not None else None
+    placed = None if L.no_organisation(row["orgid"]) else job.orgs.get(int(row["orgid"]))
     org = placed[0] if placed is not None else None
     if kind == "like":
         aggregate_id = Follow.id_for(project, person[0])
