@@ -166,6 +166,21 @@ class ContributionRequest(Aggregate):
     def _decline(self, actor: UUID, reason: str | None) -> None:
         self.decision = "declined"
 
+    def withdraw(self, *, actor: UUID, reason: str) -> None:
+        """The person who asked takes it back (the original's "join" removed) before an answer."""
+        self._require_pending()
+        if actor != self.person_id:
+            raise RuleBroken("Only the person who asked can withdraw a request.")
+        self._withdraw(actor=actor, reason=reason)
+
+    class Withdrawn(Aggregate.Event):
+        actor: UUID
+        reason: str
+
+    @event(Withdrawn)
+    def _withdraw(self, actor: UUID, reason: str) -> None:
+        self.decision = "withdrawn"
+
     def remind(self) -> bool:
         """Remind the team once of a request still unanswered; False if answered or reminded."""
         if self.decision or getattr(self, "reminded", False):

@@ -13,6 +13,8 @@ from projections.db import Reader
 
 class ProjectUpdatesProjection(Projection):
     name = "project_updates"
+    # 2: contribution requests withdrawn (a join taken back between two files of the original)
+    version = 2
     indexes_after_fill = True  # its statements find rows by primary key only
     tables = ("status_updates", "contribution_requests")
     ddl = (
@@ -86,6 +88,15 @@ class ProjectUpdatesProjection(Projection):
                 "reason": event.reason if isinstance(event, ContributionRequest.Declined) else None,
             },
         )
+
+    @handles(ContributionRequest.Withdrawn)
+    def withdrawn(self, event: ContributionRequest.Withdrawn, reveal: Reveal) -> Iterator[Statement]:
+        yield Statement(
+            "UPDATE contribution_requests SET decision = 'withdrawn', decided_at = :at, decided_by = :by,"
+            " reason = :reason WHERE id = :id",
+            {"id": str(event.originator_id), "at": timestamp(event.timestamp), "by": str(event.actor),
+             "reason": event.reason},
+        )  # fmt: skip
 
 
 # ------------------------------------------------------------------ queries

@@ -26,6 +26,7 @@ DATA = Path(__file__).resolve().parent.parent / "data"
 AGGREGATE_MODULES = (
     "domain.history",
     "domain.interest",
+    "domain.legacy_snapshot",
     "domain.lookalike",
     "domain.notifications",
     "domain.organisation",

@@ -63,7 +63,7 @@ class ContributionRequestSchema(Schema):
     organisation_name = fields.String(allow_none=True)
     message = fields.String(allow_none=True)
     requested_at = fields.String()
-    decision = fields.String(allow_none=True, metadata={"enum": ["approved", "declined", None]})
+    decision = fields.String(allow_none=True, metadata={"enum": ["approved", "declined", "withdrawn", None]})
     decided_at = fields.String(allow_none=True)
     reason = fields.String(allow_none=True)
 

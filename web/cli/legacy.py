@@ -18,6 +18,7 @@ COUNTS = (
     "people verified",
     "people members",
     "people with a migration stamp",
+    "people whose sign-up time is unknown",
     "people already imported",
     "projects",
     "pages with pruned versions",
@@ -26,11 +27,13 @@ COUNTS = (
     "versions without a change",
     "versions not written",
     "projects already imported",
+    "versions added to projects already imported",
     "likes -> follows",
     "likes with a comment (kept in imported.comment)",
     "joins -> contribution requests",
     "likes already imported",
     "joins already imported",
+    "changes between files (times are bounds)",
 )
 
 

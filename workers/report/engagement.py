@@ -14,7 +14,7 @@ from projections.eventlog import EventLog
 from workers.report import figures, nudges, outcomes
 from workers.report.facts import Fact, to_fact, topics
 from workers.report.params import TICK, Params
-from workers.report.world import MIGRATION_STAMP, fold
+from workers.report.world import fold, undated_sign_up
 
 PAGE = 1000
 CACHED_ANSWERS = 32
@@ -32,7 +32,7 @@ def report(facts: Sequence[Fact], params: Params, head: int, now: datetime | Non
     undated = sum(1 for p in world.people.values() if p.undated and window.inside(p.signed_up_at))
     if undated:
         notes.append(
-            f"{undated} people were imported with a migration stamp for a sign-up time: their sign-up dates are"
+            f"{undated} people were imported with a migration stamp or no sign-up time: their sign-up dates are"
             " unknown. They are counted in people.signed_up but left out of people.by_week and cohorts."
         )
     later = sum(1 for f in facts if f.kind == "Person.SignedUp" and f.at >= end)
@@ -60,7 +60,7 @@ def report(facts: Sequence[Fact], params: Params, head: int, now: datetime | Non
 
 
 def _stamped(facts: Sequence[Fact]) -> bool:
-    return any(f.kind == "Person.SignedUp" and (f.data.get("imported") or {}).get(MIGRATION_STAMP) for f in facts)
+    return any(f.kind == "Person.SignedUp" and undated_sign_up(f.data.get("imported")) for f in facts)
 
 
 def last_activity(facts: Sequence[Fact]) -> datetime | None:

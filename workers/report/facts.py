@@ -50,6 +50,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "ContributionRequest.Requested": ("project_id", "person_id", "organisation_id", "imported"),
     "ContributionRequest.Approved": ("actor",),
     "ContributionRequest.Declined": ("actor",),
+    "ContributionRequest.Withdrawn": ("actor",),
     "StatusUpdate.Posted": ("project_id", "author_id"),
     "StatusUpdate.Corrected": ("actor",),
     "StatusUpdate.Retracted": ("actor",),

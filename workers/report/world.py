@@ -17,8 +17,14 @@ from uuid import UUID
 from workers.report.facts import Fact
 
 MIGRATION_STAMP = "created_on_is_migration_stamp"
+UNKNOWN_SIGN_UP = "created_on_unknown"
 UPDATES = ("Project.Edited", "Project.PhaseChanged", "StatusUpdate.Posted", "StatusUpdate.Corrected")
-WITHDRAWALS = ("Follow.Unfollowed", "Need.Withdrawn", "Project.PledgeWithdrawn")
+WITHDRAWALS = ("Follow.Unfollowed", "Need.Withdrawn", "Project.PledgeWithdrawn", "ContributionRequest.Withdrawn")
+
+
+def undated_sign_up(imported: dict[str, Any] | None) -> bool:
+    """Imported with a migration stamp, or from a file without sign-up times: time unknown."""
+    return bool((imported or {}).get(MIGRATION_STAMP) or (imported or {}).get(UNKNOWN_SIGN_UP))
 
 
 @dataclass
@@ -128,7 +134,7 @@ def _organisation(world: World, fact: Fact) -> None:
 def _person(world: World, fact: Fact) -> None:
     d, kind = fact.data, fact.kind
     if kind == "Person.SignedUp":
-        undated = bool((d.get("imported") or {}).get(MIGRATION_STAMP))
+        undated = undated_sign_up(d.get("imported"))
         org, org_kind = d["organisation_id"], d["organisation_kind"]
         world.people[fact.id] = Person(fact.at, undated, org, org_kind, org, org_kind)
         return

@@ -177,3 +177,30 @@ def offsets_note(data_rows: list[tuple[list[dict[str, Any]], str]]) -> str | Non
     if not found:
         return None
     return f"{found} time(s) carry an explicit UTC offset (such as +01:00): read with that offset, not as UK time"
+
+
+def latest_time(data: Any, now: datetime) -> datetime | None:
+    """The file's latest time not after ``now``: it was taken then or later."""
+    times = [u["createdon"] for u in data.users] + [p["createdon"] for p in data.pages]
+    times += [v["editedon"] for v in data.version_rows] + [r["reldatetime"] for r in data.relationships]
+    return max((t for t in times if isinstance(t, datetime) and t <= now), default=None)
+
+
+def bound_sign_ups(data: Any) -> str:
+    """A file without ``roadkill_users.createdon``: each user's sign-up is written at the
+    first time the file shows them acting (or the file's latest time), a bound, flagged."""
+    first: dict[str, datetime] = {}
+    acts = [(p["createdby"], p["createdon"]) for p in data.pages]
+    acts += [(v["editedby"], v["editedon"]) for v in data.version_rows]
+    acts += [(r["username"], r["reldatetime"]) for r in data.relationships]
+    for who, at in acts:
+        key = str(who or "").strip().casefold()
+        if isinstance(at, datetime) and (key not in first or at < first[key]):
+            first[key] = at
+    for user in data.users:
+        user["createdon"] = first.get(str(user["username"] or "").strip().casefold(), data.taken_at)
+        user["createdon_unknown"] = True
+    return (
+        f"{len(data.users)} users' sign-up times are unknown (no createdon): each is written at the first"
+        " time the file shows them acting, or at the file's latest time, as a bound (signed up no later than)"
+    )

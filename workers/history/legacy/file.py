@@ -25,6 +25,10 @@ TABLES = {
     "pipeline_relationship": ("id", "username", "pageid", "reltypeid", "reltext", "reldatetime", "orgid"),
     "pipeline_relationship_types": ("id", "reltypetext"),
 }  # fmt: skip
+# Added to the schema during 2014 (earlier files lack them): read as NULL, said in a note.
+LATER_COLUMNS = {("roadkill_users", "createdon"), ("roadkill_users", "orgid"), ("roadkill_pages", "orgid"),
+                 ("pipeline_relationship", "orgid")}  # fmt: skip
+LATER_TABLES = {"pipeline_orgs", "pipeline_relationship", "pipeline_relationship_types"}
 
 
 class NotALegacyFile(Exception):
@@ -42,6 +46,8 @@ class LegacyData:
     version_rows: list[dict[str, Any]] = field(default_factory=list)  # as read, before ``check``
     unplaced: list[str] = field(default_factory=list)  # rows left out by ``check``, with their reason
     notes: list[str] = field(default_factory=list)
+    missing: set[tuple[str, str]] = field(default_factory=set)  # (table, column or "*") the file has not yet
+    taken_at: datetime | None = None  # the file's latest time: when it was taken, or just before
 
     @property
     def facts(self) -> int:
@@ -61,8 +67,8 @@ def read(path: str | Path, now: datetime | None = None) -> LegacyData:
         raise NotALegacyFile(f"{path} cannot be opened as SQLite: {error}") from None
     connection.row_factory = sqlite3.Row
     try:
-        _check_schema(connection, path)
-        data = _rows(connection)
+        missing = _check_schema(connection, path)
+        data = _rows(connection, missing)
     except sqlite3.DatabaseError as error:
         raise NotALegacyFile(f"{path} is not a readable SQLite database: {error}") from None
     finally:
@@ -77,33 +83,49 @@ def read(path: str | Path, now: datetime | None = None) -> LegacyData:
     return data
 
 
-def _check_schema(connection: sqlite3.Connection, path: str | Path) -> None:
+def _check_schema(connection: sqlite3.Connection, path: str | Path) -> set[tuple[str, str]]:
+    """The tables and columns the file has not yet (of those added during 2014); refuses a
+    file without one the original always had."""
+    missing: set[tuple[str, str]] = set()
     for table, columns in TABLES.items():
         have = {row["name"].casefold() for row in connection.execute(f"PRAGMA table_info([{table}])")}
+        if not have and table in LATER_TABLES:
+            missing.add((table, "*"))
+            continue
         if not have:
             raise NotALegacyFile(f"{path} is not a 2014 Pipeline database: it has no table {table}.")
-        missing = [c for c in columns if c not in have]
-        if missing:
-            raise NotALegacyFile(f"{path}: table {table} lacks the column(s) {', '.join(missing)}.")
+        lacking = [c for c in columns if c not in have and (table, c) not in LATER_COLUMNS]
+        if lacking:
+            raise NotALegacyFile(f"{path}: table {table} lacks the column(s) {', '.join(lacking)}.")
+        missing |= {(table, c) for c in columns if c not in have}
+    return missing
 
 
-def _select(connection: sqlite3.Connection, table: str, order: str) -> list[dict[str, Any]]:
-    columns = ", ".join(f"[{c}]" for c in TABLES[table])
+def _select(connection: sqlite3.Connection, table: str, order: str, missing: set) -> list[dict[str, Any]]:
+    if (table, "*") in missing:
+        return []
+    columns = ", ".join(f"NULL AS [{c}]" if (table, c) in missing else f"[{c}]" for c in TABLES[table])
     return [dict(row) for row in connection.execute(f"SELECT {columns} FROM [{table}] ORDER BY {order}")]
 
 
-def _rows(connection: sqlite3.Connection) -> LegacyData:
+def _rows(connection: sqlite3.Connection, missing: set[tuple[str, str]]) -> LegacyData:
     return LegacyData(
-        orgs=_select(connection, "pipeline_orgs", "id"),
-        users=_select(connection, "roadkill_users", "id"),
-        pages=_select(connection, "roadkill_pages", "id"),
-        relationships=_select(connection, "pipeline_relationship", "id"),
-        version_rows=_select(connection, "roadkill_pagecontent", "pageid, versionnumber"),
+        orgs=_select(connection, "pipeline_orgs", "id", missing),
+        users=_select(connection, "roadkill_users", "id", missing),
+        pages=_select(connection, "roadkill_pages", "id", missing),
+        relationships=_select(connection, "pipeline_relationship", "id", missing),
+        version_rows=_select(connection, "roadkill_pagecontent", "pageid, versionnumber", missing),
         relationship_types={
             int(kind["id"]): str(kind["reltypetext"] or "").strip().casefold()
-            for kind in _select(connection, "pipeline_relationship_types", "id")
+            for kind in _select(connection, "pipeline_relationship_types", "id", missing)
             if isinstance(kind["id"], int)  # an INTEGER PRIMARY KEY: always
         },
+        missing=missing,
+        notes=[
+            f"This file has no {table}{'' if column == '*' else '.' + column} (the schema grew during 2014):"
+            " read as unknown, nothing refused for it"
+            for table, column in sorted(missing)
+        ],
     )
 
 
@@ -126,6 +148,9 @@ def check(data: LegacyData, now: datetime) -> list[str]:
     if problems:
         return problems
     data.notes += [note] if note else []
+    data.taken_at = C.latest_time(data, now)
+    if ("roadkill_users", "createdon") in data.missing:
+        data.notes.append(C.bound_sign_ups(data))
     data.users.sort(key=lambda u: (u["createdon"] is None, u["createdon"] or now, u["id"] or ""))
     data.users = _placeable_users(data, now)
     for version in sorted(data.version_rows, key=lambda v: (v["pageid"], v["versionnumber"])):

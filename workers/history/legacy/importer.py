@@ -29,6 +29,7 @@ from domain.organisation import COUNCIL, Organisation, OrganisationName, council
 from domain.person import Person, email_key
 from workers.history.legacy.file import LegacyData
 from workers.history.legacy.projects import ProjectWriter, write_interest
+from workers.history.legacy.snapshots import Snapshots
 
 BATCH_EVENTS = 500  # events per save: one transaction each, a history mark listing them
 
@@ -59,11 +60,12 @@ class LegacyImport:
         self.projects: dict[int, UUID] = {}  # legacy page id -> project id
         self.lookalikes: dict[str, str] = {}  # look-alike key -> name of an organisation created in this run
         self.unknown: dict[UUID, tuple[UUID, str]] = {}  # the "unknown organisation", once registered
+        self.snapshots = Snapshots(self)
 
     def run(self) -> Report:
         self.report.head_before = int(self.app.recorder.max_notification_id() or 0)
         with history.writing_history(history.LEGACY_2014):
-            for step in (self._organisations, self._people, self._projects, self._interest):
+            for step in (self._organisations, self._people, self._projects, self._interest, self.snapshots.finish):
                 step()
                 self.flush()
         self.report.head_after = int(self.app.recorder.max_notification_id() or 0)
@@ -163,6 +165,9 @@ class LegacyImport:
         earlier = next((self.lookalikes[key] for key in lookalike_keys(name) if key in self.lookalikes), None)
         return None if earlier is None else f"'{earlier}', created earlier in this file"
 
+    def last_version(self, page: int) -> int | None:
+        return self.snapshots.last_version(page)
+
     def _pending_org(self, organisation_id: UUID) -> Any:
         return next((a for a in self.pending if a.id == organisation_id), None)
 
@@ -201,7 +206,7 @@ class LegacyImport:
 
     # -------------------------------------------------------------------- people
     def _people(self) -> None:
-        stamps = L.migration_stamps(u["createdon"] for u in self.data.users)
+        stamps = L.migration_stamps(u["createdon"] for u in self.data.users if not u.get("createdon_unknown"))
         for stamp in sorted(stamps):
             self.report.stamps.append((stamp, sum(1 for u in self.data.users if u["createdon"] == stamp)))
         claimed: dict[str, UUID] = {}
@@ -217,6 +222,7 @@ class LegacyImport:
         username = str(row["username"] or "").strip().casefold()
         existing = self.load(pid)
         if existing is not None:
+            self.snapshots.person_changed(row, existing)
             self.people[username] = (pid, existing.organisation_id)
             self.report.counts["people already imported"] += 1
             return
@@ -251,6 +257,8 @@ class LegacyImport:
         _new_key(personal, pid)
         name = " ".join(f"{row['firstname'] or ''} {row['lastname'] or ''}".split()) or str(row["username"])
         imported = {"origin": L.ORIGIN, "legacy_id": str(row["id"]), "created_on_is_migration_stamp": stamped}
+        if row.get("createdon_unknown"):  # the file had no createdon: ``at`` is a bound (no later than)
+            imported["created_on_unknown"] = True
         with clock.set_to(at):
             person = Person(
                 id=pid, name=personal.seal(pid, name), email=personal.seal(pid, email), job_title=None,
@@ -266,6 +274,7 @@ class LegacyImport:
         counts["people verified"] += verified
         counts["people members"] += 1
         counts["people with a migration stamp"] += stamped
+        counts["people whose sign-up time is unknown"] += bool(row.get("createdon_unknown"))
 
     # ---------------------------------------------------------- projects, interest
     def _projects(self) -> None:

@@ -67,6 +67,8 @@ class Importing(Protocol):
 
     def organisation_of(self, orgid: int | None, at: datetime | None) -> tuple[UUID, str] | None: ...
 
+    def last_version(self, page: int) -> int | None: ...
+
 
 class ProjectWriter:
     def __init__(self, job: Importing) -> None:
@@ -82,9 +84,11 @@ class ProjectWriter:
     def write(self, page: dict[str, Any], versions: list[dict[str, Any]]) -> None:
         legacy, what = int(page["id"]), f"page {page['id']}"
         pid = L.page_id(legacy)
-        if self.job.load(pid) is not None:
+        existing = self.job.load(pid)
+        if existing is not None:
             self.job.projects[legacy] = pid
             self.report.counts["projects already imported"] += 1
+            self._newer_versions(existing, page, versions, what)
             return
         proposer = self.job.people.get(str(page["createdby"] or "").strip().casefold())
         at = self.job.time(page["createdon"], what)
@@ -103,6 +107,17 @@ class ProjectWriter:
         self.job.add(last, project)
         self.job.projects[legacy] = pid
         self.report.counts["projects"] += 1
+
+    def _newer_versions(self, project: Project, page: dict, versions: list, what: str) -> None:
+        """Versions a later file has beyond the last an earlier file held: edits at their own times."""
+        known = self.job.last_version(int(page["id"]))
+        newer = [v for v in versions if known is not None and int(v["versionnumber"]) > known]
+        last = project.modified_on
+        for version in newer:
+            last = self._edit(project, page, version, last, what)
+        if project.pending_events:
+            self.job.add(last, project)
+        self.report.counts["versions added to projects already imported"] += len(newer)
 
     def _propose(
         self, pid: UUID, legacy: int, org: UUID, proposer: UUID, page: dict, first: dict, versions: list, at: datetime
@@ -178,6 +193,18 @@ def _sort_time(value: Any) -> datetime:
 
 
 # ------------------------------------------------------------------------ interest
+def interest_id(data: LegacyData, row: dict[str, Any]) -> UUID | None:
+    """The id of the aggregate a like or join row becomes (whether or not it is written)."""
+    kind = data.relationship_types.get(int(row["reltypeid"] or 0))
+    username = str(row["username"] or "").strip()
+    if row["pageid"] is None or not username or kind not in ("like", "join"):
+        return None
+    if kind == "join":
+        return L.join_id(username, int(row["pageid"]))
+    user = next((u for u in data.users if str(u["username"] or "").strip().casefold() == username.casefold()), None)
+    return None if user is None else Follow.id_for(L.page_id(int(row["pageid"])), L.user_id(str(user["id"])))
+
+
 def write_interest(job: Importing) -> None:
     """Likes -> follows, joins -> contribution requests (comment as the message)."""
     rows = sorted(job.data.relationships, key=lambda r: (_sort_time(r["reldatetime"]), int(r["id"])))
