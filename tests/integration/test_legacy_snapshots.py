@@ -8,16 +8,19 @@ from __future__ import annotations
 import shutil
 import sqlite3
 from collections import Counter
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
 from domain import legacy as L
 from domain.interest import ContributionRequest, Follow
 from domain.legacy_snapshot import SNAPSHOTS_ID
 from tests.support import LEGACY_SAMPLE
-from workers.history.legacy.file import read
+from web.cli.main import main
+from workers.history.legacy.file import NotALegacyFile, read
 from workers.history.legacy.importer import import_legacy
 from workers.runtime.bootstrap import Runtime
 
@@ -137,3 +140,25 @@ def test_a_later_file_adds_only_what_is_new_and_the_changes_between_as_bounded(
 
     head = app.recorder.max_notification_id()
     assert import_legacy(rt, read(later)).nothing_new and app.recorder.max_notification_id() == head
+
+
+def test_the_times_the_files_were_copied_bound_the_changes_when_given(
+    any_runtime: Runtime, files: tuple[Path, Path]
+) -> None:
+    earlier, later = files
+    copied = datetime(2014, 10, 22, tzinfo=UTC), datetime(2014, 10, 31, 12, tzinfo=UTC)  # e.g. commit times
+    with pytest.raises(NotALegacyFile, match="--taken-at .* is before the file's latest time"):
+        read(later, taken_at=copied[0])
+    import_legacy(any_runtime, read(earlier, taken_at=copied[0]))
+    import_legacy(any_runtime, read(later, taken_at=copied[1]))
+    record = any_runtime.app.repository.get(SNAPSHOTS_ID)
+    assert [f["taken_at"] for f in record.files] == [c.isoformat() for c in copied]
+    bounds = {(c["not_before"], c["not_after"]) for c in record.files[1]["changes"]}
+    assert bounds == {(copied[0].isoformat(), copied[1].isoformat())}
+    gone = any_runtime.app.get_person(L.user_id(GONE_USER))
+    assert gone.modified_on == copied[1]
+
+
+def test_a_copy_time_without_a_zone_is_refused_before_anything(files: tuple[Path, Path]) -> None:
+    outcome = CliRunner().invoke(main, ["import", "legacy", str(files[1]), "--taken-at", "2014-10-31 12:00"])
+    assert outcome.exit_code == 2 and "has no time zone" in outcome.output

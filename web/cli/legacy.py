@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import click
 
 from domain.errors import RegisterNotLoaded
@@ -45,7 +47,14 @@ def import_() -> None:
 @import_.command("legacy")
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--yes", is_flag=True, help="Do not ask before creating the members listed (for scripts).")
-def import_legacy_command(file: str, yes: bool) -> None:
+@click.option(
+    "--taken-at",
+    "taken_at",
+    metavar="TIME",
+    help="When the file was copied (ISO, with a zone), if known: the bound of changes since an earlier file."
+    " Default: the file's latest time.",
+)
+def import_legacy_command(file: str, yes: bool, taken_at: str | None) -> None:
     """Write the original Pipeline's SQLite database (2014 schema) as events. Safe to repeat.
 
     First lists how many members (verified or not) of which organisations it will create,
@@ -54,7 +63,7 @@ def import_legacy_command(file: str, yes: bool) -> None:
     from workers.runtime.settings import Settings
 
     try:
-        data = read(file)
+        data = read(file, taken_at=_moment(taken_at) if taken_at else None)
     except NotALegacyFile as error:
         raise click.ClickException(str(error)) from None
     settings = Settings.from_env()
@@ -82,6 +91,16 @@ def import_legacy_command(file: str, yes: bool) -> None:
         f" ({_versions} versions), {len(data.relationships)} likes and joins."
     )
     click.echo("\n".join(render(report)))
+
+
+def _moment(text: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is not an ISO time (2014-10-31T12:00:00+00:00).") from None
+    if moment.tzinfo is None:
+        raise click.BadParameter(f"{text!r} has no time zone: add Z or an offset such as +01:00.")
+    return moment.astimezone(UTC)
 
 
 def _confirm_members(planned: list[MembersPlanned], yes: bool) -> None:

@@ -204,3 +204,14 @@ def bound_sign_ups(data: Any) -> str:
         f"{len(data.users)} users' sign-up times are unknown (no createdon): each is written at the first"
         " time the file shows them acting, or at the file's latest time, as a bound (signed up no later than)"
     )
+
+
+def taken_at_problem(taken_at: datetime | None, latest: datetime | None, now: datetime) -> list[str]:
+    """A file's given time must be no earlier than its latest fact and not in the future."""
+    if taken_at is None:
+        return []
+    if latest is not None and taken_at < latest:
+        return [f"--taken-at {taken_at.isoformat()} is before the file's latest time, {latest.isoformat()}"]
+    if taken_at > now:
+        return [f"--taken-at {taken_at.isoformat()} is after now"]
+    return []

@@ -56,9 +56,10 @@ class LegacyData:
         return len(self.orgs) + len(self.users) + len(self.pages) + versions + len(self.relationships)
 
 
-def read(path: str | Path, now: datetime | None = None) -> LegacyData:
+def read(path: str | Path, now: datetime | None = None, taken_at: datetime | None = None) -> LegacyData:
     """Every row that matters, each value read and checked (``check``), or
-    ``NotALegacyFile`` saying what is wrong with the file. ``now``: the wall clock."""
+    ``NotALegacyFile`` saying what is wrong with the file. ``now``: the wall clock;
+    ``taken_at``: when the file was copied, if known (else its latest time)."""
     if not Path(path).is_file():
         raise NotALegacyFile(f"No such file: {path}")
     try:
@@ -73,7 +74,7 @@ def read(path: str | Path, now: datetime | None = None) -> LegacyData:
         raise NotALegacyFile(f"{path} is not a readable SQLite database: {error}") from None
     finally:
         connection.close()
-    problems = check(data, now or datetime.now(UTC))
+    problems = check(data, now or datetime.now(UTC), taken_at)
     if problems:
         listed = problems[:MAX_LISTED] + ([f"... and {len(problems) - MAX_LISTED} more"] * (len(problems) > MAX_LISTED))
         raise NotALegacyFile(
@@ -129,7 +130,7 @@ def _rows(connection: sqlite3.Connection, missing: set[tuple[str, str]]) -> Lega
     )
 
 
-def check(data: LegacyData, now: datetime) -> list[str]:
+def check(data: LegacyData, now: datetime, taken_at: datetime | None = None) -> list[str]:
     """Reads every value the import uses (in place); returns those that cannot be read.
     When there are none, leaves out (listing them in ``data.unplaced``) the rows that
     cannot be history, and groups the versions by page, in number order."""
@@ -145,10 +146,12 @@ def check(data: LegacyData, now: datetime) -> list[str]:
     )
     problems += C.read_values("pipeline_relationship", data.relationships, lambda r: str(r["id"]))
     problems += C.duplicate_versions(data.version_rows) if not problems else []
+    data.taken_at = C.latest_time(data, now) if not problems else None
+    problems += C.taken_at_problem(taken_at, data.taken_at, now) if not problems else []
     if problems:
         return problems
     data.notes += [note] if note else []
-    data.taken_at = C.latest_time(data, now)
+    data.taken_at = taken_at or data.taken_at
     if ("roadkill_users", "createdon") in data.missing:
         data.notes.append(C.bound_sign_ups(data))
     data.users.sort(key=lambda u: (u["createdon"] is None, u["createdon"] or now, u["id"] or ""))
