@@ -21,7 +21,7 @@ from domain.legacy_snapshot import SNAPSHOTS_ID
 from tests.support import LEGACY_SAMPLE
 from web.cli.main import main
 from workers.history.legacy.file import NotALegacyFile, read
-from workers.history.legacy.importer import import_legacy
+from workers.history.legacy.importer import import_legacy, members_planned
 from workers.runtime.bootstrap import Runtime
 
 pytestmark = pytest.mark.integration
@@ -100,6 +100,12 @@ def test_a_later_file_adds_only_what_is_new_and_the_changes_between_as_bounded(
     earlier, later = files
     rt, app = any_runtime, any_runtime.app
     import_legacy(rt, read(earlier))
+    planned = {p.organisation: p.members for p in members_planned(app, read(later))}
+    assert planned["KIR Kirklees Council"] == 1  # user3, moved there: asked about like a new member
+    assert (
+        planned["EDH City of Edinburgh Council"] == 1 and planned["'Local Government Association' (not a council)"] == 1
+    )
+    assert sum(planned.values()) == 3
     head = int(app.recorder.max_notification_id() or 0)
     report = import_legacy(rt, read(later))
 

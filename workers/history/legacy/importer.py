@@ -308,12 +308,13 @@ def members_planned(app: Any, data: LegacyData) -> list[MembersPlanned]:
     """Before anything is written: how many people the file would make members of which
     organisation (councils first, most first), and how many of them verified. A hostile file
     can name any council: the operator sees this and confirms. People already imported, or
-    whose address is taken, are not counted; an organisation the import cannot date is
-    counted though its people will be reported unplaced, so these are upper bounds."""
+    whose address is taken, are not counted, unless a later file moves one into a council;
+    an organisation the import cannot date is counted though its people will be reported
+    unplaced, so these are upper bounds."""
     register = {r.code: r for r in _register()}
     official = {code: normalise(r.official_name) for code, r in register.items()}
     names = {int(r["id"]): " ".join(str(r["orgname"] or "").split()) for r in data.orgs}
-    placed: dict[int, str] = {}
+    placed: dict[int, tuple[str, str | None]] = {}  # legacy org id -> (label, register code)
     tally: Counter[str] = Counter()
     verified: Counter[str] = Counter()
     claimed: set[str] = set()
@@ -323,16 +324,26 @@ def members_planned(app: Any, data: LegacyData) -> list[MembersPlanned]:
         if not name or "@" not in email or email_key(email) in claimed:
             continue
         claimed.add(email_key(email))
-        if _exists(app, L.user_id(str(row["id"]))) or app.email_owner(email) is not None:
-            continue
         legacy = int(row["orgid"] or 0)
         if legacy not in placed:
             code = _placement(name, app, official).code
-            placed[legacy] = f"{code} {register[code].official_name}" if code else f"{name!r} (not a council)"
-        tally[placed[legacy]] += 1
-        verified[placed[legacy]] += bool(L.flag(row["isactivated"]))
+            placed[legacy] = (f"{code} {register[code].official_name}" if code else f"{name!r} (not a council)", code)
+        if not _becomes_member(app, row, email, placed[legacy][1]):
+            continue
+        label = placed[legacy][0]
+        tally[label] += 1
+        verified[label] += bool(L.flag(row["isactivated"]))
     order = sorted(tally, key=lambda label: ("(not a council)" in label, -tally[label], label))
     return [MembersPlanned(label, tally[label], verified[label]) for label in order]
+
+
+def _becomes_member(app: Any, row: dict[str, Any], email: str, code: str | None) -> bool:
+    """A new person whose address is free, or one imported before whom this file moves into a council."""
+    try:
+        person = app.repository.get(L.user_id(str(row["id"])))
+    except AggregateNotFoundError:
+        return app.email_owner(email) is None
+    return code is not None and not person.erased and person.organisation_id != council_id(code)
 
 
 def _placement(name: str, app: Any, official: dict[str, str]) -> Placement:
@@ -342,14 +353,6 @@ def _placement(name: str, app: Any, official: dict[str, str]) -> Placement:
     if placement.how == FUZZY and L.association_of_councils(name):
         return replace(placement, how=NOT_FOUND, code=None, council=None)
     return placement
-
-
-def _exists(app: Any, aggregate_id: UUID) -> bool:
-    try:
-        app.repository.get(aggregate_id)
-    except AggregateNotFoundError:
-        return False
-    return True
 
 
 def _register() -> Any:
