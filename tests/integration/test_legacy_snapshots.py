@@ -21,7 +21,8 @@ from domain.legacy_snapshot import SNAPSHOTS_ID
 from tests.support import LEGACY_SAMPLE
 from web.cli.main import main
 from workers.history.legacy.file import NotALegacyFile, read
-from workers.history.legacy.importer import import_legacy, members_planned
+from workers.history.legacy.importer import import_legacy
+from workers.history.legacy.planned import members_planned
 from workers.runtime.bootstrap import Runtime
 
 pytestmark = pytest.mark.integration

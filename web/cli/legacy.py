@@ -10,7 +10,8 @@ from domain.errors import RegisterNotLoaded
 from web.cli.checks import require_initialised, require_reachable
 from web.cli.progress import progress
 from workers.history.legacy.file import NotALegacyFile, read
-from workers.history.legacy.importer import MembersPlanned, Report, import_legacy, members_planned
+from workers.history.legacy.importer import Report, import_legacy
+from workers.history.legacy.planned import MembersPlanned, members_planned
 
 COUNTS = (
     "organisations resolved to the register",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -22,12 +22,13 @@ from eventsourcing.domain import Aggregate
 from domain import clock, history
 from domain import legacy as L
 from domain.errors import RegisterNotLoaded
-from domain.legacy_orgs import AMBIGUOUS, FUZZY, NOT_FOUND, Placement, place
+from domain.legacy_orgs import AMBIGUOUS
 from domain.lookalike import OrganisationLookalike, lookalike_keys, looks_like
 from domain.names import normalise
 from domain.organisation import COUNCIL, Organisation, OrganisationName, council_id, name_key
 from domain.person import Person, email_key
 from workers.history.legacy.file import LegacyData
+from workers.history.legacy.planned import council_register, placement_of
 from workers.history.legacy.projects import ProjectWriter, write_interest
 from workers.history.legacy.snapshots import Snapshots
 
@@ -99,7 +100,7 @@ class LegacyImport:
 
     # ------------------------------------------------------------- organisations
     def _organisations(self) -> None:
-        official = {r.code: normalise(r.official_name) for r in _register()}
+        official = {r.code: normalise(r.official_name) for r in council_register()}
         first_seen = self._first_seen()
         created: dict[str, UUID] = {}  # name key -> organisation created in this run
         for row in self.data.orgs:
@@ -108,7 +109,7 @@ class LegacyImport:
             if not name:
                 self.report.unplaced.append(f"organisation {legacy}: no name")
                 continue
-            placement = _placement(name, self.app, official)
+            placement = placement_of(name, self.app, official)
             if placement.code is not None:
                 self._council(legacy, placement.code)
                 self.report.resolutions.append((name, placement.describe()))
@@ -293,72 +294,6 @@ def _new_key(personal: Any, pid: UUID) -> None:
             personal.seal(pid, "probe")  # works only if the key is there
         except Exception:
             raise error from None
-
-
-@dataclass(frozen=True)
-class MembersPlanned:
-    """New members an import would admit into one organisation (``members_planned``)."""
-
-    organisation: str  # "KHL Hull City Council", or "'Name' (not a council)"
-    members: int
-    verified: int
-
-
-def members_planned(app: Any, data: LegacyData) -> list[MembersPlanned]:
-    """Before anything is written: how many people the file would make members of which
-    organisation (councils first, most first), and how many of them verified. A hostile file
-    can name any council: the operator sees this and confirms. People already imported, or
-    whose address is taken, are not counted, unless a later file moves one into a council;
-    an organisation the import cannot date is counted though its people will be reported
-    unplaced, so these are upper bounds."""
-    register = {r.code: r for r in _register()}
-    official = {code: normalise(r.official_name) for code, r in register.items()}
-    names = {int(r["id"]): " ".join(str(r["orgname"] or "").split()) for r in data.orgs}
-    placed: dict[int, tuple[str, str | None]] = {}  # legacy org id -> (label, register code)
-    tally: Counter[str] = Counter()
-    verified: Counter[str] = Counter()
-    claimed: set[str] = set()
-    for row in data.users:
-        email = str(row["email"] or "").strip()
-        name = L.UNKNOWN_ORG_NAME if L.no_organisation(row["orgid"]) else names.get(int(row["orgid"]))
-        if not name or "@" not in email or email_key(email) in claimed:
-            continue
-        claimed.add(email_key(email))
-        legacy = int(row["orgid"] or 0)
-        if legacy not in placed:
-            code = _placement(name, app, official).code
-            placed[legacy] = (f"{code} {register[code].official_name}" if code else f"{name!r} (not a council)", code)
-        if not _becomes_member(app, row, email, placed[legacy][1]):
-            continue
-        label = placed[legacy][0]
-        tally[label] += 1
-        verified[label] += bool(L.flag(row["isactivated"]))
-    order = sorted(tally, key=lambda label: ("(not a council)" in label, -tally[label], label))
-    return [MembersPlanned(label, tally[label], verified[label]) for label in order]
-
-
-def _becomes_member(app: Any, row: dict[str, Any], email: str, code: str | None) -> bool:
-    """A new person whose address is free, or one imported before whom this file moves into a council."""
-    try:
-        person = app.repository.get(L.user_id(str(row["id"])))
-    except AggregateNotFoundError:
-        return app.email_owner(email) is None
-    return code is not None and not person.erased and person.organisation_id != council_id(code)
-
-
-def _placement(name: str, app: Any, official: dict[str, str]) -> Placement:
-    """Where a typed name belongs in the register; a body of councils ("Local Government
-    Association") is never one council by a fuzzy match."""
-    placement = place(name, app.councils, official)
-    if placement.how == FUZZY and L.association_of_councils(name):
-        return replace(placement, how=NOT_FOUND, code=None, council=None)
-    return placement
-
-
-def _register() -> Any:
-    from domain.register import load_register
-
-    return load_register()
 
 
 def import_legacy(rt: Any, data: LegacyData, advance: Callable[[int], None] = lambda n: None) -> Report:
