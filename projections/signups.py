@@ -46,9 +46,10 @@ class SignupsTimelineProjection(Projection):
 
 def migrated(event: Person.SignedUp) -> bool:
     """A sign-up taken in from the original Pipeline whose time is its migration stamp
-    (``domain.legacy``): the person signed up some time before, nobody knows when."""
+    (``domain.legacy``), or a bound because its file had no sign-up times: the person
+    signed up some time before, nobody knows when."""
     imported = getattr(event, "imported", None) or {}
-    return bool(imported.get("created_on_is_migration_stamp"))
+    return bool(imported.get("created_on_is_migration_stamp") or imported.get("created_on_unknown"))
 
 
 # ------------------------------------------------------------------ queries

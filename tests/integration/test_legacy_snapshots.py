@@ -18,6 +18,7 @@ from click.testing import CliRunner
 from domain import legacy as L
 from domain.interest import ContributionRequest, Follow
 from domain.legacy_snapshot import SNAPSHOTS_ID
+from projections import activity
 from tests.support import LEGACY_SAMPLE
 from web.cli.main import main
 from workers.history.legacy.file import NotALegacyFile, read
@@ -93,6 +94,9 @@ def test_an_earlier_file_without_sign_up_times_is_read_and_says_what_is_unknown(
     )
     first_act = min(L.parse_time(t) for (t,) in acts)  # their sign-up was no later than their first act
     assert person.imported["created_on_unknown"] is True and person.created_on == first_act
+    any_runtime.catch_up()
+    assert any_runtime.db.query("SELECT day FROM signups_daily") == []  # no sign-up invented at a bound
+    assert len(activity.feed(any_runtime.db, type="person.carried_over", limit=100)) == users
 
 
 def test_a_later_file_adds_only_what_is_new_and_the_changes_between_as_bounded(
