@@ -33,6 +33,7 @@ AGGREGATE_MODULES = (
     "domain.project",
     "domain.reminders",
     "domain.requests",
+    "domain.tags",
 )
 
 
