@@ -126,7 +126,13 @@ def test_a_hidden_update_leaves_the_lists_and_stays_in_the_history(client: Any) 
     assert hidden.status_code == 200, hidden.json
     listed = settled(client).get(f"{url}/status-updates").json["items"]
     assert [u["id"] for u in listed] == [kept]
-    assert ("StatusUpdate.Hidden", "Spam.") in [(e["type"], e["data"].get("reason")) for e in history(client, url)]
+    entries = history(client, url)
+    assert ("StatusUpdate.Hidden", "Spam.") in [(e["type"], e["data"].get("reason")) for e in entries]
+    posted = {e["aggregate_id"]: e["data"] for e in entries if e["type"] == "StatusUpdate.Posted"}
+    assert posted[spam] == {**posted[spam], "body": None, "hidden": True}, "its text is withheld from readers"
+    assert posted[kept]["body"] == "Good news"
+    as_operator = client.get(f"{url}/history?limit=500", headers=operator).json["items"]
+    assert "Buy cheap pills" in [e["data"].get("body") for e in as_operator]
     again = client.post(f"{url}/status-updates/{spam}/hide", json={"reason": "Spam."}, headers=operator)
     assert again.status_code == 409
 
