@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 import uuid
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests import support
 from tests.browser.site import Person, Site, assert_accessible, sign_in
@@ -42,7 +42,7 @@ def confirm_with_reason(page: Page, button: str, reason: str) -> None:
     page.get_by_role("button", name=button).click()
 
 
-def test_an_operator_restores_locks_hides_renames_and_suspends(page: Page, site: Site) -> None:
+def test_an_operator_restores_locks_hides_renames_and_suspends(page: Page, site: Site, browser: Browser) -> None:
     page.set_viewport_size({"width": 1280, "height": 900})
     owner, moderator = site.person("KHL"), operator(site)
     tag = f"rubbish-{uuid.uuid4().hex[:6]}"
@@ -101,6 +101,17 @@ def test_an_operator_restores_locks_hides_renames_and_suspends(page: Page, site:
     banner(page, "has been suspended.")
     site.api("GET", "/api/v1/me", person=owner, status=401)
     site.api("POST", "/api/v1/sessions", {"email": owner.email, "password": owner.password}, status=403)
+    theirs = browser.new_context()
+    try:
+        attempt = theirs.new_page()
+        attempt.goto(f"{site.base}/sign-in")
+        attempt.get_by_label("Email address").fill(owner.email)
+        attempt.get_by_label("Password").fill(owner.password)
+        attempt.get_by_role("button", name="Sign in").click()
+        expect(attempt.get_by_text("An operator has suspended this account")).to_be_visible()
+        assert_accessible(attempt)
+    finally:
+        theirs.close()
     page.goto(f"{site.base}/people/{owner.id}/reinstate")
     confirm_with_reason(page, "Yes, reinstate them", "Appeal upheld.")
     banner(page, "has been reinstated.")
