@@ -116,3 +116,24 @@ def test_an_operator_restores_locks_hides_renames_and_suspends(page: Page, site:
     confirm_with_reason(page, "Yes, reinstate them", "Appeal upheld.")
     banner(page, "has been reinstated.")
     site.api("POST", "/api/v1/sessions", {"email": owner.email, "password": owner.password}, status=201)
+
+
+def test_without_javascript_an_operator_locks_and_restores(no_js_page: Page, site: Site) -> None:
+    page, owner, moderator = no_js_page, site.person("KHL"), operator(site)
+    project = site.project(owner, title="Plain forms project", summary="First summary.")
+    site.api("PATCH", f"/api/v1/projects/{project['id']}", {"summary": "Second summary."}, owner)
+    url = f"{site.base}/projects/{project['id']}"
+    sign_in(page, site, moderator)
+    page.goto(f"{url}/lock")
+    page.get_by_label("Reason").fill("Checking a complaint.")
+    page.get_by_role("button", name="Yes, lock the project").click()
+    banner(page, "The project has been locked.")
+    page.goto(f"{url}/unlock")
+    page.get_by_label("Reason").fill("Complaint answered.")
+    page.get_by_role("button", name="Yes, unlock the project").click()
+    banner(page, "The project has been unlocked.")
+    page.goto(f"{url}/history")
+    page.get_by_role("button", name=re.compile(r"^Restore summary from version \d+$")).first.click()
+    banner(page, "The summary has been restored from version")
+    page.goto(url)
+    expect(page.get_by_text("First summary.")).to_be_visible()
