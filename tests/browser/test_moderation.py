@@ -123,6 +123,11 @@ def test_without_javascript_an_operator_locks_and_restores(no_js_page: Page, sit
     project = site.project(owner, title="Plain forms project", summary="First summary.")
     site.api("PATCH", f"/api/v1/projects/{project['id']}", {"summary": "Second summary."}, owner)
     url = f"{site.base}/projects/{project['id']}"
+    sign_in(page, site, owner)
+    response = page.goto(f"{url}/lock")
+    assert response is not None and response.status == 403
+    expect(page.get_by_text("Only an operator may do this.")).to_be_visible()
+    page.context.clear_cookies()
     sign_in(page, site, moderator)
     page.goto(f"{url}/lock")
     page.get_by_label("Reason").fill("Checking a complaint.")

@@ -8,10 +8,11 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, abort, request
 from markupsafe import Markup
 
-from web.pages import api, flow
+from domain.moderation import OPERATORS_ONLY
+from web.pages import api, errors, flow
 from web.pages.diff import word_diff
 from web.pages.forms import present, text
 from web.pages.projects import LABELS, _event
@@ -24,9 +25,15 @@ LOCKING = {
 }
 
 
+def operator_only() -> None:
+    """Moderation pages are for operators: anyone else is told so at once (the API would
+    refuse them anyway), and someone signed out is sent to sign in."""
+    if not flow.signed_in().get("is_operator"):
+        abort(errors.page(403, OPERATORS_ONLY))
+
+
 def _reason_form(template: str, path: str, success: str, to: str, **context: Any) -> Response:
     """The reason form: GET shows it, POST sends ``{"reason": ...}`` to ``path``."""
-    flow.signed_in()
     return flow.form_page(
         template,
         lambda: api.post(path, present({"reason": text("reason")})),
@@ -40,7 +47,7 @@ def _reason_form(template: str, path: str, success: str, to: str, **context: Any
 @bp.route("/projects/<uuid:project_id>/lock", methods=["GET", "POST"], defaults={"unlock": False})
 @bp.route("/projects/<uuid:project_id>/unlock", methods=["GET", "POST"], defaults={"unlock": True})
 def lock(project_id: UUID, unlock: bool) -> Response:
-    flow.signed_in()
+    operator_only()
     project = flow.body_of(api.get(f"/api/v1/projects/{project_id}", **api.fresh()))
     verb, path, success = LOCKING[unlock]
     return _reason_form(
@@ -55,7 +62,7 @@ def lock(project_id: UUID, unlock: bool) -> Response:
 
 @bp.route("/projects/<uuid:project_id>/status-updates/<uuid:update_id>/hide", methods=["GET", "POST"])
 def hide(project_id: UUID, update_id: UUID) -> Response:
-    flow.signed_in()
+    operator_only()
     project = flow.body_of(api.get(f"/api/v1/projects/{project_id}", **api.fresh()))
     updates = flow.body_of(api.get(f"/api/v1/projects/{project_id}/status-updates", limit=100, **api.fresh()))
     update = next((u for u in updates["items"] if u["id"] == str(update_id)), None)
@@ -74,7 +81,7 @@ def hide(project_id: UUID, update_id: UUID) -> Response:
 @bp.route("/people/<uuid:person_id>/suspend", methods=["GET", "POST"], defaults={"reinstate": False})
 @bp.route("/people/<uuid:person_id>/reinstate", methods=["GET", "POST"], defaults={"reinstate": True})
 def suspend(person_id: UUID, reinstate: bool) -> Response:
-    flow.signed_in()
+    operator_only()
     person = flow.body_of(api.get(f"/api/v1/people/{person_id}", **api.fresh()))
     verb = "reinstate" if reinstate else "suspend"
     return _reason_form(
@@ -89,7 +96,7 @@ def suspend(person_id: UUID, reinstate: bool) -> Response:
 
 @bp.route("/moderation/tags", methods=["GET", "POST"])
 def rename_tag() -> Response:
-    flow.signed_in()
+    operator_only()
     if request.method == "GET":
         return flow.form("pages/moderation/tags.html", values={"old": request.args.get("tag", "")}, labels=REASON)
     answer = api.post("/api/v1/tag-renames", present({k: text(k) for k in ("old", "new", "reason")}))
@@ -104,7 +111,7 @@ def rename_tag() -> Response:
 @bp.get("/moderation")
 def index() -> Response:
     """Where an operator's moderation starts (and where its confirmations land)."""
-    flow.signed_in()
+    operator_only()
     return flow.form("pages/moderation/index.html")
 
 
