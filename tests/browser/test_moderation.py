@@ -68,6 +68,7 @@ def test_an_operator_restores_locks_hides_renames_and_suspends(page: Page, site:
     confirm_with_reason(page, "Yes, lock the project", "Two councils claim it.")
     banner(page, "The project has been locked.")
     expect(page.get_by_text("An operator has locked this project")).to_contain_text("Two councils claim it.")
+    assert_accessible(page)
     refused = site.api("PATCH", f"/api/v1/projects/{project['id']}", {"title": "Mine"}, owner, status=409)
     assert "locked this project" in refused["detail"]
 
