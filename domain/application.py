@@ -19,6 +19,7 @@ from domain.email_domains import Unplaced, register_seed_plan
 from domain.engagement import EngagementCommands
 from domain.inputs import OrganisationRef
 from domain.membership import MembershipCommands
+from domain.moderation import ModerationCommands
 from domain.organisation import COUNCIL, Organisation, council_id
 from domain.project import Project
 from domain.projects import ProjectCommands
@@ -63,7 +64,9 @@ def register_entry(record: CouncilRecord) -> dict[str, Any]:
     }
 
 
-class PipelineApplication(EngagementCommands, AccountCommands, MembershipCommands, ProjectCommands, ApplicationBase):
+class PipelineApplication(
+    ModerationCommands, EngagementCommands, AccountCommands, MembershipCommands, ProjectCommands, ApplicationBase
+):
     name = "pipeline"  # pinned: table names and env prefixes derive from it
     snapshotting_intervals = {Project: 100}  # busy projects load from a recent snapshot
 

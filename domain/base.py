@@ -41,6 +41,7 @@ from domain.person import BY_DOMAIN, PENDING, Person
 from domain.personal import PasswordHasher, PersonalData
 from domain.project import Project
 from domain.register import council_matcher, load_register
+from domain.tags import TagAlias
 
 log = logging.getLogger(__name__)
 LogMoved = Callable[[list[Recording[UUID]]], None]
@@ -234,6 +235,8 @@ class ApplicationBase(Application[UUID]):
         (the API's own gate says the same; this holds for any caller of the commands). The
         request's signed-in person, loaded by that gate moments ago, is not loaded again."""
         person = self.known_person(person_id) or self.active_person(person_id)
+        if person.suspended:
+            raise NotAllowed("An operator has suspended your account: you cannot act until it is reinstated.")
         if not person.email_verified:
             raise NotAllowed(
                 "Verify your email address first: open the link we sent you "
@@ -281,6 +284,14 @@ class ApplicationBase(Application[UUID]):
 
     def get_project(self, project_id: UUID) -> Project:
         return self._get(project_id, Project, "No project with that id.")
+
+    def tag_alias(self, tag: str) -> TagAlias | None:
+        """What an operator renamed ``tag`` to, if they did (``domain.tags``)."""
+        try:
+            alias: TagAlias = self.repository.get(TagAlias.id_for(tag))
+        except AggregateNotFoundError:
+            return None
+        return alias
 
     def get_contribution_request(self, request_id: UUID) -> ContributionRequest:
         return self._get(request_id, ContributionRequest, "No contribution request with that id.")

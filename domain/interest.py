@@ -234,3 +234,21 @@ class StatusUpdate(Aggregate):
     @event(Retracted)
     def _retract(self, actor: UUID) -> None:
         self.retracted = True
+
+    @property
+    def hidden(self) -> dict[str, Any] | None:
+        """Why and by whom an operator hid the update (kept in the log, shown to nobody)."""
+        return self.__dict__.get("_hidden")
+
+    def hide(self, reason: str, *, actor: UUID) -> None:
+        if self.hidden:
+            raise Conflict("The update is already hidden.")
+        self._hide(reason=reason, actor=actor)
+
+    class Hidden(Aggregate.Event):
+        reason: str
+        actor: UUID
+
+    @event(Hidden)
+    def _hide(self, reason: str, actor: UUID) -> None:
+        self._hidden: dict[str, str] | None = {"reason": reason, "actor": str(actor)}

@@ -315,6 +315,42 @@ class Person(Aggregate):
     def revoke_operator(self) -> None:
         self.is_operator = False
 
+    @property
+    def suspended(self) -> dict[str, Any] | None:
+        """Why and by whom an operator suspended the person (None while they may sign in).
+        Read with a default: a snapshot from before suspension existed lacks the attribute."""
+        return self.__dict__.get("_suspension")
+
+    def suspend(self, reason: str, *, actor: UUID) -> None:
+        self._require_active()
+        if self.suspended:
+            raise Conflict("The person is already suspended.")
+        if actor == self.id:
+            raise RuleBroken("You cannot suspend yourself.")
+        self._suspend(reason=reason, actor=actor)
+
+    class Suspended(Aggregate.Event):
+        reason: str
+        actor: UUID
+
+    @event(Suspended)
+    def _suspend(self, reason: str, actor: UUID) -> None:
+        self._suspension: dict[str, str] | None = {"reason": reason, "actor": str(actor)}
+
+    def reinstate(self, reason: str, *, actor: UUID) -> None:
+        self._require_active()
+        if not self.suspended:
+            raise Conflict("The person is not suspended.")
+        self._reinstate(reason=reason, actor=actor)
+
+    class Reinstated(Aggregate.Event):
+        reason: str
+        actor: UUID
+
+    @event(Reinstated)
+    def _reinstate(self, reason: str, actor: UUID) -> None:
+        self._suspension = None
+
     class EvaluatorGranted(Aggregate.Event):
         actor: UUID | None
 

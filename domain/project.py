@@ -104,8 +104,23 @@ class Project(Aggregate):
 
     # ------------------------------------------------------------ editing
     def _require_open(self) -> None:
+        self.require_unlocked()
         if self.archived:
             raise Conflict("The project is archived: restore it first.")
+
+    @property
+    def locked(self) -> dict[str, Any] | None:
+        """Why and by whom an operator locked the project (None while it is open to changes).
+        Read with a default: a snapshot from before locking existed lacks the attribute."""
+        return self.__dict__.get("_lock")
+
+    def require_unlocked(self) -> None:
+        """Every command that changes the project (or posts on it) asks this of the version it
+        saves against: a lock saved first makes the change's save fail, and its retry refused."""
+        if self.locked:
+            raise Conflict(
+                f"An operator has locked this project: {self.locked['reason']} It cannot change until unlocked."
+            )
 
     def edit(self, changes: dict[str, Any], *, actor: UUID, moderation: bool) -> bool:
         """Record which fields changed, from what to what. False if nothing changed."""
@@ -146,6 +161,7 @@ class Project(Aggregate):
         self.phase = phase
 
     def archive(self, *, actor: UUID, moderation: bool) -> None:
+        self.require_unlocked()
         if self.archived:
             raise Conflict("The project is already archived.")
         self._archive(actor=actor, moderation=moderation)
@@ -159,6 +175,7 @@ class Project(Aggregate):
         self.archived = True
 
     def restore(self, *, actor: UUID, moderation: bool) -> None:
+        self.require_unlocked()
         if not self.archived:
             raise Conflict("The project is not archived.")
         self._restore(actor=actor, moderation=moderation)
@@ -171,8 +188,81 @@ class Project(Aggregate):
     def _restore(self, actor: UUID, moderation: bool) -> None:
         self.archived = False
 
+    # --------------------------------------------------------- moderation
+    def lock(self, reason: str, *, actor: UUID) -> None:
+        if self.locked:
+            raise Conflict("The project is already locked.")
+        self._lock_project(reason=reason, actor=actor)
+
+    class Locked(Aggregate.Event):
+        reason: str
+        actor: UUID
+
+    @event(Locked)
+    def _lock_project(self, reason: str, actor: UUID) -> None:
+        self._lock: dict[str, str] | None = {"reason": reason, "actor": str(actor)}
+
+    def unlock(self, reason: str, *, actor: UUID) -> None:
+        if not self.locked:
+            raise Conflict("The project is not locked.")
+        self._unlock_project(reason=reason, actor=actor)
+
+    class Unlocked(Aggregate.Event):
+        reason: str
+        actor: UUID
+
+    @event(Unlocked)
+    def _unlock_project(self, reason: str, actor: UUID) -> None:
+        self._lock = None
+
+    def restore_field(self, field: str, value: Any, version: int, *, actor: UUID, moderation: bool) -> None:
+        """Give ``field`` back the value it had at ``version`` (read by the caller from the log)."""
+        self._require_open()
+        if field not in EDITABLE:
+            raise RuleBroken(f"'{field}' is not a field that can be restored.")
+        if not 1 <= version < self.version:
+            raise RuleBroken(f"The project has no earlier version {version}.")
+        if self.details.get(field) == value:
+            raise RuleBroken(f"The {field.replace('_', ' ')} already reads as it did in version {version}.")
+        change = {field: {"from": self.details.get(field), "to": value}}
+        self._restore_field(changes=change, restored_version=version, actor=actor, moderation=moderation)
+
+    class FieldRestored(Aggregate.Event):
+        changes: dict[str, Any]  # the shape of Edited's: views apply both alike
+        restored_version: int
+        actor: UUID
+        moderation: bool
+
+    @event(FieldRestored)
+    def _restore_field(self, changes: dict[str, Any], restored_version: int, actor: UUID, moderation: bool) -> None:
+        for field, change in changes.items():
+            self.details[field] = change["to"]
+
+    def rename_tag(self, old: str, new: str, *, actor: UUID, reason: str) -> bool:
+        """An operator's rename (or merge, when the project has ``new`` already); False if the
+        project has no ``old`` tag. Allowed on a locked or archived project: it names, not edits."""
+        tags = list(self.details.get("tags") or [])
+        if old not in tags:
+            return False
+        renamed = list(dict.fromkeys(new if tag == old else tag for tag in tags))
+        change = {"tags": {"from": tags, "to": renamed}}
+        self._rename_tag(changes=change, old=old, new=new, actor=actor, reason=reason)
+        return True
+
+    class TagRenamed(Aggregate.Event):
+        changes: dict[str, Any]  # the shape of Edited's
+        old: str
+        new: str
+        actor: UUID
+        reason: str
+
+    @event(TagRenamed)
+    def _rename_tag(self, changes: dict[str, Any], old: str, new: str, actor: UUID, reason: str) -> None:
+        self.details["tags"] = changes["tags"]["to"]
+
     # --------------------------------------------------------------- team
     def add_to_team(self, person_id: UUID, organisation_id: UUID, *, actor: UUID) -> None:
+        self.require_unlocked()
         if person_id in self.team:
             raise Conflict("That person is already on the team.")
         self._add_to_team(person_id=person_id, organisation_id=organisation_id, actor=actor)
@@ -260,6 +350,7 @@ class Project(Aggregate):
 
     # ------------------------------------------------------------ pledges
     def _require_pledging_open(self, now: datetime) -> None:
+        self.require_unlocked()
         if self.archived:
             raise Conflict("The project is archived: it takes no pledges.")
         if self.outcome:

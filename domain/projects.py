@@ -16,6 +16,7 @@ from domain.inputs import Goal, Pledge, ProjectChanges, ProjectDetails
 from domain.interest import ContributionRequest, Follow, Need, StatusUpdate
 from domain.project import Project
 from domain.results import Written, position_of
+from domain.tags import current_tags
 
 if TYPE_CHECKING:  # pragma: no cover
     from domain.person import Person
@@ -86,7 +87,14 @@ class ProjectCommands(ApplicationBase):
         return person
 
     # -------------------------------------------------------------- projects
+    def _current_tags(self, details: Any) -> Any:
+        """Tags renamed by an operator are taken under their new names (``domain.tags``)."""
+        if not details.get("tags"):
+            return details
+        return {**details, "tags": current_tags(details["tags"], self.tag_alias)}
+
     def propose_project(self, actor: UUID, phase: str, details: ProjectDetails) -> Written:
+        details = self._current_tags(details)
         person = self.acting_member(actor)
         org_id = person.belongs_to
         contact = self._key_contact_ok(org_id, details)
@@ -94,6 +102,8 @@ class ProjectCommands(ApplicationBase):
         return Written(project, position_of(self.save(project, decided_on=[person, contact])), None)
 
     def edit_project(self, project_id: UUID, changes: ProjectChanges, actor: UUID) -> Written:
+        changes = self._current_tags(changes)
+
         def command() -> Written:
             project = self.get_project(project_id)
             person, moderation = self._editor(project, actor)
@@ -121,11 +131,44 @@ class ProjectCommands(ApplicationBase):
 
         return self.retrying(command, key=project_id)
 
+    def restore_project_field(self, project_id: UUID, field: str, version: int, actor: UUID) -> Written:
+        """Give a field back the value it had at an earlier version of the project: its
+        owning organisation's members, its team or an operator (as a moderator)."""
+
+        def command() -> Written:
+            project = self.get_project(project_id)
+            person, moderation = self._editor(project, actor)
+            project.require_unlocked()
+            if not 1 <= version < project.version:
+                raise RuleBroken(f"The project has no earlier version {version}.")
+            earlier: Project = self.repository.get(project_id, version=version)
+            value = earlier.details.get(field)
+            if field == "tags":
+                value = current_tags(value or [], self.tag_alias)
+            contact = self._restored_contact(project, field, value)
+            project.restore_field(field, value, version, actor=actor, moderation=moderation)
+            return Written(project, position_of(self.save(project, decided_on=[person, contact])), None)
+
+        return self.retrying(command, key=project_id)
+
+    def _restored_contact(self, project: Project, field: str, value: Any) -> Person | None:
+        """A key contact given back must still be a member of the owning organisation."""
+        if field != "key_contact_id" or value is None:
+            return None
+        try:
+            contact = self.active_person(value)
+        except NotFound:
+            raise RuleBroken("That key contact has been erased: choose another.") from None
+        if contact.organisation_id != project.organisation_id or not contact.is_member:
+            raise RuleBroken("That key contact is no longer a member of the owning organisation: choose another.")
+        return contact
+
     # ------------------------------------------------------- status updates
     def post_status_update(self, project_id: UUID, body: str, actor: UUID) -> Written:
         def command() -> Written:
             project = self.get_project(project_id)
             person, _ = self._editor(project, actor)
+            project.require_unlocked()
             update = StatusUpdate(project_id=project.id, author_id=actor, body=body)
             return Written(update, position_of(self.save(update, decided_on=[project, person])), None)
 
@@ -140,6 +183,7 @@ class ProjectCommands(ApplicationBase):
                 raise NotFound("No status update with that id on this project.")
             project = self.get_project(project_id)
             person, _ = self._editor(project, actor)
+            project.require_unlocked()
             update.retract(actor=actor) if body is None else update.correct(body, actor=actor)
             return Written(update, position_of(self.save(update, decided_on=[project, person])), None)
 

@@ -187,8 +187,8 @@ class ActivityProjection(Projection):
             phase=e.phase,
         )
 
-    @handles(Project.Edited)
-    def edited(self, e: Project.Edited, reveal: Reveal) -> Iterator[Statement]:
+    @handles(Project.Edited, Project.FieldRestored)
+    def edited(self, e: Project.Edited | Project.FieldRestored, reveal: Reveal) -> Iterator[Statement]:
         yield row(
             e,
             "project.edited",

@@ -67,8 +67,10 @@ class InterestsProjection(Projection):
         yield from _project_terms(project, TAG, event.details.get("tags") or ())
         yield from _project_terms(project, WORD, terms(event.details.get("title")))
 
-    @handles(Project.Edited)
-    def edited(self, event: Project.Edited, reveal: Reveal) -> Iterator[Statement]:
+    @handles(Project.Edited, Project.FieldRestored, Project.TagRenamed)
+    def edited(
+        self, event: Project.Edited | Project.FieldRestored | Project.TagRenamed, reveal: Reveal
+    ) -> Iterator[Statement]:
         project = str(event.originator_id)
         for field, kind in (("tags", TAG), ("title", WORD)):
             if field in event.changes:

@@ -13,7 +13,8 @@ from projections.db import Reader
 
 class ProjectUpdatesProjection(Projection):
     name = "project_updates"
-    # 2: contribution requests withdrawn (a join taken back between two files of the original)
+    # 2: contribution requests withdrawn (a join taken back between two files of the original),
+    # and hidden_reason (an operator hid the update)
     version = 2
     indexes_after_fill = True  # its statements find rows by primary key only
     tables = ("status_updates", "contribution_requests")
@@ -21,7 +22,7 @@ class ProjectUpdatesProjection(Projection):
         """CREATE TABLE IF NOT EXISTS status_updates (
             id TEXT PRIMARY KEY, project_id TEXT NOT NULL, author_id TEXT NOT NULL, body TEXT NOT NULL,
             posted_at TEXT NOT NULL, revised_at TEXT, revisions INTEGER NOT NULL DEFAULT 1,
-            retracted BOOLEAN NOT NULL DEFAULT FALSE)""",
+            retracted BOOLEAN NOT NULL DEFAULT FALSE, hidden_reason TEXT)""",
         "CREATE INDEX IF NOT EXISTS status_updates_by_project ON status_updates (project_id, posted_at)",
         """CREATE TABLE IF NOT EXISTS contribution_requests (
             id TEXT PRIMARY KEY, project_id TEXT NOT NULL, person_id TEXT NOT NULL, organisation_id TEXT NOT NULL,
@@ -56,6 +57,13 @@ class ProjectUpdatesProjection(Projection):
         yield Statement(
             "UPDATE status_updates SET retracted = TRUE, revised_at = :at WHERE id = :id",
             {"id": str(event.originator_id), "at": timestamp(event.timestamp)},
+        )
+
+    @handles(StatusUpdate.Hidden)
+    def hidden(self, event: StatusUpdate.Hidden, reveal: Reveal) -> Iterator[Statement]:
+        yield Statement(
+            "UPDATE status_updates SET hidden_reason = :reason WHERE id = :id",
+            {"id": str(event.originator_id), "reason": event.reason},
         )
 
     @handles(ContributionRequest.Requested)
@@ -116,7 +124,7 @@ def status_updates(
     sql = (
         "SELECT s.*, pe.name AS author_name FROM status_updates s LEFT JOIN people pe ON pe.id = s.author_id"
         " WHERE s.project_id = :id"
-        + ("" if include_retracted else " AND s.retracted = FALSE")
+        + ("" if include_retracted else " AND s.retracted = FALSE AND s.hidden_reason IS NULL")
         + ("" if after is None else " AND (s.posted_at < :at OR (s.posted_at = :at AND s.id > :after_id))")
         + " ORDER BY s.posted_at DESC, s.id LIMIT :limit"
     )

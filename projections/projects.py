@@ -109,7 +109,8 @@ class ProjectsProjection(Projection):
     # 2: indexes for the CSV's keyset pages and the open goals' deadlines; SQLite's full-text
     # rows found by key; PostgreSQL leaves room on each page for HOT updates of the counters
     # 3: active_at, nudges, nudged_at and quiet (issue 11's nudges), and the tables they need
-    # 4: description_html renders headings written without a space (``##Plan``), as the original did
+    # 4: description_html renders headings written without a space (``##Plan``), as the original did;
+    # also locked_reason (an operator's lock), and tag renames and restored fields applied
     version = 4
     tables = (
         "project_tags",
@@ -136,7 +137,8 @@ class ProjectsProjection(Projection):
             goal_state TEXT NOT NULL DEFAULT 'none', goal_min_partners INTEGER, goal_pence BIGINT,
             goal_days_hundredths BIGINT, goal_deadline TEXT, goal_decided_at TEXT,
             created_at TEXT NOT NULL, updated_at TEXT NOT NULL, active_at TEXT,
-            nudges INTEGER NOT NULL DEFAULT 0, nudged_at TEXT, quiet BOOLEAN NOT NULL DEFAULT FALSE)""",
+            nudges INTEGER NOT NULL DEFAULT 0, nudged_at TEXT, quiet BOOLEAN NOT NULL DEFAULT FALSE,
+            locked_reason TEXT)""",
         "CREATE INDEX IF NOT EXISTS projects_by_updated ON projects (updated_at, id)",
         "CREATE INDEX IF NOT EXISTS projects_by_organisation ON projects (organisation_id)",
         "CREATE INDEX IF NOT EXISTS projects_by_created ON projects (created_at, id)",  # the CSV's keyset pages
@@ -202,13 +204,32 @@ class ProjectsProjection(Projection):
             },
         )
 
-    @handles(Project.Edited)
-    def edited(self, event: Project.Edited, reveal: Reveal) -> Iterator[Statement]:
+    @handles(Project.Edited, Project.FieldRestored)
+    def edited(self, event: Project.Edited | Project.FieldRestored, reveal: Reveal) -> Iterator[Statement]:
         new = {field: change["to"] for field, change in event.changes.items()}
         yield _update(event.originator_id, timestamp(event.timestamp), **_detail_columns(new))
         yield Statement(ACTIVE, {"id": str(event.originator_id), "at": timestamp(event.timestamp)})
         if "tags" in new:
             yield from _tags(event.originator_id, new["tags"] or [])
+
+    @handles(Project.TagRenamed)
+    def tag_renamed(self, event: Project.TagRenamed, reveal: Reveal) -> Iterator[Statement]:
+        """An operator's renaming: not a sign of life, so neither updated_at nor active_at moves."""
+        tags = event.changes["tags"]["to"] or []
+        columns = _detail_columns({"tags": tags})
+        assignments = ", ".join(f"{c} = :{c}" for c in columns)
+        yield Statement(
+            f"UPDATE projects SET {assignments} WHERE id = :id", {**columns, "id": str(event.originator_id)}
+        )
+        yield from _tags(event.originator_id, tags)
+
+    @handles(Project.Locked, Project.Unlocked)
+    def locked(self, event: Project.Locked | Project.Unlocked, reveal: Reveal) -> Iterator[Statement]:
+        reason = event.reason if isinstance(event, Project.Locked) else None
+        yield Statement(
+            "UPDATE projects SET locked_reason = :reason WHERE id = :id",
+            {"reason": reason, "id": str(event.originator_id)},
+        )
 
     @handles(Project.PhaseChanged)
     def phase_changed(self, event: Project.PhaseChanged, reveal: Reveal) -> Iterator[Statement]:
@@ -559,3 +580,9 @@ def progress(row: dict[str, Any]) -> dict[str, int]:
         if need:
             parts[name] = min(100, int(100 * (have or 0) / need))
     return {**parts, "overall": min(parts.values(), default=100)}
+
+
+@reads("projects")
+def tagged(db: Reader, tag: str) -> list[str]:
+    """Every project with the tag, archived ones too (an operator's rename reaches them all)."""
+    return [row["project_id"] for row in db.query("SELECT project_id FROM project_tags WHERE tag = :tag", {"tag": tag})]

@@ -18,6 +18,7 @@ from web.api import (
     history,
     insights,
     mail_log,
+    moderation,
     notifications,
     operations,
     organisations,
@@ -89,6 +90,7 @@ def create_app(config: dict[str, Any] | None = None, runtime: Runtime | None = N
     api.register_blueprint(notifications.blp)
     api.register_blueprint(mail_log.blp)
     api.register_blueprint(unsubscribe.blp)
+    api.register_blueprint(moderation.blp)
     app.register_blueprint(operations.probes)
     idempotency.document(api.spec)
     limits.init_app(app, settings)

@@ -45,7 +45,7 @@ def serve(tmp: Path, **env: str) -> Iterator[Site]:
     settings = support.pipeline_env(**tuning)
     support.run_cli("init", env=settings, cwd=tmp)
     with support.server(settings, tmp / "server.log", cwd=tmp) as base:
-        yield Site(base, outbox, tmp / "server.log")
+        yield Site(base, outbox, tmp / "server.log", env=dict(settings), workdir=tmp)
 
 
 # Package scope: they end with tests/browser, so no server or Chromium idles through the rest of the run.

@@ -38,6 +38,8 @@ class Site:
     outbox: Path
     log: Path
     made: list[str] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)  # what the server runs with, for `pipeline` commands,
+    workdir: Path | None = None  # and where (the embedded database is under its ./var)
 
     def api(self, method: str, path: str, body: Any = None, person: Person | None = None, status: int = 0) -> Any:
         code, _, answer = support.request(method, self.base + path, body, headers=person.auth if person else None)

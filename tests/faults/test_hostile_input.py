@@ -23,6 +23,7 @@ from tests.factories import PASSWORD
 from tests.hostile import census, is_problem, operator
 from web.api.fields import Prose
 from web.app import create_app
+from web.http.auth import MODERATION
 from workers.runtime.bootstrap import Runtime, build_runtime, initialise
 from workers.runtime.settings import Settings
 
@@ -68,6 +69,9 @@ VALID: dict[tuple[str, str], dict[str, Any]] = {
         "phase": "alpha",
     },
     ("PATCH", "/api/v1/projects/<uuid:project_id>"): {"title": "Bins app 2", "phase_end": "2027-01-01"},
+    **{("POST", f"/api/v1{path}"): {"reason": "Advertising"} for path in MODERATION if "tag-renames" not in path},
+    ("POST", "/api/v1/tag-renames"): {"old": "bins", "new": "waste", "reason": "One name"},
+    ("POST", "/api/v1/projects/<uuid:project_id>/restorations"): {"field": "title", "version": 1},
     ("POST", "/api/v1/projects/<uuid:project_id>/phase"): {"phase": "beta"},
     ("PUT", "/api/v1/projects/<uuid:project_id>/goal"): {
         "min_partners": 1,

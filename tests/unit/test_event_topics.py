@@ -34,6 +34,7 @@ AGGREGATE_MODULES = (
     "domain.project",
     "domain.reminders",
     "domain.requests",
+    "domain.tags",
 )
 
 

@@ -207,6 +207,8 @@ class Sessions(MethodView):
         if person is None:
             failures.record_failure(account)
             abort(401, message="Email or password not recognised.")
+        if person.suspended:
+            abort(403, message="An operator has suspended this account: sign-in is refused until it is reinstated.")
         token, expires = rt.sessions.start(person.id)
         return {"token": token, "expires_at": expires, "person_id": person.id}
 

@@ -93,6 +93,11 @@ def _team(project: Project, moment: datetime) -> list[dict[str, Any]]:
     return team
 
 
+def _hidden_now(update: StatusUpdate) -> bool:
+    """An operator's hiding holds for every moment: a past view does not show it either."""
+    return bool(runtime().app.repository.get(update.id).hidden)
+
+
 def project(project_id: UUID, moment: datetime) -> dict[str, Any]:
     app = runtime().app
     then = state_at(app, project_id, moment)
@@ -101,7 +106,7 @@ def project(project_id: UUID, moment: datetime) -> dict[str, Any]:
     details, totals = then.details, then.totals()
     around = _around(project_id, moment)
     updates = sorted(
-        (a for a in around if isinstance(a, StatusUpdate) and not a.retracted),
+        (a for a in around if isinstance(a, StatusUpdate) and not a.retracted and not _hidden_now(a)),
         key=lambda u: (u.created_on, str(u.id)),
         reverse=True,
     )
@@ -116,6 +121,7 @@ def project(project_id: UUID, moment: datetime) -> dict[str, Any]:
         "links": dict(details.get("links") or {}),
         "description_html": render_markdown(details.get("description")) if "description" in details else None,
         "archived": then.archived,
+        "locked_reason": (then.locked or {}).get("reason"),
         "quiet": None,
         "active_at": None,
         "follower_count": sum(1 for a in around if isinstance(a, Follow) and a.active),

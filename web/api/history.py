@@ -106,11 +106,30 @@ def _answer(ids: list[UUID], args: dict[str, Any]) -> dict[str, Any]:
     reader = current_person()
     opener = timeline.Opener(runtime().app.personal, reader.id if reader is not None else None)
     items, more = timeline.page(runtime().app, ids, after, args["limit"], opener)
+    _withhold_hidden(items, reader)
     names = _names({item["actor_id"] for item in items if item["actor_id"] is not None})
     for item in items:
         actor = item.pop("actor_id")
         item["actor"] = None if actor is None else {"id": actor, "name": names.get(actor)}
     return {"items": items, "next": _next(items[-1]) if more else None}
+
+
+def _withhold_hidden(items: list[dict[str, Any]], reader: Any) -> None:
+    """A status update an operator hid keeps its place in the history, but its text is shown
+    to operators only (``body`` null, ``hidden`` true for everyone else)."""
+    if reader is not None and reader.is_operator:
+        return
+    app, hidden = runtime().app, dict[UUID, bool]()
+    for item in items:
+        if not str(item["type"]).startswith("StatusUpdate."):
+            continue
+        update_id = item["aggregate_id"]
+        if update_id not in hidden:
+            hidden[update_id] = bool(getattr(app.repository.get(update_id), "hidden", None))
+        if hidden[update_id]:
+            item["data"] = {**item["data"], "body": None, "hidden": True} if "body" in item["data"] else item["data"]
+            for change in item.get("changes") or []:
+                change["before"] = change["after"] = None
 
 
 def _next(last: dict[str, Any]) -> str:

@@ -276,6 +276,9 @@ class StatusUpdateOutSchema(Schema):
 
 
 class ProjectDetailSchema(ProjectSchema):
+    locked_reason = fields.String(
+        allow_none=True, metadata={"description": "Why an operator locked the project (null: open to changes)"}
+    )
     description = fields.String(allow_none=True)
     description_html = fields.String(allow_none=True, metadata={"description": "Rendered Markdown, sanitised"})
     key_contact_id = fields.UUID(allow_none=True)

@@ -72,7 +72,7 @@ class Opener:
 def changes(event: Any, before: Any, opener: Opener) -> list[dict[str, Any]] | None:
     """An edit as field changes, ``before`` from the event or from the replayed state."""
     name = kind(event)
-    if name == "Project.Edited":
+    if name in ("Project.Edited", "Project.FieldRestored", "Project.TagRenamed"):
         pairs = [(k, c.get("from"), c.get("to")) for k, c in event.changes.items()]
     elif name == "Project.PhaseChanged":
         pairs = [("phase", event.from_phase, event.phase)]

@@ -31,6 +31,14 @@ OPERATOR = "operator"  # granted only by `pipeline operators grant`
 EVALUATOR = "evaluator"  # reads the whole event log; granted by an operator (or an operator)
 ROLES = (PUBLIC, SIGNED_IN, VERIFIED, ORG_ADMIN, EVALUATOR, OPERATOR)
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
+MODERATION = (
+    "/projects/<uuid:project_id>/lock",
+    "/projects/<uuid:project_id>/unlock",
+    "/projects/<uuid:project_id>/status-updates/<uuid:update_id>/hide",
+    "/people/<uuid:person_id>/suspend",
+    "/people/<uuid:person_id>/reinstate",
+    "/tag-renames",
+)
 
 RULES: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/people"): PUBLIC,
@@ -80,6 +88,8 @@ RULES: dict[tuple[str, str], str] = {
     ("PUT", "/api/v1/people/<uuid:person_id>/roles/evaluator"): OPERATOR,
     ("GET", "/api/v1/people/<uuid:person_id>/mail-log"): OPERATOR,
     ("DELETE", "/api/v1/people/<uuid:person_id>/roles/evaluator"): OPERATOR,
+    **{("POST", f"/api/v1{path}"): OPERATOR for path in MODERATION},  # web.api.moderation
+    ("POST", "/api/v1/projects/<uuid:project_id>/restorations"): VERIFIED,  # owner, team or operator: the domain
 }
 
 
@@ -122,6 +132,8 @@ def _load_session() -> None:
         person = rt.app.active_person(session.person_id)
     except NotFound:
         raise Unauthenticated("The token's account no longer exists.") from None
+    if person.suspended:  # its sessions were ended with the suspension; this holds meanwhile too
+        raise Unauthenticated("An operator has suspended this account: sign-in is refused until it is reinstated.")
     g.session, g.person = session, person
     g.acting = rt.app.acting_as(person)  # the commands of this request reuse it (see done_acting below)
 

@@ -507,5 +507,7 @@ def history(project_id: UUID) -> Response:
             entries=answer.body["items"],
             next_page=f"/projects/{project_id}/history?" + urlencode({"after": after}) if after else None,
             first_page=f"/projects/{project_id}/history" if request.args.get("after") else None,
+            diffed=TEXT_FIELDS,  # shown as a word-level diff (web.pages.diff)
+            restorable=_may_manage(current.body),  # restore buttons; the API decides (web.pages.moderation)
         )
     )

@@ -1,0 +1,203 @@
+"""Operators' moderation over the API, on the embedded and the production database: a
+locked project refuses every change, a hidden update leaves every list, a suspended
+person cannot sign in and loses their sessions, a field restored from an earlier version,
+a tag renamed everywhere (and on projects proposed after), each in the history."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+
+from projections import verify
+from projections.registry import all_projections
+from tests.factories import PASSWORD, council_email
+from web.app import create_app
+from workers.runtime.bootstrap import Runtime
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def client(any_runtime: Runtime) -> Any:
+    return create_app(runtime=any_runtime).test_client()
+
+
+def rt_of(client: Any) -> Runtime:
+    return client.application.extensions["pipeline"]
+
+
+def join(client: Any, code: str, *, operator: bool = False) -> tuple[str, dict[str, str], str]:
+    """A verified member of council ``code`` (an operator if asked): id, auth header, address."""
+    address = council_email(code)
+    person = client.post(
+        "/api/v1/people",
+        json={"name": f"Pat {code}", "email": address, "organisation_code": code, "password": PASSWORD},
+    )
+    assert person.status_code == 201, person.json
+    app = rt_of(client).app
+    app.verify_email(uuid.UUID(person.json["id"]))
+    if operator:
+        app.set_operator(address, True)
+    return person.json["id"], auth(client, address), address
+
+
+def auth(client: Any, address: str) -> dict[str, str]:
+    signed_in = client.post("/api/v1/sessions", json={"email": address, "password": PASSWORD})
+    assert signed_in.status_code == 201, signed_in.json
+    return {"Authorization": f"Bearer {signed_in.json['token']}"}
+
+
+def propose(client: Any, who: dict[str, str], **details: Any) -> str:
+    body = {"title": "Bins", "summary": "Bin days", "phase": "alpha", **details}
+    made = client.post("/api/v1/projects", json=body, headers=who)
+    assert made.status_code == 201, made.json
+    return f"/api/v1/projects/{made.json['id']}"
+
+
+def settled(client: Any) -> Any:
+    rt_of(client).catch_up()
+    return client
+
+
+def history(client: Any, url: str) -> list[dict[str, Any]]:
+    return settled(client).get(f"{url}/history?limit=500").json["items"]
+
+
+def head(client: Any) -> int:
+    return settled(client).get("/api/v1/projections").json["items"][0]["head"]
+
+
+def test_a_locked_project_refuses_every_change_until_unlocked(client: Any) -> None:
+    _, owner, _ = join(client, "KTT")
+    _, operator, _ = join(client, "LDS", operator=True)
+    _, backer, _ = join(client, "WGN")
+    url = propose(client, owner)
+    update = client.post(f"{url}/status-updates", json={"body": "Started"}, headers=owner).json["id"]
+    assert client.post(f"{url}/lock", json={"reason": "Disputed ownership."}, headers=owner).status_code == 403
+    locked = client.post(f"{url}/lock", json={"reason": "Disputed ownership."}, headers=operator)
+    assert locked.status_code == 200, locked.json
+    before = head(client)
+    refusals = [
+        client.patch(url, json={"title": "Mine now"}, headers=owner),
+        client.post(f"{url}/phase", json={"phase": "beta"}, headers=owner),
+        client.post(f"{url}/archive", headers=owner),
+        client.post(f"{url}/status-updates", json={"body": "More"}, headers=owner),
+        client.patch(f"{url}/status-updates/{update}", json={"body": "Changed"}, headers=owner),
+        client.put(f"{url}/pledges/mine", json={"money": "10", "days": "0", "contributions": []}, headers=backer),
+        client.post(f"{url}/restorations", json={"field": "title", "version": 1}, headers=owner),
+        client.patch(url, json={"title": "Operator too"}, headers=operator),
+    ]
+    for refused in refusals:
+        assert refused.status_code == 409, (refusals.index(refused), refused.json)
+        assert "locked this project: Disputed ownership." in refused.json["detail"]
+    assert head(client) == before, "a refused change stored something"
+    assert client.post(f"{url}/lock", json={"reason": "Again"}, headers=operator).status_code == 409
+    assert client.post(f"{url}/unlock", json={"reason": "Settled."}, headers=operator).status_code == 200
+    assert client.patch(url, json={"title": "Bin days"}, headers=owner).status_code == 200
+    shown = settled(client).get(url).json
+    assert shown["title"] == "Bin days" and shown["locked_reason"] is None
+    entries = [(e["type"], e["data"].get("reason")) for e in history(client, url)]
+    assert ("Project.Locked", "Disputed ownership.") in entries and ("Project.Unlocked", "Settled.") in entries
+
+
+def test_a_reason_is_required_and_refused_input_stores_nothing(client: Any) -> None:
+    _, owner, _ = join(client, "KTT")
+    _, operator, _ = join(client, "LDS", operator=True)
+    url = propose(client, owner)
+    before = head(client)
+    for body in ({}, {"reason": "   "}, {"reason": "x" * 1001}, {"reason": "ok", "extra": 1}):
+        answer = client.post(f"{url}/lock", json=body, headers=operator)
+        assert answer.status_code == 422 and answer.content_type == "application/problem+json", body
+    assert client.post(f"{url}/restorations", json={"field": "owner", "version": 1}, headers=owner).status_code == 422
+    assert client.post(f"{url}/restorations", json={"field": "title", "version": 9}, headers=owner).status_code == 422
+    assert head(client) == before
+
+
+def test_a_hidden_update_leaves_the_lists_and_stays_in_the_history(client: Any) -> None:
+    _, owner, _ = join(client, "KTT")
+    _, operator, _ = join(client, "LDS", operator=True)
+    url = propose(client, owner)
+    kept = client.post(f"{url}/status-updates", json={"body": "Good news"}, headers=owner).json["id"]
+    spam = client.post(f"{url}/status-updates", json={"body": "Buy cheap pills"}, headers=owner).json["id"]
+    assert client.post(f"{url}/status-updates/{spam}/hide", json={"reason": "Spam"}, headers=owner).status_code == 403
+    hidden = client.post(f"{url}/status-updates/{spam}/hide", json={"reason": "Spam."}, headers=operator)
+    assert hidden.status_code == 200, hidden.json
+    listed = settled(client).get(f"{url}/status-updates").json["items"]
+    assert [u["id"] for u in listed] == [kept]
+    entries = history(client, url)
+    assert ("StatusUpdate.Hidden", "Spam.") in [(e["type"], e["data"].get("reason")) for e in entries]
+    posted = {e["aggregate_id"]: e["data"] for e in entries if e["type"] == "StatusUpdate.Posted"}
+    assert posted[spam] == {**posted[spam], "body": None, "hidden": True}, "its text is withheld from readers"
+    assert posted[kept]["body"] == "Good news"
+    as_operator = client.get(f"{url}/history?limit=500", headers=operator).json["items"]
+    assert "Buy cheap pills" in [e["data"].get("body") for e in as_operator]
+    again = client.post(f"{url}/status-updates/{spam}/hide", json={"reason": "Spam."}, headers=operator)
+    assert again.status_code == 409
+
+
+def test_a_suspended_person_cannot_sign_in_loses_their_sessions_and_keeps_their_content(client: Any) -> None:
+    person, own, address = join(client, "KTT")
+    _, operator, _ = join(client, "LDS", operator=True)
+    url = propose(client, own)
+    second = auth(client, address)
+    suspended = client.post(f"/api/v1/people/{person}/suspend", json={"reason": "Abuse."}, headers=operator)
+    assert suspended.status_code == 200 and suspended.json["suspended"] is True
+    for session in (own, second):
+        assert client.get("/api/v1/me", headers=session).status_code == 401
+    refused = client.post("/api/v1/sessions", json={"email": address, "password": PASSWORD})
+    assert refused.status_code == 403 and "suspended" in refused.json["detail"]
+    assert settled(client).get(url).json["title"] == "Bins", "their project was kept"
+    record = history(client, f"/api/v1/people/{person}")
+    assert ("Person.Suspended", "Abuse.") in [(e["type"], e["data"].get("reason")) for e in record]
+    assert client.post(f"/api/v1/people/{person}/reinstate", json={"reason": "Appeal upheld."}, headers=operator)
+    assert client.post("/api/v1/sessions", json={"email": address, "password": PASSWORD}).status_code == 201
+
+
+def test_an_owner_restores_a_field_from_an_earlier_version(client: Any) -> None:
+    _, owner, _ = join(client, "KTT")
+    _, stranger, _ = join(client, "WGN")
+    url = propose(client, owner, description="The first careful description.")
+    assert client.patch(url, json={"description": "Vandalised"}, headers=owner).status_code == 200
+    edits = [e for e in history(client, url) if e["type"] == "Project.Edited"]
+    version = edits[0]["version"] - 1  # the version before the edit
+    body = {"field": "description", "version": version}
+    assert client.post(f"{url}/restorations", json=body, headers=stranger).status_code == 403
+    restored = client.post(f"{url}/restorations", json=body, headers=owner)
+    assert restored.status_code == 200, restored.json
+    assert settled(client).get(url).json["description"] == "The first careful description."
+    entry = history(client, url)[-1]
+    assert entry["type"] == "Project.FieldRestored" and entry["data"]["restored_version"] == version
+    assert entry["changes"] == [
+        {"field": "description", "before": "Vandalised", "after": "The first careful description."}
+    ]
+    assert client.post(f"{url}/restorations", json=body, headers=owner).status_code == 422  # reads so already
+
+
+def test_a_renamed_tag_reaches_every_view_and_later_proposals_and_rebuilds_the_same(client: Any) -> None:
+    _, owner, _ = join(client, "KTT")
+    _, operator, _ = join(client, "LDS", operator=True)
+    first = propose(client, owner, title="Bulky items", tags=["rubbish", "booking"])
+    second = propose(client, owner, title="Garden cuttings", tags=["rubbish", "refuse"])
+    body = {"old": "rubbish", "new": "Refuse", "reason": "One name for one thing."}
+    assert client.post("/api/v1/tag-renames", json=body, headers=owner).status_code == 403
+    renamed = settled(client).post("/api/v1/tag-renames", json=body, headers=operator)
+    assert renamed.status_code == 200 and renamed.json["projects_renamed"] == 2, renamed.json
+    later = propose(client, owner, title="Clinical items", tags=["Rubbish"])
+    settled(client)
+    assert client.get(first).json["tags"] == ["refuse", "booking"]
+    assert client.get(second).json["tags"] == ["refuse"]  # merged: once
+    assert client.get(later).json["tags"] == ["refuse"]
+    assert client.get("/api/v1/projects?tag=rubbish").json["items"] == []
+    assert client.get("/api/v1/projects?q=rubbish").json["items"] == []
+    assert len(client.get("/api/v1/projects?tag=refuse").json["items"]) == 3
+    assert len(client.get("/api/v1/projects?q=refuse").json["items"]) == 3  # found by the tag alone
+    cloud = {t["tag"]: t["project_count"] for t in client.get("/api/v1/tags").json["items"]}
+    assert cloud.get("refuse") == 3 and "rubbish" not in cloud
+    renames = [e for e in history(client, first) if e["type"] == "Project.TagRenamed"]
+    assert renames and renames[0]["data"]["reason"] == "One name for one thing."
+    rt = rt_of(client)
+    for view in all_projections():
+        check = verify.verify(rt.app, rt.db, view, advance=lambda count: None)
+        assert check.identical, verify.report(check)
