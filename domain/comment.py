@@ -60,6 +60,7 @@ class Comment(Aggregate):
         thread_id: UUID | None
         body: str
         mentions: list[dict[str, str]]
+        answering: UUID | None  # the author of the comment replied to (who is told of the reply)
 
     @event(Posted)
     def __init__(
@@ -71,6 +72,7 @@ class Comment(Aggregate):
         thread_id: UUID | None,
         body: str,
         mentions: list[dict[str, str]],
+        answering: UUID | None = None,
     ) -> None:
         self.project_id, self.author_id, self.organisation_id = project_id, author_id, organisation_id
         self.parent_id, self.thread_id = parent_id, thread_id

@@ -83,6 +83,7 @@ class CommentCommands(ApplicationBase):
                 thread_id=parent.thread if parent else None,
                 body=text,
                 mentions=self._mentions(text),
+                answering=parent.author_id if parent else None,
             )
             index = self._comments_by(person.id)
             index.add(comment.id)

@@ -277,3 +277,34 @@ def test_posting_comments_is_limited_per_account(limited: Api) -> None:
     assert is_problem(refused, 429) and int(refused.headers["Retry-After"]) > 0
     assert limited.comment(raj, project, "Someone else may").status_code == 201
     assert len(limited.thread(project)) == 4
+
+
+# ------------------------------------------------------------- notifications
+def test_a_comment_tells_the_projects_people_the_mentioned_and_the_answered_once_each(api: Api) -> None:
+    ann, ann_id = api.person("WGN", "Ann Wigan")
+    raj, raj_id = api.person("LDS", "Raj Leeds")
+    bob, bob_id = api.person("KTT", "Bob Kirklees")
+    _, kim_id = api.person("KEN", "Kim Kent")
+    _, kit_id = api.person("KEN", "Kit Kent")
+    project = api.project(ann)
+    assert api.client.post(f"/api/v1/projects/{project}/follow", headers=bob).status_code == 200
+    api.rt.app.choose_notifications(uuid.UUID(kit_id), frequency="daily")  # Kit reads a digest
+    api.rt.app.choose_notifications(uuid.UUID(bob_id), switch={"comment": False})  # Bob said no
+    api.rt.catch_up()
+    before = {r["id"] for r in api.rt.db.query("SELECT id FROM outbox")}
+
+    asked = api.comment(raj, project, "Could @[Kent County Council] help?").json["id"]
+    api.comment(ann, project, "We will ask them", parent=asked)
+    api.rt.catch_up()
+
+    mail = [r for r in api.rt.db.query("SELECT * FROM outbox WHERE kind = 'comment'") if r["id"] not in before]
+    told = sorted((r["person_id"], r["subject"]) for r in mail)
+    assert told == sorted(
+        [
+            (ann_id, "Bins app: a new comment from Raj Leeds of Leeds City Council"),
+            (kim_id, "Bins app: Raj Leeds of Leeds City Council mentioned Kent County Council"),
+            (raj_id, "Bins app: Ann Wigan of Wigan Metropolitan Borough Council replied to your comment"),
+        ]
+    ), told
+    digest = api.rt.db.query("SELECT person_id, kind FROM digest_items WHERE kind = 'comment'")
+    assert [(d["person_id"], d["kind"]) for d in digest] == [(kit_id, "comment")]
