@@ -19,9 +19,9 @@ from workers.runtime.settings import Settings
 
 
 def _blueprints() -> list[Blueprint]:
-    from web.pages import account, browse, home, organisations, participation, projects
+    from web.pages import account, browse, discussion, home, organisations, participation, projects
 
-    return [home.bp, account.bp, organisations.bp, projects.bp, participation.bp, browse.bp]
+    return [home.bp, account.bp, organisations.bp, projects.bp, participation.bp, browse.bp, discussion.bp]
 
 
 def init_app(app: Flask, settings: Settings) -> None:
