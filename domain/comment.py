@@ -3,9 +3,12 @@
 A comment is its own aggregate, so a busy thread never contends with the project's
 pledges. A reply names the comment it answers (``parent_id``) and the thread it belongs
 to (``thread_id``, the first comment of the thread). Each edit by the author is an event,
-so every version stays readable; an operator hides a comment with a reason (an event);
-when the author is erased each of their comments records, in one event, whether its text
-is kept (shown as the words of a "Former member") or removed from every view.
+so every version stays readable; an operator hides a comment with a reason (an event).
+
+The text is the author's words: it is sealed under their personal key, as their name is
+(``domain.personal``), so erasing them shreds it. When the author is erased each of their
+comments records, in the same save, whether its text is kept (the last version, written out
+in that event and shown as the words of a "Former member") or goes with the key.
 
 Organisations are mentioned in the text as ``@[name or register code]``
 (``domain.discussion`` resolves each to an organisation id); ``CommentsBy`` lists a
@@ -27,6 +30,10 @@ MAX_REASON = 500
 MAX_MENTIONS = 10
 # ``@[Leeds City Council]`` or ``@[LDS]``: brackets, so a name with spaces needs no script to pick it.
 MENTION = re.compile(r"@\[([^\[\]\n]{1,200})\]")
+MENTION_HELP = (
+    "Mention an organisation by writing its name or council register code in brackets after an @: "
+    "@[Leeds City Council] or @[LDS]. Each must name exactly one organisation."
+)
 KEEP, REMOVE = "keep", "remove"  # what an erasure does to the author's words (ERASED_COMMENTS)
 
 
@@ -76,7 +83,9 @@ class Comment(Aggregate):
     ) -> None:
         self.project_id, self.author_id, self.organisation_id = project_id, author_id, organisation_id
         self.parent_id, self.thread_id = parent_id, thread_id
-        self.body, self.mentions = body, mentions
+        self.body: str | None = body  # sealed under the author's key (None once it went with it)
+        self.mentions = mentions
+        self.text_version = 1
         self.hidden_reason: str | None = None
         self.author_erased = False
 
@@ -95,15 +104,15 @@ class Comment(Aggregate):
         self._require_open()
 
     # --------------------------------------------------------------- editing
-    def edit(self, body: str, mentions: list[dict[str, str]], *, actor: UUID) -> bool:
-        """The author rewrites their comment; False if the text is unchanged."""
+    def require_author(self, actor: UUID) -> None:
         if actor != self.author_id:
             raise NotAllowed("Only the author of a comment may edit it.")
         self._require_open()
-        if body == self.body:
-            return False
+
+    def edit(self, body: str, mentions: list[dict[str, str]], *, actor: UUID) -> None:
+        """The author rewrites their comment (``body`` sealed; the command checked it changed)."""
+        self.require_author(actor)
         self._edit(body=body, mentions=mentions, actor=actor)
-        return True
 
     class Edited(Aggregate.Event):
         body: str
@@ -113,6 +122,7 @@ class Comment(Aggregate):
     @event(Edited)
     def _edit(self, body: str, mentions: list[dict[str, str]], actor: UUID) -> None:
         self.body, self.mentions = body, mentions
+        self.text_version += 1
 
     # ------------------------------------------------------------ moderation
     def hide(self, reason: str, *, actor: UUID) -> None:
@@ -129,20 +139,24 @@ class Comment(Aggregate):
         self.hidden_reason = reason
 
     # --------------------------------------------------------------- erasure
-    def author_erase(self, *, text_kept: bool, actor: UUID | None) -> bool:
-        """Recorded with the author's erasure; False if it was recorded already."""
+    def author_erase(self, *, kept: str | None, actor: UUID | None) -> bool:
+        """Recorded with the author's erasure: ``kept`` is the text (opened) if it stays, None if
+        it goes with their key. False if it was recorded already."""
         if self.author_erased:
             return False
-        self._author_erase(text_kept=text_kept, actor=actor)
+        self._author_erase(text_kept=kept is not None, body=kept, text_version=self.text_version, actor=actor)
         return True
 
     class AuthorErased(Aggregate.Event):
         text_kept: bool
+        body: str | None  # the last version, no longer sealed: the former member's words, kept
+        text_version: int
         actor: UUID | None
 
     @event(AuthorErased)
-    def _author_erase(self, text_kept: bool, actor: UUID | None) -> None:
+    def _author_erase(self, text_kept: bool, body: str | None, text_version: int, actor: UUID | None) -> None:
         self.author_erased = True
+        self.body = body
 
 
 class CommentsBy(Aggregate):

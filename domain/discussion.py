@@ -81,7 +81,7 @@ class CommentCommands(ApplicationBase):
                 organisation_id=person.organisation_id,
                 parent_id=parent.id if parent else None,
                 thread_id=parent.thread if parent else None,
-                body=text,
+                body=self.personal.seal(person.id, text),
                 mentions=self._mentions(text),
                 answering=parent.author_id if parent else None,
             )
@@ -121,8 +121,10 @@ class CommentCommands(ApplicationBase):
         def command() -> Written:
             comment = self.get_comment(comment_id)
             person = self.acting_person(actor)
-            if not comment.edit(text, self._mentions(text), actor=person.id):
+            comment.require_author(person.id)
+            if self.personal.open(person.id, comment.body) == text:
                 return Written(comment, None, None)
+            comment.edit(self.personal.seal(person.id, text), self._mentions(text), actor=person.id)
             return Written(comment, position_of(self.save(comment, decided_on=[person])), None)
 
         return self.retrying(command, key=comment_id)
@@ -161,4 +163,8 @@ class CommentCommands(ApplicationBase):
             return changed
         keep = self.erased_comments == KEEP
         comments = [self.get_comment(comment_id) for comment_id in index.comment_ids]
-        return changed + [c for c in comments if c.author_erase(text_kept=keep, actor=actor)]
+        return changed + [
+            c
+            for c in comments
+            if c.author_erase(kept=self.personal.open(person.id, c.body) if keep else None, actor=actor)
+        ]

@@ -46,7 +46,7 @@ class CommentsProjection(Projection):
             project=event.project_id,
             author=event.author_id,
             org=event.organisation_id,
-            body=event.body,
+            body=reveal(event.author_id, event.body),  # None once the author is erased
             origin=None,
             parent=event.parent_id,
             thread=event.thread_id,
@@ -57,7 +57,7 @@ class CommentsProjection(Projection):
     def edited(self, event: Comment.Edited, reveal: Reveal) -> Iterator[Statement]:
         params = {
             "id": str(event.originator_id),
-            "body": event.body,
+            "body": reveal(event.actor, event.body),  # only the author edits
             "mentions": json.dumps(event.mentions),
             "at": timestamp(event.timestamp),
             "version": event.originator_version,  # edits come before any hiding or erasure: 2, 3, ...
@@ -86,16 +86,21 @@ class CommentsProjection(Projection):
 
     @handles(Comment.AuthorErased)
     def author_erased(self, event: Comment.AuthorErased, reveal: Reveal) -> Iterator[Statement]:
-        params = {"id": str(event.originator_id)}
+        """Every version's text went with the author's key; the last one stays if it was kept
+        (written out in this event). A rebuild, which never saw the text, ends the same."""
+        params = {"id": str(event.originator_id), "body": event.body, "version": event.text_version}
+        yield Statement("UPDATE comment_versions SET body = NULL WHERE comment_id = :id", params)
         if event.text_kept:
-            yield Statement("UPDATE comments SET author_erased = TRUE WHERE id = :id", params)
+            yield Statement("UPDATE comments SET author_erased = TRUE, body = :body WHERE id = :id", params)
+            yield Statement(
+                "UPDATE comment_versions SET body = :body WHERE comment_id = :id AND version = :version", params
+            )
             return
         yield Statement(
             "UPDATE comments SET author_erased = TRUE, text_removed = TRUE, body = NULL, mentions = '[]'"
             " WHERE id = :id",
             params,
         )
-        yield Statement("UPDATE comment_versions SET body = NULL WHERE comment_id = :id", params)
 
     @handles(Follow.Followed)
     def liked(self, event: Follow.Followed, reveal: Reveal) -> Iterator[Statement]:
@@ -115,7 +120,7 @@ class CommentsProjection(Projection):
 
 
 def _insert(
-    event: Any, *, project: Any, author: Any, org: Any, body: str, origin: str | None, **more: Any
+    event: Any, *, project: Any, author: Any, org: Any, body: str | None, origin: str | None, **more: Any
 ) -> Iterator[Statement]:
     params = {
         "id": str(event.originator_id),

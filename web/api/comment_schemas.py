@@ -4,14 +4,9 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from domain.comment import MAX_BODY, MAX_REASON
+from domain.comment import MAX_BODY, MAX_REASON, MENTION_HELP
 from web.api.fields import Prose
 from web.http.validation import InputSchema
-
-MENTION_HELP = (
-    "Mention an organisation by writing its name or council register code in brackets after an @: "
-    "@[Leeds City Council] or @[LDS]. Each must name exactly one organisation."
-)
 
 
 # --------------------------------------------------------------------- input

@@ -12,8 +12,7 @@ from typing import Any
 from flask import Blueprint, Response, request
 from markupsafe import Markup, escape
 
-from domain.comment import MENTION
-from web.api.comment_schemas import MENTION_HELP
+from domain.comment import MENTION, MENTION_HELP
 from web.pages import api
 from web.pages.api import me
 from web.pages.flow import body_of, form_page, safe_next, signed_in

@@ -19,7 +19,8 @@ def comment_posted(event: Comment.Posted, facts: Facts) -> list[Message]:
         return []
     who = who_from(facts, event.author_id, event.organisation_id)
     link = project_link(facts, project.id, f"#comment-{event.originator_id}")
-    base = {"title": project.title, "who": who, "body": event.body, "link": link}
+    body = facts.opened(event.author_id, event.body) or ""  # sealed under the author's key
+    base = {"title": project.title, "who": who, "body": body, "link": link}
     notices = []
     if event.answering is not None:
         reason = "You get this because they answered your comment."
