@@ -181,6 +181,14 @@ class CommentsBy(Aggregate):
     def add(self, comment_id: UUID) -> None:
         self.comment_ids.append(comment_id)
 
+    class Closed(Aggregate.Event):
+        """Saved with the person's erasure: a comment saved at the same moment makes one of the
+        two saves fail (the index moved), so none escapes the erasure's ``AuthorErased``."""
+
+    @event(Closed)
+    def close(self) -> None:
+        self.closed = True
+
 
 def mention_labels(mentions: list[dict[str, Any]]) -> dict[str, str]:
     """label as written -> organisation id, for showing the mentions as links."""

@@ -155,16 +155,19 @@ class CommentCommands(ApplicationBase):
         return choice
 
     def released_on_erasure(self, person: Person, *, actor: UUID | None) -> list[Aggregate]:
-        """Every comment of the person records, with their erasure, whether its text stays."""
+        """Every comment of the person records, with their erasure, whether its text stays; their
+        index of comments is closed in the same save, so a first or last comment posted at the
+        same moment either lands before (and is erased with the rest) or is refused."""
         changed = super().released_on_erasure(person, actor=actor)
-        try:
-            index: CommentsBy = self.repository.get(CommentsBy.id_for(person.id))
-        except AggregateNotFoundError:
-            return changed
+        index = self._comments_by(person.id)  # made and closed even if they never commented
         keep = self.erased_comments == KEEP
         comments = [self.get_comment(comment_id) for comment_id in index.comment_ids]
+        index.close()
         return changed + [
-            c
-            for c in comments
-            if c.author_erase(kept=self.personal.open(person.id, c.body) if keep else None, actor=actor)
+            index,
+            *(
+                c
+                for c in comments
+                if c.author_erase(kept=self.personal.open(person.id, c.body) if keep else None, actor=actor)
+            ),
         ]

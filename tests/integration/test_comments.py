@@ -21,6 +21,7 @@ from domain.legacy import ORIGIN
 from domain.organisation import council_id
 from projections import rebuilds
 from projections.registry import get
+from projections.verify import verify
 from tests.factories import PASSWORD, council_email
 from tests.hostile import census, is_problem, operator
 from web.app import create_app
@@ -255,6 +256,8 @@ def test_rebuilding_the_comments_view_gives_what_was_built_live(api: Api, choice
     api.rt.catch_up()
     tables = {t: _rows(api.rt, t) for t in ("comments", "comment_versions")}
     assert len(tables["comments"]) == 3 and len(tables["comment_versions"]) == 4
+    check = verify(api.rt.app, api.rt.db, get("comments"), batch_size=2, advance=lambda count: None)
+    assert check.identical, check.tables  # `pipeline projections verify comments`
     rebuilds.rebuild(api.rt.app, api.rt.db, get("comments"), batch_size=2)
     assert {t: _rows(api.rt, t) for t in tables} == tables
 
