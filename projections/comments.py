@@ -196,3 +196,13 @@ def versions(db: Reader, comment_id: str) -> list[dict[str, Any]]:
         "SELECT version, body, written_at FROM comment_versions WHERE comment_id = :id ORDER BY version",
         {"id": comment_id},
     )
+
+
+@reads("comments", "people", "organisations")
+def by_author(db: Reader, person_id: str, *, limit: int = 50) -> list[dict[str, Any]]:
+    """A person's comments, newest first (for their page); none once they are erased."""
+    rows = db.query(
+        SELECT + " WHERE c.author_id = :id AND c.author_erased = FALSE ORDER BY c.posted_at DESC, c.id LIMIT :limit",
+        {"id": person_id, "limit": limit},
+    )
+    return [shown(r) for r in rows]

@@ -158,6 +158,10 @@ def test_erasing_the_author_leaves_a_former_members_comment_with_or_without_its_
     assert history == ([None, "Leeds did this in 2018"] if kept else [None, None])  # earlier: with the key
     assert answer["body"] == "Thanks" and answer["author_name"] == "Ann Wigan"
     assert raj_id == first["author_id"]
+    page = api.client.get(f"/projects/{project}", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert "Former member" in page and "Raj Leeds" not in page
+    assert ("Leeds did this in 2018" in page) is kept
+    assert ("The text of this comment was removed with its author" in page) is not kept
     logged = repr([vars(e) for e in api.rt.app.events.get(uuid.UUID(made))])  # the log itself
     assert "in 2019" not in logged and ("in 2018" in logged) is kept  # sealed, shredded with the key
 
