@@ -19,6 +19,7 @@ from domain import clock
 from domain.interest import ContributionRequest, Follow
 from domain.legacy import ORIGIN
 from domain.organisation import council_id
+from projections import comments as comments_view
 from projections import rebuilds
 from projections.registry import get
 from projections.verify import verify
@@ -94,6 +95,8 @@ def test_comments_replies_and_mentions_read_in_thread_order(api: Api) -> None:
     }
     assert items[1]["parent_id"] == items[1]["thread_id"] == first.json["id"]
     assert items[2]["id"] == second.json["id"] and items[2]["thread_id"] is None
+    mine = comments_view.by_author(api.rt.db, items[1]["author_id"])  # for a person's page
+    assert [c["body"] for c in mine] == ["Yes, happy to", "A second thread"]
 
 
 def test_the_author_edits_and_every_version_stays_readable(api: Api) -> None:
