@@ -400,6 +400,7 @@ class AccountCommands(ApplicationBase):
             if org.is_admin(person.id):
                 org.drop_admin(person.id, actor=actor, reason="erased")
                 changed.append(org)
+        changed += self.released_on_erasure(person, actor=actor)
         person.erase(actor=actor)
         recordings = self.save(*changed)
         self.personal.forget(person.id)

@@ -15,6 +15,7 @@ from eventsourcing.domain import Aggregate
 
 from domain.accounts import AccountCommands
 from domain.base import ApplicationBase, LogMoved, TAggregate, unchanged_versions
+from domain.discussion import CommentCommands
 from domain.email_domains import Unplaced, register_seed_plan
 from domain.engagement import EngagementCommands
 from domain.inputs import OrganisationRef
@@ -65,7 +66,13 @@ def register_entry(record: CouncilRecord) -> dict[str, Any]:
 
 
 class PipelineApplication(
-    ModerationCommands, EngagementCommands, AccountCommands, MembershipCommands, ProjectCommands, ApplicationBase
+    ModerationCommands,
+    EngagementCommands,
+    AccountCommands,
+    MembershipCommands,
+    ProjectCommands,
+    CommentCommands,
+    ApplicationBase,
 ):
     name = "pipeline"  # pinned: table names and env prefixes derive from it
     snapshotting_intervals = {Project: 100}  # busy projects load from a recent snapshot

@@ -256,6 +256,11 @@ class ApplicationBase(Application[UUID]):
             )
         return person
 
+    def released_on_erasure(self, person: Person, *, actor: UUID | None) -> list[Aggregate]:
+        """What else a person's erasure changes, saved with it: each command module that keeps
+        something of theirs adds its own (``domain.discussion``: their comments)."""
+        return []
+
     # ------------------------------------------------------------------ lookups
     def _get(self, aggregate_id: UUID, cls: type[TAggregate], message: str) -> TAggregate:
         try:

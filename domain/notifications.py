@@ -108,6 +108,11 @@ _KINDS = (
         "no status update or edit for PIPELINE_NUDGE_DAYS days (twice at most)",
         digestible=False,
     ),
+    Kind(
+        "comment",
+        "owners, team, followers and pledgers; the author of the comment answered; members of organisations mentioned",
+        "a comment or reply on the project, or a mention of your organisation in one",
+    ),
     Kind("digest", "people who chose daily or weekly", "once a day or week, if anything happened", digestible=False),
 )
 KINDS: dict[str, Kind] = {kind.name: kind for kind in _KINDS}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from projections.activity import ActivityProjection
 from projections.base import Projection
+from projections.comments import CommentsProjection
 from projections.interests import InterestsProjection
 from projections.organisations import OrganisationsProjection
 from projections.people import PeopleProjection
@@ -21,6 +22,7 @@ PROJECTIONS: dict[str, Projection] = {
         ProjectUpdatesProjection(),
         ActivityProjection(),
         InterestsProjection(),
+        CommentsProjection(),
     )
 }
 

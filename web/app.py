@@ -14,6 +14,7 @@ from web import pages
 from web.api import (
     accounts,
     activity,
+    comments,
     events,
     history,
     insights,
@@ -80,6 +81,7 @@ def create_app(config: dict[str, Any] | None = None, runtime: Runtime | None = N
     api.register_blueprint(accounts.blp)
     api.register_blueprint(projects.blp)
     api.register_blueprint(project_interest.blp)
+    api.register_blueprint(comments.blp)
     api.register_blueprint(activity.blp)
     api.register_blueprint(insights.blp)
     api.register_blueprint(operations.blp)

@@ -43,6 +43,9 @@ class FakeFacts:
     def organisation_name(self, organisation_id: UUID) -> str | None:
         return self.organisations.get(organisation_id)
 
+    def organisation_members(self, organisation_id: UUID) -> frozenset[UUID]:
+        return frozenset(p.id for p in self.people.values() if p.organisation_id == organisation_id)
+
     def contribution_request(self, request_id: UUID) -> RequestFacts | None:
         return self.requests.get(request_id)
 

@@ -84,6 +84,9 @@ RULES: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/projects/<uuid:project_id>/contribution-requests"): VERIFIED,
     ("POST", "/api/v1/projects/<uuid:project_id>/contribution-requests/<uuid:request_id>/approve"): VERIFIED,
     ("POST", "/api/v1/projects/<uuid:project_id>/contribution-requests/<uuid:request_id>/decline"): VERIFIED,
+    ("POST", "/api/v1/projects/<uuid:project_id>/comments"): VERIFIED,  # the domain checks the rest
+    ("PATCH", "/api/v1/comments/<uuid:comment_id>"): VERIFIED,  # the author only (domain)
+    ("POST", "/api/v1/comments/<uuid:comment_id>/hide"): OPERATOR,
     ("GET", "/api/v1/events"): EVALUATOR,
     ("PUT", "/api/v1/people/<uuid:person_id>/roles/evaluator"): OPERATOR,
     ("GET", "/api/v1/people/<uuid:person_id>/mail-log"): OPERATOR,

@@ -50,6 +50,7 @@ SENDS_MAIL = {
     "accounts.VerificationEmail": ("POST", True),
     "accounts.Me": ("PATCH", True),
 }
+COMMENTS = "comments.ProjectComments"  # per account: posting comments and replies
 DEAD_STORAGE_SECONDS = 5.0  # after a storage error, use memory this long before trying again
 
 
@@ -119,6 +120,7 @@ def init_app(app: Flask, settings: Settings) -> None:
     for endpoint in SHARED_ACCESS_BUDGET:
         _decorate(app, endpoint, access)
     _limit_mail(app, limiter, settings)
+    _decorate(app, COMMENTS, limiter.limit(settings.comment_limit, key_func=account_key, methods=["POST"]))
     app.extensions["pipeline_limiter"] = limiter
     app.extensions["pipeline_counters"] = Counters(limiter, prefix, settings.rate_limits)
 

@@ -19,9 +19,18 @@ from workers.runtime.settings import Settings
 
 
 def _blueprints() -> list[Blueprint]:
-    from web.pages import account, browse, home, moderation, organisations, participation, projects
+    from web.pages import account, browse, discussion, home, moderation, organisations, participation, projects
 
-    return [home.bp, account.bp, organisations.bp, projects.bp, participation.bp, browse.bp, moderation.bp]
+    return [
+        home.bp,
+        account.bp,
+        organisations.bp,
+        projects.bp,
+        participation.bp,
+        browse.bp,
+        moderation.bp,
+        discussion.bp,
+    ]
 
 
 def init_app(app: Flask, settings: Settings) -> None:

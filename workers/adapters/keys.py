@@ -16,7 +16,7 @@ import base64
 import hashlib
 import hmac
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, overload
@@ -169,7 +169,7 @@ class KeyStore:
             tx.execute("DELETE FROM person_keys WHERE person_id = :id", {"id": str(person_id)})
 
     def revealer(self, person_ids: Iterable[UUID]) -> Revealer:
-        return Revealer(self.secrets(person_ids))
+        return Revealer(self.secrets(person_ids), lambda person_id: self.secrets([person_id]).get(person_id))
 
     # ------------------------------------------------------------ email index
     def email_index_id(self, email: str) -> UUID:
@@ -254,13 +254,17 @@ class KeyStore:
 
 class Revealer:
     """Opens sealed fields for one projection batch, with the keys fetched up front.
-    An erased person's fields open to None."""
+    An erased person's fields open to None. A field sealed under the key of someone the batch
+    did not name (a comment's text, sealed under its author's key) fetches that key once."""
 
-    def __init__(self, secrets: dict[UUID, bytes]) -> None:
-        self._secrets = secrets
+    def __init__(self, secrets: dict[UUID, bytes], fetch: Callable[[UUID], bytes | None] | None = None) -> None:
+        self._secrets: dict[UUID, bytes | None] = dict(secrets)
+        self._fetch = fetch
 
     def __call__(self, person_id: UUID, sealed: Any) -> str | None:
         if not isinstance(sealed, str):
             return None
+        if person_id not in self._secrets and self._fetch is not None:
+            self._secrets[person_id] = self._fetch(person_id)  # None (erased) is kept too: asked once
         secret = self._secrets.get(person_id)
         return _open(secret, person_id, sealed) if secret else None

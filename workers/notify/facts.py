@@ -13,6 +13,7 @@ from domain.errors import NotFound
 from domain.person import Person
 from domain.project import Project
 from projections import interests as interests_view
+from projections import people as people_view
 from projections import project_updates as updates_view
 from projections import projects as projects_view
 from projections.base import Reveal
@@ -113,6 +114,10 @@ class RuntimeFacts:
             except NotFound:
                 self._organisations[organisation_id] = None
         return self._organisations[organisation_id]
+
+    def organisation_members(self, organisation_id: UUID) -> frozenset[UUID]:
+        rows = people_view.list_page(self.rt.db, organisation_id=str(organisation_id), membership="member", limit=500)
+        return frozenset(UUID(str(row["id"])) for row in rows)
 
     def contribution_request(self, request_id: UUID) -> RequestFacts | None:
         try:

@@ -50,7 +50,7 @@ class Notifier(Projection):
     tables = ()  # it writes to the outbox and the token store, which are not its own to empty
     ddl = (HISTORY_DDL,)
     starts_at_head = True
-    reads = ("projects", "project_updates", "interests")  # followers, who asked to contribute, interests
+    reads = ("projects", "project_updates", "interests", "people")  # followers, askers, interests, members
 
     @classmethod
     def topics(cls) -> tuple[str, ...]:

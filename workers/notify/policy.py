@@ -17,12 +17,13 @@ from uuid import UUID
 
 from eventsourcing.utils import get_topic
 
+from domain.comment import Comment
 from domain.interest import ContributionRequest, Follow, Need, StatusUpdate
 from domain.person import UNDONE, Person
 from domain.project import Project
 from domain.reminders import DeadlineWarning, ProjectNudge
 from workers.adapters import sessions
-from workers.notify.notices import goal
+from workers.notify.notices import discussion, goal
 from workers.notify.notices import project as around
 from workers.notify.notices.base import TOKEN_SLOT, Facts, Message, ProjectFacts, Recipient, RequestFacts
 from workers.notify.notices.matching import matching_interest
@@ -94,6 +95,7 @@ HANDLERS: dict[type, Decide] = {
     Project.GoalSet: goal.goal_set,
     Project.GoalDecided: goal.goal_decided,
     DeadlineWarning.Given: goal.deadline_soon,
+    Comment.Posted: discussion.comment_posted,
 }
 FOLLOWED = tuple(HANDLERS)
 FOLLOWED_TOPICS = frozenset(get_topic(event_class) for event_class in FOLLOWED)

@@ -28,7 +28,7 @@ from workers.notify.notifier import Notifier
 
 log = logging.getLogger(__name__)
 
-PERSONAL_VIEWS = ("people",)  # the only views that store opened personal fields (name, job title)
+PERSONAL_VIEWS = ("people", "comments")  # opened personal fields; words an erasure may remove
 PERSONAL_TABLES = ("person_keys", "outbox", "digest_items")  # wrapped keys; addresses and names in mail
 
 

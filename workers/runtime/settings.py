@@ -87,6 +87,7 @@ class Settings:
     secret_key_file: str | None = None
     mail_recipient_limit: str = "3/hour;10/day"
     mail_account_limit: str = "5/hour;20/day"
+    comment_limit: str = "10/minute;200/day"  # comments and replies one account may post
     rate_limit_storage_url: str | None = None
     rate_limit_timeout_seconds: float = 0.5
     idempotency_hours: float = 24.0
@@ -133,6 +134,7 @@ class Settings:
             secret_key_file=env.get("PIPELINE_SECRET_KEY_FILE") or None,
             mail_recipient_limit=env.get("PIPELINE_MAIL_RECIPIENT_LIMIT") or cls.mail_recipient_limit,
             mail_account_limit=env.get("PIPELINE_MAIL_ACCOUNT_LIMIT") or cls.mail_account_limit,
+            comment_limit=env.get("PIPELINE_COMMENT_LIMIT") or cls.comment_limit,
             rate_limit_storage_url=env.get("PIPELINE_RATE_LIMIT_STORAGE_URL") or None,
             rate_limit_timeout_seconds=_float(
                 env, "PIPELINE_RATE_LIMIT_TIMEOUT_SECONDS", cls.rate_limit_timeout_seconds

@@ -1,0 +1,173 @@
+"""Commands about the discussion on projects: posting and replying (with mentions of
+organisations), editing one's own comment, hiding one (operators), and what an erasure
+does to the author's comments."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+
+from domain.base import ApplicationBase
+from domain.comment import (
+    KEEP,
+    MAX_BODY,
+    MAX_MENTIONS,
+    MAX_REASON,
+    REMOVE,
+    Comment,
+    CommentsBy,
+    checked_text,
+    mentioned,
+)
+from domain.errors import Conflict, NotAllowed, NotFound, OrganisationNotResolved, RuleBroken, ValidationFailed
+from domain.inputs import OrganisationRef
+from domain.results import Written, position_of
+
+if TYPE_CHECKING:  # pragma: no cover
+    from eventsourcing.domain import Aggregate
+
+    from domain.person import Person
+
+CODE = re.compile(r"[A-Z0-9]{2,5}")  # a council's register code, written as the mention's label
+
+
+class CommentCommands(ApplicationBase):
+    """The discussion; composed into ``PipelineApplication``."""
+
+    def get_comment(self, comment_id: UUID) -> Comment:
+        return self._get(comment_id, Comment, "No comment with that id.")
+
+    def _mentions(self, body: str) -> list[dict[str, str]]:
+        """Each ``@[name or code]`` in the text, resolved to one organisation (none is created)."""
+        labels = mentioned(body)
+        if len(labels) > MAX_MENTIONS:
+            problem = f"Mention at most {MAX_MENTIONS} organisations in one comment."
+            raise ValidationFailed(problem, errors={"body": [problem]})
+        found = []
+        for label in labels:
+            ref = OrganisationRef(code=label) if CODE.fullmatch(label) else OrganisationRef(name=label)
+            try:
+                org, _ = self.resolve_organisation(ref, create=False)
+            except OrganisationNotResolved as error:
+                problem = f"@[{label}] names no organisation we know: {error.detail}"
+                raise ValidationFailed(
+                    problem, errors={"body": [problem]}, candidates=error.extra["candidates"]
+                ) from None
+            found.append({"label": label, "organisation_id": str(org.id)})
+        return found
+
+    def _commenter(self, person_id: UUID) -> Person:
+        person = self.acting_person(person_id)
+        if person.organisation_id is None:
+            raise NotAllowed("You belong to no organisation: join one first (PATCH /api/v1/me).")
+        return person
+
+    def post_comment(self, project_id: UUID, actor: UUID, body: str, parent_id: UUID | None = None) -> Written:
+        """A comment on the project, or a reply to one of its comments."""
+        text = checked_text("body", body, MAX_BODY)
+
+        def command() -> Written:
+            project = self.get_project(project_id)
+            person = self._commenter(actor)
+            if project.archived:
+                raise Conflict("The project is archived: it takes no comments.")
+            parent = self._parent(project_id, parent_id)
+            comment = Comment(
+                project_id=project.id,
+                author_id=person.id,
+                organisation_id=person.organisation_id,
+                parent_id=parent.id if parent else None,
+                thread_id=parent.thread if parent else None,
+                body=self.personal.seal(person.id, text),
+                mentions=self._mentions(text),
+                answering=parent.author_id if parent else None,
+            )
+            index = self._comments_by(person.id)
+            index.add(comment.id)
+            recordings = self.save(comment, index, decided_on=[project, person, parent])
+            return Written(comment, position_of(recordings), None)
+
+        return self.retrying(command, key=project_id)
+
+    def _parent(self, project_id: UUID, parent_id: UUID | None) -> Comment | None:
+        if parent_id is None:
+            return None
+        try:
+            parent = self.get_comment(parent_id)
+        except NotFound:
+            problem = "The comment you reply to does not exist."
+            raise RuleBroken(problem, errors={"parent_id": [problem]}) from None
+        if parent.project_id != project_id:
+            raise RuleBroken(
+                "The comment you reply to is on another project.", errors={"parent_id": ["Not on this project."]}
+            )
+        parent.require_answerable()
+        return parent
+
+    def _comments_by(self, person_id: UUID) -> CommentsBy:
+        try:
+            index: CommentsBy = self.repository.get(CommentsBy.id_for(person_id))
+        except AggregateNotFoundError:
+            index = CommentsBy(id=CommentsBy.id_for(person_id), person_id=person_id)
+        return index
+
+    def edit_comment(self, comment_id: UUID, actor: UUID, body: str) -> Written:
+        """The author's new text; position None if it is the same as before."""
+        text = checked_text("body", body, MAX_BODY)
+
+        def command() -> Written:
+            comment = self.get_comment(comment_id)
+            person = self.acting_person(actor)
+            comment.require_author(person.id)
+            if self.personal.open(person.id, comment.body) == text:
+                return Written(comment, None, None)
+            comment.edit(self.personal.seal(person.id, text), self._mentions(text), actor=person.id)
+            return Written(comment, position_of(self.save(comment, decided_on=[person])), None)
+
+        return self.retrying(command, key=comment_id)
+
+    def hide_comment(self, comment_id: UUID, actor: UUID, reason: str) -> Written:
+        """An operator hides a comment; the reason is shown in its place."""
+        why = checked_text("reason", reason, MAX_REASON)
+
+        def command() -> Written:
+            comment = self.get_comment(comment_id)
+            person = self.acting_person(actor)
+            if not person.is_operator:
+                raise NotAllowed("Only an operator may hide a comment.")
+            comment.hide(why, actor=person.id)
+            return Written(comment, position_of(self.save(comment, decided_on=[person])), None)
+
+        return self.retrying(command, key=comment_id)
+
+    # --------------------------------------------------------------- erasure
+    @property
+    def erased_comments(self) -> str:
+        """What an erasure does to the author's comments' text (``PIPELINE_ERASED_COMMENTS``):
+        ``remove`` (the default: the words are the person's) or ``keep`` (the discussion
+        stays readable, signed "Former member")."""
+        choice = (self.env.get("ERASED_COMMENTS") or REMOVE).strip().lower()
+        if choice not in (KEEP, REMOVE):
+            raise RuntimeError(f"PIPELINE_ERASED_COMMENTS must be {KEEP!r} or {REMOVE!r}, not {choice!r}.")
+        return choice
+
+    def released_on_erasure(self, person: Person, *, actor: UUID | None) -> list[Aggregate]:
+        """Every comment of the person records, with their erasure, whether its text stays; their
+        index of comments is closed in the same save, so a first or last comment posted at the
+        same moment either lands before (and is erased with the rest) or is refused."""
+        changed = super().released_on_erasure(person, actor=actor)
+        index = self._comments_by(person.id)  # made and closed even if they never commented
+        keep = self.erased_comments == KEEP
+        comments = [self.get_comment(comment_id) for comment_id in index.comment_ids]
+        index.close()
+        return changed + [
+            index,
+            *(
+                c
+                for c in comments
+                if c.author_erase(kept=self.personal.open(person.id, c.body) if keep else None, actor=actor)
+            ),
+        ]
