@@ -19,6 +19,7 @@ TITLES = {
     404: "Page not found",
     409: "Someone changed this at the same moment",
     413: "What you sent is too large",
+    422: "There is a problem",
     429: "Too many tries",
     503: "Sorry, the service is unavailable",
 }

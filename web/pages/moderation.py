@@ -120,7 +120,8 @@ def restore(project_id: UUID) -> Response:
     """The history page's button: restore one field from an earlier version."""
     flow.signed_in()
     field, version = text("field") or "", text("version") or ""
-    body = {"field": field, "version": int(version) if version.isdigit() else version}
+    number = version.isascii() and version.isdigit()  # "²".isdigit() too, and int() refuses it
+    body = {"field": field, "version": int(version) if number else version}
     answer = api.post(f"/api/v1/projects/{project_id}/restorations", body)
     if not answer.ok:
         return flow.refused(answer)
