@@ -29,6 +29,7 @@ from domain.results import Written, position_of
 if TYPE_CHECKING:  # pragma: no cover
     from eventsourcing.domain import Aggregate
 
+    from domain.organisation import Organisation
     from domain.person import Person
 
 CODE = re.compile(r"[A-Z0-9]{2,5}")  # a council's register code, written as the mention's label
@@ -48,9 +49,8 @@ class CommentCommands(ApplicationBase):
             raise ValidationFailed(problem, errors={"body": [problem]})
         found = []
         for label in labels:
-            ref = OrganisationRef(code=label) if CODE.fullmatch(label) else OrganisationRef(name=label)
             try:
-                org, _ = self.resolve_organisation(ref, create=False)
+                org = self._mentioned(label)
             except OrganisationNotResolved as error:
                 problem = f"@[{label}] names no organisation we know: {error.detail}"
                 raise ValidationFailed(
@@ -58,6 +58,13 @@ class CommentCommands(ApplicationBase):
                 ) from None
             found.append({"label": label, "organisation_id": str(org.id)})
         return found
+
+    def _mentioned(self, label: str) -> Organisation:
+        """The organisation ``label`` names: a council's register code if it is one, else a
+        name ("GDS" is an organisation's name as well as something shaped like a code)."""
+        is_code = CODE.fullmatch(label) and label in self.council_codes
+        ref = OrganisationRef(code=label) if is_code else OrganisationRef(name=label)
+        return self.resolve_organisation(ref, create=False)[0]
 
     def _commenter(self, person_id: UUID) -> Person:
         person = self.acting_person(person_id)
