@@ -79,6 +79,7 @@ class CommentCommands(ApplicationBase):
         def command() -> Written:
             project = self.get_project(project_id)
             person = self._commenter(actor)
+            project.require_unlocked()  # a lock saved first fails this save (decided on below)
             if project.archived:
                 raise Conflict("The project is archived: it takes no comments.")
             parent = self._parent(project_id, parent_id)

@@ -42,3 +42,24 @@ def test_an_organisation_whose_name_reads_like_a_code_is_mentioned_by_its_name(c
     unknown = client.post(f"{url}/comments", json={"body": "And @[ZZQ]?"}, headers=owner)
     assert is_problem(unknown, 422) and "body" in unknown.json["errors"]
     assert census(rt) == before
+
+
+def test_a_locked_project_takes_no_comments_as_an_archived_one_takes_none(client: Any) -> None:
+    """An operator locks a project to stop a dispute; the dispute went on in its comments, new
+    threads and replies alike (an archived project's discussion was closed, a locked one's not)."""
+    _, owner, _ = join(client, "KTT")
+    _, backer, _ = join(client, "WGN")
+    _, operator, _ = join(client, "LDS", operator=True)
+    url = propose(client, owner)
+    first = client.post(f"{url}/comments", json={"body": "This is mine, not theirs"}, headers=backer).json["id"]
+    assert client.post(f"{url}/lock", json={"reason": "Disputed ownership."}, headers=operator).status_code == 200
+    rt = client.application.extensions["pipeline"]
+    rt.catch_up()
+    before = census(rt)
+    for sent in ({"body": "It is ours"}, {"body": "No, ours", "parent_id": first}):
+        refused = client.post(f"{url}/comments", json=sent, headers=owner)
+        assert is_problem(refused, 409) and "Disputed ownership." in refused.json["detail"], refused.json
+    rt.catch_up()
+    assert census(rt) == before
+    assert client.post(f"{url}/unlock", json={"reason": "Settled."}, headers=operator).status_code == 200
+    assert client.post(f"{url}/comments", json={"body": "Settled, thanks"}, headers=owner).status_code == 201

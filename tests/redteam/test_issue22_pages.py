@@ -45,3 +45,16 @@ def test_a_restore_with_a_version_that_is_no_number_is_refused_as_a_page(sqlite_
     assert answer.status_code == 422, (answer.status_code, answer.get_data(as_text=True)[:300])
     assert answer.mimetype == "text/html" and "<title>There is a problem" in answer.get_data(as_text=True)
     assert head(client) == before
+
+
+def test_a_locked_projects_page_offers_no_comment_form(sqlite_runtime: Runtime) -> None:
+    client = create_app(runtime=sqlite_runtime).test_client()
+    owner_id, owner, _ = join(client, "KTT")
+    _, operator, _ = join(client, "LDS", operator=True)
+    url = propose(client, owner)
+    assert client.post(f"{url}/lock", json={"reason": "Disputed ownership."}, headers=operator).status_code == 200
+    pages, _ = signed_in_pages(sqlite_runtime, owner_id)
+    sqlite_runtime.catch_up()
+    shown = pages.get(url.removeprefix("/api/v1")).get_data(as_text=True)
+    assert "takes no new comments while the project is locked" in shown
+    assert "Post the comment" not in shown
