@@ -12,9 +12,21 @@ from __future__ import annotations
 
 import re
 
-_TIGHT_HEADING = re.compile(r"^(#{1,6})([^#\s][^\n]*?)[ \t]*#*[ \t]*$")
+# The hashes of a heading written without a space. The closing hashes are stripped by hand:
+# a lazy title before optional spaces, hashes and spaces backtracks in cubic time on a long
+# run of spaces (``#a`` + 20,000 spaces + ``x`` took hours).
+_TIGHT_OPENING = re.compile(r"(#{1,6})(?=[^#\s])")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _INDENTED = re.compile(r"^(?: {4}|\t)")
+
+
+def _spaced(line: str) -> str:
+    """``##Plan##`` as ``## Plan``; any other line as it is."""
+    opening = _TIGHT_OPENING.match(line)
+    if opening is None:
+        return line
+    title = line[opening.end() :].rstrip(" \t").rstrip("#").rstrip(" \t")
+    return f"{opening.group(1)} {title}"
 
 
 def original_headings(text: str) -> str:
@@ -28,7 +40,7 @@ def original_headings(text: str) -> str:
         elif opening:
             fence = opening.group(1)
         elif not (previous_blank and _INDENTED.match(line)):
-            line = _TIGHT_HEADING.sub(r"\1 \2", line)
+            line = _spaced(line)
         previous_blank = not line.strip()
         lines.append(line)
     return "\n".join(lines)
