@@ -190,6 +190,29 @@ class CommentsBy(Aggregate):
         self.closed = True
 
 
+class HiddenMessage(Aggregate):
+    """An operator hid a message taken in from the original Pipeline (a 2014 like's or join's
+    text, shown as a comment). Those are the legacy import's own events, so the hiding is an
+    aggregate of its own, one per message (its id derived from the message's: twice is refused)."""
+
+    class Hidden(Aggregate.Created):
+        message_id: UUID
+        reason: str
+        actor: UUID
+
+    @event(Hidden)
+    def __init__(self, message_id: UUID, reason: str, actor: UUID) -> None:
+        self.message_id, self.reason = message_id, reason
+
+    @staticmethod
+    def id_for(message_id: UUID) -> UUID:
+        return uuid5(NAMESPACE, f"hidden-message:{message_id}")
+
+    @classmethod
+    def create_id(cls, message_id: UUID, reason: str, actor: UUID) -> UUID:
+        return cls.id_for(message_id)
+
+
 def mention_labels(mentions: list[dict[str, Any]]) -> dict[str, str]:
     """label as written -> organisation id, for showing the mentions as links."""
     return {str(m["label"]): str(m["organisation_id"]) for m in mentions}

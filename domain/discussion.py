@@ -5,7 +5,7 @@ does to the author's comments."""
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
@@ -19,11 +19,13 @@ from domain.comment import (
     REMOVE,
     Comment,
     CommentsBy,
+    HiddenMessage,
     checked_text,
     mentioned,
 )
 from domain.errors import Conflict, NotAllowed, NotFound, OrganisationNotResolved, RuleBroken, ValidationFailed
 from domain.inputs import OrganisationRef
+from domain.interest import ContributionRequest, Follow
 from domain.results import Written, position_of
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -142,14 +144,41 @@ class CommentCommands(ApplicationBase):
         why = checked_text("reason", reason, MAX_REASON)
 
         def command() -> Written:
-            comment = self.get_comment(comment_id)
+            comment: Comment | None
+            try:
+                comment = self.get_comment(comment_id)
+            except NotFound:
+                self._imported_message(comment_id)  # else: not a comment either (404)
+                comment = None
             person = self.acting_person(actor)
             if not person.is_operator:
                 raise NotAllowed("Only an operator may hide a comment.")
+            if comment is None:
+                return self._hide_imported(comment_id, why, person)
             comment.hide(why, actor=person.id)
             return Written(comment, position_of(self.save(comment, decided_on=[person])), None)
 
         return self.retrying(command, key=comment_id)
+
+    def _imported_message(self, message_id: UUID) -> None:
+        """A 2014 like or join whose text the discussion shows as a comment, or NotFound."""
+        try:
+            found: Any = self.repository.get(message_id)
+        except AggregateNotFoundError:
+            raise NotFound("No comment with that id.") from None
+        said = found.imported.get("comment") if isinstance(found, Follow) and found.imported else None
+        if isinstance(found, ContributionRequest) and found.imported:
+            said = found.message
+        if not said:
+            raise NotFound("No comment with that id.")
+
+    def _hide_imported(self, message_id: UUID, reason: str, operator: Person) -> Written:
+        try:
+            self.repository.get(HiddenMessage.id_for(message_id))
+        except AggregateNotFoundError:
+            hidden = HiddenMessage(message_id=message_id, reason=reason, actor=operator.id)
+            return Written(hidden, position_of(self.save(hidden, decided_on=[operator])), None)
+        raise Conflict("This comment is already hidden.")
 
     # --------------------------------------------------------------- erasure
     @property

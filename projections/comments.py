@@ -12,7 +12,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
-from domain.comment import Comment
+from domain.comment import Comment, HiddenMessage
 from domain.interest import ContributionRequest, Follow
 from domain.personal import FORMER_MEMBER
 from projections.base import Projection, Reveal, Statement, handles, reads, timestamp
@@ -23,7 +23,7 @@ HIDDEN = "This comment was hidden by a moderator: {reason}"
 
 class CommentsProjection(Projection):
     name = "comments"
-    version = 1
+    version = 2  # 2: a 2014 like's or join's message hidden by an operator (HiddenMessage.Hidden)
     tables = ("comments", "comment_versions")
     ddl = (
         """CREATE TABLE IF NOT EXISTS comments (
@@ -74,15 +74,12 @@ class CommentsProjection(Projection):
 
     @handles(Comment.Hidden)
     def hidden(self, event: Comment.Hidden, reveal: Reveal) -> Iterator[Statement]:
-        yield Statement(
-            "UPDATE comments SET hidden_reason = :reason, hidden_by = :by, hidden_at = :at WHERE id = :id",
-            {
-                "id": str(event.originator_id),
-                "reason": event.reason,
-                "by": str(event.actor),
-                "at": timestamp(event.timestamp),
-            },
-        )
+        yield _hide(event.originator_id, event)
+
+    @handles(HiddenMessage.Hidden)
+    def message_hidden(self, event: HiddenMessage.Hidden, reveal: Reveal) -> Iterator[Statement]:
+        """A message taken in from 2014, hidden as a comment is (its row has the message's id)."""
+        yield _hide(event.message_id, event)
 
     @handles(Comment.AuthorErased)
     def author_erased(self, event: Comment.AuthorErased, reveal: Reveal) -> Iterator[Statement]:
@@ -117,6 +114,13 @@ class CommentsProjection(Projection):
             yield from _insert(
                 event, project=event.project_id, author=event.person_id, org=org, body=event.message, origin="join"
             )
+
+
+def _hide(row_id: Any, event: Comment.Hidden | HiddenMessage.Hidden) -> Statement:
+    return Statement(
+        "UPDATE comments SET hidden_reason = :reason, hidden_by = :by, hidden_at = :at WHERE id = :id",
+        {"id": str(row_id), "reason": event.reason, "by": str(event.actor), "at": timestamp(event.timestamp)},
+    )
 
 
 def _insert(

@@ -4,14 +4,24 @@
 organisation's name or a council's register code in the brackets). A label of two to five
 capitals or digits was only ever looked up as a register code, so an organisation whose
 name reads like one ("GDS", "DWP", "NHSX") could not be mentioned by the name it has:
-422 "No council has the register code 'GDS'"."""
+422 "No council has the register code 'GDS'".
+
+A 2014 like's or join's text is shown as a comment (``GET /comments/{id}`` reads it), but
+``POST /comments/{id}/hide`` answered 404 "No comment with that id": an operator could not
+hide an imported message, whatever it said (a phone number, an insult)."""
 
 from __future__ import annotations
 
+import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
+from domain import clock
+from domain.interest import ContributionRequest, Follow
+from domain.legacy import ORIGIN
+from domain.organisation import council_id
 from tests.factories import PASSWORD
 from tests.hostile import census, is_problem
 from tests.integration.test_moderation_api import join, propose
@@ -63,3 +73,35 @@ def test_a_locked_project_takes_no_comments_as_an_archived_one_takes_none(client
     assert census(rt) == before
     assert client.post(f"{url}/unlock", json={"reason": "Settled."}, headers=operator).status_code == 200
     assert client.post(f"{url}/comments", json={"body": "Settled, thanks"}, headers=owner).status_code == 201
+
+
+def test_an_operator_hides_a_message_taken_in_from_2014(client: Any) -> None:
+    owner_id, owner, _ = join(client, "KTT")
+    backer_id, backer, _ = join(client, "WGN")
+    _, operator, _ = join(client, "LDS", operator=True)
+    url = propose(client, owner)
+    project = uuid.UUID(url.rsplit("/", 1)[1])
+    said = {"origin": ORIGIN, "kind": "like", "comment": "Ring me on 07700 900123"}
+    rt = client.application.extensions["pipeline"]
+    with clock.set_to(datetime(2014, 10, 9, 16, 46, tzinfo=UTC)):
+        like = Follow(id=Follow.id_for(project, uuid.UUID(backer_id)), project_id=project,
+                      person_id=uuid.UUID(backer_id), imported=said)  # fmt: skip
+        join_ = ContributionRequest(project_id=project, person_id=uuid.UUID(owner_id),
+                                    organisation_id=council_id("KTT"), message="We can test it",
+                                    imported={"origin": ORIGIN, "kind": "join"})  # fmt: skip
+    rt.app.save(like, join_)
+    for message in (like.id, join_.id):
+        path = f"/api/v1/comments/{message}/hide"
+        assert is_problem(client.post(path, json={"reason": "Personal data"}, headers=owner), 403)
+        hidden = client.post(path, json={"reason": "Personal data"}, headers=operator)
+        assert hidden.status_code == 200, hidden.json
+        assert is_problem(client.post(path, json={"reason": "Again"}, headers=operator), 409)
+    rt.catch_up()
+    shown = client.get(f"/api/v1/comments/{like.id}").json
+    assert (shown["body"], shown["hidden"], shown["hidden_reason"]) == (None, True, "Personal data")
+    assert [v["body"] for v in client.get(f"/api/v1/comments/{like.id}/history").json["versions"]] == [None]
+    assert "07700" not in client.get(f"{url}/comments").get_data(as_text=True)
+    before = census(rt)
+    for other in (project, uuid.uuid4()):  # a project's id, or nothing at all, is no message
+        assert is_problem(client.post(f"/api/v1/comments/{other}/hide", json={"reason": "x"}, headers=operator), 404)
+    assert census(rt) == before
