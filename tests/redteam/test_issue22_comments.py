@@ -13,6 +13,7 @@ hide an imported message, whatever it said (a phone number, an insult)."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,7 +27,7 @@ from tests.factories import PASSWORD
 from tests.hostile import census, is_problem
 from tests.integration.test_moderation_api import join, propose
 from web.app import create_app
-from workers.runtime.bootstrap import Runtime
+from workers.runtime.bootstrap import Runtime, build_runtime
 
 pytestmark = pytest.mark.integration
 
@@ -105,3 +106,38 @@ def test_an_operator_hides_a_message_taken_in_from_2014(client: Any) -> None:
     for other in (project, uuid.uuid4()):  # a project's id, or nothing at all, is no message
         assert is_problem(client.post(f"/api/v1/comments/{other}/hide", json={"reason": "x"}, headers=operator), 404)
     assert census(rt) == before
+
+
+@pytest.fixture(params=["sqlite", "pg"])
+def lagging(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A client whose notifier runs only when the test catches up (production's worker lags
+    behind the writes; the embedded mode, which follows each save at once, is told not to)."""
+    if request.param == "pg":
+        yield create_app(runtime=request.getfixturevalue("pg_runtime")).test_client()
+        return
+    rt = build_runtime(request.getfixturevalue("sqlite_settings"), follow_saves=False)
+    yield create_app(runtime=rt).test_client()
+    rt.close()
+
+
+def test_a_comment_or_update_hidden_before_the_notifier_reads_it_is_not_mailed(lagging: Any) -> None:
+    """The notifier mails a comment's or status update's text to the project's people; one an
+    operator hid before the notifier got to it (spam, abuse: hidden at once) was mailed anyway."""
+    client = lagging
+    _, owner, _ = join(client, "KTT")
+    _, backer, _ = join(client, "WGN")
+    _, operator, _ = join(client, "LDS", operator=True)
+    url = propose(client, owner)
+    assert client.post(f"{url}/follow", headers=backer).status_code == 200
+    rt = client.application.extensions["pipeline"]
+    rt.catch_up()
+    spam = client.post(f"{url}/comments", json={"body": "Cheap pills at spam.example"}, headers=backer)
+    update = client.post(f"{url}/status-updates", json={"body": "Insults for spam.example"}, headers=owner)
+    assert client.post(f"/api/v1/comments/{spam.json['id']}/hide", json={"reason": "Spam."}, headers=operator)
+    hidden = client.post(f"{url}/status-updates/{update.json['id']}/hide", json={"reason": "Abuse."}, headers=operator)
+    assert hidden.status_code == 200, hidden.json
+    rt.catch_up()
+    subjects = [r["subject"] for r in rt.db.query("SELECT subject FROM outbox")]
+    assert "Bins: Pat WGN of Wigan Metropolitan Borough Council is following it" in subjects  # mail is sent
+    mailed = [s for s in subjects if "a new comment" in s or "a status update" in s]
+    assert mailed == [], mailed

@@ -25,6 +25,7 @@ class FakeFacts:
     resembling: list[ProjectFacts] = field(default_factory=list)  # projects_resembling's answer
     asked: list[tuple[frozenset[str], frozenset[str]]] = field(default_factory=list)  # what the policy asked
     former: dict[tuple[UUID, int], str] = field(default_factory=dict)  # (person, version) -> address before
+    hidden: set[UUID] = field(default_factory=set)  # comments and status updates hidden since
     public_url: str = "https://pipeline.example"
 
     # ------------------------------------------------------------ Facts
@@ -33,6 +34,9 @@ class FakeFacts:
 
     def project(self, project_id: UUID) -> ProjectFacts | None:
         return self.projects.get(project_id)
+
+    def hidden_now(self, text_id: UUID) -> bool:
+        return text_id in self.hidden
 
     def project_at(self, project_id: UUID, version: int | None) -> Project | None:
         if version is None:

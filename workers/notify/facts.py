@@ -9,7 +9,9 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 
+from domain.comment import Comment
 from domain.errors import NotFound
+from domain.interest import StatusUpdate
 from domain.person import Person
 from domain.project import Project
 from projections import interests as interests_view
@@ -144,6 +146,17 @@ class RuntimeFacts:
 
     def unsubscribe_url(self, person_id: UUID, kind: str) -> str:
         return unsubscribe.link(self.rt.keys, self.public_url, person_id, kind)
+
+    def hidden_now(self, text_id: UUID) -> bool:
+        """An operator has hidden the comment or status update since it was posted: its text
+        is not mailed (the notifier may read the post long after it was hidden)."""
+        try:
+            found: Any = self.rt.app.repository.get(text_id)
+        except AggregateNotFoundError:
+            return False
+        if isinstance(found, Comment):
+            return found.hidden_reason is not None
+        return isinstance(found, StatusUpdate) and found.hidden is not None
 
     def opened(self, person_id: UUID, sealed: Any) -> str | None:
         return self.reveal(person_id, sealed) or self.rt.keys.open(person_id, sealed)

@@ -50,6 +50,8 @@ def _phase(event: Project.PhaseChanged, facts: Facts) -> list[Message]:
 
 
 def _posted(event: StatusUpdate.Posted, facts: Facts) -> list[Message]:
+    if facts.hidden_now(event.originator_id):
+        return []
     return around.news(facts, event.project_id, event.author_id, "a status update", event.body)
 
 

@@ -110,6 +110,8 @@ class Facts(Protocol):
 
     def opened(self, person_id: UUID, sealed: Any) -> str | None: ...
 
+    def hidden_now(self, text_id: UUID) -> bool: ...  # a comment or status update an operator has hidden
+
     def former_address(self, person_id: UUID, version: int) -> str | None: ...  # before that version's event
 
     def preferences(self, person_id: UUID) -> dict[str, Any]: ...  # domain.notifications: frequency, off, ...

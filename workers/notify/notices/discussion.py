@@ -15,7 +15,7 @@ KIND = "comment"
 
 def comment_posted(event: Comment.Posted, facts: Facts) -> list[Message]:
     project = facts.project(event.project_id)
-    if project is None:
+    if project is None or facts.hidden_now(event.originator_id):
         return []
     who = who_from(facts, event.author_id, event.organisation_id)
     link = project_link(facts, project.id, f"#comment-{event.originator_id}")
