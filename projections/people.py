@@ -4,11 +4,12 @@ Email addresses are never written here: this table is public output."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
 from domain.organisation import Organisation
-from domain.person import Person
+from domain.person import SHOWN_BY_DEFAULT, Person
 from domain.personal import FORMER_MEMBER
 from projections.base import Projection, Reveal, Statement, handles, reads, timestamp
 from projections.db import Reader
@@ -16,7 +17,7 @@ from projections.db import Reader
 
 class PeopleProjection(Projection):
     name = "people"
-    version = 3
+    version = 4  # 4: page_shown, what each person chose to show on their page
     indexes_after_fill = True  # its statements find rows by primary key only
     tables = ("people", "people_memberships")
     ddl = (
@@ -30,7 +31,8 @@ class PeopleProjection(Projection):
             is_admin BOOLEAN NOT NULL DEFAULT FALSE,
             erased BOOLEAN NOT NULL DEFAULT FALSE,
             signed_up_at TEXT NOT NULL,
-            updated_at TEXT NOT NULL)""",
+            updated_at TEXT NOT NULL,
+            page_shown TEXT)""",
         "CREATE INDEX IF NOT EXISTS people_by_organisation ON people (organisation_id, signed_up_at, id)",
         "CREATE INDEX IF NOT EXISTS people_by_signup ON people (signed_up_at, id)",
         """CREATE TABLE IF NOT EXISTS people_memberships (
@@ -99,6 +101,11 @@ class PeopleProjection(Projection):
     def email_changed(self, event: Person.EmailChanged, reveal: Reveal) -> Iterator[Statement]:
         yield _set(str(event.originator_id), timestamp(event.timestamp), email_verified=False)
 
+    @handles(Person.PageSectionsChosen)
+    def page_chosen(self, event: Person.PageSectionsChosen, reveal: Reveal) -> Iterator[Statement]:
+        shown = json.dumps(list(event.shown))
+        yield _set(str(event.originator_id), timestamp(event.timestamp), page_shown=shown)
+
     @handles(Person.Erased)
     def erased(self, event: Person.Erased, reveal: Reveal) -> Iterator[Statement]:
         yield _set(
@@ -139,6 +146,26 @@ def _leave(person_id: str, at: str) -> Statement:
 
 
 # ------------------------------------------------------------------ queries
+def shown(row: dict[str, Any]) -> list[str]:
+    """The sections a person's page shows: what they chose, or the default; none once erased."""
+    if row.get("erased"):
+        return []
+    chosen = row.get("page_shown")
+    return list(json.loads(chosen)) if chosen else list(SHOWN_BY_DEFAULT)
+
+
+@reads("people")
+def verified_members(db: Reader, organisation_id: str, limit: int = 20) -> list[str]:
+    """Ids of the organisation's verified members, longest-standing first (who may take the admin
+    role on when its last admin leaves: a hint, which the domain checks against the store)."""
+    rows = db.query(
+        "SELECT id FROM people WHERE organisation_id = :org AND membership = 'member' AND email_verified = TRUE"
+        " AND erased = FALSE ORDER BY signed_up_at, id LIMIT :limit",
+        {"org": organisation_id, "limit": limit},
+    )
+    return [r["id"] for r in rows]
+
+
 @reads("people")
 def get(db: Reader, person_id: str) -> dict | None:
     rows = db.query("SELECT * FROM people WHERE id = :id", {"id": person_id})
