@@ -19,9 +19,20 @@ from workers.runtime.settings import Settings
 
 
 def _blueprints() -> list[Blueprint]:
-    from web.pages import account, browse, home, organisations, participation, projects
+    from web.pages import (
+        account,
+        browse,
+        directory,
+        home,
+        organisation_admin,
+        organisations,
+        participation,
+        people,
+        projects,
+    )
 
-    return [home.bp, account.bp, organisations.bp, projects.bp, participation.bp, browse.bp]
+    extra = [people.bp, directory.bp, organisation_admin.bp]  # issue 22: people and organisations
+    return [home.bp, account.bp, organisations.bp, projects.bp, participation.bp, browse.bp, *extra]
 
 
 def init_app(app: Flask, settings: Settings) -> None:
