@@ -17,9 +17,11 @@ from projections.db import Reader
 
 class PeopleProjection(Projection):
     name = "people"
-    version = 4  # 4: page_shown, what each person chose to show on their page
+    # 4: page_shown (what each person chose to show on their page), and people_admins, so that the
+    # creator of a new organisation, appointed in the same save before their SignedUp, shows as admin
+    version = 4
     indexes_after_fill = True  # its statements find rows by primary key only
-    tables = ("people", "people_memberships")
+    tables = ("people", "people_memberships", "people_admins")
     ddl = (
         """CREATE TABLE IF NOT EXISTS people (
             id TEXT PRIMARY KEY,
@@ -41,6 +43,8 @@ class PeopleProjection(Projection):
             since TEXT NOT NULL,
             until TEXT,
             PRIMARY KEY (person_id, since))""",
+        "CREATE TABLE IF NOT EXISTS people_admins (person_id TEXT NOT NULL, organisation_id TEXT NOT NULL,"
+        " PRIMARY KEY (person_id, organisation_id))",
     )
 
     @handles(Person.SignedUp)
@@ -48,8 +52,9 @@ class PeopleProjection(Projection):
         at = timestamp(event.timestamp)
         person, org = str(event.originator_id), str(event.organisation_id)
         yield Statement(
-            "INSERT INTO people (id, name, job_title, organisation_id, membership, signed_up_at, updated_at)"
-            " VALUES (:id, :name, :job_title, :org, 'pending', :at, :at)",
+            "INSERT INTO people (id, name, job_title, organisation_id, membership, signed_up_at, updated_at, is_admin)"
+            " VALUES (:id, :name, :job_title, :org, 'pending', :at, :at,"
+            " EXISTS (SELECT 1 FROM people_admins a WHERE a.person_id = :id AND a.organisation_id = :org))",
             {
                 "id": person,
                 "org": org,
@@ -122,6 +127,10 @@ class PeopleProjection(Projection):
         self, event: Organisation.AdminAppointed | Organisation.AdminDropped, reveal: Reveal
     ) -> Iterator[Statement]:
         appointed = isinstance(event, Organisation.AdminAppointed)
+        keys = {"person": str(event.person_id), "org": str(event.originator_id)}
+        yield Statement("DELETE FROM people_admins WHERE person_id = :person AND organisation_id = :org", keys)
+        if appointed:  # kept for a SignedUp saved after it (the creator of a new organisation)
+            yield Statement("INSERT INTO people_admins (person_id, organisation_id) VALUES (:person, :org)", keys)
         yield _set(str(event.person_id), timestamp(event.timestamp), is_admin=appointed)
 
 

@@ -151,3 +151,13 @@ def _session(client: Any, person_id: str) -> dict[str, str]:
     """Signed in again as ``person_id`` (``join`` kept its token only for the test that made it)."""
     token, _ = client.application.extensions["pipeline"].sessions.start(UUID(person_id))
     return {"Authorization": f"Bearer {token}"}
+
+
+def test_whoever_creates_an_organisation_is_shown_as_its_admin(client: Any) -> None:
+    body = {"name": "Ada", "email": email(), "password": "a long enough test passphrase"}
+    created = client.post(
+        "/api/v1/people", json={**body, "organisation_name": "Civic Tools", "organisation_kind": "supplier"}
+    )
+    assert created.status_code == 201, created.json
+    shown = settled(client).get(f"/api/v1/people/{created.json['id']}").json
+    assert (shown["is_admin"], shown["organisation"]["name"]) == (True, "Civic Tools")

@@ -9,6 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from flask import Blueprint, Response, request
+from markupsafe import Markup, escape
 
 from domain.person import PAGE_SECTIONS
 from web.pages import api, errors, flow
@@ -23,6 +24,17 @@ SECTION_NAMES = {
     "follows": ("Following", "the projects you follow"),
 }
 ROLE_NAMES = {"proposer": "Proposed it", "team": "On the team", "key_contact": "Key contact"}
+FORMER = "Former member"
+
+
+@bp.app_template_global()
+def person_link(person_id: Any, name: Any, fallback: str = FORMER) -> Markup:
+    """A person's name as a link to their page, for every template that names someone; an erased
+    person ("Former member") or one without an id is plain text, since they have no page."""
+    shown = str(name or fallback)
+    if not person_id or not name or name == FORMER:
+        return escape(shown)
+    return Markup('<a class="govuk-link" href="/people/{}">{}</a>').format(str(person_id), shown)
 
 
 @bp.get("/people/<uuid:person_id>")
