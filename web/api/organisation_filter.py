@@ -11,10 +11,9 @@ from __future__ import annotations
 
 from uuid import UUID
 
-from domain.errors import OrganisationNotResolved
+from domain.errors import NotFound, OrganisationNotResolved
 from domain.inputs import OrganisationRef
 from domain.organisation import council_id
-from projections import organisations as directory
 from web.api.common import runtime
 
 DESCRIPTION = "Register code (KTT), organisation id, or name as people type it (Leeds); 422 if it names none"
@@ -36,8 +35,10 @@ def organisation_filter(value: str, field: str = "organisation") -> str:
     except ValueError:
         pass
     else:
-        if directory.get_by_id(rt.db, str(wanted)) is None:
-            raise refused(value, f"No organisation has the id '{value}'.", [], field)
+        try:
+            rt.app.get_organisation(wanted)  # the store, not a view that may not have it yet
+        except NotFound:
+            raise refused(value, f"No organisation has the id '{value}'.", [], field) from None
         return str(wanted)
     if value.upper() in rt.app.council_codes:
         return str(council_id(value))

@@ -28,7 +28,7 @@ from web.api.common import (
 from web.api.fields import Email, OrganisationSummarySchema, Text
 from web.api.organisation_filter import DESCRIPTION as ORGANISATION_FILTER
 from web.api.organisation_filter import organisation_filter
-from web.api.person_page import QUERIES, PersonPageSectionsSchema, sections
+from web.api.person_page import PersonPageSectionsSchema, sections, wait_for_sections
 from web.http.errors import ProblemSchema
 from web.http.validation import InputSchema
 
@@ -180,7 +180,7 @@ class PersonDetail(MethodView):
     @blp.arguments(as_of.AsOfArgs, location="query")
     @blp.response(200, as_of.with_as_of(PersonDetailSchema))
     @blp.alt_response(404, schema=ProblemSchema, description="No such person (or not yet, at as_of)")
-    @answers_from(people_view.get, directory.summaries, *QUERIES)
+    @answers_from(people_view.get, directory.summaries)
     def get(self, args: dict[str, Any], person_id: UUID) -> dict[str, Any]:
         """One person, with the organisations they have belonged to, and the sections of their
         page they chose to show (projects, pledges for their organisation, follows).
@@ -189,6 +189,7 @@ class PersonDetail(MethodView):
         With `as_of`: the person as they were then, replayed from their events."""
         if "as_of" in args:
             return as_of.person(person_id, as_of.parse(args["as_of"]))
+        wait_for_sections(args.get("min_position"))
         with runtime().db.reading() as db:  # one transaction for the whole answer
             row = people_view.get(db, str(person_id))
             if row is None:

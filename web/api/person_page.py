@@ -8,6 +8,7 @@ list in ``PersonPageSectionsSchema``."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import suppress
 from typing import Any
 
 from flask_smorest import Blueprint
@@ -16,8 +17,10 @@ from marshmallow import Schema, fields, validate
 from domain.person import PAGE_SECTIONS
 from projections import people as people_view
 from projections import person_page as view
+from projections.base import views_read_by
 from projections.db import Reader
-from web.api.common import runtime
+from projections.runner import ProjectionFailing
+from web.api.common import runtime, wait_for_views
 from web.api.fields import OrganisationSummarySchema
 from web.http.auth import actor_id
 from web.http.validation import InputSchema
@@ -29,7 +32,14 @@ SECTIONS: dict[str, Callable[[Reader, str], list[dict[str, Any]]]] = {
     "pledges": view.pledges_by,
     "follows": view.follows_of,
 }
-QUERIES = tuple(SECTIONS.values())  # what the person's answer reads (read-your-writes)
+QUERIES = tuple(SECTIONS.values())  # what the sections read: waited for unless failing (``wait_for_sections``)
+
+
+def wait_for_sections(min_position: int | None) -> None:
+    """Read-your-writes for the sections too; but a failing projects view does not take the
+    person's own answer down with it: the sections are then as far as that view got."""
+    with suppress(ProjectionFailing):
+        wait_for_views(views_read_by(*QUERIES), min_position)
 
 
 class PageProjectSchema(Schema):
