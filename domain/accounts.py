@@ -12,7 +12,7 @@ from eventsourcing.persistence import IntegrityError
 
 from domain import clock
 from domain import passwords as policy
-from domain.base import ApplicationBase
+from domain.base import ApplicationBase, held_apart
 from domain.errors import Conflict, DuplicateEmail, LinkExpired, NotAllowed, NotFound, RuleBroken
 from domain.inputs import OrganisationRef, ProfileChanges
 from domain.person import UNDONE, Person, PersonEmail, email_key
@@ -290,7 +290,9 @@ class AccountCommands(ApplicationBase):
                 person.verify_email()
                 changed += self.admit_by_domain(person)
             try:
-                return Undone(Written(person, position_of(self.save(*changed, decided_on=[org])), None), restored)
+                changed, read = held_apart(changed, person)
+                saved = self.save(*changed, decided_on=[org, *read])
+                return Undone(Written(person, position_of(saved), None), restored)
             except IntegrityError:
                 continue
         raise RuleBroken("Could not undo the change; please try again.")
@@ -311,8 +313,9 @@ class AccountCommands(ApplicationBase):
             changed += self._move(person, changes["organisation"], actor=actor)
         elif indexes:  # a new address, same organisation: a membership earned by the old one may end
             changed += self.membership_follows_address(person, actor=actor)
+        changed, read = held_apart(changed, person)
         try:
-            return Written(person, position_of(self.save(*changed, decided_on=[org])), None)
+            return Written(person, position_of(self.save(*changed, decided_on=[org, *read])), None)
         except IntegrityError:
             raise Conflict("Your account or organisation changed at the same moment; please try again.") from None
 
@@ -332,17 +335,24 @@ class AccountCommands(ApplicationBase):
         if person.organisation_id is not None:
             old = self.get_organisation(person.organisation_id)
             if old.is_admin(person.id) and old.id != org.id:
-                old.drop_admin(person.id, actor=actor, reason="moved organisation")
-                changed.append(old)
+                changed += [old, *self.step_down(old, person.id, actor=actor, reason="moved organisation")]
         person.move_to(org.id, org.kind, actor=actor)
         return changed + self.admit_by_domain(person)
 
     def move_person(self, person_id: UUID, ref: OrganisationRef, *, actor: UUID | None = None) -> Written:
         self.require_own_account(person_id, actor)
         person = self.active_person(person_id)
-        changed = self._move(person, ref, actor=actor)
+        changed, read = held_apart(self._move(person, ref, actor=actor), person)
         org = self.get_organisation(person.organisation_id)  # type: ignore[arg-type]
-        return Written(person, position_of(self.save(person, *changed)), org)
+        return Written(person, position_of(self.save(person, *changed, decided_on=read)), org)
+
+    def choose_page_sections(self, person_id: UUID, shown: list[str], *, actor: UUID | None) -> Written:
+        """What the person's public page shows (``domain.person.PAGE_SECTIONS``); their choice alone."""
+        self.require_own_account(person_id, actor)
+        person = self.active_person(person_id)
+        if not person.choose_page_sections(shown, actor=actor):
+            return Written(person, None, None)
+        return Written(person, position_of(self.save(person)), None)
 
     # ------------------------------------------------------------------ operators
     def set_operator(self, email: str, grant: bool) -> Written:
@@ -395,13 +405,15 @@ class AccountCommands(ApplicationBase):
                 index.release()
                 changed.append(index)
         changed += self._held_addresses_freed(person)
+        decided: list[Any] = []  # whoever takes the admin role on: held to at the save
         if person.organisation_id is not None:
             org = self.get_organisation(person.organisation_id)
             if org.is_admin(person.id):
-                org.drop_admin(person.id, actor=actor, reason="erased")
+                successor = self.step_down(org, person.id, actor=actor, reason="erased")
                 changed.append(org)
+                decided += successor
         changed += self.released_on_erasure(person, actor=actor)
         person.erase(actor=actor)
-        recordings = self.save(*changed)
+        recordings = self.save(*changed, decided_on=decided)
         self.personal.forget(person.id)
         return Written(person, position_of(recordings), None)

@@ -45,9 +45,21 @@ from domain.tags import TagAlias
 
 log = logging.getLogger(__name__)
 LogMoved = Callable[[list[Recording[UUID]]], None]
+# An organisation's verified members, longest-standing first, from a read model: a hint of who may
+# take the admin role when the last admin leaves; each is checked against the store before.
+MembersHint = Callable[[UUID], list[UUID]]
 TAggregate = TypeVar("TAggregate", bound=Aggregate)
 T = TypeVar("T")
 RETRIES = 40
+
+
+def held_apart(objs: Iterable[Any], subject: Any) -> tuple[list[Any], list[Any]]:
+    """(what changed, what was only read): a command's list of aggregates split for ``save``, so
+    one it read and left unchanged (an admin's successor) goes to ``decided_on``. ``subject``,
+    the command's own aggregate, stays where it is."""
+    objs = [obj for obj in objs if obj is not None]
+    read = [obj for obj in objs if isinstance(obj, Aggregate) and obj is not subject and not obj.pending_events]
+    return [obj for obj in objs if not any(obj is r for r in read)], read
 
 
 def unchanged_versions(saved: Iterable[Any], decided_on: Iterable[Any]) -> dict[UUID, int]:
@@ -80,6 +92,7 @@ class ApplicationBase(Application[UUID]):
         self.group_commit = strtobool(self.env.get("GROUP_COMMIT", "y"))  # see save_command
         self._acting: ContextVar[Any] = ContextVar(f"pipeline_acting_{id(self)}", default=None)
         self._group = GroupCommit(self._save_as_given)
+        self.members_hint: MembersHint | None = None  # set by the composition root
 
     def construct_repository(self) -> Repository[UUID]:
         plain = super().construct_repository()
@@ -337,7 +350,7 @@ class ApplicationBase(Application[UUID]):
         ]
         if found.status == "ambiguous":
             raise OrganisationNotResolved(
-                f"'{name}' matches more than one council: choose one by its code.", candidates
+                f"'{name}' matches more than one council: choose one by its code.", candidates, "ambiguous"
             )
         named = self._organisation_named(name)
         if named is not None:
@@ -350,6 +363,7 @@ class ApplicationBase(Application[UUID]):
                 f"'{name}' looks the same as the name of {lookalike[0]} but is written with other characters: "
                 "choose the organisation by its code or id, or give a name that reads differently.",
                 [lookalike[1], *candidates],
+                "lookalike",
             )
         if kind is None or kind == COUNCIL or not create:
             hint = (
@@ -429,5 +443,32 @@ class ApplicationBase(Application[UUID]):
         person.lapse_membership(actor=actor, reason=reason)
         if not org.is_admin(person.id):
             return []
-        org.drop_admin(person.id, actor=actor, reason=reason)
-        return [org]
+        successor = self.step_down(org, person.id, actor=actor, reason=reason)
+        return [org, *successor]
+
+    # ------------------------------------------------------------------ admins
+    def step_down(self, org: Organisation, leaving: UUID, *, actor: UUID | None, reason: str) -> list[Person]:
+        """``leaving`` stops being one of ``org``'s admins (they are erased, move away, or lose
+        their membership). If they were its last admin, the role is handed on first to its
+        longest-standing verified member, checked against the store (the hint is a read model);
+        returns that successor, whom the caller saves against (``decided_on``). Without any other
+        verified member nobody can take it: the organisation waits for an operator, as before."""
+        if not org.is_admin(leaving):
+            return []
+        successor = self._successor(org, leaving) if org.admins == [leaving] else None
+        if successor is not None:
+            org.appoint_admin(successor.id, actor=actor, reason=f"handed on: the last admin left ({reason})")
+        org.drop_admin(leaving, actor=actor, reason=reason)
+        return [successor] if successor is not None else []
+
+    def _successor(self, org: Organisation, leaving: UUID) -> Person | None:
+        for person_id in (self.members_hint(org.id) if self.members_hint else [])[:20]:
+            if person_id == leaving:
+                continue
+            try:
+                person = self.active_person(person_id)
+            except NotFound:
+                continue
+            if person.organisation_id == org.id and person.is_member and person.email_verified:
+                return person
+        return None

@@ -42,8 +42,9 @@ class OrganisationNotResolved(RuleBroken):
 
     title = "Organisation not resolved"
 
-    def __init__(self, detail: str, candidates: Sequence[dict[str, Any]]) -> None:
+    def __init__(self, detail: str, candidates: Sequence[dict[str, Any]], reason: str = "unknown") -> None:
         super().__init__(detail, candidates=list(candidates))
+        self.reason = reason  # "unknown", "ambiguous" or "lookalike": for callers that word it their own way
 
 
 class RegisterNotLoaded(DomainError):

@@ -87,9 +87,7 @@ class MembershipCommands(ApplicationBase):
     def appoint_admin(self, organisation_id: UUID, person_id: UUID, *, actor: UUID) -> Written:
         org = self.get_organisation(organisation_id)
         deciders = self.require_admin(org, actor)
-        person = self.active_person(person_id)
-        if person.organisation_id != org.id or not person.email_verified or not person.is_member:
-            raise RuleBroken("Only a verified member of the organisation can be made its admin.")
+        person = self._verified_member(org, person_id)
         org.appoint_admin(person.id, actor=actor, reason="appointed")
         return Written(org, position_of(self.save(org, decided_on=[*deciders, person])), org)
 
@@ -102,8 +100,46 @@ class MembershipCommands(ApplicationBase):
         if person.id == actor:
             raise RuleBroken("Admins cannot remove themselves; move to another organisation instead.")
         person.remove_from_organisation(actor=actor)
-        org.drop_admin(person.id, actor=actor, reason="removed from organisation")
-        return Written(person, position_of(self.save(person, org, decided_on=deciders)), org)
+        successor = self.step_down(org, person.id, actor=actor, reason="removed from organisation")
+        return Written(person, position_of(self.save(person, org, decided_on=[*deciders, *successor])), org)
+
+    def remove_admin(self, organisation_id: UUID, person_id: UUID, *, actor: UUID) -> Written:
+        """Take the admin role from one of the organisation's admins (an admin may step down too);
+        they stay a member. Never the last admin's (``Organisation.remove_admin``): two admins
+        removing each other, or both stepping down, at the same moment leave exactly one."""
+
+        def command() -> Written:
+            org = self.get_organisation(organisation_id)
+            deciders = self.require_admin(org, actor)
+            reason = "stepped down" if person_id == actor else "removed as admin"
+            org.remove_admin(person_id, actor=actor, reason=reason)
+            return Written(org, position_of(self.save(org, decided_on=deciders)), org)
+
+        return self.retrying(command)  # no turns: racing admins meet at the store, which decides
+
+    def hand_over(self, organisation_id: UUID, person_id: UUID, *, actor: UUID) -> Written:
+        """An admin hands their role to a verified member and stops being an admin, in one save."""
+
+        def command() -> Written:
+            org = self.get_organisation(organisation_id)
+            deciders = self.require_admin(org, actor)
+            if not org.is_admin(actor):
+                raise RuleBroken("Only an admin of this organisation can hand over their role.")
+            if person_id == actor:
+                raise RuleBroken("Choose another member to hand the role to.")
+            successor = self._verified_member(org, person_id)
+            if not org.is_admin(successor.id):
+                org.appoint_admin(successor.id, actor=actor, reason="handed over")
+            org.drop_admin(actor, actor=actor, reason="handed over")
+            return Written(org, position_of(self.save(org, decided_on=[*deciders, successor])), org)
+
+        return self.retrying(command)  # no turns: racing admins meet at the store, which decides
+
+    def _verified_member(self, org: Organisation, person_id: UUID) -> Person:
+        person = self.active_person(person_id)
+        if person.organisation_id != org.id or not person.email_verified or not person.is_member:
+            raise RuleBroken("Only a verified member of the organisation can be made its admin.")
+        return person
 
     # ----------------------------------------------------------- email domains
     def add_domain(self, organisation_id: UUID, domain: str, *, actor: UUID | None) -> Written:

@@ -128,6 +128,15 @@ class Organisation(Aggregate):
         if person_id in self.admins:
             self._drop_admin(person_id=person_id, actor=actor, reason=reason)
 
+    def remove_admin(self, person_id: UUID, *, actor: UUID | None, reason: str) -> None:
+        """Take the admin role from ``person_id`` (they stay a member); never the last admin's:
+        decided on this aggregate's version, so two admins removing each other at once leave one."""
+        if person_id not in self.admins:
+            raise RuleBroken("That person is not an admin of this organisation.")
+        if self.admins == [person_id]:
+            raise RuleBroken("An organisation needs an admin: appoint another admin first, or hand the role over.")
+        self._drop_admin(person_id=person_id, actor=actor, reason=reason)
+
     class AdminDropped(Aggregate.Event):
         person_id: UUID
         actor: UUID | None

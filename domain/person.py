@@ -21,6 +21,13 @@ BY_DOMAIN = "verified email on "  # how a membership earned by the address's dom
 
 HELD_AFTER_CHANGE = timedelta(days=7)  # as long as the undo link mailed to the address given up
 
+# What a person's public page may show besides their name, job title and organisation, each
+# their choice: the projects they proposed, are on the team of or are key contact for, the
+# pledges they made for their organisation, and what they follow. Follows are a list nobody
+# else shows in one place, so they are shown only when the person says so.
+PAGE_SECTIONS = ("projects", "pledges", "follows")
+SHOWN_BY_DEFAULT = ("projects", "pledges")
+
 
 def email_key(email: str) -> str:
     """Emails are unique per mailbox: case, quoting and spaces aside (``domain.addresses``)."""
@@ -30,6 +37,8 @@ def email_key(email: str) -> str:
 class Person(Aggregate):
     """A person and the organisation they act for. Events carry the organisation's
     id and kind as they were when the person acted, and who acted (``actor``)."""
+
+    page_shown: tuple[str, ...] | list[str] = SHOWN_BY_DEFAULT  # until they choose (PageSectionsChosen)
 
     class SignedUp(Aggregate.Created):
         name: str
@@ -300,6 +309,26 @@ class Person(Aggregate):
         self.admitted_by_domain = False
         if organisation_id not in self.excluded_from:
             self.excluded_from.append(organisation_id)
+
+    def choose_page_sections(self, shown: list[str], *, actor: UUID | None) -> bool:
+        """Choose what their page shows (``PAGE_SECTIONS``); False if that is what it shows already."""
+        self._require_active()
+        unknown = sorted(set(shown) - set(PAGE_SECTIONS))
+        if unknown:
+            raise RuleBroken(f"A page has no section called {', '.join(unknown)}.")
+        ordered = [section for section in PAGE_SECTIONS if section in shown]
+        if ordered == list(self.page_shown):
+            return False
+        self._choose_page_sections(shown=ordered, actor=actor)
+        return True
+
+    class PageSectionsChosen(Aggregate.Event):
+        shown: list[str]
+        actor: UUID | None
+
+    @event(PageSectionsChosen)
+    def _choose_page_sections(self, shown: list[str], actor: UUID | None) -> None:
+        self.page_shown = list(shown)
 
     class OperatorGranted(Aggregate.Event):
         pass

@@ -91,3 +91,11 @@ def load_register(path: Path = REGISTER_CSV) -> tuple[CouncilRecord, ...]:
 def council_matcher(records: Iterable[CouncilRecord]) -> NameMatcher:
     """A NameMatcher over councils, keyed by register code."""
     return NameMatcher((record.code, record.names, record.current) for record in records)
+
+
+def places() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The register's nations and regions (each sorted): what a directory filters by."""
+    records = load_register()
+    nations = sorted({r.nation for r in records if r.nation})
+    regions = sorted({r.region for r in records if r.region})
+    return tuple(nations), tuple(regions)

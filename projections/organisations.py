@@ -189,6 +189,11 @@ class OrganisationsProjection(Projection):
 
 # ------------------------------------------------------------------ queries
 SELECT = "SELECT * FROM organisations"
+# The directory's rows also count each organisation's live projects (read from the projects view).
+COUNTED = (
+    "SELECT organisations.*, (SELECT COUNT(*) FROM projects p WHERE p.organisation_id = organisations.id"
+    " AND p.archived = FALSE) AS project_count FROM organisations"
+)
 
 
 def _row(row: dict[str, Any]) -> dict[str, Any]:
@@ -198,12 +203,19 @@ def _row(row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def _filters(kind: str | None, current: bool | None, has_members: bool | None) -> tuple[list[str], dict]:
+def _filters(
+    kind: str | None,
+    current: bool | None,
+    has_members: bool | None,
+    nation: str | None = None,
+    region: str | None = None,
+) -> tuple[list[str], dict]:
     where: list[str] = []
     params: dict[str, Any] = {}
-    if kind is not None:
-        where.append("kind = :kind")
-        params["kind"] = kind
+    for column, value in (("kind", kind), ("nation", nation), ("region", region)):
+        if value is not None:
+            where.append(f"{column} = :{column}")
+            params[column] = value
     if current is not None:
         where.append("current = :current")
         params["current"] = current
@@ -212,28 +224,32 @@ def _filters(kind: str | None, current: bool | None, has_members: bool | None) -
     return where, params
 
 
-@reads("organisations")
-def list_page(db: Reader, *, kind=None, current=None, has_members=None, after=None, limit=50) -> list[dict]:
+@reads("organisations", "projects")
+def list_page(
+    db: Reader, *, kind=None, current=None, has_members=None, nation=None, region=None, after=None, limit=50
+) -> list[dict]:
     """Alphabetical by short name; ``after`` is the (sort_name, id) of the previous page's last row."""
-    where, params = _filters(kind, current, has_members)
+    where, params = _filters(kind, current, has_members, nation, region)
     if after is not None:
         where.append("(sort_name > :after_name OR (sort_name = :after_name AND id > :after_id))")
         params.update(after_name=after[0], after_id=after[1])
-    sql = SELECT + (" WHERE " + " AND ".join(where) if where else "")
+    sql = COUNTED + (" WHERE " + " AND ".join(where) if where else "")
     sql += " ORDER BY sort_name, id LIMIT :limit"
     return [_row(r) for r in db.query(sql, {**params, "limit": limit})]
 
 
-@reads("organisations")
-def filtered(db: Reader, ids: list[str], *, kind=None, current=None, has_members=None) -> dict[str, dict]:
+@reads("organisations", "projects")
+def filtered(
+    db: Reader, ids: list[str], *, kind=None, current=None, has_members=None, nation=None, region=None
+) -> dict[str, dict]:
     """The rows among ``ids`` that pass the filters, by id."""
     if not ids:
         return {}
-    where, params = _filters(kind, current, has_members)
+    where, params = _filters(kind, current, has_members, nation, region)
     marks = ", ".join(f":id{i}" for i in range(len(ids)))
     where.append(f"id IN ({marks})")
     params.update({f"id{i}": value for i, value in enumerate(ids)})
-    return {r["id"]: _row(r) for r in db.query(SELECT + " WHERE " + " AND ".join(where), params)}
+    return {r["id"]: _row(r) for r in db.query(COUNTED + " WHERE " + " AND ".join(where), params)}
 
 
 @reads("organisations")

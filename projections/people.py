@@ -4,11 +4,12 @@ Email addresses are never written here: this table is public output."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
 from domain.organisation import Organisation
-from domain.person import Person
+from domain.person import SHOWN_BY_DEFAULT, Person
 from domain.personal import FORMER_MEMBER
 from projections.base import Projection, Reveal, Statement, handles, reads, timestamp
 from projections.db import Reader
@@ -16,9 +17,11 @@ from projections.db import Reader
 
 class PeopleProjection(Projection):
     name = "people"
-    version = 3
+    # 4: page_shown (what each person chose to show on their page), and people_admins, so that the
+    # creator of a new organisation, appointed in the same save before their SignedUp, shows as admin
+    version = 4
     indexes_after_fill = True  # its statements find rows by primary key only
-    tables = ("people", "people_memberships")
+    tables = ("people", "people_memberships", "people_admins")
     ddl = (
         """CREATE TABLE IF NOT EXISTS people (
             id TEXT PRIMARY KEY,
@@ -30,7 +33,8 @@ class PeopleProjection(Projection):
             is_admin BOOLEAN NOT NULL DEFAULT FALSE,
             erased BOOLEAN NOT NULL DEFAULT FALSE,
             signed_up_at TEXT NOT NULL,
-            updated_at TEXT NOT NULL)""",
+            updated_at TEXT NOT NULL,
+            page_shown TEXT)""",
         "CREATE INDEX IF NOT EXISTS people_by_organisation ON people (organisation_id, signed_up_at, id)",
         "CREATE INDEX IF NOT EXISTS people_by_signup ON people (signed_up_at, id)",
         """CREATE TABLE IF NOT EXISTS people_memberships (
@@ -39,6 +43,8 @@ class PeopleProjection(Projection):
             since TEXT NOT NULL,
             until TEXT,
             PRIMARY KEY (person_id, since))""",
+        "CREATE TABLE IF NOT EXISTS people_admins (person_id TEXT NOT NULL, organisation_id TEXT NOT NULL,"
+        " PRIMARY KEY (person_id, organisation_id))",
     )
 
     @handles(Person.SignedUp)
@@ -46,8 +52,9 @@ class PeopleProjection(Projection):
         at = timestamp(event.timestamp)
         person, org = str(event.originator_id), str(event.organisation_id)
         yield Statement(
-            "INSERT INTO people (id, name, job_title, organisation_id, membership, signed_up_at, updated_at)"
-            " VALUES (:id, :name, :job_title, :org, 'pending', :at, :at)",
+            "INSERT INTO people (id, name, job_title, organisation_id, membership, signed_up_at, updated_at, is_admin)"
+            " VALUES (:id, :name, :job_title, :org, 'pending', :at, :at,"
+            " EXISTS (SELECT 1 FROM people_admins a WHERE a.person_id = :id AND a.organisation_id = :org))",
             {
                 "id": person,
                 "org": org,
@@ -99,6 +106,11 @@ class PeopleProjection(Projection):
     def email_changed(self, event: Person.EmailChanged, reveal: Reveal) -> Iterator[Statement]:
         yield _set(str(event.originator_id), timestamp(event.timestamp), email_verified=False)
 
+    @handles(Person.PageSectionsChosen)
+    def page_chosen(self, event: Person.PageSectionsChosen, reveal: Reveal) -> Iterator[Statement]:
+        shown = json.dumps(list(event.shown))
+        yield _set(str(event.originator_id), timestamp(event.timestamp), page_shown=shown)
+
     @handles(Person.Erased)
     def erased(self, event: Person.Erased, reveal: Reveal) -> Iterator[Statement]:
         yield _set(
@@ -115,6 +127,10 @@ class PeopleProjection(Projection):
         self, event: Organisation.AdminAppointed | Organisation.AdminDropped, reveal: Reveal
     ) -> Iterator[Statement]:
         appointed = isinstance(event, Organisation.AdminAppointed)
+        keys = {"person": str(event.person_id), "org": str(event.originator_id)}
+        yield Statement("DELETE FROM people_admins WHERE person_id = :person AND organisation_id = :org", keys)
+        if appointed:  # kept for a SignedUp saved after it (the creator of a new organisation)
+            yield Statement("INSERT INTO people_admins (person_id, organisation_id) VALUES (:person, :org)", keys)
         yield _set(str(event.person_id), timestamp(event.timestamp), is_admin=appointed)
 
 
@@ -139,6 +155,26 @@ def _leave(person_id: str, at: str) -> Statement:
 
 
 # ------------------------------------------------------------------ queries
+def shown(row: dict[str, Any]) -> list[str]:
+    """The sections a person's page shows: what they chose, or the default; none once erased."""
+    if row.get("erased"):
+        return []
+    chosen = row.get("page_shown")
+    return list(json.loads(chosen)) if chosen else list(SHOWN_BY_DEFAULT)
+
+
+@reads("people")
+def verified_members(db: Reader, organisation_id: str, limit: int = 20) -> list[str]:
+    """Ids of the organisation's verified members, longest-standing first (who may take the admin
+    role on when its last admin leaves: a hint, which the domain checks against the store)."""
+    rows = db.query(
+        "SELECT id FROM people WHERE organisation_id = :org AND membership = 'member' AND email_verified = TRUE"
+        " AND erased = FALSE ORDER BY signed_up_at, id LIMIT :limit",
+        {"org": organisation_id, "limit": limit},
+    )
+    return [r["id"] for r in rows]
+
+
 @reads("people")
 def get(db: Reader, person_id: str) -> dict | None:
     rows = db.query("SELECT * FROM people WHERE id = :id", {"id": person_id})

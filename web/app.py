@@ -24,6 +24,7 @@ from web.api import (
     operations,
     organisations,
     people,
+    person_page,
     project_interest,
     projects,
     reports,
@@ -78,6 +79,7 @@ def create_app(config: dict[str, Any] | None = None, runtime: Runtime | None = N
     api = ProblemApi(app)
     api.register_blueprint(organisations.blp)
     api.register_blueprint(people.blp)
+    api.register_blueprint(person_page.blp)
     api.register_blueprint(accounts.blp)
     api.register_blueprint(projects.blp)
     api.register_blueprint(project_interest.blp)

@@ -195,6 +195,9 @@ def test_redteam_another_organisation_is_refused_every_project_and_admin_action(
         "/organisations/KHL/admins": {"person_id": outsider.id},
         f"/organisations/KHL/members/{owner.id}/remove": {},
         "/organisations/KHL/domains": {"domain": "taken-over.example.org"},
+        "/organisations/KHL/edit": {"website": "https://taken-over.example.org"},
+        f"/organisations/KHL/admins/{owner.id}/remove": {},
+        "/organisations/KHL/handover": {"person_id": outsider.id},
     }
     for path, fields in attempts.items():
         answer = client.post(path, {"csrf_token": token, **fields})

@@ -35,6 +35,8 @@ HUGE = "__HUGE_NUMBER__"  # replaced in the raw body: json.dumps cannot write 5,
 VALID: dict[tuple[str, str], dict[str, Any]] = {
     ("PATCH", "/api/v1/organisations/<code_or_id>"): {"website": "https://w.example", "description": "About us"},
     ("POST", "/api/v1/organisations/<code_or_id>/admins"): {"person_id": "<person>"},
+    ("POST", "/api/v1/organisations/<code_or_id>/handover"): {"person_id": "<person>"},
+    ("PUT", "/api/v1/me/page"): {"shown": ["projects", "follows"]},
     ("POST", "/api/v1/organisations/<code_or_id>/pending-members/<uuid:person_id>/decline"): {"reason": "Not ours"},
     ("POST", "/api/v1/organisations/<code_or_id>/domains"): {"domain": "hostile.example.org"},
     ("POST", "/api/v1/people"): {

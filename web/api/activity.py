@@ -12,10 +12,12 @@ from flask import Response, request, url_for
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from domain.organisation import NAMESPACE, organisation_id
+from domain.organisation import NAMESPACE
 from projections import activity as view
 from projections.base import timestamp
 from web.api.common import EVENT_CURSOR, ListArgs, ReadArgs, answers_from, decode_cursor, next_link, page_of, runtime
+from web.api.organisation_filter import DESCRIPTION as ORGANISATION_FILTER
+from web.api.organisation_filter import organisation_filter
 from web.http.validation import printable
 
 blp = Blueprint("activity", __name__, url_prefix="/api/v1", description="What happened, newest first.")
@@ -25,10 +27,8 @@ ATOM_SIZE = 50
 
 class FeedArgs(ReadArgs):
     organisation = fields.String(
-        validate=validate.Length(min=1, max=64),
-        metadata={
-            "description": "Register code or organisation id: what its people did and what happened to its projects"
-        },
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": ORGANISATION_FILTER + ": what its people did and what happened to its projects"},
     )
     project = fields.UUID(metadata={"description": "Only this project"})
     person = fields.UUID(metadata={"description": "Only what this person did or was the subject of"})
@@ -63,7 +63,7 @@ def _filters(args: dict[str, Any]) -> dict[str, Any]:
     """The feed's filters."""
     org, project, person = args.get("organisation"), args.get("project"), args.get("person")
     return {
-        "organisation_id": str(organisation_id(org)) if org else None,
+        "organisation_id": organisation_filter(org) if org else None,
         "project_id": str(project) if project else None,
         "person_id": str(person) if person else None,
         "type": args.get("type"),

@@ -143,7 +143,10 @@ def person(person_id: UUID, moment: datetime) -> dict[str, Any]:
     if not isinstance(then, Person):
         raise NotFound(f"No person with id {person_id}.")
     org = state_or_none(app, then.organisation_id, moment) if then.organisation_id else None
+    shown = [] if then.erased else list(then.page_shown)
     return {
+        "shown": shown,  # the page's sections chosen then; their items are not in the person's own events
+        **dict.fromkeys(shown),
         "id": then.id,
         "name": app.personal.open(then.id, then.name) or FORMER_MEMBER,
         "job_title": app.personal.open(then.id, then.job_title),

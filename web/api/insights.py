@@ -22,6 +22,7 @@ from projections import projects as projects_view
 from projections.base import timestamp
 from web.api.common import ListArgs, ReadArgs, answers_from, decode_offset, next_link, runtime
 from web.api.fields import OrganisationSummarySchema
+from web.api.organisation_filter import organisation_filter
 from web.api.project_schemas import PledgeOutSchema, ProjectSchema
 from web.api.projects import ProjectListArgs, ProjectPageSchema, shaped
 from web.http.errors import ProblemSchema
@@ -246,7 +247,7 @@ def export(args: dict[str, Any]) -> Response:
     """Every public field of every project as CSV, with the filters of GET /projects."""
     filters = {k: v for k, v in args.items() if k in projects_view.FILTERS or k == "q"}
     if args.get("organisation"):
-        filters["organisation_id"] = str(organisation_id(args["organisation"]))
+        filters["organisation_id"] = organisation_filter(args["organisation"])
     for key in ("updated_since", "updated_until"):
         if key in filters:
             filters[key] = timestamp(filters[key])

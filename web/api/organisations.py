@@ -15,6 +15,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from domain.inputs import OrganisationChanges, checked
 from domain.names import Candidate, NameMatcher
 from domain.organisation import KINDS, organisation_id
+from domain.register import places
 from domain.results import Written
 from projections import organisations as directory
 from projections import people as people_view
@@ -67,6 +68,7 @@ class OrganisationSchema(Schema):
     member_count = fields.Integer(
         metadata={"description": "People who belong to it now: members and pending members (see /people)"}
     )
+    project_count = fields.Integer(metadata={"description": "Its live (not archived) projects; in lists only"})
     first_signup_at = fields.String(allow_none=True)
     latest_signup_at = fields.String(allow_none=True)
     registered_at = fields.String()
@@ -85,6 +87,10 @@ class OrganisationListArgs(ListArgs):
         validate=validate.Length(min=1, max=200), metadata={"description": "Name as people type it; best match first"}
     )
     kind = fields.String(validate=validate.OneOf(KINDS))
+    nation = fields.String(validate=validate.OneOf(places()[0]), metadata={"description": "A nation of the UK"})
+    region = fields.String(
+        validate=validate.OneOf(places()[1]), metadata={"description": "A region, as the register names it"}
+    )
     current = fields.Boolean()
     has_members = fields.Boolean()
 
@@ -136,13 +142,7 @@ def _matcher_cache() -> _MatcherCache:
 def _search(db: ReadDatabase, args: dict[str, Any]) -> dict[str, Any]:
     offset = decode_offset(args.get("cursor"))
     candidates = _matcher_cache().search(db, args["q"], limit=MAX_SEARCH)
-    rows = directory.filtered(
-        db,
-        [c.key for c in candidates],
-        kind=args.get("kind"),
-        current=args.get("current"),
-        has_members=args.get("has_members"),
-    )
+    rows = directory.filtered(db, [c.key for c in candidates], **_filters(args))
     matches = [{**rows[c.key], "score": round(c.score, 3)} for c in candidates if c.key in rows]
     page = matches[offset : offset + args["limit"]]
     more = offset + args["limit"] < len(matches)
@@ -150,6 +150,10 @@ def _search(db: ReadDatabase, args: dict[str, Any]) -> dict[str, Any]:
 
 
 MAX_SEARCH = 500
+
+
+def _filters(args: dict[str, Any]) -> dict[str, Any]:
+    return {key: args.get(key) for key in ("kind", "nation", "region", "current", "has_members")}
 
 
 @blp.route("")
@@ -167,14 +171,7 @@ class Organisations(MethodView):
         if args.get("q"):
             return _search(db, args)
         after = decode_cursor(args.get("cursor"), NAME_ID_CURSOR)
-        rows = directory.list_page(
-            db,
-            kind=args.get("kind"),
-            current=args.get("current"),
-            has_members=args.get("has_members"),
-            after=after,
-            limit=args["limit"] + 1,
-        )
+        rows = directory.list_page(db, **_filters(args), after=after, limit=args["limit"] + 1)
         more = len(rows) > args["limit"]
         rows = rows[: args["limit"]]
         return {"items": rows, "next": next_link([rows[-1]["sort_name"], rows[-1]["id"]]) if more else None}
@@ -245,6 +242,26 @@ def change_organisation(changes: dict[str, Any], code_or_id: str) -> dict[str, A
 def appoint_admin(data: dict[str, Any], code_or_id: str) -> dict[str, Any]:
     """Make a verified member of the organisation one of its admins."""
     return _recorded(runtime().app.appoint_admin(organisation_id(code_or_id), data["person_id"], actor=actor_id()))
+
+
+@blp.route("/<code_or_id>/admins/<uuid:person_id>", methods=["DELETE"])
+@blp.response(200, WriteResultSchema)
+@blp.alt_response(403, schema=ProblemSchema, description="Not an admin of this organisation")
+@blp.alt_response(422, schema=ProblemSchema, description="Not an admin, or its last admin")
+def remove_admin(code_or_id: str, person_id: UUID) -> dict[str, Any]:
+    """Take the admin role from one of its admins (your own id: step down); they stay a member.
+    The last admin's role is never taken: appoint another first, or hand over."""
+    return _recorded(runtime().app.remove_admin(organisation_id(code_or_id), person_id, actor=actor_id()))
+
+
+@blp.route("/<code_or_id>/handover", methods=["POST"])
+@blp.arguments(AdminAppointmentSchema)
+@blp.response(200, WriteResultSchema)
+@blp.alt_response(403, schema=ProblemSchema, description="Not an admin of this organisation")
+@blp.alt_response(422, schema=ProblemSchema, description="Not a verified member of the organisation")
+def hand_over(data: dict[str, Any], code_or_id: str) -> dict[str, Any]:
+    """Hand your admin role to a verified member: they become an admin and you stop being one."""
+    return _recorded(runtime().app.hand_over(organisation_id(code_or_id), data["person_id"], actor=actor_id()))
 
 
 @blp.route("/<code_or_id>/members/<uuid:person_id>", methods=["DELETE"])

@@ -11,7 +11,7 @@ from flask_smorest import Blueprint, abort
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from domain.application import OrganisationRef
-from domain.organisation import KINDS, organisation_id
+from domain.organisation import KINDS
 from projections import organisations as directory
 from projections import people as people_view
 from projections.base import timestamp
@@ -26,6 +26,9 @@ from web.api.common import (
     runtime,
 )
 from web.api.fields import Email, OrganisationSummarySchema, Text
+from web.api.organisation_filter import DESCRIPTION as ORGANISATION_FILTER
+from web.api.organisation_filter import organisation_filter
+from web.api.person_page import PersonPageSectionsSchema, sections, wait_for_sections
 from web.http.errors import ProblemSchema
 from web.http.validation import InputSchema
 
@@ -95,9 +98,9 @@ class PersonSchema(Schema):
     signed_up_at = fields.String()
 
 
-class PersonDetailSchema(PersonSchema):
+class PersonDetailSchema(PersonSchema, PersonPageSectionsSchema):
     memberships = fields.List(
-        fields.Nested(MembershipSchema), metadata={"description": "Where the person was, and when"}
+        fields.Nested(MembershipSchema), metadata={"description": "Where the person was, and when (none once erased)"}
     )
 
 
@@ -111,7 +114,7 @@ PersonPageSchema = page_of(PersonSchema, "PersonPageSchema")
 
 class PeopleListArgs(ListArgs):
     organisation = fields.String(
-        validate=validate.Length(min=1, max=64), metadata={"description": "Register code or organisation id"}
+        validate=validate.Length(min=1, max=200), metadata={"description": ORGANISATION_FILTER}
     )
 
 
@@ -163,7 +166,7 @@ class People(MethodView):
         org = args.get("organisation")
         rows = people_view.list_page(
             runtime().db,
-            organisation_id=str(organisation_id(org)) if org else None,
+            organisation_id=organisation_filter(org) if org else None,
             after=decode_cursor(args.get("cursor"), TIME_ID_CURSOR),
             limit=args["limit"] + 1,
         )
@@ -179,12 +182,19 @@ class PersonDetail(MethodView):
     @blp.alt_response(404, schema=ProblemSchema, description="No such person (or not yet, at as_of)")
     @answers_from(people_view.get, directory.summaries)
     def get(self, args: dict[str, Any], person_id: UUID) -> dict[str, Any]:
-        """One person, with the organisations they have belonged to.
+        """One person, with the organisations they have belonged to, and the sections of their
+        page they chose to show (projects, pledges for their organisation, follows).
 
+        An erased person is "Former member" with no organisation, memberships or sections.
         With `as_of`: the person as they were then, replayed from their events."""
         if "as_of" in args:
             return as_of.person(person_id, as_of.parse(args["as_of"]))
-        row = people_view.get(runtime().db, str(person_id))
-        if row is None:
-            abort(404, message=f"No person with id {person_id}.")
+        wait_for_sections(args.get("min_position"))
+        with runtime().db.reading() as db:  # one transaction for the whole answer
+            row = people_view.get(db, str(person_id))
+            if row is None:
+                abort(404, message=f"No person with id {person_id}.")
+            if row["erased"]:
+                row.update(organisation_id=None, memberships=[])
+            row.update(sections(db, row))
         return _with_organisations([row])[0]

@@ -12,7 +12,7 @@ from flask_smorest import Blueprint, abort
 from marshmallow import fields, validate
 
 from domain.inputs import Goal, Pledge, ProjectChanges, ProjectDetails, checked
-from domain.organisation import KINDS, organisation_id
+from domain.organisation import KINDS
 from domain.project import BUDGET_BANDS, COLLABORATION_LEVELS, PHASES
 from projections import project_updates as updates_view
 from projections import projects as view
@@ -20,6 +20,8 @@ from projections import related
 from web.api import as_of, as_of_project
 from web.api.common import ListArgs, ReadArgs, answers_from, decode_offset, next_link, page_of, runtime
 from web.api.fields import Moment
+from web.api.organisation_filter import DESCRIPTION as ORGANISATION_FILTER
+from web.api.organisation_filter import organisation_filter
 from web.api.project_schemas import (
     GoalSchema,
     PhaseSchema,
@@ -46,7 +48,7 @@ class ProjectListArgs(ListArgs):
     q = fields.String(validate=validate.Length(min=1, max=200), metadata={"description": "Full-text search"})
     phase = fields.String(validate=validate.OneOf(PHASES))
     tag = fields.String(validate=validate.Length(max=50))
-    organisation = fields.String(validate=validate.Length(max=64), metadata={"description": "Code or id"})
+    organisation = fields.String(validate=validate.Length(max=200), metadata={"description": ORGANISATION_FILTER})
     organisation_kind = fields.String(validate=validate.OneOf(KINDS))
     nation = fields.String(validate=validate.Length(max=50))
     region = fields.String(validate=validate.Length(max=100))
@@ -100,7 +102,7 @@ class Projects(MethodView):
             abort(422, message="Sorting by relevance needs q.", errors={"sort": ["Needs q."]})
         filters = {k: v for k, v in args.items() if k in view.FILTERS or k == "q"}
         if args.get("organisation"):
-            filters["organisation_id"] = str(organisation_id(args["organisation"]))
+            filters["organisation_id"] = organisation_filter(args["organisation"])
         for key in ("updated_since", "updated_until"):
             if key in filters:
                 filters[key] = _stamp(filters[key])

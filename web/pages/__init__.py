@@ -19,8 +19,21 @@ from workers.runtime.settings import Settings
 
 
 def _blueprints() -> list[Blueprint]:
-    from web.pages import account, browse, discussion, home, moderation, organisations, participation, projects
+    from web.pages import (
+        account,
+        browse,
+        directory,
+        discussion,
+        home,
+        moderation,
+        organisation_admin,
+        organisations,
+        participation,
+        people,
+        projects,
+    )
 
+    extra = [people.bp, directory.bp, organisation_admin.bp]  # issue 22: people and organisations
     return [
         home.bp,
         account.bp,
@@ -28,6 +41,7 @@ def _blueprints() -> list[Blueprint]:
         projects.bp,
         participation.bp,
         browse.bp,
+        *extra,
         moderation.bp,
         discussion.bp,
     ]

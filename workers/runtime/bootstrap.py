@@ -16,6 +16,7 @@ from domain.application import PipelineApplication, RegisterLoad
 from domain.lookalike import claim_existing_names
 from projections import failures, rebuilds, runner
 from projections.db import ReadDatabase, Timeouts, open_database, sqlite_path
+from projections.people import verified_members
 from workers.adapters import idempotency, keys, mail, secret_key, sessions
 from workers.adapters.keys import KeyStore
 from workers.adapters.passwords import Argon2Hasher
@@ -98,6 +99,7 @@ def build_runtime(
         else RQDispatcher(settings.redis_url or "", settings.queue_name, settings.redis_timeout_seconds)
     )
     runtime = Runtime(settings, app, db, key_store, dispatcher, session_store, tokens, outbox)
+    app.members_hint = lambda org_id: [UUID(found) for found in verified_members(db, str(org_id))]
     return runtime
 
 
