@@ -55,7 +55,8 @@ def form(template: str, answer: Answer | None = None, status: int = 200, **conte
     if answer is not None and not answer.ok:
         if answer.status not in FIELD_PROBLEMS:
             return refused(answer)
-        problems = problems_of(answer, context.pop("labels", None), context.pop("rename", None))
+        context.pop("labels", None)  # the API's messages name their fields themselves
+        problems = problems_of(answer, context.pop("rename", None))
         status = answer.status
     context.setdefault("values", request.form)
     return make_response(render_template(template, problems=problems, **context), status)

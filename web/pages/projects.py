@@ -17,6 +17,7 @@ import nh3
 from flask import Blueprint, Response, make_response, render_template, request
 from markupsafe import Markup
 
+from domain import local_time
 from domain.organisation import KINDS
 from domain.project import BUDGET_BANDS, COLLABORATION_LEVELS, PHASES
 from projections.projects import SORTS
@@ -204,13 +205,14 @@ def _days(value: Any) -> str:
 
 @bp.app_template_filter("project_day")
 def _day(value: Any) -> str:
-    return str(value or "")[:10]
+    """A date, or the London day of a time: "3 March 2027"."""
+    return local_time.day_label(value or None)
 
 
 @bp.app_template_filter("project_moment")
 def _moment(value: Any) -> str:
-    shown = str(value or "")
-    return f"{shown[:10]} {shown[11:16]}".strip() if len(shown) > 10 else shown
+    """A time on London's clock: "3 March 2027 at 2:05pm"."""
+    return local_time.time_label(value or None)
 
 
 def _page_link(next_link: str | None) -> str | None:
