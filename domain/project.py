@@ -209,7 +209,7 @@ class Project(Aggregate):
         if self.outcome:
             raise Conflict(f"The goal has been decided ({self.outcome}); it cannot change.")
         if datetime.fromisoformat(goal["deadline"]) <= now:
-            raise RuleBroken("The deadline must be in the future.")
+            raise RuleBroken("The deadline must be in the future.", errors={"deadline": ["Enter a deadline in the future"]})
         self._set_goal(goal=goal, actor=actor)
 
     class GoalSet(Aggregate.Event):

@@ -51,7 +51,7 @@ SPECIFIC: dict[tuple[str, str], str] = {
     ("body", "required"): "Enter some text",
     ("phase", "required"): "Select a phase",
     ("deadline", "required"): "Enter a deadline",
-    ("deadline", "past"): "Enter a deadline in the future",
+    ("deadline", "past"): "Enter a deadline in the future",  # said by the goal's rule too
     ("deadline", "too_far"): "Enter a deadline within the next ten years",
     ("phase_end", "before_start"): "The phase end date must be the same as or after the phase start date",
 }
@@ -86,7 +86,8 @@ FALLBACK: dict[str, dict[str, str]] = {
         "range": "The {name} must be between 0 and {max}",
     },
     "date": {
-        "invalid": "The {name} must be a real date, like 2027-03-31",
+        "missing": "The {name} must include a {parts}",  # the pages' day, month and year fields
+        "real": "The {name} must be a real date",
         "format": "The {name} must be a real date, like 2027-03-31",
     },
     "moment": {
@@ -94,6 +95,7 @@ FALLBACK: dict[str, dict[str, str]] = {
         "invalid_awareness": "The {name} must say its time zone, like 2027-03-31T17:00:00+01:00 or ending in Z",
         "format": "The {name} must be a real date and time, like 2027-03-31T17:00:00Z",
         "zone": "The {name} must say its time zone, like 2027-03-31T17:00:00+01:00 or ending in Z",
+        "clock": "Enter the time of the {name} like 5:30pm or 17:30",
     },
     "email": {"invalid": "Enter an email address in the correct format, like name@example.gov.uk"},
     "url": {"invalid": "Enter the {name} as a full web address, like https://www.example.gov.uk"},
@@ -106,7 +108,7 @@ FALLBACK: dict[str, dict[str, str]] = {
     },
 }
 
-VALIDATOR_KINDS = {"too_long", "too_short", "length", "too_many", "range", "choice"}  # need the validator's bounds
+VALIDATOR_KINDS = {"too_long", "too_short", "length", "too_many", "range", "choice", "missing"}  # need values
 
 _FAMILIES: tuple[tuple[type[fields.Field], str], ...] = (
     (fields.Email, "email"),

@@ -18,6 +18,7 @@ class Problems:
 
     summary: list[dict[str, str]] = field(default_factory=list)
     inline: dict[str, str] = field(default_factory=dict)
+    parts: dict[str, tuple[str, ...]] = field(default_factory=dict)  # a date's wrong parts (day, month, year)
 
     def __bool__(self) -> bool:
         return bool(self.summary)

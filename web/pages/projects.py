@@ -21,11 +21,12 @@ from domain import local_time
 from domain.organisation import KINDS
 from domain.project import BUDGET_BANDS, COLLABORATION_LEVELS, PHASES
 from projections.projects import SORTS
-from web.pages import api, flow
+from web.pages import api, dates, flow
 from web.pages.api import me
 from web.pages.forms import number, present, text, words
 
 bp = Blueprint("projects", __name__)
+bp.add_app_template_global(dates.items, "date_items")
 
 # The API's query arguments for GET /api/v1/projects that the search form carries.
 FILTERS = (
@@ -315,7 +316,8 @@ def show(project_id: UUID) -> Response:
 # ------------------------------------------------------------------ propose and edit
 def _form_body() -> dict[str, Any]:
     """The posted project form as the API's fields (empty ones as None)."""
-    body: dict[str, Any] = {name: text(name) for name in (*TEXT_FIELDS, *DAY_FIELDS, *CHOICE_FIELDS)}
+    body: dict[str, Any] = {name: text(name) for name in (*TEXT_FIELDS, *CHOICE_FIELDS)}
+    body.update({name: dates.posted(name).value for name in DAY_FIELDS})
     body["tags"] = words("tags")
     estimated = request.form.get("phase_dates_estimated")
     body["phase_dates_estimated"] = None if not estimated else estimated == "yes"
@@ -328,6 +330,7 @@ def _form_body() -> dict[str, Any]:
 def _form_context(values: Any, **extra: Any) -> dict[str, Any]:
     return dict(
         values=values,
+        dates=[dates.posted(name) for name in DAY_FIELDS],  # as typed, for the page's own date problems
         phases=PHASES,
         bands=BUDGET_BANDS,
         levels=COLLABORATION_LEVELS,
@@ -357,7 +360,7 @@ def _as_values(project: dict[str, Any]) -> dict[str, Any]:
     """A project's fields as the edit form's values."""
     values: dict[str, Any] = {name: project.get(name) or "" for name in (*TEXT_FIELDS, *CHOICE_FIELDS)}
     for name in DAY_FIELDS:
-        values[name] = _day(project.get(name))
+        values[name] = dates.london_day(project.get(name))
     values["tags"] = ", ".join(project.get("tags") or [])
     estimated = project.get("phase_dates_estimated")
     values["phase_dates_estimated"] = "" if estimated is None else ("yes" if estimated else "no")
@@ -442,12 +445,13 @@ def _goal_values(project: dict[str, Any]) -> dict[str, Any]:
         "min_partners": str(goal.get("min_partners") or ""),
         "money": plain(goal.get("money")),
         "days": plain(goal.get("days")),
-        "deadline": _day(goal.get("deadline")),
+        "deadline": dates.london_day(goal.get("deadline")),
+        "deadline-time": dates.london_clock(goal.get("deadline")),
     }
 
 
 def _goal_body() -> dict[str, Any]:
-    body = {"min_partners": number("min_partners"), "deadline": text("deadline")}
+    body = {"min_partners": number("min_partners"), "deadline": dates.moment("deadline").value}
     for name in ("money", "days"):
         amount = number(name)
         body[name] = str(amount) if amount is not None else None
@@ -466,7 +470,7 @@ def goal(project_id: UUID) -> Response:
         f"/projects/{project_id}",
         project=project,
         values=values,
-        labels=LABELS,
+        dates=[dates.moment("deadline")],
     )
 
 
