@@ -209,7 +209,8 @@ class Project(Aggregate):
         if self.outcome:
             raise Conflict(f"The goal has been decided ({self.outcome}); it cannot change.")
         if datetime.fromisoformat(goal["deadline"]) <= now:
-            raise RuleBroken("The deadline must be in the future.", errors={"deadline": ["Enter a deadline in the future"]})
+            said = {"deadline": ["Enter a deadline in the future"]}  # the field a form should point at
+            raise RuleBroken("The deadline must be in the future.", errors=said)
         self._set_goal(goal=goal, actor=actor)
 
     class GoalSet(Aggregate.Event):

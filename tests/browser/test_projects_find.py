@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
@@ -87,13 +88,15 @@ def test_results_come_in_pages_with_a_next_page_link(page: Page, site: Site) -> 
     page.goto(site.base + f"/projects?tag={tag}&sort=title&limit=2")
     results = page.locator(".pipeline-project-result")
     expect(results).to_have_count(2)
+    expect(page.get_by_role("heading", name="3 projects found")).to_be_visible()
+    expect(page.get_by_role("link", name="Page 2")).to_have_attribute("href", re.compile("page=2"))
     expect(page.get_by_role("link", name=f"Paged project 0 {tag}")).to_be_visible()
     page.get_by_role("link", name="Next page").click()
     expect(results).to_have_count(1)
     expect(page.get_by_role("link", name=f"Paged project 2 {tag}")).to_be_visible()
     expect(page.get_by_role("link", name="Next page")).to_have_count(0)
     assert_accessible(page)
-    page.get_by_role("link", name="First page").click()
+    page.get_by_role("link", name="Page 1").click()
     expect(page.get_by_role("link", name=f"Paged project 0 {tag}")).to_be_visible()
 
 

@@ -111,10 +111,13 @@ def participation_for(project: dict[str, Any]) -> dict[str, Any]:
         "open_requests": [],
         "my_requests": [],
         "kinds": KINDS,
+        "owns": False,
     }
     if person is None:
         return found
     mine, me_id = _org_id(person), str(person["id"])
+    owner = str((project.get("organisation") or {}).get("id") or project.get("organisation_id") or "")
+    found["owns"] = mine is not None and mine == owner  # it backs others' projects, not its own
     followers = _items(api.get(f"{base}/followers", **fresh))
     found["following"] = any(str(f.get("person_id")) == me_id for f in followers)
     needs = _items(api.get(f"{base}/needs", **fresh))

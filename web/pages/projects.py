@@ -21,7 +21,7 @@ from domain import local_time
 from domain.organisation import KINDS
 from domain.project import BUDGET_BANDS, COLLABORATION_LEVELS, PHASES
 from projections.projects import SORTS
-from web.pages import api, dates, flow
+from web.pages import api, dates, flow, results
 from web.pages.api import me
 from web.pages.forms import number, present, text, words
 
@@ -216,37 +216,24 @@ def _moment(value: Any) -> str:
     return local_time.time_label(value or None)
 
 
-def _page_link(next_link: str | None) -> str | None:
-    """The API's ``next`` link as the search page's own: the same filters, and the cursor."""
-    if not next_link:
-        return None
-    cursor = parse_qs(urlsplit(next_link).query).get("cursor")
-    if not cursor:
-        return None
-    query = {k: v for k, v in request.args.items() if k != "cursor" and v}
-    query["cursor"] = cursor[0]
-    return "/projects?" + urlencode(query)
-
-
 # ------------------------------------------------------------------ find
 @bp.get("/projects")
 def find() -> Response:
     args = {k: request.args.get(k, "").strip() for k in FILTERS if request.args.get(k, "").strip()}
-    for key in ("cursor", "limit"):
-        if request.args.get(key):
-            args[key] = request.args[key]
     for key, clock in (("updated_since", "T00:00:00Z"), ("updated_until", "T23:59:59Z")):
         if DAY.fullmatch(args.get(key, "")):  # a plain day: its start (since) or end (until), UTC
             args[key] += clock
-    args.setdefault("limit", str(PAGE_SIZE))
-    answer = api.get("/api/v1/projects", **args, **api.fresh())
+    number = results.page_number(request.args.get("page"))
+    size = results.page_size(request.args.get("limit"), PAGE_SIZE)
+    answer = api.get("/api/v1/projects", **args, **results.window(number, size), **api.fresh())
+    total = int(answer.body.get("total") or 0) if answer.ok else 0
     context: dict[str, Any] = dict(
         values=request.args,
         results=answer.body["items"] if answer.ok else [],
-        next_page=_page_link(answer.body.get("next")) if answer.ok else None,
-        first_page=("/projects?" + urlencode({k: v for k, v in request.args.items() if k != "cursor" and v}))
-        if request.args.get("cursor")
-        else None,
+        total=total,
+        pagination=results.pagination("/projects", request.args, number, total, size),
+        export="/api/v1/projects.csv" + results.query_of(args, sort=None),
+        tags=results.known_tags(),
         searched=any(k in args for k in FILTERS),
         phases=PHASES,
         kinds=KINDS,
@@ -256,7 +243,6 @@ def find() -> Response:
         goal_states=GOAL_STATES,
         sorts=tuple(SORTS),
         options=options,
-        labels=LABELS,
         field_names=LABELS,
     )
     if answer.ok:
