@@ -107,8 +107,8 @@ def test_a_bad_filter_value_is_an_error_summary_not_a_crash(page: Page, site: Si
     summary = page.get_by_role("alert")
     expect(summary).to_contain_text("There is a problem")
     expect(summary.get_by_role("link", name="Phase")).to_have_attribute("href", "#phase")
-    expect(summary.get_by_role("link", name="Updated since")).to_have_attribute("href", "#updated-since")
-    expect(page.get_by_label("Updated since")).to_have_value("yesterday")
+    expect(summary.get_by_role("link", name="Updated since")).to_have_attribute("href", "#updated-since-day")
+    expect(page.get_by_role("group", name="Updated since").get_by_label("Year")).to_have_value("yesterday")
     assert_accessible(page)
 
 

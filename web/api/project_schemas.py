@@ -8,6 +8,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
+from domain.local_time import LONDON
 from domain.notifications import tag_problem
 from domain.project import BUDGET_BANDS, COLLABORATION_LEVELS, CONTRIBUTION_KINDS, PHASES
 from web.api.fields import AmountString, Day, OrganisationSummarySchema, Prose, Text, within
@@ -116,7 +117,8 @@ class PledgeSchema(InputSchema):
 
 
 class Deadline(fields.Field):
-    """An ISO date-time with a time zone, or a date (meaning the end of that day, UTC)."""
+    """An ISO date-time with a time zone, or a date: the end of that day in London (the UK's
+    day, as the pages ask for it; in summer 22:59:59 UTC), answered in UTC."""
 
     message_family = "moment"
     default_error_messages = {"zone": "no time zone", "too_far": "too far ahead"}  # worded by the table
@@ -129,7 +131,7 @@ class Deadline(fields.Field):
         except ValueError:
             raise self.make_error("invalid") from None
         if len(value) == 10:
-            moment = datetime.combine(moment.date(), time(23, 59, 59), tzinfo=UTC)
+            moment = datetime.combine(moment.date(), time(23, 59, 59), tzinfo=LONDON)
         if moment.tzinfo is None:
             raise self.make_error("zone")
         moment = within(moment, self)

@@ -88,6 +88,7 @@ FALLBACK: dict[str, dict[str, str]] = {
     "date": {
         "missing": "The {name} must include a {parts}",  # the pages' day, month and year fields
         "real": "The {name} must be a real date",
+        "invalid": "The {name} must be a real date, like 2027-03-31",
         "format": "The {name} must be a real date, like 2027-03-31",
     },
     "moment": {

@@ -33,9 +33,11 @@ class Typed:
     wrong: tuple[str, ...] = ()
 
 
-def posted(name: str) -> Typed:
-    """The date typed into ``name``'s three fields (None when all are empty)."""
-    typed = {part: request.form.get(f"{name}-{part}", "").strip() for part in PARTS}
+def posted(name: str, source: Any = None) -> Typed:
+    """The date typed into ``name``'s three fields (None when all are empty), from the posted
+    form or ``source`` (a GET form's query)."""
+    source = request.form if source is None else source
+    typed = {part: source.get(f"{name}-{part}", "").strip() for part in PARTS}
     if not any(typed.values()):
         return Typed(name, None)
     missing = tuple(part for part in PARTS if not typed[part])
@@ -82,6 +84,25 @@ def moment(name: str) -> Typed:
     if clock is None:
         return Typed(name, NOT_A_DATE, messages.message(name, "clock", "moment"), ("time",))
     return Typed(name, datetime.combine(date.fromisoformat(typed.value), clock, tzinfo=LONDON).isoformat())
+
+
+def day_bound(name: str, *, end: bool) -> Typed:
+    """A search filter's day: typed in three fields of a GET form, or given whole in the
+    address (``?updated_since=2026-11-01``), as the first (or, with ``end``, the last) second
+    of that day in London. Anything else in the address is passed on as it is."""
+    typed = posted(name, request.args)
+    if typed.value is None:
+        whole = request.args.get(name, "").strip()
+        typed = Typed(name, whole or None)
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", whole):
+            return typed
+    if typed.problem or typed.value is None:
+        return typed
+    try:
+        clock = time(23, 59, 59) if end else time(0, 0)
+        return Typed(name, datetime.combine(date.fromisoformat(typed.value), clock, tzinfo=LONDON).isoformat())
+    except ValueError:
+        return typed
 
 
 def london_clock(value: Any) -> str:
@@ -133,7 +154,7 @@ def correct(problems: Problems | None, dates: list[Typed]) -> Problems | None:
 def items(name: str, values: Any, problems: Problems | None) -> list[dict[str, Any]]:
     """The three govukDateInput items for ``name``: what was typed (or the date held in
     ``values[name]``), with the wrong parts highlighted."""
-    held = str(values.get(name) or "") if hasattr(values, "get") else ""
+    held = london_day(values.get(name)) if hasattr(values, "get") else ""
     year, month, day = ([*held.split("-"), "", ""][:3]) if held else ("", "", "")
     shown = {"day": day.lstrip("0"), "month": month.lstrip("0"), "year": year}
     wrong = problems.parts.get(name, ()) if problems else ()

@@ -47,7 +47,6 @@ FILTERS = (
     "sort",
 )
 PAGE_SIZE = 20
-DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 GOAL_STATES = ("none", "open", "met", "missed")
 NATIONS = ("England", "Scotland", "Wales", "Northern Ireland")
 
@@ -220,9 +219,8 @@ def _moment(value: Any) -> str:
 @bp.get("/projects")
 def find() -> Response:
     args = {k: request.args.get(k, "").strip() for k in FILTERS if request.args.get(k, "").strip()}
-    for key, clock in (("updated_since", "T00:00:00Z"), ("updated_until", "T23:59:59Z")):
-        if DAY.fullmatch(args.get(key, "")):  # a plain day: its start (since) or end (until), UTC
-            args[key] += clock
+    bounds = [dates.day_bound("updated_since", end=False), dates.day_bound("updated_until", end=True)]
+    args.update({bound.name: bound.value for bound in bounds if bound.value is not None})
     number = results.page_number(request.args.get("page"))
     size = results.page_size(request.args.get("limit"), PAGE_SIZE)
     answer = api.get("/api/v1/projects", **args, **results.window(number, size), **api.fresh())
@@ -235,6 +233,7 @@ def find() -> Response:
         export="/api/v1/projects.csv" + results.query_of(args, sort=None),
         tags=results.known_tags(),
         searched=any(k in args for k in FILTERS),
+        dates=bounds,
         phases=PHASES,
         kinds=KINDS,
         nations=NATIONS,
