@@ -146,7 +146,7 @@ def test_a_bad_pledge_shows_the_apis_problems_and_stores_nothing(page: Page, sit
     expect(page.get_by_label("Money")).to_have_value("12.345")
     expect(page.get_by_label("Code review", exact=True)).to_be_checked()
     assert_accessible(page)
-    summary.get_by_role("link", name=re.compile("^Money: ")).click()
+    summary.get_by_role("link", name=re.compile("^The money must")).click()
     expect(page.get_by_label("Money")).to_be_focused()
 
     page.get_by_label("Money").fill("")
