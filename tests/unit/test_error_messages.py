@@ -1,4 +1,4 @@
-"""The one table of error messages (web/http/messages.py): GOV.UK's words for every field of
+"""The one table of error messages (web/messages.py): GOV.UK's words for every field of
 every schema that loads a request, so no answer or page can show marshmallow's own."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import pytest
 from marshmallow import Schema, ValidationError, fields, validate
 
 import web.api
-from web.http import messages
+from web import messages
 from web.http.validation import InputSchema
 
 # Words only marshmallow's defaults use, and the jargon a person should not meet.

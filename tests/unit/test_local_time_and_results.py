@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 from domain.local_time import day_label, time_label
+from web.api.common import MAX_OFFSET, decode_offset, encode_cursor
 from web.pages import dates, results
 
 
@@ -59,3 +60,9 @@ def test_pages_are_numbered_first_last_and_around_the_current_one() -> None:
 def test_a_page_number_or_size_that_is_not_one_is_the_first_page_or_the_default() -> None:
     assert [results.page_number(t) for t in ("3", "0", "-1", "x", "３", None)] == [3, 1, 1, 1, 1, 1]
     assert [results.page_size(t, 20) for t in ("2", "101", "abc", None)] == [2, 20, 20, 20]
+
+
+def test_the_pages_offset_cursor_is_the_one_the_api_gives_out() -> None:
+    assert results.offset_cursor(40) == encode_cursor([40])
+    assert decode_offset(results.offset_cursor(40)) == 40
+    assert results.MAX_OFFSET == MAX_OFFSET

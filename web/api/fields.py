@@ -12,7 +12,7 @@ from marshmallow import Schema, ValidationError, fields
 from domain.display import display_problem
 from domain.errors import ValidationFailed
 from domain.project import AMOUNT, parse_amount
-from web.http import messages
+from web import messages
 
 EARLIEST_DAY, LATEST_DAY = date(1900, 1, 1), date(2199, 12, 31)
 EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)

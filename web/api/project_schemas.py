@@ -11,8 +11,8 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate, va
 from domain.local_time import LONDON
 from domain.notifications import tag_problem
 from domain.project import BUDGET_BANDS, COLLABORATION_LEVELS, CONTRIBUTION_KINDS, PHASES
+from web import messages
 from web.api.fields import AmountString, Day, OrganisationSummarySchema, Prose, Text, within
-from web.http import messages
 from web.http.validation import InputSchema
 
 MAX_DEADLINE_AHEAD = timedelta(days=10 * 366)  # a goal is for a project, not a century

@@ -18,7 +18,7 @@ from flask import Flask, request
 from flask.json.provider import DefaultJSONProvider
 from flask_smorest import abort
 
-from web.http import messages
+from web import messages
 from web.http.validation import MAX_INTEGER, printable, text_problem
 
 MAX_DEPTH = 32

@@ -17,7 +17,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, pre_load
 
-from web.http import messages
+from web import messages
 
 _NONCHARACTERS = "\ufdd0-\ufdef" + "".join(
     f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}" for plane in range(17)
@@ -143,7 +143,7 @@ def clean_value(value: Any, field: fields.Field | None) -> Any:
 
 class InputSchema(Schema):
     """The base of every schema that loads a request (body or query string). Every field's
-    messages, and its validators', come from the one table (:mod:`web.http.messages`)."""
+    messages, and its validators', come from the one table (:mod:`web.messages`)."""
 
     error_messages = {
         "unknown": messages.message("_", "unknown"),

@@ -3,7 +3,7 @@
 
 The page joins what was typed into the API's date; what the API cannot take (a part left out,
 no such day) is still sent, as something the API refuses, so nothing is saved, and the page
-then says which part is wrong, in the words of the one table (:mod:`web.http.messages`), and
+then says which part is wrong, in the words of the one table (:mod:`web.messages`), and
 highlights that part."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from typing import Any
 from flask import request
 
 from domain.local_time import LONDON, in_london
-from web.http import messages
+from web import messages
 from web.pages.forms import Problems, field_id
 
 PARTS = ("day", "month", "year")

@@ -57,7 +57,7 @@ WHOLE_FORM = ("_schema", "_body", "_", "")
 
 def problems_of(answer: Answer, rename: dict[str, str] | None = None) -> Problems:
     """The API's refusal as a page's problems, in the API's words: its messages name their
-    field already ("Enter a title", :mod:`web.http.messages`). ``rename`` maps an API field
+    field already ("Enter a title", :mod:`web.messages`). ``rename`` maps an API field
     to the form field that holds it (when they differ)."""
     found = Problems()
     for name, text in _flatten(answer.errors):

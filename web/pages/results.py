@@ -5,14 +5,22 @@ The page's own address says ``page=3``; the API is asked for that page with its 
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
-from web.api.common import MAX_OFFSET, encode_cursor
 from web.pages import api
 
 MAX_TAG_SUGGESTIONS = 500
+MAX_OFFSET = 2**31 - 1  # the largest offset the API's cursors carry
+
+
+def offset_cursor(offset: int) -> str:
+    """The API's cursor for a search from ``offset`` (what its ``next`` links carry, written
+    here because the pages may not import the API's modules; a unit test holds them equal)."""
+    return base64.urlsafe_b64encode(json.dumps([offset]).encode()).decode().rstrip("=")
 
 
 def page_number(text: str | None) -> int:
@@ -28,7 +36,7 @@ def page_size(text: str | None, default: int) -> int:
 def window(number: int, size: int) -> dict[str, str]:
     """The API's ``limit`` and ``cursor`` for page ``number`` of ``size`` results."""
     offset = min((number - 1) * size, MAX_OFFSET)
-    return {"limit": str(size), **({"cursor": encode_cursor([offset])} if offset else {})}
+    return {"limit": str(size), **({"cursor": offset_cursor(offset)} if offset else {})}
 
 
 def query_of(values: Mapping[str, str], **changes: Any) -> str:
