@@ -299,7 +299,8 @@ class Project(Aggregate):
         if self.outcome:
             raise Conflict(f"The goal has been decided ({self.outcome}); it cannot change.")
         if datetime.fromisoformat(goal["deadline"]) <= now:
-            raise RuleBroken("The deadline must be in the future.")
+            said = {"deadline": ["Enter a deadline in the future"]}  # the field a form should point at
+            raise RuleBroken("The deadline must be in the future.", errors=said)
         self._set_goal(goal=goal, actor=actor)
 
     class GoalSet(Aggregate.Event):
@@ -365,11 +366,17 @@ class Project(Aggregate):
         if not (_number(pledge["money"]) or _number(pledge["days"]) or pledge["contributions"]):
             raise RuleBroken("A pledge needs money, staff time or at least one named contribution.")
 
+    def require_not_owner(self, organisation_id: UUID, what: str) -> None:
+        """An organisation backs others' projects: it cannot pledge to, or say it needs, its own."""
+        if organisation_id == self.organisation_id:
+            raise RuleBroken(f"Your organisation owns this project, so it cannot {what} it.")
+
     def has_pledge_from(self, organisation_id: UUID) -> bool:
         return str(organisation_id) in self.pledges
 
     def make_pledge(self, organisation_id: UUID, person_id: UUID, pledge: dict[str, Any], *, now: datetime) -> None:
         """The organisation's first live pledge on this project (one per organisation)."""
+        self.require_not_owner(organisation_id, "pledge to")
         self._require_valid_pledge(pledge, now)
         if self.has_pledge_from(organisation_id):
             raise Conflict("Your organisation has already pledged to this project: amend that pledge instead.")

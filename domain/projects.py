@@ -207,28 +207,35 @@ class ProjectCommands(ApplicationBase):
         return Written(follow, position_of(self.save(follow, decided_on=[person])), None)
 
     def declare_need(self, project_id: UUID, actor: UUID, comment: str | None, *, withdraw: bool = False) -> Written:
-        project = self.get_project(project_id)
-        person = self._claimant(actor)
-        need_id = Need.id_for(project.id, person.belongs_to)
-        try:
-            need: Need = self.repository.get(need_id)
-        except AggregateNotFoundError:
-            if withdraw:
-                raise RuleBroken("Your organisation has not said it needs this.") from None
-            need = Need(
-                id=need_id,
-                project_id=project.id,
-                organisation_id=person.belongs_to,
-                person_id=actor,
-                comment=comment,
-            )
-        else:
-            if need.active and not person.is_member:  # a pending member adds; never overrules the members
-                raise NotAllowed(
-                    "Your membership is pending: you cannot change or withdraw what your organisation said."
+        """Say (or withdraw) that the actor's organisation needs this too; never its own project."""
+
+        def command() -> Written:
+            project = self.get_project(project_id)
+            person = self._claimant(actor)
+            if not withdraw:  # one said before this rule may still be withdrawn
+                project.require_not_owner(person.belongs_to, 'say "we need this too" about')
+            need_id = Need.id_for(project.id, person.belongs_to)
+            try:
+                need: Need = self.repository.get(need_id)
+            except AggregateNotFoundError:
+                if withdraw:
+                    raise RuleBroken("Your organisation has not said it needs this.") from None
+                need = Need(
+                    id=need_id,
+                    project_id=project.id,
+                    organisation_id=person.belongs_to,
+                    person_id=actor,
+                    comment=comment,
                 )
-            need.withdraw(actor) if withdraw else need.declare(actor, comment)
-        return Written(need, position_of(self.save(need, decided_on=[person])), None)
+            else:
+                if need.active and not person.is_member:  # a pending member adds; never overrules the members
+                    raise NotAllowed(
+                        "Your membership is pending: you cannot change or withdraw what your organisation said."
+                    )
+                need.withdraw(actor) if withdraw else need.declare(actor, comment)
+            return Written(need, position_of(self.save(need, decided_on=[person, project])), None)
+
+        return self.retrying(command, key=project_id)
 
     # --------------------------------------------------------- contributing
     def request_contribution(self, project_id: UUID, actor: UUID, message: str | None) -> Written:

@@ -477,6 +477,16 @@ def search(
 
 
 @reads("projects", "organisations")
+def count(db: Reader, filters: dict[str, Any], *, include_archived: bool = False) -> int:
+    """How many projects ``search`` would find over all its pages."""
+    join, where, params, _ = conditions(db, filters, include_archived)
+    sql = f"SELECT COUNT(*) AS n FROM projects p JOIN organisations o ON o.id = p.organisation_id {join}" + (
+        " WHERE " + " AND ".join(where) if where else ""
+    )
+    return int(db.query(sql, params)[0]["n"])
+
+
+@reads("projects", "organisations")
 def get(db: Reader, project_id: str) -> dict[str, Any] | None:
     rows = db.query(
         f"{SELECT} FROM projects p JOIN organisations o ON o.id = p.organisation_id WHERE p.id = :id",

@@ -57,7 +57,7 @@ def test_a_malformed_month_gives_an_error_summary_not_a_failure(page: Page, site
     expect(page).to_have_title(re.compile(r"^Error: Calendar"))
     summary = page.get_by_role("alert")
     expect(summary).to_contain_text("There is a problem")
-    summary.get_by_role("link", name=re.compile("^From: Give a month as YYYY-MM")).click()
+    summary.get_by_role("link", name=re.compile("^Enter a month like 2027-03")).click()
     expect(page.get_by_label("From", exact=True)).to_be_focused()
     expect(page.get_by_label("From", exact=True)).to_have_value("2029-13")
     assert_accessible(page)
@@ -66,5 +66,7 @@ def test_a_malformed_month_gives_an_error_summary_not_a_failure(page: Page, site
 def test_a_reversed_range_names_the_to_field(page: Page, site: Site) -> None:
     response = page.goto(site.base + "/calendar?from=2030-05&to=2030-01")
     assert response is not None and response.status == 422
-    expect(page.get_by_role("alert").get_by_role("link")).to_have_text(re.compile("^To: Must be from 2030-05"))
-    expect(page.locator("#to-error")).to_contain_text("Must be from 2030-05")
+    expect(page.get_by_role("alert").get_by_role("link")).to_have_text(
+        re.compile("^The last month must be between 2030-05")
+    )
+    expect(page.locator("#to-error")).to_contain_text("The last month must be between 2030-05")

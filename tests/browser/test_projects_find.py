@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
@@ -87,13 +88,15 @@ def test_results_come_in_pages_with_a_next_page_link(page: Page, site: Site) -> 
     page.goto(site.base + f"/projects?tag={tag}&sort=title&limit=2")
     results = page.locator(".pipeline-project-result")
     expect(results).to_have_count(2)
+    expect(page.get_by_role("heading", name="3 projects found")).to_be_visible()
+    expect(page.get_by_role("link", name="Page 2")).to_have_attribute("href", re.compile("page=2"))
     expect(page.get_by_role("link", name=f"Paged project 0 {tag}")).to_be_visible()
     page.get_by_role("link", name="Next page").click()
     expect(results).to_have_count(1)
     expect(page.get_by_role("link", name=f"Paged project 2 {tag}")).to_be_visible()
     expect(page.get_by_role("link", name="Next page")).to_have_count(0)
     assert_accessible(page)
-    page.get_by_role("link", name="First page").click()
+    page.get_by_role("link", name="Page 1").click()
     expect(page.get_by_role("link", name=f"Paged project 0 {tag}")).to_be_visible()
 
 
@@ -104,8 +107,8 @@ def test_a_bad_filter_value_is_an_error_summary_not_a_crash(page: Page, site: Si
     summary = page.get_by_role("alert")
     expect(summary).to_contain_text("There is a problem")
     expect(summary.get_by_role("link", name="Phase")).to_have_attribute("href", "#phase")
-    expect(summary.get_by_role("link", name="Updated since")).to_have_attribute("href", "#updated-since")
-    expect(page.get_by_label("Updated since")).to_have_value("yesterday")
+    expect(summary.get_by_role("link", name="Updated since")).to_have_attribute("href", "#updated-since-day")
+    expect(page.get_by_role("group", name="Updated since").get_by_label("Year")).to_have_value("yesterday")
     assert_accessible(page)
 
 

@@ -3,6 +3,7 @@ refusals shown on them, and the result on the project page."""
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
@@ -27,7 +28,10 @@ def test_propose_shows_the_apis_problems_then_proposes(page: Page, site: Site) -
     expect(page.get_by_role("heading", level=1)).to_have_text("Propose a project")
     assert_accessible(page)
 
-    page.get_by_label("Phase end").fill("not a day")
+    phase_end = page.get_by_role("group", name="Phase end date")
+    phase_end.get_by_label("Day").fill("31")
+    phase_end.get_by_label("Month").fill("2")
+    phase_end.get_by_label("Year").fill("2027")
     page.get_by_label("Prototype link").fill("not a link")
     page.get_by_role("button", name="Propose the project").click()
     expect(page).to_have_title("Error: Propose a project – Pipeline")
@@ -35,7 +39,10 @@ def test_propose_shows_the_apis_problems_then_proposes(page: Page, site: Site) -
     expect(summary).to_contain_text("There is a problem")
     expect(summary.get_by_role("link", name="Title")).to_have_attribute("href", "#title")
     expect(summary.get_by_role("link", name="Summary")).to_have_attribute("href", "#summary")
-    expect(summary.get_by_role("link", name="Phase end")).to_have_attribute("href", "#phase-end")
+    expect(summary.get_by_role("link", name="The phase end date must be a real date")).to_have_attribute(
+        "href", "#phase-end-day"
+    )
+    expect(phase_end.get_by_label("Day")).to_have_class(re.compile("govuk-input--error"))
     expect(summary.get_by_role("link", name="Prototype link")).to_have_attribute("href", "#links-prototype")
     expect(page.locator("#title-error")).to_contain_text("Error:")
     expect(page.get_by_label("Prototype link")).to_have_value("not a link")  # what was typed is kept
@@ -47,7 +54,8 @@ def test_propose_shows_the_apis_problems_then_proposes(page: Page, site: Site) -
     page.get_by_label("Description").fill("Built **together**.")
     page.get_by_label("Tags").fill("Council Tax, fraud, council tax")
     page.get_by_label("Alpha").check()
-    page.get_by_label("Phase end").fill("")
+    for part in ("Day", "Month", "Year"):
+        phase_end.get_by_label(part).fill("")
     page.get_by_label("Prototype link").fill("https://example.org/prototype")
     page.get_by_role("button", name="Propose the project").click()
 
@@ -93,16 +101,21 @@ def test_edit_changes_the_project_and_shows_problems(page: Page, site: Site) -> 
     expect(page.get_by_label("Tags")).to_have_value("parking")
 
     page.get_by_label("Title").fill("")
-    page.get_by_label("Next service assessment").fill("31/03/2027")
+    assessment = page.get_by_role("group", name="Next service assessment")
+    assessment.get_by_label("Day").fill("31")
+    assessment.get_by_label("Year").fill("2027")
     page.get_by_role("button", name="Save changes").click()
     summary = page.get_by_role("alert")
-    expect(summary.get_by_role("link", name="Title")).to_be_visible()
-    expect(summary.get_by_role("link", name="Next service assessment")).to_be_visible()
+    expect(summary.get_by_role("link", name="Enter a title")).to_have_attribute("href", "#title")
+    expect(summary.get_by_role("link", name="The next service assessment date must include a month")).to_have_attribute(
+        "href", "#next-assessment-month"
+    )
+    expect(assessment.get_by_label("Day")).to_have_value("31")  # what was typed is kept
     assert_accessible(page)
 
     after = unique("Parking suspensions")
     page.get_by_label("Title").fill(after)
-    page.get_by_label("Next service assessment").fill("2027-03-31")
+    assessment.get_by_label("Month").fill("3")
     page.get_by_label("Tags").fill("parking, highways")
     page.get_by_label("Department").fill("Highways")
     page.get_by_label("Budget").select_option("0-50k")
@@ -111,7 +124,7 @@ def test_edit_changes_the_project_and_shows_problems(page: Page, site: Site) -> 
     expect(page.get_by_text("The project has been updated.")).to_be_visible()
     expect(page.get_by_role("heading", level=1)).to_have_text(after)
     details = page.locator(".govuk-summary-list").first
-    for shown in ("2027-03-31", "parking, highways", "Highways", "Up to £50,000", owner.name):
+    for shown in ("31 March 2027", "parking, highways", "Highways", "Up to £50,000", owner.name):
         expect(details).to_contain_text(shown)
 
 
@@ -160,12 +173,14 @@ def test_set_a_goal_then_the_bar_shows_it(page: Page, site: Site) -> None:
     page.get_by_role("link", name="Set a goal").click()
     page.get_by_role("button", name="Save the goal").click()
     summary = page.get_by_role("alert")
-    expect(summary.get_by_role("link", name="Deadline")).to_have_attribute("href", "#deadline")
+    expect(summary.get_by_role("link", name="Enter a deadline")).to_have_attribute("href", "#deadline-day")
     assert_accessible(page)
 
     page.get_by_label("Money").fill("2,000")
     page.get_by_label("Staff time").fill("10")
-    page.get_by_label("Deadline").fill("2027-09-30")
+    deadline = page.get_by_role("group", name="Deadline")
+    for part, value in (("Day", "30"), ("Month", "9"), ("Year", "2027")):
+        deadline.get_by_label(part).fill(value)
     page.get_by_role("button", name="Save the goal").click()
     expect(page.get_by_text("The goal has been set.")).to_be_visible()
     expect(page.get_by_text("0% of the goal reached")).to_be_visible()
@@ -180,12 +195,15 @@ def test_set_a_goal_then_the_bar_shows_it(page: Page, site: Site) -> None:
     expect(page.get_by_text("5 days of 10 days (50%)")).to_be_visible()
     page.goto(site.base + "/projects?q=" + project_title.split()[-1])
     result = page.get_by_role("listitem").filter(has=page.get_by_role("link", name=project_title))
-    expect(result).to_contain_text("Goal open: 50% reached, deadline 2027-09-30")
+    expect(result).to_contain_text("Goal open: 50% reached, deadline 30 September 2027")
     expect(result.get_by_role("progressbar")).to_have_attribute("value", "50")
     result.get_by_role("link", name=project_title).click()
     page.get_by_role("link", name="Change the goal").click()
     expect(page.get_by_label("Money")).to_have_value("2000")
-    expect(page.get_by_label("Deadline")).to_have_value("2027-09-30")
+    deadline = page.get_by_role("group", name="Deadline")
+    for part, value in (("Day", "30"), ("Month", "9"), ("Year", "2027")):
+        expect(deadline.get_by_label(part)).to_have_value(value)
+    expect(page.get_by_label("Time of the deadline (optional)")).to_have_value("")
 
 
 def test_archive_and_restore_after_confirming(page: Page, site: Site) -> None:

@@ -51,7 +51,7 @@ def test_the_project_page_shows_the_project_its_goal_pledges_and_interest(page: 
     owner_name = site.api("GET", "/api/v1/me", person=owner)["organisation"]["name"]
     expect(details.get_by_role("link", name=owner_name)).to_have_attribute("href", "/organisations/KHL")
     expect(details).to_contain_text("Discovery")
-    expect(details).to_contain_text("2026-10-01 to 2027-01-31")
+    expect(details).to_contain_text("1 October 2026 to 31 January 2027")
     expect(details).to_contain_text("Environment")
     expect(details).to_contain_text("£50,000 to £100,000")
     expect(details).to_contain_text("Share funding")

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from playwright.sync_api import Browser, Page, expect
 
+from domain.local_time import in_london
 from tests.browser.site import Site, assert_accessible
 from tests.factories import PASSWORD, council_email
 
@@ -75,10 +76,13 @@ def test_two_councils_take_a_project_from_proposal_to_its_goal_met(browser: Brow
 
         title = f"Bulky waste booking {tag}"
         project_id = propose(hull, site, title)
-        deadline = (datetime.now(UTC) + timedelta(seconds=40)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        deadline = in_london(datetime.now(UTC) + timedelta(seconds=40))
         hull.goto(f"{site.base}/projects/{project_id}/goal")
         hull.get_by_label("Partner organisations").fill("1")
-        hull.get_by_label("Deadline").fill(deadline)
+        day = hull.get_by_role("group", name="Deadline")
+        for part, value in (("Day", deadline.day), ("Month", deadline.month), ("Year", deadline.year)):
+            day.get_by_label(part).fill(str(value))
+        hull.get_by_label("Time of the deadline (optional)").fill(f"{deadline:%H:%M:%S}")
         hull.get_by_role("button", name="Save the goal").click()
         expect(hull.get_by_text("Goal open")).to_be_visible()
 

@@ -30,7 +30,7 @@ def test_concurrent_pledges_in_one_process_are_each_saved_once_with_their_own_po
 ) -> None:
     app = pg_runtime.app
     assert app.group_commit
-    owner = council_member(app, "WGN")
+    owner, outsider = council_member(app, "WGN"), council_member(app, "ASH")  # not among COUNCILS
     pledgers = [council_member(app, code) for code in COUNCILS if code in app.council_codes]
     projects = [
         app.propose_project(owner.id, "alpha", {"title": f"Shared {i}", "summary": "s"}).aggregate.id
@@ -51,7 +51,7 @@ def test_concurrent_pledges_in_one_process_are_each_saved_once_with_their_own_po
     def race() -> None:
         barrier.wait()
         for round_ in range(3):
-            rival.app.pledge_for_organisation(projects[0], owner.id, pledge(f"{7 + round_}"))
+            rival.app.pledge_for_organisation(projects[0], outsider.id, pledge(f"{7 + round_}"))
 
     threads = [threading.Thread(target=command, args=(i,)) for i in range(len(pledgers))]
     threads.append(threading.Thread(target=race))

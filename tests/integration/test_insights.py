@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from domain.application import OrganisationRef
+from domain.errors import RuleBroken
 from domain.organisation import council_id
 from tests.factories import PASSWORD, council_email
 from web.app import create_app
@@ -231,7 +232,8 @@ def test_an_organisation_shows_its_projects_its_pledges_to_others_and_its_member
     second = propose(any_runtime, lee, "Second", ["b"])
     theirs = propose(any_runtime, kim, "Kingston's", ["c"])
     pledge(any_runtime, theirs, sam, money="10.00")
-    pledge(any_runtime, first, lee, money="20.00")  # to its own project: not a pledge to others
+    with pytest.raises(RuleBroken):  # an organisation cannot pledge to its own project
+        pledge(any_runtime, first, lee, money="20.00")
     http = client(any_runtime)
     projects = http.get("/api/v1/organisations/WGN/projects").json
     assert [p["id"] for p in projects["items"]] == [str(second), str(first)]

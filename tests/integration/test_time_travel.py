@@ -160,7 +160,7 @@ def test_as_of_refuses_times_without_a_zone_in_the_future_or_not_times(story_cli
     for value, words in (
         ("2014-10-01T12:00:00", "no time zone"),
         ((datetime.now(UTC) + timedelta(days=1)).isoformat(), "in the future"),
-        ("yesterday", "not an ISO 8601 time"),
+        ("yesterday", "is not a date and time"),
     ):
         response = client.get(url, query_string={"as_of": value})
         assert response.status_code == 400, value

@@ -96,12 +96,12 @@ def test_progress_is_the_lowest_fraction_over_the_goals_targets() -> None:
     project, _ = facts.add_project([facts.add_person("a@x.gov.uk")])
     assert progress(project) == 0  # no goal
     project.set_goal(goal("1000", "10", partners=2), actor=project.proposer_id, now=now())
-    project.make_pledge(project.organisation_id, project.proposer_id, pledge("1000", "10"), now=now())
-    assert progress(project) == 0  # its own organisation is no partner
+    project.make_pledge(facts.organisation("Leeds"), facts.add_person("b@x.gov.uk"), pledge("1000", "10"), now=now())
+    assert progress(project) == Decimal("0.5")  # money and days met, one partner of two
     project.make_pledge(
-        facts.organisation("Leeds"), facts.add_person("b@x.gov.uk"), pledge("0", "0", "testing"), now=now()
+        facts.organisation("York"), facts.add_person("c@x.gov.uk"), pledge("0", "0", "testing"), now=now()
     )
-    assert progress(project) == Decimal("0.5")
+    assert progress(project) == 1
 
 
 def test_crossing_says_80_percent_once_on_the_way_up_and_reached_once_met() -> None:

@@ -50,7 +50,7 @@ def parse(text: str) -> datetime:
     try:
         moment = datetime.fromisoformat(text.replace("z", "Z").replace("Z", "+00:00"))
     except ValueError:
-        _bad(f"as_of {text!r} is not an ISO 8601 time; give e.g. 2015-01-31T12:00:00Z.")
+        _bad(f"as_of {text!r} is not a date and time: give one like 2015-01-31T12:00:00Z.")
     if moment.tzinfo is None:
         _bad(f"as_of {text!r} has no time zone: add Z (UTC) or an offset such as +01:00.")
     try:

@@ -162,7 +162,7 @@ def wait_for_views(views: Iterable[str], min_position: int | None) -> None:
         abort(
             422,
             message=f"min_position {min_position} is beyond the head of the event log ({top}).",
-            errors={"min_position": [f"Must be at most {top}."]},
+            errors={"min_position": [f"The min_position must be at most {top}"]},
         )
     deadline = time.monotonic() + rt.settings.read_wait_seconds  # one wait for them all, not one each
     for name in sorted(views):

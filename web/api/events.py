@@ -82,7 +82,7 @@ def parse_until(value: str) -> int | datetime:
         moment = datetime.fromisoformat(value)
     except ValueError:
         raise ValidationError(
-            "Give a log position (a whole number) or an ISO 8601 time such as 2015-03-31T23:59:59Z."
+            "Give a log position (a whole number) or a date and time, like 2015-03-31T23:59:59Z."
         ) from None
     return within(moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment)
 

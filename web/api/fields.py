@@ -12,18 +12,25 @@ from marshmallow import Schema, ValidationError, fields
 from domain.display import display_problem
 from domain.errors import ValidationFailed
 from domain.project import AMOUNT, parse_amount
+from web import messages
 
 EARLIEST_DAY, LATEST_DAY = date(1900, 1, 1), date(2199, 12, 31)
 EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
 LATEST = datetime(2199, 12, 31, 23, 59, 59, tzinfo=UTC)
 
 
-def shown_safely(text: str, *, free_text: bool = False) -> str:
-    """``text`` if it displays as stored (:mod:`domain.display`), else a ValidationError."""
+def shown_safely(text: str, *, free_text: bool = False, key: str = "text") -> str:
+    """``text`` if it displays as stored (:mod:`domain.display`), else a ValidationError
+    saying so about the field ``key``."""
     problem = display_problem(text, free_text=free_text)
     if problem:
-        raise ValidationError(problem)
+        raise ValidationError(messages.about(key, problem))
     return text
+
+
+def key_of(field: fields.Field) -> str:
+    """The name a request gives ``field``: what its messages call it."""
+    return field.data_key or field.name or "value"
 
 
 class Text(fields.String):
@@ -33,8 +40,8 @@ class Text(fields.String):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         text = super()._deserialize(value, attr, data, **kwargs).strip()
         if not text:
-            raise ValidationError("Must not be blank.")
-        return shown_safely(text)
+            raise self.make_error("blank")
+        return shown_safely(text, key=key_of(self))
 
 
 class Prose(fields.String):
@@ -53,9 +60,9 @@ class Prose(fields.String):
         text = super()._deserialize(value, attr, data, **kwargs)
         if not text.strip():
             if not self.blank:
-                raise ValidationError("Must not be blank.")
+                raise self.make_error("blank")
             return text
-        shown_safely(text, free_text=self.free_text)
+        shown_safely(text, free_text=self.free_text, key=key_of(self))
         return text if self.blank else text.strip()
 
 
@@ -69,6 +76,8 @@ class Email(fields.Email):
 class AmountString(fields.Field):
     """Money or person-days: a string of at most 12 digits and 2 decimals, never a number."""
 
+    message_family = "amount"  # its messages say "a number, like 2500 or 2500.50"
+
     def __init__(self, **kwargs: Any) -> None:
         openapi = {"type": "string", "pattern": f"^{AMOUNT.pattern}$", "example": "1500.00"}
         super().__init__(**{**kwargs, "metadata": {**openapi, **kwargs.get("metadata", {})}})
@@ -76,21 +85,23 @@ class AmountString(fields.Field):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Decimal:
         try:
             return parse_amount(value)
-        except ValidationFailed as error:
-            raise ValidationError(error.detail) from None
+        except ValidationFailed:
+            raise self.make_error("invalid") from None
 
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
         return None if value is None else str(value)
 
 
-def within(moment: datetime) -> datetime:
-    """``moment`` in UTC, if it lies between 1900 and 2199 (else a ValidationError)."""
+def within(moment: datetime, field: fields.Field | None = None) -> datetime:
+    """``moment`` in UTC, if it lies between 1900 and 2199 (else ``field``'s error)."""
     try:
         utc = moment.astimezone(UTC)
     except OverflowError:
         utc = None
     if utc is None or not EARLIEST <= utc <= LATEST:
-        raise ValidationError("Out of range: give a time between 1900 and 2199.")
+        if field is None:
+            raise ValidationError(messages.message("time", "out_of_range"))
+        raise field.make_error("out_of_range")
     return utc
 
 
@@ -100,7 +111,7 @@ class Day(fields.Date):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> date:
         day = super()._deserialize(value, attr, data, **kwargs)
         if not EARLIEST_DAY <= day <= LATEST_DAY:
-            raise ValidationError("Out of range: give a day between 1900 and 2199.")
+            raise self.make_error("out_of_range")
         return day
 
 
@@ -108,7 +119,7 @@ class Moment(fields.AwareDateTime):
     """A date-time with a time zone, between 1900 and 2199, answered in UTC."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
-        return within(super()._deserialize(value, attr, data, **kwargs))
+        return within(super()._deserialize(value, attr, data, **kwargs), self)
 
 
 class OrganisationSummarySchema(Schema):

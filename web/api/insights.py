@@ -30,7 +30,9 @@ from web.http.validation import printable
 
 blp = Blueprint("insights", __name__, url_prefix="/api/v1", description="Figures and views across projects.")
 MAX_MONTHS = 36
-MONTH = validate.Regexp(r"^(19|20|21)[0-9]{2}-(0[1-9]|1[0-2])$", error="Give a month as YYYY-MM, 1900 to 2199.")
+MONTH = validate.Regexp(
+    r"^(19|20|21)[0-9]{2}-(0[1-9]|1[0-2])$", error="Enter a month like 2027-03, between 1900 and 2199"
+)
 UNSAFE_CELL_START = ("=", "+", "-", "@", "\t", "\r")  # what spreadsheets may run as a formula
 
 
@@ -197,7 +199,7 @@ def calendar(args: dict[str, Any]) -> dict[str, Any]:
         abort(
             422,
             message=f"Give a range of 1 to {MAX_MONTHS} months, from before to.",
-            errors={"to": [f"Must be from {start} to {MAX_MONTHS} months later."]},
+            errors={"to": [f"The last month must be between {start} and {MAX_MONTHS} months later"]},
         )
     return {"start": start, "end": end, "months": view.calendar(runtime().db, start, end)}
 

@@ -33,7 +33,7 @@ class OnOff(fields.Boolean):
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
         if not isinstance(value, bool):
-            raise ValidationError("Must be true (on) or false (off).")
+            raise self.make_error("invalid")  # the table's "must be yes or no (true or false)"
         return value
 
 
@@ -51,7 +51,7 @@ class InterestsInSchema(InputSchema):
 
     @validates("tags")
     def tags_not_blank(self, tags: list[str], **kwargs: Any) -> None:
-        blank = {i: ["Must not be blank."] for i, tag in enumerate(tags) if not tag.strip()}
+        blank = {i: ["Enter a tag"] for i, tag in enumerate(tags) if not tag.strip()}
         if blank:
             raise ValidationError(blank)
 

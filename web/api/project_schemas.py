@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
+from domain.local_time import LONDON
 from domain.notifications import tag_problem
 from domain.project import BUDGET_BANDS, COLLABORATION_LEVELS, CONTRIBUTION_KINDS, PHASES
+from web import messages
 from web.api.fields import AmountString, Day, OrganisationSummarySchema, Prose, Text, within
 from web.http.validation import InputSchema
 
@@ -24,7 +25,7 @@ class Tag(Text):
         tag = " ".join(super()._deserialize(value, attr, data, **kwargs).casefold().split())
         problem = tag_problem(tag)
         if problem:
-            raise ValidationError(problem)
+            raise ValidationError(messages.about("tag", problem))
         return tag
 
 
@@ -53,7 +54,7 @@ class ProjectFieldsSchema(InputSchema):
     def dates_in_order(self, data: dict[str, Any], **kwargs: Any) -> None:
         start, end = data.get("phase_start"), data.get("phase_end")
         if start and end and end < start:
-            raise ValidationError("The phase cannot end before it starts.", field_name="phase_end")
+            raise ValidationError(messages.message("phase_end", "before_start"), field_name="phase_end")
 
     @post_load
     def plain(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
@@ -85,23 +86,11 @@ class PhaseSchema(InputSchema):
     phase = fields.String(required=True, validate=validate.OneOf(PHASES))
 
 
-def amount_within(maximum: int) -> Callable[[Decimal], None]:
-    """0 to ``maximum``, in whole pence (or hundredths of a day)."""
-
-    def check(value: Decimal) -> None:
-        if not Decimal(0) <= value <= maximum:
-            raise ValidationError(f"Must be between 0 and {maximum}.")
-        if value != value.quantize(Decimal("0.01")):
-            raise ValidationError("At most two decimal places (whole pence, hundredths of a day).")
-
-    return check
-
-
 def Amount(maximum: int, description: str) -> AmountString:  # a field factory, named like a field
     """A non-negative exact decimal with at most two places, sent as a string, never a number."""
     return AmountString(
         load_default=Decimal(0),
-        validate=amount_within(maximum),
+        validate=validate.Range(min=0, max=maximum),  # two decimals at most: the field's own pattern
         metadata={"description": f"{description}; 0 to {maximum}, at most two decimal places"},
     )
 
@@ -128,22 +117,26 @@ class PledgeSchema(InputSchema):
 
 
 class Deadline(fields.Field):
-    """An ISO date-time with a time zone, or a date (meaning the end of that day, UTC)."""
+    """An ISO date-time with a time zone, or a date: the end of that day in London (the UK's
+    day, as the pages ask for it; in summer 22:59:59 UTC), answered in UTC."""
+
+    message_family = "moment"
+    default_error_messages = {"zone": "no time zone", "too_far": "too far ahead"}  # worded by the table
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
         if not isinstance(value, str):
-            raise ValidationError("Give an ISO 8601 date or date-time.")
+            raise self.make_error("invalid")
         try:
             moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
-            raise ValidationError("Give an ISO 8601 date or date-time.") from None
+            raise self.make_error("invalid") from None
         if len(value) == 10:
-            moment = datetime.combine(moment.date(), time(23, 59, 59), tzinfo=UTC)
+            moment = datetime.combine(moment.date(), time(23, 59, 59), tzinfo=LONDON)
         if moment.tzinfo is None:
-            raise ValidationError("Give the time zone, e.g. 2027-03-31T17:00:00+01:00 or ...Z.")
-        moment = within(moment)
+            raise self.make_error("zone")
+        moment = within(moment, self)
         if moment > datetime.now(UTC) + MAX_DEADLINE_AHEAD:
-            raise ValidationError("Too far ahead: give a deadline within ten years.")
+            raise self.make_error("too_far")
         return moment.isoformat()
 
 

@@ -66,7 +66,11 @@ class ProjectListArgs(ListArgs):
     include_archived = fields.Boolean(load_default=False)
 
 
-ProjectPageSchema = page_of(ProjectSchema, "ProjectPageSchema")
+ProjectPageSchema = type(
+    "ProjectPageSchema",
+    (page_of(ProjectSchema, "ProjectPageBase"),),
+    {"total": fields.Integer(metadata={"description": "How many projects match, over all pages"})},
+)
 
 
 def _stamp(moment: datetime | None) -> str | None:
@@ -93,13 +97,14 @@ def written(project_id: Any, position: int | None, status: int = 200) -> tuple[d
 class Projects(MethodView):
     @blp.arguments(ProjectListArgs, location="query")
     @blp.response(200, ProjectPageSchema)
-    @answers_from(view.search)
+    @answers_from(view.search, view.count)
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
         """Find projects: full-text search (ranked) and filters, sorted and paged."""
         offset = decode_offset(args.get("cursor"))
         sort = args.get("sort") or ("relevance" if args.get("q") else "updated")
         if sort == "relevance" and not args.get("q"):
-            abort(422, message="Sorting by relevance needs q.", errors={"sort": ["Needs q."]})
+            said = "To sort by best match, enter search words"
+            abort(422, message="Sorting by relevance needs q.", errors={"sort": [said]})
         filters = {k: v for k, v in args.items() if k in view.FILTERS or k == "q"}
         if args.get("organisation"):
             filters["organisation_id"] = organisation_filter(args["organisation"])
@@ -116,7 +121,8 @@ class Projects(MethodView):
         )
         more = len(rows) > args["limit"]
         items = [shaped(r) for r in rows[: args["limit"]]]
-        return {"items": items, "next": next_link([offset + args["limit"]]) if more else None}
+        total = view.count(runtime().db, filters, include_archived=args["include_archived"])
+        return {"items": items, "next": next_link([offset + args["limit"]]) if more else None, "total": total}
 
     @blp.arguments(ProjectProposalSchema)
     @blp.response(201, ProjectWrittenSchema)

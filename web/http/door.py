@@ -18,6 +18,7 @@ from flask import Flask, request
 from flask.json.provider import DefaultJSONProvider
 from flask_smorest import abort
 
+from web import messages
 from web.http.validation import MAX_INTEGER, printable, text_problem
 
 MAX_DEPTH = 32
@@ -71,9 +72,10 @@ class BoundedJSONProvider(DefaultJSONProvider):
         return loads(s)
 
 
-def _problem(value: Any) -> str | None:
+def _problem(value: Any, path: str = "") -> str | None:
     if value is OUT_OF_RANGE or (isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INTEGER):
-        return "Number out of range."
+        named = [part for part in path.split(".") if part and not part.isdigit()]
+        return messages.message(named[-1] if named else "number", "too_large")
     return text_problem(value.replace("\r\n", "\n"), multiline=True) if isinstance(value, str) else None
 
 
@@ -81,7 +83,7 @@ def body_problems(value: Any, path: str = "") -> Iterator[tuple[str, list[str]]]
     """(field path, messages) for every number no column of ours holds and every string
     no field may hold, wherever they are: even a body the endpoint ignores. Fields of
     one line are held to more by the schema (:mod:`web.http.validation`)."""
-    problem = _problem(value)
+    problem = _problem(value, path)
     if problem:
         yield path or "_body", [problem]
     items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()

@@ -17,6 +17,8 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, pre_load
 
+from web import messages
+
 _NONCHARACTERS = "\ufdd0-\ufdef" + "".join(
     f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}" for plane in range(17)
 )
@@ -85,10 +87,18 @@ def _clean_mapping(data: Mapping[str, Any], by_key: dict[str, fields.Field], oth
                 clean_text(key)
             cleaned[key] = clean_value(data[key], by_key.get(key, other))
         except ValidationError as error:
-            errors[key if isinstance(key, str) and not text_problem(key) else repr(key)] = error.messages
+            name = key if isinstance(key, str) and not text_problem(key) else repr(key)
+            errors[name] = _about(name, error.messages)
     if errors:
         raise ValidationError(errors)
     return cleaned
+
+
+def _about(key: str, found: Any) -> Any:
+    """The door's own sentences ("Must not contain ...") said about the field they refuse."""
+    if isinstance(found, list):
+        return [messages.about(key, text) if isinstance(text, str) else text for text in found]
+    return found
 
 
 def _clean_list(items: list[Any], field: fields.Field | None) -> list[Any]:
@@ -103,6 +113,13 @@ def _clean_list(items: list[Any], field: fields.Field | None) -> list[Any]:
     return cleaned
 
 
+def _error(field: fields.Field | None, kind: str) -> ValidationError:
+    """The table's message for ``kind`` on ``field`` (bound by its schema), or the fallback."""
+    if field is not None and kind in field.error_messages:
+        return field.make_error(kind)
+    return ValidationError(messages.message("value", kind))
+
+
 def clean_value(value: Any, field: fields.Field | None) -> Any:
     """``value`` with its text checked (and prose normalised) against ``field``, recursively."""
     if isinstance(value, str):
@@ -110,12 +127,12 @@ def clean_value(value: Any, field: fields.Field | None) -> Any:
     if isinstance(value, bool):
         return value
     if isinstance(value, int) and abs(value) > MAX_INTEGER:
-        raise ValidationError("Number out of range.")
+        raise _error(field, "too_large")
     if isinstance(value, float) and isinstance(field, fields.Integer):
         if not value.is_integer():
-            raise ValidationError("Not a whole number.")  # marshmallow would store int(1.9), a 1
+            raise _error(field, "whole")  # marshmallow would store int(1.9), a 1
         if abs(value) > MAX_INTEGER:
-            raise ValidationError("Number out of range.")
+            raise _error(field, "too_large")
     by_key, other = _inner_fields(field)
     if isinstance(value, Mapping):
         return _clean_mapping(value, by_key, other)
@@ -125,7 +142,16 @@ def clean_value(value: Any, field: fields.Field | None) -> Any:
 
 
 class InputSchema(Schema):
-    """The base of every schema that loads a request (body or query string)."""
+    """The base of every schema that loads a request (body or query string). Every field's
+    messages, and its validators', come from the one table (:mod:`web.messages`)."""
+
+    error_messages = {
+        "unknown": messages.message("_", "unknown"),
+        "type": messages.message("_", "type"),
+    }
+
+    def on_bind_field(self, field_name: str, field_obj: fields.Field) -> None:
+        messages.bind(field_obj.data_key or field_name, field_obj)
 
     @pre_load
     def refuse_unclean_text(self, data: Any, **kwargs: Any) -> Any:

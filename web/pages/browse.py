@@ -5,13 +5,15 @@ form); a value the API refuses comes back as the GOV.UK error summary beside the
 
 from __future__ import annotations
 
-from datetime import date, datetime
+import re
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 from uuid import UUID
 
 from flask import Blueprint, Response, redirect, request
 
+from domain import local_time
 from projections.activity import TYPES as ACTIVITY_TYPES  # the API's ``type`` values (a constant, not a read)
 from web.pages import api, flow
 from web.pages.api import Answer
@@ -25,6 +27,21 @@ CHARTS = {
     "funnel": "From sign-up to work: the funnel",
     "cohorts": "Cohort retention",
 }
+
+
+# The report's own field names, as a note from the API may use them, and what the page calls them.
+REPORT_TERMS = {
+    "people.signed_up": "“People who signed up”",
+    "people.by_week": "the sign-ups per week",
+    "cohorts": "the cohorts",
+}
+
+
+def report_note(note: str) -> str:
+    """A note of the report in the page's words: no ``people.signed_up`` on a page."""
+    for term, label in REPORT_TERMS.items():
+        note = re.sub(rf"(?<![\w.]){re.escape(term)}(?![\w.])", label, note)
+    return note
 
 
 def _given(*names: str) -> dict[str, str]:
@@ -47,26 +64,8 @@ def month_label(month: str) -> str:
         return month
 
 
-def day_label(moment: str | None) -> str:
-    """An ISO date or time -> ``3 March 2027`` (the GOV.UK date style)."""
-    if not moment:
-        return ""
-    try:
-        day = date.fromisoformat(moment[:10])
-    except ValueError:
-        return moment
-    return f"{day.day} {day:%B %Y}"
-
-
-def time_label(moment: str | None) -> str:
-    """An ISO time -> ``3 March 2027, 14:05 UTC``."""
-    if not moment:
-        return ""
-    try:
-        when = datetime.fromisoformat(moment)
-    except ValueError:
-        return moment
-    return f"{day_label(moment)}, {when:%H:%M} UTC"
+day_label = local_time.day_label  # "3 March 2027", London's day
+time_label = local_time.time_label  # "3 March 2027 at 2:05pm", London's clock
 
 
 def _template_helpers() -> dict[str, Any]:

@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 from flask import Response, abort, flash, make_response, redirect, render_template, request
 
-from web.pages import errors
+from web.pages import dates, errors
 from web.pages.api import Answer, me
 from web.pages.forms import Problems, problems_of
 
@@ -52,10 +52,12 @@ def refused(answer: Answer) -> Response:
 def form(template: str, answer: Answer | None = None, status: int = 200, **context: Any) -> Response:
     """Render a form page; with a refused ``answer``, with its problems (and the API's status)."""
     problems: Problems | None = None
+    typed_dates = context.pop("dates", [])
     if answer is not None and not answer.ok:
         if answer.status not in FIELD_PROBLEMS:
             return refused(answer)
-        problems = problems_of(answer, context.pop("labels", None), context.pop("rename", None))
+        context.pop("labels", None)  # the API's messages name their fields themselves
+        problems = dates.correct(problems_of(answer, context.pop("rename", None)), typed_dates)
         status = answer.status
     context.setdefault("values", request.form)
     return make_response(render_template(template, problems=problems, **context), status)

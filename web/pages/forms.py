@@ -18,6 +18,7 @@ class Problems:
 
     summary: list[dict[str, str]] = field(default_factory=list)
     inline: dict[str, str] = field(default_factory=dict)
+    parts: dict[str, tuple[str, ...]] = field(default_factory=dict)  # a date's wrong parts (day, month, year)
 
     def __bool__(self) -> bool:
         return bool(self.summary)
@@ -54,17 +55,14 @@ def _flatten(errors: Any, prefix: str = "") -> list[tuple[str, str]]:
 WHOLE_FORM = ("_schema", "_body", "_", "")
 
 
-def problems_of(answer: Answer, labels: dict[str, str] | None = None, rename: dict[str, str] | None = None) -> Problems:
-    """The API's refusal as a page's problems. ``rename`` maps an API field to the form
-    field that holds it (when they differ); ``labels`` names fields in the summary."""
+def problems_of(answer: Answer, rename: dict[str, str] | None = None) -> Problems:
+    """The API's refusal as a page's problems, in the API's words: its messages name their
+    field already ("Enter a title", :mod:`web.messages`). ``rename`` maps an API field
+    to the form field that holds it (when they differ)."""
     found = Problems()
     for name, text in _flatten(answer.errors):
         name = (rename or {}).get(name, name)
-        if name in WHOLE_FORM:
-            found.add(None, text)
-        else:
-            label = (labels or {}).get(name)
-            found.add(name, f"{label}: {text}" if label and not text.startswith(label) else text)
+        found.add(None if name in WHOLE_FORM else name, text)
     if not found:
         found.add(None, answer.detail)
     return found

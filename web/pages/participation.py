@@ -11,13 +11,13 @@ or post an update is the API's decision; the panel only hides what it knows to b
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from flask import Blueprint, Response, current_app, render_template, request
 from werkzeug.exceptions import HTTPException, abort
 
+from domain import local_time
 from domain.project import CONTRIBUTION_KINDS
 from web.pages import api, errors
 from web.pages.api import me
@@ -34,14 +34,8 @@ PROJECTS = "/api/v1/projects"
 # ------------------------------------------------------------------ template helpers
 @bp.app_template_filter("participation_date")
 def participation_date(stamp: str | None) -> str:
-    """An API time stamp as people read it: '1 December 2026 at 11:14' (UTC)."""
-    if not stamp:
-        return ""
-    try:
-        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-    except ValueError:
-        return stamp
-    return f"{moment.day} {moment:%B %Y} at {moment:%H:%M}"
+    """An API time stamp as people read it: '1 December 2026 at 11:14am', London time."""
+    return local_time.time_label(stamp)
 
 
 @bp.app_template_filter("participation_amount")
@@ -117,10 +111,13 @@ def participation_for(project: dict[str, Any]) -> dict[str, Any]:
         "open_requests": [],
         "my_requests": [],
         "kinds": KINDS,
+        "owns": False,
     }
     if person is None:
         return found
     mine, me_id = _org_id(person), str(person["id"])
+    owner = str((project.get("organisation") or {}).get("id") or project.get("organisation_id") or "")
+    found["owns"] = mine is not None and mine == owner  # it backs others' projects, not its own
     followers = _items(api.get(f"{base}/followers", **fresh))
     found["following"] = any(str(f.get("person_id")) == me_id for f in followers)
     needs = _items(api.get(f"{base}/needs", **fresh))

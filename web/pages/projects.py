@@ -17,14 +17,16 @@ import nh3
 from flask import Blueprint, Response, make_response, render_template, request
 from markupsafe import Markup
 
+from domain import local_time
 from domain.organisation import KINDS
 from domain.project import BUDGET_BANDS, COLLABORATION_LEVELS, PHASES
 from projections.projects import SORTS
-from web.pages import api, flow
+from web.pages import api, dates, flow, results
 from web.pages.api import me
 from web.pages.forms import number, present, text, words
 
 bp = Blueprint("projects", __name__)
+bp.add_app_template_global(dates.items, "date_items")
 
 # The API's query arguments for GET /api/v1/projects that the search form carries.
 FILTERS = (
@@ -45,7 +47,6 @@ FILTERS = (
     "sort",
 )
 PAGE_SIZE = 20
-DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 GOAL_STATES = ("none", "open", "met", "missed")
 NATIONS = ("England", "Scotland", "Wales", "Northern Ireland")
 
@@ -204,47 +205,35 @@ def _days(value: Any) -> str:
 
 @bp.app_template_filter("project_day")
 def _day(value: Any) -> str:
-    return str(value or "")[:10]
+    """A date, or the London day of a time: "3 March 2027"."""
+    return local_time.day_label(value or None)
 
 
 @bp.app_template_filter("project_moment")
 def _moment(value: Any) -> str:
-    shown = str(value or "")
-    return f"{shown[:10]} {shown[11:16]}".strip() if len(shown) > 10 else shown
-
-
-def _page_link(next_link: str | None) -> str | None:
-    """The API's ``next`` link as the search page's own: the same filters, and the cursor."""
-    if not next_link:
-        return None
-    cursor = parse_qs(urlsplit(next_link).query).get("cursor")
-    if not cursor:
-        return None
-    query = {k: v for k, v in request.args.items() if k != "cursor" and v}
-    query["cursor"] = cursor[0]
-    return "/projects?" + urlencode(query)
+    """A time on London's clock: "3 March 2027 at 2:05pm"."""
+    return local_time.time_label(value or None)
 
 
 # ------------------------------------------------------------------ find
 @bp.get("/projects")
 def find() -> Response:
     args = {k: request.args.get(k, "").strip() for k in FILTERS if request.args.get(k, "").strip()}
-    for key in ("cursor", "limit"):
-        if request.args.get(key):
-            args[key] = request.args[key]
-    for key, clock in (("updated_since", "T00:00:00Z"), ("updated_until", "T23:59:59Z")):
-        if DAY.fullmatch(args.get(key, "")):  # a plain day: its start (since) or end (until), UTC
-            args[key] += clock
-    args.setdefault("limit", str(PAGE_SIZE))
-    answer = api.get("/api/v1/projects", **args, **api.fresh())
+    bounds = [dates.day_bound("updated_since", end=False), dates.day_bound("updated_until", end=True)]
+    args.update({bound.name: bound.value for bound in bounds if bound.value is not None})
+    number = results.page_number(request.args.get("page"))
+    size = results.page_size(request.args.get("limit"), PAGE_SIZE)
+    answer = api.get("/api/v1/projects", **args, **results.window(number, size), **api.fresh())
+    total = int(answer.body.get("total") or 0) if answer.ok else 0
     context: dict[str, Any] = dict(
         values=request.args,
         results=answer.body["items"] if answer.ok else [],
-        next_page=_page_link(answer.body.get("next")) if answer.ok else None,
-        first_page=("/projects?" + urlencode({k: v for k, v in request.args.items() if k != "cursor" and v}))
-        if request.args.get("cursor")
-        else None,
+        total=total,
+        pagination=results.pagination("/projects", request.args, number, total, size),
+        export="/api/v1/projects.csv" + results.query_of(args, sort=None),
+        tags=results.known_tags(),
         searched=any(k in args for k in FILTERS),
+        dates=bounds,
         phases=PHASES,
         kinds=KINDS,
         nations=NATIONS,
@@ -253,7 +242,6 @@ def find() -> Response:
         goal_states=GOAL_STATES,
         sorts=tuple(SORTS),
         options=options,
-        labels=LABELS,
         field_names=LABELS,
     )
     if answer.ok:
@@ -313,7 +301,8 @@ def show(project_id: UUID) -> Response:
 # ------------------------------------------------------------------ propose and edit
 def _form_body() -> dict[str, Any]:
     """The posted project form as the API's fields (empty ones as None)."""
-    body: dict[str, Any] = {name: text(name) for name in (*TEXT_FIELDS, *DAY_FIELDS, *CHOICE_FIELDS)}
+    body: dict[str, Any] = {name: text(name) for name in (*TEXT_FIELDS, *CHOICE_FIELDS)}
+    body.update({name: dates.posted(name).value for name in DAY_FIELDS})
     body["tags"] = words("tags")
     estimated = request.form.get("phase_dates_estimated")
     body["phase_dates_estimated"] = None if not estimated else estimated == "yes"
@@ -326,6 +315,7 @@ def _form_body() -> dict[str, Any]:
 def _form_context(values: Any, **extra: Any) -> dict[str, Any]:
     return dict(
         values=values,
+        dates=[dates.posted(name) for name in DAY_FIELDS],  # as typed, for the page's own date problems
         phases=PHASES,
         bands=BUDGET_BANDS,
         levels=COLLABORATION_LEVELS,
@@ -355,7 +345,7 @@ def _as_values(project: dict[str, Any]) -> dict[str, Any]:
     """A project's fields as the edit form's values."""
     values: dict[str, Any] = {name: project.get(name) or "" for name in (*TEXT_FIELDS, *CHOICE_FIELDS)}
     for name in DAY_FIELDS:
-        values[name] = _day(project.get(name))
+        values[name] = dates.london_day(project.get(name))
     values["tags"] = ", ".join(project.get("tags") or [])
     estimated = project.get("phase_dates_estimated")
     values["phase_dates_estimated"] = "" if estimated is None else ("yes" if estimated else "no")
@@ -440,12 +430,13 @@ def _goal_values(project: dict[str, Any]) -> dict[str, Any]:
         "min_partners": str(goal.get("min_partners") or ""),
         "money": plain(goal.get("money")),
         "days": plain(goal.get("days")),
-        "deadline": _day(goal.get("deadline")),
+        "deadline": dates.london_day(goal.get("deadline")),
+        "deadline-time": dates.london_clock(goal.get("deadline")),
     }
 
 
 def _goal_body() -> dict[str, Any]:
-    body = {"min_partners": number("min_partners"), "deadline": text("deadline")}
+    body = {"min_partners": number("min_partners"), "deadline": dates.moment("deadline").value}
     for name in ("money", "days"):
         amount = number(name)
         body[name] = str(amount) if amount is not None else None
@@ -464,7 +455,7 @@ def goal(project_id: UUID) -> Response:
         f"/projects/{project_id}",
         project=project,
         values=values,
-        labels=LABELS,
+        dates=[dates.moment("deadline")],
     )
 
 

@@ -20,3 +20,28 @@ for (const select of document.querySelectorAll('select[data-autocomplete]')) {
     })
   }
 }
+
+// A text field with suggestions (the tag on the find page): the plain field works without
+// JavaScript; with it, accessible-autocomplete suggests the values listed in the JSON element
+// the wrapper names. What is typed is sent as it is, chosen from the list or not.
+for (const wrapper of document.querySelectorAll('[data-suggest]')) {
+  const input = wrapper.querySelector('input')
+  const listed = document.getElementById(wrapper.dataset.suggest)
+  if (!window.accessibleAutocomplete || !input || !listed) continue
+  const values = JSON.parse(listed.textContent || '[]')
+  const holder = document.createElement('div')
+  input.replaceWith(holder)
+  window.accessibleAutocomplete({
+    element: holder,
+    id: input.id,
+    name: input.name,
+    defaultValue: input.value,
+    minLength: 1,
+    showNoOptionsFound: false,
+    source: (query, answer) => {
+      const typed = query.trim().toLowerCase()
+      answer(values.filter((value) => value.includes(typed)).slice(0, 10))
+    },
+    templates: { inputValue: (value) => value ?? '', suggestion: asText }
+  })
+}

@@ -9,10 +9,10 @@ it. Whether an event crossed a mark is read from the project just before and jus
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from domain import local_time
 from domain.project import Project
 from domain.reminders import DeadlineWarning
 from workers.notify.notices.base import Facts, Message, Notice, days, listed, money, organisation, project_link, tell
@@ -168,9 +168,5 @@ def goal_decided(event: Project.GoalDecided, facts: Facts) -> list[Message]:
 
 
 def day(moment: str) -> str:
-    """ "8 December 2026" from an ISO date or time."""
-    try:
-        when = datetime.fromisoformat(moment)
-    except ValueError:
-        return moment
-    return f"{when.day} {when:%B %Y}"
+    """ "8 December 2026" from an ISO date or time: the day it is in London."""
+    return local_time.day_label(moment)
