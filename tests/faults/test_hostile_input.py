@@ -74,6 +74,9 @@ VALID: dict[tuple[str, str], dict[str, Any]] = {
     **{("POST", f"/api/v1{path}"): {"reason": "Advertising"} for path in MODERATION if "tag-renames" not in path},
     ("POST", "/api/v1/tag-renames"): {"old": "bins", "new": "waste", "reason": "One name"},
     ("POST", "/api/v1/projects/<uuid:project_id>/restorations"): {"field": "title", "version": 1},
+    ("POST", "/api/v1/projects/<uuid:project_id>/comments"): {"body": "Could we share this?"},
+    ("PATCH", "/api/v1/comments/<uuid:comment_id>"): {"body": "Could we share it?"},
+    ("POST", "/api/v1/comments/<uuid:comment_id>/hide"): {"reason": "Advertising"},
     ("POST", "/api/v1/projects/<uuid:project_id>/phase"): {"phase": "beta"},
     ("PUT", "/api/v1/projects/<uuid:project_id>/goal"): {
         "min_partners": 1,
@@ -194,13 +197,15 @@ def targets(client: Any) -> dict[str, str]:
     update = client.post(f"/api/v1/projects/{project_id}/status-updates", json={"body": "News"}, headers=headers)
     other, _ = operator(client, "KTT")
     request = client.post(f"/api/v1/projects/{project_id}/contribution-requests", json={}, headers=other)
-    assert update.status_code == request.status_code == 201, (update.json, request.json)
+    comment = client.post(f"/api/v1/projects/{project_id}/comments", json={"body": "First"}, headers=headers)
+    assert update.status_code == request.status_code == comment.status_code == 201, (update.json, request.json)
     return {
         "<code_or_id>": "WGN",
         "<domain>": "wigan.gov.uk",
         "<uuid:project_id>": project_id,
         "<uuid:update_id>": update.json["id"],
         "<uuid:request_id>": request.json["id"],
+        "<uuid:comment_id>": comment.json["id"],
         "<uuid:person_id>": person_id,
         "<person>": person_id,
         "headers": headers,  # type: ignore[dict-item]
