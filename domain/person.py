@@ -25,8 +25,9 @@ HELD_AFTER_CHANGE = timedelta(days=7)  # as long as the undo link mailed to the 
 # their choice: the projects they proposed, are on the team of or are key contact for, the
 # pledges they made for their organisation, and what they follow. Follows are a list nobody
 # else shows in one place, so they are shown only when the person says so.
-PAGE_SECTIONS = ("projects", "pledges", "follows")
-SHOWN_BY_DEFAULT = ("projects", "pledges")
+PAGE_SECTIONS = ("projects", "pledges", "follows", "comments")
+# What is public elsewhere already (project pages) is shown unless the person chooses otherwise.
+SHOWN_BY_DEFAULT = ("projects", "pledges", "comments")
 
 
 def email_key(email: str) -> str:

@@ -1,6 +1,6 @@
 """What a person's page shows beyond the people directory: their projects, the pledges they
-made for their organisation and what they follow. Queries only, over the projects and
-organisations views; which of them a page shows is the person's choice (``people.shown``)."""
+made for their organisation, what they follow and what they said. Queries only, over the projects and
+organisations views (and the comments view); which of them a page shows is the person's choice (``people.shown``)."""
 
 from __future__ import annotations
 
@@ -45,6 +45,20 @@ def pledges_by(db: Reader, person_id: str, limit: int = 100) -> list[dict[str, A
         {"id": person_id, "limit": limit},
     )
     return [pledge_row(dict(row)) for row in rows]
+
+
+@reads("comments", "projects", "organisations")
+def comments_of(db: Reader, person_id: str, limit: int = 50) -> list[dict[str, Any]]:
+    """What they said on live projects (2014 messages included), newest first; not the
+    comments an operator hid, none once they are erased."""
+    return db.query(
+        "SELECT c.id, c.project_id, p.title AS project_title, c.body, c.posted_at, c.edited_at, c.origin,"
+        f" c.parent_id, p.organisation_id, {OWNER}"
+        " FROM comments c JOIN projects p ON p.id = c.project_id JOIN organisations o ON o.id = p.organisation_id"
+        " WHERE c.author_id = :id AND c.author_erased = FALSE AND c.hidden_reason IS NULL AND p.archived = FALSE"
+        " ORDER BY c.posted_at DESC, c.id LIMIT :limit",
+        {"id": person_id, "limit": limit},
+    )
 
 
 @reads("projects", "organisations")

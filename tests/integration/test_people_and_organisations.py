@@ -11,6 +11,7 @@ from uuid import UUID
 import pytest
 
 from tests.factories import email
+from tests.hostile import operator
 from tests.integration.test_membership_api import join, settled
 from web.app import create_app
 from workers.runtime.bootstrap import Runtime
@@ -88,7 +89,7 @@ def test_a_persons_page_shows_what_they_chose_and_an_erased_person_shows_nothing
     assert client.put(f"/api/v1/projects/{project}/pledges/mine", json={"money": "500"}, headers=tom).status_code == 200
     settled(client)
     page = client.get(f"/api/v1/people/{asha_id}").json
-    assert page["shown"] == ["projects", "pledges"] and "follows" not in page
+    assert page["shown"] == ["projects", "pledges", "comments"] and "follows" not in page
     assert [(p["title"], p["roles"]) for p in page["projects"]] == [("Bulky waste", ["proposer", "team"])]
     tom_page = client.get(f"/api/v1/people/{tom_id}").json
     assert [(p["project_title"], p["money"], p["organisation"]["code"]) for p in tom_page["pledges"]] == [
@@ -110,6 +111,25 @@ def test_a_persons_page_shows_what_they_chose_and_an_erased_person_shows_nothing
         [],
         [],
     )
+
+
+def test_a_persons_page_lists_what_they_said_but_not_what_a_moderator_hid(client: Any) -> None:
+    _, asha = join(client, "KTT")
+    tom_id, tom = join(client, "WGN")
+    olive, _ = operator(client, "LDS")
+    project = propose(client, asha, "Bulky waste")
+    said = client.post(f"/api/v1/projects/{project}/comments", json={"body": "We collect these too"}, headers=tom)
+    spam = client.post(f"/api/v1/projects/{project}/comments", json={"body": "Buy our bins"}, headers=tom)
+    assert said.status_code == spam.status_code == 201, (said.json, spam.json)
+    hidden = client.post(f"/api/v1/comments/{spam.json['id']}/hide", json={"reason": "Advertising"}, headers=olive)
+    assert hidden.status_code == 200, hidden.json
+    page = settled(client).get(f"/api/v1/people/{tom_id}?min_position={hidden.json['event_position']}").json
+    assert [(c["body"], c["project_title"], c["organisation"]["code"]) for c in page["comments"]] == [
+        ("We collect these too", "Bulky waste", "KTT")
+    ]
+    chosen = client.put("/api/v1/me/page", json={"shown": ["projects"]}, headers=tom)
+    page = settled(client).get(f"/api/v1/people/{tom_id}?min_position={chosen.json['event_position']}").json
+    assert "comments" not in page and page["shown"] == ["projects"]
 
 
 # ------------------------------------------------------------ admins

@@ -49,9 +49,14 @@ def test_a_persons_page_shows_their_choices_and_links_from_their_organisation(cl
         "/api/v1/projects", json={"title": "Leeds bins", "summary": "S", "phase": "alpha"}, headers=asha
     )
     assert answer.status_code == 201
+    said = client.post(
+        f"/api/v1/projects/{answer.json['id']}/comments", json={"body": "Tell me <b>more</b>"}, headers=asha
+    )
+    assert said.status_code == 201, said.json
     settled(client)
     page = client.get(f"/people/{asha_id}")
     assert page.status_code == 200 and "Leeds bins" in html(page) and "Leeds City Council" in html(page)
+    assert "Tell me &lt;b&gt;more&lt;/b&gt;" in html(page) and f"#comment-{said.json['id']}" in html(page)
     assert f'href="/people/{asha_id}"' in html(client.get("/organisations/LDS"))
     browser = browser_of(client, asha_id)
     form = browser.get("/account/page")

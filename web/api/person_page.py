@@ -31,6 +31,7 @@ SECTIONS: dict[str, Callable[[Reader, str], list[dict[str, Any]]]] = {
     "projects": view.projects_of,
     "pledges": view.pledges_by,
     "follows": view.follows_of,
+    "comments": view.comments_of,
 }
 QUERIES = tuple(SECTIONS.values())  # what the sections read: waited for unless failing (``wait_for_sections``)
 
@@ -63,6 +64,18 @@ class PagePledgeSchema(Schema):
     pledged_at = fields.String()
 
 
+class PageCommentSchema(Schema):
+    id = fields.UUID()
+    project_id = fields.UUID()
+    project_title = fields.String()
+    organisation = fields.Nested(OrganisationSummarySchema, metadata={"description": "The project's organisation"})
+    body = fields.String()
+    posted_at = fields.String()
+    edited_at = fields.String(allow_none=True)
+    origin = fields.String(allow_none=True, metadata={"description": "like or join: left on the 2014 Pipeline"})
+    parent_id = fields.UUID(allow_none=True, metadata={"description": "The comment it answers"})
+
+
 class PersonPageSectionsSchema(Schema):
     shown = fields.List(
         fields.String(metadata={"enum": list(PAGE_SECTIONS)}),
@@ -71,6 +84,7 @@ class PersonPageSectionsSchema(Schema):
     projects = fields.List(fields.Nested(PageProjectSchema), metadata={"description": "If shown"})
     pledges = fields.List(fields.Nested(PagePledgeSchema), metadata={"description": "If shown"})
     follows = fields.List(fields.Nested(PageProjectSchema), metadata={"description": "If shown"})
+    comments = fields.List(fields.Nested(PageCommentSchema), metadata={"description": "If shown"})
 
 
 def _organisation(row: dict[str, Any]) -> dict[str, Any]:

@@ -22,6 +22,7 @@ SECTION_NAMES = {
     "projects": ("Projects", "the projects you proposed, are on the team of, or are the key contact for"),
     "pledges": ("Pledges", "the pledges you made for your organisation"),
     "follows": ("Following", "the projects you follow"),
+    "comments": ("Comments", "what you said in projects' discussions (not what a moderator hid)"),
 }
 ROLE_NAMES = {"proposer": "Proposed it", "team": "On the team", "key_contact": "Key contact"}
 FORMER = "Former member"
