@@ -57,6 +57,7 @@ def test_a_persons_page_shows_their_choices_and_links_from_their_organisation(cl
     page = client.get(f"/people/{asha_id}")
     assert page.status_code == 200 and "Leeds bins" in html(page) and "Leeds City Council" in html(page)
     assert "Tell me &lt;b&gt;more&lt;/b&gt;" in html(page) and f"#comment-{said.json['id']}" in html(page)
+    assert f"/people/{asha_id}/suspend" not in html(page)
     assert f'href="/people/{asha_id}"' in html(client.get("/organisations/LDS"))
     browser = browser_of(client, asha_id)
     form = browser.get("/account/page")

@@ -46,12 +46,14 @@ def person(person_id: UUID) -> Response:
     found: dict[str, Any] = flow.body_of(answer)
     if found.get("erased"):
         return flow.form("pages/people/former.html", status=410)
-    mine = (api.me() or {}).get("id") == found["id"]
+    me = api.me() or {}
+    mine = me.get("id") == found["id"]
     organisation = found.get("organisation") or {}
     return flow.form(
         "pages/people/person.html",
         person=found,
         mine=mine,
+        operator=bool(me.get("is_operator")) and not mine,
         kind_name=KIND_NAMES.get(organisation.get("kind") or "", ""),
         section_names=SECTION_NAMES,
         role_names=ROLE_NAMES,
