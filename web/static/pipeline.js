@@ -22,13 +22,12 @@ for (const select of document.querySelectorAll('select[data-autocomplete]')) {
 }
 
 // A text field with suggestions (the tag on the find page): the plain field works without
-// JavaScript; with it, accessible-autocomplete suggests the values listed in the JSON element
-// the wrapper names. What is typed is sent as it is, chosen from the list or not.
+// JavaScript; with it, accessible-autocomplete suggests the values the wrapper's data-suggest
+// attribute lists (JSON). What is typed is sent as it is, chosen from the list or not.
 for (const wrapper of document.querySelectorAll('[data-suggest]')) {
   const input = wrapper.querySelector('input')
-  const listed = document.getElementById(wrapper.dataset.suggest)
-  if (!window.accessibleAutocomplete || !input || !listed) continue
-  const values = JSON.parse(listed.textContent || '[]')
+  if (!window.accessibleAutocomplete || !input) continue
+  const values = JSON.parse(wrapper.dataset.suggest || '[]')
   const holder = document.createElement('div')
   input.replaceWith(holder)
   window.accessibleAutocomplete({
