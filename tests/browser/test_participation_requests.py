@@ -60,7 +60,7 @@ def test_asked_to_contribute_then_approved_and_another_declined(page: Page, site
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Request to contribute from {other.name}")
     page.get_by_label("Reason (optional)").fill("x" * 2001)
     page.get_by_role("button", name="Decline the request").click()
-    expect(page.get_by_role("alert")).to_contain_text("Reason: ")
+    expect(page.get_by_role("alert")).to_contain_text("The reason must be 2000 characters or fewer")
     expect(page.locator("#reason-error")).to_be_visible()
     assert_accessible(page)
     assert requests_of(site, project)[other.id]["decision"] is None

@@ -166,4 +166,6 @@ def test_asking_for_a_reset_takes_as_long_for_an_unknown_address_as_for_a_known_
         _reset_seconds(api, known[i % 3]) - _reset_seconds(api, f"nobody.{uuid.uuid4().hex[:8]}@example.gov.uk")
         for i in range(20)
     ]
-    assert statistics.median(differences) < 0.002, sorted(differences)
+    # 5 ms: far below a password hash or a mail sent (tens of milliseconds), above what four
+    # parallel test processes on two cores add to the known half (2.3 ms seen once).
+    assert statistics.median(differences) < 0.005, sorted(differences)
