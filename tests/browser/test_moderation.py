@@ -99,6 +99,8 @@ def test_an_operator_restores_locks_hides_renames_and_suspends(page: Page, site:
 
     page.goto(f"{site.base}/people/{owner.id}")  # the operator finds the form from the person's page
     page.get_by_role("link", name=re.compile("^Suspend ")).click()
+    expect(page).to_have_url(re.compile(r"/suspend$"))  # arrived, before axe looks at it
+    page.wait_for_load_state()
     confirm_with_reason(page, "Yes, suspend them", "Posted advertising.")
     banner(page, "has been suspended.")
     site.api("GET", "/api/v1/me", person=owner, status=401)
