@@ -172,3 +172,13 @@ def test_with_a_migration_stamp_the_period_ends_at_the_last_activity_not_the_las
 def test_edits_are_versions_that_changed_something_a_phase_change_with_an_edit_is_one() -> None:
     r = report(_imported_history(late_sign_up=T0 + timedelta(days=40)), parse(), head=20)
     assert r["projects"]["edits"] == 3  # text; text and phase at one moment; phase alone
+
+
+def test_a_field_restored_to_an_earlier_value_is_an_edit() -> None:
+    history = _imported_history(late_sign_up=T0 + timedelta(days=40))
+    project, person = history[4].id, history[0].id
+    restored = fake("Project.FieldRestored", project, T0 + timedelta(days=6), actor=person,
+                    changes={"title": {"from": "Old project", "to": "Older project"}},
+                    restored_version=1, moderation=False)  # fmt: skip
+    r = report([*history, *facts(restored)], parse(until="2014-12-31"), head=20)
+    assert r["projects"]["edits"] == 4

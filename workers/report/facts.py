@@ -32,6 +32,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "Person.Erased": (),
     "Project.Proposed": ("organisation_id", "proposer_id", "phase", "details", "imported"),
     "Project.Edited": ("actor", "changes"),
+    "Project.FieldRestored": ("actor", "changes"),  # an earlier value again: an edit to a reader
     "Project.PhaseChanged": ("phase", "actor"),
     "Project.GoalSet": ("actor",),
     "Project.GoalDecided": ("outcome",),
@@ -91,7 +92,7 @@ def _kept(kind: str, name: str, value: Any) -> Any:
     """Only the non-personal part of bulky attributes: a project's title, a new name."""
     if name == "details":
         return {"title": (value or {}).get("title")}
-    if name == "changes" and kind == "Project.Edited":
+    if name == "changes" and kind in ("Project.Edited", "Project.FieldRestored"):
         title = (value or {}).get("title")
         return {"title": title.get("to")} if isinstance(title, dict) else {}
     if name == "changes":

@@ -18,7 +18,13 @@ from workers.report.facts import Fact
 
 MIGRATION_STAMP = "created_on_is_migration_stamp"
 UNKNOWN_SIGN_UP = "created_on_unknown"
-UPDATES = ("Project.Edited", "Project.PhaseChanged", "StatusUpdate.Posted", "StatusUpdate.Corrected")
+UPDATES = (
+    "Project.Edited",
+    "Project.FieldRestored",
+    "Project.PhaseChanged",
+    "StatusUpdate.Posted",
+    "StatusUpdate.Corrected",
+)
 WITHDRAWALS = ("Follow.Unfollowed", "Need.Withdrawn", "Project.PledgeWithdrawn", "ContributionRequest.Withdrawn")
 
 
@@ -193,9 +199,9 @@ def _project(world: World, fact: Fact) -> None:
 def _other_project_event(world: World, project: Project, fact: Fact) -> None:
     if fact.kind in UPDATES:
         project.updates.append(fact.at)
-    if fact.kind in ("Project.Edited", "Project.PhaseChanged"):
+    if fact.kind in ("Project.Edited", "Project.FieldRestored", "Project.PhaseChanged"):
         world.edits[(fact.id, fact.at)] = None  # an edit and a phase change at one moment: one version
-    if fact.kind == "Project.Edited":
+    if fact.kind in ("Project.Edited", "Project.FieldRestored"):
         if fact.data["changes"].get("title"):
             project.title = fact.data["changes"]["title"]
     elif fact.kind == "Project.PhaseChanged":
