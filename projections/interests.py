@@ -17,6 +17,7 @@ from datetime import datetime
 
 from domain.notifications import STOPWORDS, NotificationPreferences, stem, terms
 from domain.project import Project
+from domain.tags import TagAlias
 from projections.base import Projection, Reveal, Statement, handles, reads, timestamp
 from projections.db import Reader
 
@@ -28,8 +29,13 @@ MAX_KEYS = 2000  # terms asked about at once (a long description is cut, not ref
 
 class InterestsProjection(Projection):
     name = "interests"
-    tables = ("interest_terms", "interest_people", "project_terms", "interest_projects")
+    # 2: an operator's tag renames apply to the tags people chose (interest_tag_aliases)
+    version = 2
+    tables = ("interest_terms", "interest_people", "project_terms", "interest_projects", "interest_tag_aliases")
     ddl = (
+        # each renamed tag and what it is called now (``new`` is the end of any chain of renames)
+        "CREATE TABLE IF NOT EXISTS interest_tag_aliases (id TEXT PRIMARY KEY, old TEXT NOT NULL,"
+        " new TEXT NOT NULL, active BOOLEAN NOT NULL)",
         "CREATE TABLE IF NOT EXISTS interest_people (preferences_id TEXT PRIMARY KEY, person_id TEXT NOT NULL)",
         "CREATE INDEX IF NOT EXISTS interest_people_by_person ON interest_people (person_id)",
         "CREATE TABLE IF NOT EXISTS interest_terms (preferences_id TEXT NOT NULL, kind TEXT NOT NULL,"
@@ -80,6 +86,35 @@ class InterestsProjection(Projection):
                 )
                 yield from _project_terms(project, kind, (new or ()) if kind == TAG else terms(new))
 
+    # ------------------------------------------------------ tag renames
+    @handles(TagAlias.Renamed, TagAlias.Repointed)
+    def tag_renamed(self, event: TagAlias.Renamed | TagAlias.Repointed, reveal: Reveal) -> Iterator[Statement]:
+        """A person's chosen tag (``term``) is matched under what it is called now (``term_key``)."""
+        alias, new = str(event.originator_id), event.new
+        if isinstance(event, TagAlias.Renamed):
+            yield Statement(
+                "INSERT INTO interest_tag_aliases (id, old, new, active) VALUES (:id, :old, :new, TRUE)",
+                {"id": alias, "old": event.old, "new": new},
+            )
+        else:
+            yield Statement(
+                "UPDATE interest_tag_aliases SET new = :new, active = TRUE WHERE id = :id", {"id": alias, "new": new}
+            )
+        old = "(SELECT old FROM interest_tag_aliases WHERE id = :id)"
+        yield Statement(f"UPDATE interest_tag_aliases SET new = :new WHERE new = {old}", {"id": alias, "new": new})
+        yield Statement(
+            f"UPDATE interest_terms SET term_key = :new WHERE kind = '{TAG}' AND (term_key = {old} OR term = {old})",
+            {"id": alias, "new": new},
+        )
+
+    @handles(TagAlias.Retired)
+    def tag_retired(self, event: TagAlias.Retired, reveal: Reveal) -> Iterator[Statement]:
+        """The old name is a tag of its own again: those who chose it are matched by it."""
+        alias = {"id": str(event.originator_id)}
+        yield Statement("UPDATE interest_tag_aliases SET active = FALSE WHERE id = :id", alias)
+        old = "(SELECT old FROM interest_tag_aliases WHERE id = :id)"
+        yield Statement(f"UPDATE interest_terms SET term_key = {old} WHERE kind = '{TAG}' AND term = {old}", alias)
+
     @handles(Project.Archived, Project.Restored)
     def archived(self, event: Project.Archived | Project.Restored, reveal: Reveal) -> Iterator[Statement]:
         yield Statement(
@@ -92,8 +127,10 @@ def _declared(preferences: str, tags: Iterable[str], words: Iterable[str]) -> It
     yield Statement("DELETE FROM interest_terms WHERE preferences_id = :id", {"id": preferences})
     chosen = {(TAG, tag, tag) for tag in tags} | {(WORD, word, stem(word)) for word in words}
     for kind, term, key in sorted(chosen):
+        renamed = "(SELECT a.new FROM interest_tag_aliases a WHERE a.old = :term AND a.active = TRUE)"
         yield Statement(
-            "INSERT INTO interest_terms (preferences_id, kind, term, term_key) VALUES (:id, :kind, :term, :key)",
+            "INSERT INTO interest_terms (preferences_id, kind, term, term_key)"
+            f" VALUES (:id, :kind, :term, {f'COALESCE({renamed}, :key)' if kind == TAG else ':key'})",
             {"id": preferences, "kind": kind, "term": term, "key": key},
         )
 

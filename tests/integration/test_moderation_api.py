@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from projections import interests as interests_view
 from projections import verify
 from projections.registry import all_projections
 from tests.factories import PASSWORD, council_email
@@ -178,6 +179,10 @@ def test_an_owner_restores_a_field_from_an_earlier_version(client: Any) -> None:
 def test_a_renamed_tag_reaches_every_view_and_later_proposals_and_rebuilds_the_same(client: Any) -> None:
     _, owner, _ = join(client, "KTT")
     _, operator, _ = join(client, "LDS", operator=True)
+    before_id, before, _ = join(client, "WGN")  # chose the old name before the rename
+    after_id, after, _ = join(client, "MAN")  # chose it after
+    interest = {"interests": {"tags": ["rubbish"]}}
+    assert client.put("/api/v1/me/notifications", json=interest, headers=before).status_code == 200
     first = propose(client, owner, title="Bulky items", tags=["rubbish", "booking"])
     second = propose(client, owner, title="Garden cuttings", tags=["rubbish", "refuse"])
     body = {"old": "rubbish", "new": "Refuse", "reason": "One name for one thing."}
@@ -185,7 +190,10 @@ def test_a_renamed_tag_reaches_every_view_and_later_proposals_and_rebuilds_the_s
     renamed = settled(client).post("/api/v1/tag-renames", json=body, headers=operator)
     assert renamed.status_code == 200 and renamed.json["projects_renamed"] == 2, renamed.json
     later = propose(client, owner, title="Clinical items", tags=["Rubbish"])
+    assert client.put("/api/v1/me/notifications", json=interest, headers=after).status_code == 200
     settled(client)
+    told = {person for person, _, _ in interests_view.people_interested(rt_of(client).db, {"refuse"}, set())}
+    assert {before_id, after_id} <= told  # a project tagged "refuse" reaches those who chose "rubbish"
     assert client.get(first).json["tags"] == ["refuse", "booking"]
     assert client.get(second).json["tags"] == ["refuse"]  # merged: once
     assert client.get(later).json["tags"] == ["refuse"]
@@ -197,6 +205,11 @@ def test_a_renamed_tag_reaches_every_view_and_later_proposals_and_rebuilds_the_s
     assert cloud.get("refuse") == 3 and "rubbish" not in cloud
     renames = [e for e in history(client, first) if e["type"] == "Project.TagRenamed"]
     assert renames and renames[0]["data"]["reason"] == "One name for one thing."
+    back = {"old": "refuse", "new": "rubbish", "reason": "The old name was right."}
+    assert settled(client).post("/api/v1/tag-renames", json=back, headers=operator).status_code == 200
+    settled(client)
+    told = {person for person, _, _ in interests_view.people_interested(rt_of(client).db, {"rubbish"}, set())}
+    assert {before_id, after_id} <= told  # renamed back: matched by the name they chose
     rt = rt_of(client)
     for view in all_projections():
         check = verify.verify(rt.app, rt.db, view, advance=lambda count: None)
