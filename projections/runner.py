@@ -315,6 +315,13 @@ def horizon(app: EventLog, db: ReadDatabase, projection: Projection, top: int) -
     return top
 
 
+def behind(app: EventLog, db: ReadDatabase, projection: Projection) -> bool:
+    """Whether the projection has an event to apply now: one it follows after its position,
+    up to where the views it reads allow (``horizon``)."""
+    at = position(db, projection.name)
+    return pending(app, projection, at, horizon(app, db, projection, head(app)))
+
+
 def reached(app: EventLog, db: ReadDatabase, projection: Projection, target: int) -> bool:
     """Whether the projection shows the log as of ``target``: it applied ``target``, or
     nothing it follows happened between its position and ``target``."""

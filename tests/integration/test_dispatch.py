@@ -1,4 +1,4 @@
-"""One coalesced catch-up job per write on the real Redis, and a Redis that does not
+"""One coalesced catch-up job per follower on the real Redis, and a Redis that does not
 answer costs a write one short timeout, not one per projection."""
 
 from __future__ import annotations
@@ -29,27 +29,36 @@ def dispatcher(redis_available: None, queue_name: str) -> Iterator[RQDispatcher]
     d.close()
 
 
-def test_writes_while_the_job_waits_enqueue_nothing_more(dispatcher: RQDispatcher) -> None:
+def test_a_write_asks_for_one_job_per_follower_and_later_writes_enqueue_nothing_more(
+    dispatcher: RQDispatcher,
+) -> None:
     for _ in range(20):
         dispatcher.request_catch_up(NAMES)
-    assert dispatcher.queue.count == 1
+        dispatcher.request_catch_up(NAMES[:2])
+    assert sorted(dispatcher.queue.job_ids) == sorted(dispatcher.job_id([name]) for name in NAMES)
+    job = Job.fetch(dispatcher.job_id([NAMES[0]]), connection=dispatcher.redis, serializer=dispatcher.queue.serializer)
+    assert list(job.args) == [[NAMES[0]]]  # each job catches up its one follower
 
 
 def test_a_write_while_the_job_runs_gets_one_follow_up_job(dispatcher: RQDispatcher) -> None:
-    dispatcher.request_catch_up(NAMES)
-    Job.fetch(dispatcher.job_id(NAMES), connection=dispatcher.redis).set_status(JobStatus.STARTED)
+    one, other = NAMES[0], NAMES[1]
+    dispatcher.request_catch_up([one, other])
+    Job.fetch(dispatcher.job_id([one]), connection=dispatcher.redis).set_status(JobStatus.STARTED)
     for _ in range(5):
-        dispatcher.request_catch_up(NAMES)
-    assert sorted(dispatcher.queue.job_ids) == sorted([dispatcher.job_id(NAMES), dispatcher.job_id(NAMES) + "--after"])
+        dispatcher.request_catch_up([one, other])
+    assert sorted(dispatcher.queue.job_ids) == sorted(
+        [dispatcher.job_id([one]), dispatcher.job_id([one]) + "--after", dispatcher.job_id([other])]
+    )
 
 
 def test_a_failed_job_does_not_keep_its_id_from_later_writes(dispatcher: RQDispatcher) -> None:
-    dispatcher.request_catch_up(NAMES)
-    job = Job.fetch(dispatcher.job_id(NAMES), connection=dispatcher.redis)
+    one = NAMES[0]
+    dispatcher.request_catch_up([one])
+    job = Job.fetch(dispatcher.job_id([one]), connection=dispatcher.redis)
     dispatcher.queue.remove(job)
     job.set_status(JobStatus.FAILED)
-    dispatcher.request_catch_up(NAMES)
-    assert dispatcher.queue.job_ids == [dispatcher.job_id(NAMES)]
+    dispatcher.request_catch_up([one])
+    assert dispatcher.queue.job_ids == [dispatcher.job_id([one])]
 
 
 @pytest.fixture

@@ -11,13 +11,16 @@ import time
 from pathlib import Path
 
 import pytest
+from redis import Redis
+from rq import Queue
 
 from projections import runner
 from tests import support
 from tests.conftest import worker_env
 from tests.factories import bulk_sign_ups
-from tests.integration.test_workers import caught_up, sign_up_through_the_app
+from tests.integration.test_workers import caught_up, lags, sign_up_through_the_app
 from workers.runtime.bootstrap import Runtime
+from workers.runtime.dispatch import RQDispatcher
 
 pytestmark = pytest.mark.integration
 
@@ -89,5 +92,9 @@ def test_a_job_running_at_sigterm_finishes_before_the_worker_exits(pg_runtime: R
             worker.kill()
             worker.stop()
     assert "warm shut down requested" in worker.output()
-    assert caught_up(pg_runtime)  # the job ran to its end: no follower was left part-way
+    assert not lags(pg_runtime)["people"]  # the job ran to its end: its follower was not left part-way
     assert pg_runtime.db.query("SELECT COUNT(*) AS n FROM people")[0]["n"] == 251
+    # the other followers' jobs wait for the next worker: nothing the write asked for was lost
+    queue = Queue(pg_runtime.settings.queue_name, connection=Redis.from_url(support.REDIS_URL))
+    waiting = {name for name, lag in lags(pg_runtime).items() if lag}
+    assert {RQDispatcher(support.REDIS_URL, queue.name).job_id([name]) for name in waiting} <= set(queue.job_ids)

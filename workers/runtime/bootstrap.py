@@ -16,6 +16,7 @@ from domain.application import PipelineApplication, RegisterLoad
 from domain.lookalike import claim_existing_names
 from projections import failures, rebuilds, runner
 from projections.db import ReadDatabase, Timeouts, open_database, sqlite_path
+from projections.leases import Leases, open_leases
 from projections.people import verified_members
 from workers.adapters import idempotency, keys, mail, secret_key, sessions
 from workers.adapters.keys import KeyStore
@@ -41,6 +42,7 @@ class Runtime:
     sessions: SessionStore
     tokens: TokenStore
     outbox: mail.Outbox
+    leases: Leases
 
     @property
     def public_url(self) -> str:
@@ -60,6 +62,7 @@ class Runtime:
 
     def close(self) -> None:
         self.dispatcher.close()
+        self.leases.close()
         self.db.close()
         self.app.close()
 
@@ -98,7 +101,8 @@ def build_runtime(
         if settings.embedded
         else RQDispatcher(settings.redis_url or "", settings.queue_name, settings.redis_timeout_seconds)
     )
-    runtime = Runtime(settings, app, db, key_store, dispatcher, session_store, tokens, outbox)
+    leases = open_leases(settings.database_url, timeouts)
+    runtime = Runtime(settings, app, db, key_store, dispatcher, session_store, tokens, outbox, leases)
     app.members_hint = lambda org_id: [UUID(found) for found in verified_members(db, str(org_id))]
     return runtime
 

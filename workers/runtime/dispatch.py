@@ -69,12 +69,13 @@ class InlineDispatcher:
 
 
 class RQDispatcher:
-    """Production: ONE coalesced job per write, catching up the projections named.
+    """Production: one coalesced job per follower a write feeds, so N workers catch N
+    followers up at once (each under its lease, ``projections.leases``).
 
-    The job's id names the projections, and it is enqueued with RQ's ``unique``: while
-    such a job waits in the queue, later writes are covered by it and enqueue nothing.
-    A job already running may have read the head of the log before this write, so then
-    a second id ("...--after") takes the write. Redis faults never fail a write: the
+    A job's id names its follower, and it is enqueued with RQ's ``unique``: while such a
+    job waits in the queue, later writes are covered by it and enqueue nothing. A job
+    already running may have read the head of the log before this write, so then a second
+    id ("...--after") takes the write. Redis faults never fail a write: the
     event is committed, and the worker's sweep catches up whatever no job covered.
     After a Redis fault, enqueues are skipped for ``PAUSE_AFTER_FAULT`` seconds so a
     hanging Redis costs one timeout, not one per write."""
@@ -101,30 +102,39 @@ class RQDispatcher:
             self._guarded("catch-up", self._enqueue_catch_up, sorted(set(names)))
 
     def _enqueue_catch_up(self, names: list[str]) -> None:
+        """One job per follower, so different workers take different followers."""
         from rq.job import Job, JobStatus
 
-        job_id = self.job_id(names)
-        ids = (job_id, f"{job_id}--after")
-        # The common case under load: one of the two jobs is still waiting, so it will read the
-        # head after this write (RQ marks a job started before running it). One round trip.
+        ids = {name: (self.job_id([name]), f"{self.job_id([name])}--after") for name in names}
+        # The common case under load: for each follower one of its two jobs is still waiting,
+        # so it will read the head after this write (RQ marks a job started before running
+        # it). One round trip for them all.
         with self.redis.pipeline(transaction=False) as pipe:
-            for attempt_id in ids:
-                pipe.hget(Job.key_for(attempt_id), "status")
-            if JobStatus.QUEUED.value.encode() in pipe.execute():
-                return
+            for name in names:
+                for attempt_id in ids[name]:
+                    pipe.hget(Job.key_for(attempt_id), "status")
+            statuses = pipe.execute()
+        queued = JobStatus.QUEUED.value.encode()
+        for i, name in enumerate(names):
+            if queued not in statuses[2 * i : 2 * i + 2]:
+                self._enqueue_follower(name, ids[name])
+
+    def _enqueue_follower(self, name: str, ids: tuple[str, str]) -> None:
+        from rq.job import JobStatus
+
         for attempt_id in ids:
             # a waiting job will read the head after this write; a running one may not have
             if self._enqueue_once(
                 attempt_id,
                 (JobStatus.QUEUED,),
                 "workers.runtime.jobs.catch_up_projections",
-                names,
+                [name],
                 result_ttl=0,  # gone when done: the id is free for the next write
                 failure_ttl=24 * 3600,
-                description=f"catch up projections {', '.join(names)}",
+                description=f"catch up {name}",
             ):
                 return
-        log.info("catch-up jobs for %s are both running; the sweep covers this write", names)
+        log.info("catch-up jobs for %s are both running; the holder looks again, the sweep covers it", name)
 
     def _enqueue_once(self, job_id: str, covering: tuple[Any, ...], function: str, *args: Any, **options: Any) -> bool:
         """Enqueue ``function(*args)`` under ``job_id`` with RQ's ``unique``. True once a job

@@ -20,6 +20,7 @@ from typing import Protocol
 from projections import runner
 from projections.base import Projection
 from projections.context import FollowerContext
+from projections.leases import Leases
 from projections.registry import all_projections
 from workers.adapters.keys import KeyStore
 from workers.adapters.mail import Outbox
@@ -47,6 +48,9 @@ class Following(FollowerContext, goals.Deciding, engagement.Sweeping, digests.Di
 
     @property
     def settings(self) -> Settings: ...
+
+    @property
+    def leases(self) -> Leases: ...
 
 
 log = logging.getLogger(__name__)
@@ -89,29 +93,60 @@ def affected(topics: Iterable[str]) -> list[str]:
 
 def keep_current(rt: Following, wanted: Iterable[str] | None = None) -> dict[str, int]:
     """Catch the named followers (default: all) up to the head, then act on what they
-    produced: schedule jobs for new goal deadlines, send new mail. A failing follower is
-    recorded and skipped (see ``runner.keep_up``), never raised. Returns the log positions
-    each one covered (0 for one that failed or was waiting out a failure)."""
+    produced: schedule jobs for new goal deadlines, send new mail. A follower another
+    worker holds (``projections.leases``) is left to it; a failing follower is recorded and
+    skipped (see ``runner.keep_up``), never raised. Returns the log positions each one
+    covered (0 for one held elsewhere, failing or waiting out a failure)."""
     chosen = set(wanted) if wanted is not None else set(names())
     covered = {}
     for candidate in all_followers():
         if candidate.name in chosen:
-            covered[candidate.name] = (
-                runner.keep_up(
-                    rt.app,
-                    rt.db,
-                    candidate,
-                    batch_size=rt.settings.batch_size,
-                    retry_max=rt.settings.projection_retry_max_seconds,
-                    context=rt,
-                )
-                or 0
-            )
+            covered[candidate.name] = catch_up_held(rt, candidate)
     if covered.get(goals.GoalDeadlines.name):
         goals.schedule_new(rt)
     if covered.get(Notifier.name):
         for message_id in rt.outbox.unsent(untried=True):
             rt.dispatcher.request_email(message_id)
+    return covered
+
+
+def waiting_on(rt: Following, moved: Iterable[str], besides: Iterable[str] = ()) -> list[str]:
+    """The followers (other than ``besides``) that read a view in ``moved`` and now have
+    events to apply: a process held back at the point a view had reached (``runner.horizon``)
+    goes on once the view moves, and its own job may have ended before that."""
+    moved, besides = set(moved), set(besides)
+    return [
+        candidate.name
+        for candidate in all_followers()
+        if candidate.name not in besides and moved & set(candidate.reads) and runner.behind(rt.app, rt.db, candidate)
+    ]
+
+
+LEASE_ROUNDS = 20  # then the next job or sweep carries on: no job runs for ever under load
+
+
+def catch_up_held(rt: Following, candidate: Projection) -> int:
+    """Catch one follower up under its lease. Found held: return at once, since the holder
+    looks again after letting go. Let go: look again, because a write whose job found the
+    lease held is this worker's to apply. Returns the positions covered."""
+    covered = 0
+    for _round in range(LEASE_ROUNDS):
+        with rt.leases.hold(candidate.name) as held:
+            if not held:
+                return covered
+            moved = runner.keep_up(
+                rt.app,
+                rt.db,
+                candidate,
+                batch_size=rt.settings.batch_size,
+                retry_max=rt.settings.projection_retry_max_seconds,
+                context=rt,
+            )
+        if moved is None:  # failing: recorded, and retried after its backoff
+            return covered
+        covered += moved
+        if not runner.behind(rt.app, rt.db, candidate):
+            return covered
     return covered
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from uuid import UUID
 
-from projections import runner
 from workers.processes import goals
 from workers.runtime import follow
 from workers.runtime.bootstrap import Runtime, build_runtime
@@ -13,7 +12,6 @@ from workers.runtime.bootstrap import Runtime, build_runtime
 log = logging.getLogger(__name__)
 
 _runtime: Runtime | None = None  # built lazily in the worker process, never before a fork
-MAX_ROUNDS = 5
 
 
 def process_runtime() -> Runtime:
@@ -31,21 +29,20 @@ def close_process_runtime() -> None:
 
 
 def catch_up_projections(names: list[str]) -> dict[str, int]:
-    """Bring the named followers up to the head of the log. A write that lands while this
-    runs may find this job's id taken, so go round again until the head stands still. A
-    failing follower is recorded and skipped (see ``runner.keep_up``), never raised: it must
-    not block the others, nor this job's id. Returns the positions each one moved."""
+    """Bring the named followers up to the head of the log (the dispatcher asks for one per
+    job, so N workers catch N followers up at once). A follower another worker holds is
+    left to it (``follow.catch_up_held``); a failing one is recorded and skipped (see
+    ``runner.keep_up``), never raised: it must not block the others, nor this job's id.
+    Followers that read a view this moved, and were waiting for it, are asked for next.
+    Returns the positions each one moved."""
     runtime = process_runtime()
     followers = set(follow.names())
     known = [name for name in names if name in followers]  # a job from an older version may name others
-    moved = dict.fromkeys(known, 0)
-    for _round in range(MAX_ROUNDS):
-        top = runner.head(runtime.app)
-        for name, covered in follow.keep_current(runtime, known).items():
-            moved[name] += covered
-        if runner.head(runtime.app) == top:
-            break
-    log.info("caught up %s", moved)
+    moved = follow.keep_current(runtime, known)
+    waiting = follow.waiting_on(runtime, [name for name, covered in moved.items() if covered], known)
+    if waiting:
+        runtime.dispatcher.request_catch_up(waiting)
+    log.info("caught up %s%s", moved, f"; asked for {waiting}" if waiting else "")
     return moved
 
 
