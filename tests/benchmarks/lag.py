@@ -6,8 +6,8 @@ rate, half the spread pledge rate of the same run, open loop: request k is due a
 t0 + k / rate whatever happened to the ones before. Each 200 carries the write's log
 position (``event_position``); a watcher polls the ``projects`` view's position every
 few milliseconds (``projection_positions``, the row the view's transaction updates with
-its rows), and a write is visible at the first poll that shows its position. Run with 1
-and then 2 workers; the lag of the first and the last third of the writes tell whether
+its rows), and a write is visible at the first poll that shows its position. Run with 1,
+2 and 4 workers; the lag of the first and the last third of the writes tell whether
 it grows."""
 
 from __future__ import annotations
@@ -188,7 +188,7 @@ def lag_phase(cfg: Any, report: Report, database_url: str, rate: float) -> None:
         projects = [str(propose(rt.app, owner, f"Lag {i}")) for i in range(clients)]
         rt.catch_up()
     try:
-        for workers in (1, 2):
+        for workers in (1, 2, 4):
             say(f"  {workers} worker(s): {rate:.1f} pledges/s for {cfg.lag_seconds:g} s")
             add_rows(report, measure(database_url, env, workers, (members, projects), cfg, rate), rate)
     finally:

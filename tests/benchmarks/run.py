@@ -31,7 +31,7 @@ from domain.interest import StatusUpdate  # noqa: E402
 from domain.person import Person, PersonEmail  # noqa: E402
 from domain.project import Project  # noqa: E402
 from tests import support  # noqa: E402
-from tests.benchmarks import dispatch, group_commit, history, lag, pledges, reads, rebuild, scale  # noqa: E402
+from tests.benchmarks import dispatch, drain, group_commit, history, lag, pledges, reads, rebuild, scale  # noqa: E402
 from tests.benchmarks.common import (  # noqa: E402
     LOG_DIR,
     OUT_DIR,
@@ -68,7 +68,7 @@ CODES = DEFAULT_CODES.split(",")
 
 
 # ---------------------------------------------------------------- configuration
-PHASES = frozenset({"production", "embedded", "pledges", "lag", "group", "dispatch", "rebuild"})
+PHASES = frozenset({"production", "embedded", "pledges", "lag", "drain", "group", "dispatch", "rebuild"})
 
 
 @dataclass(frozen=True)
@@ -82,7 +82,8 @@ class Config:
     raw_seconds: float  # app.save() of one small aggregate per transaction
     min_events: int  # top the log up to this many events before timing rebuilds
     warmup: float
-    lag_seconds: float  # each of the two lag loads (1 worker, 2 workers)
+    lag_seconds: float  # each of the three lag loads (1, 2 and 4 workers)
+    drain_seconds: float  # each of the three loads written with no worker running (drained by 1, 2, 4)
     quick: bool = False
     only: frozenset[str] = PHASES  # the phases to run
     scale: bool = False  # also the at-scale phases, on copies of the 1M-event template
@@ -131,6 +132,7 @@ def parse_config(argv: list[str] | None = None) -> Config:
         min_events=4_000 if args.quick else 20_000,
         warmup=0.5 if args.quick else 1.0,
         lag_seconds=10.0 if args.quick else 60.0,
+        drain_seconds=3.0 if args.quick else 15.0,
         quick=args.quick,
         only=only,
         scale=args.scale,
@@ -425,8 +427,11 @@ def main(argv: list[str] | None = None) -> int:
             say("pledges: pipeline init, serve (gunicorn x2) and worker on a fresh PostgreSQL database")
             max_rate = pledges.pledge_phase(cfg, report, fresh_postgres(stack))
             if cfg.runs("lag"):
-                say("lag: half the spread pledge rate, 1 and then 2 workers, on a fresh PostgreSQL database")
+                say("lag: half the spread pledge rate, 1, 2 and 4 workers, on a fresh PostgreSQL database")
                 lag.lag_phase(cfg, report, fresh_postgres(stack), max_rate / 2)
+        if cfg.runs("drain"):
+            say("drain: a backlog written with no worker, drained by 1, 2 and 4 workers, on a fresh database")
+            drain.drain_phase(cfg, report, fresh_postgres(stack), cfg.drain_seconds)
         if cfg.runs("group"):
             say("group commit: app.pledge from 1, 8 and 32 threads beside raw INSERT loops, on a fresh database")
             group_commit.group_phase(report, fresh_postgres(stack), cfg.raw_seconds + 1.0)

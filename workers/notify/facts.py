@@ -3,6 +3,8 @@ and the read side."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from copy import deepcopy
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -27,8 +29,10 @@ from workers.notify.notices.base import ProjectFacts, Recipient, RequestFacts
 class RuntimeFacts:
     """``Facts`` from the application (aggregates, personal keys) and the read side."""
 
-    def __init__(self, context: FollowerContext, reveal: Reveal) -> None:
+    def __init__(self, context: FollowerContext, reveal: Reveal, events: Iterable[Any] = ()) -> None:
         self.rt, self.reveal = context, reveal  # ``reveal`` holds the keys of the batch's people
+        # the batch's events: a project's next version is the one before with its event applied
+        self._events = {(e.originator_id, e.originator_version): e for e in events}
         self.public_url: str = context.public_url
         self._people: dict[UUID, Recipient | None] = {}
         self._choices: dict[UUID, dict[str, Any]] = {}
@@ -95,12 +99,20 @@ class RuntimeFacts:
 
     def project_at(self, project_id: UUID, version: int | None) -> Project | None:
         """The project as it was at ``version`` (None: now). Kept for the batch: consecutive
-        pledges each ask for the version before them, which the one before asked for."""
+        pledges each ask for the version before them, which the one before asked for. A
+        version whose event is in the batch, and whose version before is known, is that one
+        with the event applied: read from the store once per project and batch, not replayed
+        from its snapshot for every pledge (that was nine tenths of the notifier's time)."""
         if version is None:
             return self._load(project_id, None)
-        if (project_id, version) not in self._versions:
-            self._versions[(project_id, version)] = self._load(project_id, version)
-        return self._versions[(project_id, version)]
+        key = (project_id, version)
+        if key not in self._versions:
+            before, event = self._versions.get((project_id, version - 1)), self._events.get(key)
+            if before is not None and event is not None:
+                self._versions[key] = event.mutate(deepcopy(before))
+            else:
+                self._versions[key] = self._load(project_id, version)
+        return self._versions[key]
 
     def _load(self, project_id: UUID, version: int | None) -> Project | None:
         try:

@@ -61,7 +61,7 @@ class Notifier(Projection):
         them, earlier in this batch or in one before it)."""
         if context is None:
             raise RuntimeError("The notifier needs the runtime to look people and projects up.")
-        facts = RuntimeFacts(context, reveal)
+        facts = RuntimeFacts(context, reveal, events)
         statements: list[Statement] = []
         history = _history_pending(context.db)
         here = {(str(e.originator_id), e.originator_version) for e in events}
