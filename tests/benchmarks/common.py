@@ -214,8 +214,9 @@ def forget_queue(queue: str) -> None:
 
     redis = Redis.from_url(support.REDIS_URL)
     try:
-        Queue(queue, connection=redis).delete(delete_jobs=True)
-        for pattern in (f"rq:*:{queue}", f"pipeline:catch-up-pending:{queue}:*"):  # job registries, markers
+        for name in (queue, f"{queue}-mail"):
+            Queue(name, connection=redis).delete(delete_jobs=True)
+        for pattern in (f"rq:*:{queue}", f"rq:*:{queue}-mail", f"pipeline:catch-up-pending:{queue}:*"):
             for key in redis.scan_iter(pattern):
                 redis.delete(key)
     finally:

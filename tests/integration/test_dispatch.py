@@ -51,6 +51,15 @@ def test_a_write_while_the_job_runs_gets_one_follow_up_job(dispatcher: RQDispatc
     )
 
 
+def test_mail_waits_in_a_queue_of_its_own(dispatcher: RQDispatcher) -> None:
+    dispatcher.request_email("m-1")
+    dispatcher.request_email("m-1")
+    assert dispatcher.queue.count == 0
+    assert dispatcher.mail_queue.count == 1
+    assert dispatcher.mail_queue.name == f"{dispatcher.queue_name}-mail"
+    dispatcher.mail_queue.empty()
+
+
 def test_a_failed_job_does_not_keep_its_id_from_later_writes(dispatcher: RQDispatcher) -> None:
     one = NAMES[0]
     dispatcher.request_catch_up([one])

@@ -16,6 +16,7 @@ from tests import support
 from tests.conftest import worker_env
 from tests.factories import PASSWORD, bulk_sign_ups, dump, email
 from workers.runtime.bootstrap import Runtime
+from workers.runtime.dispatch import RQDispatcher
 
 pytestmark = pytest.mark.integration
 
@@ -120,3 +121,26 @@ def test_a_worker_killed_mid_batch_loses_and_duplicates_nothing(pg_runtime: Runt
     for projection in all_projections():
         rebuilds.rebuild(pg_runtime.app, db, projection)
     assert dump(db) == incremental
+
+
+def test_catch_ups_go_before_mail_waiting_in_the_queue(pg_runtime: Runtime, tmp_path: Path) -> None:
+    """Mail has its own queue, after the catch-up queue in each worker's list: a burst of
+    messages never makes a write wait behind them to be readable."""
+    dispatcher = RQDispatcher(support.REDIS_URL, pg_runtime.settings.queue_name)
+    try:
+        for i in range(30):  # waiting first; they name no message, so each job finds nothing to send
+            dispatcher.request_email(f"no-such-message-{i}")
+        assert dispatcher.mail_queue.count == 30 and dispatcher.queue.count == 0
+        sign_up_through_the_app(pg_runtime, 1)
+        assert dispatcher.queue.count > 0
+        worker = support.Process(["worker", "--burst"], worker_env(pg_runtime.settings), tmp_path / "worker.log")
+        support.wait_until(lambda: not worker.alive(), timeout=120, message="the burst worker to finish")
+        output = worker.output()
+        worker.stop()
+        assert dispatcher.mail_queue.count == 0 and dispatcher.queue.count == 0
+    finally:
+        dispatcher.close()
+    ran = [line for line in output.splitlines() if "catch up " in line or "send an email" in line]
+    last_catch_up = max(i for i, line in enumerate(ran) if "catch up " in line)
+    first_mail = min(i for i, line in enumerate(ran) if "send an email" in line)
+    assert last_catch_up < first_mail, ran[:10]

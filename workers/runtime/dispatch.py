@@ -19,6 +19,13 @@ log = logging.getLogger(__name__)
 JOB_ID = "pipeline-catch-up--{queue}--{names}"
 
 
+def mail_queue(queue_name: str) -> str:
+    """Mail has a queue of its own, after the catch-up queue in every worker's list: RQ takes
+    from the first queue that has a job, so a burst of messages (one per pledge to each
+    owner) never makes a write wait behind them to be readable."""
+    return f"{queue_name}-mail"
+
+
 class Dispatcher(Protocol):
     def request_catch_up(self, names: list[str]) -> None: ...
 
@@ -90,6 +97,7 @@ class RQDispatcher:
         self.redis = Redis.from_url(redis_url, socket_timeout=timeout, socket_connect_timeout=timeout)
         self.queue_name = queue_name
         self.queue = Queue(queue_name, connection=self.redis, serializer=JSONSerializer)
+        self.mail_queue = Queue(mail_queue(queue_name), connection=self.redis, serializer=JSONSerializer)
         self._paused_until = 0.0
 
     def job_id(self, names: list[str]) -> str:
@@ -136,7 +144,9 @@ class RQDispatcher:
                 return
         log.info("catch-up jobs for %s are both running; the holder looks again, the sweep covers it", name)
 
-    def _enqueue_once(self, job_id: str, covering: tuple[Any, ...], function: str, *args: Any, **options: Any) -> bool:
+    def _enqueue_once(
+        self, job_id: str, covering: tuple[Any, ...], function: str, *args: Any, queue: Any = None, **options: Any
+    ) -> bool:
         """Enqueue ``function(*args)`` under ``job_id`` with RQ's ``unique``. True once a job
         with that id covers the request: enqueued now, or one holding the id in a ``covering``
         state. A job that has ended but still holds the id (a failure kept for inspection) is
@@ -146,7 +156,7 @@ class RQDispatcher:
 
         ended = (JobStatus.FINISHED, JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED)
         for _attempt in range(2):
-            status = self._enqueue_unique(job_id, function, *args, **options)
+            status = self._enqueue_unique(job_id, function, *args, queue=queue or self.queue, **options)
             if status is None or status in covering:
                 return True
             if status not in ended:
@@ -156,13 +166,13 @@ class RQDispatcher:
                 Job(job_id, connection=self.redis).delete()
         return False
 
-    def _enqueue_unique(self, job_id: str, function: str, *args: Any, **options: Any) -> Any:
+    def _enqueue_unique(self, job_id: str, function: str, *args: Any, queue: Any, **options: Any) -> Any:
         """None if enqueued; else the status of the job that holds ``job_id``."""
         from rq.exceptions import DuplicateJobError, InvalidJobOperation, NoSuchJobError
         from rq.job import Job, JobStatus
 
         try:
-            self.queue.enqueue(function, *args, job_id=job_id, unique=True, **options)
+            queue.enqueue(function, *args, job_id=job_id, unique=True, **options)
             return None
         except DuplicateJobError:
             try:
@@ -238,6 +248,7 @@ class RQDispatcher:
             waiting_or_running,  # it sends the message
             "workers.runtime.jobs.send_email",
             message_id,
+            queue=self.mail_queue,
             retry=Retry(max=3),
             result_ttl=0,
             failure_ttl=24 * 3600,

@@ -15,6 +15,7 @@ import threading
 from typing import Any
 
 from workers.runtime import follow
+from workers.runtime.dispatch import mail_queue
 from workers.runtime.jobs import close_process_runtime, process_runtime
 
 log = logging.getLogger(__name__)
@@ -82,7 +83,9 @@ def _work_until_stopped(redis: Any, settings: Any, stop: threading.Event, burst:
 
     for restart in itertools.count():
         try:
-            worker = Worker([settings.queue_name], connection=redis, serializer=JSONSerializer, worker_ttl=WORKER_TTL)
+            # catch-ups first: RQ takes the next job from the first queue in the list that has one
+            queues = [settings.queue_name, mail_queue(settings.queue_name)]
+            worker = Worker(queues, connection=redis, serializer=JSONSerializer, worker_ttl=WORKER_TTL)
             # The scheduler (a small forked process that only talks to Redis) runs jobs
             # enqueued for later: goal deadlines.
             worker.work(burst=burst, logging_level=settings.log_level, with_scheduler=not burst)
