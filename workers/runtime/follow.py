@@ -84,10 +84,11 @@ def _by_topic() -> dict[str, tuple[str, ...]]:
 
 
 def affected(topics: Iterable[str]) -> list[str]:
-    """The followers fed by events of these topics, and the views those read (the notifier
-    waits for ``projects``), in ``all_followers`` order: views before processes."""
+    """The followers fed by events of these topics, in ``all_followers`` order (views before
+    processes). The views a process reads are not asked for as well: a write that changes
+    one feeds it, and a process the view held back is asked for again once the view has
+    moved (``waiting_on``), so nobody runs a job that finds nothing to do."""
     fed = {name for topic in topics for name in _by_topic().get(topic, ())}
-    fed |= {view for candidate in all_followers() if candidate.name in fed for view in candidate.reads}
     return [name for name in names() if name in fed]
 
 
