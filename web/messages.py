@@ -40,6 +40,8 @@ NAMES: dict[str, str] = {  # how a sentence names a field, after "the"
     "blog": "blog link",
     "new_password": "new password",
     "forgotten_days": "number of days after which a project counts as forgotten",
+    "from": "'from' date",  # the engagement report's period
+    "to": "'to' date",
 }
 
 SPECIFIC: dict[tuple[str, str], str] = {

@@ -78,7 +78,9 @@ def test_bad_report_values_give_an_error_summary(page: Page, site: Site) -> None
     expect(page.get_by_role("img")).to_have_count(0)
     assert_accessible(page)
 
-    page.get_by_label("From").fill("")
+    page.get_by_role("group", name="From").get_by_label("Day").fill("")
+    page.get_by_role("group", name="From").get_by_label("Month").fill("")
+    page.get_by_role("group", name="From").get_by_label("Year").fill("")
     page.get_by_label("Forgotten after").fill("soon")
     page.get_by_role("button", name="Show the report").click()
     said = "The number of days after which a project counts as forgotten must be a whole number, like 3"

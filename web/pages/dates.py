@@ -86,10 +86,11 @@ def moment(name: str) -> Typed:
     return Typed(name, datetime.combine(date.fromisoformat(typed.value), clock, tzinfo=LONDON).isoformat())
 
 
-def day_bound(name: str, *, end: bool) -> Typed:
+def day_bound(name: str, *, end: bool, last: time = time(23, 59, 59)) -> Typed:
     """A search filter's day: typed in three fields of a GET form, or given whole in the
-    address (``?updated_since=2026-11-01``), as the first (or, with ``end``, the last) second
-    of that day in London. Anything else in the address is passed on as it is."""
+    address (``?updated_since=2026-11-01``), as the first moment of that day in London (or,
+    with ``end``, its ``last``: the API's search takes whole seconds, the report microseconds).
+    Anything else in the address is passed on as it is."""
     typed = posted(name, request.args)
     if typed.value is None:
         whole = request.args.get(name, "").strip()
@@ -99,7 +100,7 @@ def day_bound(name: str, *, end: bool) -> Typed:
     if typed.problem or typed.value is None:
         return typed
     try:
-        clock = time(23, 59, 59) if end else time(0, 0)
+        clock = last if end else time(0, 0)
         return Typed(name, datetime.combine(date.fromisoformat(typed.value), clock, tzinfo=LONDON).isoformat())
     except ValueError:
         return typed
