@@ -44,6 +44,46 @@ NAMES: dict[str, str] = {  # how a sentence names a field, after "the"
     "to": "'to' date",
 }
 
+CHOICES: dict[str, str] = {  # the words a person reads for the API's codes (pages, and "Select" messages)
+    # phases
+    "concept": "Concept",
+    "discovery": "Discovery",
+    "alpha": "Alpha",
+    "beta": "Beta",
+    "live": "Live",
+    "decommissioned": "Decommissioned",
+    # budget bands
+    "unknown": "Unknown",
+    "0-50k": "Up to £50,000",
+    "50k-100k": "£50,000 to £100,000",
+    "100k-250k": "£100,000 to £250,000",
+    "250k-500k": "£250,000 to £500,000",
+    "500k-1m": "£500,000 to £1 million",
+    # collaboration levels
+    "share_ideas": "Share ideas",
+    "open_to_conversation": "Open to conversation",
+    "share_funding": "Share funding",
+    # organisation kinds
+    "council": "Council",
+    "association": "Association",
+    "central_government": "Central government",
+    "public_body": "Public body",
+    "supplier": "Supplier",
+    "community": "Community",
+    # goal states
+    "none": "No goal",
+    "open": "Open",
+    "met": "Met",
+    "missed": "Missed",
+    # sorts
+    "relevance": "Best match (needs search words)",
+    "updated": "Recently updated",
+    "created": "Newest",
+    "title": "Title (A to Z)",
+    "pledged": "Most pledged",
+    "deadline": "Goal deadline (soonest first)",
+}
+
 SPECIFIC: dict[tuple[str, str], str] = {
     ("title", "required"): "Enter a title",
     ("summary", "required"): "Enter a summary",
