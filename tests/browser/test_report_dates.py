@@ -54,6 +54,15 @@ def test_an_officer_sets_the_reports_period_with_date_inputs_and_corrects_a_part
     expect(page.get_by_role("group", name="From").get_by_label("Month")).to_have_value("6")
     assert_accessible(page)
 
+    # A period that ends before it starts: the API's refusal, in the table's words, on the 'to' date.
+    type_date(page, "To", "31", "5", "2026")
+    page.get_by_role("button", name="Show the report").click()
+    backwards = page.get_by_role("alert").get_by_role(
+        "link", name="The 'to' date must be the same as or after the 'from' date"
+    )
+    expect(backwards).to_have_attribute("href", "#to-day")
+    assert_accessible(page)
+
 
 def test_the_period_is_set_and_corrected_without_javascript(no_js_page: Page, site: Site) -> None:
     page = no_js_page
