@@ -283,6 +283,7 @@ def _form_context(values: Any, **extra: Any) -> dict[str, Any]:
         options=options,
         labels=LABELS,
         field_names=LABELS,
+        tags=results.known_tags(),  # suggested as the tags field is typed in
         **extra,
     )
 
