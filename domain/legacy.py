@@ -12,13 +12,12 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any, TypeVar
 from uuid import UUID, uuid5
-from zoneinfo import ZoneInfo
 
+from domain.local_time import LONDON
 from domain.names import normalise
 
 ORIGIN = "pipeline-2014"  # the same value as domain.history.LEGACY_2014, written into ``imported``
 LEGACY_NAMESPACE = UUID("7b0f6a3e-2c4d-5e8f-9a1b-0c2d4e6f8a14")
-UK = ZoneInfo("Europe/London")
 MIGRATION_STAMP_MIN = 3  # a createdon shared to the second by this many users is when accounts were moved in
 SUMMARY_MAX = 280
 T = TypeVar("T")
@@ -75,7 +74,7 @@ def parse_time(text: str | None) -> datetime:
     year, month, day, hour, minute, second, fraction, zone_text = found.groups()
     micro = int((fraction or "0")[:6].ljust(6, "0"))
     try:
-        zone = UK if not zone_text else UTC if zone_text == "Z" else _offset(zone_text)
+        zone = LONDON if not zone_text else UTC if zone_text == "Z" else _offset(zone_text)
         moment = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second or 0), micro, zone)
         return moment.astimezone(UTC)
     except (ValueError, OverflowError):

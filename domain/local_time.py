@@ -11,7 +11,9 @@ from zoneinfo import ZoneInfo
 LONDON = ZoneInfo("Europe/London")
 
 
-def _parsed(moment: str | date | None) -> date | datetime | None:
+def parsed(moment: object) -> date | datetime | None:
+    """An API date (``2026-12-08``) as a date, an API time (``...Z`` or with an offset) as a
+    datetime, a date or datetime as it is; None for nothing, or for text that is neither."""
     if moment is None or moment == "":
         return None
     if isinstance(moment, date):
@@ -43,7 +45,7 @@ def _clock(moment: datetime) -> str:
 def day_label(moment: str | date | None) -> str:
     """The day ``moment`` falls on in London ("8 December 2026"); a plain date as it is.
     Text that is not a date or time comes back unchanged."""
-    found = _parsed(moment)
+    found = parsed(moment)
     if found is None:
         return "" if moment is None else str(moment)
     day = in_london(found).date() if isinstance(found, datetime) else found
@@ -52,7 +54,7 @@ def day_label(moment: str | date | None) -> str:
 
 def time_label(moment: str | date | None) -> str:
     """``moment`` on London's clock ("8 December 2026 at 2:05pm"); a plain date as its day."""
-    found = _parsed(moment)
+    found = parsed(moment)
     if not isinstance(found, datetime):
         return day_label(moment)
     local = in_london(found)

@@ -40,6 +40,50 @@ NAMES: dict[str, str] = {  # how a sentence names a field, after "the"
     "blog": "blog link",
     "new_password": "new password",
     "forgotten_days": "number of days after which a project counts as forgotten",
+    "from": "'from' date",  # the engagement report's period
+    "to": "'to' date",
+    "until": "'until' value",  # the event log's
+    "types": "event types",
+}
+
+CHOICES: dict[str, str] = {  # the words a person reads for the API's codes (pages, and "Select" messages)
+    # phases
+    "concept": "Concept",
+    "discovery": "Discovery",
+    "alpha": "Alpha",
+    "beta": "Beta",
+    "live": "Live",
+    "decommissioned": "Decommissioned",
+    # budget bands
+    "unknown": "Unknown",
+    "0-50k": "Up to £50,000",
+    "50k-100k": "£50,000 to £100,000",
+    "100k-250k": "£100,000 to £250,000",
+    "250k-500k": "£250,000 to £500,000",
+    "500k-1m": "£500,000 to £1 million",
+    # collaboration levels
+    "share_ideas": "Share ideas",
+    "open_to_conversation": "Open to conversation",
+    "share_funding": "Share funding",
+    # organisation kinds
+    "council": "Council",
+    "association": "Association",
+    "central_government": "Central government",
+    "public_body": "Public body",
+    "supplier": "Supplier",
+    "community": "Community",
+    # goal states
+    "none": "No goal",
+    "open": "Open",
+    "met": "Met",
+    "missed": "Missed",
+    # sorts
+    "relevance": "Best match (needs search words)",
+    "updated": "Recently updated",
+    "created": "Newest",
+    "title": "Title (A to Z)",
+    "pledged": "Most pledged",
+    "deadline": "Goal deadline (soonest first)",
 }
 
 SPECIFIC: dict[tuple[str, str], str] = {
@@ -54,6 +98,14 @@ SPECIFIC: dict[tuple[str, str], str] = {
     ("deadline", "past"): "Enter a deadline in the future",  # said by the goal's rule too
     ("deadline", "too_far"): "Enter a deadline within the next ten years",
     ("phase_end", "before_start"): "The phase end date must be the same as or after the phase start date",
+    ("as_of", "required"): "Enter the 'as of' date and time, or leave it out for the present",
+    (
+        "until",
+        "invalid",
+    ): "The 'until' value must be a log position, like 1200, or a date and time, like 2015-03-31T23:59:59Z",
+    ("types", "unknown_type"): "There is no event type called {unknown}: choose from {known}",
+    ("to", "before_start"): "The 'to' date must be the same as or after the 'from' date",
+    ("chart", "unknown_chart"): "There is no chart called {chart}: the charts are {charts}",
 }
 
 # kind of field -> kind of error -> message; "{name}" is the field's name, "{Name}" capitalised.
@@ -97,6 +149,14 @@ FALLBACK: dict[str, dict[str, str]] = {
         "format": "The {name} must be a real date and time, like 2027-03-31T17:00:00Z",
         "zone": "The {name} must say its time zone, like 2027-03-31T17:00:00+01:00 or ending in Z",
         "clock": "Enter the time of the {name} like 5:30pm or 17:30",
+        "future": "The {name} must be now or in the past",
+    },
+    "period": {  # a date or a date and time (the engagement report's from and to)
+        "invalid": (
+            "The {name} must be a real date, like 2027-03-31, or a date and time, like 2027-03-31T09:30:00+01:00"
+        ),
+        "real": "The {name} must be a real date",
+        "too_far": "The {name} is too far in the past or the future",
     },
     "email": {"invalid": "Enter an email address in the correct format, like name@example.gov.uk"},
     "url": {"invalid": "Enter the {name} as a full web address, like https://www.example.gov.uk"},
@@ -150,6 +210,12 @@ def message(key: str, kind: str, family: str = "any", **values: Any) -> str:
     return template.format_map({**values, "name": name, "Name": name[:1].upper() + name[1:]})
 
 
+def in_words(choices: Any) -> str:
+    """The API's codes as a person reads them: "Concept, Alpha or Beta" (:data:`CHOICES`)."""
+    said = [CHOICES.get(str(code), str(code).replace("_", " ")) for code in choices]
+    return said[0] if len(said) == 1 else ", ".join(said[:-1]) + " or " + said[-1]
+
+
 def _for_marshmallow(text: str) -> str:
     """``text`` as marshmallow wants it: it formats a field's message (and a validator's) once more."""
     return text.replace("{", "{{").replace("}", "}}")
@@ -180,8 +246,7 @@ def _validator_messages(key: str, family: str, check: Any) -> None:
     elif isinstance(check, validate.Range):
         check.error = _for_marshmallow(message(key, "range", family, min=_number(check.min), max=_number(check.max)))
     elif isinstance(check, validate.OneOf):
-        shown = ", ".join(str(choice) for choice in check.choices)
-        check.error = _for_marshmallow(message(key, "choice", family, choices=shown))
+        check.error = _for_marshmallow(message(key, "choice", family, choices=in_words(check.choices)))
     elif isinstance(check, validate.Validator) and hasattr(check, "error"):
         check.error = _for_marshmallow(message(key, "invalid", family))  # a field's own check (Url, Email)
 

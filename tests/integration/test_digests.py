@@ -124,6 +124,29 @@ def test_a_daily_digest_groups_the_days_news_by_project_and_goes_once(rt: Runtim
     assert len(json.loads(row["events"])) == 3 and pending(rt) == []
 
 
+@pytest.mark.parametrize(
+    ("news_at", "not_yet", "due", "said"),
+    [
+        # 00:20 BST on Wednesday 2 July: after the UTC day ended, but London's day ends at 23:00 UTC.
+        ("2031-07-01T23:20:00+00:00", "2031-07-02T00:30:00+00:00", "2031-07-02T23:00:30+00:00", "Wednesday 2 July"),
+        # Sunday 26 October, when the clocks go back: a 25-hour day, from 23:00 UTC to midnight UTC.
+        ("2031-10-25T23:20:00+00:00", "2031-10-26T23:30:00+00:00", "2031-10-27T00:00:30+00:00", "Sunday 26 October"),
+        # Sunday 30 March, when the clocks go forward: a 23-hour day, over at 23:00 UTC.
+        ("2031-03-30T00:20:00+00:00", "2031-03-30T22:59:00+00:00", "2031-03-30T23:00:30+00:00", "Sunday 30 March"),
+    ],
+)
+def test_a_daily_digest_covers_a_london_day_also_when_the_clocks_change(
+    rt: Runtime, inbox: Inbox, news_at: str, not_yet: str, due: str, said: str
+) -> None:
+    with clock.set_to(datetime.fromisoformat(news_at)) as moment:
+        story(rt, moment)
+    assert sweep(rt, datetime.fromisoformat(not_yet)) == 0  # London's day has not ended yet
+    assert sweep(rt, datetime.fromisoformat(due)) == 1
+    [message] = received(inbox)
+    assert f"on {said} 2031." in message.get_body(("plain",)).get_content()
+    assert pending(rt) == []
+
+
 def test_news_after_the_day_ended_waits_for_the_next_digest(rt: Runtime, inbox: Inbox) -> None:
     with clock.set_to(TUESDAY) as moment:
         s = story(rt, moment)

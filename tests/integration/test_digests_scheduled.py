@@ -1,17 +1,18 @@
 """In production RQ's scheduler runs the engagement work (nudges, reminders, deadline warnings,
-digests) at the start of each UTC day, once however often the sweeps ask for it; the sweeps
+digests) a second after each midnight in London, once however often the sweeps ask for it; the sweeps
 do the same work meanwhile, so a lost job loses nothing."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from rq import Queue
 from rq.job import Job
 from rq.registry import ScheduledJobRegistry
 
+from domain.local_time import LONDON
 from tests import support
 from workers.runtime import follow
 from workers.runtime.bootstrap import Runtime
@@ -44,17 +45,16 @@ def test_the_engagement_job_is_scheduled_once_for_each_moment(dispatcher: RQDisp
     assert registry.get_scheduled_time(ids[0]) == midnight
 
 
-def test_a_sweep_asks_for_the_job_at_the_start_of_the_next_utc_day(pg_runtime: Runtime) -> None:
+def test_a_sweep_asks_for_the_job_at_the_start_of_the_next_london_day(pg_runtime: Runtime) -> None:
     follow.sweep(pg_runtime)
     follow.sweep(pg_runtime)
     dispatcher = pg_runtime.dispatcher
     assert isinstance(dispatcher, RQDispatcher)
     registry = ScheduledJobRegistry(queue=dispatcher.queue)
     [job_id] = registry.get_job_ids()
-    tomorrow = datetime.now(UTC).date() + timedelta(days=1)
-    assert registry.get_scheduled_time(job_id) == datetime(
-        tomorrow.year, tomorrow.month, tomorrow.day, 0, 0, 1, tzinfo=UTC
-    )
+    tomorrow = datetime.now(LONDON).date() + timedelta(days=1)
+    london_midnight = datetime.combine(tomorrow, time(0, 0, 1), tzinfo=LONDON)
+    assert registry.get_scheduled_time(job_id) == london_midnight.astimezone(UTC)
     for found in registry.get_job_ids():
         registry.remove(found, delete_job=True)
 

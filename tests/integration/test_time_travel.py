@@ -158,9 +158,10 @@ def test_as_of_refuses_times_without_a_zone_in_the_future_or_not_times(story_cli
     story, client = story_client
     url = f"/api/v1/projects/{story.project}"
     for value, words in (
-        ("2014-10-01T12:00:00", "no time zone"),
-        ((datetime.now(UTC) + timedelta(days=1)).isoformat(), "in the future"),
-        ("yesterday", "is not a date and time"),
+        ("2014-10-01T12:00:00", "The 'as of' date and time must say its time zone"),
+        ((datetime.now(UTC) + timedelta(days=1)).isoformat(), "The 'as of' date and time must be now or in the past"),
+        ("yesterday", "The 'as of' date and time must be a real date and time"),
+        ("", "Enter the 'as of' date and time, or leave it out for the present"),
     ):
         response = client.get(url, query_string={"as_of": value})
         assert response.status_code == 400, value

@@ -3,6 +3,7 @@ every schema that loads a request, so no answer or page can show marshmallow's o
 
 from __future__ import annotations
 
+import ast
 import importlib
 import inspect
 import pkgutil
@@ -16,6 +17,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 import web.api
 from web import messages
+from web.api.projects import ProjectListArgs
 from web.http.validation import InputSchema
 
 # Words only marshmallow's defaults use, and the jargon a person should not meet.
@@ -160,4 +162,81 @@ def test_braces_in_a_message_survive_marshmallows_formatting() -> None:
 
     with pytest.raises(ValidationError) as refused:
         Braces().load({"x": "c"})
-    assert refused.value.messages == {"x": ["Select the x from the list: {a}, b"]}
+    assert refused.value.messages == {"x": ["Select the x from the list: {a} or b"]}
+
+
+def test_a_choice_refused_is_said_in_the_words_a_person_reads_not_the_apis_codes() -> None:
+    said = ProjectListArgs().validate({"phase": "gamma", "collaboration_level": "x", "budget_band": "y"})
+    assert said["phase"] == ["Select the phase from the list: Concept, Discovery, Alpha, Beta, Live or Decommissioned"]
+    assert said["collaboration_level"] == [
+        "Select the collaboration level from the list: Share ideas, Open to conversation or Share funding"
+    ]
+    assert said["budget_band"][0].endswith("£250,000 to £500,000 or £500,000 to £1 million")
+
+
+@pytest.mark.parametrize("schema", SCHEMAS, ids=lambda s: s.__name__)
+def test_no_select_message_names_a_code_with_an_underscore(schema: type[InputSchema]) -> None:
+    for key, field in every_field(schema()):
+        for check in field.validators:
+            if isinstance(check, validate.OneOf):
+                codes = [str(c) for c in check.choices if "_" in str(c)]
+                named = [code for code in codes if code in str(check.error)]
+                assert not named, f"{schema.__name__}.{key}: {check.error}"
+
+
+# Modules whose people-facing refusals must all come from the table: no sentence of their own
+# handed to abort, a problem, a ValidationError or the report's BadParameter.
+WORDED_BY_THE_TABLE = ("web/api/as_of.py", "web/api/events.py", "web/api/reports.py", "workers/report/params.py")
+REFUSALS = {"abort", "problem", "ValidationError", "BadParameter", "_bad", "flash"}
+
+
+def _own_sentences(node: ast.AST) -> Iterator[str]:
+    """Text written into ``node`` itself: an f-string, or a string literal of several words."""
+    if isinstance(node, ast.JoinedStr):
+        yield ast.unparse(node)
+    elif isinstance(node, ast.Constant) and isinstance(node.value, str) and " " in node.value.strip():
+        yield node.value
+    else:
+        for inner in ast.iter_child_nodes(node):
+            yield from _own_sentences(inner)
+
+
+def refusals_in_own_words(source: str) -> list[str]:
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Call):
+            continue
+        called = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", "")
+        if called in REFUSALS:
+            said = [*node.args, *(k.value for k in node.keywords if k.arg in ("message", "errors", "detail"))]
+            found += [f"line {node.lineno}: {text}" for arg in said for text in _own_sentences(arg)]
+    return found
+
+
+@pytest.mark.parametrize("module", WORDED_BY_THE_TABLE)
+def test_refusals_about_as_of_the_event_log_and_the_report_take_their_words_from_the_table(module: str) -> None:
+    root = Path(web.api.__file__).parents[2]
+    assert refusals_in_own_words((root / module).read_text()) == []
+
+
+def test_the_check_finds_a_sentence_of_a_handlers_own() -> None:
+    source = (
+        'abort(400, message=f"{x!r} is not a date", errors={"as_of": ["Not a date."]})\n'
+        'raise ValidationError("Give a log position.")\n'
+        'abort(400, message=said, errors={"as_of": [said]})\n'
+    )
+    assert [line.split(":")[0] for line in refusals_in_own_words(source)] == ["line 1", "line 1", "line 2"]
+
+
+def test_as_of_event_log_and_report_messages_read_like_govuk() -> None:
+    assert messages.message("as_of", "future", "moment") == "The 'as of' date and time must be now or in the past"
+    assert messages.message("as_of", "required", "moment") == (
+        "Enter the 'as of' date and time, or leave it out for the present"
+    )
+    assert messages.message("to", "before_start", "period") == (
+        "The 'to' date must be the same as or after the 'from' date"
+    )
+    assert messages.message("from", "real", "period") == "The 'from' date must be a real date"
+    assert messages.message("forgotten_days", "range", "whole", min=1, max=3650) == (
+        "The number of days after which a project counts as forgotten must be between 1 and 3650"
+    )

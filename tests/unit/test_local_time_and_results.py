@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 
-from domain.local_time import day_label, time_label
+from domain import local_time
+from domain.local_time import day_label, parsed, time_label
 from web.api.common import MAX_OFFSET, decode_offset, encode_cursor
 from web.pages import dates, results
 
@@ -31,6 +33,38 @@ def test_a_day_is_the_day_it_is_in_london_and_nonsense_comes_back_as_it_was() ->
     assert day_label("2029-07-15T23:59:59+00:00") == "16 July 2029"
     assert day_label(date(2029, 7, 15)) == "15 July 2029"
     assert day_label("yesterday") == "yesterday" and day_label(None) == ""
+
+
+def test_api_dates_and_times_are_read_by_one_parser() -> None:
+    assert parsed("2027-03-28") == date(2027, 3, 28)
+    assert parsed("2027-03-28T01:30:00Z") == datetime(2027, 3, 28, 1, 30, tzinfo=UTC)
+    assert [parsed(nothing) for nothing in (None, "", "next week", "2027-02-30")] == [None] * 4
+
+
+@pytest.mark.parametrize(
+    ("held", "day", "clock"),
+    [
+        ("2027-06-30T23:30:00+00:00", "2027-07-01", "00:30"),  # BST: the next day in London
+        ("2027-12-31T23:59:59Z", "2027-12-31", ""),  # the end of a day leaves the time field empty
+        ("2027-10-31T00:30:40Z", "2027-10-31", "01:30:40"),  # the repeated hour, first time round
+        ("2027-04-01", "2027-04-01", ""),  # a plain date has no time of day
+        ("not a time at all", "not a time", ""),
+    ],
+)
+def test_the_forms_fields_show_an_api_time_on_londons_clock(held: str, day: str, clock: str) -> None:
+    assert (dates.london_day(held), dates.london_clock(held)) == (day, clock)
+
+
+def test_europe_london_is_defined_once_and_imported_everywhere_else() -> None:
+    root = Path(__file__).resolve().parents[2]
+    defined = [
+        str(path.relative_to(root))
+        for folder in ("domain", "projections", "workers", "web")
+        for path in sorted((root / folder).rglob("*.py"))
+        if 'ZoneInfo("Europe/London")' in path.read_text()
+    ]
+    assert defined == ["domain/local_time.py"]
+    assert local_time.LONDON.key == "Europe/London"
 
 
 @pytest.mark.parametrize(

@@ -24,6 +24,7 @@ from domain.person import Person
 from domain.personal import FORMER_MEMBER
 from domain.timetravel import state_at, state_or_none
 from projections.base import timestamp
+from web import messages
 from web.api.common import ReadArgs, runtime
 from web.api.fields import within
 
@@ -46,25 +47,25 @@ def with_as_of(schema: type[Schema]) -> type[Schema]:
 def parse(text: str) -> datetime:
     """The moment ``as_of`` names, in UTC; 400 if it has no zone, is not a time, or is ahead."""
     if not text.strip():
-        _bad("as_of is empty: give a time such as 2015-01-31T12:00:00Z, or leave as_of out for the present.")
+        _bad("required")
     try:
         moment = datetime.fromisoformat(text.replace("z", "Z").replace("Z", "+00:00"))
     except ValueError:
-        _bad(f"as_of {text!r} is not a date and time: give one like 2015-01-31T12:00:00Z.")
+        _bad("invalid")
     if moment.tzinfo is None:
-        _bad(f"as_of {text!r} has no time zone: add Z (UTC) or an offset such as +01:00.")
+        _bad("zone")
     try:
         moment = within(moment)
-    except ValidationError as error:
-        _bad(f"as_of {text!r}: {' '.join(map(str, error.messages))}")
-    now = clock.now()
-    if moment > now:
-        _bad(f"as_of {text!r} is in the future (it is now {timestamp(now)}): omit as_of for the current state.")
+    except ValidationError:
+        _bad("out_of_range")
+    if moment > clock.now():
+        _bad("future")
     return moment
 
 
-def _bad(message: str) -> Any:
-    abort(400, message=message, errors={"as_of": [message]})
+def _bad(kind: str) -> Any:
+    said = messages.message("as_of", kind, "moment")
+    abort(400, message=said, errors={"as_of": [said]})
 
 
 def summary(organisation: Any, organisation_id: UUID | None) -> dict[str, Any] | None:

@@ -21,6 +21,7 @@ from marshmallow import ValidationError, fields, validate, validates
 
 from domain.catalogue import topics_by_type
 from projections import replay, runner
+from web import messages
 from web.api.common import runtime
 from web.api.fields import within
 from web.http.errors import ProblemSchema
@@ -64,7 +65,8 @@ class EventsArgs(InputSchema):
     def known_types(self, value: str, **kwargs: Any) -> None:
         unknown = [name for name in type_names(value) if name not in topics_by_type()]
         if unknown:
-            raise ValidationError(f"Unknown event type(s): {', '.join(unknown)}. Known: {', '.join(topics_by_type())}.")
+            known = ", ".join(topics_by_type())
+            raise ValidationError(messages.message("types", "unknown_type", unknown=", ".join(unknown), known=known))
 
 
 def type_names(value: str | None) -> list[str]:
@@ -81,9 +83,7 @@ def parse_until(value: str) -> int | datetime:
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
-        raise ValidationError(
-            "Give a log position (a whole number) or a date and time, like 2015-03-31T23:59:59Z."
-        ) from None
+        raise ValidationError(messages.message("until", "invalid")) from None
     return within(moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment)
 
 

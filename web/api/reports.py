@@ -10,6 +10,7 @@ from flask import Response, current_app
 from flask_smorest import Blueprint, abort
 from marshmallow import RAISE, Schema, fields, validate
 
+from web import messages
 from web.api.common import runtime
 from web.http.errors import ProblemSchema
 from web.http.validation import InputSchema
@@ -66,7 +67,8 @@ def _params(args: dict[str, Any]) -> Params:
     try:
         return parse(args.get("start"), args.get("until"), args["forgotten_days"])
     except BadParameter as error:
-        abort(400, message=error.message, errors={error.field: [error.message]})
+        said = messages.message(error.field, error.kind, error.family, **error.values)
+        abort(400, message=said, errors={error.field: [said]})
 
 
 def _report(params: Params) -> dict[str, Any]:
@@ -93,5 +95,5 @@ def engagement(args: dict[str, Any]) -> dict[str, Any]:
 def engagement_chart(args: dict[str, Any], name: str) -> Response:
     """One chart of the report (signups, funnel or cohorts) as SVG, with the same parameters."""
     if name not in charts.NAMES:
-        abort(404, message=f"No chart called {name!r}; there are: {', '.join(charts.NAMES)}.")
+        abort(404, message=messages.message("chart", "unknown_chart", chart=name, charts=", ".join(charts.NAMES)))
     return Response(charts.svg(name, _report(_params(args))), mimetype="image/svg+xml")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from web import messages
 from web.cli.progress import progress
 from workers.report import charts, render
 from workers.report.engagement import EngagementReports
@@ -37,7 +38,8 @@ def engagement(start: str | None, until: str | None, forgotten_days: int, fmt: s
     try:
         params = parse(start, until, forgotten_days)
     except BadParameter as error:
-        raise click.BadParameter(error.message, param_hint=f"--{error.field.replace('_', '-')}") from None
+        said = messages.message(error.field, error.kind, error.family, **error.values)
+        raise click.BadParameter(said, param_hint=f"--{error.field.replace('_', '-')}") from None
     rt = build_runtime()
     try:
         reader = EngagementReports(rt.app)

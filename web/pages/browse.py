@@ -6,7 +6,7 @@ form); a value the API refuses comes back as the GOV.UK error summary beside the
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 from uuid import UUID
@@ -15,7 +15,7 @@ from flask import Blueprint, Response, redirect, request
 
 from domain import local_time
 from projections.activity import TYPES as ACTIVITY_TYPES  # the API's ``type`` values (a constant, not a read)
-from web.pages import api, flow
+from web.pages import api, dates, flow
 from web.pages.api import Answer
 
 bp = Blueprint("browse", __name__)
@@ -207,7 +207,9 @@ def _shares(report: dict[str, Any]) -> list[dict[str, Any]]:
 
 @bp.get("/reports/engagement")
 def engagement() -> Response:
-    query = _given("from", "to", "forgotten_days")
+    bounds = [dates.day_bound("from", end=False), dates.day_bound("to", end=True, last=time.max)]
+    query = {bound.name: bound.value for bound in bounds if bound.value is not None}
+    query.update(_given("forgotten_days"))
     answer: Answer = api.get("/api/v1/reports/engagement", **query)
     report = answer.body if answer.ok else None
     charts = []
@@ -224,7 +226,9 @@ def engagement() -> Response:
     return flow.form(
         "pages/browse/engagement.html",
         answer,
-        values=query,
+        values=request.args,
+        query=query,
+        dates=bounds,
         report=report,
         funnel=_shares(report) if report else [],
         charts=charts,

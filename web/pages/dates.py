@@ -15,7 +15,7 @@ from typing import Any
 
 from flask import request
 
-from domain.local_time import LONDON, in_london
+from domain.local_time import LONDON, in_london, parsed
 from web import messages
 from web.pages.forms import Problems, field_id
 
@@ -86,10 +86,11 @@ def moment(name: str) -> Typed:
     return Typed(name, datetime.combine(date.fromisoformat(typed.value), clock, tzinfo=LONDON).isoformat())
 
 
-def day_bound(name: str, *, end: bool) -> Typed:
+def day_bound(name: str, *, end: bool, last: time = time(23, 59, 59)) -> Typed:
     """A search filter's day: typed in three fields of a GET form, or given whole in the
-    address (``?updated_since=2026-11-01``), as the first (or, with ``end``, the last) second
-    of that day in London. Anything else in the address is passed on as it is."""
+    address (``?updated_since=2026-11-01``), as the first moment of that day in London (or,
+    with ``end``, its ``last``: the API's search takes whole seconds, the report microseconds).
+    Anything else in the address is passed on as it is."""
     typed = posted(name, request.args)
     if typed.value is None:
         whole = request.args.get(name, "").strip()
@@ -99,18 +100,19 @@ def day_bound(name: str, *, end: bool) -> Typed:
     if typed.problem or typed.value is None:
         return typed
     try:
-        clock = time(23, 59, 59) if end else time(0, 0)
+        clock = last if end else time(0, 0)
         return Typed(name, datetime.combine(date.fromisoformat(typed.value), clock, tzinfo=LONDON).isoformat())
     except ValueError:
         return typed
 
 
 def london_clock(value: Any) -> str:
-    """The London time of an API time, for the time field: empty at the end of a day."""
-    try:
-        local = in_london(datetime.fromisoformat(str(value).replace("Z", "+00:00")))
-    except ValueError:
+    """The London time of an API time, for the time field: empty at the end of a day, and
+    for anything that is not a time."""
+    found = parsed(value)
+    if not isinstance(found, datetime):
         return ""
+    local = in_london(found)
     if local.time() == time(23, 59, 59):
         return ""
     return f"{local:%H:%M:%S}" if local.second else f"{local:%H:%M}"
@@ -119,12 +121,10 @@ def london_clock(value: Any) -> str:
 def london_day(value: Any) -> str:
     """An API date, or the London day of an API time, as ``YYYY-MM-DD`` (for the fields)."""
     text = str(value or "")
-    if len(text) <= 10:
-        return text
-    try:
-        return in_london(datetime.fromisoformat(text.replace("Z", "+00:00"))).date().isoformat()
-    except ValueError:
-        return text[:10]
+    found = parsed(text)
+    if isinstance(found, datetime):
+        return in_london(found).date().isoformat()
+    return text if found is not None or len(text) <= 10 else text[:10]
 
 
 def _link_to_the_day(problems: Problems | None, name: str) -> None:

@@ -21,6 +21,7 @@ from domain import local_time
 from domain.organisation import KINDS
 from domain.project import BUDGET_BANDS, COLLABORATION_LEVELS, PHASES
 from projections.projects import SORTS
+from web import messages
 from web.pages import api, dates, flow, results
 from web.pages.api import me
 from web.pages.forms import number, present, text, words
@@ -49,46 +50,6 @@ FILTERS = (
 PAGE_SIZE = 20
 GOAL_STATES = ("none", "open", "met", "missed")
 NATIONS = ("England", "Scotland", "Wales", "Northern Ireland")
-
-NAMES: dict[str, str] = {
-    # phases
-    "concept": "Concept",
-    "discovery": "Discovery",
-    "alpha": "Alpha",
-    "beta": "Beta",
-    "live": "Live",
-    "decommissioned": "Decommissioned",
-    # budget bands
-    "unknown": "Unknown",
-    "0-50k": "Up to £50,000",
-    "50k-100k": "£50,000 to £100,000",
-    "100k-250k": "£100,000 to £250,000",
-    "250k-500k": "£250,000 to £500,000",
-    "500k-1m": "£500,000 to £1 million",
-    # collaboration levels
-    "share_ideas": "Share ideas",
-    "open_to_conversation": "Open to conversation",
-    "share_funding": "Share funding",
-    # organisation kinds
-    "council": "Council",
-    "association": "Association",
-    "central_government": "Central government",
-    "public_body": "Public body",
-    "supplier": "Supplier",
-    "community": "Community",
-    # goal states
-    "none": "No goal",
-    "open": "Open",
-    "met": "Met",
-    "missed": "Missed",
-    # sorts
-    "relevance": "Best match (needs search words)",
-    "updated": "Recently updated",
-    "created": "Newest",
-    "title": "Title (A to Z)",
-    "pledged": "Most pledged",
-    "deadline": "Goal deadline (soonest first)",
-}
 
 LABELS = {
     "q": "Search words",
@@ -133,7 +94,7 @@ LINK_FIELDS = ("prototype", "repository", "blog")
 
 
 def name_of(value: Any) -> str:
-    return NAMES.get(str(value), str(value).replace("_", " ").capitalize())
+    return messages.CHOICES.get(str(value), str(value).replace("_", " ").capitalize())
 
 
 def options(values: tuple[str, ...], selected: Any, blank: str | None = None) -> list[dict[str, Any]]:
@@ -182,7 +143,7 @@ def _value(value: Any) -> str:
         return ", ".join(str(v) for v in value)
     if isinstance(value, dict):
         return "; ".join(f"{k}: {v}" for k, v in value.items())
-    return name_of(value) if str(value) in NAMES else str(value)
+    return name_of(value) if str(value) in messages.CHOICES else str(value)
 
 
 @bp.app_template_filter("project_money")
@@ -322,6 +283,7 @@ def _form_context(values: Any, **extra: Any) -> dict[str, Any]:
         options=options,
         labels=LABELS,
         field_names=LABELS,
+        tags=results.known_tags(),  # suggested as the tags field is typed in
         **extra,
     )
 

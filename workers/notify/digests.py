@@ -1,12 +1,15 @@
 """Digests: what a person who chose a daily or weekly digest was not told at once (the
 notifier kept it in ``digest_items``), gathered into one email per period, grouped by project.
 
-A day is a UTC date and goes out once it has ended; a week is an ISO week (Monday to Sunday,
-UTC) and goes out from Monday 00:00. A digest carries the items kept before its period
-ended, and only those. The outbox row (its ``dedupe`` key is ``digest:{person}:{period}``,
-unique) and the mark on its items (``digest_id``) are written in one transaction, so a
-digest goes once per period: a second sweep, a second worker or a restart after a crash
-finds the key taken or the items marked. Sending is the outbox's, as for every message.
+A day is a day in London (Europe/London: midnight to midnight, so 23 hours on the last Sunday
+of March and 25 on the last Sunday of October) and goes out once it has ended; a week is an ISO
+week (Monday to Sunday, in London) and goes out from Monday 00:00 London time. The boundaries
+are London midnights; every instant stored or compared stays in UTC. A digest carries the items
+kept before its period ended, and only those. The outbox row (its ``dedupe`` key is
+``digest:{person}:{period}``, unique) and the mark on its items (``digest_id``) are written in
+one transaction, so a digest goes once per period: a second sweep, a second worker or a restart
+after a crash finds the key taken or the items marked. Sending is the outbox's, as for every
+message.
 
 The clock is a parameter (``now``), so tests send "tomorrow's" digest without waiting."""
 
@@ -16,11 +19,12 @@ import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 from uuid import UUID
 
 from domain.errors import NotFound
+from domain.local_time import LONDON, in_london
 from domain.notifications import DAILY, WEEKLY, switched_off
 from projections.base import timestamp
 from workers.adapters import mail, unsubscribe
@@ -39,21 +43,40 @@ OTHER = "Your account and interests"  # the heading of items about no project
 
 # ------------------------------------------------------------------ periods
 def period_start(frequency: str, moment: datetime) -> datetime:
-    """The start of the period (UTC day, or ISO week from Monday) that holds ``moment``."""
-    moment = moment.astimezone(UTC)
-    start = datetime(moment.year, moment.month, moment.day, tzinfo=UTC)
-    return start - timedelta(days=start.weekday()) if frequency == WEEKLY else start
+    """The start, in UTC, of the period that holds ``moment``: the London midnight that began
+    its London day, or (weekly) the Monday of its ISO week."""
+    day = in_london(moment).date()
+    if frequency == WEEKLY:
+        day -= timedelta(days=day.weekday())
+    return _midnight(day)
+
+
+def period_after(frequency: str, moment: datetime) -> datetime:
+    """The start, in UTC, of the period after the one that holds ``moment`` (when that one ends)."""
+    start = in_london(period_start(frequency, moment)).date()
+    return _midnight(start + timedelta(days=7 if frequency == WEEKLY else 1))
+
+
+def _midnight(day: date) -> datetime:
+    """The London midnight that begins ``day``, in UTC (never in a gap: the clocks change at 1am)."""
+    return datetime.combine(day, time(0, 0), tzinfo=LONDON).astimezone(UTC)
+
+
+def _ended_day(ends: datetime) -> date:
+    """The London day before the period that starts at ``ends``."""
+    return in_london(ends).date() - timedelta(days=1)
 
 
 def last_ended(frequency: str, now: datetime) -> tuple[str, datetime]:
-    """The name of the latest period that has ended by ``now`` ("2026-12-01" or "2026-W49"),
-    and when it ended (the start of the current one): items kept before then are due."""
+    """The name of the latest period that has ended by ``now`` ("2026-12-01" or "2026-W49", its
+    London day or week), and when it ended (the start of the current one): items kept before
+    then are due."""
     ends = period_start(frequency, now)
-    last = ends - timedelta(days=1)
+    last = _ended_day(ends)
     if frequency == WEEKLY:
         year, week, _ = last.isocalendar()
         return f"{year}-W{week:02d}", ends
-    return last.date().isoformat(), ends
+    return last.isoformat(), ends
 
 
 # ------------------------------------------------------------------ content
@@ -88,10 +111,10 @@ def subject(frequency: str, groups: list[Group]) -> str:
 
 def when(frequency: str, ends: datetime) -> str:
     """The period in words: "on Tuesday 1 December 2026", "in the week from Monday 30 November 2026"."""
+    day = _ended_day(ends)
     if frequency == WEEKLY:
-        monday = ends - timedelta(days=7)
+        monday = day - timedelta(days=6)
         return f"in the week from Monday {monday.day} {monday:%B %Y}"
-    day = ends - timedelta(days=1)
     return f"on {day:%A} {day.day} {day:%B %Y}"
 
 
@@ -142,7 +165,7 @@ def send_due(rt: Digesting, now: datetime | None = None) -> int:
     """Write the digest of every person whose period has ended with items kept; how many
     were written now. Each is then handed to the dispatcher to send."""
     now = now or rt.app.now()
-    earliest_end = period_start(DAILY, now)  # no period has ended later than today's start
+    earliest_end = period_start(DAILY, now)  # no period has ended later than today's start in London
     written = 0
     for row in rt.db.query(PENDING_PEOPLE, {"before": timestamp(earliest_end)}):
         try:

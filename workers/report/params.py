@@ -19,11 +19,13 @@ TICK = timedelta(microseconds=1)
 
 
 class BadParameter(ValueError):
-    """A parameter that cannot be used; ``field`` names it."""
+    """A parameter that cannot be used: ``field`` names it, ``kind`` says what is wrong with it
+    (a kind of error of the ``family`` of values in web/messages.py's table, which words it;
+    ``values`` fill the message in)."""
 
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(f"{field}: {message}")
-        self.field, self.message = field, message
+    def __init__(self, field: str, kind: str, family: str = "period", **values: Any) -> None:
+        super().__init__(f"{field}: {kind}")
+        self.field, self.kind, self.family, self.values = field, kind, family, values
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,7 @@ def parse_moment(field: str, text: str, *, end: bool) -> datetime:
     try:
         return _moment(field, text.strip(), end=end)
     except OverflowError:
-        raise BadParameter(field, f"{text!r} is too far in the past or future.") from None
+        raise BadParameter(field, "too_far") from None
 
 
 def _moment(field: str, text: str, *, end: bool) -> datetime:
@@ -50,15 +52,13 @@ def _moment(field: str, text: str, *, end: bool) -> datetime:
         try:
             day = date.fromisoformat(text)
         except ValueError:
-            raise BadParameter(field, f"{text!r} is not a date that exists.") from None
+            raise BadParameter(field, "real") from None
         moment = datetime(day.year, day.month, day.day, tzinfo=UTC)
         return moment + timedelta(days=1) if end else moment
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise BadParameter(
-            field, f"{text!r} is not an ISO date (2014-09-01) or time (2014-09-01T09:30:00+00:00)."
-        ) from None
+        raise BadParameter(field, "invalid") from None
     moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
     return moment + TICK if end else moment
 
@@ -67,9 +67,9 @@ def parse(start: str | None = None, until: str | None = None, forgotten_days: in
     """Params from what a user typed; raises BadParameter saying what is wrong."""
     days = DEFAULT_FORGOTTEN_DAYS if forgotten_days is None else forgotten_days
     if not 1 <= days <= MAX_FORGOTTEN_DAYS:
-        raise BadParameter("forgotten_days", f"Give a number of days from 1 to {MAX_FORGOTTEN_DAYS}.")
+        raise BadParameter("forgotten_days", "range", "whole", min=1, max=MAX_FORGOTTEN_DAYS)
     begin = parse_moment("from", start, end=False) if start else None
     finish = parse_moment("to", until, end=True) if until else None
     if begin is not None and finish is not None and begin >= finish:
-        raise BadParameter("to", "The period must end after it starts (to is on or after from).")
+        raise BadParameter("to", "before_start")
     return Params(begin, finish, days, (start, until))

@@ -195,11 +195,11 @@ def engage(rt: Following) -> dict[str, int]:
     return done
 
 
-def schedule_engagement(rt: Following) -> bool:
-    """Ask RQ's scheduler for a run at the start of the next UTC day (a second after it), when
-    daily digests fall due (weekly ones on Mondays)."""
-    now = datetime.now(UTC)
-    return rt.dispatcher.schedule_engagement(digests.period_start("daily", now) + timedelta(days=1, seconds=1))
+def schedule_engagement(rt: Following, now: datetime | None = None) -> bool:
+    """Ask RQ's scheduler for a run a second after the next midnight in London (the end of the
+    London day that holds ``now``), when daily digests fall due (weekly ones on Mondays)."""
+    ends = digests.period_after("daily", now or datetime.now(UTC))
+    return rt.dispatcher.schedule_engagement(ends + timedelta(seconds=1))
 
 
 def _catch_up_lagging(rt: Following) -> None:

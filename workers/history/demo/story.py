@@ -13,13 +13,12 @@ import random
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from domain.email_domains import register_seed_plan
+from domain.local_time import LONDON
 from domain.register import load_register
 from workers.history.demo import data as words
 
-LONDON = ZoneInfo("Europe/London")
 START = datetime(2014, 9, 1, tzinfo=LONDON)  # the alpha opens (and the register is recorded)
 END = datetime(2015, 5, 1, tzinfo=LONDON)  # eight months later
 DAYS = (END.date() - START.date()).days
