@@ -212,7 +212,7 @@ class RQDispatcher:
         )
 
     def schedule_engagement(self, at: datetime) -> bool:
-        """A job at ``at`` (RQ's scheduler: the start of the next UTC day, when digests fall due)
+        """A job at ``at`` (RQ's scheduler: the start of the next London day, when digests fall due)
         that records what time brings and writes the digests (``workers.runtime.jobs.engage``). One per
         moment, however often the sweeps ask: its id names the moment. True once one is scheduled."""
         from rq.job import Job

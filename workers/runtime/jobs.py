@@ -57,7 +57,7 @@ def send_email(message_id: str) -> bool:
 
 
 def engage() -> dict[str, int]:
-    """Scheduled for the start of each UTC day (``follow.schedule_engagement``): what time
+    """Scheduled for the start of each London day (``follow.schedule_engagement``): what time
     brings (``workers.processes.engagement``) and the digests now due, at once rather than at the next
     sweep. The sweeps do the same, so a lost job loses nothing; both are idempotent."""
     runtime = process_runtime()
