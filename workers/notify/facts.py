@@ -4,7 +4,7 @@ and the read side."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from copy import deepcopy
+from copy import copy, deepcopy
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -109,7 +109,7 @@ class RuntimeFacts:
         if key not in self._versions:
             before, event = self._versions.get((project_id, version - 1)), self._events.get(key)
             if before is not None and event is not None:
-                self._versions[key] = event.mutate(deepcopy(before))
+                self._versions[key] = event.mutate(_copy_for(before, event))
             else:
                 self._versions[key] = self._load(project_id, version)
         return self._versions[key]
@@ -183,3 +183,17 @@ class RuntimeFacts:
         except AggregateNotFoundError:
             return None
         return self.opened(person_id, getattr(before, "email", None)) if not before.erased else None
+
+
+# A pledge event replaces or removes one entry of ``pledges`` and changes nothing else in place
+# (``domain.project``): a copy of the project with its own ``pledges`` dict is enough for it,
+# at a tenth of the cost of copying everything the project holds.
+SHALLOW = (Project.PledgeMade, Project.PledgeAmended, Project.PledgeWithdrawn)
+
+
+def _copy_for(before: Project, event: Any) -> Project:
+    if isinstance(event, SHALLOW):
+        after = copy(before)
+        after.pledges = dict(before.pledges)
+        return after
+    return deepcopy(before)
