@@ -156,6 +156,27 @@ def test_a_suspended_person_cannot_sign_in_loses_their_sessions_and_keeps_their_
     assert client.post("/api/v1/sessions", json={"email": address, "password": PASSWORD}).status_code == 201
 
 
+def test_everyone_reads_that_a_person_is_suspended_and_only_operators_since_when_and_why(client: Any) -> None:
+    person, own, _ = join(client, "KTT")
+    _, operator, _ = join(client, "LDS", operator=True)
+    _, stranger, _ = join(client, "WGN")
+    url = f"/api/v1/people/{person}"
+    assert settled(client).get(url).json["suspended"] is False
+    assert client.post(f"{url}/suspend", json={"reason": "Abuse."}, headers=operator).status_code == 200
+    for reader in ({}, stranger):
+        public = settled(client).get(url, headers=reader).json
+        assert (public["suspended"], public["suspended_since"], public["suspension_reason"]) == (True, None, None)
+    seen = client.get(url, headers=operator).json
+    assert seen["suspended"] is True and seen["suspension_reason"] == "Abuse."
+    suspended = [e for e in history(client, url) if e["type"] == "Person.Suspended"][0]
+    assert seen["suspended_since"] == suspended["time"]
+    listed = {p["id"]: p for p in client.get("/api/v1/people?limit=100").json["items"]}
+    assert listed[person]["suspended"] is True and "suspension_reason" not in listed[person]
+    assert client.post(f"{url}/reinstate", json={"reason": "Appeal upheld."}, headers=operator).status_code == 200
+    again = settled(client).get(url, headers=operator).json
+    assert (again["suspended"], again["suspended_since"], again["suspension_reason"]) == (False, None, None)
+
+
 def test_an_owner_restores_a_field_from_an_earlier_version(client: Any) -> None:
     _, owner, _ = join(client, "KTT")
     _, stranger, _ = join(client, "WGN")

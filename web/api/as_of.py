@@ -154,6 +154,7 @@ def person(person_id: UUID, moment: datetime) -> dict[str, Any]:
         "is_admin": bool(isinstance(org, Organisation) and org.is_admin(then.id) and not then.erased),
         "membership": then.membership,
         "erased": then.erased,
+        "suspended": bool(then.suspended),
         "signed_up_at": timestamp(then.created_on),
         "memberships": _memberships(then.id, int(then.version), moment),
         "as_of": timestamp(moment),
