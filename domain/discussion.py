@@ -1,5 +1,5 @@
 """Commands about the discussion on projects: posting and replying (with mentions of
-organisations), editing one's own comment, hiding one (operators), and what an erasure
+organisations), editing one's own comment, hiding and un-hiding one (operators), and what an erasure
 does to the author's comments."""
 
 from __future__ import annotations
@@ -139,8 +139,9 @@ class CommentCommands(ApplicationBase):
 
         return self.retrying(command, key=comment_id)
 
-    def hide_comment(self, comment_id: UUID, actor: UUID, reason: str) -> Written:
-        """An operator hides a comment; the reason is shown in its place."""
+    def hide_comment(self, comment_id: UUID, actor: UUID, reason: str, *, hide: bool = True) -> Written:
+        """An operator hides a comment (the reason is shown in its place), or with ``hide=False``
+        shows it again (the reason is kept in its history); refused when it is so already."""
         why = checked_text("reason", reason, MAX_REASON)
 
         def command() -> Written:
@@ -152,10 +153,10 @@ class CommentCommands(ApplicationBase):
                 comment = None
             person = self.acting_person(actor)
             if not person.is_operator:
-                raise NotAllowed("Only an operator may hide a comment.")
+                raise NotAllowed(f"Only an operator may {'hide' if hide else 'un-hide'} a comment.")
             if comment is None:
-                return self._hide_imported(comment_id, why, person)
-            comment.hide(why, actor=person.id)
+                return self._hide_imported(comment_id, why, person, hide=hide)
+            (comment.hide if hide else comment.unhide)(why, actor=person.id)
             return Written(comment, position_of(self.save(comment, decided_on=[person])), None)
 
         return self.retrying(command, key=comment_id)
@@ -172,13 +173,17 @@ class CommentCommands(ApplicationBase):
         if not said:
             raise NotFound("No comment with that id.")
 
-    def _hide_imported(self, message_id: UUID, reason: str, operator: Person) -> Written:
+    def _hide_imported(self, message_id: UUID, reason: str, operator: Person, *, hide: bool) -> Written:
+        hidden: HiddenMessage
         try:
-            self.repository.get(HiddenMessage.id_for(message_id))
+            hidden = self.repository.get(HiddenMessage.id_for(message_id))
         except AggregateNotFoundError:
+            if not hide:
+                raise Conflict("This comment is not hidden.") from None
             hidden = HiddenMessage(message_id=message_id, reason=reason, actor=operator.id)
-            return Written(hidden, position_of(self.save(hidden, decided_on=[operator])), None)
-        raise Conflict("This comment is already hidden.")
+        else:
+            (hidden.hide_again if hide else hidden.unhide)(reason, actor=operator.id)
+        return Written(hidden, position_of(self.save(hidden, decided_on=[operator])), None)
 
     # --------------------------------------------------------------- erasure
     @property

@@ -316,9 +316,14 @@ class ActivityProjection(Projection):
         kind = "status_update.corrected" if isinstance(e, StatusUpdate.Corrected) else "status_update.retracted"
         yield row(e, kind, actor=e.actor, source=e.originator_id)
 
-    @handles(StatusUpdate.Hidden)
-    def hidden(self, e: StatusUpdate.Hidden, reveal: Reveal) -> Iterator[Statement]:
-        yield Statement("INSERT INTO activity_hidden (id) VALUES (:id)", {"id": str(e.originator_id), "source": None})
+    @handles(StatusUpdate.Hidden, StatusUpdate.Unhidden)
+    def hidden(self, e: StatusUpdate.Hidden | StatusUpdate.Unhidden, reveal: Reveal) -> Iterator[Statement]:
+        """Hiding and un-hiding keep their order in a batch: ``sources_first`` sorts stably, both at depth 0."""
+        keys = {"id": str(e.originator_id), "source": None}
+        if isinstance(e, StatusUpdate.Hidden):
+            yield Statement("INSERT INTO activity_hidden (id) VALUES (:id)", keys)
+        else:
+            yield Statement("DELETE FROM activity_hidden WHERE id = :id", keys)
 
 
 # ------------------------------------------------------------------ queries

@@ -81,6 +81,19 @@ class CommentsProjection(Projection):
         """A message taken in from 2014, hidden as a comment is (its row has the message's id)."""
         yield _hide(event.message_id, event)
 
+    @handles(Comment.Unhidden)
+    def unhidden(self, event: Comment.Unhidden, reveal: Reveal) -> Iterator[Statement]:
+        yield _show(event.originator_id)
+
+    @handles(HiddenMessage.Unhidden, HiddenMessage.HiddenAgain)
+    def message_unhidden(
+        self, event: HiddenMessage.Unhidden | HiddenMessage.HiddenAgain, reveal: Reveal
+    ) -> Iterator[Statement]:
+        if isinstance(event, HiddenMessage.HiddenAgain):
+            yield _hide(event.message_id, event)
+        else:
+            yield _show(event.message_id)
+
     @handles(Comment.AuthorErased)
     def author_erased(self, event: Comment.AuthorErased, reveal: Reveal) -> Iterator[Statement]:
         """Every version's text went with the author's key; the last one stays if it was kept
@@ -116,7 +129,14 @@ class CommentsProjection(Projection):
             )
 
 
-def _hide(row_id: Any, event: Comment.Hidden | HiddenMessage.Hidden) -> Statement:
+def _show(row_id: Any) -> Statement:
+    """Un-hidden: the text reads again; the hiding and its reason stay in the comment's events."""
+    return Statement(
+        "UPDATE comments SET hidden_reason = NULL, hidden_by = NULL, hidden_at = NULL WHERE id = :id", {"id": str(row_id)}
+    )
+
+
+def _hide(row_id: Any, event: Comment.Hidden | HiddenMessage.Hidden | HiddenMessage.HiddenAgain) -> Statement:
     return Statement(
         "UPDATE comments SET hidden_reason = :reason, hidden_by = :by, hidden_at = :at WHERE id = :id",
         {"id": str(row_id), "reason": event.reason, "by": str(event.actor), "at": timestamp(event.timestamp)},

@@ -139,6 +139,61 @@ def test_an_operator_hides_a_comment_with_a_reason_shown_in_its_place(api: Api) 
     assert is_problem(again, 409)
 
 
+def test_an_operator_unhides_a_comment_and_the_hiding_stays_in_its_history(api: Api) -> None:
+    ann, _ = api.person("WGN", "Ann Wigan")
+    olive, _ = operator(api.client, "KTT")
+    project = api.project(ann)
+    made = api.comment(ann, project, "Our supplier is Acme").json["id"]
+    never = api.comment(ann, project, "Nothing wrong here").json["id"]
+    assert is_problem(api.client.post(f"/api/v1/comments/{never}/unhide", json={"reason": "x"}, headers=olive), 409)
+    api.client.post(f"/api/v1/comments/{made}/hide", json={"reason": "Looks like advertising"}, headers=olive)
+    refused = api.client.post(f"/api/v1/comments/{made}/unhide", json={"reason": "Mine"}, headers=ann)
+    assert is_problem(refused, 403)
+    assert is_problem(api.client.post(f"/api/v1/comments/{made}/unhide", json={"reason": " "}, headers=olive), 422)
+    shown = api.client.post(f"/api/v1/comments/{made}/unhide", json={"reason": "Not advertising"}, headers=olive)
+    assert shown.status_code == 200, shown.json
+    thread = api.thread(project)[0]
+    assert (thread["hidden"], thread["hidden_reason"], thread["body"]) == (False, None, "Our supplier is Acme")
+    history = api.read(f"/api/v1/comments/{made}/history").json
+    assert history["versions"][0]["body"] == "Our supplier is Acme"
+    assert [(m["action"], m["reason"]) for m in history["moderation"]] == [
+        ("hidden", "Looks like advertising"),
+        ("unhidden", "Not advertising"),
+    ]
+    again = api.client.post(f"/api/v1/comments/{made}/unhide", json={"reason": "Twice"}, headers=olive)
+    assert is_problem(again, 409)
+    assert api.comment(ann, project, "A reply", parent=made).status_code == 201, "it may be answered again"
+
+
+def test_a_2014_message_is_hidden_shown_again_and_hidden_again(api: Api) -> None:
+    ann, _ = api.person("WGN", "Ann Wigan")
+    _, raj_id = api.person("LDS", "Raj Leeds")
+    olive, _ = operator(api.client, "KTT")
+    project = api.project(ann)
+    imported = {"origin": ORIGIN, "kind": "like", "comment": "Great idea, we need this"}
+    with clock.set_to(datetime(2014, 10, 9, 16, 46, 51, tzinfo=UTC)):
+        like = Follow(id=Follow.id_for(uuid.UUID(project), uuid.UUID(raj_id)), project_id=uuid.UUID(project),
+                      person_id=uuid.UUID(raj_id), imported=imported)  # fmt: skip
+    api.rt.app.save(like)
+    url = f"/api/v1/comments/{like.id}"
+    assert is_problem(api.client.post(f"{url}/unhide", json={"reason": "Never hidden"}, headers=olive), 409)
+    assert api.client.post(f"{url}/hide", json={"reason": "Rude"}, headers=olive).status_code == 200
+    assert api.client.post(f"{url}/unhide", json={"reason": "Not rude"}, headers=olive).status_code == 200
+    assert api.thread(project)[0]["body"] == "Great idea, we need this"
+    assert is_problem(api.client.post(f"{url}/unhide", json={"reason": "Twice"}, headers=olive), 409)
+    assert api.client.post(f"{url}/hide", json={"reason": "Rude after all"}, headers=olive).status_code == 200
+    assert is_problem(api.client.post(f"{url}/hide", json={"reason": "Twice"}, headers=olive), 409)
+    shown = api.thread(project)[0]
+    assert (shown["hidden"], shown["hidden_reason"], shown["body"]) == (True, "Rude after all", None)
+    assert [(m["action"], m["reason"]) for m in api.read(f"{url}/history").json["moderation"]] == [
+        ("hidden", "Rude"),
+        ("unhidden", "Not rude"),
+        ("hidden", "Rude after all"),
+    ]
+    check = verify(api.rt.app, api.rt.db, get("comments"), batch_size=2, advance=lambda count: None)
+    assert check.identical, check.tables
+
+
 @pytest.mark.parametrize("choice", ["keep", "remove"])
 def test_erasing_the_author_leaves_a_former_members_comment_with_or_without_its_text(api: Api, choice: str) -> None:
     ann, _ = api.person("WGN", "Ann Wigan")

@@ -138,6 +138,35 @@ def test_a_hidden_update_leaves_the_lists_and_stays_in_the_history(client: Any) 
     assert again.status_code == 409
 
 
+def test_an_operator_shows_a_hidden_update_again_with_a_reason_in_the_history(client: Any) -> None:
+    _, owner, _ = join(client, "KTT")
+    _, operator, _ = join(client, "LDS", operator=True)
+    url = propose(client, owner)
+    update = client.post(f"{url}/status-updates", json={"body": "Supplier chosen"}, headers=owner).json["id"]
+    unhide = f"{url}/status-updates/{update}/unhide"
+    assert client.post(unhide, json={"reason": "Never hidden"}, headers=operator).status_code == 409
+    assert client.post(f"{url}/status-updates/{update}/hide", json={"reason": "Names a person."}, headers=operator)
+    before = head(client)
+    assert client.post(unhide, json={"reason": "Mine"}, headers=owner).status_code == 403
+    assert client.post(unhide, json={}, headers=operator).status_code == 422
+    assert (
+        client.post(f"{url}/status-updates/{uuid.uuid4()}/unhide", json={"reason": "x"}, headers=operator).status_code
+        == 404
+    )
+    assert head(client) == before, "a refused un-hide stored something"
+    shown = client.post(unhide, json={"reason": "The name was the council's."}, headers=operator)
+    assert shown.status_code == 200, shown.json
+    listed = settled(client).get(f"{url}/status-updates").json["items"]
+    assert [(u["id"], u["body"]) for u in listed] == [(update, "Supplier chosen")]
+    feed = client.get(f"/api/v1/activity?project={url.rsplit('/', 1)[1]}").json["items"]
+    assert "status_update.posted" in [r["type"] for r in feed], "back in the activity feed"
+    entries = [(e["type"], e["data"].get("reason"), e["data"].get("body")) for e in history(client, url)]
+    assert ("StatusUpdate.Hidden", "Names a person.", None) in entries
+    assert ("StatusUpdate.Unhidden", "The name was the council's.", None) in entries
+    assert ("StatusUpdate.Posted", None, "Supplier chosen") in entries, "its text reads again for everyone"
+    assert client.post(unhide, json={"reason": "Twice"}, headers=operator).status_code == 409
+
+
 def test_a_suspended_person_cannot_sign_in_loses_their_sessions_and_keeps_their_content(client: Any) -> None:
     person, own, address = join(client, "KTT")
     _, operator, _ = join(client, "LDS", operator=True)

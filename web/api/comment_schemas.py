@@ -70,9 +70,18 @@ class CommentVersionSchema(Schema):
     written_at = fields.String()
 
 
+class ModerationEntrySchema(Schema):
+    action = fields.String(metadata={"enum": ["hidden", "unhidden"]})
+    reason = fields.String(metadata={"description": "The operator's reason"})
+    at = fields.String(metadata={"description": "When (UTC)"})
+
+
 class CommentHistorySchema(Schema):
     id = fields.UUID()
     versions = fields.List(fields.Nested(CommentVersionSchema), metadata={"description": "Oldest first"})
+    moderation = fields.List(
+        fields.Nested(ModerationEntrySchema), metadata={"description": "Every hiding and un-hiding, oldest first"}
+    )
 
 
 class CommentWrittenSchema(Schema):

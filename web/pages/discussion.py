@@ -1,6 +1,6 @@
 """The discussion on a project's page: the thread (``pages/discussion/_thread.html``, which
 the project page includes), and the forms to comment, reply, edit one's own comment and,
-for operators, hide one with a reason. Plain forms: everything works without JavaScript.
+for operators, hide one with a reason (or show it again). Plain forms: everything works without JavaScript.
 
 Every read and write is an API call (:mod:`web.pages.api`); who may edit or hide is the
 API's decision, the thread only leaves out links that could not work."""
@@ -106,18 +106,21 @@ def edit_comment(cid: Any) -> Response:
     )
 
 
-@bp.route("/comments/<uuid:cid>/hide", methods=["GET", "POST"])
-def hide_comment(cid: Any) -> Response:
-    """An operator hides a comment, giving the reason shown in its place."""
+@bp.route("/comments/<uuid:cid>/hide", methods=["GET", "POST"], defaults={"unhide": False})
+@bp.route("/comments/<uuid:cid>/unhide", methods=["GET", "POST"], defaults={"unhide": True})
+def hide_comment(cid: Any, unhide: bool) -> Response:
+    """An operator hides a comment, giving the reason shown in its place, or shows it again."""
     signed_in()
     comment = _comment(cid)
+    action = "unhide" if unhide else "hide"
     return form_page(
         "pages/discussion/hide.html",
-        lambda: api.post(f"/api/v1/comments/{cid}/hide", {"reason": text("reason") or ""}),
-        "The comment is hidden.",
+        lambda: api.post(f"/api/v1/comments/{cid}/{action}", {"reason": text("reason") or ""}),
+        "The comment shows again." if unhide else "The comment is hidden.",
         _back(comment["project_id"], f"comment-{cid}"),
         project=_project(comment["project_id"]),
         comment=comment,
         back=_back(comment["project_id"], f"comment-{cid}"),
         labels=LABELS,
+        unhide=unhide,
     )
