@@ -226,6 +226,33 @@ def test_an_owner_restores_a_field_from_an_earlier_version(client: Any) -> None:
     assert client.post(f"{url}/restorations", json=body, headers=owner).status_code == 422  # reads so already
 
 
+def test_a_restored_field_tells_the_followers_as_an_edit_does_by_their_choices(client: Any) -> None:
+    _, owner, _ = join(client, "KTT")
+    follower, follows, _ = join(client, "LDS")
+    quiet, quiet_headers, _ = join(client, "WGN")
+    url = propose(client, owner, description="The first careful description.")
+    for headers in (follows, quiet_headers):
+        assert client.post(f"{url}/follow", headers=headers).status_code in (200, 201)
+    off = client.put("/api/v1/me/notifications", json={"kinds": {"project-news": False}}, headers=quiet_headers)
+    assert off.status_code == 200, off.json
+    assert client.patch(url, json={"description": "Vandalised"}, headers=owner).status_code == 200
+    edited = [e for e in history(client, url) if e["type"] == "Project.Edited"][0]
+    before = news_for(client, follower)
+    body = {"field": "description", "version": edited["version"] - 1}
+    assert client.post(f"{url}/restorations", json=body, headers=owner).status_code == 200
+    told = news_for(client, follower)[len(before) :]
+    assert told == ["Bins: edited"], "told once, as of an edit (a sent message keeps no body: see the unit test)"
+    assert news_for(client, quiet) == [], "project news switched off: not told of the restoration either"
+
+
+def news_for(client: Any, person: str) -> list[str]:
+    rows = settled(client).application.extensions["pipeline"].db.query(
+        "SELECT subject FROM outbox WHERE kind = 'project-news' AND person_id = :id ORDER BY created_at, id",
+        {"id": person},
+    )
+    return [str(r["subject"]) for r in rows]
+
+
 def test_a_renamed_tag_reaches_every_view_and_later_proposals_and_rebuilds_the_same(client: Any) -> None:
     _, owner, _ = join(client, "KTT")
     _, operator, _ = join(client, "LDS", operator=True)
