@@ -99,6 +99,29 @@ def test_comments_replies_and_mentions_read_in_thread_order(api: Api) -> None:
     assert [c["body"] for c in mine] == ["Yes, happy to", "A second thread"]
 
 
+def test_the_discussion_pages_by_whole_threads_with_a_total(api: Api) -> None:
+    ann, ann_id = api.person("WGN", "Ann Wigan")
+    project = api.project(ann)
+    app, author = api.rt.app, uuid.UUID(ann_id)
+    roots = [app.post_comment(uuid.UUID(project), author, f"Thread {n}").aggregate.id for n in range(5)]
+    for root in (roots[1], roots[1], roots[4]):
+        app.post_comment(uuid.UUID(project), author, "A reply", parent_id=root)
+    everything = api.thread(project)
+    assert len(everything) == 8
+    pages, url = [], f"/api/v1/projects/{project}/comments?limit=2"
+    while url:
+        page = api.read(url).json
+        assert page["total"] == 5
+        pages.append([(c["id"], c["thread_id"]) for c in page["items"]])
+        url = page["next"]
+    assert [sum(1 for _, thread in page if thread is None) for page in pages] == [2, 2, 1], "threads a page"
+    assert [c for page in pages for c in page] == [(c["id"], c["thread_id"]) for c in everything]
+    assert [len(page) for page in pages] == [4, 2, 2], "each thread with all its replies, never split"
+    bad = api.client.get(f"/api/v1/projects/{project}/comments?cursor=bm90LW91cnM")
+    assert is_problem(bad, 400)
+    assert is_problem(api.client.get(f"/api/v1/projects/{project}/comments?limit=0"), 422)
+
+
 def test_the_author_edits_and_every_version_stays_readable(api: Api) -> None:
     ann, _ = api.person("WGN", "Ann Wigan")
     raj, _ = api.person("LDS", "Raj Leeds")

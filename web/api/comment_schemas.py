@@ -61,7 +61,11 @@ class CommentOutSchema(Schema):
 
 
 class CommentListSchema(Schema):
-    items = fields.List(fields.Nested(CommentOutSchema), metadata={"description": "In thread order"})
+    items = fields.List(
+        fields.Nested(CommentOutSchema), metadata={"description": "In thread order: whole threads, never split"}
+    )
+    total = fields.Integer(metadata={"description": "How many threads the discussion has, over all pages"})
+    next = fields.String(allow_none=True, metadata={"description": "The next page of threads, or null"})
 
 
 class CommentVersionSchema(Schema):

@@ -25,11 +25,15 @@ from web.api.comment_schemas import (
     CommentWrittenSchema,
     HideSchema,
 )
-from web.api.common import ReadArgs, answers_from, runtime
+from web.api.common import ListArgs, ReadArgs, answers_from, decode_offset, next_link, runtime
 from web.http.auth import actor_id
 from web.http.errors import ProblemSchema
 
 blp = Blueprint("comments", __name__, url_prefix="/api/v1", description="Comments and replies on projects.")
+
+
+class ThreadListArgs(ListArgs):
+    """``limit`` counts threads (a first comment with all its replies), not comments."""
 
 
 def _written(comment_id: Any, position: int | None, status: int = 200) -> tuple[dict[str, Any], int]:
@@ -38,14 +42,21 @@ def _written(comment_id: Any, position: int | None, status: int = 200) -> tuple[
 
 @blp.route("/projects/<uuid:project_id>/comments")
 class ProjectComments(MethodView):
-    @blp.arguments(ReadArgs, location="query")
+    @blp.arguments(ThreadListArgs, location="query")
     @blp.response(200, CommentListSchema)
+    @blp.alt_response(400, schema=ProblemSchema, description="A cursor this API did not give out")
     @blp.alt_response(404, schema=ProblemSchema, description="No such project")
-    @answers_from(view.project_comments)
+    @answers_from(view.project_comments, view.thread_count)
     def get(self, args: dict[str, Any], project_id: UUID) -> dict[str, Any]:
-        """The project's discussion in thread order: the 2014 messages first, at their times."""
+        """The project's discussion in thread order, a page of threads at a time (`limit` threads,
+        each with all its replies; `next` for the next page): the 2014 messages first, at their times."""
         runtime().app.get_project(project_id)  # 404 if there is no such project
-        return {"items": view.project_comments(runtime().db, str(project_id))}
+        offset, limit = decode_offset(args.get("cursor")), args["limit"]
+        with runtime().db.reading() as db:  # the page and its count from one moment
+            items = view.project_comments(db, str(project_id), offset=offset, limit=limit)
+            total = view.thread_count(db, str(project_id))
+        more = offset + limit < total
+        return {"items": items, "total": total, "next": next_link([offset + limit]) if more else None}
 
     @blp.arguments(CommentInSchema)
     @blp.response(201, CommentWrittenSchema)

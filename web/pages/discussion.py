@@ -13,26 +13,52 @@ from flask import Blueprint, Response, request
 from markupsafe import Markup, escape
 
 from domain.comment import MENTION, MENTION_HELP
-from web.pages import api
+from web.pages import api, results
 from web.pages.api import me
 from web.pages.flow import body_of, form_page, safe_next, signed_in
 from web.pages.forms import text
 
 bp = Blueprint("discussion", __name__)
+THREADS_A_PAGE = 20  # a thread is a first comment with all its replies: pages never split one
 LABELS = {"body": "Comment", "parent_id": "Comment", "reason": "Reason"}
 
 
 @bp.app_template_global()
 def discussion_for(project: dict[str, Any]) -> dict[str, Any]:
-    """The thread of the project, in order, and what the viewer may do in it."""
-    answer = api.get(f"/api/v1/projects/{project['id']}/comments", **api.fresh())
+    """One page of the project's threads (``?page=``, ``THREADS_A_PAGE`` threads each, whole), in
+    order, with GOV.UK pagination, and what the viewer may do in it."""
+    number = results.page_number(request.args.get("page"))
+    window = results.window(number, THREADS_A_PAGE)
+    answer = api.get(f"/api/v1/projects/{project['id']}/comments", **window, **api.fresh())
+    body = (answer.body or {}) if answer.ok else {}
+    total = int(body.get("total") or 0)
+    path = f"/projects/{project['id']}"
     person = me()
     return {
-        "comments": list((answer.body or {}).get("items") or []) if answer.ok else [],
+        "comments": list(body.get("items") or []),
+        "pagination": _anchored(results.pagination(path, request.args, number, total, THREADS_A_PAGE)),
+        "here": path + results.query_of(request.args, page=number if number > 1 else None),
+        "after_posting": path + results.query_of({}, page=_last_page(total + 1)) + "#discussion",
         "me_id": str(person["id"]) if person else None,
         "operator": bool(person and person.get("is_operator")),
         "mention_help": MENTION_HELP,
     }
+
+
+def _last_page(threads: int) -> int | None:
+    """The page on which the last of ``threads`` shows (None: the first, which needs no ``page=``)."""
+    last = max(1, -(-threads // THREADS_A_PAGE))
+    return last if last > 1 else None
+
+
+def _anchored(pagination: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The pagination's links lead to the discussion, not the top of the project page."""
+    if pagination is None:
+        return None
+    for link in [*pagination["items"], pagination.get("previous"), pagination.get("next")]:
+        if link and link.get("href"):
+            link["href"] += "#discussion"
+    return {**pagination, "landmarkLabel": "Pages of the discussion"}
 
 
 @bp.app_template_filter("comment_text")
