@@ -37,6 +37,25 @@ if TYPE_CHECKING:  # pragma: no cover
 CODE = re.compile(r"[A-Z0-9]{2,5}")  # a council's register code, written as the mention's label
 
 
+def unresolved_mention(label: str, reason: str, candidates: list[dict[str, Any]]) -> str:
+    """Why ``@[label]`` names no one organisation, and how to write a mention that does (the
+    sign-up's own hints, about giving a kind to create one, make no sense in a comment)."""
+    suggested = [f"@[{c['code']}] ({c['name']})" for c in candidates if c.get("code")][:3]
+    if reason == "ambiguous":
+        said = f"@[{label}] matches more than one council: write the one you mean by its register code"
+        return said + (f", for example {' or '.join(suggested)}." if suggested else ".")
+    if reason == "lookalike":
+        return (
+            f"@[{label}] looks like the name of another organisation but is written with other characters: "
+            "write the name as Pipeline shows it, or a council's register code."
+        )
+    said = (
+        f"@[{label}] is not an organisation on Pipeline. Write an organisation's name as Pipeline shows it, "
+        "or a council's register code, between @[ and ]: for example @[Leeds City Council] or @[LDS]."
+    )
+    return said + (f" Did you mean {' or '.join(suggested)}?" if suggested else "")
+
+
 class CommentCommands(ApplicationBase):
     """The discussion; composed into ``PipelineApplication``."""
 
@@ -54,10 +73,9 @@ class CommentCommands(ApplicationBase):
             try:
                 org = self._mentioned(label)
             except OrganisationNotResolved as error:
-                problem = f"@[{label}] names no organisation we know: {error.detail}"
-                raise ValidationFailed(
-                    problem, errors={"body": [problem]}, candidates=error.extra["candidates"]
-                ) from None
+                candidates = error.extra["candidates"]
+                problem = unresolved_mention(label, error.reason, candidates)
+                raise ValidationFailed(problem, errors={"body": [problem]}, candidates=candidates) from None
             found.append({"label": label, "organisation_id": str(org.id)})
         return found
 

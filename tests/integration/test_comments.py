@@ -6,6 +6,7 @@ first, at their original times."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
 from dataclasses import replace
@@ -400,3 +401,20 @@ def test_a_comment_tells_the_projects_people_the_mentioned_and_the_answered_once
     ), told
     digest = api.rt.db.query("SELECT person_id, kind FROM digest_items WHERE kind = 'comment'")
     assert [(d["person_id"], d["kind"]) for d in digest] == [(kit_id, "comment")]
+
+
+def test_an_unknown_or_ambiguous_mention_says_how_to_write_one_not_how_to_sign_up(api: Api) -> None:
+    ann, _ = api.person("WGN", "Ann Wigan")
+    project = api.project(ann)
+    before = census(api.rt)
+    unknown = api.comment(ann, project, "Ask @[Nowhere Shire Council]")
+    assert is_problem(unknown, 422)
+    said = unknown.json["errors"]["body"][0]
+    assert said.startswith("@[Nowhere Shire Council] is not an organisation on Pipeline.") and "@[LDS]" in said
+    assert "organisation_kind" not in json.dumps(unknown.json), "a sign-up's hint, no use in a comment"
+    vague = api.comment(ann, project, "Ask @[Kingston Council]")
+    assert is_problem(vague, 422), vague.json
+    said = vague.json["errors"]["body"][0]
+    assert "register code" in said and "organisation_kind" not in said
+    assert "@[KTT]" in said and "@[KHL]" in said, said
+    assert census(api.rt) == before
