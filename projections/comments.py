@@ -132,7 +132,8 @@ class CommentsProjection(Projection):
 def _show(row_id: Any) -> Statement:
     """Un-hidden: the text reads again; the hiding and its reason stay in the comment's events."""
     return Statement(
-        "UPDATE comments SET hidden_reason = NULL, hidden_by = NULL, hidden_at = NULL WHERE id = :id", {"id": str(row_id)}
+        "UPDATE comments SET hidden_reason = NULL, hidden_by = NULL, hidden_at = NULL WHERE id = :id",
+        {"id": str(row_id)},
     )
 
 
@@ -194,7 +195,7 @@ def project_comments(db: Reader, project_id: str, *, offset: int = 0, limit: int
     """The project's comments in thread order: each thread's first comment (oldest first), then
     its replies (oldest first). With ``limit``, only the threads ``offset`` to ``offset + limit``
     (a thread is never split across pages)."""
-    window, params = "", {"id": project_id}
+    window, params = "", dict[str, Any](id=project_id)
     if limit is not None:
         window = " LIMIT :limit OFFSET :offset"
         params.update(limit=limit, offset=offset)
@@ -217,7 +218,9 @@ def project_comments(db: Reader, project_id: str, *, offset: int = 0, limit: int
 @reads("comments")
 def thread_count(db: Reader, project_id: str) -> int:
     """How many threads the project's discussion has (what pages are counted in)."""
-    rows = db.query("SELECT COUNT(*) AS n FROM comments WHERE project_id = :id AND thread_id IS NULL", {"id": project_id})
+    rows = db.query(
+        "SELECT COUNT(*) AS n FROM comments WHERE project_id = :id AND thread_id IS NULL", {"id": project_id}
+    )
     return int(rows[0]["n"])
 
 

@@ -246,9 +246,13 @@ def test_a_restored_field_tells_the_followers_as_an_edit_does_by_their_choices(c
 
 
 def news_for(client: Any, person: str) -> list[str]:
-    rows = settled(client).application.extensions["pipeline"].db.query(
-        "SELECT subject FROM outbox WHERE kind = 'project-news' AND person_id = :id ORDER BY created_at, id",
-        {"id": person},
+    rows = (
+        settled(client)
+        .application.extensions["pipeline"]
+        .db.query(
+            "SELECT subject FROM outbox WHERE kind = 'project-news' AND person_id = :id ORDER BY created_at, id",
+            {"id": person},
+        )
     )
     return [str(r["subject"]) for r in rows]
 

@@ -6,7 +6,6 @@ it, and every view agrees with a rebuild."""
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 import pytest
 

@@ -15,7 +15,6 @@ from domain.comment import HiddenMessage
 from domain.errors import NotFound
 from projections import comments as view
 from projections.base import timestamp
-from web.api.timeline import kind
 from web.api.comment_schemas import (
     CommentEditSchema,
     CommentHistorySchema,
@@ -26,6 +25,7 @@ from web.api.comment_schemas import (
     HideSchema,
 )
 from web.api.common import ListArgs, ReadArgs, answers_from, decode_offset, next_link, runtime
+from web.api.timeline import kind
 from web.http.auth import actor_id
 from web.http.errors import ProblemSchema
 
@@ -121,7 +121,7 @@ def _moderation(comment_id: UUID) -> list[dict[str, Any]]:
     """The hidings and un-hidings, read from the log: a comment's own events, or those of the
     aggregate that hides a message taken in from 2014."""
     events = runtime().app.events
-    found = [*events.get(comment_id), *events.get(HiddenMessage.id_for(comment_id))]
+    found: list[Any] = [*events.get(comment_id), *events.get(HiddenMessage.id_for(comment_id))]
     return [
         {"action": MODERATION[kind(e)], "reason": getattr(e, "reason", None), "at": timestamp(e.timestamp)}
         for e in found
