@@ -138,6 +138,19 @@ class Comment(Aggregate):
     def _hide(self, reason: str, actor: UUID) -> None:
         self.hidden_reason = reason
 
+    def unhide(self, reason: str, *, actor: UUID) -> None:
+        if self.hidden_reason is None:
+            raise Conflict("This comment is not hidden.")
+        self._unhide(reason=reason, actor=actor)
+
+    class Unhidden(Aggregate.Event):
+        reason: str
+        actor: UUID
+
+    @event(Unhidden)
+    def _unhide(self, reason: str, actor: UUID) -> None:
+        self.hidden_reason = None
+
     # --------------------------------------------------------------- erasure
     def author_erase(self, *, kept: str | None, actor: UUID | None) -> bool:
         """Recorded with the author's erasure: ``kept`` is the text (opened) if it stays, None if
@@ -193,7 +206,8 @@ class CommentsBy(Aggregate):
 class HiddenMessage(Aggregate):
     """An operator hid a message taken in from the original Pipeline (a 2014 like's or join's
     text, shown as a comment). Those are the legacy import's own events, so the hiding is an
-    aggregate of its own, one per message (its id derived from the message's: twice is refused)."""
+    aggregate of its own, one per message (its id derived from the message's: twice is refused).
+    An operator may un-hide it (``Unhidden``) and hide it again (``HiddenAgain``)."""
 
     class Hidden(Aggregate.Created):
         message_id: UUID
@@ -203,6 +217,35 @@ class HiddenMessage(Aggregate):
     @event(Hidden)
     def __init__(self, message_id: UUID, reason: str, actor: UUID) -> None:
         self.message_id, self.reason = message_id, reason
+        self.hidden = True
+
+    def unhide(self, reason: str, *, actor: UUID) -> None:
+        if not self.hidden:
+            raise Conflict("This comment is not hidden.")
+        self._unhide(message_id=self.message_id, reason=reason, actor=actor)
+
+    class Unhidden(Aggregate.Event):
+        message_id: UUID  # named again, so a view finds the message's row from this event alone
+        reason: str
+        actor: UUID
+
+    @event(Unhidden)
+    def _unhide(self, message_id: UUID, reason: str, actor: UUID) -> None:
+        self.hidden = False
+
+    def hide_again(self, reason: str, *, actor: UUID) -> None:
+        if self.hidden:
+            raise Conflict("This comment is already hidden.")
+        self._hide_again(message_id=self.message_id, reason=reason, actor=actor)
+
+    class HiddenAgain(Aggregate.Event):
+        message_id: UUID
+        reason: str
+        actor: UUID
+
+    @event(HiddenAgain)
+    def _hide_again(self, message_id: UUID, reason: str, actor: UUID) -> None:
+        self.reason, self.hidden = reason, True
 
     @staticmethod
     def id_for(message_id: UUID) -> UUID:

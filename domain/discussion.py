@@ -1,5 +1,5 @@
 """Commands about the discussion on projects: posting and replying (with mentions of
-organisations), editing one's own comment, hiding one (operators), and what an erasure
+organisations), editing one's own comment, hiding and un-hiding one (operators), and what an erasure
 does to the author's comments."""
 
 from __future__ import annotations
@@ -37,6 +37,25 @@ if TYPE_CHECKING:  # pragma: no cover
 CODE = re.compile(r"[A-Z0-9]{2,5}")  # a council's register code, written as the mention's label
 
 
+def unresolved_mention(label: str, reason: str, candidates: list[dict[str, Any]]) -> str:
+    """Why ``@[label]`` names no one organisation, and how to write a mention that does (the
+    sign-up's own hints, about giving a kind to create one, make no sense in a comment)."""
+    suggested = [f"@[{c['code']}] ({c['name']})" for c in candidates if c.get("code")][:3]
+    if reason == "ambiguous":
+        said = f"@[{label}] matches more than one council: write the one you mean by its register code"
+        return said + (f", for example {' or '.join(suggested)}." if suggested else ".")
+    if reason == "lookalike":
+        return (
+            f"@[{label}] looks like the name of another organisation but is written with other characters: "
+            "write the name as Pipeline shows it, or a council's register code."
+        )
+    said = (
+        f"@[{label}] is not an organisation on Pipeline. Write an organisation's name as Pipeline shows it, "
+        "or a council's register code, between @[ and ]: for example @[Leeds City Council] or @[LDS]."
+    )
+    return said + (f" Did you mean {' or '.join(suggested)}?" if suggested else "")
+
+
 class CommentCommands(ApplicationBase):
     """The discussion; composed into ``PipelineApplication``."""
 
@@ -54,10 +73,9 @@ class CommentCommands(ApplicationBase):
             try:
                 org = self._mentioned(label)
             except OrganisationNotResolved as error:
-                problem = f"@[{label}] names no organisation we know: {error.detail}"
-                raise ValidationFailed(
-                    problem, errors={"body": [problem]}, candidates=error.extra["candidates"]
-                ) from None
+                candidates = error.extra["candidates"]
+                problem = unresolved_mention(label, error.reason, candidates)
+                raise ValidationFailed(problem, errors={"body": [problem]}, candidates=candidates) from None
             found.append({"label": label, "organisation_id": str(org.id)})
         return found
 
@@ -139,8 +157,9 @@ class CommentCommands(ApplicationBase):
 
         return self.retrying(command, key=comment_id)
 
-    def hide_comment(self, comment_id: UUID, actor: UUID, reason: str) -> Written:
-        """An operator hides a comment; the reason is shown in its place."""
+    def hide_comment(self, comment_id: UUID, actor: UUID, reason: str, *, hide: bool = True) -> Written:
+        """An operator hides a comment (the reason is shown in its place), or with ``hide=False``
+        shows it again (the reason is kept in its history); refused when it is so already."""
         why = checked_text("reason", reason, MAX_REASON)
 
         def command() -> Written:
@@ -152,10 +171,10 @@ class CommentCommands(ApplicationBase):
                 comment = None
             person = self.acting_person(actor)
             if not person.is_operator:
-                raise NotAllowed("Only an operator may hide a comment.")
+                raise NotAllowed(f"Only an operator may {'hide' if hide else 'un-hide'} a comment.")
             if comment is None:
-                return self._hide_imported(comment_id, why, person)
-            comment.hide(why, actor=person.id)
+                return self._hide_imported(comment_id, why, person, hide=hide)
+            (comment.hide if hide else comment.unhide)(why, actor=person.id)
             return Written(comment, position_of(self.save(comment, decided_on=[person])), None)
 
         return self.retrying(command, key=comment_id)
@@ -172,13 +191,17 @@ class CommentCommands(ApplicationBase):
         if not said:
             raise NotFound("No comment with that id.")
 
-    def _hide_imported(self, message_id: UUID, reason: str, operator: Person) -> Written:
+    def _hide_imported(self, message_id: UUID, reason: str, operator: Person, *, hide: bool) -> Written:
+        hidden: HiddenMessage
         try:
-            self.repository.get(HiddenMessage.id_for(message_id))
+            hidden = self.repository.get(HiddenMessage.id_for(message_id))
         except AggregateNotFoundError:
+            if not hide:
+                raise Conflict("This comment is not hidden.") from None
             hidden = HiddenMessage(message_id=message_id, reason=reason, actor=operator.id)
-            return Written(hidden, position_of(self.save(hidden, decided_on=[operator])), None)
-        raise Conflict("This comment is already hidden.")
+        else:
+            (hidden.hide_again if hide else hidden.unhide)(reason, actor=operator.id)
+        return Written(hidden, position_of(self.save(hidden, decided_on=[operator])), None)
 
     # --------------------------------------------------------------- erasure
     @property

@@ -252,3 +252,16 @@ class StatusUpdate(Aggregate):
     @event(Hidden)
     def _hide(self, reason: str, actor: UUID) -> None:
         self._hidden: dict[str, str] | None = {"reason": reason, "actor": str(actor)}
+
+    def unhide(self, reason: str, *, actor: UUID) -> None:
+        if not self.hidden:
+            raise Conflict("The update is not hidden.")
+        self._unhide(reason=reason, actor=actor)
+
+    class Unhidden(Aggregate.Event):
+        reason: str
+        actor: UUID
+
+    @event(Unhidden)
+    def _unhide(self, reason: str, actor: UUID) -> None:
+        self._hidden = None

@@ -1,4 +1,4 @@
-"""Operators' moderation commands: lock and unlock a project, hide a status update,
+"""Operators' moderation commands: lock and unlock a project, hide and un-hide a status update,
 suspend and reinstate a person, rename (or merge) a tag. (Restoring a project's field to
 an earlier version, which the project's own people may do too, is in ``domain.projects``.)
 
@@ -40,13 +40,20 @@ class ModerationCommands(ApplicationBase):
 
         return self.retrying(command, key=project_id)
 
-    def hide_status_update(self, project_id: UUID, update_id: UUID, reason: str, actor: UUID) -> Written:
+    def hide_status_update(
+        self, project_id: UUID, update_id: UUID, reason: str, actor: UUID, *, hide: bool = True
+    ) -> Written:
+        """Hide the update (or, ``hide=False``, show it again); refused when it is so already."""
+
         def command() -> Written:
             operator = self.acting_operator(actor)
             update = self._get(update_id, StatusUpdate, "No status update with that id.")
             if update.project_id != project_id:
                 raise NotFound("No status update with that id on this project.")
-            update.hide(reason, actor=actor)
+            if hide:
+                update.hide(reason, actor=actor)
+            else:
+                update.unhide(reason, actor=actor)
             return Written(update, position_of(self.save(update, decided_on=[operator])), None)
 
         return self.retrying(command, key=project_id)

@@ -9,6 +9,7 @@ up by a deterministic id, as the other index aggregates are."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from uuid import UUID, uuid5
 
 from domain.clock import Aggregate, event
@@ -30,6 +31,12 @@ class TagAlias(Aggregate):
     def __init__(self, old: str, new: str, actor: UUID, reason: str) -> None:
         self.old, self.new = old, new
         self.active = True
+        self.moves: list[tuple[str, datetime]] = [(new, self.created_on)]  # (to, when): every rename of ``old``
+
+    def move_after(self, moment: datetime) -> tuple[str, datetime] | None:
+        """The first rename of ``old`` after ``moment`` (what moved the projects that were
+        given ``old`` then), or None: they still have it."""
+        return next(((new, at) for new, at in self.moves if at > moment), None)
 
     @staticmethod
     def id_for(tag: str) -> UUID:
@@ -51,9 +58,12 @@ class TagAlias(Aggregate):
         actor: UUID
         reason: str
 
-    @event(Repointed)
+        def apply(self, aggregate: TagAlias) -> None:  # an explicit apply: it needs the event's time
+            aggregate.new, aggregate.active = self.new, True
+            aggregate.moves.append((self.new, self.timestamp))
+
     def _point(self, new: str, actor: UUID, reason: str) -> None:
-        self.new, self.active = new, True
+        self.trigger_event(self.Repointed, new=new, actor=actor, reason=reason)
 
     class Retired(Aggregate.Event):
         actor: UUID
@@ -66,14 +76,21 @@ class TagAlias(Aggregate):
 
 
 def current_tag(tag: str, alias_of: Callable[[str], TagAlias | None]) -> str:
-    """What ``tag`` is called now, following renames (a→b, then b→c, gives c)."""
-    seen = {tag}
+    """What a project given ``tag`` now is tagged: the name its alias points to, then each later
+    rename of that name, in time (a→b, then b→c, gives c). A name renamed *before* the alias
+    pointed to it is not followed (that rename moved other projects), nor is one made a tag
+    of its own again *after* the projects moved on: a→b, b→c, then x→b (b reused) still
+    gives c for a, where a's projects went, as every view and ``interest_tag_aliases`` have it."""
+    alias = alias_of(tag)
+    if alias is None or not alias.active:
+        return tag
+    tag, since = alias.moves[-1]
     for _hop in range(MAX_HOPS):
         alias = alias_of(tag)
-        if alias is None or not alias.active or alias.new in seen:
+        move = alias.move_after(since) if alias is not None else None
+        if move is None:
             return tag
-        tag = alias.new
-        seen.add(tag)
+        tag, since = move
     return tag
 
 

@@ -5,7 +5,8 @@ names are joined at query time, so an erased person shows as "Former member".
 Events that do not name their project or organisation (a correction, a decision on a
 request, an edit) take them from the row of the event that started their aggregate
 (``source``), which this table already holds. Unfollows are left out: they are a
-private preference, not news."""
+private preference, not news. A status update an operator hid leaves the feed with all its
+rows (``activity_hidden`` names it until it is un-hidden); the project's history keeps it."""
 
 from __future__ import annotations
 
@@ -119,9 +120,9 @@ def _amounts(values: dict[str, Any]) -> dict[str, Any]:
 
 class ActivityProjection(Projection):
     name = "activity"
-    version = 2  # 1 had no tables: `pipeline init` replays the history into them
+    version = 3  # 1 had no tables; 3: hidden status updates (`pipeline init` replays the history)
     indexes_after_fill = True  # its statements find rows by primary key only
-    tables = ("activity",)
+    tables = ("activity", "activity_hidden")
     ddl = (
         """CREATE TABLE IF NOT EXISTS activity (
             id TEXT PRIMARY KEY, at TEXT NOT NULL, type TEXT NOT NULL, actor_id TEXT, person_id TEXT,
@@ -131,6 +132,8 @@ class ActivityProjection(Projection):
         "CREATE INDEX IF NOT EXISTS activity_by_organisation ON activity (organisation_id, at, id)",
         "CREATE INDEX IF NOT EXISTS activity_by_person ON activity (person_id, at, id)",
         "CREATE INDEX IF NOT EXISTS activity_by_actor ON activity (actor_id, at, id)",
+        # the status updates an operator hid: every row of theirs (ids "<update id>:<version>") is left out
+        "CREATE TABLE IF NOT EXISTS activity_hidden (id TEXT PRIMARY KEY)",
     )
 
     def batch(self, events: list[Any], reveal: Reveal, context: FollowerContext | None) -> list[Statement]:
@@ -313,6 +316,15 @@ class ActivityProjection(Projection):
         kind = "status_update.corrected" if isinstance(e, StatusUpdate.Corrected) else "status_update.retracted"
         yield row(e, kind, actor=e.actor, source=e.originator_id)
 
+    @handles(StatusUpdate.Hidden, StatusUpdate.Unhidden)
+    def hidden(self, e: StatusUpdate.Hidden | StatusUpdate.Unhidden, reveal: Reveal) -> Iterator[Statement]:
+        """Hiding and un-hiding keep their order in a batch: ``sources_first`` sorts stably, both at depth 0."""
+        keys = {"id": str(e.originator_id), "source": None}
+        if isinstance(e, StatusUpdate.Hidden):
+            yield Statement("INSERT INTO activity_hidden (id) VALUES (:id)", keys)
+        else:
+            yield Statement("DELETE FROM activity_hidden WHERE id = :id", keys)
+
 
 # ------------------------------------------------------------------ queries
 SELECT = """SELECT a.*, pe.name AS person_name, ac.name AS actor_name, o.name AS organisation_name,
@@ -326,6 +338,8 @@ FILTERS = {  # argument -> condition
     "person_id": "(a.person_id = :person_id OR a.actor_id = :person_id)",
     "type": "a.type = :type",
 }
+# a hidden status update's rows: ids are "<aggregate id>:<version>", the hidden table holds the update's id
+NOT_HIDDEN = "NOT EXISTS (SELECT 1 FROM activity_hidden h WHERE a.id LIKE h.id || ':%')"
 
 
 @reads("activity", "people", "organisations", "projects")
@@ -342,12 +356,12 @@ def feed(
     """Newest first. ``before`` is the (at, id) of the previous page's last row. An
     organisation's feed has what its people did and what happened to its projects."""
     given = {"organisation_id": organisation_id, "project_id": project_id, "person_id": person_id, "type": type}
-    where = [FILTERS[k] for k, v in given.items() if v is not None]
+    where = [FILTERS[k] for k, v in given.items() if v is not None] + [NOT_HIDDEN]
     params: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
     if before is not None:
         where.append("(a.at < :before_at OR (a.at = :before_at AND a.id < :before_id))")
         params.update(before_at=before[0], before_id=before[1])
-    sql = SELECT + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY a.at DESC, a.id DESC LIMIT :limit"
+    sql = SELECT + " WHERE " + " AND ".join(where) + " ORDER BY a.at DESC, a.id DESC LIMIT :limit"
     return [_shaped(r) for r in db.query(sql, {**params, "limit": limit})]
 
 

@@ -81,6 +81,19 @@ class CommentsProjection(Projection):
         """A message taken in from 2014, hidden as a comment is (its row has the message's id)."""
         yield _hide(event.message_id, event)
 
+    @handles(Comment.Unhidden)
+    def unhidden(self, event: Comment.Unhidden, reveal: Reveal) -> Iterator[Statement]:
+        yield _show(event.originator_id)
+
+    @handles(HiddenMessage.Unhidden, HiddenMessage.HiddenAgain)
+    def message_unhidden(
+        self, event: HiddenMessage.Unhidden | HiddenMessage.HiddenAgain, reveal: Reveal
+    ) -> Iterator[Statement]:
+        if isinstance(event, HiddenMessage.HiddenAgain):
+            yield _hide(event.message_id, event)
+        else:
+            yield _show(event.message_id)
+
     @handles(Comment.AuthorErased)
     def author_erased(self, event: Comment.AuthorErased, reveal: Reveal) -> Iterator[Statement]:
         """Every version's text went with the author's key; the last one stays if it was kept
@@ -116,7 +129,15 @@ class CommentsProjection(Projection):
             )
 
 
-def _hide(row_id: Any, event: Comment.Hidden | HiddenMessage.Hidden) -> Statement:
+def _show(row_id: Any) -> Statement:
+    """Un-hidden: the text reads again; the hiding and its reason stay in the comment's events."""
+    return Statement(
+        "UPDATE comments SET hidden_reason = NULL, hidden_by = NULL, hidden_at = NULL WHERE id = :id",
+        {"id": str(row_id)},
+    )
+
+
+def _hide(row_id: Any, event: Comment.Hidden | HiddenMessage.Hidden | HiddenMessage.HiddenAgain) -> Statement:
     return Statement(
         "UPDATE comments SET hidden_reason = :reason, hidden_by = :by, hidden_at = :at WHERE id = :id",
         {"id": str(row_id), "reason": event.reason, "by": str(event.actor), "at": timestamp(event.timestamp)},
@@ -170,21 +191,37 @@ def shown(row: dict[str, Any]) -> dict[str, Any]:
 
 
 @reads("comments", "people", "organisations")
-def project_comments(db: Reader, project_id: str) -> list[dict[str, Any]]:
-    """Every comment of the project in thread order: each thread's first comment (oldest
-    first), then its replies (oldest first)."""
-    rows = [
-        shown(r) for r in db.query(SELECT + " WHERE c.project_id = :id ORDER BY c.posted_at, c.id", {"id": project_id})
-    ]
+def project_comments(db: Reader, project_id: str, *, offset: int = 0, limit: int | None = None) -> list[dict[str, Any]]:
+    """The project's comments in thread order: each thread's first comment (oldest first), then
+    its replies (oldest first). With ``limit``, only the threads ``offset`` to ``offset + limit``
+    (a thread is never split across pages)."""
+    window, params = "", dict[str, Any](id=project_id)
+    if limit is not None:
+        window = " LIMIT :limit OFFSET :offset"
+        params.update(limit=limit, offset=offset)
+    roots = db.query(
+        SELECT + " WHERE c.project_id = :id AND c.thread_id IS NULL ORDER BY c.posted_at, c.id" + window, params
+    )
+    if not roots:
+        return []
+    ids = {f"t{i}": row["id"] for i, row in enumerate(roots)}
     replies: dict[str, list[dict[str, Any]]] = {}
-    for row in rows:
-        if row["thread_id"]:
-            replies.setdefault(row["thread_id"], []).append(row)
-    ordered = []
-    for row in rows:
-        if not row["thread_id"]:
-            ordered += [row, *replies.pop(row["id"], [])]
-    return ordered + [r for rest in replies.values() for r in rest]
+    for row in db.query(
+        SELECT + f" WHERE c.project_id = :id AND c.thread_id IN ({', '.join(':' + k for k in ids)})"
+        " ORDER BY c.posted_at, c.id",
+        {"id": project_id, **ids},
+    ):
+        replies.setdefault(row["thread_id"], []).append(shown(row))
+    return [comment for root in roots for comment in (shown(root), *replies.get(root["id"], []))]
+
+
+@reads("comments")
+def thread_count(db: Reader, project_id: str) -> int:
+    """How many threads the project's discussion has (what pages are counted in)."""
+    rows = db.query(
+        "SELECT COUNT(*) AS n FROM comments WHERE project_id = :id AND thread_id IS NULL", {"id": project_id}
+    )
+    return int(rows[0]["n"])
 
 
 @reads("comments", "people", "organisations")

@@ -18,8 +18,9 @@ from projections.db import Reader
 class PeopleProjection(Projection):
     name = "people"
     # 4: page_shown (what each person chose to show on their page), and people_admins, so that the
-    # creator of a new organisation, appointed in the same save before their SignedUp, shows as admin
-    version = 4
+    # creator of a new organisation, appointed in the same save before their SignedUp, shows as admin;
+    # 5: suspended_at and suspension_reason (the reason is for operators: the API withholds it)
+    version = 5
     indexes_after_fill = True  # its statements find rows by primary key only
     tables = ("people", "people_memberships", "people_admins")
     ddl = (
@@ -34,7 +35,9 @@ class PeopleProjection(Projection):
             erased BOOLEAN NOT NULL DEFAULT FALSE,
             signed_up_at TEXT NOT NULL,
             updated_at TEXT NOT NULL,
-            page_shown TEXT)""",
+            page_shown TEXT,
+            suspended_at TEXT,
+            suspension_reason TEXT)""",
         "CREATE INDEX IF NOT EXISTS people_by_organisation ON people (organisation_id, signed_up_at, id)",
         "CREATE INDEX IF NOT EXISTS people_by_signup ON people (signed_up_at, id)",
         """CREATE TABLE IF NOT EXISTS people_memberships (
@@ -111,6 +114,14 @@ class PeopleProjection(Projection):
         shown = json.dumps(list(event.shown))
         yield _set(str(event.originator_id), timestamp(event.timestamp), page_shown=shown)
 
+    @handles(Person.Suspended, Person.Reinstated)
+    def suspended(self, event: Person.Suspended | Person.Reinstated, reveal: Reveal) -> Iterator[Statement]:
+        at = timestamp(event.timestamp)
+        if isinstance(event, Person.Suspended):
+            yield _set(str(event.originator_id), at, suspended_at=at, suspension_reason=event.reason)
+        else:
+            yield _set(str(event.originator_id), at, suspended_at=None, suspension_reason=None)
+
     @handles(Person.Erased)
     def erased(self, event: Person.Erased, reveal: Reveal) -> Iterator[Statement]:
         yield _set(
@@ -120,6 +131,8 @@ class PeopleProjection(Projection):
             job_title=None,
             erased=True,
             is_admin=False,
+            suspended_at=None,
+            suspension_reason=None,
         )
 
     @handles(Organisation.AdminAppointed, Organisation.AdminDropped)

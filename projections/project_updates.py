@@ -59,11 +59,12 @@ class ProjectUpdatesProjection(Projection):
             {"id": str(event.originator_id), "at": timestamp(event.timestamp)},
         )
 
-    @handles(StatusUpdate.Hidden)
-    def hidden(self, event: StatusUpdate.Hidden, reveal: Reveal) -> Iterator[Statement]:
+    @handles(StatusUpdate.Hidden, StatusUpdate.Unhidden)
+    def hidden(self, event: StatusUpdate.Hidden | StatusUpdate.Unhidden, reveal: Reveal) -> Iterator[Statement]:
+        reason = event.reason if isinstance(event, StatusUpdate.Hidden) else None  # un-hidden: listed again
         yield Statement(
             "UPDATE status_updates SET hidden_reason = :reason WHERE id = :id",
-            {"id": str(event.originator_id), "reason": event.reason},
+            {"id": str(event.originator_id), "reason": reason},
         )
 
     @handles(ContributionRequest.Requested)

@@ -101,6 +101,15 @@ def test_officers_discuss_a_project_and_an_operator_hides_a_comment(page: Page, 
     stored = site.api("GET", f"/api/v1/projects/{project['id']}/comments")["items"]
     assert [(c["hidden"], c["versions"]) for c in stored] == [(False, 2), (True, 1)]
 
+    comments_in(page).nth(1).get_by_role("link", name=re.compile("^Un-hide")).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Show a hidden comment again")
+    assert_accessible(page)
+    page.get_by_label("Reason").fill("The repository is public now")
+    page.get_by_role("button", name="Show the comment again").click()
+    banner(page, "The comment shows again.")
+    expect(comments_in(page).nth(1)).to_contain_text("on GitHub")
+    assert_accessible(page)
+
 
 def test_commenting_and_replying_work_without_javascript(no_js_page: Page, site: Site) -> None:
     page = no_js_page

@@ -86,6 +86,11 @@ def test_an_operator_restores_locks_hides_renames_and_suspends(page: Page, site:
     for heading in ("Locked by an operator", "Unlocked by an operator", "Status update hidden by an operator"):
         expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible()
     expect(page.get_by_text("Reason: Two councils claim it.")).to_be_visible()
+    page.get_by_role("link", name=re.compile("^Un-hide")).click()  # beside the hiding, in the history
+    expect(page.get_by_role("heading", level=1)).to_have_text("Are you sure you want to show this status update again?")
+    confirm_with_reason(page, "Yes, show the update again", "Not advertising after all.")
+    banner(page, "The status update shows again.")
+    expect(page.get_by_text("Buy pills")).to_be_visible()
 
     page.goto(f"{site.base}/moderation/tags")
     assert_accessible(page)
@@ -103,6 +108,9 @@ def test_an_operator_restores_locks_hides_renames_and_suspends(page: Page, site:
     page.wait_for_load_state()
     confirm_with_reason(page, "Yes, suspend them", "Posted advertising.")
     banner(page, "has been suspended.")
+    page.goto(f"{site.base}/people/{owner.id}")
+    expect(page.locator("#suspended")).to_contain_text("because: Posted advertising.")  # the operator reads why
+    assert_accessible(page)
     site.api("GET", "/api/v1/me", person=owner, status=401)
     site.api("POST", "/api/v1/sessions", {"email": owner.email, "password": owner.password}, status=403)
     theirs = browser.new_context()

@@ -11,9 +11,13 @@ import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
+from eventsourcing.persistence import IntegrityError
+
 from domain.application import OrganisationRef
+from domain.errors import DomainError
 from domain.person import Person
 from tests.factories import PASSWORD, council_email
 from web.api.accounts import ProfileSchema
@@ -47,6 +51,20 @@ def at_once(*calls: Callable[[], Any], timeout: float = 120) -> list[Any]:
         thread.join(timeout)
     assert not any(thread.is_alive() for thread in threads), "a racing call never returned"
     return results
+
+
+def landed(outcome: object) -> bool:
+    """True if a racing call (an ``at_once`` result) succeeded; a refusal must be clean: a
+    domain error, or a version conflict (answered 409), never anything else."""
+    if isinstance(outcome, Exception):
+        assert isinstance(outcome, DomainError | IntegrityError), repr(outcome)
+        return False
+    return True
+
+
+def self_erasure(runtime: Runtime, person_id: uuid.UUID) -> Callable[[], Any]:
+    """The person erasing their own account: one side of the races with an erasure."""
+    return partial(runtime.app.erase, person_id, actor=person_id)
 
 
 class Api:

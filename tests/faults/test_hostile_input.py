@@ -77,6 +77,7 @@ VALID: dict[tuple[str, str], dict[str, Any]] = {
     ("POST", "/api/v1/projects/<uuid:project_id>/comments"): {"body": "Could we share this?"},
     ("PATCH", "/api/v1/comments/<uuid:comment_id>"): {"body": "Could we share it?"},
     ("POST", "/api/v1/comments/<uuid:comment_id>/hide"): {"reason": "Advertising"},
+    ("POST", "/api/v1/comments/<uuid:comment_id>/unhide"): {"reason": "Not advertising"},
     ("POST", "/api/v1/projects/<uuid:project_id>/phase"): {"phase": "beta"},
     ("PUT", "/api/v1/projects/<uuid:project_id>/goal"): {
         "min_partners": 1,

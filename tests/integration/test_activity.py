@@ -186,3 +186,21 @@ def test_rebuilding_the_feed_gives_the_same_rows(any_runtime: Runtime) -> None:
     rebuilds.rebuild(any_runtime.app, any_runtime.db, get("activity"), batch_size=4)  # sources across batches
     assert any_runtime.db.query(table) == built
     assert activity.feed(any_runtime.db) == shown
+
+
+def test_a_hidden_status_update_leaves_the_feed_with_all_its_rows(any_runtime: Runtime) -> None:
+    s = story(any_runtime)
+    app = any_runtime.app
+    address = council_email("LDS")
+    operator = sign_up(any_runtime, "Olu Operator", address, OrganisationRef(code="LDS"))
+    app.set_operator(address, True)
+    posted = activity.feed(any_runtime.db, type="status_update.posted")[0]
+    update = UUID(posted["id"].split(":")[0])
+    app.hide_status_update(s.project, update, "Spam.", operator)
+    any_runtime.catch_up()
+    for rows in (activity.feed(any_runtime.db), activity.feed(any_runtime.db, project_id=str(s.project))):
+        assert [t for t in types(rows) if t.startswith("status_update.")] == []
+        assert "project.team_joined" in types(rows), "the project's other news stays"
+    shown = activity.feed(any_runtime.db)
+    rebuilds.rebuild(any_runtime.app, any_runtime.db, get("activity"), batch_size=3)
+    assert activity.feed(any_runtime.db) == shown

@@ -6,6 +6,7 @@ first, at their original times."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
 from dataclasses import replace
@@ -99,6 +100,29 @@ def test_comments_replies_and_mentions_read_in_thread_order(api: Api) -> None:
     assert [c["body"] for c in mine] == ["Yes, happy to", "A second thread"]
 
 
+def test_the_discussion_pages_by_whole_threads_with_a_total(api: Api) -> None:
+    ann, ann_id = api.person("WGN", "Ann Wigan")
+    project = api.project(ann)
+    app, author = api.rt.app, uuid.UUID(ann_id)
+    roots = [app.post_comment(uuid.UUID(project), author, f"Thread {n}").aggregate.id for n in range(5)]
+    for root in (roots[1], roots[1], roots[4]):
+        app.post_comment(uuid.UUID(project), author, "A reply", parent_id=root)
+    everything = api.thread(project)
+    assert len(everything) == 8
+    pages, url = [], f"/api/v1/projects/{project}/comments?limit=2"
+    while url:
+        page = api.read(url).json
+        assert page["total"] == 5
+        pages.append([(c["id"], c["thread_id"]) for c in page["items"]])
+        url = page["next"]
+    assert [sum(1 for _, thread in page if thread is None) for page in pages] == [2, 2, 1], "threads a page"
+    assert [c for page in pages for c in page] == [(c["id"], c["thread_id"]) for c in everything]
+    assert [len(page) for page in pages] == [4, 2, 2], "each thread with all its replies, never split"
+    bad = api.client.get(f"/api/v1/projects/{project}/comments?cursor=bm90LW91cnM")
+    assert is_problem(bad, 400)
+    assert is_problem(api.client.get(f"/api/v1/projects/{project}/comments?limit=0"), 422)
+
+
 def test_the_author_edits_and_every_version_stays_readable(api: Api) -> None:
     ann, _ = api.person("WGN", "Ann Wigan")
     raj, _ = api.person("LDS", "Raj Leeds")
@@ -137,6 +161,61 @@ def test_an_operator_hides_a_comment_with_a_reason_shown_in_its_place(api: Api) 
     assert is_problem(api.comment(ann, project, "Reply", parent=made), 409)
     again = api.client.post(f"/api/v1/comments/{made}/hide", json={"reason": "Twice"}, headers=olive)
     assert is_problem(again, 409)
+
+
+def test_an_operator_unhides_a_comment_and_the_hiding_stays_in_its_history(api: Api) -> None:
+    ann, _ = api.person("WGN", "Ann Wigan")
+    olive, _ = operator(api.client, "KTT")
+    project = api.project(ann)
+    made = api.comment(ann, project, "Our supplier is Acme").json["id"]
+    never = api.comment(ann, project, "Nothing wrong here").json["id"]
+    assert is_problem(api.client.post(f"/api/v1/comments/{never}/unhide", json={"reason": "x"}, headers=olive), 409)
+    api.client.post(f"/api/v1/comments/{made}/hide", json={"reason": "Looks like advertising"}, headers=olive)
+    refused = api.client.post(f"/api/v1/comments/{made}/unhide", json={"reason": "Mine"}, headers=ann)
+    assert is_problem(refused, 403)
+    assert is_problem(api.client.post(f"/api/v1/comments/{made}/unhide", json={"reason": " "}, headers=olive), 422)
+    shown = api.client.post(f"/api/v1/comments/{made}/unhide", json={"reason": "Not advertising"}, headers=olive)
+    assert shown.status_code == 200, shown.json
+    thread = api.thread(project)[0]
+    assert (thread["hidden"], thread["hidden_reason"], thread["body"]) == (False, None, "Our supplier is Acme")
+    history = api.read(f"/api/v1/comments/{made}/history").json
+    assert history["versions"][0]["body"] == "Our supplier is Acme"
+    assert [(m["action"], m["reason"]) for m in history["moderation"]] == [
+        ("hidden", "Looks like advertising"),
+        ("unhidden", "Not advertising"),
+    ]
+    again = api.client.post(f"/api/v1/comments/{made}/unhide", json={"reason": "Twice"}, headers=olive)
+    assert is_problem(again, 409)
+    assert api.comment(ann, project, "A reply", parent=made).status_code == 201, "it may be answered again"
+
+
+def test_a_2014_message_is_hidden_shown_again_and_hidden_again(api: Api) -> None:
+    ann, _ = api.person("WGN", "Ann Wigan")
+    _, raj_id = api.person("LDS", "Raj Leeds")
+    olive, _ = operator(api.client, "KTT")
+    project = api.project(ann)
+    imported = {"origin": ORIGIN, "kind": "like", "comment": "Great idea, we need this"}
+    with clock.set_to(datetime(2014, 10, 9, 16, 46, 51, tzinfo=UTC)):
+        like = Follow(id=Follow.id_for(uuid.UUID(project), uuid.UUID(raj_id)), project_id=uuid.UUID(project),
+                      person_id=uuid.UUID(raj_id), imported=imported)  # fmt: skip
+    api.rt.app.save(like)
+    url = f"/api/v1/comments/{like.id}"
+    assert is_problem(api.client.post(f"{url}/unhide", json={"reason": "Never hidden"}, headers=olive), 409)
+    assert api.client.post(f"{url}/hide", json={"reason": "Rude"}, headers=olive).status_code == 200
+    assert api.client.post(f"{url}/unhide", json={"reason": "Not rude"}, headers=olive).status_code == 200
+    assert api.thread(project)[0]["body"] == "Great idea, we need this"
+    assert is_problem(api.client.post(f"{url}/unhide", json={"reason": "Twice"}, headers=olive), 409)
+    assert api.client.post(f"{url}/hide", json={"reason": "Rude after all"}, headers=olive).status_code == 200
+    assert is_problem(api.client.post(f"{url}/hide", json={"reason": "Twice"}, headers=olive), 409)
+    shown = api.thread(project)[0]
+    assert (shown["hidden"], shown["hidden_reason"], shown["body"]) == (True, "Rude after all", None)
+    assert [(m["action"], m["reason"]) for m in api.read(f"{url}/history").json["moderation"]] == [
+        ("hidden", "Rude"),
+        ("unhidden", "Not rude"),
+        ("hidden", "Rude after all"),
+    ]
+    check = verify(api.rt.app, api.rt.db, get("comments"), batch_size=2, advance=lambda count: None)
+    assert check.identical, check.tables
 
 
 @pytest.mark.parametrize("choice", ["keep", "remove"])
@@ -322,3 +401,20 @@ def test_a_comment_tells_the_projects_people_the_mentioned_and_the_answered_once
     ), told
     digest = api.rt.db.query("SELECT person_id, kind FROM digest_items WHERE kind = 'comment'")
     assert [(d["person_id"], d["kind"]) for d in digest] == [(kit_id, "comment")]
+
+
+def test_an_unknown_or_ambiguous_mention_says_how_to_write_one_not_how_to_sign_up(api: Api) -> None:
+    ann, _ = api.person("WGN", "Ann Wigan")
+    project = api.project(ann)
+    before = census(api.rt)
+    unknown = api.comment(ann, project, "Ask @[Nowhere Shire Council]")
+    assert is_problem(unknown, 422)
+    said = unknown.json["errors"]["body"][0]
+    assert said.startswith("@[Nowhere Shire Council] is not an organisation on Pipeline.") and "@[LDS]" in said
+    assert "organisation_kind" not in json.dumps(unknown.json), "a sign-up's hint, no use in a comment"
+    vague = api.comment(ann, project, "Ask @[Kingston Council]")
+    assert is_problem(vague, 422), vague.json
+    said = vague.json["errors"]["body"][0]
+    assert "register code" in said and "organisation_kind" not in said
+    assert "@[KTT]" in said and "@[KHL]" in said, said
+    assert census(api.rt) == before

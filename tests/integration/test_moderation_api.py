@@ -138,6 +138,35 @@ def test_a_hidden_update_leaves_the_lists_and_stays_in_the_history(client: Any) 
     assert again.status_code == 409
 
 
+def test_an_operator_shows_a_hidden_update_again_with_a_reason_in_the_history(client: Any) -> None:
+    _, owner, _ = join(client, "KTT")
+    _, operator, _ = join(client, "LDS", operator=True)
+    url = propose(client, owner)
+    update = client.post(f"{url}/status-updates", json={"body": "Supplier chosen"}, headers=owner).json["id"]
+    unhide = f"{url}/status-updates/{update}/unhide"
+    assert client.post(unhide, json={"reason": "Never hidden"}, headers=operator).status_code == 409
+    assert client.post(f"{url}/status-updates/{update}/hide", json={"reason": "Names a person."}, headers=operator)
+    before = head(client)
+    assert client.post(unhide, json={"reason": "Mine"}, headers=owner).status_code == 403
+    assert client.post(unhide, json={}, headers=operator).status_code == 422
+    assert (
+        client.post(f"{url}/status-updates/{uuid.uuid4()}/unhide", json={"reason": "x"}, headers=operator).status_code
+        == 404
+    )
+    assert head(client) == before, "a refused un-hide stored something"
+    shown = client.post(unhide, json={"reason": "The name was the council's."}, headers=operator)
+    assert shown.status_code == 200, shown.json
+    listed = settled(client).get(f"{url}/status-updates").json["items"]
+    assert [(u["id"], u["body"]) for u in listed] == [(update, "Supplier chosen")]
+    feed = client.get(f"/api/v1/activity?project={url.rsplit('/', 1)[1]}").json["items"]
+    assert "status_update.posted" in [r["type"] for r in feed], "back in the activity feed"
+    entries = [(e["type"], e["data"].get("reason"), e["data"].get("body")) for e in history(client, url)]
+    assert ("StatusUpdate.Hidden", "Names a person.", None) in entries
+    assert ("StatusUpdate.Unhidden", "The name was the council's.", None) in entries
+    assert ("StatusUpdate.Posted", None, "Supplier chosen") in entries, "its text reads again for everyone"
+    assert client.post(unhide, json={"reason": "Twice"}, headers=operator).status_code == 409
+
+
 def test_a_suspended_person_cannot_sign_in_loses_their_sessions_and_keeps_their_content(client: Any) -> None:
     person, own, address = join(client, "KTT")
     _, operator, _ = join(client, "LDS", operator=True)
@@ -154,6 +183,27 @@ def test_a_suspended_person_cannot_sign_in_loses_their_sessions_and_keeps_their_
     assert ("Person.Suspended", "Abuse.") in [(e["type"], e["data"].get("reason")) for e in record]
     assert client.post(f"/api/v1/people/{person}/reinstate", json={"reason": "Appeal upheld."}, headers=operator)
     assert client.post("/api/v1/sessions", json={"email": address, "password": PASSWORD}).status_code == 201
+
+
+def test_everyone_reads_that_a_person_is_suspended_and_only_operators_since_when_and_why(client: Any) -> None:
+    person, own, _ = join(client, "KTT")
+    _, operator, _ = join(client, "LDS", operator=True)
+    _, stranger, _ = join(client, "WGN")
+    url = f"/api/v1/people/{person}"
+    assert settled(client).get(url).json["suspended"] is False
+    assert client.post(f"{url}/suspend", json={"reason": "Abuse."}, headers=operator).status_code == 200
+    for reader in ({}, stranger):
+        public = settled(client).get(url, headers=reader).json
+        assert (public["suspended"], public["suspended_since"], public["suspension_reason"]) == (True, None, None)
+    seen = client.get(url, headers=operator).json
+    assert seen["suspended"] is True and seen["suspension_reason"] == "Abuse."
+    suspended = [e for e in history(client, url) if e["type"] == "Person.Suspended"][0]
+    assert seen["suspended_since"] == suspended["time"]
+    listed = {p["id"]: p for p in client.get("/api/v1/people?limit=100").json["items"]}
+    assert listed[person]["suspended"] is True and "suspension_reason" not in listed[person]
+    assert client.post(f"{url}/reinstate", json={"reason": "Appeal upheld."}, headers=operator).status_code == 200
+    again = settled(client).get(url, headers=operator).json
+    assert (again["suspended"], again["suspended_since"], again["suspension_reason"]) == (False, None, None)
 
 
 def test_an_owner_restores_a_field_from_an_earlier_version(client: Any) -> None:
@@ -174,6 +224,37 @@ def test_an_owner_restores_a_field_from_an_earlier_version(client: Any) -> None:
         {"field": "description", "before": "Vandalised", "after": "The first careful description."}
     ]
     assert client.post(f"{url}/restorations", json=body, headers=owner).status_code == 422  # reads so already
+
+
+def test_a_restored_field_tells_the_followers_as_an_edit_does_by_their_choices(client: Any) -> None:
+    _, owner, _ = join(client, "KTT")
+    follower, follows, _ = join(client, "LDS")
+    quiet, quiet_headers, _ = join(client, "WGN")
+    url = propose(client, owner, description="The first careful description.")
+    for headers in (follows, quiet_headers):
+        assert client.post(f"{url}/follow", headers=headers).status_code in (200, 201)
+    off = client.put("/api/v1/me/notifications", json={"kinds": {"project-news": False}}, headers=quiet_headers)
+    assert off.status_code == 200, off.json
+    assert client.patch(url, json={"description": "Vandalised"}, headers=owner).status_code == 200
+    edited = [e for e in history(client, url) if e["type"] == "Project.Edited"][0]
+    before = news_for(client, follower)
+    body = {"field": "description", "version": edited["version"] - 1}
+    assert client.post(f"{url}/restorations", json=body, headers=owner).status_code == 200
+    told = news_for(client, follower)[len(before) :]
+    assert told == ["Bins: edited"], "told once, as of an edit (a sent message keeps no body: see the unit test)"
+    assert news_for(client, quiet) == [], "project news switched off: not told of the restoration either"
+
+
+def news_for(client: Any, person: str) -> list[str]:
+    rows = (
+        settled(client)
+        .application.extensions["pipeline"]
+        .db.query(
+            "SELECT subject FROM outbox WHERE kind = 'project-news' AND person_id = :id ORDER BY created_at, id",
+            {"id": person},
+        )
+    )
+    return [str(r["subject"]) for r in rows]
 
 
 def test_a_renamed_tag_reaches_every_view_and_later_proposals_and_rebuilds_the_same(client: Any) -> None:

@@ -69,6 +69,21 @@ def test_a_persons_page_shows_their_choices_and_links_from_their_organisation(cl
     )
 
 
+def test_a_suspended_persons_page_says_so_and_only_an_operator_reads_why(client: Any) -> None:
+    asha_id, _ = join(client, "LDS")
+    olu_id, olu = join(client, "KTT")
+    rt = client.application.extensions["pipeline"]
+    rt.app.set_operator(rt.app.reveal(rt.app.get_person(UUID(olu_id)))["email"], True)
+    answer = client.post(f"/api/v1/people/{asha_id}/suspend", json={"reason": "Posted spam."}, headers=olu)
+    assert answer.status_code == 200, answer.json
+    settled(client)
+    public = html(client.get(f"/people/{asha_id}"))
+    assert "This account is suspended" in public and "Posted spam." not in public
+    operator = html(browser_of(client, olu_id).get(f"/people/{asha_id}"))
+    assert "This account is suspended" in operator and "because: Posted spam." in operator
+    assert f"/people/{asha_id}/reinstate" in operator and f"/people/{asha_id}/suspend" not in operator
+
+
 def test_the_directory_searches_and_filters_with_a_plain_get_form(client: Any) -> None:
     join(client, "LDS")
     settled(client)

@@ -132,6 +132,20 @@ def test_an_edit_names_the_fields_changed_and_a_status_update_carries_its_text()
     assert posted.summary == "Status update: Shipped the alpha"
 
 
+def test_a_field_restored_is_told_as_an_edit_naming_the_version_it_came_from() -> None:
+    facts = FakeFacts()
+    actor, follower = facts.add_person("a@wigan.gov.uk"), facts.add_person("f@leeds.gov.uk", name="Fay")
+    project, _ = facts.add_project([actor], followers=(follower,))
+    first = project.details["summary"]
+    project.edit({"summary": "Vandalised"}, actor=actor, moderation=False)
+    project.restore_field("summary", first, 1, actor=actor, moderation=False)
+    restored = project.collect_events()[-1]
+    assert type(restored).__name__ == "FieldRestored"
+    (fay,) = messages(restored, facts)
+    assert (fay.person_id, fay.kind, fay.subject) == (follower, "project-news", "Bins: edited")
+    assert "Restored as it was at version 1: summary." in fay.body
+
+
 def test_events_nobody_is_told_about_make_no_messages() -> None:
     facts = FakeFacts()
     ann, bo = facts.add_person("ann@wigan.gov.uk"), facts.add_person("bo@leeds.gov.uk")

@@ -155,6 +155,9 @@ def person(person_id: UUID, moment: datetime) -> dict[str, Any]:
         "is_admin": bool(isinstance(org, Organisation) and org.is_admin(then.id) and not then.erased),
         "membership": then.membership,
         "erased": then.erased,
+        "suspended": bool(then.suspended),
+        "suspended_since": None,  # since when and why: operators read them now, not as of a time
+        "suspension_reason": None,
         "signed_up_at": timestamp(then.created_on),
         "memberships": _memberships(then.id, int(then.version), moment),
         "as_of": timestamp(moment),

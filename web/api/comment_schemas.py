@@ -61,7 +61,11 @@ class CommentOutSchema(Schema):
 
 
 class CommentListSchema(Schema):
-    items = fields.List(fields.Nested(CommentOutSchema), metadata={"description": "In thread order"})
+    items = fields.List(
+        fields.Nested(CommentOutSchema), metadata={"description": "In thread order: whole threads, never split"}
+    )
+    total = fields.Integer(metadata={"description": "How many threads the discussion has, over all pages"})
+    next = fields.String(allow_none=True, metadata={"description": "The next page of threads, or null"})
 
 
 class CommentVersionSchema(Schema):
@@ -70,9 +74,18 @@ class CommentVersionSchema(Schema):
     written_at = fields.String()
 
 
+class ModerationEntrySchema(Schema):
+    action = fields.String(metadata={"enum": ["hidden", "unhidden"]})
+    reason = fields.String(metadata={"description": "The operator's reason"})
+    at = fields.String(metadata={"description": "When (UTC)"})
+
+
 class CommentHistorySchema(Schema):
     id = fields.UUID()
     versions = fields.List(fields.Nested(CommentVersionSchema), metadata={"description": "Oldest first"})
+    moderation = fields.List(
+        fields.Nested(ModerationEntrySchema), metadata={"description": "Every hiding and un-hiding, oldest first"}
+    )
 
 
 class CommentWrittenSchema(Schema):

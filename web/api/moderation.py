@@ -1,4 +1,4 @@
-"""Operators' moderation: lock and unlock a project, hide a status update, suspend and
+"""Operators' moderation: lock and unlock a project, hide and un-hide a status update, suspend and
 reinstate a person, rename or merge a tag; and restoring a project's field to an earlier
 version (the project's own people or an operator). Every one records an event with the
 reason given, shown in the project's history or the person's record."""
@@ -102,6 +102,18 @@ def unlock(data: dict[str, Any], project_id: UUID) -> dict[str, Any]:
 def hide(data: dict[str, Any], project_id: UUID, update_id: UUID) -> dict[str, Any]:
     """Hide a status update (operators): kept in the log, left out of every list."""
     written = runtime().app.hide_status_update(project_id, update_id, data["reason"], actor_id())
+    return _project(update_id, written.position)
+
+
+@blp.route("/projects/<uuid:project_id>/status-updates/<uuid:update_id>/unhide", methods=["POST"])
+@blp.arguments(ReasonSchema)
+@blp.response(200, ProjectWrittenSchema)
+@blp.alt_response(403, **REFUSED)
+@blp.alt_response(404, schema=ProblemSchema, description="No such status update on this project")
+@blp.alt_response(409, schema=ProblemSchema, description="Not hidden")
+def unhide(data: dict[str, Any], project_id: UUID, update_id: UUID) -> dict[str, Any]:
+    """Show a hidden status update again (operators): listed, on the page and in the feed once more."""
+    written = runtime().app.hide_status_update(project_id, update_id, data["reason"], actor_id(), hide=False)
     return _project(update_id, written.position)
 
 

@@ -29,6 +29,7 @@ from web.api.fields import Email, OrganisationSummarySchema, Text
 from web.api.organisation_filter import DESCRIPTION as ORGANISATION_FILTER
 from web.api.organisation_filter import organisation_filter
 from web.api.person_page import PersonPageSectionsSchema, sections, wait_for_sections
+from web.http.auth import current_person
 from web.http.errors import ProblemSchema
 from web.http.validation import InputSchema
 
@@ -95,10 +96,17 @@ class PersonSchema(Schema):
         metadata={"enum": ["member", "pending"], "description": "pending: waiting for an organisation admin"},
     )
     erased = fields.Boolean()
+    suspended = fields.Boolean(metadata={"description": "An operator has suspended the account (no sign-in)"})
     signed_up_at = fields.String()
 
 
 class PersonDetailSchema(PersonSchema, PersonPageSectionsSchema):
+    suspended_since = fields.String(
+        allow_none=True, metadata={"description": "Operators only (null for others): when the suspension began"}
+    )
+    suspension_reason = fields.String(
+        allow_none=True, metadata={"description": "Operators only (null for others): the reason the operator gave"}
+    )
     memberships = fields.List(
         fields.Nested(MembershipSchema), metadata={"description": "Where the person was, and when (none once erased)"}
     )
@@ -126,6 +134,7 @@ def _with_organisations(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     unknown = {"code": None, "name": "(unknown)", "kind": "unknown"}
     for r in rows:
         r["is_admin"], r["erased"] = bool(r.get("is_admin")), bool(r.get("erased"))
+        r["suspended"] = r.get("suspended_at") is not None
         org_id = r["organisation_id"]
         r["organisation"] = orgs.get(org_id, {"id": org_id, **unknown}) if org_id else None
         for m in r.get("memberships", ()):
@@ -197,4 +206,13 @@ class PersonDetail(MethodView):
             if row["erased"]:
                 row.update(organisation_id=None, memberships=[])
             row.update(sections(db, row))
-        return _with_organisations([row])[0]
+        return _suspension_shown(_with_organisations([row])[0])
+
+
+def _suspension_shown(row: dict[str, Any]) -> dict[str, Any]:
+    """Everyone reads that an account is suspended; only operators read since when and why."""
+    reader = current_person()
+    operator = reader is not None and reader.is_operator
+    row["suspended_since"] = row.get("suspended_at") if operator else None
+    row["suspension_reason"] = row.get("suspension_reason") if operator else None
+    return row

@@ -35,6 +35,7 @@ MODERATION = (
     "/projects/<uuid:project_id>/lock",
     "/projects/<uuid:project_id>/unlock",
     "/projects/<uuid:project_id>/status-updates/<uuid:update_id>/hide",
+    "/projects/<uuid:project_id>/status-updates/<uuid:update_id>/unhide",
     "/people/<uuid:person_id>/suspend",
     "/people/<uuid:person_id>/reinstate",
     "/tag-renames",
@@ -90,6 +91,7 @@ RULES: dict[tuple[str, str], str] = {
     ("POST", "/api/v1/projects/<uuid:project_id>/comments"): VERIFIED,  # the domain checks the rest
     ("PATCH", "/api/v1/comments/<uuid:comment_id>"): VERIFIED,  # the author only (domain)
     ("POST", "/api/v1/comments/<uuid:comment_id>/hide"): OPERATOR,
+    ("POST", "/api/v1/comments/<uuid:comment_id>/unhide"): OPERATOR,
     ("GET", "/api/v1/events"): EVALUATOR,
     ("PUT", "/api/v1/people/<uuid:person_id>/roles/evaluator"): OPERATOR,
     ("GET", "/api/v1/people/<uuid:person_id>/mail-log"): OPERATOR,

@@ -1,4 +1,4 @@
-"""Operators' moderation pages (lock and unlock a project, hide a status update, suspend
+"""Operators' moderation pages (lock and unlock a project, hide and un-hide a status update, suspend
 and reinstate a person, rename a tag), each a GOV.UK form asking for the reason and a
 confirmation; and restoring a field from the history page. Every one is one API call
 (:mod:`web.api.moderation`): who may do it is the API's decision, shown as its refusal."""
@@ -78,6 +78,21 @@ def hide(project_id: UUID, update_id: UUID) -> Response:
     )
 
 
+@bp.route("/projects/<uuid:project_id>/status-updates/<uuid:update_id>/unhide", methods=["GET", "POST"])
+def unhide(project_id: UUID, update_id: UUID) -> Response:
+    """Shows a hidden update again; reached from the project's history, where operators see it hidden.
+    Whether it is hidden is the API's decision (409 otherwise), shown as its refusal."""
+    operator_only()
+    project = flow.body_of(api.get(f"/api/v1/projects/{project_id}", **api.fresh()))
+    return _reason_form(
+        "pages/moderation/unhide.html",
+        f"/api/v1/projects/{project_id}/status-updates/{update_id}/unhide",
+        "The status update shows again.",
+        f"/projects/{project_id}",
+        project=project,
+    )
+
+
 @bp.route("/people/<uuid:person_id>/suspend", methods=["GET", "POST"], defaults={"reinstate": False})
 @bp.route("/people/<uuid:person_id>/reinstate", methods=["GET", "POST"], defaults={"reinstate": True})
 def suspend(person_id: UUID, reinstate: bool) -> Response:
@@ -134,6 +149,7 @@ HEADINGS = {
     "Project.Locked": "Locked by an operator",
     "Project.Unlocked": "Unlocked by an operator",
     "StatusUpdate.Hidden": "Status update hidden by an operator",
+    "StatusUpdate.Unhidden": "Status update shown again by an operator",
 }
 
 

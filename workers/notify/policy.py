@@ -44,6 +44,14 @@ def _edited(event: Project.Edited, facts: Facts) -> list[Message]:
     return around.news(facts, event.originator_id, event.actor, "edited", f"Changed: {fields}.")
 
 
+def _restored(event: Project.FieldRestored, facts: Facts) -> list[Message]:
+    """A field restored to an earlier value is an edit to those who follow: the same kind
+    (``project-news``), so the same choices and digests, naming the version it came from."""
+    fields = ", ".join(sorted(event.changes)).replace("_", " ")
+    detail = f"Restored as it was at version {event.restored_version}: {fields}."
+    return around.news(facts, event.originator_id, event.actor, "edited", detail)
+
+
 def _phase(event: Project.PhaseChanged, facts: Facts) -> list[Message]:
     detail = f"The project moved to the {event.phase} phase."
     return around.news(facts, event.originator_id, event.actor, f"now in {event.phase}", detail)
@@ -78,6 +86,7 @@ HANDLERS: dict[type, Decide] = {
     Person.PasswordResetRequested: lambda e, facts: reset_message(facts, e.originator_id),
     Project.Proposed: matching_interest,
     Project.Edited: _edited,
+    Project.FieldRestored: _restored,
     Project.PhaseChanged: _phase,
     StatusUpdate.Posted: _posted,
     Follow.Followed: around.new_follower,
