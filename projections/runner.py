@@ -30,6 +30,10 @@ POSITIONS_DDL = (
 ADVANCE = "UPDATE projection_positions SET position = :new, updated_at = :now WHERE name = :name AND position = :old"
 
 
+# A view far behind (a backlog, a new worker) takes bigger batches, up to this many log positions:
+# fewer, bigger transactions, as a rebuild's pages. Decoded and mapped before the transaction opens,
+# they keep it to writes only, well inside the idle-in-transaction and statement timeouts.
+FAR_BEHIND_BATCH = 5000
 RETRY_MAX_SECONDS = 60.0  # the longest wait between automatic tries of a failing projection
 
 
@@ -256,7 +260,7 @@ def catch_up(
     target = head(app)
     while current < target:
         try:
-            batch = prepare_batch(app, db, projection, batch_size, context)
+            batch = prepare_batch(app, db, projection, sized(batch_size, target - current), context)
             if batch is None:
                 break
             committed = commit_batch(db, batch)
@@ -268,6 +272,12 @@ def catch_up(
             progress(new - current)
         current = new
     return current - start
+
+
+def sized(batch_size: int, behind: int) -> int:
+    """The batch for a view ``behind`` log positions back: the configured size, or all of what is
+    behind in one batch when that is more, up to ``FAR_BEHIND_BATCH``."""
+    return max(batch_size, min(behind, FAR_BEHIND_BATCH))
 
 
 def keep_up(

@@ -41,3 +41,12 @@ def test_a_worker_applies_a_batch_of_new_rows_in_one_piece(
     assert any_runtime.db.query("SELECT COUNT(*) AS n FROM activity WHERE type = 'person.signed_up'")[0]["n"] == 60
     check = verify.verify(any_runtime.app, any_runtime.db, get("activity"), advance=lambda n: None)
     assert check.identical, check.tables
+
+
+def test_a_view_far_behind_catches_up_in_fewer_bigger_batches(any_runtime: Runtime) -> None:
+    head = bulk_sign_ups(any_runtime.app, 1000)  # 2,000 events behind, four batches of 500
+    batches: list[int] = []
+    runner.catch_up(any_runtime.app, any_runtime.db, get("people"), batch_size=500, progress=batches.append)
+    assert runner.position(any_runtime.db, "people") == head
+    assert len(batches) == 1
+    assert any_runtime.db.query("SELECT COUNT(*) AS n FROM people")[0]["n"] == 1000
