@@ -1,5 +1,6 @@
-"""Writing a batch into a copy being rebuilt, cheaply: the copy's tables are new and read by
-nobody until the switch, so its statements may be sent in fewer, bigger pieces.
+"""Writing a batch of a view's statements in fewer, bigger pieces: a rebuild's batch into its
+copy, and a worker's batch into the live view. A batch commits in one transaction with its new
+position, so a reader sees all of it or none of it, whatever order it went in.
 
 - Statements on different tables commute when each touches one table and no trigger or foreign
   key links tables: they are grouped by table (in the order each table first appears), keeping
@@ -8,7 +9,7 @@ nobody until the switch, so its statements may be sent in fewer, bigger pieces.
   only) goes in by ``COPY`` on PostgreSQL (an append, as the inserts would be) and by one
   ``executemany`` on SQLite. Other runs go as ``executemany`` in one pipeline.
 
-The statements themselves are the view's own, so a copy ends equal to the live view's mapping."""
+The statements themselves are the view's own, so the rows end as the view's mapping makes them."""
 
 from __future__ import annotations
 
@@ -18,7 +19,6 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from projections import runner
 from projections.base import Projection, Statement
 from projections.db import Transaction
 
@@ -78,12 +78,25 @@ def _tables_pattern(tables: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w:.])({alternatives})\b")
 
 
+def runs(statements: list[Statement]) -> list[tuple[str, list[Any]]]:
+    """Consecutive statements with the same SQL, grouped so the driver can send them
+    together (order is kept: later statements may depend on earlier ones)."""
+    found: list[tuple[str, list[Any]]] = []
+    for statement in statements:
+        if found and found[-1][0] == statement.sql:
+            found[-1][1].append(statement.params)
+        else:
+            found.append((statement.sql, [statement.params]))
+    return found
+
+
 def by_table(projection: Projection, dialect: str, statements: list[Statement]) -> list[Statement]:
     """The statements grouped by the table each one names, order kept within a table; as they
     are if a statement names no table or several, or triggers or foreign keys link tables."""
-    if any(_LINKED.search(sql) for sql in projection.ddl_for(dialect)):
+    tables = tuple(projection.tables_for(dialect))
+    if not tables or any(_LINKED.search(sql) for sql in projection.ddl_for(dialect)):
         return statements
-    pattern = _tables_pattern(tuple(projection.tables_for(dialect)))
+    pattern = _tables_pattern(tables)
     groups: dict[str, list[Statement]] = {}
     for statement in statements:
         named = set(pattern.findall(statement.sql))
@@ -96,7 +109,7 @@ def by_table(projection: Projection, dialect: str, statements: list[Statement]) 
 def write(tx: Transaction, dialect: str, statements: list[Statement]) -> None:
     """Send the statements in order: runs of plain inserts by COPY, the rest pipelined."""
     pending: list[tuple[str, list[Any]]] = []
-    for sql, params in runner.runs(statements):
+    for sql, params in runs(statements):
         insert = plain_insert(sql) if len(params) >= COPY_FROM else None
         if insert is None:
             pending.append((sql, params))

@@ -17,6 +17,7 @@ from domain.project import EDITABLE, GOAL_OPEN, Project, count_contributions
 from domain.reminders import ProjectNudge, ProjectWentQuiet
 from projections import textsearch
 from projections.base import Projection, Reveal, Statement, handles, reads, timestamp
+from projections.context import FollowerContext
 from projections.db import Reader
 from projections.markdown_dialect import original_headings
 
@@ -102,6 +103,43 @@ RAISE_TO_FLOOR = (
     " WHERE id = :id AND active_at < (SELECT f.at FROM project_history_floor f WHERE f.project_id = :id)"
 )
 PROJECT_TOPIC = "domain.project:Project."
+FOLLOWERS = "UPDATE projects SET follower_count = follower_count + :n WHERE id = :p"
+RECOUNT_NEEDS = (
+    "UPDATE projects SET need_count = (SELECT COUNT(*) FROM project_needs WHERE project_id = :p) WHERE id = :p"
+)
+# What each count statement is keyed by: the project whose row it changes.
+_COUNTS = {FOLLOWERS: "p", RECOUNT_PLEDGES: "id", RECOUNT_NEEDS: "p"}
+
+
+def counts_merged(statements: list[Statement]) -> list[Statement]:
+    """A batch's count statements on each project's row as one, placed where its last one was: a
+    busy project's counts are written once per batch, not once per follow or pledge. Follower
+    changes add up; of several recounts only the last is kept, since it sees every change before
+    it and sets everything the earlier ones set (its ``updated_at`` the latest of theirs). No
+    other statement reads these columns, so moving them later changes no other row. A project's
+    insert closes its merges: a count before the row exists still changes nothing."""
+    out: list[Statement | None] = []
+    open_at: dict[tuple[str, Any], int] = {}  # (count SQL, project id) -> index in ``out``
+    for statement in statements:
+        key = _COUNTS.get(statement.sql)
+        if key is None:
+            if statement.sql.startswith("INSERT INTO projects "):
+                project = statement.params["id"]
+                open_at = {k: i for k, i in open_at.items() if k[1] != project}
+            out.append(statement)
+            continue
+        slot = (statement.sql, statement.params[key])
+        at = open_at.get(slot)
+        if at is not None:
+            previous = out[at]
+            out[at] = None
+            if statement.sql == FOLLOWERS and previous is not None:
+                statement = Statement(
+                    FOLLOWERS, {**statement.params, "n": previous.params["n"] + statement.params["n"]}
+                )
+        open_at[slot] = len(out)
+        out.append(statement)
+    return [s for s in out if s is not None]
 
 
 class ProjectsProjection(Projection):
@@ -173,6 +211,9 @@ class ProjectsProjection(Projection):
 
     def tables_for(self, dialect: str) -> tuple[str, ...]:
         return textsearch.extra_tables(dialect) + self.tables
+
+    def batch(self, events: list[Any], reveal: Reveal, context: FollowerContext | None) -> list[Statement]:
+        return counts_merged(super().batch(events, reveal, context))
 
     # ---------------------------------------------------------------- project
     @handles(Project.Proposed)
@@ -363,7 +404,7 @@ class ProjectsProjection(Projection):
             "INSERT INTO project_followers (project_id, person_id, since) VALUES (:p, :person, :at)",
             {"p": project, "person": person, "at": at},
         )
-        yield Statement("UPDATE projects SET follower_count = follower_count + 1 WHERE id = :p", {"p": project})
+        yield Statement(FOLLOWERS, {"p": project, "n": 1})
 
     @handles(Follow.Unfollowed)
     def unfollowed(self, event: Follow.Unfollowed, reveal: Reveal) -> Iterator[Statement]:
@@ -372,7 +413,7 @@ class ProjectsProjection(Projection):
             "DELETE FROM project_followers WHERE project_id = :p AND person_id = :person",
             {"p": project, "person": person},
         )
-        yield Statement("UPDATE projects SET follower_count = follower_count - 1 WHERE id = :p", {"p": project})
+        yield Statement(FOLLOWERS, {"p": project, "n": -1})
 
     @handles(Need.Declared, Need.Redeclared)
     def need_declared(self, event: Need.Declared | Need.Redeclared, reveal: Reveal) -> Iterator[Statement]:
@@ -384,20 +425,14 @@ class ProjectsProjection(Projection):
             " VALUES (:p, :org, :comment, :at)",
             params,
         )
-        yield Statement(
-            "UPDATE projects SET need_count = (SELECT COUNT(*) FROM project_needs WHERE project_id = :p) WHERE id = :p",
-            params,
-        )
+        yield Statement(RECOUNT_NEEDS, params)
 
     @handles(Need.Withdrawn)
     def need_withdrawn(self, event: Need.Withdrawn, reveal: Reveal) -> Iterator[Statement]:
         project, org = _need_keys(event)
         params = {"p": project, "org": org}
         yield Statement("DELETE FROM project_needs WHERE project_id = :p AND organisation_id = :org", params)
-        yield Statement(
-            "UPDATE projects SET need_count = (SELECT COUNT(*) FROM project_needs WHERE project_id = :p) WHERE id = :p",
-            params,
-        )
+        yield Statement(RECOUNT_NEEDS, params)
 
 
 def idle_since(value: str) -> str:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from projections import failures
+from projections import bulk, failures
 from projections.base import Projection, Statement
 from projections.context import FollowerContext
 from projections.db import ReadDatabase, missing_table
@@ -30,6 +30,10 @@ POSITIONS_DDL = (
 ADVANCE = "UPDATE projection_positions SET position = :new, updated_at = :now WHERE name = :name AND position = :old"
 
 
+# A view far behind (a backlog, a new worker) takes bigger batches, up to this many log positions:
+# fewer, bigger transactions, as a rebuild's pages. Decoded and mapped before the transaction opens,
+# they keep it to writes only, well inside the idle-in-transaction and statement timeouts.
+FAR_BEHIND_BATCH = 5000
 RETRY_MAX_SECONDS = 60.0  # the longest wait between automatic tries of a failing projection
 
 
@@ -222,30 +226,18 @@ def without_nul(statement: Statement) -> Statement:
 
 def commit_batch(db: ReadDatabase, batch: Batch) -> bool:
     """Apply the batch and move the position in one transaction. False (and nothing
-    changed) if another worker moved the position first."""
+    changed) if another worker moved the position first. The batch goes in set-wise, as a
+    rebuild's does (``projections.bulk``): grouped by table, runs of plain inserts by COPY."""
     name = batch.projection.name
+    statements = bulk.by_table(batch.projection, db.dialect, batch.statements)
     with db.transaction() as tx:
         # Take the position row first: a racing worker waits here, then finds
         # the position moved, changes nothing and rolls back.
         if tx.execute(ADVANCE, {"new": batch.new, "now": _now(), "name": name, "old": batch.old}) != 1:
             log.debug("projection %s: another worker applied position %s first", name, batch.old)
             return False
-        with tx.pipeline():
-            for sql, params in runs([*batch.statements, failures.cleared(name)]):
-                tx.execute_many(sql, params)
+        bulk.write(tx, db.dialect, [*statements, failures.cleared(name)])
     return True
-
-
-def runs(statements: list[Statement]) -> list[tuple[str, list]]:
-    """Consecutive statements with the same SQL, grouped so the driver can send them
-    together (order is kept: later statements may depend on earlier ones)."""
-    runs: list[tuple[str, list]] = []
-    for statement in statements:
-        if runs and runs[-1][0] == statement.sql:
-            runs[-1][1].append(statement.params)
-        else:
-            runs.append((statement.sql, [statement.params]))
-    return runs
 
 
 def catch_up(
@@ -268,7 +260,7 @@ def catch_up(
     target = head(app)
     while current < target:
         try:
-            batch = prepare_batch(app, db, projection, batch_size, context)
+            batch = prepare_batch(app, db, projection, sized(batch_size, target - current), context)
             if batch is None:
                 break
             committed = commit_batch(db, batch)
@@ -280,6 +272,12 @@ def catch_up(
             progress(new - current)
         current = new
     return current - start
+
+
+def sized(batch_size: int, behind: int) -> int:
+    """The batch for a view ``behind`` log positions back: the configured size, or all of what is
+    behind in one batch when that is more, up to ``FAR_BEHIND_BATCH``."""
+    return max(batch_size, min(behind, FAR_BEHIND_BATCH))
 
 
 def keep_up(
