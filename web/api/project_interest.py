@@ -7,7 +7,6 @@ from typing import Any
 from uuid import UUID
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from projections import project_updates as updates_view
@@ -22,6 +21,7 @@ from web.api.project_schemas import (
     TextBodySchema,
 )
 from web.api.projects import written
+from web.http.arguments import Blueprint
 from web.http.auth import actor_id
 from web.http.errors import ProblemSchema
 

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from flask import url_for
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from marshmallow import fields, validate
 
 from domain.inputs import Goal, Pledge, ProjectChanges, ProjectDetails, checked
@@ -33,6 +33,7 @@ from web.api.project_schemas import (
     ProjectSchema,
     ProjectWrittenSchema,
 )
+from web.http.arguments import Blueprint
 from web.http.auth import actor_id
 from web.http.errors import ProblemSchema
 
