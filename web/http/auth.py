@@ -11,6 +11,7 @@ import re
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from eventsourcing.application import AggregateNotFoundError
 from flask import Flask, current_app, g, request
 from werkzeug.exceptions import Forbidden, HTTPException, Unauthorized
 
@@ -146,12 +147,17 @@ def events_table(rt: Runtime) -> str | None:
 
 
 def _person(rt: Runtime, person_id: UUID, head: int | None) -> Any:
-    """The session's person, not erased (as ``app.active_person``). When the session's query
-    brought the person's head version, a cached person at that version is used as it is."""
+    """The session's person, not erased (as ``app.active_person``), as the cache's shared read
+    copy: this request and its commands only read it (see ``domain.cache``). When the session's
+    query brought the person's head version, a cached person at that version is not checked
+    against the event store again."""
     repository = rt.app.repository
-    if head is None or not isinstance(repository, CachingRepository):
+    if not isinstance(repository, CachingRepository):
         return rt.app.active_person(person_id)
-    person = repository.get_at_head(person_id, head)
+    try:
+        person = repository.get_at_head(person_id, head, deepcopy_from_cache=False)
+    except AggregateNotFoundError:
+        raise NotFound("No person with that id.") from None
     if not isinstance(person, Person) or person.erased:
         raise NotFound("No person with that id.")
     return person
