@@ -8,8 +8,10 @@ object in place, so an error half-way through (a failed read, an event that will
 apply) leaves it half-mutated; and it deep-copies *after* releasing the aggregate's lock,
 so another thread can fast-forward the same object while it is being copied (a torn copy:
 its version from one moment, its pledges from another). Here the read, the catch-up and
-the copy all happen under the aggregate's lock, on a copy that replaces the cached one
-only once it is complete. Historic versions (``version=...``) bypass the cache.
+the copy all happen under the aggregate's lock; the catch-up applies the new events to the
+cached aggregate itself (no reader or command holds it: they get copies), and if that fails
+half-way the aggregate is evicted, so a half-made one is never kept or handed out (all
+events are read before any is applied). Historic versions (``version=...``) bypass the cache.
 
 Reads that change nothing (``deepcopy_from_cache=False``: the web's signed-in person, checked
 on every request) get one copy per cached version, shared by every such read, instead of a
@@ -31,7 +33,7 @@ DEFAULT_MAXSIZE = "2000"  # aggregates per process; PIPELINE_AGGREGATE_CACHE_MAX
 class CachingRepository(Repository[Any]):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._read_copies: dict[Any, tuple[weakref.ref[Any], Any]] = {}  # id -> (cached one, its read copy)
+        self._read_copies: dict[Any, tuple[weakref.ref[Any], int, Any]] = {}  # id -> (cached one, version, copy)
 
     def get(
         self,
@@ -75,10 +77,10 @@ class CachingRepository(Repository[Any]):
         """The copy of ``current`` (the cached aggregate) that reads share (caller holds its lock).
         It goes when ``current`` does (replaced by a newer version, or evicted)."""
         entry = self._read_copies.get(aggregate_id)
-        if entry is not None and entry[0]() is current:
-            return entry[1]
+        if entry is not None and entry[1] == current.version and entry[0]() is current:
+            return entry[2]
         copy = deepcopy(current)
-        self._read_copies[aggregate_id] = (weakref.ref(current, self._forgetter(aggregate_id)), copy)
+        self._read_copies[aggregate_id] = (weakref.ref(current, self._forgetter(aggregate_id)), current.version, copy)
         return copy
 
     def _forgetter(self, aggregate_id: Any) -> Any:
@@ -101,8 +103,13 @@ class CachingRepository(Repository[Any]):
             new_events = list(self.event_store.get(originator_id=aggregate_id, gt=cached.version))
             if not new_events:
                 return cached
-            fresh = project_aggregate(deepcopy(cached), new_events)  # the cached one stays whole if this fails
+            try:
+                fresh = project_aggregate(cached, new_events)
+            except BaseException:
+                cache.get(aggregate_id, evict=True)  # perhaps half-applied: the log rebuilds it next time
+                raise
             if fresh is None:
+                cache.get(aggregate_id, evict=True)
                 raise AggregateNotFoundError(aggregate_id)
         cache.put(aggregate_id, fresh)
         return fresh

@@ -128,3 +128,36 @@ def test_reads_share_one_copy_and_what_a_reader_does_to_it_never_reaches_the_cac
     assert after is not read  # a newer version, a new shared copy
     assert (after.version, after.pledges) == (log.version, log.pledges)
     assert set(app.get_project(project_id).pledges) == {str(one.organisation_id)}
+
+
+class HalfApplied:
+    """An event whose mutation changes the project and then fails, half-way."""
+
+    originator_id = None
+    originator_version = 0
+    timestamp = None
+
+    def mutate(self, aggregate: Any) -> Any:
+        aggregate.pledges["half-made"] = {"money": "1.00"}
+        raise RuntimeError("this event will not apply")
+
+
+def test_a_catch_up_that_fails_half_way_leaves_nothing_half_made_in_the_cache(
+    pg_runtime: Runtime,
+    other: Runtime,
+    scene: tuple[Any, Any, Any],
+    pg_settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    project_id, _one, two = scene
+    app = pg_runtime.app
+    other.app.pledge_for_organisation(project_id, two.id, pledge("200.00"))  # this process is one version behind
+    real_get = app.repository.event_store.get
+    monkeypatch.setattr(app.repository.event_store, "get", lambda *args, **kwargs: [HalfApplied()])
+    with pytest.raises(RuntimeError):
+        app.get_project(project_id)
+    monkeypatch.setattr(app.repository.event_store, "get", real_get)
+
+    after, log = app.get_project(project_id), stored(pg_settings, project_id)
+    assert "half-made" not in after.pledges
+    assert (after.version, after.pledges) == (log.version, log.pledges)
