@@ -110,3 +110,54 @@ def test_what_a_command_changes_but_does_not_save_never_reaches_the_cache(
     app = pg_runtime.app
     app.get_project(project_id).pledge_for(one.organisation_id, one.id, pledge("999.00"), now=app.now())
     assert app.get_project(project_id).pledges == {}
+
+
+def test_reads_share_one_copy_and_what_a_reader_does_to_it_never_reaches_the_cache(
+    pg_runtime: Runtime, scene: tuple[Any, Any, Any], pg_settings: Settings
+) -> None:
+    project_id, one, two = scene
+    app = pg_runtime.app
+    read = app.repository.get(project_id, deepcopy_from_cache=False)
+    assert app.repository.get(project_id, deepcopy_from_cache=False) is read  # no copy per read
+    read.pledges[str(two.organisation_id)] = {"money": "999.00"}  # what no reader may do: it stays in its copy
+
+    assert app.get_project(project_id).pledges == {}  # a command's copy comes from the cached aggregate
+    app.pledge_for_organisation(project_id, one.id, pledge("100.00"))
+    after = app.repository.get(project_id, deepcopy_from_cache=False)
+    log = stored(pg_settings, project_id)
+    assert after is not read  # a newer version, a new shared copy
+    assert (after.version, after.pledges) == (log.version, log.pledges)
+    assert set(app.get_project(project_id).pledges) == {str(one.organisation_id)}
+
+
+class HalfApplied:
+    """An event whose mutation changes the project and then fails, half-way."""
+
+    originator_id = None
+    originator_version = 0
+    timestamp = None
+
+    def mutate(self, aggregate: Any) -> Any:
+        aggregate.pledges["half-made"] = {"money": "1.00"}
+        raise RuntimeError("this event will not apply")
+
+
+def test_a_catch_up_that_fails_half_way_leaves_nothing_half_made_in_the_cache(
+    pg_runtime: Runtime,
+    other: Runtime,
+    scene: tuple[Any, Any, Any],
+    pg_settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    project_id, _one, two = scene
+    app = pg_runtime.app
+    other.app.pledge_for_organisation(project_id, two.id, pledge("200.00"))  # this process is one version behind
+    real_get = app.repository.event_store.get
+    monkeypatch.setattr(app.repository.event_store, "get", lambda *args, **kwargs: [HalfApplied()])
+    with pytest.raises(RuntimeError):
+        app.get_project(project_id)
+    monkeypatch.setattr(app.repository.event_store, "get", real_get)
+
+    after, log = app.get_project(project_id), stored(pg_settings, project_id)
+    assert "half-made" not in after.pledges
+    assert (after.version, after.pledges) == (log.version, log.pledges)

@@ -10,7 +10,7 @@ from uuid import UUID
 
 from flask import Response, after_this_request, g
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from domain.application import OrganisationRef
@@ -20,6 +20,7 @@ from domain.organisation import KINDS
 from domain.person import email_key
 from web.api.common import runtime
 from web.api.fields import Email, OrganisationSummarySchema, Text
+from web.http.arguments import Blueprint
 from web.http.auth import actor_id, current_person
 from web.http.errors import ProblemSchema
 from web.http.limits import FailedSignIns

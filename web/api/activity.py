@@ -9,7 +9,6 @@ from urllib.parse import urlencode
 from uuid import uuid5
 
 from flask import Response, request, url_for
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from domain.organisation import NAMESPACE
@@ -18,6 +17,7 @@ from projections.base import timestamp
 from web.api.common import EVENT_CURSOR, ListArgs, ReadArgs, answers_from, decode_cursor, next_link, page_of, runtime
 from web.api.organisation_filter import DESCRIPTION as ORGANISATION_FILTER
 from web.api.organisation_filter import organisation_filter
+from web.http.arguments import Blueprint
 from web.http.validation import printable
 
 blp = Blueprint("activity", __name__, url_prefix="/api/v1", description="What happened, newest first.")

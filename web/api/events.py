@@ -16,7 +16,6 @@ from urllib.parse import urlencode
 
 from flask import Response, stream_with_context
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import ValidationError, fields, validate, validates
 
 from domain.catalogue import topics_by_type
@@ -24,6 +23,7 @@ from projections import replay, runner
 from web import messages
 from web.api.common import runtime
 from web.api.fields import within
+from web.http.arguments import Blueprint
 from web.http.errors import ProblemSchema
 from web.http.validation import MAX_INTEGER, InputSchema
 

@@ -11,7 +11,6 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 from flask import request
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from domain.errors import NotFound
@@ -31,6 +30,7 @@ from web.api.common import (
     page_of,
     runtime,
 )
+from web.http.arguments import Blueprint
 from web.http.auth import current_person
 from web.http.errors import ProblemSchema
 from web.http.validation import InputSchema

@@ -11,7 +11,7 @@ from typing import Any
 from uuid import UUID
 
 from flask import Response, stream_with_context
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from marshmallow import Schema, fields, validate
 
 from domain.organisation import KINDS, organisation_id
@@ -25,6 +25,7 @@ from web.api.fields import OrganisationSummarySchema
 from web.api.organisation_filter import organisation_filter
 from web.api.project_schemas import PledgeOutSchema, ProjectSchema
 from web.api.projects import ProjectListArgs, ProjectPageSchema, shaped
+from web.http.arguments import Blueprint
 from web.http.errors import ProblemSchema
 from web.http.validation import printable
 

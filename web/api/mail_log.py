@@ -9,11 +9,11 @@ from typing import Any
 from uuid import UUID
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from projections.db import ReadDatabase
 from web.api.common import runtime
+from web.http.arguments import Blueprint
 from web.http.errors import ProblemSchema
 
 blp = Blueprint(

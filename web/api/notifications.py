@@ -9,12 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates, validates_schema
 
 from domain.errors import ValidationFailed
 from domain.notifications import FREQUENCIES, KINDS, MAX_TAGS, MAX_WORDS, WORD, clean_interests, switched_off
 from web.api.common import runtime
+from web.http.arguments import Blueprint
 from web.http.auth import actor_id
 from web.http.errors import ProblemSchema
 from web.http.validation import InputSchema

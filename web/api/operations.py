@@ -10,7 +10,6 @@ from typing import Any
 from flask import Blueprint as FlaskBlueprint
 from flask import current_app, jsonify, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from domain.organisation import KINDS
@@ -18,6 +17,7 @@ from projections import runner
 from projections import signups as signups_view
 from web.api.common import ReadArgs, answers_from, runtime
 from web.api.fields import Day
+from web.http.arguments import Blueprint
 from web.http.errors import problem
 from workers.adapters.kek import KekError
 from workers.runtime.bootstrap import Runtime

@@ -9,7 +9,7 @@ from uuid import UUID
 
 from flask import current_app
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from domain.inputs import OrganisationChanges, checked
@@ -34,6 +34,7 @@ from web.api.common import (
     runtime,
 )
 from web.api.fields import Prose, Text
+from web.http.arguments import Blueprint
 from web.http.auth import actor_id
 from web.http.errors import ProblemSchema
 from web.http.validation import InputSchema

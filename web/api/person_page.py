@@ -11,7 +11,6 @@ from collections.abc import Callable
 from contextlib import suppress
 from typing import Any
 
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from domain.person import PAGE_SECTIONS
@@ -22,6 +21,7 @@ from projections.db import Reader
 from projections.runner import ProjectionFailing
 from web.api.common import runtime, wait_for_views
 from web.api.fields import OrganisationSummarySchema
+from web.http.arguments import Blueprint
 from web.http.auth import actor_id
 from web.http.validation import InputSchema
 

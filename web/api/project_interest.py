@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from flask import Response
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from projections import project_updates as updates_view
@@ -22,6 +22,7 @@ from web.api.project_schemas import (
     TextBodySchema,
 )
 from web.api.projects import written
+from web.http.arguments import Blueprint
 from web.http.auth import actor_id
 from web.http.errors import ProblemSchema
 
@@ -83,7 +84,7 @@ class StatusUpdates(MethodView):
 
     @blp.arguments(TextBodySchema)
     @blp.response(201, ProjectWrittenSchema)
-    def post(self, data: dict[str, Any], project_id: UUID) -> tuple[dict[str, Any], int]:
+    def post(self, data: dict[str, Any], project_id: UUID) -> tuple[Response, int]:
         """Post a dated progress note (the team and the owning organisation)."""
         result = runtime().app.post_status_update(project_id, data["body"], actor_id())
         return written(result.aggregate.id, result.position, 201)
@@ -93,12 +94,12 @@ class StatusUpdates(MethodView):
 class StatusUpdateDetail(MethodView):
     @blp.arguments(TextBodySchema)
     @blp.response(200, ProjectWrittenSchema)
-    def patch(self, data: dict[str, Any], project_id: UUID, update_id: UUID) -> tuple[dict[str, Any], int]:
+    def patch(self, data: dict[str, Any], project_id: UUID, update_id: UUID) -> tuple[Response, int]:
         """Correct an update; its earlier revisions stay in the history."""
         return written(update_id, _revise(project_id, update_id, data["body"]))
 
     @blp.response(200, ProjectWrittenSchema)
-    def delete(self, project_id: UUID, update_id: UUID) -> tuple[dict[str, Any], int]:
+    def delete(self, project_id: UUID, update_id: UUID) -> tuple[Response, int]:
         """Retract an update (it stays in the history, marked retracted)."""
         return written(update_id, _revise(project_id, update_id, None))
 
@@ -110,12 +111,12 @@ def _revise(project_id: UUID, update_id: UUID, body: str | None) -> int | None:
 @blp.route("/<uuid:project_id>/follow")
 class FollowProject(MethodView):
     @blp.response(200, ProjectWrittenSchema)
-    def post(self, project_id: UUID) -> tuple[dict[str, Any], int]:
+    def post(self, project_id: UUID) -> tuple[Response, int]:
         """Follow the project (idempotent)."""
         return written(project_id, runtime().app.follow(project_id, actor_id(), following=True).position)
 
     @blp.response(200, ProjectWrittenSchema)
-    def delete(self, project_id: UUID) -> tuple[dict[str, Any], int]:
+    def delete(self, project_id: UUID) -> tuple[Response, int]:
         """Stop following (idempotent)."""
         return written(project_id, runtime().app.follow(project_id, actor_id(), following=False).position)
 
@@ -143,12 +144,12 @@ class Needs(MethodView):
 
     @blp.arguments(CommentSchema)
     @blp.response(200, ProjectWrittenSchema)
-    def post(self, data: dict[str, Any], project_id: UUID) -> tuple[dict[str, Any], int]:
+    def post(self, data: dict[str, Any], project_id: UUID) -> tuple[Response, int]:
         """Say your organisation needs this too, with an optional comment."""
         return written(project_id, runtime().app.declare_need(project_id, actor_id(), data["comment"]).position)
 
     @blp.response(200, ProjectWrittenSchema)
-    def delete(self, project_id: UUID) -> tuple[dict[str, Any], int]:
+    def delete(self, project_id: UUID) -> tuple[Response, int]:
         """Take your organisation's "we need this too" back."""
         result = runtime().app.declare_need(project_id, actor_id(), None, withdraw=True)
         return written(project_id, result.position)
@@ -167,13 +168,13 @@ class ContributionRequests(MethodView):
     @blp.arguments(MessageSchema)
     @blp.response(201, ProjectWrittenSchema)
     @blp.alt_response(409, schema=ProblemSchema, description="Already on the team")
-    def post(self, data: dict[str, Any], project_id: UUID) -> tuple[dict[str, Any], int]:
+    def post(self, data: dict[str, Any], project_id: UUID) -> tuple[Response, int]:
         """Ask to contribute; the project's team decides."""
         result = runtime().app.request_contribution(project_id, actor_id(), data["message"])
         return written(result.aggregate.id, result.position, 201)
 
 
-def _decide(project_id: UUID, request_id: UUID, approve: bool, reason: str | None) -> tuple[dict[str, Any], int]:
+def _decide(project_id: UUID, request_id: UUID, approve: bool, reason: str | None) -> tuple[Response, int]:
     result = runtime().app.decide_contribution(project_id, request_id, actor_id(), approve=approve, reason=reason)
     return written(request_id, result.position)
 
@@ -181,7 +182,7 @@ def _decide(project_id: UUID, request_id: UUID, approve: bool, reason: str | Non
 @blp.route("/<uuid:project_id>/contribution-requests/<uuid:request_id>/approve", methods=["POST"])
 @blp.response(200, ProjectWrittenSchema)
 @blp.alt_response(409, schema=ProblemSchema, description="Already decided")
-def approve(project_id: UUID, request_id: UUID) -> tuple[dict[str, Any], int]:
+def approve(project_id: UUID, request_id: UUID) -> tuple[Response, int]:
     """Approve: the requester joins the team (the team decides)."""
     return _decide(project_id, request_id, True, None)
 
@@ -189,6 +190,6 @@ def approve(project_id: UUID, request_id: UUID) -> tuple[dict[str, Any], int]:
 @blp.route("/<uuid:project_id>/contribution-requests/<uuid:request_id>/decline", methods=["POST"])
 @blp.arguments(DeclineSchema)
 @blp.response(200, ProjectWrittenSchema)
-def decline(data: dict[str, Any], project_id: UUID, request_id: UUID) -> tuple[dict[str, Any], int]:
+def decline(data: dict[str, Any], project_id: UUID, request_id: UUID) -> tuple[Response, int]:
     """Decline, with an optional reason the requester will see."""
     return _decide(project_id, request_id, False, data["reason"])

@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from flask import url_for
+from flask import Response, jsonify, url_for
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from marshmallow import fields, validate
 
 from domain.inputs import Goal, Pledge, ProjectChanges, ProjectDetails, checked
@@ -22,6 +22,7 @@ from web.api.common import ListArgs, ReadArgs, answers_from, decode_offset, next
 from web.api.fields import Moment
 from web.api.organisation_filter import DESCRIPTION as ORGANISATION_FILTER
 from web.api.organisation_filter import organisation_filter
+from web.api.plain import answer, plain_dumper
 from web.api.project_schemas import (
     GoalSchema,
     PhaseSchema,
@@ -33,6 +34,7 @@ from web.api.project_schemas import (
     ProjectSchema,
     ProjectWrittenSchema,
 )
+from web.http.arguments import Blueprint
 from web.http.auth import actor_id
 from web.http.errors import ProblemSchema
 
@@ -73,6 +75,11 @@ ProjectPageSchema = type(
 )
 
 
+ProjectDetailAnswerSchema = as_of.with_as_of(ProjectDetailSchema)
+PAGE, DETAIL, WRITTEN = (plain_dumper(s) for s in (ProjectPageSchema, ProjectDetailAnswerSchema, ProjectWrittenSchema))
+PLEDGE = plain_dumper(PledgeOutSchema)
+
+
 def _stamp(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ") if moment else None
 
@@ -89,8 +96,8 @@ def shaped(row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def written(project_id: Any, position: int | None, status: int = 200) -> tuple[dict[str, Any], int]:
-    return {"id": project_id, "event_position": position}, status
+def written(project_id: Any, position: int | None, status: int = 200) -> tuple[Response, int]:
+    return answer(WRITTEN, {"id": project_id, "event_position": position}), status
 
 
 @blp.route("")
@@ -98,7 +105,7 @@ class Projects(MethodView):
     @blp.arguments(ProjectListArgs, location="query")
     @blp.response(200, ProjectPageSchema)
     @answers_from(view.search, view.count)
-    def get(self, args: dict[str, Any]) -> dict[str, Any]:
+    def get(self, args: dict[str, Any]) -> Response:
         """Find projects: full-text search (ranked) and filters, sorted and paged."""
         offset = decode_offset(args.get("cursor"))
         sort = args.get("sort") or ("relevance" if args.get("q") else "updated")
@@ -122,12 +129,14 @@ class Projects(MethodView):
         more = len(rows) > args["limit"]
         items = [shaped(r) for r in rows[: args["limit"]]]
         total = view.count(runtime().db, filters, include_archived=args["include_archived"])
-        return {"items": items, "next": next_link([offset + args["limit"]]) if more else None, "total": total}
+        return answer(
+            PAGE, {"items": items, "next": next_link([offset + args["limit"]]) if more else None, "total": total}
+        )
 
     @blp.arguments(ProjectProposalSchema)
     @blp.response(201, ProjectWrittenSchema)
     @blp.alt_response(403, schema=ProblemSchema, description="Not a verified member of an organisation")
-    def post(self, data: dict[str, Any]) -> tuple[dict[str, Any], int, dict[str, str]]:
+    def post(self, data: dict[str, Any]) -> tuple[Response, int, dict[str, str]]:
         """Propose a project on behalf of your organisation; you are on its team from the start."""
         phase = data.pop("phase")
         result = runtime().app.propose_project(actor_id(), phase, checked(ProjectDetails, data))
@@ -138,15 +147,15 @@ class Projects(MethodView):
 @blp.route("/<uuid:project_id>")
 class ProjectDetail(MethodView):
     @blp.arguments(as_of.AsOfArgs, location="query")
-    @blp.response(200, as_of.with_as_of(ProjectDetailSchema))
+    @blp.response(200, ProjectDetailAnswerSchema)
     @blp.alt_response(404, schema=ProblemSchema, description="No such project (or not yet, at as_of)")
     @answers_from(view.get, view.team, view.contribution_counts, updates_view.status_updates, related.around_project)
-    def get(self, args: dict[str, Any], project_id: UUID) -> dict[str, Any]:
+    def get(self, args: dict[str, Any], project_id: UUID) -> Response:
         """Everything about one project: fields, team, pledge totals, goal and progress, latest updates.
 
         With `as_of`: the project as it was then, replayed from its events."""
         if "as_of" in args:
-            return as_of_project.project(project_id, as_of.parse(args["as_of"]))
+            return answer(DETAIL, as_of_project.project(project_id, as_of.parse(args["as_of"])))
         with runtime().db.reading() as db:  # one connection, one transaction for the whole answer
             row = view.get(db, str(project_id))
             if row is None:
@@ -155,12 +164,12 @@ class ProjectDetail(MethodView):
             row["team"] = view.team(db, str(project_id))
             row["contributions"] = view.contribution_counts(db, str(project_id))
             row["status_updates"] = updates_view.status_updates(db, str(project_id), limit=5)
-        return row
+        return answer(DETAIL, row)
 
     @blp.arguments(ProjectChangeSchema)
     @blp.response(200, ProjectWrittenSchema)
     @blp.alt_response(403, schema=ProblemSchema, description="Not allowed to edit this project")
-    def patch(self, changes: dict[str, Any], project_id: UUID) -> tuple[dict[str, Any], int]:
+    def patch(self, changes: dict[str, Any], project_id: UUID) -> tuple[Response, int]:
         """Edit fields; the event records each change from what to what, by whom."""
         result = runtime().app.edit_project(project_id, checked(ProjectChanges, changes), actor_id())
         return written(project_id, result.position)
@@ -169,7 +178,7 @@ class ProjectDetail(MethodView):
 @blp.route("/<uuid:project_id>/phase", methods=["POST"])
 @blp.arguments(PhaseSchema)
 @blp.response(200, ProjectWrittenSchema)
-def change_phase(data: dict[str, Any], project_id: UUID) -> tuple[dict[str, Any], int]:
+def change_phase(data: dict[str, Any], project_id: UUID) -> tuple[Response, int]:
     """Move the project to another phase (Concept ... Decommissioned)."""
     result = runtime().app.change_phase(project_id, data["phase"], actor_id())
     return written(project_id, result.position)
@@ -177,14 +186,14 @@ def change_phase(data: dict[str, Any], project_id: UUID) -> tuple[dict[str, Any]
 
 @blp.route("/<uuid:project_id>/archive", methods=["POST"])
 @blp.response(200, ProjectWrittenSchema)
-def archive(project_id: UUID) -> tuple[dict[str, Any], int]:
+def archive(project_id: UUID) -> tuple[Response, int]:
     """Archive (withdraw) the project; nothing is deleted and it can be restored."""
     return written(project_id, runtime().app.archive_project(project_id, actor_id(), restore=False).position)
 
 
 @blp.route("/<uuid:project_id>/restore", methods=["POST"])
 @blp.response(200, ProjectWrittenSchema)
-def restore(project_id: UUID) -> tuple[dict[str, Any], int]:
+def restore(project_id: UUID) -> tuple[Response, int]:
     """Bring an archived project back."""
     return written(project_id, runtime().app.archive_project(project_id, actor_id(), restore=True).position)
 
@@ -193,7 +202,7 @@ def restore(project_id: UUID) -> tuple[dict[str, Any], int]:
 @blp.arguments(GoalSchema)
 @blp.response(200, ProjectWrittenSchema)
 @blp.alt_response(409, schema=ProblemSchema, description="The goal has already been decided")
-def set_goal(goal: dict[str, Any], project_id: UUID) -> tuple[dict[str, Any], int]:
+def set_goal(goal: dict[str, Any], project_id: UUID) -> tuple[Response, int]:
     """Set or change the goal (the team only): partners, money, person-days, and a deadline."""
     result = runtime().app.set_goal(project_id, checked(Goal, goal), actor_id())  # the goal decider takes it from here
     return written(project_id, result.position)
@@ -204,9 +213,9 @@ class Pledges(MethodView):
     @blp.arguments(ReadArgs, location="query")
     @blp.response(200, PledgeOutSchema(many=True))
     @answers_from(view.pledges)
-    def get(self, args: dict[str, Any], project_id: UUID) -> list[dict[str, Any]]:
+    def get(self, args: dict[str, Any], project_id: UUID) -> Response:
         """The live pledges, one per organisation."""
-        return view.pledges(runtime().db, project_id=str(project_id))
+        return jsonify([PLEDGE(row) for row in view.pledges(runtime().db, project_id=str(project_id))])
 
 
 @blp.route("/<uuid:project_id>/pledges/mine")
@@ -214,7 +223,7 @@ class MyPledge(MethodView):
     @blp.arguments(PledgeSchema)
     @blp.response(200, ProjectWrittenSchema)
     @blp.alt_response(409, schema=ProblemSchema, description="Goal decided, deadline passed, or archived")
-    def put(self, pledge: dict[str, Any], project_id: UUID) -> tuple[dict[str, Any], int]:
+    def put(self, pledge: dict[str, Any], project_id: UUID) -> tuple[Response, int]:
         """Pledge for your organisation, or amend its pledge (one live pledge per organisation)."""
         return written(
             project_id, runtime().app.pledge_for_organisation(project_id, actor_id(), checked(Pledge, pledge)).position
@@ -222,6 +231,6 @@ class MyPledge(MethodView):
 
     @blp.response(200, ProjectWrittenSchema)
     @blp.alt_response(409, schema=ProblemSchema, description="Goal decided or deadline passed")
-    def delete(self, project_id: UUID) -> tuple[dict[str, Any], int]:
+    def delete(self, project_id: UUID) -> tuple[Response, int]:
         """Withdraw your organisation's pledge."""
         return written(project_id, runtime().app.withdraw_pledge(project_id, actor_id()).position)

@@ -7,11 +7,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, current_app
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from marshmallow import RAISE, Schema, fields, validate
 
 from web import messages
 from web.api.common import runtime
+from web.http.arguments import Blueprint
 from web.http.errors import ProblemSchema
 from web.http.validation import InputSchema
 from workers.report import charts

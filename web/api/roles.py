@@ -7,10 +7,10 @@ from typing import Any
 from uuid import UUID
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from web.api.common import runtime
+from web.http.arguments import Blueprint
 from web.http.auth import actor_id
 from web.http.errors import ProblemSchema
 

@@ -16,13 +16,13 @@ from uuid import UUID
 
 from flask import Flask, Response, json, request
 from flask.views import MethodView
-from flask_smorest import Blueprint
 from jinja2 import Environment
 from marshmallow import Schema, fields, validate
 
 from domain.errors import NotFound
 from domain.notifications import KINDS, Kind
 from web.api.common import runtime
+from web.http.arguments import Blueprint
 from web.http.errors import ProblemSchema, problem
 from web.http.validation import InputSchema
 from workers.adapters import unsubscribe as tokens

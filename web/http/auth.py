@@ -7,15 +7,19 @@ that every write endpoint enforces its rule."""
 from __future__ import annotations
 
 import logging
+import re
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from eventsourcing.application import AggregateNotFoundError
 from flask import Flask, current_app, g, request
 from werkzeug.exceptions import Forbidden, HTTPException, Unauthorized
 
+from domain.cache import CachingRepository
 from domain.errors import NotAllowed, NotFound
 from domain.membership import ADMIN_ONLY
 from domain.organisation import organisation_id
+from domain.person import Person
 from web.pages.scope import is_page
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -128,16 +132,49 @@ def _bearer_token() -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
+_NAME = re.compile(r"[a-z_][a-z0-9_]*")
+
+
+def events_table(rt: Runtime) -> str | None:
+    """The event store's table, quoted, if it is a PostgreSQL table beside the sessions."""
+    recorder = getattr(getattr(rt, "app", None), "recorder", None)  # (a test's stand-in runtime has none)
+    table = getattr(recorder, "events_table_name", None)
+    schema = getattr(getattr(recorder, "datastore", None), "schema", None)
+    dialect = getattr(getattr(rt, "db", None), "dialect", None)
+    if not (isinstance(table, str) and isinstance(schema, str) and dialect == "postgres"):
+        return None
+    if not (_NAME.fullmatch(table) and _NAME.fullmatch(schema)):
+        return None
+    return f'"{schema}"."{table}"'
+
+
+def _person(rt: Runtime, person_id: UUID, head: int | None) -> Any:
+    """The session's person, not erased (as ``app.active_person``), as the cache's shared read
+    copy: this request and its commands only read it (see ``domain.cache``). When the session's
+    query brought the person's head version, a cached person at that version is not checked
+    against the event store again."""
+    repository = rt.app.repository
+    if not isinstance(repository, CachingRepository):
+        return rt.app.active_person(person_id)
+    try:
+        person = repository.get_at_head(person_id, head, deepcopy_from_cache=False)
+    except AggregateNotFoundError:
+        raise NotFound("No person with that id.") from None
+    if not isinstance(person, Person) or person.erased:
+        raise NotFound("No person with that id.")
+    return person
+
+
 def _load_session() -> None:
     token = _bearer_token()
     if not token:
         return
     rt = runtime()
-    session = rt.sessions.find(token)
+    session = rt.sessions.find(token, events_table=current_app.extensions.get(EVENTS_TABLE))
     if session is None:
         raise Unauthenticated("The token is not valid (it may have expired or been revoked); sign in again.")
     try:
-        person = rt.app.active_person(session.person_id)
+        person = _person(rt, session.person_id, session.person_version)
     except NotFound:
         raise Unauthenticated("The token's account no longer exists.") from None
     if person.suspended:  # its sessions were ended with the suspension; this holds meanwhile too
@@ -173,7 +210,12 @@ def _enforce(role: str) -> None:
     raise Forbidden("Only an operator may do this.")
 
 
+EVENTS_TABLE = "pipeline_events_table"  # app.extensions key: events_table(), worked out once
+
+
 def init_app(app: Flask) -> None:
+    app.extensions[EVENTS_TABLE] = events_table(app.extensions["pipeline"])
+
     @app.teardown_request
     def forget_acting_person(_error: BaseException | None) -> None:
         token = g.pop("acting", None)

@@ -133,6 +133,20 @@ class Session:
     person_id: UUID
     token_hash: str
     expires_at: str
+    person_version: int | None = None  # the person's stored head, when read with the session
+
+
+FIND = (
+    "SELECT s.person_id, s.token_hash, s.expires_at{head} FROM sessions s"
+    " WHERE s.token_hash = :hash AND s.revoked_at IS NULL AND s.expires_at > :now"
+)
+# On PostgreSQL the events sit in the same database: the person's head version comes in the
+# same statement (the primary key's index answers it), so a person cached at that version
+# needs no second round trip to the event store.
+PERSON_HEAD = (
+    ", (SELECT max(e.originator_version) FROM {events} e"
+    " WHERE e.originator_id = CAST(s.person_id AS uuid)) AS person_version"
+)
 
 
 class SessionStore:
@@ -152,13 +166,16 @@ class SessionStore:
             )
         return token, expires
 
-    def find(self, token: str) -> Session | None:
-        rows = self.db.query(
-            "SELECT person_id, token_hash, expires_at FROM sessions"
-            " WHERE token_hash = :hash AND revoked_at IS NULL AND expires_at > :now",
-            {"hash": token_hash(token), "now": _text(_now())},
-        )
-        return Session(UUID(rows[0]["person_id"]), rows[0]["token_hash"], rows[0]["expires_at"]) if rows else None
+    def find(self, token: str, *, events_table: str | None = None) -> Session | None:
+        """The live session of ``token``, or None. With ``events_table`` (a quoted name, in
+        this database: PostgreSQL only), also the head version of the person's events."""
+        head = PERSON_HEAD.format(events=events_table) if events_table and self.db.dialect == "postgres" else ""
+        rows = self.db.query(FIND.format(head=head), {"hash": token_hash(token), "now": _text(_now())})
+        if not rows:
+            return None
+        row = rows[0]
+        version = row.get("person_version")
+        return Session(UUID(row["person_id"]), row["token_hash"], row["expires_at"], version)
 
     def revoke(self, hashed: str) -> None:
         with self.db.transaction() as tx:
