@@ -9,7 +9,6 @@ from typing import Any
 from uuid import UUID
 
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from domain.comment import HiddenMessage
 from domain.errors import NotFound
@@ -26,6 +25,7 @@ from web.api.comment_schemas import (
 )
 from web.api.common import ListArgs, ReadArgs, answers_from, decode_offset, next_link, runtime
 from web.api.timeline import kind
+from web.http.arguments import Blueprint
 from web.http.auth import actor_id
 from web.http.errors import ProblemSchema
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from domain.project import EDITABLE
@@ -17,6 +16,7 @@ from projections import runner
 from web.api.common import runtime, wait_for_views
 from web.api.fields import Prose
 from web.api.project_schemas import ProjectWrittenSchema, Tag
+from web.http.arguments import Blueprint
 from web.http.auth import actor_id
 from web.http.errors import ProblemSchema
 from web.http.validation import InputSchema

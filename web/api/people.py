@@ -7,7 +7,7 @@ from uuid import UUID
 
 from flask import url_for
 from flask.views import MethodView
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from domain.application import OrganisationRef
@@ -29,6 +29,7 @@ from web.api.fields import Email, OrganisationSummarySchema, Text
 from web.api.organisation_filter import DESCRIPTION as ORGANISATION_FILTER
 from web.api.organisation_filter import organisation_filter
 from web.api.person_page import PersonPageSectionsSchema, sections, wait_for_sections
+from web.http.arguments import Blueprint
 from web.http.auth import current_person
 from web.http.errors import ProblemSchema
 from web.http.validation import InputSchema
