@@ -30,7 +30,8 @@ POSITIONS_DDL = (
 ADVANCE = "UPDATE projection_positions SET position = :new, updated_at = :now WHERE name = :name AND position = :old"
 
 
-# A view far behind (a backlog, a new worker) takes bigger batches, up to this many log positions:
+# A view far behind (a backlog, a new worker) takes bigger batches, up to ten times the configured
+# size and at most this many log positions (a small PIPELINE_BATCH_SIZE keeps batches small):
 # fewer, bigger transactions, as a rebuild's pages. Decoded and mapped before the transaction opens,
 # they keep it to writes only, well inside the idle-in-transaction and statement timeouts.
 FAR_BEHIND_BATCH = 5000
@@ -276,8 +277,9 @@ def catch_up(
 
 def sized(batch_size: int, behind: int) -> int:
     """The batch for a view ``behind`` log positions back: the configured size, or all of what is
-    behind in one batch when that is more, up to ``FAR_BEHIND_BATCH``."""
-    return max(batch_size, min(behind, FAR_BEHIND_BATCH))
+    behind in one batch when that is more, up to ten times the configured size and at most
+    ``FAR_BEHIND_BATCH``."""
+    return max(batch_size, min(behind, 10 * batch_size, FAR_BEHIND_BATCH))
 
 
 def keep_up(
