@@ -304,6 +304,15 @@ def cpu_note(label: str, cpu: dict[str, float], wall: float) -> str:
     )
 
 
+def in_threads(count: int, client: Callable[[int], object]) -> None:
+    """``client(i)`` for i in 0..count-1, each in a thread of its own, all started then all joined."""
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
 # ---------------------------------------------------------------- driving load.py
 @dataclass(frozen=True)
 class Measured:

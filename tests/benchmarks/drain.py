@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -25,7 +24,7 @@ import psycopg
 
 from projections import runner
 from tests import support
-from tests.benchmarks.common import Report, forget_queue, log_path, production_env, runtime_for, say
+from tests.benchmarks.common import Report, forget_queue, in_threads, log_path, production_env, runtime_for, say
 from tests.benchmarks.load import pledge_value
 from tests.benchmarks.pledges import MEMBERS_PER_CLIENT, Member, make_members, propose
 from workers.runtime import follow
@@ -77,11 +76,7 @@ def write_load(base: str, members: list[Member], projects: list[str], seconds: f
             n += 1
         conn.close()
 
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    in_threads(clients, client)
     if problems:
         raise RuntimeError(f"drain: {len(problems)} writes not accepted, e.g. {problems[:3]}")
     return sum(answered)

@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 import psycopg
 
 from tests import support
-from tests.benchmarks.common import Report, forget_queue, log_path, ms, production_env, runtime_for, say
+from tests.benchmarks.common import Report, forget_queue, in_threads, log_path, ms, production_env, runtime_for, say
 from tests.benchmarks.load import pledge_value
 from tests.benchmarks.pledges import MEMBERS_PER_CLIENT, Member, make_members, propose
 
@@ -87,11 +87,7 @@ def send_paced(
                     problems.append(f"{response.status} {answer[:200]!r}")
         conn.close()
 
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    in_threads(clients, client)
     if problems:
         raise RuntimeError(f"lag: {len(problems)} pledges not accepted, e.g. {problems[:3]}")
     return sorted(writes, key=lambda w: w.acked)
