@@ -304,6 +304,15 @@ def cpu_note(label: str, cpu: dict[str, float], wall: float) -> str:
     )
 
 
+def verify_views(report: Report, label: str, env: dict[str, str]) -> None:
+    """``pipeline projections verify`` over every view (each rebuilt beside up to its position and
+    compared): the run fails on any difference."""
+    try:
+        support.run_cli("projections", "verify", env=env, timeout=600)
+    except RuntimeError as error:
+        report.fail(f"{label}: `pipeline projections verify` found differences: {str(error)[-2000:]}")
+
+
 def in_threads(count: int, client: Callable[[int], object]) -> None:
     """``client(i)`` for i in 0..count-1, each in a thread of its own, all started then all joined."""
     threads = [threading.Thread(target=client, args=(i,)) for i in range(count)]

@@ -24,7 +24,16 @@ import psycopg
 
 from projections import runner
 from tests import support
-from tests.benchmarks.common import Report, forget_queue, in_threads, log_path, production_env, runtime_for, say
+from tests.benchmarks.common import (
+    Report,
+    forget_queue,
+    in_threads,
+    log_path,
+    production_env,
+    runtime_for,
+    say,
+    verify_views,
+)
 from tests.benchmarks.load import pledge_value
 from tests.benchmarks.pledges import MEMBERS_PER_CLIENT, Member, make_members, propose
 from workers.runtime import follow
@@ -135,15 +144,6 @@ def drain(database_url: str, env: dict[str, str], workers: int, events: int) -> 
     return Drain(workers, events, done_at - moved_at, moved_at - started, finished)
 
 
-def verify_clean(env: dict[str, str]) -> str | None:
-    """``pipeline projections verify`` over every view: None if clean, else what it said."""
-    try:
-        support.run_cli("projections", "verify", env=env, timeout=600)
-    except RuntimeError as error:
-        return str(error)[-2000:]
-    return None
-
-
 def drain_phase(cfg: Any, report: Report, database_url: str, seconds: float) -> list[Drain]:
     queue = f"bench-{uuid.uuid4().hex[:10]}"
     env = production_env(database_url, queue)
@@ -166,9 +166,7 @@ def drain_phase(cfg: Any, report: Report, database_url: str, seconds: float) -> 
                 events = runner.head(rt.app) - head_before
             say(f"  {workers} worker(s) drain {events} events")
             drains.append(drain(database_url, env, workers, events))
-            trouble = verify_clean(env)
-            if trouble:
-                report.fail(f"drain, {workers} worker(s): `pipeline projections verify` found differences: {trouble}")
+            verify_views(report, f"drain, {workers} worker(s)", env)
             forget_queue(queue)
     finally:
         forget_queue(queue)

@@ -24,7 +24,17 @@ from urllib.parse import urlsplit
 import psycopg
 
 from tests import support
-from tests.benchmarks.common import Report, forget_queue, in_threads, log_path, ms, production_env, runtime_for, say
+from tests.benchmarks.common import (
+    Report,
+    forget_queue,
+    in_threads,
+    log_path,
+    ms,
+    production_env,
+    runtime_for,
+    say,
+    verify_views,
+)
 from tests.benchmarks.load import pledge_value
 from tests.benchmarks.pledges import MEMBERS_PER_CLIENT, Member, make_members, propose
 
@@ -187,5 +197,6 @@ def lag_phase(cfg: Any, report: Report, database_url: str, rate: float) -> None:
         for workers in (1, 2, 4):
             say(f"  {workers} worker(s): {rate:.1f} pledges/s for {cfg.lag_seconds:g} s")
             add_rows(report, measure(database_url, env, workers, (members, projects), cfg, rate), rate)
+            verify_views(report, f"lag, {workers} worker(s)", env)
     finally:
         forget_queue(queue)

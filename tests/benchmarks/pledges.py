@@ -43,6 +43,7 @@ from tests.benchmarks.common import (
     sql_scalar,
     timed,
     timed_loop,
+    verify_views,
     warn_log_trouble,
 )
 from tests.benchmarks.load import pledge_value
@@ -399,6 +400,7 @@ def pledge_phase(cfg: Any, report: Report, database_url: str) -> float:
         finally:
             worker.stop()
             forget_queue(queue)
+        verify_views(report, "pledges", env)
         warn_log_trouble(report, "pledges", [server_log, worker_log])
         say(f"baseline: in-process app.pledge, 1 thread, {cfg.pledge_baseline_seconds:g} s per case")
         base = baselines(rt, owner, members, clients, cfg.pledge_baseline_seconds)
