@@ -61,6 +61,9 @@ class Projection:
     # A process that acts on the world (sends mail) starts at the head of the log, and a rebuild
     # leaves it where it is: it never acts on events from before it started, nor twice on any.
     starts_at_head: ClassVar[bool] = False
+    # A process made later beside another (a new part of a split follower) starts where that
+    # one is, not at the head: the events between were that one's, and are now its own.
+    starts_beside: ClassVar[str | None] = None
     # Views a process consults while it maps events (the notifier reads a project's followers):
     # it applies an event only once each of these shows the log up to that event.
     reads: ClassVar[tuple[str, ...]] = ()
@@ -90,6 +93,11 @@ class Projection:
     @classmethod
     def topics(cls) -> tuple[str, ...]:
         return tuple(sorted(get_topic(event_class) for event_class in cls._handlers))
+
+    def accepts(self, notification: Any) -> bool:
+        """Whether this follower maps a stored event of its topics (a part of a split follower
+        leaves the others' to them, undecoded). Its position moves past the others' all the same."""
+        return True
 
     def statements(self, domain_event: Any, reveal: Reveal) -> list[Statement]:
         attr = self._handlers.get(type(domain_event))

@@ -104,6 +104,11 @@ def create_tables(
             tx.execute(statement)
         for projection in projections:
             start = head if projection.starts_at_head else 0
+            if projection.starts_beside:
+                beside = tx.query(
+                    "SELECT position FROM projection_positions WHERE name = :name", {"name": projection.starts_beside}
+                )
+                start = int(beside[0]["position"]) if beside else start
             params = {"name": projection.name, "version": projection.version, "now": _now(), "start": start}
             rows = tx.query("SELECT version FROM projection_positions WHERE name = :name", params)
             if rows and rows[0]["version"] != projection.version and projection.starts_at_head:
@@ -206,7 +211,7 @@ def prepare_batch(
     )
     new = notifications[-1].id if len(notifications) == batch_size else top
     # Decode and map before any transaction opens: keep transactions short.
-    events = [app.mapper.to_domain_event(notification) for notification in notifications]
+    events = [app.mapper.to_domain_event(n) for n in notifications if projection.accepts(n)]
     reveal = app.personal.revealer(e.originator_id for e in events) if events else nobody
     statements = [without_nul(statement) for statement in projection.batch(events, reveal, context)]
     return Batch(projection, old, new, statements, len(notifications))

@@ -15,7 +15,7 @@ from domain import clock
 from projections import rebuilds, runner
 from tests.factories import council_member
 from web.app import create_app
-from workers.notify.notifier import Notifier
+from workers.notify.notifier import NOTIFIERS, Notifier
 from workers.runtime import follow
 from workers.runtime.bootstrap import Runtime, initialise
 
@@ -84,9 +84,9 @@ def test_a_notifier_started_on_an_old_history_sends_nothing_for_the_past(any_run
     heard, rt.app.log_moved = rt.app.log_moved, None  # as if written before the notifier existed
     a_story(rt)
     with rt.db.transaction() as tx:
-        tx.execute("DELETE FROM projection_positions WHERE name = 'notifier'")
+        tx.execute("DELETE FROM projection_positions WHERE name IN ('notifier', 'notifier-2')")
         tx.execute("DELETE FROM outbox")
-    runner.create_tables(rt.db, [Notifier()], head=runner.head(rt.app))  # what `pipeline init` does
+    runner.create_tables(rt.db, list(NOTIFIERS), head=runner.head(rt.app))  # what `pipeline init` does
     rt.catch_up()
     assert outbox(rt) == []
     rt.app.log_moved = heard
@@ -170,7 +170,7 @@ def test_init_adds_what_an_older_database_lacks_for_the_followers(any_runtime: R
     with rt.db.transaction() as tx:
         tx.execute("DROP INDEX IF EXISTS outbox_dedupe")
         tx.execute("ALTER TABLE outbox DROP COLUMN dedupe")
-        tx.execute("DELETE FROM projection_positions WHERE name IN ('notifier', 'goal_deadlines')")
+        tx.execute("DELETE FROM projection_positions WHERE name IN ('notifier', 'notifier-2', 'goal_deadlines')")
         tx.execute("DROP TABLE goal_deadlines")
     heard, rt.app.log_moved = rt.app.log_moved, None
     before = member(rt, "WGN", verified=False)  # written while the old version ran
@@ -181,3 +181,26 @@ def test_init_adds_what_an_older_database_lacks_for_the_followers(any_runtime: R
     rt.catch_up()
     assert outbox(rt) == [("verify-email", str(after))]
     assert str(before) not in {person for _, person in outbox(rt)}
+
+
+def test_the_notifier_in_two_parts_mails_each_event_once_and_a_new_part_starts_where_the_old_one_was(
+    any_runtime: Runtime,
+) -> None:
+    """The notifier is split by aggregate so two workers can share it. A database from before
+    the split has only `notifier`, possibly behind: the second part must start where it was,
+    or the events between would be nobody's."""
+    rt = any_runtime
+    with rt.db.transaction() as tx:  # as before the split: one notifier
+        tx.execute("DELETE FROM projection_positions WHERE name = 'notifier-2'")
+    heard, rt.app.log_moved = rt.app.log_moved, None  # written while the notifier was behind
+    people = [member(rt, code, verified=False) for code in ("WGN", "LDS", "MAN", "BIR", "KTT", "SHF")]
+    rt.app.log_moved = heard
+    behind = runner.position(rt.db, "notifier")
+    assert behind < runner.head(rt.app)
+    runner.create_tables(rt.db, list(NOTIFIERS), head=runner.head(rt.app))  # what `pipeline init` does
+    assert runner.position(rt.db, "notifier-2") == behind
+    assert {part.part for part in NOTIFIERS for person in people if part.owns(person)} == {0, 1}
+    rt.catch_up()
+    assert sorted(outbox(rt)) == sorted(("verify-email", str(person)) for person in people)
+    for part in NOTIFIERS:  # each part acts only on its own aggregates' events
+        assert runner.position(rt.db, part.name) == runner.head(rt.app)

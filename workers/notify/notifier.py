@@ -44,8 +44,22 @@ HISTORY_DDL = (
 )
 
 
+PARTS = 2  # the notifier is split in two by aggregate, so two workers can share its work
+MARK = get_topic(HistoryMark.Written)
+
+
+def part_of(originator_id: Any) -> int:
+    """Which part of the notifier acts on an aggregate's events: all of one aggregate's events
+    go to one part, in order; messages are keyed by event and no message depends on another
+    aggregate's, so the parts are independent."""
+    return int(uuid.UUID(str(originator_id)).int % PARTS)
+
+
 class Notifier(Projection):
+    """Part 0 of the notifier (part 1 is ``SecondNotifier``)."""
+
     name = "notifier"
+    part = 0
     version = 1
     tables = ()  # it writes to the outbox and the token store, which are not its own to empty
     ddl = (HISTORY_DDL,)
@@ -54,7 +68,14 @@ class Notifier(Projection):
 
     @classmethod
     def topics(cls) -> tuple[str, ...]:
-        return tuple(sorted({*FOLLOWED_TOPICS, get_topic(HistoryMark.Written)}))
+        return tuple(sorted({*FOLLOWED_TOPICS, MARK}))
+
+    def accepts(self, notification: Any) -> bool:
+        """Its own part's events, and every history mark (each part skips its own listed events)."""
+        return notification.topic == MARK or part_of(notification.originator_id) == self.part
+
+    def owns(self, originator_id: Any) -> bool:
+        return part_of(originator_id) == self.part
 
     def batch(self, events: list[Any], reveal: Reveal, context: FollowerContext | None) -> list[Statement]:
         """The messages for a batch; nothing for events written as history (a mark lists
@@ -63,12 +84,12 @@ class Notifier(Projection):
             raise RuntimeError("The notifier needs the runtime to look people and projects up.")
         facts = RuntimeFacts(context, reveal, events)
         statements: list[Statement] = []
-        history = _history_pending(context.db)
+        history = {key for key in _history_pending(context.db) if self.owns(key[0])}
         here = {(str(e.originator_id), e.originator_version) for e in events}
         for event in events:
             key = (str(event.originator_id), event.originator_version)
             if isinstance(event, HistoryMark.Written):
-                listed = {(str(i), int(v)) for i, v, topic in event.events if topic in FOLLOWED_TOPICS}
+                listed = {(str(i), int(v)) for i, v, topic in event.events if topic in FOLLOWED_TOPICS and self.owns(i)}
                 history |= listed
                 statements += [Statement(REMEMBER, _pair(k)) for k in sorted(listed - here)]
             elif key in history:
@@ -78,6 +99,19 @@ class Notifier(Projection):
                 for message in messages(event, facts):
                     statements += delivered(event, message, facts)
         return statements
+
+
+class SecondNotifier(Notifier):
+    """Part 1 of the notifier. Added beside part 0, it starts where part 0 was: until then
+    part 0 acted on every aggregate's events."""
+
+    name = "notifier-2"
+    part = 1
+    starts_beside = "notifier"
+
+
+NOTIFIERS: tuple[Notifier, ...] = (Notifier(), SecondNotifier())
+NAMES = frozenset(n.name for n in NOTIFIERS)
 
 
 REMEMBER = (

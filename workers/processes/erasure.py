@@ -24,7 +24,7 @@ from projections.registry import get
 from projections.scrub import scrub
 from workers.adapters.mail import Outbox
 from workers.adapters.sessions import SessionStore
-from workers.notify.notifier import Notifier
+from workers.notify.notifier import NOTIFIERS
 
 log = logging.getLogger(__name__)
 
@@ -80,10 +80,11 @@ def _settle_the_notifier(rt: Erasing) -> None:
     """A notifier batch prepared before the erasure (with the person's address in it) either
     commits before this catch-up moves the position, and the outbox is cleared after it, or
     loses the position to it and writes nothing: this catch-up sees the person erased."""
-    try:
-        runner.catch_up(rt.app, rt.db, Notifier(), batch_size=rt.settings.batch_size, context=rt)
-    except Exception:  # recorded as the notifier's failure; the outbox is cleared all the same
-        log.exception("erasure: the notifier could not catch up; clearing the outbox anyway")
+    for part in NOTIFIERS:
+        try:
+            runner.catch_up(rt.app, rt.db, part, batch_size=rt.settings.batch_size, context=rt)
+        except Exception:  # recorded as that part's failure; the outbox is cleared all the same
+            log.exception("erasure: %s could not catch up; clearing the outbox anyway", part.name)
 
 
 # Sealed fields no message ever shows, so never looked for in mail: the password hash, and the

@@ -24,8 +24,7 @@ from projections.leases import Leases
 from projections.registry import all_projections
 from workers.adapters.keys import KeyStore
 from workers.adapters.mail import Outbox
-from workers.notify import digests
-from workers.notify.notifier import Notifier
+from workers.notify import digests, notifier
 from workers.processes import engagement, goals
 from workers.runtime.dispatch import Dispatcher
 from workers.runtime.settings import Settings
@@ -55,7 +54,7 @@ class Following(FollowerContext, goals.Deciding, engagement.Sweeping, digests.Di
 
 log = logging.getLogger(__name__)
 
-PROCESSES: tuple[Projection, ...] = (goals.GoalDeadlines(), engagement.Reminders(), Notifier())
+PROCESSES: tuple[Projection, ...] = (goals.GoalDeadlines(), engagement.Reminders(), *notifier.NOTIFIERS)
 
 
 def all_followers() -> list[Projection]:
@@ -105,7 +104,7 @@ def keep_current(rt: Following, wanted: Iterable[str] | None = None) -> dict[str
             covered[candidate.name] = catch_up_held(rt, candidate)
     if covered.get(goals.GoalDeadlines.name):
         goals.schedule_new(rt)
-    if covered.get(Notifier.name):
+    if any(covered.get(name) for name in notifier.NAMES):
         for message_id in rt.outbox.unsent(untried=True):
             rt.dispatcher.request_email(message_id)
     return covered
