@@ -15,7 +15,6 @@ from __future__ import annotations
 import http.client
 import json
 import time
-import uuid
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -29,13 +28,12 @@ from tests.benchmarks.common import (
     forget_queue,
     in_threads,
     log_path,
-    production_env,
     runtime_for,
     say,
     verify_views,
 )
 from tests.benchmarks.load import pledge_value
-from tests.benchmarks.pledges import MEMBERS_PER_CLIENT, Member, make_members, propose
+from tests.benchmarks.pledges import MEMBERS_PER_CLIENT, Member, scene_for
 from workers.runtime import follow
 
 WORKER_COUNTS = (1, 2, 4)
@@ -145,15 +143,9 @@ def drain(database_url: str, env: dict[str, str], workers: int, events: int) -> 
 
 
 def drain_phase(cfg: Any, report: Report, database_url: str, seconds: float) -> list[Drain]:
-    queue = f"bench-{uuid.uuid4().hex[:10]}"
-    env = production_env(database_url, queue)
-    support.run_cli("init", env=env)
     clients = cfg.clients
-    with runtime_for(database_url, init=False) as rt:
-        rt.app.log_moved = None
-        owner, *members = make_members(rt, clients * MEMBERS_PER_CLIENT + 1, uuid.uuid4().hex[:10])
-        projects = [str(propose(rt.app, owner, f"Drain {i}")) for i in range(clients)]
-        rt.catch_up()
+    scene = scene_for(database_url, clients, "Drain")
+    queue, env, members, projects = scene.queue, scene.env, scene.members, scene.projects
     drains = []
     try:
         for workers in WORKER_COUNTS:

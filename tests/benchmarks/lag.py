@@ -16,7 +16,6 @@ import http.client
 import json
 import threading
 import time
-import uuid
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -30,13 +29,11 @@ from tests.benchmarks.common import (
     in_threads,
     log_path,
     ms,
-    production_env,
-    runtime_for,
     say,
     verify_views,
 )
 from tests.benchmarks.load import pledge_value
-from tests.benchmarks.pledges import MEMBERS_PER_CLIENT, Member, make_members, propose
+from tests.benchmarks.pledges import MEMBERS_PER_CLIENT, Member, scene_for
 
 VIEW = "projects"
 POLL_SECONDS = 0.005
@@ -184,15 +181,8 @@ def add_rows(report: Report, run: LagRun, target_rate: float) -> None:
 
 
 def lag_phase(cfg: Any, report: Report, database_url: str, rate: float) -> None:
-    queue = f"bench-{uuid.uuid4().hex[:10]}"
-    env = production_env(database_url, queue)
-    support.run_cli("init", env=env)
-    clients = cfg.clients
-    with runtime_for(database_url, init=False) as rt:
-        rt.app.log_moved = None
-        owner, *members = make_members(rt, clients * MEMBERS_PER_CLIENT + 1, uuid.uuid4().hex[:10])
-        projects = [str(propose(rt.app, owner, f"Lag {i}")) for i in range(clients)]
-        rt.catch_up()
+    scene = scene_for(database_url, cfg.clients, "Lag")
+    queue, env, members, projects = scene.queue, scene.env, scene.members, scene.projects
     try:
         for workers in (1, 2, 4):
             say(f"  {workers} worker(s): {rate:.1f} pledges/s for {cfg.lag_seconds:g} s")

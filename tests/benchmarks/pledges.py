@@ -118,6 +118,30 @@ def propose(app: PipelineApplication, owner: Member, title: str) -> UUID:
     return app.propose_project(owner.person_id, "discovery", details).aggregate.id
 
 
+@dataclass(frozen=True)
+class Scene:
+    """A fresh database made ready for a production phase: its queue and environment, and one
+    project per client with the members who pledge to it (``MEMBERS_PER_CLIENT`` each)."""
+
+    queue: str
+    env: dict[str, str]
+    members: list[Member]
+    projects: list[str]
+
+
+def scene_for(database_url: str, clients: int, title: str) -> Scene:
+    """`pipeline init`, then the members and projects, in-process, with the views caught up."""
+    queue = f"bench-{uuid.uuid4().hex[:10]}"
+    env = production_env(database_url, queue)
+    support.run_cli("init", env=env)
+    with runtime_for(database_url, init=False) as rt:
+        rt.app.log_moved = None
+        owner, *members = make_members(rt, clients * MEMBERS_PER_CLIENT + 1, uuid.uuid4().hex[:10])
+        projects = [str(propose(rt.app, owner, f"{title} {i}")) for i in range(clients)]
+        rt.catch_up()
+    return Scene(queue, env, members, projects)
+
+
 def plan_for(scenario: Scenario, members: list[Member], clients: int) -> dict[str, Any]:
     """load.py's plan: client i pledges for members[i*K:(i+1)*K] (no organisation shared)."""
     k = MEMBERS_PER_CLIENT
