@@ -63,8 +63,11 @@ for (const wrapper of document.querySelectorAll('[data-suggest]')) {
       const typed = typing.trim().toLowerCase()
       if (!typed) return answer([])
       const chosen = kept.split(',').map((value) => value.trim().toLowerCase())
+      // most used first, as listed, but the values that start with what is typed before the
+      // ones that only contain it
       const found = values.filter((value) => value.includes(typed) && !chosen.includes(value))
-      answer(found.slice(0, 10).map((value) => kept + value))
+      const ranked = found.filter((value) => value.startsWith(typed)).concat(found.filter((value) => !value.startsWith(typed)))
+      answer(ranked.slice(0, 10).map((value) => kept + value))
     },
     templates: {
       inputValue: (value) => value ?? '',
