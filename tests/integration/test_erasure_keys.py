@@ -6,7 +6,7 @@ from __future__ import annotations
 import stat
 import subprocess
 from pathlib import Path
-from uuid import UUID
+from uuid import UUID, uuid4
 
 import pytest
 
@@ -114,3 +114,14 @@ def test_embedded_init_makes_a_private_key_file_that_rotate_and_retire_replace(t
             rt.keys.secrets([person_id])
     finally:
         rt.close()
+
+
+def test_keys_of_more_people_than_one_statement_takes_are_read(any_runtime: Runtime) -> None:
+    """`pipeline init` reads every person's key at once: at 1M events that is 259,200 people,
+    more ids than PostgreSQL (65,535) or SQLite (32,766) take as one statement's parameters."""
+    keys = any_runtime.keys
+    people = [sign_up(any_runtime, f"many.keys.{i}.{uuid4().hex[:6]}@kingston.gov.uk", f"Many {i}") for i in range(3)]
+    asked = [uuid4() for _ in range(70_000)] + people  # most have no key: only the three are found
+    found = keys.secrets(asked)
+    assert sorted(found) == sorted(people)
+    assert all(found[p] == keys.secrets([p])[p] for p in people)

@@ -32,6 +32,7 @@ from workers.adapters.kek import KeyRing
 
 PREFIX = SEALED
 EMAIL_INDEX = "email-index"
+SECRETS_PER_QUERY = 5000  # ids per statement when many keys are read at once
 DDL = (
     "CREATE TABLE IF NOT EXISTS person_keys ("
     " person_id TEXT PRIMARY KEY, kek_id TEXT NOT NULL, wrapped TEXT NOT NULL, created_at TEXT NOT NULL)",
@@ -130,15 +131,19 @@ class KeyStore:
         return made
 
     def secrets(self, person_ids: Iterable[UUID]) -> dict[UUID, bytes]:
+        """The keys of these people (any number: `init` asks for every person's at once), read in
+        slices, since a statement takes at most 65,535 parameters (PostgreSQL) or 32,766 (SQLite)."""
         ids = sorted({str(p) for p in person_ids})
-        if not ids:
-            return {}
-        marks = ", ".join(f":p{i}" for i in range(len(ids)))
-        rows = self.db.query(
-            f"SELECT person_id, kek_id, wrapped FROM person_keys WHERE person_id IN ({marks})",
-            {f"p{i}": v for i, v in enumerate(ids)},
-        )
-        return {UUID(r["person_id"]): self._unwrap_person(r) for r in rows}
+        found: dict[UUID, bytes] = {}
+        for start in range(0, len(ids), SECRETS_PER_QUERY):
+            part = ids[start : start + SECRETS_PER_QUERY]
+            marks = ", ".join(f":p{i}" for i in range(len(part)))
+            rows = self.db.query(
+                f"SELECT person_id, kek_id, wrapped FROM person_keys WHERE person_id IN ({marks})",
+                {f"p{i}": v for i, v in enumerate(part)},
+            )
+            found.update((UUID(r["person_id"]), self._unwrap_person(r)) for r in rows)
+        return found
 
     def _unwrap_person(self, row: dict[str, Any]) -> bytes:
         person_id = UUID(row["person_id"])
