@@ -95,8 +95,9 @@ lint: $(STAMP)  ## ruff, ruff format --check, mypy, the docs' relative links and
 	$(BIN)/python tools/check_links.py
 	$(BIN)/python tools/check_commits.py
 
+# BENCH_ARGS passes options on: `make bench BENCH_ARGS=--scale` adds the reads and the rebuild at 1M events.
 bench: $(STAMP)  ## sign-ups/s over HTTP and rebuild events/s, beside their baselines
-	$(BIN)/python tests/benchmarks/run.py
+	$(BIN)/python tests/benchmarks/run.py $(BENCH_ARGS)
 
 screenshots: $(STAMP) $(ASSETS) browser  ## the README's pictures of the pages, from a demo history
 	$(BIN)/python -m tests.browser.screenshots

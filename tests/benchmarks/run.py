@@ -446,6 +446,11 @@ def main(argv: list[str] | None = None) -> int:
             reads.scale_reads(report, events=scale.DEFAULT_EVENTS)
             with reads.copy_of_template(scale.DEFAULT_EVENTS) as scale_url:
                 rebuild.scale_rebuild(report, scale_url)
+        else:
+            report.notes.append(
+                "reads and rebuild at 1M events: not run; `make bench BENCH_ARGS=--scale` runs them"
+                " (the 1M-event template is built once, about 16 minutes on 2 cores, then kept)"
+            )
         say("cleaning up: dropping databases")
     facts.append(("load average at end", " ".join(f"{x:.2f}" for x in os.getloadavg())))
     write_results(cfg, facts, report)
