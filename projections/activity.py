@@ -69,6 +69,10 @@ SUMMARIES = {
 TYPES = tuple(SUMMARIES)
 
 
+# One encoder for every row (``json.dumps`` with options makes a new one per call): the same text.
+_DETAIL = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
+
+
 def _id(value: Any) -> str | None:
     return None if value is None else str(value)
 
@@ -96,7 +100,7 @@ def row(
             "org": _id(org),
             "project": _id(project),
             "source": None if source is None else f"{source}:1",
-            "detail": json.dumps(detail, sort_keys=True, separators=(",", ":")),
+            "detail": _DETAIL.encode(detail) if detail else "{}",
         },
     )
 
