@@ -72,7 +72,7 @@ class Page:
     new: int  # the log position the page takes its copies to
     notifications: Sequence[Notification]
     events: list[Any]
-    reveal: Reveal
+    app: EventLog  # whose key store opens sealed fields (``LazyReveal``)
 
 
 class Lane(threading.Thread):
@@ -117,19 +117,18 @@ class Lane(threading.Thread):
 
 
 class LazyReveal:
-    """The page's revealer, made by the first copy that opens a sealed field (the people view):
-    fetching and unwrapping keys for a page is work the other copies need not wait for."""
+    """A copy's revealer for one page, made when it first opens a sealed field (the people
+    view): the other copies neither fetch nor unwrap keys. It fetches at once the keys of the
+    people whose events the copy was given, not of every originator in the page; a field sealed
+    under anyone else's key fetches that key when first met (``KeyStore.revealer``)."""
 
-    def __init__(self, app: EventLog, person_ids: set[Any]) -> None:
-        self.app, self.person_ids = app, person_ids
+    def __init__(self, app: EventLog, events: list[Any]) -> None:
+        self.app, self.events = app, events
         self._reveal: Reveal | None = None
-        self._lock = threading.Lock()
 
     def __call__(self, person_id: Any, sealed: Any) -> str | None:
         if self._reveal is None:
-            with self._lock:
-                if self._reveal is None:
-                    self._reveal = self.app.personal.revealer(self.person_ids)
+            self._reveal = self.app.personal.revealer({e.originator_id for e in self.events})
         return self._reveal(person_id, sealed)
 
 
@@ -190,10 +189,9 @@ def _read(app: EventLog, done: Pass, cursor: int, top: int, topics: list[str], b
     new = notifications[-1].id if len(notifications) == batch_size else top
     # Decode before any transaction opens: keep transactions short.
     events = [app.mapper.to_domain_event(n) for n in notifications]
-    reveal = LazyReveal(app, {e.originator_id for e in events}) if events else runner.nobody
     done.read += len(events)
     done.read_seconds += time.perf_counter() - started
-    return Page(new, notifications, events, reveal)
+    return Page(new, notifications, events, app)
 
 
 def _feed(db: ReadDatabase, feed: Feed, page: Page) -> None:
@@ -207,7 +205,7 @@ def _feed(db: ReadDatabase, feed: Feed, page: Page) -> None:
         for n, e in zip(page.notifications, page.events, strict=True)
         if feed.at < n.id <= end and n.topic in feed.topics
     ]
-    statements = [runner.without_nul(s) for s in feed.copy.batch(mine, page.reveal, None)]
+    statements = [runner.without_nul(s) for s in feed.copy.batch(mine, LazyReveal(page.app, mine), None)]
     _apply(db, feed, end, bulk.by_table(feed.copy, db.dialect, statements))
     feed.events += len(mine)
     feed.seconds += time.perf_counter() - started
