@@ -172,6 +172,10 @@ class ProjectsProjection(Projection):
     # 4: description_html renders headings written without a space (``##Plan``), as the original did;
     # also locked_reason (an operator's lock), and tag renames and restored fields applied
     version = 4
+    # Its statements find rows by primary key (or its first columns) only: a rebuild's copy gets
+    # its other indexes once full, and meanwhile an update of a row's counts or ``updated_at``
+    # touches no index at all (PostgreSQL updates it in place) instead of a new entry in seven.
+    indexes_after_fill = True
     tables = (
         "project_tags",
         "project_team",
