@@ -48,6 +48,7 @@ class Feed:
     gone: bool = False  # its position row went: another rebuild switched it in
     events: int = 0  # events it was given
     seconds: float = 0.0  # mapping them and writing its batches
+    cpu: float = 0.0  # of those seconds, its lane's CPU (the rest it waited: the database, other lanes)
 
     def __post_init__(self) -> None:
         self.topics = frozenset(self.copy.topics())
@@ -199,7 +200,7 @@ def _feed(db: ReadDatabase, feed: Feed, page: Page) -> None:
     end = min(page.new, feed.top)
     if feed.gone or feed.at >= end:
         return  # switched in elsewhere, further on already (an earlier run), or held back
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.thread_time()
     mine = [
         e
         for n, e in zip(page.notifications, page.events, strict=True)
@@ -209,6 +210,7 @@ def _feed(db: ReadDatabase, feed: Feed, page: Page) -> None:
     _apply(db, feed, end, bulk.by_table(feed.copy, db.dialect, statements))
     feed.events += len(mine)
     feed.seconds += time.perf_counter() - started
+    feed.cpu += time.thread_time() - cpu
 
 
 def _apply(db: ReadDatabase, feed: Feed, new: int, statements: list[Statement]) -> None:
@@ -250,5 +252,5 @@ def describe(done: Pass) -> dict[str, Any]:
     return {
         "read": done.read,
         "read_seconds": done.read_seconds,
-        "feeds": {f.copy.live.name: {"events": f.events, "seconds": f.seconds} for f in done.feeds},
+        "feeds": {f.copy.live.name: {"events": f.events, "seconds": f.seconds, "cpu": f.cpu} for f in done.feeds},
     }
