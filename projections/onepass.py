@@ -149,7 +149,7 @@ def fill(
     done = Pass([_feed_for(app, db, c, top) for c in copies])
     cursor = reported = min((f.at for f in done.feeds), default=top)
     count = min(LANES, len(done.feeds)) if db.dialect == "postgres" else 1
-    lanes = [Lane(db, done.feeds[i::count], cursor) for i in range(count)] if done.feeds else []
+    lanes = [Lane(db, share, cursor) for share in shared(done.feeds, count)]
     for lane in lanes:
         lane.start()
     topics = sorted(set().union(*(f.topics for f in done.feeds)))
@@ -172,6 +172,21 @@ def fill(
             raise lane.error
     advance(max(cursor - reported, 0))
     return done
+
+
+def shared(feeds: list[Feed], count: int) -> list[list[Feed]]:
+    """The feeds in ``count`` lanes of about equal work, each lane's in the given order. A view's
+    work grows with the kinds of event it maps, so each feed, most topics first, goes to the lane
+    with the fewest topics so far: the two busiest views (activity, projects) get lanes of their
+    own instead of sharing one while another lane idles."""
+    lanes: list[list[Feed]] = [[] for _ in range(count)]
+    load = [0] * count
+    for feed in sorted(feeds, key=lambda f: -len(f.topics)):
+        lightest = load.index(min(load))
+        lanes[lightest].append(feed)
+        load[lightest] += len(feed.topics)
+    order = {id(feed): i for i, feed in enumerate(feeds)}
+    return [sorted(lane, key=lambda f: order[id(f)]) for lane in lanes if lane]
 
 
 def _feed_for(app: EventLog, db: ReadDatabase, copy: Copy, top: int) -> Feed:
