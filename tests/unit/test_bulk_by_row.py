@@ -132,3 +132,15 @@ def test_a_correction_of_an_update_posted_in_the_same_batch_is_its_projects_sign
     assert [s.sql for s in alone] == [ACTIVE_BY_UPDATE]
     assert projection.row_of(alone[0]) is None  # its project is not known: it keeps its place
     assert corrections_placed(alone) == alone
+
+
+def test_a_statement_naming_no_person_keeps_its_place_in_a_people_batch() -> None:
+    wigan = council()
+    ann, bob = person(wigan, name="Ann"), person(wigan, name="Bob")
+    events = [*ann.collect_events(), *bob.collect_events()]
+    projection = PeopleProjection()
+    odd = Statement("INSERT INTO people_admins (person_id, organisation_id) VALUES ('x', 'y')")
+    mapped = projection.batch(events, View().reveal, None)
+    statements = [*mapped[:2], odd, *mapped[2:]]
+    assert projection.row_of(odd) is None
+    assert bulk.by_table(projection, "postgres", statements) == statements
