@@ -69,6 +69,10 @@ SUMMARIES = {
 TYPES = tuple(SUMMARIES)
 
 
+# One encoder for every row (``json.dumps`` with options makes a new one per call): the same text.
+_DETAIL = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
+
+
 def _id(value: Any) -> str | None:
     return None if value is None else str(value)
 
@@ -96,7 +100,7 @@ def row(
             "org": _id(org),
             "project": _id(project),
             "source": None if source is None else f"{source}:1",
-            "detail": json.dumps(detail, sort_keys=True, separators=(",", ":")),
+            "detail": _DETAIL.encode(detail) if detail else "{}",
         },
     )
 
@@ -106,12 +110,29 @@ def sources_first(statements: list[Statement]) -> list[Statement]:
     already or is such a row, and so on (a status update's correction takes from the update,
     which takes from its project). A row only ever reads its source, a row written before it and
     never changed, so this order writes the same rows as the log's, with fewer changes of
-    statement: runs of plain inserts go in together (``projections.bulk``)."""
+    statement: runs of plain inserts go in together (``projections.bulk``). A row whose source
+    is an earlier row of the batch takes what it lacks from that row's values here, as a plain
+    insert (what the lookup would have found), so only rows whose source was written by an
+    earlier batch look it up."""
     depth: dict[str, int] = {}
+    known: dict[str, Any] = {}  # id -> the values of a row of this batch, its lookups done
+    placed = []
     for statement in statements:
-        source = statement.params["source"]
-        depth[statement.params["id"]] = 0 if source is None else depth.get(source, 0) + 1
-    return sorted(statements, key=lambda statement: depth[statement.params["id"]])
+        params = statement.params
+        source = params["source"]
+        if source is not None and source in known:
+            found = known[source]
+            params = {**params, **{k: found[k] for k in _TAKEN if params[k] is None}}
+            statement = Statement(PLAIN_INSERT, params)
+            source = None
+        if statement.sql == PLAIN_INSERT:
+            known[params["id"]] = params
+        depth[params["id"]] = 0 if source is None else depth.get(source, 0) + 1
+        placed.append(statement)
+    return sorted(placed, key=lambda statement: depth[statement.params["id"]])
+
+
+_TAKEN = ("person", "org", "project")  # what a row takes from its source when it lacks it
 
 
 def _amounts(values: dict[str, Any]) -> dict[str, Any]:

@@ -5,6 +5,11 @@ position, so a reader sees all of it or none of it, whatever order it went in.
 - Statements on different tables commute when each touches one table and no trigger or foreign
   key links tables: they are grouped by table (in the order each table first appears), keeping
   their order within a table. Consecutive statements with the same SQL then form long runs.
+- A view whose every statement finds its rows by one key (a person's id, a project's id) says
+  so with a ``row_of(statement)`` method: statements on different keys, or on different tables,
+  commute even when one names two tables or when a table's statements alternate, so the batch
+  is put in levels (``by_row``), each key's statements on a table in their order, and each level
+  sent SQL by SQL.
 - A run of plain inserts (``INSERT INTO t (a, b) VALUES (:a, 'x')``: parameters and text literals
   only) goes in by ``COPY`` on PostgreSQL (an append, as the inserts would be) and by one
   ``executemany`` on SQLite. Other runs go as ``executemany`` in one pipeline.
@@ -16,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from projections.base import Projection, Statement
@@ -92,18 +97,70 @@ def runs(statements: list[Statement]) -> list[tuple[str, list[Any]]]:
 
 def by_table(projection: Projection, dialect: str, statements: list[Statement]) -> list[Statement]:
     """The statements grouped by the table each one names, order kept within a table; as they
-    are if a statement names no table or several, or triggers or foreign keys link tables."""
+    are if a statement names no table or several, or triggers or foreign keys link tables. A
+    view with ``row_of`` is ordered by ``by_row`` instead (unless triggers or foreign keys link
+    its tables: a trigger may number rows in the order they come)."""
     tables = tuple(projection.tables_for(dialect))
-    if not tables or any(_LINKED.search(sql) for sql in projection.ddl_for(dialect)):
+    if not tables or _linked(projection, dialect):
         return statements
-    pattern = _tables_pattern(tables)
+    row_of: Callable[[Statement], Any] | None = getattr(getattr(projection, "live", projection), "row_of", None)
+    if row_of is not None:
+        return by_row(statements, row_of, tables)
     groups: dict[str, list[Statement]] = {}
     for statement in statements:
-        named = set(pattern.findall(statement.sql))
+        named = _named(tables, statement.sql)
         if len(named) != 1:
             return statements
-        groups.setdefault(named.pop(), []).append(statement)
+        groups.setdefault(named[0], []).append(statement)
     return [statement for group in groups.values() for statement in group]
+
+
+def _linked(projection: Projection, dialect: str) -> bool:
+    return any(_LINKED.search(sql) for sql in projection.ddl_for(dialect))
+
+
+@lru_cache(maxsize=4096)  # a view has a few dozen statements, each met thousands of times a rebuild
+def _named(tables: tuple[str, ...], sql: str) -> tuple[str, ...]:
+    """The tables a statement names, once each."""
+    return tuple(dict.fromkeys(_tables_pattern(tables).findall(sql)))
+
+
+def by_row(
+    statements: list[Statement], row_of: Callable[[Statement], Any], tables: tuple[str, ...] = ()
+) -> list[Statement]:
+    """The statements in levels. A statement's places are its key (``row_of``) in each of the
+    ``tables`` it names (or its key alone if it names none of them): it goes above the latest
+    statement in each of its places, or on that statement's level if it has the same SQL. A
+    statement whose key is None (its rows are not known from its parameters) goes above every
+    earlier one, and every later one above it. Sent level by level, SQL by SQL within a level
+    (in the order each SQL first appears), the log's order within one SQL: statements sharing a
+    place keep their order, and the others commute (``row_of``'s promise: each statement finds
+    its rows in a table by that key only), so the rows end as the log's order makes them."""
+    last: dict[Any, tuple[int, str]] = {}  # place -> (level, SQL) of its latest statement
+    floor = top = 0  # every level from ``floor`` up lies above the last statement of no key
+    kinds: dict[str, tuple[int, tuple[str, ...]]] = {}  # SQL -> (its rank, the tables it names)
+    levels: dict[tuple[int, int], list[Statement]] = {}  # (level, rank) -> its statements in order
+    for statement in statements:
+        key, sql = row_of(statement), statement.sql
+        kind = kinds.get(sql)
+        if kind is None:
+            kind = kinds[sql] = (len(kinds), _named(tables, sql) if tables else ())
+        if key is None:
+            level = top + 1
+            floor = level + 1
+        else:
+            spots = [(table, key) for table in kind[1]] or [key]
+            level = floor
+            for spot in spots:
+                before = last.get(spot)
+                if before is not None:
+                    level = max(level, before[0] if before[1] == sql else before[0] + 1)
+            for spot in spots:
+                last[spot] = (level, sql)
+        if level > top:
+            top = level
+        levels.setdefault((level, kind[0]), []).append(statement)
+    return [statement for place in sorted(levels) for statement in levels[place]]
 
 
 def write(tx: Transaction, dialect: str, statements: list[Statement]) -> None:

@@ -48,6 +48,7 @@ class Feed:
     gone: bool = False  # its position row went: another rebuild switched it in
     events: int = 0  # events it was given
     seconds: float = 0.0  # mapping them and writing its batches
+    cpu: float = 0.0  # of those seconds, its lane's CPU (the rest it waited: the database, other lanes)
 
     def __post_init__(self) -> None:
         self.topics = frozenset(self.copy.topics())
@@ -72,7 +73,7 @@ class Page:
     new: int  # the log position the page takes its copies to
     notifications: Sequence[Notification]
     events: list[Any]
-    reveal: Reveal
+    app: EventLog  # whose key store opens sealed fields (``LazyReveal``)
 
 
 class Lane(threading.Thread):
@@ -117,19 +118,18 @@ class Lane(threading.Thread):
 
 
 class LazyReveal:
-    """The page's revealer, made by the first copy that opens a sealed field (the people view):
-    fetching and unwrapping keys for a page is work the other copies need not wait for."""
+    """A copy's revealer for one page, made when it first opens a sealed field (the people
+    view): the other copies neither fetch nor unwrap keys. It fetches at once the keys of the
+    people whose events the copy was given, not of every originator in the page; a field sealed
+    under anyone else's key fetches that key when first met (``KeyStore.revealer``)."""
 
-    def __init__(self, app: EventLog, person_ids: set[Any]) -> None:
-        self.app, self.person_ids = app, person_ids
+    def __init__(self, app: EventLog, events: list[Any]) -> None:
+        self.app, self.events = app, events
         self._reveal: Reveal | None = None
-        self._lock = threading.Lock()
 
     def __call__(self, person_id: Any, sealed: Any) -> str | None:
         if self._reveal is None:
-            with self._lock:
-                if self._reveal is None:
-                    self._reveal = self.app.personal.revealer(self.person_ids)
+            self._reveal = self.app.personal.revealer({e.originator_id for e in self.events})
         return self._reveal(person_id, sealed)
 
 
@@ -149,7 +149,7 @@ def fill(
     done = Pass([_feed_for(app, db, c, top) for c in copies])
     cursor = reported = min((f.at for f in done.feeds), default=top)
     count = min(LANES, len(done.feeds)) if db.dialect == "postgres" else 1
-    lanes = [Lane(db, done.feeds[i::count], cursor) for i in range(count)] if done.feeds else []
+    lanes = [Lane(db, share, cursor) for share in shared(done.feeds, count)]
     for lane in lanes:
         lane.start()
     topics = sorted(set().union(*(f.topics for f in done.feeds)))
@@ -174,6 +174,21 @@ def fill(
     return done
 
 
+def shared(feeds: list[Feed], count: int) -> list[list[Feed]]:
+    """The feeds in ``count`` lanes of about equal work, each lane's in the given order. A view's
+    work grows with the kinds of event it maps, so each feed, most topics first, goes to the lane
+    with the fewest topics so far: the two busiest views (activity, projects) get lanes of their
+    own instead of sharing one while another lane idles."""
+    lanes: list[list[Feed]] = [[] for _ in range(count)]
+    load = [0] * count
+    for feed in sorted(feeds, key=lambda f: -len(f.topics)):
+        lightest = load.index(min(load))
+        lanes[lightest].append(feed)
+        load[lightest] += len(feed.topics)
+    order = {id(feed): i for i, feed in enumerate(feeds)}
+    return [sorted(lane, key=lambda f: order[id(f)]) for lane in lanes if lane]
+
+
 def _feed_for(app: EventLog, db: ReadDatabase, copy: Copy, top: int) -> Feed:
     """The copy's place in the pass; already gone (and holding the read back from nothing) if
     another rebuild of the view switched it in since it was opened."""
@@ -190,10 +205,9 @@ def _read(app: EventLog, done: Pass, cursor: int, top: int, topics: list[str], b
     new = notifications[-1].id if len(notifications) == batch_size else top
     # Decode before any transaction opens: keep transactions short.
     events = [app.mapper.to_domain_event(n) for n in notifications]
-    reveal = LazyReveal(app, {e.originator_id for e in events}) if events else runner.nobody
     done.read += len(events)
     done.read_seconds += time.perf_counter() - started
-    return Page(new, notifications, events, reveal)
+    return Page(new, notifications, events, app)
 
 
 def _feed(db: ReadDatabase, feed: Feed, page: Page) -> None:
@@ -201,16 +215,17 @@ def _feed(db: ReadDatabase, feed: Feed, page: Page) -> None:
     end = min(page.new, feed.top)
     if feed.gone or feed.at >= end:
         return  # switched in elsewhere, further on already (an earlier run), or held back
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.thread_time()
     mine = [
         e
         for n, e in zip(page.notifications, page.events, strict=True)
         if feed.at < n.id <= end and n.topic in feed.topics
     ]
-    statements = [runner.without_nul(s) for s in feed.copy.batch(mine, page.reveal, None)]
+    statements = [runner.without_nul(s) for s in feed.copy.batch(mine, LazyReveal(page.app, mine), None)]
     _apply(db, feed, end, bulk.by_table(feed.copy, db.dialect, statements))
     feed.events += len(mine)
     feed.seconds += time.perf_counter() - started
+    feed.cpu += time.thread_time() - cpu
 
 
 def _apply(db: ReadDatabase, feed: Feed, new: int, statements: list[Statement]) -> None:
@@ -252,5 +267,5 @@ def describe(done: Pass) -> dict[str, Any]:
     return {
         "read": done.read,
         "read_seconds": done.read_seconds,
-        "feeds": {f.copy.live.name: {"events": f.events, "seconds": f.seconds} for f in done.feeds},
+        "feeds": {f.copy.live.name: {"events": f.events, "seconds": f.seconds, "cpu": f.cpu} for f in done.feeds},
     }

@@ -50,6 +50,14 @@ class PeopleProjection(Projection):
         " PRIMARY KEY (person_id, organisation_id))",
     )
 
+    def row_of(self, statement: Statement) -> str | None:
+        """The person whose rows a statement changes or reads (``projections.bulk.by_row``): every
+        statement here finds its rows by one person's id (the sign-up's insert reads that person's
+        ``people_admins`` rows only), so statements on different people commute. None for a
+        statement naming no person (a subclass's): it keeps its place against every other."""
+        params = statement.params
+        return params["id"] if "id" in params else params.get("person")
+
     @handles(Person.SignedUp)
     def signed_up(self, event: Person.SignedUp, reveal: Reveal) -> Iterator[Statement]:
         at = timestamp(event.timestamp)

@@ -89,6 +89,10 @@ ACTIVE_BY_UPDATE = (
     " nudges = 0, nudged_at = NULL, quiet = FALSE"
     " WHERE id = (SELECT project_id FROM project_status_updates WHERE update_id = :update)"
 )
+POSTED = (
+    "INSERT INTO project_status_updates (update_id, project_id) VALUES (:update, :project)"
+    " ON CONFLICT (update_id) DO NOTHING"
+)
 # History (``domain.history``) arrives when its mark was written, not when it happened: a
 # project taken in today is idle from today. The mark comes before the events it lists, so
 # the floor is kept until the project's row exists.
@@ -107,6 +111,8 @@ FOLLOWERS = "UPDATE projects SET follower_count = follower_count + :n WHERE id =
 RECOUNT_NEEDS = (
     "UPDATE projects SET need_count = (SELECT COUNT(*) FROM project_needs WHERE project_id = :p) WHERE id = :p"
 )
+# The parameter naming the project whose rows a statement touches (``ProjectsProjection.row_of``).
+_PROJECT_KEYS = ("id", "p", "project")
 # What each count statement is keyed by: the project whose row it changes.
 _COUNTS = {FOLLOWERS: "p", RECOUNT_PLEDGES: "id", RECOUNT_NEEDS: "p"}
 
@@ -142,6 +148,22 @@ def counts_merged(statements: list[Statement]) -> list[Statement]:
     return [s for s in out if s is not None]
 
 
+def corrections_placed(statements: list[Statement]) -> list[Statement]:
+    """A correction's sign of life as a project's own (``ACTIVE``) when the update it corrects was
+    posted in the same batch: the same change (the update's row names that project, and an
+    update is posted once), but with its project known, so ``row_of`` can place it beside the
+    project's other statements instead of in order with every statement of the batch."""
+    posted: dict[str, str] = {}
+    out = []
+    for statement in statements:
+        if statement.sql == POSTED:
+            posted[statement.params["update"]] = statement.params["project"]
+        elif statement.sql == ACTIVE_BY_UPDATE and statement.params["update"] in posted:
+            statement = Statement(ACTIVE, {"id": posted[statement.params["update"]], "at": statement.params["at"]})
+        out.append(statement)
+    return out
+
+
 class ProjectsProjection(Projection):
     name = "projects"
     # 2: indexes for the CSV's keyset pages and the open goals' deadlines; SQLite's full-text
@@ -150,6 +172,10 @@ class ProjectsProjection(Projection):
     # 4: description_html renders headings written without a space (``##Plan``), as the original did;
     # also locked_reason (an operator's lock), and tag renames and restored fields applied
     version = 4
+    # Its statements find rows by primary key (or its first columns) only: a rebuild's copy gets
+    # its other indexes once full, and meanwhile an update of a row's counts or ``updated_at``
+    # touches no index at all (PostgreSQL updates it in place) instead of a new entry in seven.
+    indexes_after_fill = True
     tables = (
         "project_tags",
         "project_team",
@@ -213,7 +239,18 @@ class ProjectsProjection(Projection):
         return textsearch.extra_tables(dialect) + self.tables
 
     def batch(self, events: list[Any], reveal: Reveal, context: FollowerContext | None) -> list[Statement]:
-        return counts_merged(super().batch(events, reveal, context))
+        return counts_merged(corrections_placed(super().batch(events, reveal, context)))
+
+    def row_of(self, statement: Statement) -> str | None:
+        """The project whose rows a statement changes or reads (``projections.bulk.by_row``): every
+        statement finds them by the project's id, under one of ``_PROJECT_KEYS``, so statements on
+        different projects commute. None for a correction's sign of life, which finds its project
+        through the update's row: it keeps its place in the log's order against every statement."""
+        params = statement.params
+        for name in _PROJECT_KEYS:
+            if name in params:
+                return params[name]
+        return None
 
     # ---------------------------------------------------------------- project
     @handles(Project.Proposed)
@@ -281,11 +318,7 @@ class ProjectsProjection(Projection):
     @handles(StatusUpdate.Posted)
     def status_posted(self, event: StatusUpdate.Posted, reveal: Reveal) -> Iterator[Statement]:
         project = str(event.project_id)
-        yield Statement(
-            "INSERT INTO project_status_updates (update_id, project_id) VALUES (:update, :project)"
-            " ON CONFLICT (update_id) DO NOTHING",
-            {"update": str(event.originator_id), "project": project},
-        )
+        yield Statement(POSTED, {"update": str(event.originator_id), "project": project})
         yield Statement(ACTIVE, {"id": project, "at": timestamp(event.timestamp)})
 
     @handles(StatusUpdate.Corrected)

@@ -15,6 +15,7 @@ the second to switch finds the copy gone and stops."""
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
@@ -39,6 +40,9 @@ SWITCH_TRIES = 100  # catch up and try again while new events keep arriving betw
 # transaction, so a reader holding one table and wanting another the switch already holds would be
 # a deadlock; the switch must give up (and retry) before the deadlock check picks the reader.
 SWITCH_LOCK_SECONDS = 0.25
+# A stored generated column (the projects' search vector) is computed again on every UPDATE of its
+# row, whatever the update changes: a copy gets it once it is full, in one rewrite of the table.
+_GENERATED = re.compile(r"\s*ALTER\s+TABLE\s.*\bADD\s+COLUMN\b.*\bGENERATED\s+ALWAYS\s+AS\b", re.IGNORECASE | re.DOTALL)
 
 
 @contextmanager
@@ -62,8 +66,10 @@ def open_copy(db: ReadDatabase, live: Projection, prefix: str, *, resume: bool =
         if resume and rows and rows[0]["version"] == live.version:
             return copy, int(rows[0]["position"])
         beside.drop(tx, copy.tables_for(db.dialect))
+        later = set(generated_columns(db, copy))
         for sql in copy.ddl_for(db.dialect):
-            tx.execute(sql)
+            if sql not in later:
+                tx.execute(sql)
         params = {"name": copy.name, "version": live.version, "now": _now()}
         tx.execute("DELETE FROM projection_positions WHERE name = :name", params)
         tx.execute(
@@ -84,10 +90,21 @@ def fill(
     return done.feeds[0].at
 
 
+def generated_columns(db: ReadDatabase, copy: beside.Copy) -> tuple[str, ...]:
+    """PostgreSQL: the DDL adding the copy's stored generated columns, which ``open_copy`` leaves
+    to ``build_indexes``. No statement of a view reads or writes such a column (the database
+    computes it from the row), so the rows filled without it are the same rows."""
+    if db.dialect != "postgres":
+        return ()
+    return tuple(sql for sql in copy.ddl_for(db.dialect) if _GENERATED.match(sql))
+
+
 def build_indexes(db: ReadDatabase, copy: beside.Copy) -> None:
-    """The indexes a full copy was filled without (``indexes_after_fill``), each one sort.
-    PostgreSQL only: SQLite's switch makes every index under the live names anyway."""
-    later = copy.indexes_for(db.dialect)
+    """The stored generated columns and the indexes a full copy was filled without
+    (``generated_columns``, ``indexes_after_fill``), each one pass over the table. PostgreSQL
+    only: SQLite's switch makes every index under the live names anyway, and it has no such
+    columns. Idempotent (``IF NOT EXISTS``): a resumed copy may have them already."""
+    later = generated_columns(db, copy) + copy.indexes_for(db.dialect)
     if db.dialect != "postgres" or not later:
         return
     with db.transaction() as tx:
