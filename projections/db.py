@@ -91,8 +91,14 @@ class _SQLiteTx:
         return [dict(row) for row in self.conn.execute(sql, dict(params or {})).fetchall()]
 
 
+# Opens a read transaction and checks the connection's schema against it (reloading it if
+# another connection changed it): every statement after it is prepared on that schema.
+_SNAPSHOT = "SELECT 1 FROM sqlite_master LIMIT 1"
+
+
 class SQLiteDatabase:
-    """One connection per thread, WAL journal, ``BEGIN IMMEDIATE`` for every transaction."""
+    """One connection per thread, WAL journal, ``BEGIN IMMEDIATE`` for every transaction and a
+    deferred one, on a snapshot taken first, for every read."""
 
     dialect = "sqlite"
 
@@ -130,15 +136,29 @@ class SQLiteDatabase:
 
     @contextmanager
     def reading(self) -> Iterator[Reader]:
+        """Reads on one snapshot, taken (with the schema it had) before any of them is prepared.
+
+        Without a transaction each statement gets a snapshot of its own, and SQLite prepares it
+        against the schema it last loaded: a schema change committed meanwhile by a rebuild's
+        switch (or any CREATE, DROP or RENAME) then fails the read. The full-text table fails
+        worst: its constructor, run while a statement is prepared after every schema change,
+        reads its own tables at a newer snapshot than the schema, and the read gets
+        ``SQLITE_SCHEMA`` ("vtable constructor failed: projects_fts"). The deferred BEGIN takes
+        no write lock, so writers never hold a reader up nor a reader a writer (WAL)."""
         conn = self._connection()
-        conn.execute("BEGIN")  # deferred: a read snapshot from the first SELECT, no write lock
+        if conn.in_transaction:  # inside this thread's own transaction: its snapshot already
+            yield _Reading(self.dialect, _SQLiteTx(conn))
+            return
+        conn.execute("BEGIN")
         try:
+            conn.execute(_SNAPSHOT).fetchall()
             yield _Reading(self.dialect, _SQLiteTx(conn))
         finally:
             conn.execute("ROLLBACK")  # nothing to keep: it only read
 
     def query(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
-        return _SQLiteTx(self._connection()).query(sql, params)
+        with self.reading() as reader:
+            return reader.query(sql, params)
 
     def close(self) -> None:
         with self._lock:
