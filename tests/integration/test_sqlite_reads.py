@@ -90,3 +90,45 @@ def test_a_read_inside_the_threads_own_transaction_sees_its_writes(sqlite_runtim
             assert reader.query("SELECT a FROM scratch") == [{"a": 1}]
     with closing(sqlite3.connect(sqlite_path(rt.settings.database_url))) as other:
         assert other.execute("SELECT a FROM scratch").fetchall() == [(1,)]  # and they were kept
+
+
+def real_busy_error(rt: Runtime) -> sqlite3.OperationalError:
+    """What SQLite raises when another connection holds the write lock past the wait allowed."""
+    path = sqlite_path(rt.settings.database_url)
+    with (
+        closing(sqlite3.connect(path, isolation_level=None)) as holder,
+        closing(sqlite3.connect(path, timeout=0, isolation_level=None)) as waiter,
+    ):
+        holder.execute("BEGIN IMMEDIATE")
+        try:
+            waiter.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:
+            return error
+        finally:
+            holder.execute("ROLLBACK")
+    raise AssertionError("the second BEGIN IMMEDIATE was not refused")
+
+
+@pytest.mark.parametrize("wrapped", [False, True], ids=["sqlite3", "eventsourcing"])
+def test_a_refusal_by_sqlite_names_its_code_to_the_client_and_the_log(
+    sqlite_runtime: Runtime, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, wrapped: bool
+) -> None:
+    from eventsourcing.persistence import OperationalError as StoreOperationalError
+
+    from projections import projects
+
+    rt = sqlite_runtime
+    busy = real_busy_error(rt)
+
+    def refused(*args: Any, **kwargs: Any) -> Any:
+        if wrapped:
+            raise StoreOperationalError(busy) from busy  # as eventsourcing's recorder raises it
+        raise busy
+
+    monkeypatch.setattr(projects, "search", refused)
+    response = create_app(runtime=rt).test_client().get("/api/v1/projects?q=bins")
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "2"
+    said = "Another write held the database longer than this request could wait (SQLITE_BUSY); retry shortly."
+    assert response.get_json()["detail"] == said
+    assert "SQLITE_BUSY (5): database is locked" in caplog.text
