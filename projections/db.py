@@ -107,7 +107,7 @@ class SQLiteDatabase:
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
-        self._all: list[sqlite3.Connection] = []
+        self._all: dict[sqlite3.Connection, threading.Thread] = {}  # each connection, and its thread
         self._lock = threading.Lock()
 
     def _connection(self) -> sqlite3.Connection:
@@ -120,8 +120,19 @@ class SQLiteDatabase:
             conn.execute("PRAGMA secure_delete=ON")  # zero deleted bytes: erasure must not leave them in the file
             self._local.conn = conn
             with self._lock:
-                self._all.append(conn)
+                self._close_orphans()
+                self._all[conn] = threading.current_thread()
         return conn
+
+    def _close_orphans(self) -> None:
+        """Close the connections of threads that have ended. The embedded server runs each
+        request on a new thread, and a rebuild each pass: kept open, their connections (two
+        file descriptors each) ran the process out of descriptors after some thousands of
+        requests, and every request after that failed to open the database."""
+        for conn, thread in list(self._all.items()):
+            if not thread.is_alive():
+                conn.close()
+                del self._all[conn]
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:

@@ -5,7 +5,9 @@ projections verify`, a migration and `pipeline init`. Readers carry on throughou
 from __future__ import annotations
 
 import itertools
+import os
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from typing import Any
@@ -132,3 +134,29 @@ def test_a_refusal_by_sqlite_names_its_code_to_the_client_and_the_log(
     said = "Another write held the database longer than this request could wait (SQLITE_BUSY); retry shortly."
     assert response.get_json()["detail"] == said
     assert "SQLITE_BUSY (5): database is locked" in caplog.text
+
+
+def open_descriptors() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="counts this process's open files on Linux")
+def test_requests_on_threads_of_their_own_leave_no_connection_open(sqlite_runtime: Runtime) -> None:
+    """The embedded server (Flask's threaded one) runs every request on a new thread."""
+    client = create_app(runtime=sqlite_runtime).test_client()
+    answers: list[int] = []
+
+    def request() -> None:
+        answers.append(client.get("/api/v1/projects?limit=5").status_code)
+
+    def requests(count: int) -> None:
+        for _ in range(count):
+            thread = threading.Thread(target=request)
+            thread.start()
+            thread.join()
+
+    requests(5)  # whatever the first requests open once (the app's own files, caches)
+    before = open_descriptors()
+    requests(200)
+    assert answers == [200] * 205
+    assert open_descriptors() - before < 10  # each thread's connection kept open held two
