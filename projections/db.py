@@ -91,6 +91,11 @@ class _SQLiteTx:
         return [dict(row) for row in self.conn.execute(sql, dict(params or {})).fetchall()]
 
 
+# How long a connection waits for SQLite's one write lock before SQLITE_BUSY: a rebuild's switch
+# or a verify holds it for seconds on a large view. Every connection to the file waits as long
+# (the event store's too: ``projections.sqlite_events``), so no write gives up before another.
+BUSY_SECONDS = 30
+
 # Opens a read transaction and checks the connection's schema against it (reloading it if
 # another connection changed it): every statement after it is prepared on that schema.
 _SNAPSHOT = "SELECT 1 FROM sqlite_master LIMIT 1"
@@ -113,10 +118,9 @@ class SQLiteDatabase:
     def _connection(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            conn = sqlite3.connect(self.path, timeout=BUSY_SECONDS, isolation_level=None, check_same_thread=False)
             conn.row_factory = sqlite3.Row
             conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA busy_timeout=30000")
             conn.execute("PRAGMA secure_delete=ON")  # zero deleted bytes: erasure must not leave them in the file
             self._local.conn = conn
             with self._lock:

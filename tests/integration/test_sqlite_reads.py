@@ -8,6 +8,7 @@ import itertools
 import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
 from typing import Any
@@ -160,3 +161,30 @@ def test_requests_on_threads_of_their_own_leave_no_connection_open(sqlite_runtim
     requests(200)
     assert answers == [200] * 205
     assert open_descriptors() - before < 10  # each thread's connection kept open held two
+
+
+def test_a_save_waits_for_the_write_lock_as_long_as_the_read_models_do(sqlite_runtime: Runtime) -> None:
+    """A rebuild's switch or a verify holds SQLite's write lock for seconds on a large view: a
+    command saved meanwhile waits (up to ``BUSY_SECONDS``) instead of failing after eventsourcing's
+    own 5 s with SQLITE_BUSY, answered as a 503."""
+    rt = sqlite_runtime
+    ann = council_member(rt.app, "KTT")
+    holder = sqlite3.connect(sqlite_path(rt.settings.database_url), isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")
+    released: list[float] = []
+
+    def release() -> None:
+        time.sleep(6.5)  # longer than eventsourcing's default wait
+        released.append(time.monotonic())
+        holder.execute("ROLLBACK")
+
+    thread = threading.Thread(target=release)
+    thread.start()
+    try:
+        project = rt.app.propose_project(ann.id, "alpha", {"title": "Bins"}).aggregate
+        saved = time.monotonic()
+    finally:
+        thread.join()
+        holder.close()
+    assert released and saved >= released[0]  # it waited for the lock, then saved
+    assert rt.app.get_project(project.id).details["title"] == "Bins"
