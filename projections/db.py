@@ -131,8 +131,8 @@ class SQLiteDatabase:
     def _close_orphans(self) -> None:
         """Close the connections of threads that have ended. The embedded server runs each
         request on a new thread, and a rebuild each pass: kept open, their connections (two
-        file descriptors each) ran the process out of descriptors after some thousands of
-        requests, and every request after that failed to open the database."""
+        file descriptors each) would run the process out of descriptors (after about 500
+        requests under a limit of 1,024), and every request after that fail to open the file."""
         for conn, thread in list(self._all.items()):
             if not thread.is_alive():
                 conn.close()
