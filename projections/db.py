@@ -91,8 +91,19 @@ class _SQLiteTx:
         return [dict(row) for row in self.conn.execute(sql, dict(params or {})).fetchall()]
 
 
+# How long a connection waits for SQLite's one write lock before SQLITE_BUSY: a rebuild's switch
+# or a verify holds it for seconds on a large view. Every connection to the file waits as long
+# (the event store's too: ``projections.sqlite_events``), so no write gives up before another.
+BUSY_SECONDS = 30
+
+# Opens a read transaction and checks the connection's schema against it (reloading it if
+# another connection changed it): every statement after it is prepared on that schema.
+_SNAPSHOT = "SELECT 1 FROM sqlite_master LIMIT 1"
+
+
 class SQLiteDatabase:
-    """One connection per thread, WAL journal, ``BEGIN IMMEDIATE`` for every transaction."""
+    """One connection per thread, WAL journal, ``BEGIN IMMEDIATE`` for every transaction and a
+    deferred one, on a snapshot taken first, for reads that need one (``reading``)."""
 
     dialect = "sqlite"
 
@@ -101,21 +112,31 @@ class SQLiteDatabase:
         if path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
-        self._all: list[sqlite3.Connection] = []
+        self._all: dict[sqlite3.Connection, threading.Thread] = {}  # each connection, and its thread
         self._lock = threading.Lock()
 
     def _connection(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+            conn = sqlite3.connect(self.path, timeout=BUSY_SECONDS, isolation_level=None, check_same_thread=False)
             conn.row_factory = sqlite3.Row
             conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA busy_timeout=30000")
             conn.execute("PRAGMA secure_delete=ON")  # zero deleted bytes: erasure must not leave them in the file
             self._local.conn = conn
             with self._lock:
-                self._all.append(conn)
+                self._close_orphans()
+                self._all[conn] = threading.current_thread()
         return conn
+
+    def _close_orphans(self) -> None:
+        """Close the connections of threads that have ended. The embedded server runs each
+        request on a new thread, and a rebuild each pass: kept open, their connections (two
+        file descriptors each) would run the process out of descriptors (after about 500
+        requests under a limit of 1,024), and every request after that fail to open the file."""
+        for conn, thread in list(self._all.items()):
+            if not thread.is_alive():
+                conn.close()
+                del self._all[conn]
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
@@ -130,15 +151,38 @@ class SQLiteDatabase:
 
     @contextmanager
     def reading(self) -> Iterator[Reader]:
+        """Reads on one snapshot, taken (with the schema it had) before any of them is prepared.
+
+        Without a transaction each statement gets a snapshot of its own, and SQLite prepares it
+        against the schema it last loaded: a schema change committed meanwhile by a rebuild's
+        switch (or any CREATE, DROP or RENAME) then fails the read. The full-text table fails
+        worst: its constructor, run while a statement is prepared after every schema change,
+        reads its own tables at a newer snapshot than the schema, and the read gets
+        ``SQLITE_SCHEMA`` ("vtable constructor failed: projects_fts"). The deferred BEGIN takes
+        no write lock: in WAL mode writers do not hold these reads up."""
         conn = self._connection()
-        conn.execute("BEGIN")  # deferred: a read snapshot from the first SELECT, no write lock
+        if conn.in_transaction:  # inside this thread's own transaction: its snapshot already
+            yield _Reading(self.dialect, _SQLiteTx(conn))
+            return
+        conn.execute("BEGIN")
         try:
+            conn.execute(_SNAPSHOT).fetchall()
             yield _Reading(self.dialect, _SQLiteTx(conn))
         finally:
             conn.execute("ROLLBACK")  # nothing to keep: it only read
 
     def query(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
-        return _SQLiteTx(self._connection()).query(sql, params)
+        """One statement on a snapshot of its own: that alone is half the cost of a point read
+        in ``reading``; refused for a schema changed under it (``SQLITE_SCHEMA``, see
+        ``reading``), it is read again there, where that cannot happen."""
+        conn = self._connection()
+        try:
+            return _SQLiteTx(conn).query(sql, params)
+        except sqlite3.OperationalError as error:
+            if error.sqlite_errorcode != sqlite3.SQLITE_SCHEMA or conn.in_transaction:
+                raise
+        with self.reading() as reader:
+            return reader.query(sql, params)
 
     def close(self) -> None:
         with self._lock:

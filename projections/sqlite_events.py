@@ -1,7 +1,7 @@
-"""eventsourcing's SQLite event store with ``PRAGMA secure_delete=ON`` on every
-connection, like the read-model connections (``projections.db``): SQLite otherwise
-leaves deleted and overwritten bytes in the file's free space, where an erased
-person's data could be read back. ``Settings.event_store_env`` names this factory."""
+"""eventsourcing's SQLite event store, its connections set like the read models' ones
+(``projections.db``): ``PRAGMA secure_delete=ON``, since SQLite otherwise leaves deleted and
+overwritten bytes in the file's free space, where an erased person's data could be read back;
+and the same wait for the write lock. ``Settings.event_store_env`` names this factory."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from uuid import UUID
 from eventsourcing.persistence import IntegrityError
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteConnection, SQLiteConnectionPool, SQLiteFactory
 from eventsourcing.utils import Environment, EnvType
+
+from projections.db import BUSY_SECONDS
 
 
 class SecureDeleteConnectionPool(SQLiteConnectionPool):
@@ -56,5 +58,8 @@ class SecureDeleteSQLiteFactory(SQLiteFactory):
     def __init__(self, env: Environment | EnvType | None) -> None:
         super().__init__(env)
         plain = self.datastore.pool  # nothing borrowed from it yet: swap it for ours
-        self.datastore.pool = SecureDeleteConnectionPool(db_name=plain.db_name, lock_timeout=plain.lock_timeout)
+        # eventsourcing waits 5 s for the write lock unless SQLITE_LOCK_TIMEOUT says otherwise:
+        # a save then failed (SQLITE_BUSY, a 503) while the read models' writes still waited.
+        lock_timeout = plain.lock_timeout or BUSY_SECONDS
+        self.datastore.pool = SecureDeleteConnectionPool(db_name=plain.db_name, lock_timeout=lock_timeout)
         plain.close()

@@ -36,6 +36,30 @@ TRANSIENT_ERRORS = (
 )
 
 
+# What each SQLite result code (its primary part) tells a client about the refusal.
+_SQLITE_DETAILS = {
+    "SQLITE_BUSY": "Another write held the database longer than this request could wait",
+    "SQLITE_LOCKED": "A table this request needed was locked by another statement",
+    "SQLITE_SCHEMA": "The database's tables changed while this request read them",
+}
+
+
+def sqlite_error(error: BaseException | None) -> sqlite3.Error | None:
+    """The SQLite error behind ``error`` (itself, or what eventsourcing wrapped), if any."""
+    for _ in range(5):  # a short chain: the error, eventsourcing's wrapper, its cause
+        if error is None or isinstance(error, sqlite3.Error):
+            return error
+        error = error.__cause__ or error.__context__
+    return None
+
+
+def sqlite_detail(name: str) -> str:
+    """``SQLITE_BUSY_SNAPSHOT`` -> what happened, naming the code so a report can quote it."""
+    primary = next((key for key in _SQLITE_DETAILS if name == key or name.startswith(key + "_")), None)
+    said = _SQLITE_DETAILS.get(primary or "", "The embedded database refused this request")
+    return f"{said} ({name}); retry shortly."
+
+
 class ProblemSchema(Schema):
     type = fields.String(metadata={"description": "A URI naming the kind of problem"})
     title = fields.String()
@@ -105,10 +129,16 @@ def register_error_handlers(app: Flask) -> None:
     def unavailable(error: Exception) -> Response:
         if missing_table(error):
             return not_initialised(NotInitialised("The database has no Pipeline tables: run `pipeline init`."))
-        log.warning("database unavailable: %s", type(error).__name__)
-        return problem(
-            503, "Service Unavailable", "The database is busy or unreachable; retry shortly.", {"Retry-After": "2"}
-        )
+        found = sqlite_error(error)
+        if found is None:
+            log.warning("database unavailable: %s", type(error).__name__)
+            return problem(
+                503, "Service Unavailable", "The database is busy or unreachable; retry shortly.", {"Retry-After": "2"}
+            )
+        name = getattr(found, "sqlite_errorname", "SQLITE_UNKNOWN")
+        code = getattr(found, "sqlite_errorcode", -1)
+        log.warning("database unavailable: %s, %s (%s): %s", type(error).__name__, name, code, found)
+        return problem(503, "Service Unavailable", sqlite_detail(name), {"Retry-After": "2"})
 
     def projection_failing(error: ProjectionFailing) -> Response:
         return problem(503, "Read model failing", str(error), {"Retry-After": "30"}, projection=error.failure.name)
