@@ -36,7 +36,8 @@ MOVED = "Decided on aggregates changed since they were read: "  # as ``raise_if_
 # does them. RAISE rolls the whole statement back.
 INSERT_FUNCTION = (
     "CREATE OR REPLACE FUNCTION {schema}.{name}("
-    "events {schema}.{event}[], held_ids {id_type}[], held_versions bigint[], wait text) "
+    "ids {id_type}[], versions bigint[], topics text[], states bytea[],"
+    " held_ids {id_type}[], held_versions bigint[], wait text) "
     "RETURNS SETOF bigint LANGUAGE plpgsql AS $BODY$ "
     "DECLARE moved text; "
     "BEGIN "
@@ -53,7 +54,8 @@ INSERT_FUNCTION = (
     "  END IF; "
     "  NOTIFY {channel}; "
     "  RETURN QUERY INSERT INTO {schema}.{table} (originator_id, originator_version, topic, state) "
-    "    SELECT u.originator_id, u.originator_version, u.topic, u.state FROM unnest(events) AS u "
+    "    SELECT u.id, u.version, u.topic, u.state"
+    "    FROM unnest(ids, versions, topics, states) AS u(id, version, topic, state) "
     "    RETURNING {table}.notification_id; "
     "END; $BODY$"
 )
@@ -123,19 +125,14 @@ class BoundedRecorder(_Bounded, PostgresApplicationRecorder):
                 schema=schema,
                 name=name,
                 table=Identifier(self.events_table_name),
-                event=Identifier(self.stored_event_type_name),
                 id_type=Identifier(self.datastore.originator_id_type),
                 channel=Identifier(self.channel_name),
             )
         )
         self.insert_call = SQL(
-            "SELECT {schema}.{name}(%s::{schema}.{event}[], %s::{id_type}[], %s::bigint[], %s) AS notification_id"
-        ).format(
-            schema=schema,
-            name=name,
-            event=Identifier(self.stored_event_type_name),
-            id_type=Identifier(self.datastore.originator_id_type),
-        )
+            "SELECT {schema}.{name}(%s::{id_type}[], %s::bigint[], %s::text[], %s::bytea[],"
+            " %s::{id_type}[], %s::bigint[], %s) AS notification_id"
+        ).format(schema=schema, name=name, id_type=Identifier(self.datastore.originator_id_type))
 
     def _insert_events(self, curs: Any, stored_events: Sequence[Any], **kwargs: Any) -> None:
         unchanged: dict[Any, int] = kwargs.get("unchanged") or {}
@@ -164,16 +161,19 @@ class BoundedRecorder(_Bounded, PostgresApplicationRecorder):
 
     def _insert_in_one(self, stored_events: Sequence[Any], **kwargs: Any) -> list[int]:
         unchanged: dict[Any, int] = kwargs.get("unchanged") or {}
-        rows = [
-            self.construct_pg_stored_event(e.originator_id, e.originator_version, e.topic, e.state)
-            for e in stored_events
-        ]
-        lock_timeout = f"{self.datastore.lock_timeout}s"
+        # four plain arrays, not an array of the composite type: psycopg dumps those in C
+        params = (
+            [e.originator_id for e in stored_events],
+            [e.originator_version for e in stored_events],
+            [e.topic for e in stored_events],
+            [e.state for e in stored_events],
+            list(unchanged),
+            list(unchanged.values()),
+            f"{self.datastore.lock_timeout}s",
+        )
         with self.datastore.get_connection() as conn, conn.cursor() as curs:
             try:
-                curs.execute(
-                    self.insert_call, (rows, list(unchanged), list(unchanged.values()), lock_timeout), prepare=True
-                )
+                curs.execute(self.insert_call, params, prepare=True)
             except psycopg.errors.RaiseException as error:  # the function's check of ``unchanged``
                 if (error.diag.message_primary or "").startswith(MOVED):
                     raise IntegrityError(error.diag.message_primary) from None
