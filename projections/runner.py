@@ -4,7 +4,9 @@ transaction, exactly once even when several workers race on the same projection.
 from __future__ import annotations
 
 import logging
+import threading
 import time
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -135,28 +137,79 @@ def create_tables(
 
 
 def position(db: ReadDatabase, name: str) -> int:
+    return positions(db, (name,))[name]
+
+
+def positions(db: ReadDatabase, names: tuple[str, ...] | list[str]) -> dict[str, int]:
+    """Projections' positions, in one query, in the order named."""
+    marks = {f"n{i}": name for i, name in enumerate(names)}
+    sql = f"SELECT name, position FROM projection_positions WHERE name IN ({', '.join(':' + k for k in marks)})"
     try:
-        rows = db.query("SELECT position FROM projection_positions WHERE name = :name", {"name": name})
+        rows = db.query(sql, marks)
     except Exception as error:  # a missing table looks different in each driver; other faults pass on
         if missing_table(error):
             raise NotInitialised("Read models are not initialised: run `pipeline init`.") from error
         raise
-    if not rows:
-        raise NotInitialised(f"Projection {name!r} is not initialised: run `pipeline init`.")
-    return int(rows[0]["position"])
+    found = {row["name"]: int(row["position"]) for row in rows}
+    for name in names:
+        if name not in found:
+            raise NotInitialised(f"Projection {name!r} is not initialised: run `pipeline init`.")
+    return {name: found[name] for name in names}
 
 
 def head(app: EventLog) -> int:
-    return int(app.recorder.max_notification_id() or 0)
+    top = int(app.recorder.max_notification_id() or 0)
+    looked = _looked(app)
+    looked.head = max(looked.head, top)
+    return top
 
 
 def pending(app: EventLog, projection: Projection, after: int, until: int) -> bool:
     """Whether the log holds an event this projection follows in (``after``, ``until``]. Writes
     ask only the followers their events feed to catch up, so a view's position may trail the
-    head while nothing it follows has happened since: it is then as current as a rebuild."""
+    head while nothing it follows has happened since: it is then as current as a rebuild.
+
+    A span found empty up to a head this process has read stays empty (positions up to the
+    head are committed, in order, and never change), so each process keeps, per projection,
+    how far past its position it has looked: the next look reads only what came after. Without
+    it a view that no write feeds (``interests`` under a run of pledges) had the whole span
+    since its last event read again on every catch-up of a process that reads it."""
     if after >= until:
         return False
-    return bool(app.recorder.select_notifications(start=after + 1, limit=1, stop=until, topics=projection.topics()))
+    looked = _looked(app)
+    known = looked.spans.get(projection.name)
+    checked = known[1] if known is not None and known[0] == after else after
+    if until <= checked:
+        return False
+    found = bool(app.recorder.select_notifications(start=checked + 1, limit=1, stop=until, topics=projection.topics()))
+    sure = min(until, looked.head)  # past the head read last, a position may not be written yet
+    if not found and sure > checked:
+        looked.spans[projection.name] = (after, sure)
+    return found
+
+
+class _Looked:
+    """What this process knows of one store's log: the highest head it read, and per
+    projection a span after its position found empty: name -> (position, looked up to)."""
+
+    def __init__(self) -> None:
+        self.head = 0
+        self.spans: dict[str, tuple[int, int]] = {}
+
+
+_LOOKED: weakref.WeakKeyDictionary[Any, _Looked] = weakref.WeakKeyDictionary()
+_LOOKED_LOCK = threading.Lock()
+
+
+def _looked(app: EventLog) -> _Looked:
+    with _LOOKED_LOCK:
+        try:
+            looked = _LOOKED.get(app.recorder)
+            if looked is None:
+                looked = _LOOKED[app.recorder] = _Looked()
+        except TypeError:  # a recorder that cannot be weakly referenced (a test's stand-in): remember nothing
+            looked = _Looked()
+        return looked
 
 
 def status(app: EventLog, db: ReadDatabase, projections: list[Projection]) -> list[Status]:
@@ -199,10 +252,13 @@ def prepare_batch(
     context: FollowerContext | None = None,
     *,
     until: int | None = None,
+    old: int | None = None,
 ) -> Batch | None:
     """Read and map the events after the projection's position (up to ``until``, default the
-    head); None if it is there, or if a view it reads has not caught up with the next event yet."""
-    old = position(db, projection.name)
+    head); None if it is there, or if a view it reads has not caught up with the next event yet.
+    ``old``: the position as the caller just read it (a stale one only makes the commit find
+    the position moved, ``commit_batch``)."""
+    old = position(db, projection.name) if old is None else old
     top = horizon(app, db, projection, head(app) if until is None else until)
     if old >= top:
         return None
@@ -266,7 +322,8 @@ def catch_up(
     target = head(app)
     while current < target:
         try:
-            batch = prepare_batch(app, db, projection, sized(batch_size, target - current), context)
+            size = sized(batch_size, target - current)
+            batch = prepare_batch(app, db, projection, size, context, until=target, old=current)
             if batch is None:
                 break
             committed = commit_batch(db, batch)
@@ -313,8 +370,9 @@ def horizon(app: EventLog, db: ReadDatabase, projection: Projection, top: int) -
     """How far ``projection`` may go: ``top``, or less while a view it reads (``reads``)
     still has events to apply before ``top``. A view being rebuilt or failing holds it back
     rather than let it act on what that view does not show yet."""
-    for name in projection.reads:
-        at = position(db, name)
+    if not projection.reads:
+        return top
+    for name, at in positions(db, projection.reads).items():
         if at < top and pending(app, get(name), at, top):
             top = at
     return top
