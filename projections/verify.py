@@ -3,21 +3,30 @@ live view's position, compare every row of every table (as multisets, every colu
 say which rows differ. The scratch tables are dropped afterwards, whatever happens.
 
 The comparison reads both sides in one transaction at one position: PostgreSQL takes one
-snapshot (REPEATABLE READ), SQLite holds the write lock (workers wait, readers do not). If the
+snapshot (REPEATABLE READ); SQLite reads one snapshot too (``reading``: WAL, no write lock, so
+writes go on while whole tables are compared). If the
 live view moved on while the scratch copy was filled, the copy catches up and it tries again."""
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from projections import beside, rebuilds, runner
 from projections.base import Projection
-from projections.db import ReadDatabase, Transaction
+from projections.db import ReadDatabase
 from projections.eventlog import EventLog
 
 TRIES = 5
+
+
+class _Queries(Protocol):
+    """What the comparison reads through: a transaction (PostgreSQL) or a read (SQLite)."""
+
+    def query(self, sql: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]: ...
 
 
 @dataclass(frozen=True)
@@ -67,9 +76,7 @@ def verify(
 
 
 def _compare_if_level(app: EventLog, db: ReadDatabase, live: Projection, copy: beside.Copy) -> Check | None:
-    with db.transaction() as tx:
-        if db.dialect == "postgres":
-            tx.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+    with _snapshot(db) as tx:
         rows = tx.query(
             "SELECT name, position FROM projection_positions WHERE name IN (:live, :copy)",
             {"live": live.name, "copy": copy.name},
@@ -83,7 +90,21 @@ def _compare_if_level(app: EventLog, db: ReadDatabase, live: Projection, copy: b
         return Check(live.name, live_at, tables)
 
 
-def _compare(tx: Transaction, dialect: str, table: str, scratch: str) -> TableCheck:
+@contextmanager
+def _snapshot(db: ReadDatabase) -> Iterator[_Queries]:
+    """One snapshot of every table: PostgreSQL's REPEATABLE READ, SQLite's read transaction
+    (which takes no write lock: before, verify held it while whole tables were read into Python,
+    and every write of the embedded server waited)."""
+    if db.dialect != "postgres":
+        with db.reading() as reader:
+            yield reader
+        return
+    with db.transaction() as tx:
+        tx.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        yield tx
+
+
+def _compare(tx: _Queries, dialect: str, table: str, scratch: str) -> TableCheck:
     columns, key = _columns(tx, dialect, scratch)
     present = set(_columns(tx, dialect, table)[0])
     lacking = [c for c in columns if c not in present]
@@ -125,7 +146,7 @@ def _differences(columns: list[str], key: list[str], extra: Counter, missing: Co
     return found
 
 
-def _columns(tx: Transaction, dialect: str, table: str) -> tuple[list[str], list[str]]:
+def _columns(tx: _Queries, dialect: str, table: str) -> tuple[list[str], list[str]]:
     """A table's columns in order, and its primary key's (empty if it has none)."""
     if dialect == "postgres":
         columns = tx.query(

@@ -15,7 +15,9 @@ from typing import Any
 
 import pytest
 
+from projections import verify
 from projections.db import SQLiteDatabase, sqlite_path
+from projections.registry import get
 from tests.factories import council_member
 from web.app import create_app
 from workers.runtime.bootstrap import Runtime
@@ -188,3 +190,30 @@ def test_a_save_waits_for_the_write_lock_as_long_as_the_read_models_do(sqlite_ru
         holder.close()
     assert released and saved >= released[0]  # it waited for the lock, then saved
     assert rt.app.get_project(project.id).details["title"] == "Bins"
+
+
+def test_a_write_goes_on_while_verify_compares_whole_tables(sqlite_runtime: Runtime, monkeypatch: Any) -> None:
+    """`pipeline projections verify` reads the live and the rebuilt tables on one snapshot; on
+    SQLite that snapshot is a read, so it holds no write lock and the embedded server's writes
+    do not wait for the comparison (before, it ran in BEGIN IMMEDIATE)."""
+    rt = sqlite_runtime
+    council_member(rt.app, "KTT")
+    rt.catch_up()
+    writes: list[str] = []
+    compare = verify._compare
+
+    def compare_while_writing(tx: Any, dialect: str, table: str, scratch: str) -> Any:
+        other = sqlite3.connect(sqlite_path(rt.settings.database_url), timeout=0, isolation_level=None)
+        with closing(other):
+            try:
+                other.execute("BEGIN IMMEDIATE")  # the write lock, without waiting for it
+                other.execute("ROLLBACK")
+                writes.append("written")
+            except sqlite3.OperationalError as error:
+                writes.append(str(error))
+        return compare(tx, dialect, table, scratch)
+
+    monkeypatch.setattr(verify, "_compare", compare_while_writing)
+    check = verify.verify(rt.app, rt.db, get("people"), advance=lambda n: None)
+    assert writes and set(writes) == {"written"}, writes
+    assert check.tables and all(not t.differences and not t.schema for t in check.tables)
